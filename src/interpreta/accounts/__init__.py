@@ -1,0 +1,1 @@
+"""Customers (organisations), user accounts, memberships and sign-in."""

@@ -1,0 +1,148 @@
+"""Every write to accounts goes through these functions (cf. Zulip's actions)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from interpreta.accounts.models import (
+    MemberRole,
+    Membership,
+    Organisation,
+    OrganisationStatus,
+    User,
+)
+from interpreta.accounts.passwords import Passwords
+from interpreta.errors import conflict, forbidden, invalid, not_found
+
+
+def normalise_email(email: str) -> str:
+    """Emails are compared case-insensitively and without surrounding space."""
+    return email.strip().lower()
+
+
+def find_user_by_email(db: Session, email: str) -> User | None:
+    """The account with this email address, if any."""
+    return db.scalar(select(User).where(User.email == normalise_email(email)))
+
+
+def create_user(
+    db: Session,
+    passwords: Passwords,
+    *,
+    email: str,
+    name: str,
+    password: str,
+    now: datetime,
+    locale: str = "en",
+) -> User:
+    """Create an account; the email must be unused."""
+    if find_user_by_email(db, email) is not None:
+        raise conflict("An account with this email address already exists.", "email")
+    user = User(
+        email=normalise_email(email),
+        name=name.strip(),
+        password_hash=passwords.hash(password),
+        locale=locale,
+        created_at=now,
+    )
+    db.add(user)
+    db.flush()
+    return user
+
+
+def create_organisation(db: Session, *, owner: User, name: str, now: datetime) -> Organisation:
+    """Create a customer organisation with `owner` as its first member."""
+    organisation = Organisation(
+        name=name.strip(), status=OrganisationStatus.ACTIVE, created_at=now, plan="standard"
+    )
+    db.add(organisation)
+    db.flush()
+    db.add(
+        Membership(
+            organisation_id=organisation.id, user_id=owner.id, role=MemberRole.OWNER, created_at=now
+        )
+    )
+    db.flush()
+    return organisation
+
+
+def authenticate(db: Session, passwords: Passwords, email: str, password: str) -> User | None:
+    """The account these credentials open, or None."""
+    user = find_user_by_email(db, email)
+    if user is None or user.closed_at is not None:
+        passwords.verify_nobody(password)
+        return None
+    return user if passwords.verify(user.password_hash, password) else None
+
+
+def membership(db: Session, organisation_id: int, user: User) -> Membership | None:
+    """`user`'s membership of the organisation, if any."""
+    return db.scalar(
+        select(Membership).where(
+            Membership.organisation_id == organisation_id, Membership.user_id == user.id
+        )
+    )
+
+
+def require_member(db: Session, organisation_id: int, user: User, *roles: MemberRole) -> Membership:
+    """`user`'s membership, else 404 (the organisation stays invisible to outsiders);
+    403 when a role in `roles` is required and the member lacks it."""
+    found = membership(db, organisation_id, user)
+    if found is None:
+        raise not_found("organisation")
+    return require_role(found, *roles)
+
+
+def require_role(member: Membership, *roles: MemberRole) -> Membership:
+    """`member`, unless `roles` are given and the member has none of them (403)."""
+    if roles and member.role not in roles:
+        raise forbidden("Your role in this organisation does not allow this.")
+    return member
+
+
+def add_member(
+    db: Session, organisation: Organisation, *, user: User, role: MemberRole, now: datetime
+) -> Membership:
+    """Make `user` a member of `organisation`."""
+    if membership(db, organisation.id, user) is not None:
+        raise conflict("This person is already a member.", "email")
+    member = Membership(organisation_id=organisation.id, user_id=user.id, role=role, created_at=now)
+    db.add(member)
+    db.flush()
+    return member
+
+
+def change_role(db: Session, member: Membership, role: MemberRole) -> None:
+    """Change a member's role, keeping at least one owner."""
+    if member.role is MemberRole.OWNER and role is not MemberRole.OWNER:
+        _require_another_owner(db, member)
+    member.role = role
+
+
+def remove_member(db: Session, member: Membership) -> None:
+    """Remove a member, keeping at least one owner."""
+    if member.role is MemberRole.OWNER:
+        _require_another_owner(db, member)
+    db.delete(member)
+
+
+def _require_another_owner(db: Session, member: Membership) -> None:
+    owners = db.scalar(
+        select(func.count())
+        .select_from(Membership)
+        .where(
+            Membership.organisation_id == member.organisation_id,
+            Membership.role == MemberRole.OWNER,
+        )
+    )
+    if (owners or 0) <= 1:
+        raise invalid("role", "An organisation needs at least one owner.")
+
+
+def close_organisation(organisation: Organisation, now: datetime) -> None:
+    """Close a customer account; its retention clocks start now."""
+    organisation.status = OrganisationStatus.CLOSED
+    organisation.closed_at = now

@@ -1,0 +1,238 @@
+"""Organisations (the customers), user accounts, memberships and sign-in sessions.
+
+The operator is the controller of all of this (promise P01).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from sqlalchemy import Date, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from interpreta.db.base import Base, UTCDateTime, enum_type
+from interpreta.privacy import retention_rules as rules
+from interpreta.privacy.datamap import Personal, not_personal, personal
+from interpreta.privacy.vocabulary import Category, LegalBasis, Purpose, Scope, Subject
+
+ACCOUNT_IDENTITY = Personal(
+    category=Category.IDENTIFIERS,
+    subject=Subject.CUSTOMER_USER,
+    purposes=(Purpose.ACCOUNT_MANAGEMENT, Purpose.PROVIDE_EVENTS),
+    basis=LegalBasis.CONTRACT,
+    retention=rules.ACCOUNT_IDENTITY,
+    scope=Scope.CONTROLLER,
+)
+ACCOUNT_DATA = Personal(
+    category=Category.ACCOUNT,
+    subject=Subject.CUSTOMER_USER,
+    purposes=(Purpose.ACCOUNT_MANAGEMENT,),
+    basis=LegalBasis.CONTRACT,
+    retention=rules.ACCOUNT_DATA,
+    scope=Scope.CONTROLLER,
+)
+BILLING_CONTACT = Personal(
+    category=Category.IDENTIFIERS,
+    subject=Subject.CUSTOMER_CONTACT,
+    purposes=(Purpose.BILLING, Purpose.ACCOUNT_MANAGEMENT),
+    basis=LegalBasis.CONTRACT,
+    retention=rules.ACCOUNT_DATA,
+    scope=Scope.CONTROLLER,
+)
+CONTRACT_DATA = Personal(
+    category=Category.COMMERCIAL,
+    subject=Subject.CUSTOMER_CONTACT,
+    purposes=(Purpose.SALES, Purpose.BILLING),
+    basis=LegalBasis.CONTRACT,
+    retention=rules.COMMERCIAL,
+    scope=Scope.CONTROLLER,
+)
+SIGN_IN = Personal(
+    category=Category.SECURITY,
+    subject=Subject.CUSTOMER_USER,
+    purposes=(Purpose.SECURITY, Purpose.ACCOUNT_MANAGEMENT),
+    basis=LegalBasis.CONTRACT,
+    retention=rules.SIGN_IN_SESSIONS,
+    scope=Scope.CONTROLLER,
+)
+
+
+class OrganisationStatus(StrEnum):
+    """Whether a customer account is in use."""
+
+    ACTIVE = "active"
+    CLOSED = "closed"
+
+
+class MemberRole(StrEnum):
+    """What a member may do in an organisation."""
+
+    OWNER = "owner"
+    ORGANISER = "organiser"
+    INTERPRETER = "interpreter"
+
+
+class StaffRole(StrEnum):
+    """The operator's own staff roles."""
+
+    SUPPORT = "support"
+    DPO = "dpo"
+    ADMIN = "admin"
+
+
+class Organisation(Base):
+    """A customer of the operator."""
+
+    __tablename__ = "organisations"
+
+    id: Mapped[int] = mapped_column(
+        Integer, primary_key=True, info=not_personal("row number of a customer account")
+    )
+    name: Mapped[str] = mapped_column(
+        String(200),
+        info=personal(
+            ACCOUNT_DATA,
+            "organisation name (may name a sole trader)",
+            subject=Subject.CUSTOMER_CONTACT,
+        ),
+    )
+    billing_contact_name: Mapped[str | None] = mapped_column(
+        String(200), info=personal(BILLING_CONTACT, "billing contact's name")
+    )
+    billing_contact_email: Mapped[str | None] = mapped_column(
+        String(320), info=personal(BILLING_CONTACT, "billing contact's email address")
+    )
+    plan: Mapped[str] = mapped_column(
+        String(40), default="standard", info=personal(CONTRACT_DATA, "purchased plan")
+    )
+    contract_start: Mapped[date | None] = mapped_column(
+        Date, info=personal(CONTRACT_DATA, "contract start date")
+    )
+    contract_end: Mapped[date | None] = mapped_column(
+        Date, info=personal(CONTRACT_DATA, "contract end date")
+    )
+    status: Mapped[OrganisationStatus] = mapped_column(
+        enum_type(OrganisationStatus, 10),
+        default=OrganisationStatus.ACTIVE,
+        info=not_personal("lifecycle state of a customer account"),
+    )
+    closed_at: Mapped[datetime | None] = mapped_column(
+        UTCDateTime, info=not_personal("when a customer account was closed")
+    )
+    content_retention_days: Mapped[int | None] = mapped_column(
+        Integer,
+        info=not_personal("the customer's own retention period for meeting content (P16)"),
+    )
+    created_at: Mapped[datetime] = mapped_column(
+        UTCDateTime, info=not_personal("when a customer account was opened")
+    )
+
+    memberships: Mapped[list[Membership]] = relationship(
+        back_populates="organisation", cascade="all, delete-orphan"
+    )
+
+
+class User(Base):
+    """A person's account: an organiser, an interpreter, or operator staff."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(
+        Integer, primary_key=True, info=personal(ACCOUNT_IDENTITY, "user ID")
+    )
+    email: Mapped[str] = mapped_column(
+        String(320), unique=True, info=personal(ACCOUNT_IDENTITY, "email address")
+    )
+    name: Mapped[str] = mapped_column(
+        String(200), info=personal(ACCOUNT_DATA, "name", category=Category.IDENTIFIERS)
+    )
+    password_hash: Mapped[str] = mapped_column(
+        String(200),
+        info=personal(
+            ACCOUNT_DATA,
+            "password (stored only as an Argon2 hash)",
+            category=Category.SECURITY,
+            purposes=(Purpose.SECURITY,),
+        ),
+    )
+    locale: Mapped[str] = mapped_column(
+        String(20),
+        default="en",
+        info=personal(ACCOUNT_DATA, "language preference", category=Category.SETTINGS),
+    )
+    staff_role: Mapped[StaffRole | None] = mapped_column(
+        enum_type(StaffRole, 10),
+        info=personal(
+            ACCOUNT_DATA, "operator staff role", subject=Subject.STAFF, purposes=(Purpose.SECURITY,)
+        ),
+    )
+    created_at: Mapped[datetime] = mapped_column(
+        UTCDateTime, info=personal(ACCOUNT_DATA, "when the account was created")
+    )
+    closed_at: Mapped[datetime | None] = mapped_column(
+        UTCDateTime, info=personal(ACCOUNT_DATA, "when the account was closed")
+    )
+
+    memberships: Mapped[list[Membership]] = relationship(
+        back_populates="user", cascade="all, delete-orphan"
+    )
+
+
+class Membership(Base):
+    """A user's role in an organisation."""
+
+    __tablename__ = "memberships"
+    __table_args__ = (UniqueConstraint("organisation_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(
+        Integer, primary_key=True, info=not_personal("row number of a membership")
+    )
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"),
+        index=True,
+        info=not_personal("which customer a membership belongs to"),
+    )
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"),
+        index=True,
+        info=personal(ACCOUNT_DATA, "user ID of a member", category=Category.IDENTIFIERS),
+    )
+    role: Mapped[MemberRole] = mapped_column(
+        enum_type(MemberRole, 12), info=personal(ACCOUNT_DATA, "role in the organisation")
+    )
+    created_at: Mapped[datetime] = mapped_column(
+        UTCDateTime, info=personal(ACCOUNT_DATA, "when the membership began")
+    )
+
+    organisation: Mapped[Organisation] = relationship(back_populates="memberships")
+    user: Mapped[User] = relationship(back_populates="memberships")
+
+
+class SignInSession(Base):
+    """A signed-in browser: the cookie holds a random token, the table its hash."""
+
+    __tablename__ = "sign_in_sessions"
+
+    id: Mapped[int] = mapped_column(
+        Integer, primary_key=True, info=not_personal("row number of a sign-in session")
+    )
+    token_hash: Mapped[str] = mapped_column(
+        String(64), unique=True, info=personal(SIGN_IN, "sign-in session identifier (hashed)")
+    )
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"),
+        index=True,
+        info=personal(SIGN_IN, "user ID of a signed-in account"),
+    )
+    created_at: Mapped[datetime] = mapped_column(
+        UTCDateTime, info=personal(SIGN_IN, "when you signed in")
+    )
+    expires_at: Mapped[datetime] = mapped_column(
+        UTCDateTime, info=personal(SIGN_IN, "when the sign-in expires")
+    )
+    ended_at: Mapped[datetime | None] = mapped_column(
+        UTCDateTime, info=personal(SIGN_IN, "when you signed out")
+    )
+
+    user: Mapped[User] = relationship()

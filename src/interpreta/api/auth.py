@@ -1,0 +1,136 @@
+"""Sign-up, sign-in and sign-out, with a Secure, HttpOnly, SameSite session cookie."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from fastapi import APIRouter, Request, Response
+from pydantic import BaseModel, EmailStr, Field
+
+from interpreta.accounts import actions
+from interpreta.accounts.models import User
+from interpreta.accounts.signin import COOKIE_NAME, close_session, open_session
+from interpreta.api.dependencies import PlatformDep, UserDep
+from interpreta.errors import Problem
+from interpreta.platform import Platform
+
+router = APIRouter(prefix="/api/auth", tags=["auth"])
+
+
+class SignUp(BaseModel):
+    """A new customer: the first user and their organisation."""
+
+    email: EmailStr
+    name: str = Field(min_length=1, max_length=200)
+    password: str = Field(min_length=10, max_length=200)
+    organisation_name: str = Field(min_length=1, max_length=200)
+
+
+class SignIn(BaseModel):
+    """Credentials."""
+
+    email: EmailStr
+    password: str = Field(min_length=1, max_length=200)
+
+
+class Me(BaseModel):
+    """The signed-in user and their organisations."""
+
+    id: int
+    email: str
+    name: str
+    locale: str
+    staff_role: str | None
+    organisations: list[dict[str, object]]
+
+
+def set_session_cookie(response: Response, platform: Platform, token: str) -> None:
+    """Put the sign-in token in the session cookie."""
+    response.set_cookie(
+        COOKIE_NAME,
+        token,
+        max_age=platform.settings.session_days * 86400,
+        httponly=True,
+        secure=platform.settings.secure_cookies,
+        samesite="lax",
+        path="/",
+    )
+
+
+def sign_in_user(platform: Platform, response: Response, user: User) -> None:
+    """Open a session for `user` and set its cookie."""
+    lifetime = timedelta(days=platform.settings.session_days)
+    with platform.transaction() as db:
+        token = open_session(db, user, platform.clock.now(), lifetime)
+    set_session_cookie(response, platform, token)
+
+
+def describe_me(platform: Platform, user: User) -> Me:
+    """The /me document of `user`."""
+    with platform.sessions() as db:
+        db.add(user)
+        organisations = [
+            {"id": m.organisation.id, "name": m.organisation.name, "role": str(m.role)}
+            for m in user.memberships
+        ]
+    return Me(
+        id=user.id,
+        email=user.email,
+        name=user.name,
+        locale=user.locale,
+        staff_role=user.staff_role,
+        organisations=organisations,
+    )
+
+
+@router.post("/signup", status_code=201, response_model=Me)
+def sign_up(body: SignUp, response: Response, platform: PlatformDep) -> Me:
+    """Create an account and its organisation, and sign in."""
+    now = platform.clock.now()
+    with platform.transaction() as db:
+        user = actions.create_user(
+            db,
+            platform.passwords,
+            email=body.email,
+            name=body.name,
+            password=body.password,
+            now=now,
+        )
+        actions.create_organisation(db, owner=user, name=body.organisation_name, now=now)
+    sign_in_user(platform, response, user)
+    return describe_me(platform, user)
+
+
+@router.post("/login", response_model=Me)
+def login(body: SignIn, response: Response, platform: PlatformDep) -> Me:
+    """Sign in with email and password."""
+    with platform.sessions() as db:
+        user = actions.authenticate(db, platform.passwords, body.email, body.password)
+    if user is None:
+        raise Problem(401, "Sign-in failed", "The email address or password is wrong.")
+    sign_in_user(platform, response, user)
+    return describe_me(platform, user)
+
+
+@router.post("/logout", status_code=204)
+def logout(request: Request, response: Response, platform: PlatformDep) -> Response:
+    """Sign out: the session ends on the server too."""
+    token = request.cookies.get(COOKIE_NAME)
+    if token:
+        with platform.transaction() as db:
+            close_session(db, token, platform.clock.now())
+    response = Response(status_code=204)
+    response.delete_cookie(
+        COOKIE_NAME,
+        path="/",
+        secure=platform.settings.secure_cookies,
+        httponly=True,
+        samesite="lax",
+    )
+    return response
+
+
+@router.get("/me", response_model=Me)
+def me(user: UserDep, platform: PlatformDep) -> Me:
+    """Who is signed in."""
+    return describe_me(platform, user)

@@ -1,0 +1,310 @@
+"""Events of an organisation, with topics, languages, booths and interpreter assignment."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Response
+from pydantic import AfterValidator, BaseModel, Field
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from interpreta.accounts.actions import membership, require_member, require_role
+from interpreta.accounts.models import MemberRole, User
+from interpreta.api.dependencies import PlatformDep, UserDep
+from interpreta.errors import invalid, not_found
+from interpreta.events import actions
+from interpreta.events.models import Booth, Channel, Event, EventStatus, Topic
+
+router = APIRouter(tags=["events"])
+
+MANAGERS = (MemberRole.OWNER, MemberRole.ORGANISER)
+
+
+def _aware(value: datetime) -> datetime:
+    if value.tzinfo is None:
+        raise ValueError("give a time zone offset, e.g. 2026-05-01T09:00:00+02:00")
+    return value
+
+
+AwareDatetime = Annotated[datetime, AfterValidator(_aware)]
+
+
+class LanguageIn(BaseModel):
+    """A language to interpret into."""
+
+    code: str = Field(min_length=2, max_length=16, examples=["de"])
+    name: str | None = Field(default=None, max_length=64)
+
+
+class EventIn(BaseModel):
+    """A new event."""
+
+    title: str = Field(min_length=1, max_length=200)
+    description: str = Field(default="", max_length=5000)
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime
+    timezone: str = Field(default="UTC", max_length=64)
+    languages: list[LanguageIn] = Field(default_factory=list, max_length=50)
+    topics: list[Annotated[str, Field(min_length=1, max_length=200)]] = Field(
+        default_factory=list, max_length=50
+    )
+
+
+class EventPatch(BaseModel):
+    """Changes to an event."""
+
+    title: str | None = Field(default=None, min_length=1, max_length=200)
+    description: str | None = Field(default=None, max_length=5000)
+    starts_at: AwareDatetime | None = None
+    ends_at: AwareDatetime | None = None
+    timezone: str | None = Field(default=None, max_length=64)
+    status: EventStatus | None = None
+
+
+class TopicIn(BaseModel):
+    """A new topic (parallel room or track)."""
+
+    name: str = Field(min_length=1, max_length=200)
+
+
+class AssignmentIn(BaseModel):
+    """An interpreter to assign to a booth."""
+
+    user_id: int
+
+
+class InterpreterOut(BaseModel):
+    """An interpreter assigned to a booth."""
+
+    user_id: int
+    name: str
+    email: str
+
+
+class ChannelOut(BaseModel):
+    """A channel, with its booth when it is a language channel."""
+
+    id: int
+    kind: str
+    language_code: str | None
+    booth_id: int | None
+    interpreters: list[InterpreterOut]
+
+
+class TopicOut(BaseModel):
+    """A topic with its channels."""
+
+    id: int
+    name: str
+    channels: list[ChannelOut]
+
+
+class EventOut(BaseModel):
+    """An event as its organisation sees it."""
+
+    id: int
+    organisation_id: int
+    code: str
+    title: str
+    description: str
+    starts_at: datetime
+    ends_at: datetime
+    timezone: str
+    status: str
+    languages: list[LanguageIn]
+    topics: list[TopicOut]
+
+
+def event_out(db: Session, event: Event) -> EventOut:
+    """The API document of `event`."""
+    user_ids = {a.user_id for b in actions.booths_of(event) for a in b.assignments}
+    users = {u.id: u for u in db.scalars(select(User).where(User.id.in_(user_ids)))}
+
+    def channel_out(channel: Channel) -> ChannelOut:
+        booth = channel.booth
+        interpreters = [
+            InterpreterOut(
+                user_id=a.user_id, name=users[a.user_id].name, email=users[a.user_id].email
+            )
+            for a in (booth.assignments if booth else [])
+        ]
+        return ChannelOut(
+            id=channel.id,
+            kind=str(channel.kind),
+            language_code=channel.language_code,
+            booth_id=booth.id if booth else None,
+            interpreters=interpreters,
+        )
+
+    return EventOut(
+        id=event.id,
+        organisation_id=event.organisation_id,
+        code=event.code,
+        title=event.title,
+        description=event.description,
+        starts_at=event.starts_at,
+        ends_at=event.ends_at,
+        timezone=event.timezone,
+        status=str(event.status),
+        languages=[LanguageIn(code=lang.code, name=lang.name) for lang in event.languages],
+        topics=[
+            TopicOut(id=t.id, name=t.name, channels=[channel_out(c) for c in t.channels])
+            for t in event.topics
+        ],
+    )
+
+
+def load_event(db: Session, event_id: int, user: User, *roles: MemberRole) -> Event:
+    """The event, if `user` is a member of its organisation (404 otherwise, 403 for role)."""
+    event = db.get(Event, event_id)
+    if event is None or event.purged_at is not None:
+        raise not_found("event")
+    member = membership(db, event.organisation_id, user)
+    if member is None:
+        raise not_found("event")
+    require_role(member, *roles)
+    return event
+
+
+def _booth(db: Session, event: Event, booth_id: int) -> Booth:
+    booth = db.get(Booth, booth_id)
+    if booth is None or booth.channel.topic.event_id != event.id:
+        raise not_found("booth")
+    return booth
+
+
+@router.get("/api/organisations/{organisation_id}/events", response_model=list[EventOut])
+def list_events(organisation_id: int, user: UserDep, platform: PlatformDep) -> list[EventOut]:
+    """The organisation's events, newest first."""
+    with platform.sessions() as db:
+        require_member(db, organisation_id, user)
+        events = db.scalars(
+            select(Event)
+            .where(Event.organisation_id == organisation_id, Event.purged_at.is_(None))
+            .order_by(Event.starts_at.desc())
+        )
+        return [event_out(db, e) for e in events]
+
+
+@router.post(
+    "/api/organisations/{organisation_id}/events", status_code=201, response_model=EventOut
+)
+def create_event(
+    organisation_id: int, body: EventIn, user: UserDep, platform: PlatformDep
+) -> EventOut:
+    """Create an event (owners and organisers); it gets its event code at once."""
+    with platform.transaction() as db:
+        require_member(db, organisation_id, user, *MANAGERS)
+        event = actions.create_event(
+            db,
+            organisation_id=organisation_id,
+            title=body.title,
+            description=body.description,
+            starts_at=body.starts_at,
+            ends_at=body.ends_at,
+            timezone=body.timezone,
+            now=platform.clock.now(),
+            language_specs=[actions.LanguageSpec(lang.code, lang.name) for lang in body.languages],
+            topic_names=body.topics,
+        )
+        return event_out(db, event)
+
+
+@router.get("/api/events/{event_id}", response_model=EventOut)
+def get_event(event_id: int, user: UserDep, platform: PlatformDep) -> EventOut:
+    """One event, with its topics, channels, booths and interpreters."""
+    with platform.sessions() as db:
+        return event_out(db, load_event(db, event_id, user))
+
+
+@router.patch("/api/events/{event_id}", response_model=EventOut)
+def update_event(event_id: int, body: EventPatch, user: UserDep, platform: PlatformDep) -> EventOut:
+    """Change an event (owners and organisers)."""
+    with platform.transaction() as db:
+        event = load_event(db, event_id, user, *MANAGERS)
+        actions.update_event(db, event, **body.model_dump(exclude_unset=True))
+        return event_out(db, event)
+
+
+@router.delete("/api/events/{event_id}", status_code=204)
+def delete_event(event_id: int, user: UserDep, platform: PlatformDep) -> Response:
+    """Delete an event that has not gone live (owners and organisers)."""
+    with platform.transaction() as db:
+        event = load_event(db, event_id, user, *MANAGERS)
+        if event.status is not EventStatus.DRAFT:
+            raise invalid("status", "Only draft events can be deleted.")
+        db.delete(event)
+    return Response(status_code=204)
+
+
+@router.post("/api/events/{event_id}/topics", status_code=201, response_model=EventOut)
+def add_topic(event_id: int, body: TopicIn, user: UserDep, platform: PlatformDep) -> EventOut:
+    """Add a topic (parallel room or track)."""
+    with platform.transaction() as db:
+        event = load_event(db, event_id, user, *MANAGERS)
+        actions.add_topic(db, event, body.name)
+        return event_out(db, event)
+
+
+@router.delete("/api/events/{event_id}/topics/{topic_id}", response_model=EventOut)
+def remove_topic(event_id: int, topic_id: int, user: UserDep, platform: PlatformDep) -> EventOut:
+    """Remove a topic and its channels."""
+    with platform.transaction() as db:
+        event = load_event(db, event_id, user, *MANAGERS)
+        topic = db.get(Topic, topic_id)
+        if topic is None or topic.event_id != event.id:
+            raise not_found("topic")
+        actions.remove_topic(db, event, topic)
+        return event_out(db, event)
+
+
+@router.post("/api/events/{event_id}/languages", status_code=201, response_model=EventOut)
+def add_language(event_id: int, body: LanguageIn, user: UserDep, platform: PlatformDep) -> EventOut:
+    """Add an interpretation language: a channel and booth in every topic."""
+    with platform.transaction() as db:
+        event = load_event(db, event_id, user, *MANAGERS)
+        actions.add_language(db, event, actions.LanguageSpec(body.code, body.name))
+        return event_out(db, event)
+
+
+@router.delete("/api/events/{event_id}/languages/{code}", response_model=EventOut)
+def remove_language(event_id: int, code: str, user: UserDep, platform: PlatformDep) -> EventOut:
+    """Remove a language with its channels and booths."""
+    with platform.transaction() as db:
+        event = load_event(db, event_id, user, *MANAGERS)
+        actions.remove_language(db, event, code)
+        return event_out(db, event)
+
+
+@router.post(
+    "/api/events/{event_id}/booths/{booth_id}/interpreters",
+    status_code=201,
+    response_model=EventOut,
+)
+def assign_interpreter(
+    event_id: int, booth_id: int, body: AssignmentIn, user: UserDep, platform: PlatformDep
+) -> EventOut:
+    """Assign a member of the organisation to a booth."""
+    with platform.transaction() as db:
+        event = load_event(db, event_id, user, *MANAGERS)
+        booth = _booth(db, event, booth_id)
+        interpreter = db.get(User, body.user_id)
+        if interpreter is None:
+            raise invalid("user_id", "No such member.")
+        actions.assign_interpreter(db, event, booth, interpreter)
+        return event_out(db, event)
+
+
+@router.delete(
+    "/api/events/{event_id}/booths/{booth_id}/interpreters/{user_id}", response_model=EventOut
+)
+def unassign_interpreter(
+    event_id: int, booth_id: int, user_id: int, user: UserDep, platform: PlatformDep
+) -> EventOut:
+    """Take an interpreter off a booth."""
+    with platform.transaction() as db:
+        event = load_event(db, event_id, user, *MANAGERS)
+        actions.unassign_interpreter(db, _booth(db, event, booth_id), user_id)
+        return event_out(db, event)

@@ -1,0 +1,192 @@
+"""Organisations and their members. Outsiders get 404: they cannot tell one exists."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from fastapi import APIRouter, Response
+from pydantic import BaseModel, EmailStr, Field
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from interpreta.accounts import actions
+from interpreta.accounts.models import MemberRole, Membership, Organisation, User
+from interpreta.api.dependencies import PlatformDep, UserDep
+from interpreta.errors import invalid, not_found
+
+router = APIRouter(prefix="/api/organisations", tags=["organisations"])
+
+MANAGERS = (MemberRole.OWNER, MemberRole.ORGANISER)
+
+
+class OrganisationOut(BaseModel):
+    """An organisation as its members see it."""
+
+    id: int
+    name: str
+    plan: str
+    status: str
+    billing_contact_name: str | None
+    billing_contact_email: str | None
+    contract_start: date | None
+    contract_end: date | None
+    content_retention_days: int | None
+    my_role: str
+
+
+class OrganisationPatch(BaseModel):
+    """Changes an owner may make to the organisation."""
+
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    billing_contact_name: str | None = Field(default=None, max_length=200)
+    billing_contact_email: EmailStr | None = None
+    content_retention_days: int | None = Field(default=None, ge=0)
+
+
+class MemberOut(BaseModel):
+    """A member of an organisation."""
+
+    user_id: int
+    email: str
+    name: str
+    role: str
+
+
+class MemberIn(BaseModel):
+    """Add an existing account (by email) to the organisation."""
+
+    email: EmailStr
+    role: MemberRole
+
+
+class RolePatch(BaseModel):
+    """A member's new role."""
+
+    role: MemberRole
+
+
+def _out(organisation: Organisation, role: MemberRole) -> OrganisationOut:
+    return OrganisationOut(
+        id=organisation.id,
+        name=organisation.name,
+        plan=organisation.plan,
+        status=str(organisation.status),
+        billing_contact_name=organisation.billing_contact_name,
+        billing_contact_email=organisation.billing_contact_email,
+        contract_start=organisation.contract_start,
+        contract_end=organisation.contract_end,
+        content_retention_days=organisation.content_retention_days,
+        my_role=str(role),
+    )
+
+
+def _member_out(member: Membership) -> MemberOut:
+    return MemberOut(
+        user_id=member.user_id,
+        email=member.user.email,
+        name=member.user.name,
+        role=str(member.role),
+    )
+
+
+@router.get("", response_model=list[OrganisationOut])
+def list_organisations(user: UserDep, platform: PlatformDep) -> list[OrganisationOut]:
+    """The organisations the signed-in user belongs to."""
+    with platform.sessions() as db:
+        rows = db.execute(
+            select(Organisation, Membership.role)
+            .join(Membership, Membership.organisation_id == Organisation.id)
+            .where(Membership.user_id == user.id)
+            .order_by(Organisation.name)
+        ).all()
+        return [_out(org, role) for org, role in rows]
+
+
+@router.get("/{organisation_id}", response_model=OrganisationOut)
+def get_organisation(organisation_id: int, user: UserDep, platform: PlatformDep) -> OrganisationOut:
+    """One organisation of the signed-in user."""
+    with platform.sessions() as db:
+        member = actions.require_member(db, organisation_id, user)
+        return _out(member.organisation, member.role)
+
+
+@router.patch("/{organisation_id}", response_model=OrganisationOut)
+def update_organisation(
+    organisation_id: int, body: OrganisationPatch, user: UserDep, platform: PlatformDep
+) -> OrganisationOut:
+    """Change the organisation's name, billing contact or content retention (owners)."""
+    settings = platform.settings
+    with platform.transaction() as db:
+        member = actions.require_member(db, organisation_id, user, MemberRole.OWNER)
+        organisation = member.organisation
+        changes = body.model_dump(exclude_unset=True)
+        days = changes.get("content_retention_days")
+        if days is not None and not (
+            settings.content_retention_min_days <= days <= settings.content_retention_max_days
+        ):
+            raise invalid(
+                "content_retention_days",
+                f"Choose between {settings.content_retention_min_days} and "
+                f"{settings.content_retention_max_days} days.",
+            )
+        if "name" in changes and changes["name"] is None:
+            raise invalid("name", "An organisation needs a name.")
+        for key, value in changes.items():
+            setattr(organisation, key, value)
+        return _out(organisation, member.role)
+
+
+@router.get("/{organisation_id}/members", response_model=list[MemberOut])
+def list_members(organisation_id: int, user: UserDep, platform: PlatformDep) -> list[MemberOut]:
+    """The organisation's members (owners and organisers)."""
+    with platform.sessions() as db:
+        member = actions.require_member(db, organisation_id, user, *MANAGERS)
+        return [_member_out(m) for m in member.organisation.memberships]
+
+
+@router.post("/{organisation_id}/members", status_code=201, response_model=MemberOut)
+def add_member(
+    organisation_id: int, body: MemberIn, user: UserDep, platform: PlatformDep
+) -> MemberOut:
+    """Add someone who has an account (owners)."""
+    with platform.transaction() as db:
+        member = actions.require_member(db, organisation_id, user, MemberRole.OWNER)
+        newcomer = actions.find_user_by_email(db, body.email)
+        if newcomer is None:
+            raise invalid("email", "No account has this email address; ask them to sign up first.")
+        added = actions.add_member(
+            db, member.organisation, user=newcomer, role=body.role, now=platform.clock.now()
+        )
+        db.refresh(added)
+        return _member_out(added)
+
+
+def _target(db: Session, organisation_id: int, user_id: int) -> Membership:
+    target_user = db.get(User, user_id)
+    found = actions.membership(db, organisation_id, target_user) if target_user else None
+    if found is None:
+        raise not_found("member")
+    return found
+
+
+@router.patch("/{organisation_id}/members/{user_id}", response_model=MemberOut)
+def change_member_role(
+    organisation_id: int, user_id: int, body: RolePatch, user: UserDep, platform: PlatformDep
+) -> MemberOut:
+    """Change a member's role (owners)."""
+    with platform.transaction() as db:
+        actions.require_member(db, organisation_id, user, MemberRole.OWNER)
+        target = _target(db, organisation_id, user_id)
+        actions.change_role(db, target, body.role)
+        return _member_out(target)
+
+
+@router.delete("/{organisation_id}/members/{user_id}", status_code=204)
+def remove_member(
+    organisation_id: int, user_id: int, user: UserDep, platform: PlatformDep
+) -> Response:
+    """Remove a member (owners)."""
+    with platform.transaction() as db:
+        actions.require_member(db, organisation_id, user, MemberRole.OWNER)
+        actions.remove_member(db, _target(db, organisation_id, user_id))
+    return Response(status_code=204)

@@ -1,0 +1,113 @@
+"""``interpreta privacy``: check the configuration, write the notice and the RoPA."""
+
+from __future__ import annotations
+
+import json
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from interpreta.cli.common import DataDirOption, console, fail, load_settings
+from interpreta.config import Settings
+from interpreta.db.models import all_metadata
+from interpreta.platform import Platform
+from interpreta.privacy import datamap, notice, ropa
+from interpreta.privacy.processors import TransferRefused, transfer_problems
+
+app = typer.Typer(help="The data map and the documents generated from it.", no_args_is_help=True)
+
+
+class RopaFormat(StrEnum):
+    """Output formats of the records of processing."""
+
+    JSON = "json"
+    CSV = "csv"
+
+
+@app.command("check")
+def check(data_dir: DataDirOption = None) -> None:
+    """Check the data map and the processor register; exit 2 on any problem."""
+    settings = load_settings(data_dir)
+    found = datamap.problems(all_metadata()) + transfer_problems(settings.processors)
+    if found:
+        fail("the privacy configuration is refused:\n- " + "\n- ".join(found))
+    personal = len(datamap.personal_fields(all_metadata()))
+    console.print(
+        f"data map complete ({personal} personal fields declared); "
+        f"{len(settings.processors)} processor(s), transfers allowed"
+    )
+
+
+@app.command("map")
+def show_map() -> None:
+    """Print the data map: every personal field with its declaration."""
+    table = Table("table.column", "category", "scope", "purposes", "basis", "retention", "conf.")
+    for field, declaration in datamap.personal_fields(all_metadata()):
+        table.add_row(
+            f"{field.table}.{field.column}",
+            declaration.category.value,
+            declaration.scope.value,
+            ", ".join(p.value for p in declaration.purposes),
+            declaration.basis.value,
+            declaration.retention.key,
+            "yes" if declaration.confidential else "",
+        )
+    console.print(table)
+
+
+@app.command("notice")
+def write_notice(
+    out: Annotated[
+        Path, typer.Option(help="Folder to write privacy-notice.md and .html into.")
+    ] = Path("."),
+    data_dir: DataDirOption = None,
+) -> None:
+    """Write the privacy notice (Markdown and HTML), publishing a new version if it changed."""
+    settings = load_settings(data_dir)
+    platform = _start(settings)
+    with platform.transaction() as db:
+        version = notice.publish(db, all_metadata(), settings, platform.clock.now())
+    out.mkdir(parents=True, exist_ok=True)
+    line = notice.version_line(version)
+    (out / "privacy-notice.md").write_text(f"{version.markdown}\n_{line}_\n", encoding="utf-8")
+    (out / "privacy-notice.html").write_text(
+        f'<!doctype html><html lang="en"><meta charset="utf-8"><title>Privacy notice</title>'
+        f"<body>{version.html}<p><em>{line}</em></p></body></html>\n",
+        encoding="utf-8",
+    )
+    console.print(f"wrote {out / 'privacy-notice.md'} and .html ({line})")
+
+
+@app.command("ropa")
+def write_ropa(
+    format: Annotated[RopaFormat, typer.Option("--format", help="json or csv")] = RopaFormat.JSON,
+    out: Annotated[
+        Path | None, typer.Option(help="File to write (default: standard output).")
+    ] = None,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Write the records of processing activities (Art. 30(1) and 30(2))."""
+    settings = load_settings(data_dir)
+    platform = _start(settings)
+    with platform.sessions() as db:
+        document = ropa.records(all_metadata(), settings, db)
+    text = (
+        json.dumps(document, indent=2, ensure_ascii=False)
+        if format is RopaFormat.JSON
+        else ropa.to_csv(document)
+    )
+    if out is None:
+        typer.echo(text)
+    else:
+        out.write_text(text, encoding="utf-8")
+        console.print(f"wrote {out}")
+
+
+def _start(settings: Settings) -> Platform:
+    try:
+        return Platform.start(settings)
+    except TransferRefused as exc:
+        fail(f"refusing to start: {exc}")

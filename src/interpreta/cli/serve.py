@@ -1,0 +1,76 @@
+"""``interpreta serve``: run the platform."""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+from pathlib import Path
+from typing import Annotated
+
+import typer
+import uvicorn
+
+from interpreta import demo
+from interpreta.app import create_app
+from interpreta.cli.common import DataDirOption, console, fail, load_settings
+from interpreta.platform import Platform
+from interpreta.privacy.processors import TransferRefused
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to listen on.")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
+    data_dir: DataDirOption = None,
+    with_demo: Annotated[
+        bool, typer.Option("--demo", help="Create the demo organisation, logins and event.")
+    ] = False,
+    certfile: Annotated[Path | None, typer.Option("--cert", help="TLS certificate (PEM).")] = None,
+    keyfile: Annotated[Path | None, typer.Option("--key", help="TLS private key (PEM).")] = None,
+) -> None:
+    """Run the platform: migrate the database, publish the notice, serve HTTP."""
+    overrides: dict[str, object] = {}
+    if host is not None:
+        overrides["host"] = host
+    if port is not None:
+        overrides["port"] = port
+    settings = load_settings(data_dir, **overrides)
+    tls = certfile is not None and keyfile is not None
+    # Cookies stay Secure: browsers accept them on http://localhost, elsewhere TLS is required.
+    if not tls and not _is_loopback(settings.host):
+        console.print(
+            "[bold yellow]warning:[/] serving on a non-loopback address without TLS; "
+            "pass --cert and --key (promise P21)"
+        )
+    try:
+        platform = Platform.start(settings)
+    except TransferRefused as exc:
+        fail(f"refusing to start: {exc}")
+    scheme = "https" if tls else "http"
+    url = settings.public_url or f"{scheme}://{settings.host}:{settings.port}"
+    console.print(f"Interpreta is running at [bold]{url}[/]  (API docs: {url}/docs)")
+    console.print(f"data directory: {settings.data_dir.resolve()}")
+    if with_demo or settings.demo:
+        info = demo.seed(platform)
+        console.print(
+            f"demo event code: [bold]{info.event_code}[/]  → {url}/join/{info.event_code}"
+        )
+        for email, password, role in info.logins:
+            console.print(f"  login {email} / {password}  ({role})")
+    logging.basicConfig(level=logging.INFO)
+    uvicorn.run(
+        create_app(platform),
+        host=settings.host,
+        port=settings.port,
+        ssl_certfile=str(certfile) if tls else None,
+        ssl_keyfile=str(keyfile) if tls else None,
+        log_level="info",
+    )

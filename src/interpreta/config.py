@@ -1,0 +1,95 @@
+"""Settings, read from the environment (prefix ``INTERPRETA_``) and a ``.env`` file.
+
+Complex values (the processor register) are given as JSON, e.g.
+``INTERPRETA_PROCESSORS='[{"name": "...", ...}]'``, or in a JSON file named by
+``INTERPRETA_PROCESSORS_FILE``.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from pydantic import BaseModel, Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from interpreta.privacy.processors import Processor
+
+
+class Contact(BaseModel):
+    """A named contact: the data protection officer, or the supervisory authority."""
+
+    name: str
+    email: str = ""
+    address: str = ""
+    url: str = ""
+
+
+def _default_processors() -> list[Processor]:
+    return [
+        Processor(
+            name="Hosting provider (configure INTERPRETA_PROCESSORS)",
+            function="hosting of the platform's servers and database",
+            categories=["identifiers", "account", "technical", "connection", "meeting_content"],
+            country="DE",
+            safeguard="EU/EEA",
+        )
+    ]
+
+
+class Settings(BaseSettings):
+    """All configuration of one Interpreta deployment."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="INTERPRETA_", env_file=".env", extra="ignore", env_nested_delimiter="__"
+    )
+
+    data_dir: Path = Field(default=Path("interpreta-data"), description="Where state is kept.")
+    database_url: str | None = Field(
+        default=None, description="SQLAlchemy URL; SQLite in the data directory when unset."
+    )
+    host: str = "127.0.0.1"
+    port: int = 8000
+    public_url: str | None = None
+    secure_cookies: bool = True
+    session_days: int = 14
+    argon2_time_cost: int = Field(default=3, ge=1)
+    argon2_memory_kib: int = Field(default=65536, ge=64)
+    demo: bool = Field(default=False, description="Create the demo organisation and event.")
+
+    operator_name: str = "Interpreta demo operator"
+    operator_address: str = "Example Street 1, 10115 Berlin, Germany"
+    operator_email: str = "privacy@interpreta.example"
+    dpo: Contact = Contact(name="Data Protection Officer", email="dpo@interpreta.example")
+    supervisory_authority: Contact = Contact(
+        name="Berlin Commissioner for Data Protection and Freedom of Information",
+        url="https://www.datenschutz-berlin.de",
+    )
+    processors: list[Processor] = Field(default_factory=_default_processors)
+    processors_file: Path | None = None
+
+    content_retention_min_days: int = Field(default=1, ge=0)
+    content_retention_max_days: int = Field(default=365, ge=0)
+
+    media_host: str = "127.0.0.1"
+
+    @model_validator(mode="after")
+    def _load_processors_file(self) -> Settings:
+        if self.processors_file is not None:
+            raw = json.loads(self.processors_file.read_text(encoding="utf-8"))
+            self.processors = [Processor.model_validate(item) for item in raw]
+        if self.content_retention_min_days > self.content_retention_max_days:
+            raise ValueError("content_retention_min_days exceeds content_retention_max_days")
+        return self
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The database URL in force: the configured one, or SQLite in the data directory."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'interpreta.db').resolve()}"
+
+    @property
+    def base_url(self) -> str:
+        """The URL people reach the platform at."""
+        return self.public_url or f"http://{self.host}:{self.port}"

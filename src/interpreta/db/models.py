@@ -1,0 +1,17 @@
+"""Imports every model module, so that ``Base.metadata`` describes the whole schema."""
+
+from __future__ import annotations
+
+from sqlalchemy import MetaData
+
+from interpreta.accounts import models as accounts_models
+from interpreta.db.base import Base
+from interpreta.events import models as events_models
+from interpreta.privacy import models as privacy_models
+
+MODEL_MODULES = (accounts_models, events_models, privacy_models)
+
+
+def all_metadata() -> MetaData:
+    """The metadata of every table of the platform."""
+    return Base.metadata

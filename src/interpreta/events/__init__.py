@@ -1,0 +1,1 @@
+"""Events, their topics, languages, channels and booths, and the people in them."""

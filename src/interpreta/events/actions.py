@@ -1,0 +1,199 @@
+"""Every write to events goes through these functions (cf. Zulip's actions)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from interpreta.accounts.actions import membership
+from interpreta.accounts.models import User
+from interpreta.errors import conflict, invalid, not_found
+from interpreta.events import codes, languages
+from interpreta.events.models import (
+    Booth,
+    BoothAssignment,
+    Channel,
+    ChannelKind,
+    Event,
+    EventLanguage,
+    EventStatus,
+    Topic,
+)
+
+_CODE_ATTEMPTS = 20
+
+
+@dataclass(frozen=True)
+class LanguageSpec:
+    """A language to interpret into: its tag and, optionally, a display name."""
+
+    code: str
+    name: str | None = None
+
+
+def check_timezone(name: str) -> None:
+    """422 unless `name` is an IANA time zone."""
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise invalid("timezone", f"Unknown time zone {name!r}.") from exc
+
+
+def check_schedule(starts_at: datetime, ends_at: datetime) -> None:
+    """422 unless the event ends after it starts."""
+    if ends_at <= starts_at:
+        raise invalid("ends_at", "The event must end after it starts.")
+
+
+def _unused_code(db: Session) -> str:
+    for _ in range(_CODE_ATTEMPTS):
+        code = codes.new_code()
+        taken = db.scalar(select(Event.id).where(Event.code == code, Event.purged_at.is_(None)))
+        if taken is None:
+            return code
+    raise conflict("Could not find an unused event code; try again.")
+
+
+def create_event(
+    db: Session,
+    *,
+    organisation_id: int,
+    title: str,
+    starts_at: datetime,
+    ends_at: datetime,
+    timezone: str,
+    now: datetime,
+    description: str = "",
+    language_specs: Sequence[LanguageSpec] = (),
+    topic_names: Sequence[str] = (),
+) -> Event:
+    """Create an event with its topics (one, 'Main', if none given) and languages."""
+    check_timezone(timezone)
+    check_schedule(starts_at, ends_at)
+    event = Event(
+        organisation_id=organisation_id,
+        title=title.strip(),
+        description=description,
+        code=_unused_code(db),
+        starts_at=starts_at,
+        ends_at=ends_at,
+        timezone=timezone,
+        status=EventStatus.DRAFT,
+        created_at=now,
+    )
+    db.add(event)
+    db.flush()
+    for name in topic_names or ["Main"]:
+        add_topic(db, event, name)
+    for spec in language_specs:
+        add_language(db, event, spec)
+    return event
+
+
+def update_event(db: Session, event: Event, **changes: object) -> Event:
+    """Change an event's title, description, schedule, time zone or status."""
+    allowed = {"title", "description", "starts_at", "ends_at", "timezone", "status"}
+    for key, value in changes.items():
+        if key not in allowed:
+            raise invalid(key, "This field cannot be changed.")
+        if value is not None:
+            setattr(
+                event, key, value.strip() if key == "title" and isinstance(value, str) else value
+            )
+    check_timezone(event.timezone)
+    check_schedule(event.starts_at, event.ends_at)
+    db.flush()
+    return event
+
+
+def add_topic(db: Session, event: Event, name: str) -> Topic:
+    """Add a topic (parallel room) with a floor and a channel and booth per language."""
+    if any(t.name == name.strip() for t in event.topics):
+        raise conflict(f"The event already has a topic named {name!r}.", "name")
+    topic = Topic(event_id=event.id, name=name.strip(), position=len(event.topics))
+    event.topics.append(topic)
+    db.flush()
+    topic.channels.append(Channel(kind=ChannelKind.FLOOR, language_code=None))
+    for language in event.languages:
+        _add_language_channel(topic, language.code)
+    db.flush()
+    return topic
+
+
+def remove_topic(db: Session, event: Event, topic: Topic) -> None:
+    """Remove a topic and its channels; an event keeps at least one topic."""
+    if len(event.topics) <= 1:
+        raise invalid("topic", "An event needs at least one topic.")
+    event.topics.remove(topic)
+    db.flush()
+
+
+def add_language(db: Session, event: Event, spec: LanguageSpec) -> EventLanguage:
+    """Add an interpretation language: a channel and a booth in every topic."""
+    code = spec.code.strip()
+    if not languages.is_valid_tag(code):
+        raise invalid("code", f"{code!r} is not a language tag such as 'en' or 'pt-BR'.")
+    if any(lang.code == code for lang in event.languages):
+        raise conflict(f"The event already has the language {code!r}.", "code")
+    language = EventLanguage(
+        code=code, name=spec.name or languages.name_of(code), position=len(event.languages)
+    )
+    event.languages.append(language)
+    for topic in event.topics:
+        _add_language_channel(topic, code)
+    db.flush()
+    return language
+
+
+def _add_language_channel(topic: Topic, code: str) -> None:
+    channel = Channel(kind=ChannelKind.LANGUAGE, language_code=code)
+    channel.booth = Booth()
+    topic.channels.append(channel)
+
+
+def remove_language(db: Session, event: Event, code: str) -> None:
+    """Remove a language with its channels, booths and booth assignments."""
+    language = next((lang for lang in event.languages if lang.code == code), None)
+    if language is None:
+        raise not_found("language")
+    for topic in event.topics:
+        for channel in list(topic.channels):
+            if channel.language_code == code:
+                topic.channels.remove(channel)
+    event.languages.remove(language)
+    db.flush()
+
+
+def assign_interpreter(db: Session, event: Event, booth: Booth, user: User) -> BoothAssignment:
+    """Assign a member of the event's organisation to a booth."""
+    if membership(db, event.organisation_id, user) is None:
+        raise invalid("user_id", "Only members of the organisation can be assigned to a booth.")
+    if any(a.user_id == user.id for a in booth.assignments):
+        raise conflict("This interpreter is already assigned to the booth.", "user_id")
+    assignment = BoothAssignment(user_id=user.id)
+    booth.assignments.append(assignment)
+    try:
+        db.flush()
+    except IntegrityError as exc:  # a concurrent assignment won the race
+        raise conflict("This interpreter is already assigned to the booth.", "user_id") from exc
+    return assignment
+
+
+def unassign_interpreter(db: Session, booth: Booth, user_id: int) -> None:
+    """Take an interpreter off a booth."""
+    assignment = next((a for a in booth.assignments if a.user_id == user_id), None)
+    if assignment is None:
+        raise not_found("booth assignment")
+    booth.assignments.remove(assignment)
+    db.flush()
+
+
+def booths_of(event: Event) -> list[Booth]:
+    """Every booth of the event, topic by topic."""
+    return [c.booth for t in event.topics for c in t.channels if c.booth is not None]

@@ -1,0 +1,1 @@
+"""Privacy by design: the data map and everything that reads it."""

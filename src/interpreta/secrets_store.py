@@ -1,0 +1,42 @@
+"""Secrets generated into the data directory on first run (mode 0600), never logged."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Secrets:
+    """The deployment's secret keys."""
+
+    session_key: bytes = field(repr=False)
+    master_key: bytes = field(repr=False)
+
+    def __repr__(self) -> str:
+        return "Secrets(<hidden>)"
+
+
+def _load_or_create(path: Path, size: int) -> bytes:
+    if path.exists():
+        data = path.read_bytes()
+        if len(data) != size:
+            raise ValueError(f"{path} holds {len(data)} bytes, expected {size}")
+        return data
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    data = secrets.token_bytes(size)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
+    return data
+
+
+def load_secrets(data_dir: Path) -> Secrets:
+    """Read the secrets from ``data_dir/secrets``, creating any that are missing."""
+    folder = data_dir / "secrets"
+    return Secrets(
+        session_key=_load_or_create(folder / "session.key", 32),
+        master_key=_load_or_create(folder / "master.key", 32),
+    )

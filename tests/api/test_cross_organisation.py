@@ -1,0 +1,169 @@
+"""Members see only their own organisation: every endpoint, read and write.
+
+The test walks the application's routes, so an endpoint added later without a
+case here fails the test until someone decides what a cross-organisation call
+to it must do.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from fastapi.routing import APIRoute
+
+from interpreta.app import create_app
+from interpreta.platform import Platform
+from tests.conftest import Account
+
+PUBLIC = {"/api/auth/signup", "/api/auth/login", "/api/auth/logout", "/api/join/{code}"}
+
+BODIES: dict[tuple[str, str], dict[str, Any] | None] = {
+    ("GET", "/api/organisations/{organisation_id}"): None,
+    ("PATCH", "/api/organisations/{organisation_id}"): {"name": "Taken over"},
+    ("GET", "/api/organisations/{organisation_id}/members"): None,
+    ("POST", "/api/organisations/{organisation_id}/members"): {
+        "email": "mallory@example.org",
+        "role": "owner",
+    },
+    ("PATCH", "/api/organisations/{organisation_id}/members/{user_id}"): {"role": "owner"},
+    ("DELETE", "/api/organisations/{organisation_id}/members/{user_id}"): None,
+    ("GET", "/api/organisations/{organisation_id}/events"): None,
+    ("POST", "/api/organisations/{organisation_id}/events"): {
+        "title": "Injected",
+        "starts_at": "2026-12-01T09:00:00+00:00",
+        "ends_at": "2026-12-01T10:00:00+00:00",
+    },
+    ("GET", "/api/events/{event_id}"): None,
+    ("PATCH", "/api/events/{event_id}"): {"title": "Defaced"},
+    ("DELETE", "/api/events/{event_id}"): None,
+    ("POST", "/api/events/{event_id}/topics"): {"name": "Injected topic"},
+    ("DELETE", "/api/events/{event_id}/topics/{topic_id}"): None,
+    ("POST", "/api/events/{event_id}/languages"): {"code": "it"},
+    ("DELETE", "/api/events/{event_id}/languages/{code}"): None,
+    ("POST", "/api/events/{event_id}/booths/{booth_id}/interpreters"): {"user_id": 0},
+    ("DELETE", "/api/events/{event_id}/booths/{booth_id}/interpreters/{user_id}"): None,
+}
+
+
+def _routes(platform: Platform) -> list[tuple[str, str]]:
+    app = create_app(platform)
+    found = []
+    for route in app.routes:
+        if isinstance(route, APIRoute) and route.path.startswith("/api"):
+            for method in sorted(route.methods - {"HEAD", "OPTIONS"}):
+                found.append((method, route.path))
+    return found
+
+
+@pytest.fixture
+def victim(sign_up: Any) -> dict[str, Any]:
+    """Organisation A: an owner, an interpreter member, an event with two topics."""
+    owner: Account = sign_up("alice", "Alice Events")
+    interpreter: Account = sign_up("ivan", "Ivan Freelance")
+    client = owner.client
+    org = owner.organisation_id
+    added = client.post(
+        f"/api/organisations/{org}/members",
+        json={"email": interpreter.email, "role": "interpreter"},
+    )
+    assert added.status_code == 201, added.text
+    event = client.post(
+        f"/api/organisations/{org}/events",
+        json={
+            "title": "Alice's summit",
+            "starts_at": "2026-12-01T09:00:00+01:00",
+            "ends_at": "2026-12-01T17:00:00+01:00",
+            "timezone": "Europe/Paris",
+            "languages": [{"code": "de"}, {"code": "fr"}],
+            "topics": ["Plenary", "Room B"],
+        },
+    ).json()
+    booth = event["topics"][0]["channels"][1]["booth_id"]
+    assigned = client.post(
+        f"/api/events/{event['id']}/booths/{booth}/interpreters",
+        json={"user_id": interpreter.user_id},
+    )
+    assert assigned.status_code == 201, assigned.text
+    return {
+        "client": client,
+        "params": {
+            "organisation_id": org,
+            "event_id": event["id"],
+            "topic_id": event["topics"][1]["id"],
+            "booth_id": booth,
+            "user_id": interpreter.user_id,
+            "code": "de",
+        },
+        "interpreter": interpreter,
+    }
+
+
+def _snapshot(victim: dict[str, Any]) -> list[Any]:
+    client, p = victim["client"], victim["params"]
+    return [
+        client.get(f"/api/organisations/{p['organisation_id']}").json(),
+        client.get(f"/api/organisations/{p['organisation_id']}/members").json(),
+        client.get(f"/api/organisations/{p['organisation_id']}/events").json(),
+    ]
+
+
+def _fill(path: str, params: dict[str, Any]) -> str:
+    return re.sub(r"\{(\w+)\}", lambda m: str(params[m.group(1)]), path)
+
+
+def test_every_api_route_is_covered_here(platform: Platform) -> None:
+    routes = _routes(platform)
+    private = [r for r in routes if r[1] not in PUBLIC and "{" in r[1]]
+    missing = [r for r in private if r not in BODIES]
+    assert missing == [], f"add these routes to BODIES: {missing}"
+
+
+def test_cross_organisation_reads_and_writes_are_denied_everywhere(
+    platform: Platform, sign_up: Any, victim: dict[str, Any]
+) -> None:
+    mallory: Account = sign_up("mallory", "Mallory Ltd")
+    before = _snapshot(victim)
+    body_for = dict(BODIES)
+    body_for[("POST", "/api/events/{event_id}/booths/{booth_id}/interpreters")] = {
+        "user_id": mallory.user_id
+    }
+    for (method, path), body in body_for.items():
+        url = _fill(path, victim["params"])
+        response = mallory.client.request(method, url, json=body)
+        assert response.status_code in (403, 404), (method, path, response.status_code)
+        assert response.headers["content-type"] == "application/problem+json"
+    assert _snapshot(victim) == before
+
+
+def test_members_without_the_role_get_403_and_change_nothing(victim: dict[str, Any]) -> None:
+    interpreter: Account = victim["interpreter"]
+    p = victim["params"]
+    before = _snapshot(victim)
+    assert interpreter.client.get(f"/api/events/{p['event_id']}").status_code == 200
+    for method, path in [
+        ("PATCH", "/api/events/{event_id}"),
+        ("DELETE", "/api/events/{event_id}"),
+        ("POST", "/api/organisations/{organisation_id}/events"),
+        ("PATCH", "/api/organisations/{organisation_id}"),
+        ("POST", "/api/organisations/{organisation_id}/members"),
+        ("GET", "/api/organisations/{organisation_id}/members"),
+    ]:
+        response = interpreter.client.request(method, _fill(path, p), json=BODIES[(method, path)])
+        assert response.status_code == 403, (method, path, response.text)
+    assert _snapshot(victim) == before
+
+
+def test_signed_out_callers_get_401_on_every_private_route(
+    platform: Platform, victim: dict[str, Any]
+) -> None:
+    from fastapi.testclient import TestClient
+
+    anonymous = TestClient(create_app(platform), base_url="https://testserver")
+    for method, path in _routes(platform):
+        if path in PUBLIC:
+            continue
+        url = _fill(path, victim["params"])
+        response = anonymous.request(method, url, json=BODIES.get((method, path)))
+        assert response.status_code == 401, (method, path)

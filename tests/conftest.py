@@ -1,0 +1,143 @@
+"""Shared fixtures: a real database (SQLite, or PostgreSQL when configured) per test.
+
+Set ``INTERPRETA_TEST_DATABASE_URL`` to a PostgreSQL URL to run the suite on
+PostgreSQL; each test then gets empty tables in a database created for the run.
+Otherwise each test gets its own SQLite file, copied from one migrated template.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from interpreta.app import create_app
+from interpreta.clock import FrozenClock
+from interpreta.config import Settings
+from interpreta.db.engine import make_engine
+from interpreta.db.migrate import upgrade
+from interpreta.db.models import all_metadata
+from interpreta.platform import Platform
+
+POSTGRES_URL = os.environ.get("INTERPRETA_TEST_DATABASE_URL", "")
+START = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture(scope="session")
+def _template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A migrated database: a SQLite file to copy, or a PostgreSQL database to truncate."""
+    if POSTGRES_URL:
+        admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+        name = f"interpreta_test_{uuid.uuid4().hex[:10]}"
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        url = make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+        engine = make_engine(url)
+        upgrade(engine)
+        engine.dispose()
+        yield url
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+    else:
+        path = tmp_path_factory.mktemp("template") / "template.db"
+        engine = make_engine(f"sqlite:///{path}")
+        upgrade(engine)
+        engine.dispose()
+        yield str(path)
+
+
+@pytest.fixture
+def database_url(_template: str, tmp_path: Path) -> str:
+    """A URL to a migrated, empty database for this test alone."""
+    if POSTGRES_URL:
+        engine = make_engine(_template)
+        tables = ", ".join(f'"{t.name}"' for t in all_metadata().sorted_tables)
+        with engine.begin() as connection:
+            connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        engine.dispose()
+        return _template
+    path = tmp_path / "interpreta.db"
+    shutil.copyfile(_template, path)
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture
+def settings(tmp_path: Path, database_url: str) -> Settings:
+    """Settings for a test: its own data directory and database, cheap password hashing."""
+    return Settings(
+        data_dir=tmp_path / "data",
+        database_url=database_url,
+        argon2_time_cost=1,
+        argon2_memory_kib=64,
+        _env_file=None,  # type: ignore[call-arg]
+    )
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    """A clock that stands still at a known moment until a test moves it."""
+    return FrozenClock(START)
+
+
+@pytest.fixture
+def platform(settings: Settings, clock: FrozenClock) -> Iterator[Platform]:
+    """A started platform on the test's database."""
+    started = Platform.start(settings, clock=clock)
+    yield started
+    started.close()
+
+
+@pytest.fixture
+def app_client(platform: Platform) -> Iterator[TestClient]:
+    """An HTTPS test client (Secure cookies travel only over HTTPS)."""
+    with TestClient(create_app(platform), base_url="https://testserver") as client:
+        yield client
+
+
+@dataclass
+class Account:
+    """A signed-up customer: a user, their organisation, and a signed-in client."""
+
+    client: TestClient
+    user_id: int
+    email: str
+    organisation_id: int
+
+
+@pytest.fixture
+def sign_up(platform: Platform) -> Iterator[object]:
+    """Make signed-up accounts, each with its own client: ``sign_up("ann")``."""
+    clients: list[TestClient] = []
+    app = create_app(platform)
+
+    def make(name: str, organisation: str | None = None) -> Account:
+        client = TestClient(app, base_url="https://testserver")
+        clients.append(client)
+        email = f"{name}@example.org"
+        response = client.post(
+            "/api/auth/signup",
+            json={
+                "email": email,
+                "name": name.title(),
+                "password": PASSWORD,
+                "organisation_name": organisation or f"{name.title()} Events",
+            },
+        )
+        assert response.status_code == 201, response.text
+        body = response.json()
+        return Account(client, body["id"], email, body["organisations"][0]["id"])
+
+    yield make
+    for client in clients:
+        client.close()

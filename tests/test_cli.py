@@ -1,0 +1,53 @@
+"""The command line: every command has --help; the operator commands work."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import typer
+from typer.testing import CliRunner
+
+from interpreta.cli import app
+from interpreta.config import Settings
+
+
+def _command_paths(command: Any, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    paths = [prefix]
+    if isinstance(getattr(command, "commands", None), dict):
+        for name, sub in command.commands.items():
+            paths += _command_paths(sub, (*prefix, name))
+    return paths
+
+
+def test_every_command_has_help() -> None:
+    root = typer.main.get_command(app)
+    paths = _command_paths(root)
+    assert ("privacy", "ropa") in paths and ("db", "upgrade") in paths and ("serve",) in paths
+    for path in paths:
+        result = CliRunner().invoke(app, [*path, "--help"])
+        assert result.exit_code == 0, (path, result.output)
+        assert "Usage" in result.output
+
+
+def test_db_upgrade_and_privacy_notice(settings: Settings, tmp_path: Path) -> None:
+    runner = CliRunner()
+    env = {"INTERPRETA_DATABASE_URL": settings.resolved_database_url}
+    data = ["--data-dir", str(settings.data_dir)]
+    upgraded = runner.invoke(app, ["db", "upgrade", *data], env=env)
+    assert upgraded.exit_code == 0 and "database at revision" in upgraded.output
+    written = runner.invoke(app, ["privacy", "notice", "--out", str(tmp_path), *data], env=env)
+    assert written.exit_code == 0, written.output
+    markdown = (tmp_path / "privacy-notice.md").read_text()
+    assert markdown.startswith("# Privacy notice") and "Version 1" in markdown
+    assert "<h1>Privacy notice</h1>" in (tmp_path / "privacy-notice.html").read_text()
+
+
+def test_secrets_are_generated_private_and_stable(settings: Settings) -> None:
+    from interpreta.secrets_store import load_secrets
+
+    first = load_secrets(settings.data_dir)
+    key = settings.data_dir / "secrets" / "master.key"
+    assert key.stat().st_mode & 0o777 == 0o600
+    assert load_secrets(settings.data_dir).master_key == first.master_key
+    assert "hidden" in repr(first) and first.master_key.hex() not in repr(first)
