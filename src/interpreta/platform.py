@@ -19,6 +19,7 @@ from interpreta.config import Settings
 from interpreta.db.engine import make_engine, make_sessionmaker
 from interpreta.db.migrate import upgrade
 from interpreta.db.models import all_metadata
+from interpreta.events.join_cache import PublicInfoCache
 from interpreta.privacy import notice
 from interpreta.privacy.processors import check_transfers
 from interpreta.secrets_store import Secrets, load_secrets
@@ -34,6 +35,7 @@ class Platform:
     clock: Clock
     secrets: Secrets = field(repr=False)
     passwords: Passwords
+    join_cache: PublicInfoCache = field(repr=False)
 
     @classmethod
     def start(cls, settings: Settings, clock: Clock | None = None) -> Platform:
@@ -47,13 +49,15 @@ class Platform:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         engine = make_engine(settings.resolved_database_url)
         upgrade(engine)
+        sessions = make_sessionmaker(engine)
         platform = cls(
             settings=settings,
             engine=engine,
-            sessions=make_sessionmaker(engine),
+            sessions=sessions,
             clock=clock or SystemClock(),
             secrets=load_secrets(settings.data_dir),
             passwords=Passwords(settings.argon2_time_cost, settings.argon2_memory_kib),
+            join_cache=PublicInfoCache(sessions),
         )
         with platform.transaction() as db:
             notice.publish(db, all_metadata(), settings, platform.clock.now())

@@ -12,8 +12,8 @@ from interpreta.errors import unauthenticated
 from interpreta.platform import Platform
 
 
-def get_platform(request: Request) -> Platform:
-    """The platform the application was created for."""
+async def get_platform(request: Request) -> Platform:
+    """The platform the application was created for (async: no thread hop needed)."""
     platform: Platform = request.app.state.platform
     return platform
 

@@ -2,23 +2,28 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter
-from fastapi.responses import JSONResponse
+from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
 
 from interpreta.api.dependencies import PlatformDep
 from interpreta.errors import Problem
-from interpreta.events.join import public_info
 
 router = APIRouter(prefix="/api/join", tags=["join"])
 
 
-@router.get("/{code}", responses={404: {"description": "No event has this code"}})
-def join(code: str, platform: PlatformDep) -> Any:
+@router.get(
+    "/{code}",
+    responses={
+        200: {"description": "The event's public information and its channels"},
+        404: {"description": "No event has this code"},
+    },
+)
+async def join(code: str, platform: PlatformDep) -> Response:
     """The event's public information and its channels, by event code."""
-    with platform.sessions() as db:
-        info = public_info(db, code)
-    if info is None:
+    hit, body = platform.join_cache.cached(code)
+    if not hit:
+        body = await run_in_threadpool(platform.join_cache.load, code)
+    if body is None:
         raise Problem(404, "Not found", "No event has this code. Check it and try again.")
-    return JSONResponse(info)
+    return Response(body, media_type="application/json")

@@ -1,0 +1,58 @@
+"""Joining by event code: public info in one answer, never stale after a change."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from interpreta.app import create_app
+from interpreta.platform import Platform
+from tests.conftest import Account
+
+
+def _event(owner: Account) -> dict[str, Any]:
+    response = owner.client.post(
+        f"/api/organisations/{owner.organisation_id}/events",
+        json={
+            "title": "Open day",
+            "starts_at": "2026-12-01T09:00:00+01:00",
+            "ends_at": "2026-12-01T17:00:00+01:00",
+            "timezone": "Europe/Madrid",
+            "languages": [{"code": "es"}, {"code": "en", "name": "English (UK)"}],
+            "topics": ["Main hall", "Side room"],
+        },
+    )
+    assert response.status_code == 201, response.text
+    return dict(response.json())
+
+
+def test_join_returns_public_info_and_every_channel(platform: Platform, sign_up: Any) -> None:
+    event = _event(sign_up("ola"))
+    anonymous = TestClient(create_app(platform), base_url="https://testserver")
+    response = anonymous.get(f"/api/join/{event['code'].lower()}")
+    assert response.status_code == 200
+    info = response.json()
+    assert info["title"] == "Open day" and info["timezone"] == "Europe/Madrid"
+    assert [t["name"] for t in info["topics"]] == ["Main hall", "Side room"]
+    channels = info["topics"][0]["channels"]
+    assert [(c["kind"], c["language_code"], c["name"]) for c in channels] == [
+        ("floor", None, "Floor"),
+        ("language", "es", "Español (Spanish)"),
+        ("language", "en", "English (UK)"),
+    ]
+    assert "organisation_id" not in info and "interpreters" not in str(info)
+
+
+def test_join_sees_changes_at_once_despite_the_cache(platform: Platform, sign_up: Any) -> None:
+    owner = sign_up("oz")
+    event = _event(owner)
+    anonymous = TestClient(create_app(platform), base_url="https://testserver")
+    assert anonymous.get(f"/api/join/{event['code']}").json()["title"] == "Open day"
+    owner.client.patch(f"/api/events/{event['id']}", json={"title": "Open day (moved)"})
+    owner.client.post(f"/api/events/{event['id']}/languages", json={"code": "fr"})
+    info = anonymous.get(f"/api/join/{event['code']}").json()
+    assert info["title"] == "Open day (moved)"
+    assert "fr" in [c["language_code"] for c in info["topics"][1]["channels"]]
+    owner.client.delete(f"/api/events/{event['id']}")
+    assert anonymous.get(f"/api/join/{event['code']}").status_code == 404
