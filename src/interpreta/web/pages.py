@@ -1,7 +1,469 @@
-"""Page routes (the pages land in the next commit)."""
+"""Page routes: server-rendered HTML (Jinja2) enhanced by small ES modules.
+
+The pages read the database the way the API does (``platform.sessions()``) and
+leave every write to the JSON API, which the page scripts call. Pages that do not
+exist for the caller answer with an HTML 404 page, never with a problem document.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import re
+import zoneinfo
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+from sqlalchemy import select
+
+from interpreta import __version__
+from interpreta.accounts.models import MemberRole, Membership, Organisation, User
+from interpreta.accounts.signin import COOKIE_NAME, close_session
+from interpreta.api.dependencies import OptionalUserDep, PlatformDep
+from interpreta.api.events import event_out, load_event
+from interpreta.errors import Problem
+from interpreta.events import codes, languages
+from interpreta.events.join import public_info
+from interpreta.events.models import Event
+from interpreta.privacy.models import NoticeVersion
+from interpreta.privacy.notice import latest_version, version_line
 
 router = APIRouter(include_in_schema=False)
+
+TEMPLATES = Path(__file__).parent / "templates"
+templates = Jinja2Templates(directory=TEMPLATES)
+
+MANAGERS = (MemberRole.OWNER, MemberRole.ORGANISER)
+"""Roles that may create and change events (as in the API)."""
+
+_CODE_CHARS = codes.ALPHABET + "".join(c.lower() for c in codes.ALPHABET if c.isalpha())
+CODE_PATTERN = f"[{_CODE_CHARS}]{{{codes.MIN_LENGTH},{codes.MAX_LENGTH}}}"
+"""The HTML ``pattern`` of an event code as typed (either case)."""
+
+TIMEZONE_REGIONS = (
+    "Africa",
+    "America",
+    "Antarctica",
+    "Arctic",
+    "Asia",
+    "Atlantic",
+    "Australia",
+    "Europe",
+    "Indian",
+    "Pacific",
+)
+
+STATUS_LABELS = {"draft": "Draft", "live": "Live now", "ended": "Ended"}
+"""How an event's status reads to its organisers."""
+
+PUBLIC_STATUS_LABELS = {"draft": "Not live yet", "live": "Live now", "ended": "Ended"}
+"""How an event's status reads to listeners."""
+
+EN_DASH = "\u2013"
+
+_UNSAFE_NEXT = re.compile(r"[\\\s]")
+
+
+def _asset(path: str) -> str:
+    """The URL of a static file, with the version as cache buster."""
+    return f"/static/{path}?v={__version__}"
+
+
+templates.env.globals.update(
+    product="Interpreta",
+    asset=_asset,
+    code_pattern=CODE_PATTERN,
+    code_min=codes.MIN_LENGTH,
+    code_max=codes.MAX_LENGTH,
+    status_labels=STATUS_LABELS,
+    public_status_labels=PUBLIC_STATUS_LABELS,
+)
+
+
+# --- helpers ----------------------------------------------------------------------------
+
+
+def timezone_groups() -> list[tuple[str, list[str]]]:
+    """IANA time zones for a select, grouped by region (UTC first, alone)."""
+    names = zoneinfo.available_timezones()
+    groups: list[tuple[str, list[str]]] = [("UTC", ["UTC"])]
+    for region in TIMEZONE_REGIONS:
+        members = sorted(n for n in names if n.startswith(region + "/"))
+        if members:
+            groups.append((region, members))
+    return groups
+
+
+def _zone(name: str) -> zoneinfo.ZoneInfo:
+    try:
+        return zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return zoneinfo.ZoneInfo("UTC")
+
+
+def in_zone(moment: datetime | str, timezone: str) -> datetime:
+    """`moment` (aware, or ISO text) as wall time in the IANA zone `timezone`."""
+    value = datetime.fromisoformat(moment) if isinstance(moment, str) else moment
+    return value.astimezone(_zone(timezone))
+
+
+def _day(value: datetime) -> str:
+    return f"{value:%A} {value.day} {value:%B %Y}"
+
+
+def format_schedule(starts_at: datetime | str, ends_at: datetime | str, timezone: str) -> str:
+    """'Tuesday 1 December 2026, 09:00-17:00 CET' (with an en dash), in the event's zone."""
+    start, end = in_zone(starts_at, timezone), in_zone(ends_at, timezone)
+    zone = end.tzname() or timezone
+    if start.date() == end.date():
+        return f"{_day(start)}, {start:%H:%M}{EN_DASH}{end:%H:%M} {zone}"
+    return f"{_day(start)}, {start:%H:%M} {EN_DASH} {_day(end)}, {end:%H:%M} {zone}"
+
+
+def format_date(moment: datetime | str, timezone: str) -> str:
+    """'1 Dec 2026, 09:00' in the event's time zone."""
+    value = in_zone(moment, timezone)
+    return f"{value.day} {value:%b %Y, %H:%M}"
+
+
+def local_input_value(moment: datetime, timezone: str) -> str:
+    """The value of a ``datetime-local`` input showing `moment` in `timezone`."""
+    return f"{in_zone(moment, timezone):%Y-%m-%dT%H:%M}"
+
+
+def safe_next(target: str | None, default: str = "/events") -> str:
+    """`target` if it is a path on this site, else `default` (no open redirects)."""
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return default
+    if _UNSAFE_NEXT.search(target):
+        return default
+    return target
+
+
+def _login_redirect(request: Request) -> RedirectResponse:
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return RedirectResponse(f"/login?next={quote(target, safe='/')}", status_code=303)
+
+
+def render(
+    request: Request,
+    name: str,
+    user: User | None,
+    status_code: int = 200,
+    **context: Any,
+) -> HTMLResponse:
+    """Render template `name` with the signed-in `user` (or None) and `context`."""
+    return templates.TemplateResponse(
+        request, name, {"user": user, **context}, status_code=status_code
+    )
+
+
+def not_found_page(
+    request: Request, user: User | None, message: str, code: str = ""
+) -> HTMLResponse:
+    """The friendly HTML 404 page, with the join form (holding `code`, to correct it)."""
+    return render(request, "not_found.html", user, status_code=404, message=message, code=code)
+
+
+@dataclass(frozen=True)
+class OrganisationEvents:
+    """One organisation of the signed-in user with its events, for the events page."""
+
+    id: int
+    name: str
+    role: str
+    can_manage: bool
+    events: list[dict[str, Any]]
+
+
+def _memberships(user: User, db: Any) -> list[tuple[Organisation, Membership]]:
+    rows = db.execute(
+        select(Organisation, Membership)
+        .join(Membership, Membership.organisation_id == Organisation.id)
+        .where(Membership.user_id == user.id)
+        .order_by(Organisation.name)
+    ).all()
+    return [(org, member) for org, member in rows]
+
+
+# --- public pages -----------------------------------------------------------------------
+
+
+@router.get("/", response_class=HTMLResponse)
+def home(request: Request, user: OptionalUserDep) -> HTMLResponse:
+    """Home: join an event by its code."""
+    return render(request, "home.html", user)
+
+
+@router.get("/join", response_model=None)
+def join_form(code: str = "") -> RedirectResponse:
+    """The home form's target (works without JavaScript): on to ``/join/{code}``."""
+    normalised = codes.normalise(code)
+    if not normalised:
+        return RedirectResponse("/", status_code=303)
+    return RedirectResponse(f"/join/{quote(normalised, safe='')}", status_code=303)
+
+
+@router.get("/join/{code}", response_model=None)
+def join_page(
+    code: str, request: Request, user: OptionalUserDep, platform: PlatformDep
+) -> Response:
+    """An event's public page, by event code: schedule, status, topics and channels."""
+    normalised = codes.normalise(code)
+    if normalised != code and codes.is_well_formed(normalised):
+        return RedirectResponse(f"/join/{normalised}", status_code=307)
+    with platform.sessions() as db:
+        info = public_info(db, code)
+    if info is None:
+        return not_found_page(
+            request,
+            user,
+            "No event has this code. Check it with the organiser and try again.",
+            code=normalised[: codes.MAX_LENGTH],
+        )
+    schedule = format_schedule(info["starts_at"], info["ends_at"], info["timezone"])
+    return render(request, "join.html", user, event=info, schedule=schedule)
+
+
+@router.get("/privacy", response_class=HTMLResponse)
+def privacy(request: Request, user: OptionalUserDep, platform: PlatformDep) -> HTMLResponse:
+    """The privacy notice in force, and its earlier versions."""
+    with platform.sessions() as db:
+        current = latest_version(db)
+        versions = list(db.scalars(select(NoticeVersion).order_by(NoticeVersion.number.desc())))
+    if current is None:
+        return not_found_page(request, user, "The privacy notice has not been published yet.")
+    return _notice_page(request, user, current, versions, is_latest=True)
+
+
+@router.get("/privacy/versions/{number}", response_class=HTMLResponse)
+def privacy_version(
+    number: int, request: Request, user: OptionalUserDep, platform: PlatformDep
+) -> HTMLResponse:
+    """One published version of the privacy notice."""
+    with platform.sessions() as db:
+        version = db.scalar(select(NoticeVersion).where(NoticeVersion.number == number))
+        current = latest_version(db)
+        versions = list(db.scalars(select(NoticeVersion).order_by(NoticeVersion.number.desc())))
+    if version is None:
+        return not_found_page(request, user, f"There is no version {number} of the notice.")
+    is_latest = current is not None and current.number == version.number
+    return _notice_page(request, user, version, versions, is_latest=is_latest)
+
+
+def _notice_page(
+    request: Request,
+    user: User | None,
+    version: NoticeVersion,
+    versions: list[NoticeVersion],
+    *,
+    is_latest: bool,
+) -> HTMLResponse:
+    return render(
+        request,
+        "privacy.html",
+        user,
+        notice=version,
+        notice_line=version_line(version),
+        versions=versions,
+        is_latest=is_latest,
+    )
+
+
+# --- accounts ---------------------------------------------------------------------------
+
+
+@router.get("/login", response_model=None)
+def login_page(request: Request, user: OptionalUserDep, next: str | None = None) -> Response:
+    """The sign-in form (posts to ``/api/auth/login``)."""
+    target = safe_next(next)
+    if user is not None:
+        return RedirectResponse(target, status_code=303)
+    return render(request, "login.html", user, next=target)
+
+
+@router.get("/signup", response_model=None)
+def signup_page(request: Request, user: OptionalUserDep, next: str | None = None) -> Response:
+    """The sign-up form (posts to ``/api/auth/signup``)."""
+    target = safe_next(next)
+    if user is not None:
+        return RedirectResponse(target, status_code=303)
+    return render(request, "signup.html", user, next=target)
+
+
+@router.get("/logout", response_class=HTMLResponse)
+def logout_page(request: Request, user: OptionalUserDep) -> HTMLResponse:
+    """Ask before signing out (signing out itself is a POST)."""
+    return render(request, "logout.html", user)
+
+
+@router.post("/logout", response_model=None)
+def logout(request: Request, platform: PlatformDep) -> RedirectResponse:
+    """Sign out: end the session on the server, drop the cookie, go home."""
+    token = request.cookies.get(COOKIE_NAME)
+    if token:
+        with platform.transaction() as db:
+            close_session(db, token, platform.clock.now())
+    response = RedirectResponse("/", status_code=303)
+    response.delete_cookie(
+        COOKIE_NAME,
+        path="/",
+        secure=platform.settings.secure_cookies,
+        httponly=True,
+        samesite="lax",
+    )
+    return response
+
+
+# --- organisers -------------------------------------------------------------------------
+
+
+@router.get("/events", response_model=None)
+def events_page(request: Request, user: OptionalUserDep, platform: PlatformDep) -> Response:
+    """The signed-in user's events, organisation by organisation."""
+    if user is None:
+        return _login_redirect(request)
+    organisations: list[OrganisationEvents] = []
+    with platform.sessions() as db:
+        for organisation, member in _memberships(user, db):
+            events = db.scalars(
+                select(Event)
+                .where(Event.organisation_id == organisation.id, Event.purged_at.is_(None))
+                .order_by(Event.starts_at.desc())
+            )
+            organisations.append(
+                OrganisationEvents(
+                    id=organisation.id,
+                    name=organisation.name,
+                    role=str(member.role),
+                    can_manage=member.role in MANAGERS,
+                    events=[
+                        {
+                            "id": e.id,
+                            "title": e.title,
+                            "code": e.code,
+                            "status": str(e.status),
+                            "when": format_date(e.starts_at, e.timezone),
+                            "starts_at": e.starts_at.isoformat(),
+                            "timezone": e.timezone,
+                        }
+                        for e in events
+                    ],
+                )
+            )
+    return render(request, "events.html", user, organisations=organisations)
+
+
+def _language_options() -> list[tuple[str, str]]:
+    return sorted(languages.NAMES.items(), key=lambda item: item[1].casefold())
+
+
+@router.get("/events/new", response_model=None)
+def new_event_page(
+    request: Request,
+    user: OptionalUserDep,
+    platform: PlatformDep,
+    organisation: int | None = None,
+) -> Response:
+    """The editor, empty: creates an event in one of the user's organisations."""
+    if user is None:
+        return _login_redirect(request)
+    with platform.sessions() as db:
+        choices = [
+            {"id": org.id, "name": org.name}
+            for org, member in _memberships(user, db)
+            if member.role in MANAGERS
+        ]
+    if organisation is not None:
+        chosen = [c for c in choices if c["id"] == organisation]
+        if not chosen:
+            return not_found_page(request, user, "You cannot create events for this organisation.")
+    return render(
+        request,
+        "event_editor.html",
+        user,
+        mode="new",
+        event=None,
+        organisations=choices,
+        selected_organisation=organisation,
+        can_manage=bool(choices),
+        timezone_groups=timezone_groups(),
+        current_timezone="UTC",
+        starts_value="",
+        ends_value="",
+        language_options=_language_options(),
+        data={
+            "mode": "new",
+            "event": None,
+            "members": [],
+            "can_manage": bool(choices),
+            "language_names": languages.NAMES,
+            "status_labels": STATUS_LABELS,
+        },
+    )
+
+
+@router.get("/events/{event_id}", response_model=None)
+def event_page(
+    event_id: int, request: Request, user: OptionalUserDep, platform: PlatformDep
+) -> Response:
+    """The editor of one event, for members of its organisation (404 for anyone else)."""
+    if user is None:
+        return _login_redirect(request)
+    with platform.sessions() as db:
+        try:
+            event = load_event(db, event_id, user)
+        except Problem:
+            return not_found_page(request, user, "There is no such event in your organisations.")
+        document = event_out(db, event).model_dump(mode="json")
+        organisation = db.get(Organisation, event.organisation_id)
+        member = next(
+            m for _org, m in _memberships(user, db) if m.organisation_id == event.organisation_id
+        )
+        can_manage = member.role in MANAGERS
+        members = (
+            [
+                {"user_id": m.user_id, "name": m.user.name, "email": m.user.email}
+                for m in sorted(
+                    organisation.memberships if organisation else [],
+                    key=lambda m: m.user.name.casefold(),
+                )
+            ]
+            if can_manage
+            else []
+        )
+        starts_value = local_input_value(event.starts_at, event.timezone)
+        ends_value = local_input_value(event.ends_at, event.timezone)
+        schedule = format_schedule(event.starts_at, event.ends_at, event.timezone)
+    join_url = str(request.base_url).rstrip("/") + f"/join/{document['code']}"
+    return render(
+        request,
+        "event_editor.html",
+        user,
+        mode="edit",
+        event=document,
+        organisation_name=organisation.name if organisation else "",
+        organisations=[],
+        selected_organisation=document["organisation_id"],
+        can_manage=can_manage,
+        timezone_groups=timezone_groups(),
+        current_timezone=document["timezone"],
+        starts_value=starts_value,
+        ends_value=ends_value,
+        schedule=schedule,
+        join_url=join_url,
+        created=request.query_params.get("created") == "1",
+        language_options=_language_options(),
+        data={
+            "mode": "edit",
+            "event": document,
+            "members": members,
+            "can_manage": can_manage,
+            "language_names": languages.NAMES,
+            "status_labels": STATUS_LABELS,
+        },
+    )
