@@ -1,0 +1,34 @@
+"""The media plane: Opus packets from publishers to subscribers, behind one interface.
+
+The control plane drives a :class:`~interpreta.media.plane.MediaPlane`; which backend
+implements it (the embedded aiortc forwarder in :mod:`interpreta.media.forwarder`, or a
+media server later) is none of its business.
+"""
+
+from interpreta.media.plane import (
+    ChannelStats,
+    MediaPlane,
+    MediaPlaneError,
+    PeerExistsError,
+    PeerRole,
+    PeerStateChange,
+    PeerStateListener,
+    PublisherStats,
+    SubscriberStats,
+    UnknownChannelError,
+    UnknownPeerError,
+)
+
+__all__ = [
+    "ChannelStats",
+    "MediaPlane",
+    "MediaPlaneError",
+    "PeerExistsError",
+    "PeerRole",
+    "PeerStateChange",
+    "PeerStateListener",
+    "PublisherStats",
+    "SubscriberStats",
+    "UnknownChannelError",
+    "UnknownPeerError",
+]

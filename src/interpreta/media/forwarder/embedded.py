@@ -1,0 +1,364 @@
+"""``EmbeddedMediaPlane``: the :class:`~interpreta.media.plane.MediaPlane` on aiortc, in process.
+
+Each publisher and subscriber is one aiortc ``RTCPeerConnection``. Publishers' receivers
+are tapped (:func:`~interpreta.media.forwarder.aiortc_hooks.tap_receiver`): their Opus
+packets go straight to the channel's fan-out, never through a jitter buffer or a
+decoder. Each subscriber has one :class:`~interpreta.media.forwarder.track.ForwardingTrack`
+for its whole life, which its ``RTCRtpSender`` packetises without encoding; switching
+channel or source only changes what feeds that track.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import logging
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+
+from aiortc import (
+    RTCConfiguration,
+    RTCIceServer,
+    RTCPeerConnection,
+    RTCRtpSender,
+    RTCRtpTransceiver,
+    RTCSessionDescription,
+)
+
+from interpreta.media.forwarder.aiortc_hooks import host_addresses, tap_receiver
+from interpreta.media.forwarder.channel import Channel
+from interpreta.media.forwarder.ingress import Ingress
+from interpreta.media.forwarder.track import ForwardingTrack
+from interpreta.media.plane import (
+    ChannelStats,
+    MediaPlaneError,
+    PeerExistsError,
+    PeerRole,
+    PeerStateChange,
+    PeerStateListener,
+    PublisherStats,
+    SubscriberStats,
+    UnknownChannelError,
+    UnknownPeerError,
+)
+
+__all__ = ["EmbeddedMediaPlane"]
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(eq=False)
+class _Peer:
+    peer_id: str
+    role: PeerRole
+    pc: RTCPeerConnection
+    channel_id: str | None
+    ingress: Ingress | None = None
+    track: ForwardingTrack | None = None
+    closed: bool = False
+
+
+def _prefer_opus(transceiver: RTCRtpTransceiver) -> None:
+    capabilities = RTCRtpSender.getCapabilities("audio")
+    opus = [c for c in capabilities.codecs if c.mimeType.lower() == "audio/opus"]
+    transceiver.setCodecPreferences(opus)
+
+
+def _drop(_packet: object) -> None:
+    return None
+
+
+class EmbeddedMediaPlane:
+    """The media plane as an Opus packet forwarder on aiortc, inside this process.
+
+    Implements :class:`~interpreta.media.plane.MediaPlane`.
+    """
+
+    def __init__(
+        self,
+        *,
+        host_addresses: Sequence[str] | None = None,
+        ice_servers: Sequence[RTCIceServer] = (),
+        max_queue: int = 3,
+        late_after: float = 0.020,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        """
+        :param host_addresses: the addresses ICE host candidates are gathered on (e.g.
+            ``("127.0.0.1",)`` for tests, or the public interface's address); ``None``
+            for every interface but loopback (aioice's default).
+        :param ice_servers: STUN/TURN servers; none by default (host candidates only).
+        :param max_queue: packets held per subscriber before the oldest is dropped
+            (3 = 60 ms of 20 ms packets).
+        :param late_after: seconds after which a forwarded packet counts as late in the
+            subscriber statistics.
+        :param clock: monotonic clock in seconds (injectable for tests).
+        """
+        if max_queue < 1:
+            raise ValueError("max_queue must be at least 1")
+        if late_after <= 0:
+            raise ValueError("late_after must be positive")
+        self._host_addresses = None if host_addresses is None else tuple(host_addresses)
+        self._ice_servers = list(ice_servers)
+        self._max_queue = max_queue
+        self._late_after = late_after
+        self._clock = clock
+        self._channels: dict[str, Channel] = {}
+        self._peers: dict[str, _Peer] = {}
+        self._listeners: list[PeerStateListener] = []
+        self._tasks: set[asyncio.Future[object]] = set()
+        self._shut_down = False
+
+    # --- channels ------------------------------------------------------------------------
+
+    async def open_channel(self, channel_id: str) -> None:
+        """Open a channel; opening an open channel does nothing."""
+        self._check_running()
+        if channel_id not in self._channels:
+            self._channels[channel_id] = Channel(channel_id)
+
+    async def close_channel(self, channel_id: str) -> None:
+        """Close a channel and every peer attached to it; unknown channels are ignored."""
+        channel = self._channels.get(channel_id)
+        if channel is None:
+            return
+        peer_ids = [*channel.publishers, *channel.subscribers]
+        await asyncio.gather(*(self.close_peer(peer_id) for peer_id in peer_ids))
+        self._channels.pop(channel_id, None)
+
+    async def set_source(self, channel_id: str, peer_id: str | None) -> None:
+        """Put a publisher on air (handover), or nobody with ``None``.
+
+        Takes effect on the next packet that arrives.
+        """
+        self._channel(channel_id).set_source(peer_id)
+
+    def listener_count(self, channel_id: str) -> int:
+        """The number of subscribers of a channel."""
+        return len(self._channel(channel_id).subscribers)
+
+    def channel_stats(self, channel_id: str) -> ChannelStats:
+        """A snapshot of a channel's counters."""
+        channel = self._channel(channel_id)
+        now = self._clock()
+
+        def age(ingress: Ingress) -> float | None:
+            return None if ingress.last_arrival is None else now - ingress.last_arrival
+
+        publishers = tuple(
+            PublisherStats(
+                peer_id=peer_id,
+                state=self._state(peer_id),
+                on_air=channel.source is ingress,
+                packets_received=ingress.packets_received,
+                bytes_received=ingress.bytes_received,
+                packets_stale=ingress.packets_stale,
+                last_packet_age=None
+                if ingress.last_arrival is None
+                else now - ingress.last_arrival,
+            )
+            for peer_id, ingress in channel.publishers.items()
+        )
+        subscribers = tuple(
+            SubscriberStats(
+                peer_id=peer_id,
+                state=self._state(peer_id),
+                packets_sent=track.packets_sent,
+                packets_late=track.packets_late,
+                packets_dropped=track.packets_dropped,
+                queued=track.queued,
+            )
+            for peer_id, track in channel.subscribers.items()
+        )
+        return ChannelStats(
+            channel_id=channel_id,
+            source=None if channel.source is None else channel.source.peer_id,
+            packets_forwarded=channel.packets_forwarded,
+            publishers=publishers,
+            subscribers=subscribers,
+        )
+
+    # --- peers ---------------------------------------------------------------------------
+
+    async def publish(self, channel_id: str, peer_id: str, offer_sdp: str) -> str:
+        """Attach a publisher to a channel from its offer; returns the answer SDP.
+
+        The publisher is not on air until :meth:`set_source` names it.
+        """
+        self._channel(channel_id)
+        self._check_new_peer_id(peer_id)
+        pc = self._new_peer_connection()
+        # Our transceiver, created before the offer is applied, takes its first audio
+        # m-line: Opus only, receive only.
+        _prefer_opus(pc.addTransceiver("audio", direction="recvonly"))
+        ingress = Ingress(peer_id, self._clock)
+        peer = self._add_peer(_Peer(peer_id, PeerRole.PUBLISHER, pc, channel_id, ingress=ingress))
+
+        async def tap_then_answer() -> None:
+            await pc.setRemoteDescription(RTCSessionDescription(sdp=offer_sdp, type="offer"))
+            audio = [t for t in pc.getTransceivers() if t.kind == "audio"]
+            for index, transceiver in enumerate(audio):
+                # Only the first audio m-line feeds the channel; any other is drained.
+                tap_receiver(transceiver.receiver, ingress.on_rtp if index == 0 else _drop)
+
+        answer = await self._negotiate(peer, tap_then_answer)
+        self._channel_for_new_peer(peer).attach_publisher(ingress)
+        return answer
+
+    async def subscribe(self, channel_id: str, peer_id: str, offer_sdp: str) -> str:
+        """Attach a subscriber to a channel from its ``recvonly`` offer; returns the answer."""
+        self._channel(channel_id)
+        self._check_new_peer_id(peer_id)
+        pc = self._new_peer_connection()
+        track = ForwardingTrack(
+            max_queue=self._max_queue, late_after=self._late_after, clock=self._clock
+        )
+        _prefer_opus(pc.addTransceiver(track, direction="sendonly"))
+        peer = self._add_peer(_Peer(peer_id, PeerRole.SUBSCRIBER, pc, channel_id, track=track))
+
+        async def apply_offer() -> None:
+            await pc.setRemoteDescription(RTCSessionDescription(sdp=offer_sdp, type="offer"))
+            for transceiver in pc.getTransceivers():
+                if transceiver.kind == "audio" and transceiver.sender.track is not track:
+                    # An extra audio m-line the browser wants to send on: drain it.
+                    tap_receiver(transceiver.receiver, _drop)
+
+        answer = await self._negotiate(peer, apply_offer)
+        self._channel_for_new_peer(peer).attach_subscriber(peer_id, track)
+        return answer
+
+    async def switch_subscription(self, peer_id: str, channel_id: str) -> None:
+        """Move a subscriber to another channel, keeping its track (no renegotiation)."""
+        peer = self._peers.get(peer_id)
+        if peer is None or peer.role is not PeerRole.SUBSCRIBER or peer.track is None:
+            raise UnknownPeerError(f"{peer_id!r} is not a subscriber")
+        new = self._channel(channel_id)
+        if peer.channel_id == channel_id:
+            return
+        if peer.channel_id is not None and (old := self._channels.get(peer.channel_id)):
+            old.detach_subscriber(peer_id)
+        peer.track.flush()
+        new.attach_subscriber(peer_id, peer.track)
+        peer.channel_id = channel_id
+
+    async def close_peer(self, peer_id: str) -> None:
+        """Close a peer connection and detach it; unknown ids are ignored."""
+        peer = self._peers.get(peer_id)
+        if peer is None:
+            return
+        self._detach(peer)
+        await peer.pc.close()
+
+    def on_peer_state(self, listener: PeerStateListener) -> Callable[[], None]:
+        """Call ``listener`` on every peer connection state change; returns a remover."""
+        self._listeners.append(listener)
+
+        def remove() -> None:
+            if listener in self._listeners:
+                self._listeners.remove(listener)
+
+        return remove
+
+    async def shutdown(self) -> None:
+        """Close every peer and channel."""
+        self._shut_down = True
+        await asyncio.gather(*(self.close_peer(peer_id) for peer_id in list(self._peers)))
+        self._channels.clear()
+        tasks = list(self._tasks)
+        if tasks:
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+    # --- internals -----------------------------------------------------------------------
+
+    def _check_running(self) -> None:
+        if self._shut_down:
+            raise MediaPlaneError("the media plane is shut down")
+
+    def _channel(self, channel_id: str) -> Channel:
+        self._check_running()
+        channel = self._channels.get(channel_id)
+        if channel is None:
+            raise UnknownChannelError(f"channel {channel_id!r} is not open")
+        return channel
+
+    def _state(self, peer_id: str) -> str:
+        peer = self._peers.get(peer_id)
+        return "closed" if peer is None else peer.pc.connectionState
+
+    def _new_peer_connection(self) -> RTCPeerConnection:
+        return RTCPeerConnection(RTCConfiguration(iceServers=list(self._ice_servers)))
+
+    def _check_new_peer_id(self, peer_id: str) -> None:
+        if peer_id in self._peers:
+            raise PeerExistsError(f"peer {peer_id!r} is already attached")
+
+    def _add_peer(self, peer: _Peer) -> _Peer:
+        self._check_new_peer_id(peer.peer_id)
+        self._peers[peer.peer_id] = peer
+        peer.pc.on("connectionstatechange", lambda: self._on_state(peer))
+        return peer
+
+    async def _negotiate(self, peer: _Peer, apply_offer: Callable[[], Awaitable[None]]) -> str:
+        """Apply the offer, answer, gather candidates; undo everything on failure."""
+        pc = peer.pc
+        try:
+            await apply_offer()
+            answer = await pc.createAnswer()
+            with host_addresses(self._host_addresses):
+                await pc.setLocalDescription(answer)
+        except BaseException:
+            self._detach(peer)
+            await pc.close()
+            raise
+        if peer.closed:
+            raise UnknownPeerError(f"peer {peer.peer_id!r} was closed while connecting")
+        return pc.localDescription.sdp
+
+    def _channel_for_new_peer(self, peer: _Peer) -> Channel:
+        """The channel a peer that just negotiated joins, unless it closed meanwhile."""
+        channel = self._channels.get(peer.channel_id or "")
+        if channel is None or self._shut_down:
+            self._spawn(self.close_peer(peer.peer_id))
+            raise UnknownChannelError(f"channel {peer.channel_id!r} closed while connecting")
+        return channel
+
+    def _detach(self, peer: _Peer) -> None:
+        if self._peers.get(peer.peer_id) is peer:
+            del self._peers[peer.peer_id]
+        peer.closed = True
+        channel = self._channels.get(peer.channel_id or "")
+        if channel is not None:
+            if peer.role is PeerRole.PUBLISHER:
+                channel.detach_publisher(peer.peer_id)
+            else:
+                channel.detach_subscriber(peer.peer_id)
+        if peer.track is not None:
+            peer.track.stop()
+
+    def _on_state(self, peer: _Peer) -> None:
+        state = peer.pc.connectionState
+        change = PeerStateChange(peer.peer_id, peer.channel_id, peer.role, state)
+        for listener in list(self._listeners):
+            try:
+                result = listener(change)
+            except Exception:
+                logger.exception("peer state listener failed on %s", change)
+                continue
+            if inspect.isawaitable(result):
+                self._spawn(result)
+        if state == "failed":
+            self._detach(peer)
+            self._spawn(peer.pc.close())
+        elif state == "closed":
+            self._detach(peer)
+
+    def _spawn(self, awaitable: object) -> None:
+        future = asyncio.ensure_future(awaitable)  # type: ignore[call-overload]
+        self._tasks.add(future)
+        future.add_done_callback(self._task_done)
+
+    def _task_done(self, future: asyncio.Future[object]) -> None:
+        self._tasks.discard(future)
+        if not future.cancelled() and future.exception() is not None:
+            logger.error("media plane task failed", exc_info=future.exception())

@@ -1,0 +1,236 @@
+"""The interface the control plane drives: channels, publishers, subscribers, sources.
+
+Vocabulary (ISO 20109 console functions mapped onto a packet plane):
+
+* A **channel** carries one audio stream to its listeners: the floor of a topic, or one
+  interpretation language.
+* A **publisher** is a peer connection that sends Opus to a channel (a speaker's or an
+  interpreter's microphone). Several can be attached to one channel (booth mates).
+* The channel's **source** is the one publisher that is on air; only its packets are
+  forwarded. Changing it is the *handover*; ``None`` is the *mic off* / cough key.
+* A **subscriber** is a peer connection that receives one channel (a listener, or an
+  interpreter taking the floor or a *relay*). It can be moved to another channel without
+  renegotiation.
+
+Every peer connection has its own ``peer_id``: a participant who both publishes and
+listens (an interpreter) uses two peer connections, e.g. ``"u42:mic"`` and ``"u42:ear"``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Protocol, runtime_checkable
+
+__all__ = [
+    "ChannelStats",
+    "MediaPlane",
+    "MediaPlaneError",
+    "PeerExistsError",
+    "PeerRole",
+    "PeerStateChange",
+    "PeerStateListener",
+    "PublisherStats",
+    "SubscriberStats",
+    "UnknownChannelError",
+    "UnknownPeerError",
+]
+
+
+class MediaPlaneError(Exception):
+    """Base class of the errors a media plane raises for a wrong request."""
+
+
+class UnknownChannelError(MediaPlaneError, KeyError):
+    """The channel is not open."""
+
+
+class UnknownPeerError(MediaPlaneError, KeyError):
+    """No peer with this id (or not one of the expected role or channel)."""
+
+
+class PeerExistsError(MediaPlaneError):
+    """A peer with this id is already attached: peer ids name one peer connection each."""
+
+
+class PeerRole(StrEnum):
+    """What a peer connection does on the plane."""
+
+    PUBLISHER = "publisher"
+    SUBSCRIBER = "subscriber"
+
+
+@dataclass(frozen=True, slots=True)
+class PeerStateChange:
+    """A peer connection changed state.
+
+    ``state`` is the WebRTC ``RTCPeerConnectionState`` (``"connecting"``, ``"connected"``,
+    ``"failed"``, ``"closed"`` ...). After ``"failed"`` the plane closes the peer itself
+    and a ``"closed"`` change follows; ``"closed"`` is always the last change of a peer,
+    whoever closed it.
+    """
+
+    peer_id: str
+    "The peer connection's id, as given to :meth:`MediaPlane.publish`/``subscribe``."
+    channel_id: str | None
+    "The channel the peer was attached to when the change happened."
+    role: PeerRole
+    "Publisher or subscriber."
+    state: str
+    "The new connection state."
+
+
+PeerStateListener = Callable[[PeerStateChange], Awaitable[None] | None]
+"""A callback for :meth:`MediaPlane.on_peer_state`: plain function or coroutine function."""
+
+
+@dataclass(frozen=True, slots=True)
+class PublisherStats:
+    """Counters of one publisher of a channel."""
+
+    peer_id: str
+    "The publisher's peer id."
+    state: str
+    "Its connection state."
+    on_air: bool
+    "Whether it is the channel's source."
+    packets_received: int
+    "Opus packets received from it (forwarded or not)."
+    bytes_received: int
+    "Opus payload bytes received from it."
+    packets_stale: int
+    "Packets dropped on arrival as too late to be live (the plane had fallen behind)."
+    last_packet_age: float | None
+    "Seconds since its last packet, ``None`` if none yet."
+
+
+@dataclass(frozen=True, slots=True)
+class SubscriberStats:
+    """Counters of one subscriber of a channel."""
+
+    peer_id: str
+    "The subscriber's peer id."
+    state: str
+    "Its connection state."
+    packets_sent: int
+    "Packets handed to its RTP sender."
+    packets_late: int
+    "Of those, packets that waited longer than the plane's lateness threshold."
+    packets_dropped: int
+    "Packets dropped because it did not keep up (its queue was full)."
+    queued: int
+    "Packets waiting in its queue now."
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelStats:
+    """A snapshot of one channel."""
+
+    channel_id: str
+    "The channel's id."
+    source: str | None
+    "The publisher on air, or ``None``."
+    packets_forwarded: int
+    "Source packets fanned out to the subscribers (each counted once)."
+    publishers: tuple[PublisherStats, ...]
+    "Its publishers."
+    subscribers: tuple[SubscriberStats, ...]
+    "Its subscribers."
+
+    @property
+    def listener_count(self) -> int:
+        """The number of subscribers."""
+        return len(self.subscribers)
+
+
+@runtime_checkable
+class MediaPlane(Protocol):
+    """What the control plane needs from a media backend.
+
+    SDP goes in and out as strings; ICE candidates are gathered before the answer is
+    returned (no trickle), so one offer/answer exchange sets a peer up.
+    """
+
+    async def open_channel(self, channel_id: str) -> None:
+        """Open a channel; opening an open channel does nothing."""
+        ...
+
+    async def close_channel(self, channel_id: str) -> None:
+        """Close a channel and every peer attached to it; unknown channels are ignored."""
+        ...
+
+    async def publish(self, channel_id: str, peer_id: str, offer_sdp: str) -> str:
+        """Attach a publisher to a channel from its offer (``sendonly``/``sendrecv`` audio).
+
+        The publisher is not on air until :meth:`set_source` names it.
+        Returns the answer SDP.
+
+        :raises UnknownChannelError: the channel is not open.
+        :raises PeerExistsError: ``peer_id`` is already attached.
+        """
+        ...
+
+    async def set_source(self, channel_id: str, peer_id: str | None) -> None:
+        """Put a publisher on air (handover), or nobody with ``None`` (mic off).
+
+        Takes effect on the next packet: the old source's packets stop being forwarded and
+        the new one's start, with no overlap and continuous timestamps for the listeners.
+
+        :raises UnknownChannelError: the channel is not open.
+        :raises UnknownPeerError: ``peer_id`` is not a publisher of this channel.
+        """
+        ...
+
+    async def subscribe(self, channel_id: str, peer_id: str, offer_sdp: str) -> str:
+        """Attach a subscriber to a channel from its ``recvonly`` audio offer.
+
+        Returns the answer SDP.
+
+        :raises UnknownChannelError: the channel is not open.
+        :raises PeerExistsError: ``peer_id`` is already attached.
+        """
+        ...
+
+    async def switch_subscription(self, peer_id: str, channel_id: str) -> None:
+        """Move a subscriber to another channel without renegotiation (language switch).
+
+        The subscriber keeps its outgoing track; what feeds it changes on the next packet.
+
+        :raises UnknownPeerError: ``peer_id`` is not a subscriber.
+        :raises UnknownChannelError: the channel is not open.
+        """
+        ...
+
+    async def close_peer(self, peer_id: str) -> None:
+        """Close a peer connection and detach it; unknown ids are ignored.
+
+        Closing the on-air publisher leaves its channel with no source.
+        """
+        ...
+
+    def listener_count(self, channel_id: str) -> int:
+        """The number of subscribers of a channel.
+
+        :raises UnknownChannelError: the channel is not open.
+        """
+        ...
+
+    def channel_stats(self, channel_id: str) -> ChannelStats:
+        """A snapshot of a channel's counters.
+
+        :raises UnknownChannelError: the channel is not open.
+        """
+        ...
+
+    def on_peer_state(self, listener: PeerStateListener) -> Callable[[], None]:
+        """Call ``listener`` on every peer connection state change.
+
+        This is how the control plane learns that an interpreter dropped (``"failed"`` or
+        ``"closed"``). Returns a function that removes the listener.
+        """
+        ...
+
+    async def shutdown(self) -> None:
+        """Close every peer and channel. The plane is not usable afterwards."""
+        ...

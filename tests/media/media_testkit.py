@@ -1,0 +1,192 @@
+"""Real aiortc peers for the media plane tests: tone publishers, listening subscribers."""
+
+from __future__ import annotations
+
+import asyncio
+import fractions
+import itertools
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
+from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
+from av import AudioFrame
+
+from interpreta.media.forwarder.aiortc_hooks import RtpPacket, host_addresses, tap_receiver
+from interpreta.media.plane import MediaPlane
+
+LOOPBACK = ("127.0.0.1",)
+RATE = 48000
+FRAME = 960  # 20 ms
+
+
+class ToneTrack(MediaStreamTrack):
+    """A sine tone, 48 kHz mono s16, 20 ms frames paced in real time.
+
+    ``frequency`` can be changed while it plays; ``changed_at`` records when (monotonic).
+    """
+
+    kind = "audio"
+
+    def __init__(self, frequency: float) -> None:
+        super().__init__()
+        self._frequency = frequency
+        self.changed_at: float | None = None
+        self._phase = 0.0
+        self._start: float | None = None
+        self._pts = 0
+
+    @property
+    def frequency(self) -> float:
+        return self._frequency
+
+    @frequency.setter
+    def frequency(self, value: float) -> None:
+        self._frequency = value
+        self.changed_at = time.monotonic()
+
+    async def recv(self) -> AudioFrame:
+        if self.readyState != "live":
+            raise MediaStreamError
+        if self._start is None:
+            self._start = time.monotonic()
+        else:
+            self._pts += FRAME
+            await asyncio.sleep(self._start + self._pts / RATE - time.monotonic())
+        step = 2 * np.pi * self._frequency / RATE
+        phases = self._phase + step * np.arange(FRAME)
+        self._phase = float((phases[-1] + step) % (2 * np.pi))
+        samples = (0.3 * 32767 * np.sin(phases)).astype(np.int16)
+        frame = AudioFrame.from_ndarray(samples.reshape(1, -1), format="s16", layout="mono")
+        frame.sample_rate = RATE
+        frame.pts = self._pts
+        frame.time_base = fractions.Fraction(1, RATE)
+        return frame
+
+
+def dominant_frequency(samples: np.ndarray) -> float | None:
+    """The strongest frequency in ``samples`` (48 kHz), ``None`` for near silence."""
+    if len(samples) == 0 or float(np.sqrt(np.mean(samples.astype(np.float64) ** 2))) < 300:
+        return None
+    window = np.hanning(len(samples))
+    spectrum = np.abs(np.fft.rfft(samples * window))
+    return float(np.argmax(spectrum) * RATE / len(samples))
+
+
+def new_peer_connection() -> RTCPeerConnection:
+    return RTCPeerConnection(RTCConfiguration(iceServers=[]))
+
+
+@dataclass
+class TonePublisher:
+    """A peer publishing a tone to a channel of the plane."""
+
+    pc: RTCPeerConnection
+    tone: ToneTrack
+
+    async def close(self) -> None:
+        await self.pc.close()
+
+
+async def start_publisher(
+    plane: MediaPlane, channel_id: str, peer_id: str, frequency: float
+) -> TonePublisher:
+    pc = new_peer_connection()
+    tone = ToneTrack(frequency)
+    pc.addTransceiver(tone, direction="sendonly")
+    with host_addresses(LOOPBACK):
+        await pc.setLocalDescription(await pc.createOffer())
+    try:
+        answer = await plane.publish(channel_id, peer_id, pc.localDescription.sdp)
+    except BaseException:
+        await pc.close()
+        raise
+    await pc.setRemoteDescription(RTCSessionDescription(sdp=answer, type="answer"))
+    return TonePublisher(pc, tone)
+
+
+@dataclass
+class Heard:
+    """One decoded 20 ms frame: when it came out of the decoder, and its tone."""
+
+    at: float
+    frequency: float | None
+
+
+@dataclass
+class ListeningSubscriber:
+    """A peer subscribed to a channel: records the RTP it receives and what it hears."""
+
+    pc: RTCPeerConnection
+    rtp: list[tuple[float, int, int, int]] = field(default_factory=list)
+    "(arrival, sequence number, timestamp, ssrc) of each RTP packet."
+    heard: list[Heard] = field(default_factory=list)
+    _task: asyncio.Task[None] | None = None
+
+    def on_rtp(self, packet: RtpPacket) -> None:
+        self.rtp.append((time.monotonic(), packet.sequence_number, packet.timestamp, packet.ssrc))
+
+    async def listen(self, track: MediaStreamTrack) -> None:
+        try:
+            while True:
+                frame = await track.recv()
+                assert isinstance(frame, AudioFrame)
+                data = frame.to_ndarray().reshape(-1)
+                if not frame.format.is_planar and len(frame.layout.channels) == 2:
+                    data = data[::2]
+                self.heard.append(Heard(time.monotonic(), dominant_frequency(data)))
+        except MediaStreamError:
+            pass
+
+    async def wait_for_tone(
+        self, frequency: float, *, after: float = 0.0, timeout: float = 5.0, frames: int = 3
+    ) -> float:
+        """When ``frames`` consecutive frames heard after ``after`` carry ``frequency``."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            run = 0
+            for heard in self.heard:
+                if heard.at < after:
+                    continue
+                f = heard.frequency
+                run = run + 1 if f is not None and abs(f - frequency) <= 60 else 0
+                if run == frames:
+                    # the first frame of the run
+                    index = self.heard.index(heard) - frames + 1
+                    return self.heard[index].at
+            await asyncio.sleep(0.02)
+        recent = [h.frequency for h in self.heard[-10:]]
+        raise AssertionError(f"{frequency} Hz not heard within {timeout} s; last: {recent}")
+
+    async def close(self) -> None:
+        await self.pc.close()
+        if self._task is not None:
+            self._task.cancel()
+
+
+async def start_subscriber(plane: MediaPlane, channel_id: str, peer_id: str) -> ListeningSubscriber:
+    pc = new_peer_connection()
+    transceiver = pc.addTransceiver("audio", direction="recvonly")
+    subscriber = ListeningSubscriber(pc)
+    tap_receiver(transceiver.receiver, subscriber.on_rtp, decode=True)
+    with host_addresses(LOOPBACK):
+        await pc.setLocalDescription(await pc.createOffer())
+    try:
+        answer = await plane.subscribe(channel_id, peer_id, pc.localDescription.sdp)
+    except BaseException:
+        await pc.close()
+        raise
+    await pc.setRemoteDescription(RTCSessionDescription(sdp=answer, type="answer"))
+    subscriber._task = asyncio.create_task(subscriber.listen(transceiver.receiver.track))
+    return subscriber
+
+
+def assert_continuous(rtp: list[tuple[float, int, int, int]], *, max_step: int) -> None:
+    """One SSRC, consecutive sequence numbers, timestamps rising by 1..max_step each."""
+    assert rtp, "no RTP received"
+    assert len({r[3] for r in rtp}) == 1, "the SSRC changed"
+    for (_, seq0, ts0, _), (_, seq1, ts1, _) in itertools.pairwise(rtp):
+        assert (seq1 - seq0) & 0xFFFF == 1, f"sequence jumped {seq0} -> {seq1}"
+        step = (ts1 - ts0) & 0xFFFFFFFF
+        assert 0 < step <= max_step, f"timestamp stepped {step} ({ts0} -> {ts1})"
