@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -10,6 +12,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from interpreta import __version__
 from interpreta.api import auth, events, join, organisations, problems
+from interpreta.live import signaling
+from interpreta.live.hub import LiveHub
+from interpreta.media.forwarder import EmbeddedMediaPlane
+from interpreta.media.plane import MediaPlane
 from interpreta.platform import Platform
 from interpreta.web import pages
 
@@ -50,17 +56,32 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
-def create_app(platform: Platform) -> FastAPI:
-    """The application serving `platform`."""
+def create_app(platform: Platform, media: MediaPlane | None = None) -> FastAPI:
+    """The application serving `platform`, with `media` as its media plane.
+
+    Without `media`, the embedded forwarder is used, gathering ICE candidates on
+    ``settings.media_host``.
+    """
+    plane = media or EmbeddedMediaPlane(host_addresses=[platform.settings.media_host])
+    hub = LiveHub(platform, plane)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        await hub.shutdown()
+
     app = FastAPI(
         title="Interpreta",
         version=__version__,
         description="Live multilingual events with remote simultaneous interpretation.",
+        lifespan=lifespan,
     )
     app.state.platform = platform
+    app.state.live_hub = hub
     problems.install(app)
     app.add_middleware(SecurityHeaders)
-    for router in (auth.router, organisations.router, events.router, join.router, pages.router):
+    routers = (auth.router, organisations.router, events.router, join.router, signaling.router)
+    for router in (*routers, pages.router):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app

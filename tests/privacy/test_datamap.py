@@ -82,9 +82,18 @@ def test_p01_every_personal_field_has_a_scope_participants_are_processor_scope()
 def test_p09_participation_and_connection_fields_follow_the_one_week_rule() -> None:
     names = ["first_name", "last_name", "phone", "email", "anonymous_id", "event_id"]
     session = [
-        "session_id", "media_session_id", "media_url", "topic_id", "stream_id",
-        "browser", "os", "device_type", "ip_address", "joined_at", "left_at",
-    ]  # fmt: skip
+        "session_id",
+        "media_session_id",
+        "media_url",
+        "topic_id",
+        "stream_id",
+        "browser",
+        "os",
+        "device_type",
+        "ip_address",
+        "joined_at",
+        "left_at",
+    ]
     declared = [declaration_of(_column(n)) for n in names]
     declared += [declaration_of(_column(n, "connection_sessions")) for n in session]
     assert all(isinstance(d, Personal) and d.retention == rules.PARTICIPATION for d in declared)

@@ -1,0 +1,1 @@
+"""The live event: signaling over WebSocket, booth consoles, handover, listeners."""

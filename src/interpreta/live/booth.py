@@ -1,0 +1,158 @@
+"""One interpreting booth's console state (ISO 20109 functions, without any I/O).
+
+Each interpreter in the booth has a seat. At most one seat is *on air*: its
+microphone feeds the language channel. The console functions are:
+
+- microphone on/off: on only when no booth mate is on air (otherwise request a
+  handover); off leaves the channel paused;
+- cough key: while held, the on-air microphone is muted without leaving air;
+- handover: the on-air interpreter (or a mate) asks, a booth mate accepts, and
+  the channel's source passes from one microphone to the other in one step, with
+  no gap and no overlap.
+
+Methods return the new *source* (the publisher peer to forward, or None) so the
+caller can apply it to the media plane in one call.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+class ConsoleError(Exception):
+    """A console action that is not possible now (e.g. the mate is on air)."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+@dataclass
+class Seat:
+    """An interpreter's place in the booth."""
+
+    key: str
+    name: str
+    mic_peer: str | None = None
+    coughing: bool = False
+
+
+@dataclass
+class HandoverRequest:
+    """A pending handover: `giver` hands the microphone to `taker` (None: any mate).
+
+    `requested_by` is who asked; the other side accepts.
+    """
+
+    giver: str
+    taker: str | None
+    requested_by: str
+
+
+@dataclass
+class BoothConsole:
+    """The shared console of one booth."""
+
+    channel_id: str
+    seats: dict[str, Seat] = field(default_factory=dict)
+    on_air: str | None = None
+    handover: HandoverRequest | None = None
+
+    def source(self) -> str | None:
+        """The publisher to forward: the on-air microphone, unless coughing."""
+        seat = self.seats.get(self.on_air or "")
+        if seat is None or seat.coughing or seat.mic_peer is None:
+            return None
+        return seat.mic_peer
+
+    def sit(self, key: str, name: str) -> Seat:
+        """An interpreter takes (or retakes, after a reconnect) a seat."""
+        seat = self.seats.get(key)
+        if seat is None:
+            seat = self.seats[key] = Seat(key, name)
+        return seat
+
+    def leave(self, key: str) -> str | None:
+        """An interpreter leaves or drops; if on air, the channel pauses."""
+        self.seats.pop(key, None)
+        if self.on_air == key:
+            self.on_air = None
+        if self.handover and key in (self.handover.giver, self.handover.taker):
+            self.handover = None
+        return self.source()
+
+    def attach_microphone(self, key: str, peer_id: str | None) -> str | None:
+        """Record the seat's microphone publisher (None when it went away)."""
+        self._seat(key).mic_peer = peer_id
+        return self.source()
+
+    def microphone(self, key: str, on: bool) -> str | None:
+        """Switch the interpreter's microphone on (go on air) or off."""
+        seat = self._seat(key)
+        if not on:
+            if self.on_air == key:
+                self.on_air = None
+            return self.source()
+        if self.on_air not in (None, key):
+            raise ConsoleError(
+                "mate_on_air", "Your booth mate is on air: request a handover instead."
+            )
+        if seat.mic_peer is None:
+            raise ConsoleError("no_microphone", "Your microphone is not connected yet.")
+        self.on_air = key
+        seat.coughing = False
+        return self.source()
+
+    def cough(self, key: str, held: bool) -> str | None:
+        """Hold (True) or release (False) the cough key."""
+        self._seat(key).coughing = held
+        return self.source()
+
+    def request_handover(self, key: str, taker: str | None = None) -> HandoverRequest:
+        """Ask to pass the microphone: the on-air interpreter offers it, or a mate asks."""
+        self._seat(key)
+        if len(self.seats) < 2:
+            raise ConsoleError("alone", "Nobody else is in the booth to hand over to.")
+        if taker is not None and taker not in self.seats:
+            raise ConsoleError("unknown_mate", "That interpreter is not in the booth.")
+        if self.on_air == key:
+            self.handover = HandoverRequest(giver=key, taker=taker, requested_by=key)
+        elif self.on_air is None:
+            raise ConsoleError("nobody_on_air", "Nobody is on air: switch your microphone on.")
+        else:
+            self.handover = HandoverRequest(giver=self.on_air, taker=key, requested_by=key)
+        return self.handover
+
+    def accept_handover(self, key: str) -> str | None:
+        """Accept the pending handover: the microphone passes in one step."""
+        request = self.handover
+        if request is None:
+            raise ConsoleError("no_request", "There is no handover to accept.")
+        if key == request.requested_by:
+            raise ConsoleError("not_yours", "Your booth mate has to accept this handover.")
+        if key == request.giver:
+            assert request.taker is not None  # a mate asked: the taker is that mate
+            taker = request.taker
+        else:
+            if request.taker not in (None, key):
+                raise ConsoleError("not_yours", "This handover is for another booth mate.")
+            taker = key
+        seat = self._seat(taker)
+        if seat.mic_peer is None:
+            raise ConsoleError("no_microphone", "The microphone of the taker is not connected.")
+        self.on_air = taker
+        seat.coughing = False
+        self.handover = None
+        return self.source()
+
+    def decline_handover(self, key: str) -> None:
+        """Decline (or withdraw) the pending handover."""
+        self._seat(key)
+        self.handover = None
+
+    def _seat(self, key: str) -> Seat:
+        seat = self.seats.get(key)
+        if seat is None:
+            raise ConsoleError("not_seated", "You are not in this booth.")
+        return seat

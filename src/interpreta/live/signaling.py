@@ -1,0 +1,251 @@
+"""Signaling over WebSocket: ``/api/live/{code}``.
+
+The first message joins the event in a role; the server authorises it, records
+the participant and the connection as the data map declares, and answers
+``welcome``. After that, each message is one request (``subscribe``, ``switch``,
+``publish``, ``mic``, ``cough``, ``handover``, ``chat``, ``slowdown``, ``ping``);
+the reply echoes the request's ``id``. Refusals are explicit ``error`` messages
+with a code; a refused join closes the socket with code 4403.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from typing import Any
+from urllib.parse import urlsplit
+
+from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+from sqlalchemy import select
+
+from interpreta.accounts.models import User
+from interpreta.accounts.signin import COOKIE_NAME, user_for_token
+from interpreta.events import codes, participation
+from interpreta.events.models import Event, ParticipantRole
+from interpreta.live.access import AccessDenied, BoothSeat, assigned_booths, authorise
+from interpreta.live.booth import ConsoleError
+from interpreta.live.hub import Client, LiveHub
+from interpreta.live.useragent import parse as parse_user_agent
+from interpreta.media.plane import MediaPlaneError
+from interpreta.platform import Platform
+
+router = APIRouter()
+
+JOIN_TIMEOUT = 15.0
+CLOSE_REFUSED = 4403
+CLOSE_BAD_REQUEST = 4400
+
+
+class BadRequest(Exception):
+    """A message the server cannot read."""
+
+
+def _same_origin(websocket: WebSocket) -> bool:
+    origin = websocket.headers.get("origin")
+    if origin is None:
+        return True  # not a browser: cookies are the client's own
+    return urlsplit(origin).netloc == websocket.headers.get("host")
+
+
+def _join_records(
+    platform: Platform,
+    code: str,
+    message: dict[str, Any],
+    token: str | None,
+    ua: str | None,
+    ip: str | None,
+) -> tuple[Event, User | None, ParticipantRole, BoothSeat | None, Any, Any, str]:
+    """Authorise the join and write the participant and connection rows."""
+    try:
+        role = ParticipantRole(message.get("role", "listener"))
+    except ValueError as exc:
+        raise BadRequest("role must be listener, speaker, interpreter or moderator") from exc
+    now = platform.clock.now()
+    with platform.transaction() as db:
+        event = db.scalar(
+            select(Event).where(Event.code == codes.normalise(code), Event.purged_at.is_(None))
+        )
+        if event is None:
+            raise AccessDenied("No event has this code.")
+        user = user_for_token(db, token, now) if token else None
+        authorise(db, event, role, user, message.get("key"), platform.secrets.session_key)
+        seat = None
+        if role is ParticipantRole.INTERPRETER:
+            assert user is not None
+            seats = assigned_booths(db, event.id, user.id)
+            wanted = message.get("booth_id")
+            seat = next((s for s in seats if s.booth_id == wanted), seats[0])
+        topic_id = seat.topic_id if seat else message.get("topic_id")
+        topic_ids = [t.id for t in event.topics]
+        if topic_id not in topic_ids:
+            topic_id = topic_ids[0]
+        name = (
+            user.name
+            if user is not None
+            else str(message.get("name") or "").strip()[:100] or role.value.title()
+        )
+        participant = participation.join(
+            db,
+            event_id=event.id,
+            role=role,
+            now=now,
+            user_id=user.id if user else None,
+            resume_id=message.get("resume"),
+            first_name=name if role is not ParticipantRole.LISTENER else None,
+        )
+        equipment = parse_user_agent(ua)
+        connection = participation.open_connection(
+            db,
+            participant,
+            now=now,
+            topic_id=topic_id,
+            browser=equipment.browser,
+            os=equipment.os,
+            device_type=equipment.device_type,
+            ip_address=ip,
+        )
+        return event, user, role, seat, participant, connection, name
+
+
+@router.websocket("/api/live/{code}")
+async def live(websocket: WebSocket, code: str) -> None:
+    """One browser's live session in an event."""
+    platform: Platform = websocket.app.state.platform
+    hub: LiveHub = websocket.app.state.live_hub
+    if not _same_origin(websocket):
+        await websocket.close(code=CLOSE_REFUSED, reason="cross-origin")
+        return
+    await websocket.accept()
+    send_lock = asyncio.Lock()
+
+    async def send(message: dict[str, Any]) -> None:
+        async with send_lock:
+            await websocket.send_json(message)
+
+    try:
+        first = await asyncio.wait_for(websocket.receive_json(), JOIN_TIMEOUT)
+        if not isinstance(first, dict) or first.get("type") != "join":
+            raise BadRequest("the first message must be a join")
+        event, _user, role, seat, participant, connection, name = await asyncio.to_thread(
+            _join_records,
+            platform,
+            code,
+            first,
+            websocket.cookies.get(COOKIE_NAME),
+            websocket.headers.get("user-agent"),
+            websocket.client.host if websocket.client else None,
+        )
+    except (AccessDenied, BadRequest) as exc:
+        reason = exc.message if isinstance(exc, AccessDenied) else str(exc)
+        with contextlib.suppress(Exception):
+            await send({"type": "error", "code": "refused", "message": reason})
+            await websocket.close(code=CLOSE_REFUSED, reason=reason[:120])
+        return
+    except (TimeoutError, WebSocketDisconnect, ValueError):
+        with contextlib.suppress(Exception):
+            await websocket.close(code=CLOSE_BAD_REQUEST)
+        return
+
+    client = Client(
+        event_id=event.id,
+        role=role,
+        key=participant.anonymous_id,
+        name=name,
+        participant_id=participant.id,
+        connection_id=connection.id,
+        session_id=connection.session_id,
+        topic_id=connection.topic_id,
+        send=send,
+        seat=seat,
+    )
+    live_event = await hub.attach(client)
+    try:
+        await send(
+            {
+                "type": "welcome",
+                "participant": participant.anonymous_id,
+                "role": role.value,
+                "name": name,
+                "topic_id": client.topic_id,
+                "booth": None
+                if seat is None
+                else {
+                    "booth_id": seat.booth_id,
+                    "channel_id": seat.channel_id,
+                    "language_code": seat.language_code,
+                },
+                "state": hub.view(live_event, client),
+            }
+        )
+        while True:
+            message = await websocket.receive_json()
+            await _handle(hub, client, message, send)
+    except (WebSocketDisconnect, RuntimeError):
+        pass
+    finally:
+        await hub.detach(client)
+
+
+async def _handle(hub: LiveHub, client: Client, message: Any, send: Any) -> None:
+    if not isinstance(message, dict):
+        await send({"type": "error", "code": "bad_request", "message": "Send JSON objects."})
+        return
+    kind, request_id = message.get("type"), message.get("id")
+    reply: dict[str, Any] = {"type": "ok", "id": request_id, "for": kind}
+    try:
+        if kind == "subscribe":
+            sdp = await hub.subscribe(client, int(message["channel_id"]), str(message["sdp"]))
+            reply = {"type": "answer", "id": request_id, "for": kind, "sdp": sdp}
+        elif kind == "publish":
+            sdp = await hub.publish(client, str(message["sdp"]))
+            reply = {"type": "answer", "id": request_id, "for": kind, "sdp": sdp}
+        elif kind == "switch":
+            await hub.switch(client, int(message["channel_id"]))
+        elif kind == "mic":
+            await hub.console(client, "mic", on=bool(message.get("on")))
+        elif kind == "cough":
+            await hub.console(client, "cough", held=bool(message.get("held")))
+        elif kind == "handover":
+            action = str(message.get("action", ""))
+            await hub.console(client, f"handover.{action}", to=message.get("to"))
+        elif kind == "chat":
+            await hub.booth_chat(client, str(message.get("text", "")))
+        elif kind == "slowdown":
+            await hub.slow_down(client)
+        elif kind == "ping":
+            reply = {"type": "pong", "id": request_id}
+        else:
+            raise ConsoleError("unknown_type", f"Unknown message type {kind!r}.")
+    except AccessDenied as exc:
+        reply = {
+            "type": "error",
+            "id": request_id,
+            "for": kind,
+            "code": "forbidden",
+            "message": exc.message,
+        }
+    except ConsoleError as exc:
+        reply = {
+            "type": "error",
+            "id": request_id,
+            "for": kind,
+            "code": exc.code,
+            "message": exc.message,
+        }
+    except (KeyError, ValueError, TypeError) as exc:
+        reply = {
+            "type": "error",
+            "id": request_id,
+            "for": kind,
+            "code": "bad_request",
+            "message": f"Malformed request: {exc}",
+        }
+    except MediaPlaneError as exc:
+        reply = {
+            "type": "error",
+            "id": request_id,
+            "for": kind,
+            "code": "media",
+            "message": str(exc),
+        }
+    await send(reply)

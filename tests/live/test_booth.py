@@ -1,0 +1,92 @@
+"""The booth console (ISO 20109 functions) without any media: pure state."""
+
+from __future__ import annotations
+
+import pytest
+
+from interpreta.live.booth import BoothConsole, ConsoleError
+
+
+def _booth() -> BoothConsole:
+    booth = BoothConsole("7")
+    booth.sit("ana", "Ana")
+    booth.sit("ben", "Ben")
+    booth.attach_microphone("ana", "ana-mic")
+    booth.attach_microphone("ben", "ben-mic")
+    return booth
+
+
+def test_microphone_on_puts_the_interpreter_on_air_and_off_pauses() -> None:
+    booth = _booth()
+    assert booth.source() is None
+    assert booth.microphone("ana", True) == "ana-mic"
+    assert booth.microphone("ana", False) is None
+
+
+def test_only_one_interpreter_on_air_the_mate_must_request_a_handover() -> None:
+    booth = _booth()
+    booth.microphone("ana", True)
+    with pytest.raises(ConsoleError) as refused:
+        booth.microphone("ben", True)
+    assert refused.value.code == "mate_on_air"
+    assert booth.source() == "ana-mic"
+
+
+def test_cough_key_mutes_without_leaving_air() -> None:
+    booth = _booth()
+    booth.microphone("ana", True)
+    assert booth.cough("ana", True) is None
+    assert booth.on_air == "ana"
+    assert booth.cough("ana", False) == "ana-mic"
+
+
+def test_handover_offered_by_the_on_air_interpreter_and_accepted_by_the_mate() -> None:
+    booth = _booth()
+    booth.microphone("ana", True)
+    booth.request_handover("ana")
+    assert booth.accept_handover("ben") == "ben-mic"
+    assert booth.on_air == "ben" and booth.handover is None
+
+
+def test_handover_asked_for_by_the_mate_and_accepted_by_the_on_air_interpreter() -> None:
+    booth = _booth()
+    booth.microphone("ana", True)
+    request = booth.request_handover("ben")
+    assert (request.giver, request.taker) == ("ana", "ben")
+    assert booth.accept_handover("ana") == "ben-mic"
+
+
+def test_a_handover_meant_for_someone_else_cannot_be_taken() -> None:
+    booth = _booth()
+    booth.sit("cem", "Cem")
+    booth.attach_microphone("cem", "cem-mic")
+    booth.microphone("ana", True)
+    booth.request_handover("ana", taker="ben")
+    with pytest.raises(ConsoleError):
+        booth.accept_handover("cem")
+    with pytest.raises(ConsoleError):
+        booth.accept_handover("ana")
+
+
+def test_leaving_on_air_pauses_the_channel_and_clears_requests() -> None:
+    booth = _booth()
+    booth.microphone("ana", True)
+    booth.request_handover("ana")
+    assert booth.leave("ana") is None
+    assert booth.handover is None and booth.on_air is None
+
+
+def test_a_dropped_microphone_pauses_until_it_is_back() -> None:
+    booth = _booth()
+    booth.microphone("ana", True)
+    assert booth.attach_microphone("ana", None) is None
+    assert booth.attach_microphone("ana", "ana-mic-2") == "ana-mic-2"
+
+
+def test_alone_in_the_booth_there_is_nobody_to_hand_over_to() -> None:
+    booth = BoothConsole("1")
+    booth.sit("ana", "Ana")
+    booth.attach_microphone("ana", "m")
+    booth.microphone("ana", True)
+    with pytest.raises(ConsoleError, match="Nobody else"):
+        booth.request_handover("ana")

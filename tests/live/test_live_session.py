@@ -1,0 +1,239 @@
+"""A live event end to end through signaling: real aiortc peers, real server, real tones.
+
+The speaker sends 440 Hz, the German booth's interpreters 880 and 1320 Hz, the
+French interpreter listens on relay. Listeners hear the channel they chose.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from interpreta.app import create_app
+from interpreta.events.models import ConnectionSession, Participant, UsageEvent
+from interpreta.live.access import speaker_key
+from interpreta.platform import Platform
+from tests.conftest import Account
+from tests.live.live_client import LiveClient, SignalingError
+from tests.live_server import serving
+from tests.media.media_testkit import start_publisher, start_subscriber
+
+
+@dataclass
+class Stage:
+    """An event with a German and a French booth, served for real."""
+
+    base_url: str
+    code: str
+    event_id: int
+    floor: int
+    german: int
+    french: int
+    speaker_key: str
+    interpreters: dict[str, str]
+    outsider: str
+
+
+def _cookie(account: Account) -> str:
+    return str(account.client.cookies.get("interpreta_session"))
+
+
+@pytest.fixture
+def stage(platform: Platform, sign_up: Any) -> Iterator[Stage]:
+    owner: Account = sign_up("olivia")
+    people = {name: sign_up(name) for name in ("anna", "bernd", "chloe", "zed")}
+    org = owner.organisation_id
+    for name in ("anna", "bernd", "chloe"):
+        owner.client.post(
+            f"/api/organisations/{org}/members",
+            json={"email": people[name].email, "role": "interpreter"},
+        )
+    event = owner.client.post(
+        f"/api/organisations/{org}/events",
+        json={
+            "title": "Live test",
+            "starts_at": "2026-11-24T08:00:00+00:00",
+            "ends_at": "2026-11-24T18:00:00+00:00",
+            "languages": [{"code": "de"}, {"code": "fr"}],
+        },
+    ).json()
+    channels = {c["language_code"]: c for c in event["topics"][0]["channels"]}
+    for name, lang in (("anna", "de"), ("bernd", "de"), ("chloe", "fr")):
+        response = owner.client.post(
+            f"/api/events/{event['id']}/booths/{channels[lang]['booth_id']}/interpreters",
+            json={"user_id": people[name].user_id},
+        )
+        assert response.status_code == 201
+    with serving(create_app(platform)) as base_url:
+        yield Stage(
+            base_url=base_url,
+            code=event["code"],
+            event_id=event["id"],
+            floor=channels[None]["id"],
+            german=channels["de"]["id"],
+            french=channels["fr"]["id"],
+            speaker_key=speaker_key(platform.secrets.session_key, event["id"]),
+            interpreters={n: _cookie(people[n]) for n in ("anna", "bernd", "chloe")},
+            outsider=_cookie(people["zed"]),
+        )
+
+
+@pytest.fixture
+async def closing() -> AsyncIterator[list[Any]]:
+    things: list[Any] = []
+    yield things
+    for thing in reversed(things):
+        await thing.close()
+
+
+async def test_interpretation_handover_relay_and_language_switch(
+    stage: Stage, platform: Platform, closing: list[Any]
+) -> None:
+    join = LiveClient.join
+    speaker = await join(stage.base_url, stage.code, role="speaker", key=stage.speaker_key)
+    anna = await join(
+        stage.base_url, stage.code, role="interpreter", cookie=stage.interpreters["anna"]
+    )
+    bernd = await join(
+        stage.base_url, stage.code, role="interpreter", cookie=stage.interpreters["bernd"]
+    )
+    chloe = await join(
+        stage.base_url, stage.code, role="interpreter", cookie=stage.interpreters["chloe"]
+    )
+    listener = await join(stage.base_url, stage.code, role="listener")
+    closing += [speaker, anna, bernd, chloe, listener]
+    assert anna.welcome["booth"]["channel_id"] == stage.german
+
+    closing.append(await start_publisher(speaker, "", "", 440))
+    closing.append(await start_publisher(anna, "", "", 880))
+    closing.append(await start_publisher(bernd, "", "", 1320))
+    await anna.request({"type": "mic", "on": True})
+
+    ear = await start_subscriber(listener, str(stage.german), "")
+    closing.append(ear)
+    await ear.wait_for_tone(880, timeout=8)
+
+    asked = time.monotonic()
+    await listener.request({"type": "switch", "channel_id": stage.floor})
+    heard_at = await ear.wait_for_tone(440, after=asked)
+    assert heard_at - asked < 0.5, "switching language takes under half a second"
+
+    await listener.request({"type": "switch", "channel_id": stage.german})
+    await ear.wait_for_tone(880, after=time.monotonic())
+
+    # the booth mate cannot just switch on: handover it is
+    with pytest.raises(SignalingError) as refused:
+        await bernd.request({"type": "mic", "on": True})
+    assert refused.value.code == "mate_on_air"
+    await anna.request({"type": "handover", "action": "request"})
+    await bernd.next_message("handover.requested")
+    handed = time.monotonic()
+    await bernd.request({"type": "handover", "action": "accept"})
+    await ear.wait_for_tone(1320, after=handed)
+
+    # relay: the French interpreter hears the German booth
+    relay = await start_subscriber(chloe, str(stage.german), "")
+    closing.append(relay)
+    await relay.wait_for_tone(1320, timeout=8)
+
+    # interpreters see who is on air and how many listen
+    state = await anna.latest_state(
+        lambda s: any(c["id"] == stage.german and c.get("listeners") == 2 for c in s["channels"])
+    )
+    german = next(c for c in state["channels"] if c["id"] == stage.german)
+    assert german["on_air"] and german["on_air_name"] == "Bernd"
+    assert state["booth"]["on_air"] == bernd.welcome["participant"]
+
+    # cough key: bernd's channel goes quiet for the listener while held
+    await bernd.request({"type": "cough", "held": True})
+    await listener.latest_state(
+        lambda s: not next(c for c in s["channels"] if c["id"] == stage.german)["on_air"]
+    )
+    await bernd.request({"type": "cough", "held": False})
+
+    # slow-down reaches the speaker
+    await chloe.request({"type": "slowdown"})
+    signal = await speaker.next_message("slowdown")
+    assert signal["language"] == "fr"
+
+    # booth chat reaches the booth mate, not the other booth
+    await anna.request({"type": "chat", "text": "Numbers coming up, slide 12"})
+    assert (await bernd.next_message("chat"))["text"] == "Numbers coming up, slide 12"
+    assert not [m for m in chloe.messages if m.get("type") == "chat"]
+
+    await asyncio.sleep(0.3)
+    with platform.sessions() as db:
+        sessions = db.scalars(select(ConnectionSession)).all()
+        kinds = set(db.scalars(select(UsageEvent.kind)).all())
+    listener_session = next(
+        s
+        for s in sessions
+        if s.media_session_id and ":ear:" in s.media_session_id and s.stream_id == str(stage.german)
+    )
+    assert listener_session.ip_address == "127.0.0.1"
+    assert {"join", "listen", "switch", "publish", "mic_on"} <= kinds
+
+
+async def test_listeners_cannot_publish(stage: Stage, closing: list[Any]) -> None:
+    listener = await LiveClient.join(stage.base_url, stage.code, role="listener")
+    closing.append(listener)
+    with pytest.raises(SignalingError) as refused:
+        await start_publisher(listener, "", "", 440)
+    assert refused.value.code == "forbidden"
+
+
+@pytest.mark.parametrize(
+    ("role", "credentials"),
+    [
+        ("speaker", {"key": "wrong"}),
+        ("moderator", {}),
+        ("interpreter", {}),
+        ("interpreter", {"cookie": "outsider"}),
+        ("moderator", {"cookie": "outsider"}),
+        ("conductor", {}),
+    ],
+)
+async def test_joins_without_the_right_are_refused(
+    stage: Stage, role: str, credentials: dict[str, str]
+) -> None:
+    if credentials.get("cookie") == "outsider":
+        credentials = {"cookie": stage.outsider}
+    with pytest.raises(SignalingError) as refused:
+        await LiveClient.join(stage.base_url, stage.code, role=role, **credentials)
+    assert refused.value.code == "refused"
+
+
+async def test_an_unknown_code_is_refused(stage: Stage) -> None:
+    with pytest.raises(SignalingError):
+        await LiveClient.join(stage.base_url, "ZZZZZZZ", role="listener")
+
+
+async def test_a_booth_mate_is_told_when_the_interpreter_drops(
+    stage: Stage, platform: Platform, closing: list[Any]
+) -> None:
+    anna = await LiveClient.join(
+        stage.base_url, stage.code, role="interpreter", cookie=stage.interpreters["anna"]
+    )
+    bernd = await LiveClient.join(
+        stage.base_url, stage.code, role="interpreter", cookie=stage.interpreters["bernd"]
+    )
+    closing.append(bernd)
+    mic = await start_publisher(anna, "", "", 880)
+    await anna.request({"type": "mic", "on": True})
+    await bernd.latest_state(lambda s: s["booth"]["on_air"] == anna.welcome["participant"])
+    await mic.close()
+    await anna.close()
+    await bernd.next_message("booth.left")
+    state = await bernd.latest_state(lambda s: s["booth"]["on_air"] is None)
+    assert [seat["name"] for seat in state["booth"]["seats"]] == ["Bernd"]
+    with platform.sessions() as db:
+        left = db.scalars(select(ConnectionSession.left_at)).all()
+        roles = {p.role.value for p in db.scalars(select(Participant))}
+    assert any(t is not None for t in left)
+    assert roles == {"interpreter"}
