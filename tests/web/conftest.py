@@ -78,3 +78,58 @@ def screenshots(tmp_path: Path) -> Path:
     folder = Path(os.environ.get("INTERPRETA_SCREENSHOTS") or tmp_path / "shots")
     folder.mkdir(parents=True, exist_ok=True)
     return folder
+
+
+FAKE_MEDIA_ARGS = [
+    "--use-fake-device-for-media-stream",
+    "--use-fake-ui-for-media-stream",
+    "--autoplay-policy=no-user-gesture-required",
+    # plain host candidates, not mDNS names, for pages that never asked for the mic
+    "--disable-features=WebRtcHideLocalIpsWithMdns",
+]
+
+
+def write_tone(path: Path, frequency: float, seconds: float = 4.0, rate: int = 48000) -> Path:
+    """A mono 16-bit WAV of a sine tone (Chromium loops it as the fake microphone)."""
+    import wave
+
+    import numpy as np
+
+    t = np.arange(int(seconds * rate)) / rate
+    samples = (0.5 * 32767 * np.sin(2 * np.pi * frequency * t)).astype("<i2")
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(rate)
+        out.writeframes(samples.tobytes())
+    return path
+
+
+@pytest.fixture
+def audio_browser(browser: Any) -> Iterator[Any]:
+    """Launch Chromium instances whose fake microphone plays a WAV: ``audio_browser(wav)``.
+
+    Each instance takes one WAV file, so each voice needs its own browser.
+    """
+    launched: list[Any] = []
+
+    def launch(wav: Path | None = None) -> Any:
+        args = [*CHROMIUM_ARGS, *FAKE_MEDIA_ARGS]
+        if wav is not None:
+            args.append(f"--use-file-for-fake-audio-capture={wav}")
+        instance = browser.browser_type.launch(executable_path=CHROMIUM, args=args, headless=True)
+        launched.append(instance)
+        return instance
+
+    yield launch
+    for instance in launched:
+        instance.close()
+
+
+@pytest.fixture
+def media_server(platform: Platform) -> Iterator[str]:
+    """The application with its media plane, served with its lifespan; yields a localhost URL."""
+    from tests.live_server import serving
+
+    with serving(create_app(platform)) as base_url:
+        yield base_url.replace("127.0.0.1", "localhost")

@@ -81,8 +81,9 @@ def test_join_page_shows_the_event(app_client: TestClient, sign_up: SignUp) -> N
     assert "Tuesday 1 December 2026, 09:00\u201317:30 CET" in html
     assert "Europe/Berlin" in html
     assert "Not live yet" in html
-    assert html.count("Floor") == 2
-    assert html.count("Deutsch (German)") == 2 and html.count("Français (French)") == 2
+    shown = re.sub(r'<script type="application/json".*?</script>', "", html, flags=re.S)
+    assert shown.count("Floor") == 2
+    assert shown.count("Deutsch (German)") == 2 and shown.count("Français (French)") == 2
     assert "Workshop A" in html
     assert 'id="player"' in html and "Audio starts when the event is live" in html
 
@@ -224,3 +225,89 @@ def test_privacy_versions(app_client: TestClient) -> None:
 def test_static_files_are_served(app_client: TestClient) -> None:
     for path in ("/static/css/site.css", "/static/js/api.js", "/static/js/event-editor.js"):
         assert app_client.get(path).status_code == 200
+
+
+# --- live pages ---------------------------------------------------------------------------
+
+
+def _assign(ann: Account, event: dict[str, Any], person: Account, lang: str) -> None:
+    added = ann.client.post(
+        f"/api/organisations/{ann.organisation_id}/members",
+        json={"email": person.email, "role": "interpreter"},
+    )
+    assert added.status_code == 201, added.text
+    booth = next(
+        c["booth_id"] for c in event["topics"][0]["channels"] if c["language_code"] == lang
+    )
+    response = ann.client.post(
+        f"/api/events/{event['id']}/booths/{booth}/interpreters", json={"user_id": person.user_id}
+    )
+    assert response.status_code == 201, response.text
+
+
+def test_join_page_has_the_player(app_client: TestClient, sign_up: SignUp) -> None:
+    event = create_event(sign_up("ann"))
+    html = assert_html(app_client.get(f"/join/{event['code']}"))
+    assert 'id="player-toggle"' in html and 'id="player-volume"' in html
+    assert 'id="player-topic"' in html  # two topics: a topic picker
+    assert "js/live/listener.js" in html
+    assert '"name": "Deutsch (German)"' in html or '"name":"Deutsch (German)"' in html
+
+
+def test_editor_shows_the_live_links_to_managers(platform: Any, sign_up: SignUp) -> None:
+    from interpreta.live.access import speaker_key
+
+    ann = sign_up("ann")
+    event = create_event(ann)
+    key = speaker_key(platform.secrets.session_key, event["id"])
+    html = assert_html(ann.client.get(f"/events/{event['id']}"))
+    assert f"/events/{event['id']}/live" in html
+    assert f"/speak/{event['code']}?key={key}&amp;topic=" in html
+    assert f"https://testserver/interpret/{event['code']}" in html
+    ivy = sign_up("ivy")
+    _assign(ann, event, ivy, "de")
+    assert key not in assert_html(ivy.client.get(f"/events/{event['id']}"))
+
+
+def test_speaker_page_needs_the_speaker_key(
+    platform: Any, app_client: TestClient, sign_up: SignUp
+) -> None:
+    from interpreta.live.access import speaker_key
+
+    ann = sign_up("ann")
+    event = create_event(ann)
+    key = speaker_key(platform.secrets.session_key, event["id"])
+    html = assert_html(app_client.get(f"/speak/{event['code']}?key={key}"))
+    assert "Start sending my microphone" in html and "js/live/speaker.js" in html
+    assert_html(app_client.get(f"/speak/{event['code']}?key=wrong"), 404)
+    assert_html(app_client.get(f"/speak/{event['code']}"), 404)
+    # an organiser needs no key: the page fills it in
+    assert key in assert_html(ann.client.get(f"/speak/{event['code']}"))
+
+
+def test_interpreter_console_is_for_assigned_interpreters(
+    app_client: TestClient, sign_up: SignUp
+) -> None:
+    ann = sign_up("ann")
+    event = create_event(ann)
+    response = app_client.get(f"/interpret/{event['code']}", follow_redirects=False)
+    assert response.status_code == 303
+    assert response.headers["location"] == f"/login?next=/interpret/{event['code']}"
+    assert_html(ann.client.get(f"/interpret/{event['code']}"), 404)  # the owner has no booth
+    ivy = sign_up("ivy")
+    _assign(ann, event, ivy, "fr")
+    html = assert_html(ivy.client.get(f"/interpret/{event['code']}"))
+    assert "Français (French) booth" in html and "js/live/interpreter.js" in html
+    assert 'id="mic"' in html and 'id="cough"' in html and 'id="chat-form"' in html
+
+
+def test_live_view_is_for_organisers(sign_up: SignUp) -> None:
+    ann = sign_up("ann")
+    event = create_event(ann)
+    html = assert_html(ann.client.get(f"/events/{event['id']}/live"))
+    assert "Live view" in html and "js/live/moderator.js" in html
+    assert f"/speak/{event['code']}?key=" in html
+    ivy = sign_up("ivy")
+    _assign(ann, event, ivy, "de")
+    assert_html(ivy.client.get(f"/events/{event['id']}/live"), 404)
+    assert_html(sign_up("bob").client.get(f"/events/{event['id']}/live"), 404)

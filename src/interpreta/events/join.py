@@ -42,7 +42,8 @@ def public_info(db: Session, code: str) -> dict[str, Any] | None:
             and_(EventLanguage.event_id == Event.id, EventLanguage.code == Channel.language_code),
         )
         .where(Event.code == code, Event.purged_at.is_(None))
-        .order_by(Topic.position, Topic.id, EventLanguage.position, Channel.id)
+        # the floor (no language row) first, on every backend
+        .order_by(Topic.position, Topic.id, EventLanguage.position.nulls_first(), Channel.id)
     ).all()
     if not rows:
         return None

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -30,6 +31,7 @@ from interpreta.media.plane import MediaPlaneError
 from interpreta.platform import Platform
 
 router = APIRouter()
+log = logging.getLogger(__name__)
 
 JOIN_TIMEOUT = 15.0
 CLOSE_REFUSED = 4403
@@ -247,5 +249,14 @@ async def _handle(hub: LiveHub, client: Client, message: Any, send: Any) -> None
             "for": kind,
             "code": "media",
             "message": str(exc),
+        }
+    except Exception:  # one failed request must not end the whole live session
+        log.exception("live request %r failed", kind)
+        reply = {
+            "type": "error",
+            "id": request_id,
+            "for": kind,
+            "code": "internal",
+            "message": "Something went wrong on our side; try again.",
         }
     await send(reply)

@@ -7,6 +7,7 @@ exist for the caller answer with an HTML 404 page, never with a problem document
 
 from __future__ import annotations
 
+import hmac
 import re
 import zoneinfo
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy import select
 
 from interpreta import __version__
+from interpreta.accounts.actions import membership
 from interpreta.accounts.models import MemberRole, Membership, Organisation, User
 from interpreta.accounts.signin import COOKIE_NAME, close_session
 from interpreta.api.dependencies import OptionalUserDep, PlatformDep
@@ -29,6 +31,7 @@ from interpreta.errors import Problem
 from interpreta.events import codes, languages
 from interpreta.events.join import public_info
 from interpreta.events.models import Event
+from interpreta.live.access import assigned_booths, speaker_key
 from interpreta.privacy.models import NoticeVersion
 from interpreta.privacy.notice import latest_version, version_line
 
@@ -226,7 +229,8 @@ def join_page(
             code=normalised[: codes.MAX_LENGTH],
         )
     schedule = format_schedule(info["starts_at"], info["ends_at"], info["timezone"])
-    return render(request, "join.html", user, event=info, schedule=schedule)
+    player = {"code": info["code"], "status": info["status"], "topics": live_topics(info)}
+    return render(request, "join.html", user, event=info, schedule=schedule, player=player)
 
 
 @router.get("/privacy", response_class=HTMLResponse)
@@ -439,7 +443,13 @@ def event_page(
         starts_value = local_input_value(event.starts_at, event.timezone)
         ends_value = local_input_value(event.ends_at, event.timezone)
         schedule = format_schedule(event.starts_at, event.ends_at, event.timezone)
-    join_url = str(request.base_url).rstrip("/") + f"/join/{document['code']}"
+    base = str(request.base_url).rstrip("/")
+    join_url = f"{base}/join/{document['code']}"
+    live_links = (
+        _live_links(base, document["code"], event_id, document["topics"], platform)
+        if can_manage
+        else None
+    )
     return render(
         request,
         "event_editor.html",
@@ -456,6 +466,7 @@ def event_page(
         ends_value=ends_value,
         schedule=schedule,
         join_url=join_url,
+        live_links=live_links,
         created=request.query_params.get("created") == "1",
         language_options=_language_options(),
         data={
@@ -466,4 +477,185 @@ def event_page(
             "language_names": languages.NAMES,
             "status_labels": STATUS_LABELS,
         },
+    )
+
+
+# --- live -------------------------------------------------------------------------------
+
+
+def _channel_label(kind: str, language_code: str | None, name: str | None) -> str:
+    if kind == "floor":
+        return "Floor (original)"
+    code = language_code or ""
+    return name or languages.NAMES.get(code, code)
+
+
+def live_topics(info: dict[str, Any]) -> list[dict[str, Any]]:
+    """The event's topics and channels (from :func:`public_info`) for the live pages."""
+    return [
+        {
+            "id": topic["id"],
+            "name": topic["name"],
+            "channels": [
+                {
+                    "id": c["id"],
+                    "kind": c["kind"],
+                    "language_code": c["language_code"],
+                    "name": _channel_label(c["kind"], c["language_code"], c["name"]),
+                }
+                for c in topic["channels"]
+            ],
+        }
+        for topic in info["topics"]
+    ]
+
+
+def speaker_url(base: str, code: str, key: str, topic_id: int | None = None) -> str:
+    """The speaker link of an event (of one topic, when the event has several)."""
+    url = f"{base}/speak/{code}?key={key}"
+    return url if topic_id is None else f"{url}&topic={topic_id}"
+
+
+def _live_links(
+    base: str, code: str, event_id: int, topics: list[dict[str, Any]], platform: Any
+) -> dict[str, Any]:
+    key = speaker_key(platform.secrets.session_key, event_id)
+    several = len(topics) > 1
+    return {
+        "live_view": f"/events/{event_id}/live",
+        "interpreter": f"{base}/interpret/{code}",
+        "speakers": [
+            {"topic": t["name"], "url": speaker_url(base, code, key, t["id"] if several else None)}
+            for t in topics
+        ],
+    }
+
+
+def _live_event(db: Any, code: str) -> Event | None:
+    return db.scalar(
+        select(Event).where(Event.code == codes.normalise(code), Event.purged_at.is_(None))
+    )
+
+
+def _manages(db: Any, user: User | None, event: Event) -> bool:
+    if user is None:
+        return False
+    member = membership(db, event.organisation_id, user)
+    return member is not None and member.role in MANAGERS
+
+
+@router.get("/speak/{code}", response_model=None)
+def speak_page(
+    code: str,
+    request: Request,
+    user: OptionalUserDep,
+    platform: PlatformDep,
+    key: str = "",
+    topic: int | None = None,
+) -> Response:
+    """The speaker's page: publish the microphone to the topic's floor (speaker link)."""
+    with platform.sessions() as db:
+        event = _live_event(db, code)
+        info = public_info(db, code) if event is not None else None
+        if event is None or info is None:
+            return not_found_page(request, user, "No event has this code.")
+        expected = speaker_key(platform.secrets.session_key, event.id)
+        if not key and _manages(db, user, event):
+            key = expected
+    if not hmac.compare_digest(key.encode(), expected.encode()):
+        return not_found_page(
+            request, user, "This speaker link is not valid. Ask the organiser for the current one."
+        )
+    topics = live_topics(info)
+    chosen = next((t for t in topics if t["id"] == topic), topics[0])
+    data = {"code": info["code"], "key": key, "topic_id": chosen["id"], "topics": topics}
+    return render(
+        request, "live_speaker.html", user, event=info, topic=chosen, topics=topics, data=data
+    )
+
+
+@router.get("/interpret/{code}", response_model=None)
+def interpret_page(
+    code: str,
+    request: Request,
+    user: OptionalUserDep,
+    platform: PlatformDep,
+    booth: int | None = None,
+) -> Response:
+    """The interpreter console, for signed-in interpreters assigned to a booth of the event."""
+    if user is None:
+        return _login_redirect(request)
+    with platform.sessions() as db:
+        event = _live_event(db, code)
+        info = public_info(db, code) if event is not None else None
+        if event is None or info is None:
+            return not_found_page(request, user, "No event has this code.")
+        seats = assigned_booths(db, event.id, user.id)
+    if not seats:
+        return not_found_page(request, user, "You are not assigned to a booth of this event.")
+    seat = next((s for s in seats if s.booth_id == booth), seats[0])
+    topics = live_topics(info)
+    channels = {c["id"]: (t, c) for t in topics for c in t["channels"]}
+    booths = [
+        {
+            "booth_id": s.booth_id,
+            "label": f"{channels[s.channel_id][1]['name']} · {channels[s.channel_id][0]['name']}",
+        }
+        for s in seats
+    ]
+    data = {
+        "code": info["code"],
+        "name": user.name,
+        "booth": {
+            "booth_id": seat.booth_id,
+            "channel_id": seat.channel_id,
+            "topic_id": seat.topic_id,
+            "language_code": seat.language_code,
+            "name": channels[seat.channel_id][1]["name"],
+        },
+        "topics": topics,
+    }
+    return render(
+        request,
+        "live_interpreter.html",
+        user,
+        event=info,
+        booth=data["booth"],
+        topic_name=channels[seat.channel_id][0]["name"],
+        booths=booths,
+        data=data,
+    )
+
+
+@router.get("/events/{event_id}/live", response_model=None)
+def live_view_page(
+    event_id: int, request: Request, user: OptionalUserDep, platform: PlatformDep
+) -> Response:
+    """The organisers' live view: channels, who is on air, listeners, slow-down signals."""
+    if user is None:
+        return _login_redirect(request)
+    with platform.sessions() as db:
+        try:
+            event = load_event(db, event_id, user)
+        except Problem:
+            return not_found_page(request, user, "There is no such event in your organisations.")
+        if not _manages(db, user, event):
+            return not_found_page(request, user, "Only the event's organisers see its live view.")
+        info = public_info(db, event.code)
+    if info is None:
+        return not_found_page(request, user, "There is no such event in your organisations.")
+    base = str(request.base_url).rstrip("/")
+    topics = live_topics(info)
+    links = _live_links(base, info["code"], event_id, topics, platform)
+    data = {"code": info["code"], "event_id": event_id, "topics": topics}
+    return render(
+        request,
+        "live_moderator.html",
+        user,
+        event=info,
+        event_id=event_id,
+        topics=topics,
+        links=links,
+        join_url=f"{base}/join/{info['code']}",
+        data=data,
     )

@@ -1,0 +1,331 @@
+"""Mouth-to-ear latency in Chromium on loopback, one hop at a time.
+
+Two hops matter in a live event: the speaker's browser → server → a floor listener's
+browser, and the interpreter's browser → server → a language listener's browser. The
+second hop starts where the interpreter hears the first, so the two-hop figure
+(speaker to a listener of the interpretation, interpreter reaction time aside) is the
+sum of the two.
+
+Method. The server (the real app with the demo event, its embedded media plane on
+127.0.0.1) runs in a child process. Each sending browser is its own Chromium whose
+fake microphone plays a WAV of short 2 kHz bursts every 500 ms (looped by Chromium).
+The sending page (``/speak/...`` or ``/interpret/...``) publishes it as usual; the
+receiving page (``/join/...``) plays it. In both pages an AudioWorklet watches a
+stream, the sender's local microphone stream and the receiver's remote stream, and
+stamps each burst onset on the shared clock (``performance.timeOrigin +
+performance.now()``: one machine, one clock). The latency of a burst is its onset at
+the receiver minus its onset at the sender. Both sides measure the same way (a
+MediaStreamSource into a worklet), so capture buffering before the page and the
+output device after it are outside the figure; encode, network, server, jitter
+buffer and decode are inside.
+
+    python bench/mouth_to_ear.py [--seconds 30]
+
+Goal (issue 2): p95 <= 80 ms per hop.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.cookies
+import json
+import multiprocessing
+import socket
+import statistics
+import sys
+import tempfile
+import time
+import urllib.request
+import wave
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+CHROMIUM = "/usr/lib/chromium/chromium"
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--use-fake-device-for-media-stream",
+    "--use-fake-ui-for-media-stream",
+    "--autoplay-policy=no-user-gesture-required",
+    "--disable-features=WebRtcHideLocalIpsWithMdns",
+]
+RATE = 48000
+PERIOD_S = 0.5
+BURST_S = 0.02
+MATCH_WINDOW_MS = 400
+
+DETECTOR = """
+async (which) => {
+  const stream = which === "local" ? window.interpreta.localStream : window.interpreta.remoteStream;
+  if (!stream) throw new Error("no " + which + " stream yet");
+  const context = new AudioContext({ sampleRate: 48000, latencyHint: "interactive" });
+  const source = `
+    class Onsets extends AudioWorkletProcessor {
+      constructor() { super(); this.quiet = 1e9; }
+      process(inputs) {
+        const x = inputs[0] && inputs[0][0];
+        if (!x) return true;
+        for (let i = 0; i < x.length; i++) {
+          if (Math.abs(x[i]) > 0.08) {
+            if (this.quiet > 9600) this.port.postMessage(currentFrame + i);
+            this.quiet = 0;
+          } else {
+            this.quiet++;
+          }
+        }
+        return true;
+      }
+    }
+    registerProcessor("onsets", Onsets);`;
+  const url = URL.createObjectURL(new Blob([source], { type: "application/javascript" }));
+  await context.audioWorklet.addModule(url);
+  const node = new AudioWorkletNode(context, "onsets");
+  const mute = context.createGain();
+  mute.gain.value = 0;
+  context.createMediaStreamSource(stream).connect(node);
+  node.connect(mute).connect(context.destination);
+  window.__onsets = [];
+  node.port.onmessage = (event) => {
+    // where that frame lies on the page's clock: now, less how long ago in audio time
+    const agoMs = (context.currentTime - event.data / context.sampleRate) * 1000;
+    window.__onsets.push(performance.timeOrigin + performance.now() - agoMs);
+  };
+  window.__detector = context;
+  return context.state;
+}
+"""
+
+
+def write_clicks(path: Path, seconds: float = 10.0) -> Path:
+    """2 kHz bursts of 20 ms (2 ms ramps) every 500 ms, mono 16-bit 48 kHz."""
+    samples = np.zeros(int(seconds * RATE))
+    n = int(BURST_S * RATE)
+    t = np.arange(n) / RATE
+    ramp = int(0.002 * RATE)
+    envelope = np.ones(n)
+    envelope[:ramp] = 0.5 - 0.5 * np.cos(np.pi * np.arange(ramp) / ramp)
+    envelope[-ramp:] = envelope[:ramp][::-1]
+    burst = 0.6 * np.sin(2 * np.pi * 2000 * t) * envelope
+    for start in np.arange(0, seconds, PERIOD_S):
+        i = int(start * RATE)
+        samples[i : i + n] = burst[: len(samples) - i]
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(RATE)
+        out.writeframes((samples * 32767).astype("<i2").tobytes())
+    return path
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def serve(data_dir: str, port: int) -> None:
+    """Child process: the real app with the demo event."""
+    import uvicorn
+
+    from interpreta import demo
+    from interpreta.app import create_app
+    from interpreta.config import Settings
+    from interpreta.platform import Platform
+
+    settings = Settings(data_dir=Path(data_dir), _env_file=None)  # type: ignore[call-arg]
+    platform = Platform.start(settings)
+    info = demo.seed(platform)
+    (Path(data_dir) / "code").write_text(info.event_code)
+    uvicorn.run(create_app(platform), host="127.0.0.1", port=port, log_level="warning")
+
+
+def _wait_for_server(base: str, data_dir: Path) -> str:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        code_file = data_dir / "code"
+        try:
+            if code_file.exists():
+                urllib.request.urlopen(f"{base}/", timeout=1).read()
+                return code_file.read_text()
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError("the server did not start")
+
+
+def _sign_in(base: str, email: str, password: str) -> str:
+    request = urllib.request.Request(
+        f"{base}/api/auth/login",
+        data=json.dumps({"email": email, "password": password}).encode(),
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        jar = http.cookies.SimpleCookie()
+        for header in response.headers.get_all("Set-Cookie") or []:
+            jar.load(header)
+    return jar["interpreta_session"].value
+
+
+def _speaker_key(data_dir: Path, code: str) -> str:
+    from sqlalchemy import select
+
+    from interpreta.config import Settings
+    from interpreta.events.models import Event
+    from interpreta.live.access import speaker_key
+    from interpreta.platform import Platform
+
+    platform = Platform.start(Settings(data_dir=data_dir, _env_file=None))  # type: ignore[call-arg]
+    try:
+        with platform.sessions() as db:
+            event_id = db.scalar(select(Event.id).where(Event.code == code))
+        return speaker_key(platform.secrets.session_key, int(event_id))
+    finally:
+        platform.close()
+
+
+def _percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    k = (len(ordered) - 1) * p
+    low, high = int(k), min(int(k) + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (k - low)
+
+
+def _latencies(sent: list[float], heard: list[float]) -> list[float]:
+    out = []
+    for r in heard:
+        earlier = [s for s in sent if 0 <= r - s < MATCH_WINDOW_MS]
+        if earlier:
+            out.append(r - max(earlier))
+    return out
+
+
+def measure(sender: Any, receiver: Any, seconds: float) -> list[float]:
+    """Onsets on both pages for `seconds`; the matched one-way latencies in ms."""
+    sender.evaluate(DETECTOR, "local")
+    receiver.evaluate(DETECTOR, "remote")
+    time.sleep(seconds)
+    sent = sender.evaluate("window.__onsets")
+    heard = receiver.evaluate("window.__onsets")
+    for page in (sender, receiver):
+        page.evaluate("window.__detector.close()")
+    return _latencies(sent[1:], heard[1:])
+
+
+def _tone_at(page: Any, timeout_s: float = 15) -> None:
+    page.wait_for_function(
+        "window.interpreta && window.interpreta.level() > 0.3", timeout=timeout_s * 1000
+    )
+
+
+def report(name: str, values: list[float]) -> dict[str, float]:
+    if not values:
+        print(f"{name:<34} no bursts matched")
+        return {}
+    p50, p95 = statistics.median(values), _percentile(values, 0.95)
+    print(
+        f"{name:<34} n={len(values):3d}  p50 {p50:6.1f} ms  p95 {p95:6.1f} ms"
+        f"  min {min(values):6.1f}  max {max(values):6.1f}"
+    )
+    return {"p50": p50, "p95": p95}
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seconds", type=float, default=30.0, help="measuring time per hop")
+    args = parser.parse_args(argv)
+
+    from playwright.sync_api import sync_playwright
+
+    from interpreta import demo
+
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        wav = write_clicks(folder / "clicks.wav")
+        port = _free_port()
+        base = f"http://localhost:{port}"
+        child = multiprocessing.get_context("spawn").Process(
+            target=serve, args=(str(folder / "data"), port), daemon=True
+        )
+        child.start()
+        try:
+            code = _wait_for_server(f"http://127.0.0.1:{port}", folder / "data")
+            key = _speaker_key(folder / "data", code)
+            interpreter_email = demo.INTERPRETERS[0][0]
+            cookie = _sign_in(f"http://127.0.0.1:{port}", interpreter_email, demo.PASSWORD)
+            with sync_playwright() as playwright:
+                chromium = playwright.chromium
+
+                def launch(with_clicks: bool) -> Any:
+                    extra = [f"--use-file-for-fake-audio-capture={wav}"] if with_clicks else []
+                    return chromium.launch(executable_path=CHROMIUM, args=ARGS + extra)
+
+                speaker_browser, booth_browser, ear_browser = (
+                    launch(True),
+                    launch(True),
+                    launch(False),
+                )
+                speaker = speaker_browser.new_page(base_url=base)
+                speaker.goto(f"/speak/{code}?key={key}")
+                speaker.get_by_role("button", name="Start sending my microphone").click()
+                speaker.wait_for_function("window.interpreta.published === true")
+
+                listener = ear_browser.new_page(base_url=base)
+                listener.goto(f"/join/{code}")
+                listener.get_by_role("button", name="Play").click()
+                _tone_at(listener)
+                time.sleep(1)
+                print(
+                    f"Chromium on loopback, bursts every {PERIOD_S * 1000:.0f} ms, "
+                    f"{args.seconds:.0f} s per hop"
+                )
+                floor = report(
+                    "speaker -> server -> listener", measure(speaker, listener, args.seconds)
+                )
+                speaker.get_by_role("button", name="Stop sending").click()
+
+                context = booth_browser.new_context(base_url=base)
+                context.add_cookies(
+                    [
+                        {
+                            "name": "interpreta_session",
+                            "value": cookie,
+                            "domain": "localhost",
+                            "path": "/",
+                        }
+                    ]
+                )
+                booth = context.new_page()
+                booth.goto(f"/interpret/{code}")
+                booth.get_by_role("button", name="Enter the booth").click()
+                booth.wait_for_function("window.interpreta.published === true")
+                booth.get_by_role("button", name="Microphone", exact=True).click()
+                booth.wait_for_function(
+                    "(h => h.state?.booth?.on_air === h.welcome?.participant)(window.interpreta)"
+                )
+                german = booth.evaluate("window.interpreta.welcome.booth.channel_id")
+                listener.get_by_label("Language").select_option(str(german))
+                _tone_at(listener)
+                time.sleep(1)
+                interpreted = report(
+                    "interpreter -> server -> listener", measure(booth, listener, args.seconds)
+                )
+                if floor and interpreted:
+                    p50 = floor["p50"] + interpreted["p50"]
+                    p95 = floor["p95"] + interpreted["p95"]
+                    print(f"{'two hops (sum)':<34}        p50 {p50:6.1f} ms  p95 {p95:6.1f} ms")
+                for instance in (speaker_browser, booth_browser, ear_browser):
+                    instance.close()
+        finally:
+            child.terminate()
+            child.join(10)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

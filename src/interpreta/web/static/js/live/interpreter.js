@@ -1,0 +1,455 @@
+// The interpreter console: microphone (on air / off), cough key, handover, incoming
+// channel (floor or relay) with its own volume, booth chat, slow-down, level meters.
+//
+// Entering the booth opens the microphone (no browser voice processing unless the
+// setting asks for it), joins as interpreter, publishes the microphone to the booth's
+// channel (off air until switched on) and subscribes to the floor. After a drop it
+// reconnects, publishes and subscribes again, and goes back on air if it was on air
+// and no booth mate took over.
+
+import { Backoff, channelIndex, channelLabel, connectionText, pageData, say } from "./common.js";
+import { Ear, Mic, audioContext, runMeter } from "./media.js";
+import { LiveSession } from "./session.js";
+
+const data = pageData();
+const channels = channelIndex(data);
+const booth = data.booth;
+const $ = (id) => document.getElementById(id);
+
+const el = {
+  root: $("console"),
+  connection: $("connection"),
+  start: $("start-card"),
+  enter: $("enter"),
+  startError: $("start-error"),
+  grid: $("console-grid"),
+  onAir: $("on-air"),
+  mic: $("mic"),
+  micLabel: document.querySelector("#mic .mic-button-label"),
+  cough: $("cough"),
+  micError: $("mic-error"),
+  listeners: $("listeners"),
+  incoming: $("incoming"),
+  incomingStatus: $("incoming-status"),
+  volume: $("incoming-volume"),
+  audio: $("incoming-audio"),
+  slowdown: $("slowdown"),
+  seats: $("seats"),
+  prompt: $("handover-prompt"),
+  promptText: $("handover-text"),
+  accept: $("handover-accept"),
+  decline: $("handover-decline"),
+  waiting: $("handover-waiting"),
+  handover: $("handover"),
+  notices: $("notices"),
+  chatLog: $("chat-log"),
+  chatForm: $("chat-form"),
+  chatText: $("chat-text"),
+  processing: $("processing"),
+  toast: $("toast"),
+};
+
+const settingsKey = "interpreta.console.processing";
+const incomingKey = `interpreta.console.incoming.${data.code}.${booth.booth_id}`;
+el.processing.checked = localStorage.getItem(settingsKey) === "true";
+
+let started = false;
+let connection = "closed";
+let wantOnAir = false;
+let coughing = false;
+let handoverPending = null; // {from, giver, taker} a mate asked and we answer
+let incomingId = Number(sessionStorage.getItem(incomingKey)) || floorOf(booth.topic_id);
+if (!channels.has(incomingId) || incomingId === booth.channel_id) incomingId = floorOf(booth.topic_id);
+const micRetry = new Backoff();
+const earRetry = new Backoff();
+
+const mic = new Mic(() => republishLater());
+const ear = new Ear(el.audio, () => resubscribeLater());
+
+const session = new LiveSession({
+  code: data.code,
+  join: { role: "interpreter", booth_id: booth.booth_id },
+  storageKey: `interpreta.participant.interpreter.${data.code}`,
+  onStatus: (status, detail) => {
+    connection = status;
+    say(el.connection, connectionText(status, detail));
+    el.root.dataset.connection = status;
+    if (status === "refused") say(el.startError, detail || "Joining was refused.");
+    render();
+  },
+  onWelcome: () => {
+    micRetry.reset();
+    earRetry.reset();
+    publish();
+    subscribe();
+  },
+  onMessage: (message) => handle(message),
+});
+
+function floorOf(topicId) {
+  for (const channel of channels.values()) {
+    if (channel.topic_id === topicId && channel.kind === "floor") return channel.id;
+  }
+  return null;
+}
+
+function me() {
+  return session.welcome?.participant ?? null;
+}
+
+function boothState() {
+  return session.state?.booth ?? null;
+}
+
+function info(channelId) {
+  return session.state?.channels.find((c) => c.id === channelId) || null;
+}
+
+function toast(text) {
+  el.toast.textContent = text;
+  el.toast.classList.add("visible");
+  clearTimeout(toast.timer);
+  toast.timer = setTimeout(() => el.toast.classList.remove("visible"), 4000);
+}
+
+function notice(text) {
+  const item = document.createElement("p");
+  item.className = "notice";
+  const time = new Date().toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+  item.textContent = `${time} ${text}`;
+  el.notices.prepend(item);
+  while (el.notices.children.length > 5) el.notices.lastChild.remove();
+}
+
+// --- media -----------------------------------------------------------------------------
+
+async function publish() {
+  if (!session.open || !mic.stream) return;
+  try {
+    await mic.publish(session);
+    micRetry.reset();
+    say(el.micError, "");
+    if (wantOnAir && boothState()?.on_air == null) {
+      await session.request({ type: "mic", on: true }).catch(() => {
+        wantOnAir = false;
+      });
+    }
+  } catch (error) {
+    say(el.micError, `Microphone connection failed: ${error.message}. Retrying…`);
+    republishLater();
+  }
+  render();
+}
+
+function republishLater() {
+  if (!started) return;
+  micRetry.schedule(() => session.open && publish());
+}
+
+async function subscribe() {
+  if (!session.open) return;
+  try {
+    await ear.start(session, incomingId);
+    earRetry.reset();
+  } catch {
+    resubscribeLater();
+  }
+  render();
+}
+
+function resubscribeLater() {
+  if (!started) return;
+  earRetry.schedule(() => session.open && subscribe());
+}
+
+async function enter() {
+  audioContext();
+  say(el.startError, "");
+  el.enter.disabled = true;
+  try {
+    await mic.open(el.processing.checked);
+  } catch (error) {
+    el.enter.disabled = false;
+    say(el.startError, `The browser gave no microphone: ${error.message}`);
+    return;
+  }
+  started = true;
+  el.start.hidden = true;
+  el.grid.hidden = false;
+  session.start();
+  render();
+}
+
+// --- console actions -------------------------------------------------------------------
+
+async function act(message, onError) {
+  try {
+    await session.request(message);
+    say(el.micError, "");
+    return true;
+  } catch (error) {
+    if (onError) onError(error);
+    else say(el.micError, error.message);
+    return false;
+  }
+}
+
+async function setMic(on) {
+  if (!on) wantOnAir = false;
+  const ok = await act({ type: "mic", on });
+  if (ok && on) wantOnAir = true;
+}
+
+function setCough(held) {
+  if (held === coughing) return;
+  coughing = held;
+  el.cough.setAttribute("aria-pressed", held ? "true" : "false");
+  act({ type: "cough", held });
+}
+
+function handle(message) {
+  switch (message.type) {
+    case "state": {
+      const state = boothState();
+      if (state?.on_air && state.on_air !== me()) wantOnAir = false;
+      if (state?.on_air && state.on_air === me()) wantOnAir = true;
+      if (!state?.handover) {
+        handoverPending = null;
+      }
+      break;
+    }
+    case "handover.requested":
+      handoverPending = message;
+      break;
+    case "chat": {
+      const item = document.createElement("li");
+      const who = document.createElement("strong");
+      who.textContent = message.from === data.name ? "You" : message.from;
+      item.append(who, document.createTextNode(` ${message.text}`));
+      el.chatLog.append(item);
+      el.chatLog.scrollTop = el.chatLog.scrollHeight;
+      break;
+    }
+    case "booth.left":
+      notice(`${message.name} left the booth.`);
+      break;
+    case "booth.dropped":
+      notice(`${message.name}'s connection dropped.`);
+      break;
+    case "media.lost":
+      if (message.what === "microphone") republishLater();
+      else resubscribeLater();
+      break;
+    default:
+      break;
+  }
+  render();
+}
+
+// --- rendering -------------------------------------------------------------------------
+
+function renderIncoming() {
+  const options = [];
+  for (const channel of channels.values()) {
+    if (channel.topic_id !== booth.topic_id || channel.id === booth.channel_id) continue;
+    const live = info(channel.id);
+    let label = channel.kind === "floor" ? "Floor (original)" : `Relay: ${channelLabel(channel)}`;
+    if (channel.kind !== "floor" && session.state && !live?.live) label += " (no interpreter)";
+    options.push([channel.id, label]);
+  }
+  const signature = JSON.stringify(options);
+  if (el.incoming.dataset.signature !== signature) {
+    el.incoming.replaceChildren(...options.map(([id, label]) => new Option(label, String(id))));
+    el.incoming.dataset.signature = signature;
+  }
+  el.incoming.value = String(incomingId);
+  const live = info(incomingId);
+  const channel = channels.get(incomingId);
+  let text = "";
+  if (!ear.connected) text = started ? "Connecting…" : "";
+  else if (channel.kind === "floor") text = live?.on_air ? "Speaker on air." : "The floor is quiet.";
+  else if (live?.on_air) text = `${live.on_air_name || "The interpreter"} is on air in ${channelLabel(channel)}.`;
+  else text = `${channelLabel(channel)} is paused.`;
+  say(el.incomingStatus, text);
+}
+
+function renderBooth() {
+  const state = boothState();
+  const you = me();
+  const seats = state?.seats || [];
+  el.seats.replaceChildren(
+    ...seats.map((seat) => {
+      const item = document.createElement("li");
+      item.className = "seat";
+      item.dataset.onAir = seat.on_air ? "true" : "false";
+      const name = document.createElement("span");
+      name.className = "seat-name";
+      name.textContent = seat.key === you ? `${seat.name} (you)` : seat.name;
+      const tag = document.createElement("span");
+      tag.className = "seat-tag";
+      tag.textContent = seat.on_air
+        ? seat.coughing
+          ? "On air · coughing"
+          : "On air"
+        : seat.mic
+          ? "Ready"
+          : "Connecting mic…";
+      item.append(name, tag);
+      return item;
+    }),
+  );
+  const onAir = Boolean(state && you && state.on_air === you);
+  const mateOnAir = Boolean(state?.on_air && state.on_air !== you);
+  const mates = seats.filter((s) => s.key !== you);
+  // the handover button
+  el.handover.disabled = !session.open || mates.length === 0 || (!onAir && !mateOnAir) || Boolean(state?.handover);
+  el.handover.textContent = onAir ? "Offer handover to your booth mate" : "Ask to take over";
+  // the prompt (a mate asked us) and the waiting line (we asked)
+  const pending = handoverPending && state?.handover;
+  el.prompt.hidden = !pending;
+  if (pending) {
+    say(
+      el.promptText,
+      handoverPending.giver === you
+        ? `${handoverPending.from} asks to take over the microphone.`
+        : `${handoverPending.from} offers you the microphone.`,
+    );
+  }
+  el.waiting.hidden = !(state?.handover && !pending);
+  if (!el.waiting.hidden) say(el.waiting, "Handover requested: waiting for your booth mate…");
+  return { onAir, mateOnAir };
+}
+
+function render() {
+  const { onAir, mateOnAir } = renderBooth();
+  el.root.dataset.onAir = onAir ? "true" : "false";
+  el.onAir.dataset.onAir = onAir ? "true" : "false";
+  let status = "Microphone off";
+  if (onAir) status = coughing ? "ON AIR · cough key held" : "ON AIR";
+  else if (mateOnAir) {
+    const mate = boothState().seats.find((s) => s.key === boothState().on_air);
+    status = `Microphone off · ${mate ? mate.name : "your booth mate"} is on air`;
+  } else if (started && !mic.published) status = "Microphone connecting…";
+  say(el.onAir, status);
+  el.mic.setAttribute("aria-pressed", onAir ? "true" : "false");
+  say(el.micLabel, onAir ? "On air" : "Microphone");
+  el.mic.disabled = !session.open || !mic.published || (mateOnAir && !onAir);
+  el.cough.disabled = !onAir;
+  el.slowdown.disabled = !session.open;
+  const mine = info(booth.channel_id);
+  const count = mine?.listeners ?? 0;
+  say(el.listeners, `${count} ${count === 1 ? "listener" : "listeners"} on ${booth.name}`);
+  renderIncoming();
+}
+
+// --- wiring ----------------------------------------------------------------------------
+
+el.enter.addEventListener("click", enter);
+el.mic.addEventListener("click", () => setMic(el.mic.getAttribute("aria-pressed") !== "true"));
+el.cough.addEventListener("pointerdown", (event) => {
+  el.cough.setPointerCapture?.(event.pointerId);
+  setCough(true);
+});
+for (const type of ["pointerup", "pointercancel", "lostpointercapture"]) {
+  el.cough.addEventListener(type, () => setCough(false));
+}
+el.cough.addEventListener("keydown", (event) => {
+  if ((event.key === " " || event.key === "Enter") && !event.repeat) {
+    event.preventDefault();
+    setCough(true);
+  }
+});
+el.cough.addEventListener("keyup", (event) => {
+  if (event.key === " " || event.key === "Enter") setCough(false);
+});
+
+const typing = (target) => target instanceof HTMLInputElement || target instanceof HTMLTextAreaElement || target instanceof HTMLSelectElement;
+document.addEventListener("keydown", (event) => {
+  if (!started || typing(event.target) || event.ctrlKey || event.metaKey || event.altKey) return;
+  if (event.key === "c" || event.key === "C") {
+    event.preventDefault();
+    if (!event.repeat && !el.cough.disabled) setCough(true);
+  } else if ((event.key === "m" || event.key === "M") && !event.repeat && !el.mic.disabled) {
+    event.preventDefault();
+    el.mic.click();
+  }
+});
+document.addEventListener("keyup", (event) => {
+  if (event.key === "c" || event.key === "C") setCough(false);
+});
+window.addEventListener("blur", () => setCough(false));
+
+el.incoming.addEventListener("change", async () => {
+  incomingId = Number(el.incoming.value);
+  sessionStorage.setItem(incomingKey, String(incomingId));
+  if (ear.connected && session.open) {
+    try {
+      await ear.switchTo(session, incomingId);
+    } catch {
+      subscribe();
+    }
+  }
+  render();
+});
+el.volume.addEventListener("input", () => {
+  el.audio.volume = Number(el.volume.value);
+});
+el.slowdown.addEventListener("click", async () => {
+  if (await act({ type: "slowdown" })) toast("Slow-down signal sent to the speaker.");
+});
+el.handover.addEventListener("click", () => act({ type: "handover", action: "request" }));
+el.accept.addEventListener("click", () => act({ type: "handover", action: "accept" }));
+el.decline.addEventListener("click", () => {
+  handoverPending = null;
+  act({ type: "handover", action: "decline" });
+});
+el.chatForm.addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const text = el.chatText.value.trim();
+  if (!text) return;
+  if (await act({ type: "chat", text })) el.chatText.value = "";
+});
+el.processing.addEventListener("change", async () => {
+  localStorage.setItem(settingsKey, String(el.processing.checked));
+  if (!started) return;
+  try {
+    await mic.open(el.processing.checked);
+    await publish();
+    toast(el.processing.checked ? "Voice processing on." : "Voice processing off.");
+  } catch (error) {
+    say(el.micError, `Could not reopen the microphone: ${error.message}`);
+  }
+});
+
+runMeter(document.getElementById("mic-meter"), () => mic.probe);
+runMeter(document.getElementById("incoming-meter"), () => ear.probe);
+render();
+
+/** A hook for tests and diagnostics. */
+window.interpreta = {
+  get state() {
+    return session.state;
+  },
+  get welcome() {
+    return session.welcome;
+  },
+  get connection() {
+    return connection;
+  },
+  get published() {
+    return mic.published;
+  },
+  get listening() {
+    return ear.channelId;
+  },
+  get localStream() {
+    return mic.stream;
+  },
+  get remoteStream() {
+    return ear.stream;
+  },
+  dominantFrequency: () => (ear.probe ? ear.probe.dominantFrequency() : null),
+  micFrequency: () => (mic.probe ? mic.probe.dominantFrequency() : null),
+  level: () => (ear.probe ? ear.probe.level() : 0),
+  micLevel: () => (mic.probe ? mic.probe.level() : 0),
+};

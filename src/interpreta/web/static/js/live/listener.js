@@ -1,0 +1,221 @@
+// The listener's player on the join page: pick a language, press Play, hear it.
+//
+// Play opens the live session (role listener, no account) and subscribes to the chosen
+// channel; changing the language sends `switch` on the same connection (no
+// renegotiation). When the socket or the peer connection drops, it reconnects with
+// backoff, resumes the same participant and subscribes to the same channel again.
+
+import { Backoff, channelIndex, channelLabel, connectionText, pageData, say } from "./common.js";
+import { Ear, audioContext, runMeter } from "./media.js";
+import { LiveSession } from "./session.js";
+
+const root = document.getElementById("player");
+const data = pageData("player-data");
+const channels = channelIndex(data);
+const topicSelect = document.getElementById("player-topic");
+const languageSelect = document.getElementById("player-language");
+const toggle = document.getElementById("player-toggle");
+const volume = document.getElementById("player-volume");
+const statusLine = document.getElementById("player-status");
+const audio = document.getElementById("player-audio");
+const meter = document.getElementById("player-meter");
+
+const choiceKey = `interpreta.listen.${data.code}`;
+const firstTopic = data.topics[0];
+let topicId = firstTopic.id;
+let selected = Number(sessionStorage.getItem(choiceKey)) || null;
+if (!channels.has(selected)) selected = null;
+if (selected) topicId = channels.get(selected).topic_id;
+let playing = false;
+let connection = "closed";
+let mediaState = "idle";
+const mediaRetry = new Backoff();
+
+const ear = new Ear(audio, () => {
+  mediaState = "lost";
+  render();
+  resubscribeLater();
+});
+
+const session = new LiveSession({
+  code: data.code,
+  join: { role: "listener", topic_id: topicId },
+  storageKey: `interpreta.participant.listener.${data.code}`,
+  onStatus: (status, detail) => {
+    connection = status;
+    if (status === "refused") stop(detail);
+    render(detail);
+  },
+  onWelcome: () => {
+    mediaRetry.reset();
+    subscribe();
+  },
+  onMessage: (message) => {
+    if (message.type === "state") render();
+    else if (message.type === "media.lost") resubscribeLater();
+  },
+});
+
+function floorOf(topic) {
+  for (const channel of channels.values()) {
+    if (channel.topic_id === topic && channel.kind === "floor") return channel.id;
+  }
+  return null;
+}
+
+function liveInfo(channelId) {
+  return session.state?.channels.find((c) => c.id === channelId) || null;
+}
+
+function current() {
+  return selected && channels.get(selected)?.topic_id === topicId ? selected : floorOf(topicId);
+}
+
+async function subscribe() {
+  if (!playing || !session.open) return;
+  const channelId = current();
+  mediaState = "connecting";
+  render();
+  try {
+    await ear.start(session, channelId);
+    mediaState = "playing";
+    mediaRetry.reset();
+  } catch (error) {
+    mediaState = "lost";
+    resubscribeLater();
+  }
+  render();
+}
+
+function resubscribeLater() {
+  if (!playing) return;
+  mediaRetry.schedule(() => {
+    if (playing && session.open) subscribe();
+  });
+}
+
+async function choose(channelId) {
+  selected = channelId;
+  sessionStorage.setItem(choiceKey, String(channelId));
+  if (playing && ear.connected && session.open) {
+    try {
+      await ear.switchTo(session, channelId);
+    } catch {
+      subscribe();
+    }
+  }
+  render();
+}
+
+function play() {
+  audioContext(); // created inside the click: browsers allow audio from here on
+  playing = true;
+  audio.volume = Number(volume.value);
+  session.start();
+  render();
+}
+
+function stop(reason) {
+  playing = false;
+  mediaRetry.reset();
+  ear.close();
+  mediaState = "idle";
+  if (!reason) session.stop();
+  render(reason);
+}
+
+function renderLanguages() {
+  const wanted = current();
+  const options = [];
+  for (const channel of channels.values()) {
+    if (channel.topic_id !== topicId) continue;
+    const info = liveInfo(channel.id);
+    const known = session.state !== null;
+    const available = channel.kind === "floor" || !known || info?.live || channel.id === wanted;
+    if (!available) continue;
+    let label = channelLabel(channel);
+    if (known && channel.kind !== "floor" && !info?.live) label += " (not live)";
+    options.push([channel.id, label]);
+  }
+  const signature = JSON.stringify(options);
+  if (languageSelect.dataset.signature !== signature) {
+    languageSelect.replaceChildren(
+      ...options.map(([id, label]) => new Option(label, String(id), false, id === wanted)),
+    );
+    languageSelect.dataset.signature = signature;
+  }
+  languageSelect.value = String(wanted);
+}
+
+function describe() {
+  if (connection === "refused") return null;
+  if (!playing) {
+    const note = data.status === "draft" ? "Audio starts when the event is live. " : "";
+    return `${note}Press Play to listen.`;
+  }
+  if (connection === "reconnecting") return "Connection lost. Reconnecting…";
+  if (!session.open || mediaState === "connecting") return "Connecting…";
+  if (mediaState === "lost") return "Audio connection lost. Reconnecting…";
+  const channelId = current();
+  const channel = channels.get(channelId);
+  const info = liveInfo(channelId);
+  if (channel.kind === "floor") {
+    return info?.on_air ? "Live: original sound from the floor." : "The floor is quiet: no speaker is on air.";
+  }
+  const name = channelLabel(channel);
+  if (!info?.live) return `No interpreter is in the ${name} booth right now.`;
+  if (info.on_air) return `Interpreter on air: ${name}.`;
+  return `Interpretation paused: the ${name} interpreter's microphone is off.`;
+}
+
+function render(detail) {
+  if (topicSelect) topicSelect.value = String(topicId);
+  renderLanguages();
+  toggle.textContent = playing ? "Stop" : "Play";
+  toggle.setAttribute("aria-pressed", playing ? "true" : "false");
+  toggle.classList.toggle("button-playing", playing);
+  const text = describe() ?? connectionText(connection, detail);
+  say(statusLine, text);
+  const info = liveInfo(current());
+  root.dataset.onAir = playing && info?.on_air ? "true" : "false";
+}
+
+toggle.addEventListener("click", () => (playing ? stop() : play()));
+languageSelect.addEventListener("change", () => choose(Number(languageSelect.value)));
+if (topicSelect) {
+  topicSelect.addEventListener("change", () => {
+    const previous = channels.get(current());
+    topicId = Number(topicSelect.value);
+    // keep the language when the new topic has it, else its floor
+    const same = [...channels.values()].find(
+      (c) => c.topic_id === topicId && c.kind === previous.kind && c.language_code === previous.language_code,
+    );
+    choose(same ? same.id : floorOf(topicId));
+  });
+}
+volume.addEventListener("input", () => {
+  audio.volume = Number(volume.value);
+});
+runMeter(meter, () => ear.probe);
+render();
+
+/** A hook for tests and diagnostics: what this page hears. */
+window.interpreta = {
+  get state() {
+    return session.state;
+  },
+  get welcome() {
+    return session.welcome;
+  },
+  get listening() {
+    return ear.channelId;
+  },
+  get remoteStream() {
+    return ear.stream;
+  },
+  get connection() {
+    return connection;
+  },
+  dominantFrequency: () => (ear.probe ? ear.probe.dominantFrequency() : null),
+  level: () => (ear.probe ? ear.probe.level() : 0),
+};

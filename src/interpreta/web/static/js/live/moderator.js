@@ -1,0 +1,70 @@
+// The organisers' live view: joins as moderator (no media) and shows, channel by
+// channel, whether it is live, who is on air and how many listen; and the
+// interpreters' slow-down signals. Reconnects by itself.
+
+import { connectionText, pageData, say } from "./common.js";
+import { LiveSession } from "./session.js";
+
+const data = pageData();
+const connectionLine = document.getElementById("connection");
+const signals = document.getElementById("signals");
+const signalsEmpty = document.getElementById("signals-empty");
+const toast = document.getElementById("toast");
+
+function render(state) {
+  for (const channel of state.channels) {
+    const row = document.getElementById(`channel-${channel.id}`);
+    if (!row) continue;
+    row.dataset.live = channel.live ? "true" : "false";
+    row.dataset.onAir = channel.on_air ? "true" : "false";
+    const floor = channel.kind === "floor";
+    let text = "Not live";
+    if (channel.on_air) text = "On air";
+    else if (channel.live) text = floor ? "Live · quiet" : "Live · paused";
+    say(row.querySelector('[data-role="state"]'), text);
+    let who = "";
+    if (channel.on_air) who = floor ? "Speaker" : channel.on_air_name || "Interpreter";
+    say(row.querySelector('[data-role="who"]'), who);
+    const count = channel.listeners ?? 0;
+    say(row.querySelector('[data-role="listeners"]'), `${count} ${count === 1 ? "listener" : "listeners"}`);
+  }
+}
+
+const session = new LiveSession({
+  code: data.code,
+  join: { role: "moderator" },
+  storageKey: `interpreta.participant.moderator.${data.code}`,
+  onStatus: (status, detail) => say(connectionLine, status === "open" ? "Connected: live" : connectionText(status, detail)),
+  onMessage: (message) => {
+    if (message.type === "state") render(message);
+    else if (message.type === "slowdown") {
+      const item = document.createElement("li");
+      const time = new Date().toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit" });
+      item.textContent = `${time} · ${message.from} (${message.language}) asks the speaker to slow down.`;
+      signals.prepend(item);
+      signalsEmpty.hidden = true;
+      while (signals.children.length > 20) signals.lastChild.remove();
+    }
+  },
+});
+session.start();
+
+for (const button of document.querySelectorAll("[data-copy]")) {
+  button.addEventListener("click", async () => {
+    try {
+      await navigator.clipboard.writeText(button.dataset.copy);
+      say(toast, "Link copied.");
+    } catch {
+      say(toast, "Could not copy; select the link and copy it yourself.");
+    }
+    toast.classList.add("visible");
+    setTimeout(() => toast.classList.remove("visible"), 3000);
+  });
+}
+
+/** A hook for tests and diagnostics. */
+window.interpreta = {
+  get state() {
+    return session.state;
+  },
+};

@@ -1,0 +1,139 @@
+// The speaker's page: publish the microphone to the topic's floor, show its level and
+// the interpreters' slow-down signals. Reconnects and publishes again after a drop.
+
+import { Backoff, connectionText, pageData, say } from "./common.js";
+import { Mic, audioContext, runMeter } from "./media.js";
+import { LiveSession } from "./session.js";
+
+const data = pageData();
+const $ = (id) => document.getElementById(id);
+const root = $("speaker");
+const startButton = $("speak");
+const status = $("speak-status");
+const error = $("speak-error");
+const connectionLine = $("connection");
+const signals = $("signals");
+const banner = $("slowdown-banner");
+const processing = $("processing");
+
+let speaking = false;
+let connection = "closed";
+const retry = new Backoff();
+const mic = new Mic(() => republishLater());
+const settingsKey = "interpreta.speaker.processing";
+processing.checked = localStorage.getItem(settingsKey) === "true";
+
+const session = new LiveSession({
+  code: data.code,
+  join: { role: "speaker", key: data.key, topic_id: data.topic_id },
+  storageKey: `interpreta.participant.speaker.${data.code}`,
+  onStatus: (value, detail) => {
+    connection = value;
+    say(connectionLine, connectionText(value, detail));
+    if (value === "refused") {
+      say(error, detail || "Joining was refused.");
+      stop();
+    }
+    render();
+  },
+  onWelcome: () => {
+    retry.reset();
+    publish();
+  },
+  onMessage: (message) => {
+    if (message.type === "slowdown") slowDown(message);
+    else if (message.type === "media.lost") republishLater();
+    render();
+  },
+});
+
+async function publish() {
+  if (!speaking || !session.open) return;
+  try {
+    await mic.publish(session);
+    retry.reset();
+    say(error, "");
+  } catch (problem) {
+    say(error, `Sending failed: ${problem.message}. Retrying…`);
+    republishLater();
+  }
+  render();
+}
+
+function republishLater() {
+  if (speaking) retry.schedule(() => session.open && publish());
+}
+
+async function start() {
+  audioContext();
+  say(error, "");
+  startButton.disabled = true;
+  try {
+    await mic.open(processing.checked);
+  } catch (problem) {
+    say(error, `The browser gave no microphone: ${problem.message}`);
+    startButton.disabled = false;
+    return;
+  }
+  speaking = true;
+  session.start();
+  startButton.disabled = false;
+  render();
+}
+
+function stop() {
+  speaking = false;
+  retry.reset();
+  mic.release();
+  if (session.open || connection !== "refused") session.stop();
+  render();
+}
+
+function slowDown(message) {
+  const language = message.language ? ` (${message.language})` : "";
+  const text = `Slow down, please${language}`;
+  banner.textContent = `${text}: ${message.from}`;
+  banner.hidden = false;
+  clearTimeout(slowDown.timer);
+  slowDown.timer = setTimeout(() => (banner.hidden = true), 10000);
+  const item = document.createElement("li");
+  const time = new Date().toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+  item.textContent = `${time} · ${message.from}${language} asks you to slow down.`;
+  signals.prepend(item);
+  while (signals.children.length > 8) signals.lastChild.remove();
+}
+
+function render() {
+  startButton.textContent = speaking ? "Stop sending" : "Start sending my microphone";
+  startButton.setAttribute("aria-pressed", speaking ? "true" : "false");
+  let text = "Your microphone is off.";
+  if (speaking && mic.published && session.open) text = "On air: the listeners and interpreters hear you.";
+  else if (speaking) text = connection === "reconnecting" ? "Connection lost. Reconnecting…" : "Connecting…";
+  say(status, text);
+  root.dataset.onAir = speaking && mic.published ? "true" : "false";
+}
+
+startButton.addEventListener("click", () => (speaking ? stop() : start()));
+processing.addEventListener("change", async () => {
+  localStorage.setItem(settingsKey, String(processing.checked));
+  if (!speaking) return;
+  await mic.open(processing.checked);
+  await publish();
+});
+runMeter($("speak-meter"), () => mic.probe);
+render();
+
+/** A hook for tests and diagnostics. */
+window.interpreta = {
+  get state() {
+    return session.state;
+  },
+  get published() {
+    return mic.published;
+  },
+  get localStream() {
+    return mic.stream;
+  },
+  micFrequency: () => (mic.probe ? mic.probe.dominantFrequency() : null),
+  micLevel: () => (mic.probe ? mic.probe.level() : 0),
+};
