@@ -7,6 +7,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import uvicorn
 from fastapi import FastAPI
@@ -20,11 +21,14 @@ def free_port() -> int:
 
 
 @contextmanager
-def serving(app: FastAPI, host: str = "127.0.0.1") -> Iterator[str]:
-    """Serve `app` on a free port until the block ends; yields the base URL (no slash)."""
+def serving(app: FastAPI, host: str = "127.0.0.1", **tls: Any) -> Iterator[str]:
+    """Serve `app` on a free port until the block ends; yields the base URL (no slash).
+
+    ``ssl_certfile``/``ssl_keyfile`` serve HTTPS.
+    """
     port = free_port()
     server = uvicorn.Server(
-        uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="on")
+        uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="on", **tls)
     )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -34,7 +38,7 @@ def serving(app: FastAPI, host: str = "127.0.0.1") -> Iterator[str]:
             raise RuntimeError("the test server did not start")
         time.sleep(0.02)
     try:
-        yield f"http://{host}:{port}"
+        yield f"{'https' if tls else 'http'}://{host}:{port}"
     finally:
         server.should_exit = True
         thread.join(20)

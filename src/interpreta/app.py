@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -11,15 +13,16 @@ from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from interpreta import __version__
-from interpreta.api import auth, events, join, organisations, problems
+from interpreta.api import auth, events, join, organisations, privacy_requests, problems
 from interpreta.live import signaling
 from interpreta.live.hub import LiveHub
 from interpreta.media.forwarder import EmbeddedMediaPlane
 from interpreta.media.plane import MediaPlane
 from interpreta.platform import Platform
-from interpreta.web import pages
+from interpreta.web import pages, privacy_centre, staff
 
 STATIC = Path(__file__).parent / "web" / "static"
+log = logging.getLogger(__name__)
 
 
 class SecurityHeaders:
@@ -56,6 +59,27 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
+async def retention_schedule(platform: Platform) -> None:
+    """Apply the retention rules every ``retention_interval_minutes`` (first run after one
+    interval, so a restart loop cannot hammer the database)."""
+    from interpreta.cli.retention import engine_for
+    from interpreta.privacy.retention import RetentionBusy
+
+    minutes = platform.settings.retention_interval_minutes
+    if minutes <= 0:
+        return
+    engine = engine_for(platform)
+    while True:
+        await asyncio.sleep(minutes * 60)
+        try:
+            report = await asyncio.to_thread(engine.run, platform.clock.now())
+            log.info("retention run: %d row(s) disposed of", report.total)
+        except RetentionBusy:
+            log.info("retention run skipped: another runner holds the lock")
+        except Exception:
+            log.exception("retention run failed; it will be retried")
+
+
 def create_app(platform: Platform, media: MediaPlane | None = None) -> FastAPI:
     """The application serving `platform`, with `media` as its media plane.
 
@@ -67,7 +91,9 @@ def create_app(platform: Platform, media: MediaPlane | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        sweeper = asyncio.create_task(retention_schedule(platform))
         yield
+        sweeper.cancel()
         await hub.shutdown()
 
     app = FastAPI(
@@ -81,7 +107,8 @@ def create_app(platform: Platform, media: MediaPlane | None = None) -> FastAPI:
     problems.install(app)
     app.add_middleware(SecurityHeaders)
     routers = (auth.router, organisations.router, events.router, join.router, signaling.router)
-    for router in (*routers, pages.router):
+    routers += (privacy_requests.router,)
+    for router in (*routers, pages.router, privacy_centre.router, staff.router):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app

@@ -73,6 +73,26 @@ class Settings(BaseSettings):
 
     media_host: str = "127.0.0.1"
 
+    smtp_host: str | None = Field(
+        default=None, description="SMTP server; unset: mails go to the outbox folder."
+    )
+    smtp_port: int = 25
+    smtp_from: str = "privacy@interpreta.example"
+    smtp_username: str | None = None
+    smtp_password: str | None = Field(default=None, repr=False)
+    smtp_starttls: bool = False
+    outbox_dir: Path | None = Field(
+        default=None, description="Where mails are written without SMTP (default: data/outbox)."
+    )
+    dsr_due_days: int = Field(
+        default=25, ge=1, le=31, description="Days to answer a rights request (P34), <= 1 month."
+    )
+    dsr_link_hours: int = Field(default=24, ge=1, le=168)
+
+    retention_interval_minutes: int = Field(
+        default=60, ge=0, description="How often the server applies retention rules; 0: never."
+    )
+
     @model_validator(mode="after")
     def _load_processors_file(self) -> Settings:
         if self.processors_file is not None:

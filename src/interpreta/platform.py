@@ -21,6 +21,8 @@ from interpreta.db.migrate import upgrade
 from interpreta.db.models import all_metadata
 from interpreta.events.join_cache import PublicInfoCache
 from interpreta.privacy import notice
+from interpreta.privacy.encrypted import encrypt_existing, install_field_encryption
+from interpreta.privacy.keys import Keyring, default_keyring
 from interpreta.privacy.processors import check_transfers
 from interpreta.secrets_store import Secrets, load_secrets
 
@@ -36,6 +38,7 @@ class Platform:
     secrets: Secrets = field(repr=False)
     passwords: Passwords
     join_cache: PublicInfoCache = field(repr=False)
+    keyring: Keyring = field(repr=False)
 
     @classmethod
     def start(cls, settings: Settings, clock: Clock | None = None) -> Platform:
@@ -50,14 +53,20 @@ class Platform:
         engine = make_engine(settings.resolved_database_url)
         upgrade(engine)
         sessions = make_sessionmaker(engine)
+        clock = clock or SystemClock()
+        secrets = load_secrets(settings.data_dir)
+        keyring = default_keyring(settings.data_dir, secrets.master_key, clock)
+        install_field_encryption(sessions, keyring)
+        encrypt_existing(sessions, keyring)
         platform = cls(
             settings=settings,
             engine=engine,
             sessions=sessions,
-            clock=clock or SystemClock(),
-            secrets=load_secrets(settings.data_dir),
+            clock=clock,
+            secrets=secrets,
             passwords=Passwords(settings.argon2_time_cost, settings.argon2_memory_kib),
             join_cache=PublicInfoCache(sessions),
+            keyring=keyring,
         )
         with platform.transaction() as db:
             notice.publish(db, all_metadata(), settings, platform.clock.now())

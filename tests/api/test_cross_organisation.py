@@ -17,7 +17,14 @@ from interpreta.app import create_app
 from interpreta.platform import Platform
 from tests.conftest import Account
 
-PUBLIC = {"/api/auth/signup", "/api/auth/login", "/api/auth/logout", "/api/join/{code}"}
+PUBLIC = {
+    "/api/auth/signup",
+    "/api/auth/login",
+    "/api/auth/logout",
+    "/api/join/{code}",
+    "/api/privacy/public-requests",
+    "/api/privacy/public-requests/confirm",
+}
 
 BODIES: dict[tuple[str, str], dict[str, Any] | None] = {
     ("GET", "/api/organisations/{organisation_id}"): None,
@@ -44,6 +51,15 @@ BODIES: dict[tuple[str, str], dict[str, Any] | None] = {
     ("DELETE", "/api/events/{event_id}/languages/{code}"): None,
     ("POST", "/api/events/{event_id}/booths/{booth_id}/interpreters"): {"user_id": 0},
     ("DELETE", "/api/events/{event_id}/booths/{booth_id}/interpreters/{user_id}"): None,
+    ("GET", "/api/organisations/{organisation_id}/privacy-requests"): None,
+    ("GET", "/api/privacy/requests/{request_id}"): None,
+    ("GET", "/api/privacy/requests/{request_id}/export.zip"): None,
+    ("POST", "/api/privacy/requests/{request_id}/parts/{part_id}/execute"): {},
+    ("POST", "/api/privacy/requests/{request_id}/parts/{part_id}/reject"): {"reason": "no"},
+    ("POST", "/api/privacy/requests/{request_id}/extend"): {
+        "until": "2027-01-01T00:00:00+00:00",
+        "reason": "complex",
+    },
 }
 
 
@@ -86,6 +102,8 @@ def victim(sign_up: Any) -> dict[str, Any]:
         json={"user_id": interpreter.user_id},
     )
     assert assigned.status_code == 201, assigned.text
+    asked = interpreter.client.post("/api/privacy/requests", json={"kind": "erasure"})
+    assert asked.status_code == 201, asked.text
     return {
         "client": client,
         "params": {
@@ -95,6 +113,8 @@ def victim(sign_up: Any) -> dict[str, Any]:
             "booth_id": booth,
             "user_id": interpreter.user_id,
             "code": "de",
+            "request_id": asked.json()["id"],
+            "part_id": asked.json()["parts"][-1]["id"],
         },
         "interpreter": interpreter,
     }

@@ -126,3 +126,9 @@ def test_no_input_makes_the_event_api_fail_with_a_500(owner: Account, body: dict
     event_id = create.json()["id"]
     patch = owner.client.patch(f"/api/events/{event_id}", json=body)
     assert patch.status_code in (200, 409, 422), patch.text
+
+
+def test_unknown_pages_get_html_and_unknown_api_paths_problem_json(app_client: Any) -> None:
+    page = app_client.get("/no/such/page", headers={"accept": "text/html"})
+    assert page.status_code == 404 and page.headers["content-type"].startswith("text/html")
+    _problem(app_client.get("/api/no/such/thing", headers={"accept": "text/html"}), 404)

@@ -8,12 +8,26 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import Date, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import (
+    ColumnElement,
+    Date,
+    ForeignKey,
+    Integer,
+    String,
+    UniqueConstraint,
+    case,
+    exists,
+    func,
+    select,
+    type_coerce,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from interpreta.db.base import Base, UTCDateTime, enum_type
 from interpreta.privacy import retention_rules as rules
-from interpreta.privacy.datamap import Personal, not_personal, personal
+from interpreta.privacy.anchors import RetentionScope
+from interpreta.privacy.datamap import LinkKind, Personal, links, not_personal, personal
+from interpreta.privacy.retention_rules import Anchor
 from interpreta.privacy.vocabulary import Category, LegalBasis, Purpose, Scope, Subject
 
 ACCOUNT_IDENTITY = Personal(
@@ -85,6 +99,10 @@ class Organisation(Base):
     """A customer of the operator."""
 
     __tablename__ = "organisations"
+    __retention__ = RetentionScope(
+        anchors={Anchor.ACCOUNT_CLOSURE: lambda: Organisation.closed_at},
+        organisation=lambda: Organisation.id,
+    )
 
     id: Mapped[int] = mapped_column(
         Integer, primary_key=True, info=not_personal("row number of a customer account")
@@ -101,7 +119,12 @@ class Organisation(Base):
         String(200), info=personal(BILLING_CONTACT, "billing contact's name")
     )
     billing_contact_email: Mapped[str | None] = mapped_column(
-        String(320), info=personal(BILLING_CONTACT, "billing contact's email address")
+        String(320),
+        info=personal(
+            BILLING_CONTACT,
+            "billing contact's email address",
+            link=links(LinkKind.EMAIL, "billing_contact_name", "billing_contact_email"),
+        ),
     )
     plan: Mapped[str] = mapped_column(
         String(40), default="standard", info=personal(CONTRACT_DATA, "purchased plan")
@@ -137,12 +160,24 @@ class User(Base):
     """A person's account: an organiser, an interpreter, or operator staff."""
 
     __tablename__ = "users"
+    __retention__ = RetentionScope(
+        anchors={
+            Anchor.ACCOUNT_CLOSURE: lambda: User.closed_at,
+            Anchor.CONTRACT_END: lambda: _contracts_ended(User.id),
+        },
+        user=lambda: User.id,
+        email=lambda: User.email,
+    )
 
     id: Mapped[int] = mapped_column(
-        Integer, primary_key=True, info=personal(ACCOUNT_IDENTITY, "user ID")
+        Integer,
+        primary_key=True,
+        info=personal(ACCOUNT_IDENTITY, "user ID", link=links(LinkKind.ACCOUNT)),
     )
     email: Mapped[str] = mapped_column(
-        String(320), unique=True, info=personal(ACCOUNT_IDENTITY, "email address")
+        String(320),
+        unique=True,
+        info=personal(ACCOUNT_IDENTITY, "email address", link=links(LinkKind.EMAIL)),
     )
     name: Mapped[str] = mapped_column(
         String(200), info=personal(ACCOUNT_DATA, "name", category=Category.IDENTIFIERS)
@@ -183,6 +218,11 @@ class Membership(Base):
     """A user's role in an organisation."""
 
     __tablename__ = "memberships"
+    __retention__ = RetentionScope(
+        anchors={Anchor.CONTRACT_END: lambda: _contract_ended(Membership.organisation_id)},
+        organisation=lambda: Membership.organisation_id,
+        user=lambda: Membership.user_id,
+    )
     __table_args__ = (UniqueConstraint("organisation_id", "user_id"),)
 
     id: Mapped[int] = mapped_column(
@@ -196,13 +236,19 @@ class Membership(Base):
     user_id: Mapped[int] = mapped_column(
         ForeignKey("users.id", ondelete="CASCADE"),
         index=True,
-        info=personal(ACCOUNT_DATA, "user ID of a member", category=Category.IDENTIFIERS),
+        info=personal(
+            ACCOUNT_IDENTITY,
+            "user ID of a member",
+            link=links(LinkKind.ACCOUNT),
+        ),
     )
     role: Mapped[MemberRole] = mapped_column(
-        enum_type(MemberRole, 12), info=personal(ACCOUNT_DATA, "role in the organisation")
+        enum_type(MemberRole, 12),
+        info=personal(ACCOUNT_IDENTITY, "role in the organisation", category=Category.ACCOUNT),
     )
     created_at: Mapped[datetime] = mapped_column(
-        UTCDateTime, info=personal(ACCOUNT_DATA, "when the membership began")
+        UTCDateTime,
+        info=personal(ACCOUNT_IDENTITY, "when the membership began", category=Category.ACCOUNT),
     )
 
     organisation: Mapped[Organisation] = relationship(back_populates="memberships")
@@ -213,6 +259,14 @@ class SignInSession(Base):
     """A signed-in browser: the cookie holds a random token, the table its hash."""
 
     __tablename__ = "sign_in_sessions"
+    __retention__ = RetentionScope(
+        anchors={
+            Anchor.SESSION_END: lambda: func.coalesce(
+                SignInSession.ended_at, SignInSession.expires_at
+            )
+        },
+        user=lambda: SignInSession.user_id,
+    )
 
     id: Mapped[int] = mapped_column(
         Integer, primary_key=True, info=not_personal("row number of a sign-in session")
@@ -223,7 +277,7 @@ class SignInSession(Base):
     user_id: Mapped[int] = mapped_column(
         ForeignKey("users.id", ondelete="CASCADE"),
         index=True,
-        info=personal(SIGN_IN, "user ID of a signed-in account"),
+        info=personal(SIGN_IN, "user ID of a signed-in account", link=links(LinkKind.ACCOUNT)),
     )
     created_at: Mapped[datetime] = mapped_column(
         UTCDateTime, info=personal(SIGN_IN, "when you signed in")
@@ -236,3 +290,42 @@ class SignInSession(Base):
     )
 
     user: Mapped[User] = relationship()
+
+
+def _contract_ended(organisation_id: ColumnElement[int]) -> ColumnElement[date | None]:
+    """When the customer's contract ended: its end date, or the day the account closed."""
+    return (
+        select(_contract_end_or_closure())
+        .where(Organisation.id == organisation_id)
+        .scalar_subquery()
+    )
+
+
+def _contract_end_or_closure() -> ColumnElement[date | None]:
+    return type_coerce(
+        func.coalesce(Organisation.contract_end, func.date(Organisation.closed_at)), Date
+    )
+
+
+def _contracts_ended(user_id: ColumnElement[int]) -> ColumnElement[date | None]:
+    """When the user's identity may go (P08): once every organisation they belong to has
+    ended its contract (or closed), the last of those days; for a user with no
+    organisation left, the day their account was closed. Used in the users table's
+    own context (`user_id` is ``User.id``).
+    """
+    ended = _contract_end_or_closure()
+    last_contract_end = (
+        select(func.max(ended))
+        .join(Membership, Membership.organisation_id == Organisation.id)
+        .where(Membership.user_id == user_id)
+        .having(func.count() == func.count(ended))
+        .scalar_subquery()
+    )
+    has_organisation = exists(select(Membership.id).where(Membership.user_id == user_id))
+    return type_coerce(
+        case(
+            (has_organisation, last_contract_end),
+            else_=func.date(User.closed_at),
+        ),
+        Date,
+    )

@@ -7,7 +7,7 @@ from http import HTTPStatus
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from interpreta.errors import FieldError, Problem
@@ -28,6 +28,13 @@ def _field_name(location: tuple[object, ...] | list[object]) -> str:
     return ".".join(parts) or str(location[0] if location else "")
 
 
+def _wants_page(request: Request) -> bool:
+    """A browser asking for a page (not the API): it gets HTML errors."""
+    return not request.url.path.startswith("/api/") and "text/html" in request.headers.get(
+        "accept", ""
+    )
+
+
 def install(app: FastAPI) -> None:
     """Register the handlers that turn errors into problem documents."""
 
@@ -42,7 +49,11 @@ def install(app: FastAPI) -> None:
         return problem_response(problem, request)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code == 404 and _wants_page(request):
+            from interpreta.web.pages import not_found_page
+
+            return not_found_page(request, None, "This page does not exist.")
         title = HTTPStatus(exc.status_code).phrase
         detail = exc.detail if isinstance(exc.detail, str) and exc.detail != title else ""
         response = problem_response(Problem(exc.status_code, title, detail), request)

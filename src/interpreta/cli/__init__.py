@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import typer
 
-from interpreta.cli import db, privacy, serve
+from interpreta.cli import audit, db, dsr, keys, privacy, serve
+from interpreta.cli import backup as backup_cli
+from interpreta.cli import breaches as breaches_cli
+from interpreta.cli.retention import holds_app, retention_app
 
 app = typer.Typer(
     name="interpreta",
@@ -15,3 +18,11 @@ app = typer.Typer(
 app.command(name="serve")(serve.serve)
 app.add_typer(db.app, name="db")
 app.add_typer(privacy.app, name="privacy")
+app.add_typer(audit.app, name="audit")
+app.add_typer(keys.app, name="keys")
+app.add_typer(retention_app, name="retention")
+app.add_typer(holds_app, name="holds")
+app.add_typer(dsr.app, name="dsr")
+app.add_typer(breaches_cli.app, name="breach")
+app.command(name="backup")(backup_cli.backup_command)
+app.command(name="restore")(backup_cli.restore_command)

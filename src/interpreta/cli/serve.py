@@ -26,6 +26,19 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
+def transport_warning(host: str, tls: bool) -> str | None:
+    """Why serving on `host` is unsafe, if it is (P21): plain HTTP beyond loopback.
+
+    Cookies stay Secure either way: browsers accept them on http://localhost only.
+    """
+    if tls or _is_loopback(host):
+        return None
+    return (
+        f"serving on {host} without TLS: sessions and media signaling travel in clear; "
+        "pass --cert and --key (promise P21)"
+    )
+
+
 def serve(
     host: Annotated[str | None, typer.Option(help="Address to listen on.")] = None,
     port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
@@ -44,12 +57,9 @@ def serve(
         overrides["port"] = port
     settings = load_settings(data_dir, **overrides)
     tls = certfile is not None and keyfile is not None
-    # Cookies stay Secure: browsers accept them on http://localhost, elsewhere TLS is required.
-    if not tls and not _is_loopback(settings.host):
-        console.print(
-            "[bold yellow]warning:[/] serving on a non-loopback address without TLS; "
-            "pass --cert and --key (promise P21)"
-        )
+    warning = transport_warning(settings.host, tls)
+    if warning:
+        console.print(f"[bold yellow]warning:[/] {warning}")
     try:
         platform = Platform.start(settings)
     except TransferRefused as exc:

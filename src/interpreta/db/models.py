@@ -7,9 +7,21 @@ from sqlalchemy import MetaData
 from interpreta.accounts import models as accounts_models
 from interpreta.db.base import Base
 from interpreta.events import models as events_models
+from interpreta.privacy import analytics as analytics_models
+from interpreta.privacy import breaches as breaches_models
+from interpreta.privacy import holds as holds_models
 from interpreta.privacy import models as privacy_models
+from interpreta.privacy.rights import models as rights_models
 
-MODEL_MODULES = (accounts_models, events_models, privacy_models)
+MODEL_MODULES = (
+    accounts_models,
+    events_models,
+    privacy_models,
+    holds_models,
+    analytics_models,
+    breaches_models,
+    rights_models,
+)
 
 
 def all_metadata() -> MetaData:

@@ -9,13 +9,27 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy import (
+    ColumnElement,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    select,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from interpreta.db.base import Base, UTCDateTime, enum_type
 from interpreta.privacy import retention_rules as rules
-from interpreta.privacy.datamap import Personal, not_personal, personal
+from interpreta.privacy.anchors import RetentionScope, event_end
+from interpreta.privacy.crypto import EncryptedText
+from interpreta.privacy.datamap import LinkKind, Personal, links, not_personal, personal
+from interpreta.privacy.retention_rules import Anchor
 from interpreta.privacy.vocabulary import Category, LegalBasis, Purpose, Scope, Subject
 
 PARTICIPATION = Personal(
@@ -87,7 +101,7 @@ class Event(Base):
     organisation_id: Mapped[int] = mapped_column(
         ForeignKey("organisations.id", ondelete="CASCADE"),
         index=True,
-        info=not_personal("which customer runs the event"),
+        info=not_personal("which customer runs the event", link=links(LinkKind.CUSTOMER)),
     )
     title: Mapped[str] = mapped_column(
         String(200), info=not_personal("public event title chosen by the organiser")
@@ -148,7 +162,9 @@ class Topic(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, info=not_personal("row number"))
     event_id: Mapped[int] = mapped_column(
-        ForeignKey("events.id", ondelete="CASCADE"), index=True, info=not_personal("event")
+        ForeignKey("events.id", ondelete="CASCADE"),
+        index=True,
+        info=not_personal("event", link=links(LinkKind.CUSTOMER)),
     )
     name: Mapped[str] = mapped_column(String(200), info=not_personal("public topic name"))
     position: Mapped[int] = mapped_column(Integer, default=0, info=not_personal("list order"))
@@ -167,7 +183,9 @@ class Channel(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, info=not_personal("row number"))
     topic_id: Mapped[int] = mapped_column(
-        ForeignKey("topics.id", ondelete="CASCADE"), index=True, info=not_personal("topic")
+        ForeignKey("topics.id", ondelete="CASCADE"),
+        index=True,
+        info=not_personal("topic", link=links(LinkKind.CUSTOMER)),
     )
     kind: Mapped[ChannelKind] = mapped_column(
         enum_type(ChannelKind, 8), info=not_personal("floor or language")
@@ -191,7 +209,7 @@ class Booth(Base):
     channel_id: Mapped[int] = mapped_column(
         ForeignKey("channels.id", ondelete="CASCADE"),
         unique=True,
-        info=not_personal("the channel the booth feeds"),
+        info=not_personal("the channel the booth feeds", link=links(LinkKind.CUSTOMER)),
     )
 
     channel: Mapped[Channel] = relationship(back_populates="booth")
@@ -204,16 +222,25 @@ class BoothAssignment(Base):
     """An interpreter assigned to a booth by the organiser."""
 
     __tablename__ = "booth_assignments"
+    __retention__ = RetentionScope(
+        anchors={Anchor.EVENT_END: lambda: event_end(_event_of_booth(BoothAssignment.booth_id))},
+        event=lambda: _event_of_booth(BoothAssignment.booth_id),
+        user=lambda: BoothAssignment.user_id,
+    )
     __table_args__ = (UniqueConstraint("booth_id", "user_id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, info=not_personal("row number"))
     booth_id: Mapped[int] = mapped_column(
-        ForeignKey("booths.id", ondelete="CASCADE"), index=True, info=not_personal("booth")
+        ForeignKey("booths.id", ondelete="CASCADE"),
+        index=True,
+        info=not_personal("booth", link=links(LinkKind.CUSTOMER)),
     )
     user_id: Mapped[int] = mapped_column(
         ForeignKey("users.id", ondelete="CASCADE"),
         index=True,
-        info=personal(ASSIGNMENT, "user ID of an assigned interpreter"),
+        info=personal(
+            ASSIGNMENT, "user ID of an assigned interpreter", link=links(LinkKind.ACCOUNT)
+        ),
     )
 
     booth: Mapped[Booth] = relationship(back_populates="assignments")
@@ -223,12 +250,18 @@ class Participant(Base):
     """A person in an event: named, or an anonymous listener known by a generated ID."""
 
     __tablename__ = "participants"
+    __retention__ = RetentionScope(
+        anchors={Anchor.EVENT_END: lambda: event_end(Participant.event_id)},
+        event=lambda: Participant.event_id,
+        user=lambda: Participant.user_id,
+        email=lambda: Participant.email,
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, info=not_personal("row number"))
     event_id: Mapped[int] = mapped_column(
         ForeignKey("events.id", ondelete="CASCADE"),
         index=True,
-        info=personal(CONNECTION, "event ID"),
+        info=personal(CONNECTION, "event ID", link=links(LinkKind.CUSTOMER)),
     )
     role: Mapped[ParticipantRole] = mapped_column(
         enum_type(ParticipantRole, 12),
@@ -244,15 +277,21 @@ class Participant(Base):
         String(100), info=personal(PARTICIPATION, "last name")
     )
     email: Mapped[str | None] = mapped_column(
-        String(320), index=True, info=personal(PARTICIPATION, "email address")
+        String(320),
+        index=True,
+        info=personal(PARTICIPATION, "email address", link=links(LinkKind.EMAIL)),
     )
     phone: Mapped[str | None] = mapped_column(
-        String(200), info=personal(PARTICIPATION, "phone number", confidential=True)
+        EncryptedText, info=personal(PARTICIPATION, "phone number", confidential=True)
     )
     user_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"),
         index=True,
-        info=personal(PARTICIPATION, "user ID, when the participant has an account"),
+        info=personal(
+            PARTICIPATION,
+            "user ID, when the participant has an account",
+            link=links(LinkKind.ACCOUNT),
+        ),
     )
     created_at: Mapped[datetime] = mapped_column(
         UTCDateTime, info=personal(CONNECTION, "when you joined the event")
@@ -267,12 +306,20 @@ class ConnectionSession(Base):
     """One connection of a participant's browser to an event."""
 
     __tablename__ = "connection_sessions"
+    __retention__ = RetentionScope(
+        anchors={
+            Anchor.EVENT_END: lambda: event_end(
+                _event_of_participant(ConnectionSession.participant_id)
+            )
+        },
+        event=lambda: _event_of_participant(ConnectionSession.participant_id),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, info=not_personal("row number"))
     participant_id: Mapped[int] = mapped_column(
         ForeignKey("participants.id", ondelete="CASCADE"),
         index=True,
-        info=personal(CONNECTION, "participant ID of a connection"),
+        info=personal(CONNECTION, "participant ID of a connection", link=links(LinkKind.OWNER)),
     )
     session_id: Mapped[str] = mapped_column(
         String(64), unique=True, info=personal(CONNECTION, "session ID")
@@ -309,12 +356,20 @@ class UsageEvent(Base):
     """Something a participant did during a connection: join, leave, switch channel."""
 
     __tablename__ = "usage_events"
+    __retention__ = RetentionScope(
+        anchors={
+            Anchor.EVENT_END: lambda: event_end(
+                _event_of_connection(UsageEvent.connection_session_id)
+            )
+        },
+        event=lambda: _event_of_connection(UsageEvent.connection_session_id),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, info=not_personal("row number"))
     connection_session_id: Mapped[int] = mapped_column(
         ForeignKey("connection_sessions.id", ondelete="CASCADE"),
         index=True,
-        info=personal(USAGE, "connection of a usage event"),
+        info=personal(USAGE, "connection of a usage event", link=links(LinkKind.OWNER)),
     )
     kind: Mapped[str] = mapped_column(String(32), info=personal(USAGE, "what happened"))
     detail: Mapped[str | None] = mapped_column(
@@ -327,6 +382,10 @@ class BoothChatMessage(Base):
     """A message between booth mates; meeting content, encrypted at rest."""
 
     __tablename__ = "booth_chat_messages"
+    __retention__ = RetentionScope(
+        anchors={Anchor.EVENT_END: lambda: event_end(_event_of_booth(BoothChatMessage.booth_id))},
+        event=lambda: _event_of_booth(BoothChatMessage.booth_id),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, info=not_personal("row number"))
     booth_id: Mapped[int] = mapped_column(
@@ -335,10 +394,53 @@ class BoothChatMessage(Base):
     participant_id: Mapped[int | None] = mapped_column(
         ForeignKey("participants.id", ondelete="SET NULL"),
         index=True,
-        info=personal(MEETING_CONTENT, "author of a booth chat message", confidential=False),
+        info=personal(
+            MEETING_CONTENT,
+            "author of a booth chat message",
+            confidential=False,
+            link=links(LinkKind.OWNER),
+        ),
     )
-    body: Mapped[str] = mapped_column(Text, info=personal(MEETING_CONTENT, "booth chat message"))
+    body: Mapped[str] = mapped_column(
+        EncryptedText, info=personal(MEETING_CONTENT, "booth chat message")
+    )
     sent_at: Mapped[datetime] = mapped_column(
         UTCDateTime,
         info=personal(MEETING_CONTENT, "when a booth message was sent", confidential=False),
     )
+
+
+def _event_of_participant(participant_id: ColumnElement[int]) -> ColumnElement[int]:
+    return (
+        select(Participant.event_id)
+        .where(Participant.id == participant_id)
+        .correlate(_table_of(participant_id))
+        .scalar_subquery()
+    )
+
+
+def _event_of_connection(connection_id: ColumnElement[int]) -> ColumnElement[int]:
+    return (
+        select(Participant.event_id)
+        .join(ConnectionSession, ConnectionSession.participant_id == Participant.id)
+        .where(ConnectionSession.id == connection_id)
+        .correlate(_table_of(connection_id))
+        .scalar_subquery()
+    )
+
+
+def _event_of_booth(booth_id: ColumnElement[int]) -> ColumnElement[int]:
+    return (
+        select(Topic.event_id)
+        .join(Channel, Channel.topic_id == Topic.id)
+        .join(Booth, Booth.channel_id == Channel.id)
+        .where(Booth.id == booth_id)
+        .correlate(_table_of(booth_id))
+        .scalar_subquery()
+    )
+
+
+def _table_of(column: ColumnElement[Any]) -> Any:
+    """The table a column belongs to: what a nested subquery must correlate to
+    (SQLAlchemy only auto-correlates to the immediately enclosing SELECT)."""
+    return column.table  # type: ignore[attr-defined]

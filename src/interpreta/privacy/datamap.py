@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import Column, MetaData, Table
@@ -21,6 +22,35 @@ from interpreta.privacy.retention_rules import RULES, AnyRule
 from interpreta.privacy.vocabulary import Category, LegalBasis, Purpose, Scope, Subject
 
 INFO_KEY = "privacy"
+LINK_KEY = "privacy_link"
+
+
+class LinkKind(StrEnum):
+    """How a column ties its row to a data subject (read by the rights engine)."""
+
+    ACCOUNT = "account"
+    """The column holds a user ID (``users.id`` or a reference to it)."""
+    EMAIL = "email"
+    """The column holds a person's email address."""
+    EMAIL_DIGEST = "email_digest"
+    """The column holds the SHA-256 of a normalised email address."""
+    OWNER = "owner"
+    """A foreign key: the row belongs to whoever the referenced row belongs to."""
+    CUSTOMER = "customer"
+    """A foreign key leading to the customer whose processor-scope data the row is (P01)."""
+
+
+@dataclass(frozen=True)
+class SubjectLink:
+    """How a table's rows link to a data subject, declared on one of its columns.
+
+    ``covers`` names the columns that are about the linked person; empty means
+    every personal column of the row (a shared row such as an organisation
+    covers only its billing contact's columns).
+    """
+
+    kind: LinkKind
+    covers: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -51,17 +81,37 @@ class NotPersonal:
 Declaration = Personal | NotPersonal
 
 
-def personal(profile: Personal, description: str, **changes: Any) -> dict[str, Declaration]:
+def personal(
+    profile: Personal, description: str, *, link: SubjectLink | None = None, **changes: Any
+) -> dict[str, Any]:
     """Column ``info`` declaring personal data from a shared profile.
 
-    ``mapped_column(String, info=personal(PARTICIPANT_IDENTITY, "first name"))``
+    ``mapped_column(String, info=personal(PARTICIPANT_IDENTITY, "first name"))``;
+    ``link`` says how the column ties its row to a data subject.
     """
-    return {INFO_KEY: profile.described(description, **changes)}
+    info: dict[str, Any] = {INFO_KEY: profile.described(description, **changes)}
+    if link is not None:
+        info[LINK_KEY] = link
+    return info
 
 
-def not_personal(reason: str) -> dict[str, Declaration]:
+def not_personal(reason: str, *, link: SubjectLink | None = None) -> dict[str, Any]:
     """Column ``info`` declaring a column that holds no personal data."""
-    return {INFO_KEY: NotPersonal(reason)}
+    info: dict[str, Any] = {INFO_KEY: NotPersonal(reason)}
+    if link is not None:
+        info[LINK_KEY] = link
+    return info
+
+
+def links(kind: LinkKind, *covers: str) -> SubjectLink:
+    """A subject link: ``personal(..., link=links(LinkKind.EMAIL))``."""
+    return SubjectLink(kind, tuple(covers))
+
+
+def link_of(column: Column[Any]) -> SubjectLink | None:
+    """The subject link declared on `column`, or None."""
+    value = column.info.get(LINK_KEY)
+    return value if isinstance(value, SubjectLink) else None
 
 
 @dataclass(frozen=True)

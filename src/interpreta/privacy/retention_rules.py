@@ -27,6 +27,8 @@ class Anchor(StrEnum):
     SUBSCRIPTION = "subscription"
     INCIDENT_CLOSURE = "incident_closure"
     SESSION_END = "session_end"
+    HOLD_RELEASE = "hold_release"
+    MARK_LIFTED = "mark_lifted"
     CREATION = "creation"
 
     @property
@@ -43,6 +45,8 @@ _ANCHOR_WORDS = {
     Anchor.SUBSCRIPTION: "you subscribe",
     Anchor.INCIDENT_CLOSURE: "the incident is closed",
     Anchor.SESSION_END: "the sign-in session ends",
+    Anchor.HOLD_RELEASE: "the hold is released",
+    Anchor.MARK_LIFTED: "the restriction or objection is lifted",
     Anchor.CREATION: "it is recorded",
 }
 
@@ -67,11 +71,18 @@ class Period:
 
     def after(self, moment: datetime) -> datetime:
         """The moment this period after `moment` (months and years by the calendar)."""
+        return self._shift(moment, 1)
+
+    def before(self, moment: datetime) -> datetime:
+        """The moment this period before `moment`: records anchored earlier are due."""
+        return self._shift(moment, -1)
+
+    def _shift(self, moment: datetime, sign: int) -> datetime:
         if self.unit == "days":
-            return moment + timedelta(days=self.amount)
+            return moment + sign * timedelta(days=self.amount)
         if self.unit == "weeks":
-            return moment + timedelta(weeks=self.amount)
-        months = self.amount * (12 if self.unit == "years" else 1)
+            return moment + sign * timedelta(weeks=self.amount)
+        months = sign * self.amount * (12 if self.unit == "years" else 1)
         month_index = moment.month - 1 + months
         year, month = moment.year + month_index // 12, month_index % 12 + 1
         day = min(moment.day, calendar.monthrange(year, month)[1])
@@ -104,7 +115,11 @@ class RetentionRule:
         """The rule in plain words, for the privacy notice."""
         verb = "deleted" if self.disposal is Disposal.DELETE else "anonymised"
         if self.kept_while_open:
-            head = f"kept while the incident is open, then {verb} "
+            still = {
+                Anchor.HOLD_RELEASE: "the hold is in force",
+                Anchor.MARK_LIFTED: "it is in force",
+            }.get(self.anchor, "the incident is open")
+            head = f"kept while {still}, then {verb} "
         else:
             head = f"{verb} "
         when = (
@@ -174,6 +189,13 @@ INCIDENT = RetentionRule(
 )
 SIGN_IN_SESSIONS = RetentionRule("sign_in_sessions", Anchor.SESSION_END, Period(90))
 MEETING_CONTENT = CustomerDefinedRule("meeting_content", Anchor.EVENT_END, Period(30))
+PROCESSING_MARKS = RetentionRule(
+    "processing_marks", Anchor.MARK_LIFTED, Period(3, "years"), kept_while_open=True
+)
+LEGAL_HOLD = RetentionRule(
+    "legal_hold", Anchor.HOLD_RELEASE, Period(1, "years"), kept_while_open=True, promise="P15"
+)
+AUDIT_LOG = RetentionRule("audit_log", Anchor.CREATION, Period(3, "years"), Disposal.DELETE)
 
 RULES: dict[str, AnyRule] = {
     rule.key: rule
@@ -188,6 +210,9 @@ RULES: dict[str, AnyRule] = {
         INCIDENT,
         SIGN_IN_SESSIONS,
         MEETING_CONTENT,
+        LEGAL_HOLD,
+        PROCESSING_MARKS,
+        AUDIT_LOG,
     )
 }
 """Every rule a declaration may name, by key."""

@@ -1,0 +1,5 @@
+"""``python -m interpreta``: the command line."""
+
+from interpreta.cli import app
+
+app()

@@ -1,0 +1,92 @@
+"""``interpreta audit``: verify the tamper-evident audit trail, and read it."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from interpreta.cli.common import DataDirOption, console, errors, fail, load_settings
+from interpreta.platform import Platform
+from interpreta.privacy import audit
+from interpreta.privacy.keys import default_keyring
+from interpreta.privacy.processors import TransferRefused
+from interpreta.privacy.pseudonyms import is_pseudonym
+
+app = typer.Typer(help="The tamper-evident audit trail.", no_args_is_help=True)
+
+
+def start_platform(data_dir: DataDirOption) -> Platform:
+    """Start the platform for a command (migrating the database), or fail."""
+    try:
+        return Platform.start(load_settings(data_dir))
+    except TransferRefused as exc:
+        fail(f"refusing to start: {exc}")
+
+
+@app.command("verify")
+def verify_command(data_dir: DataDirOption = None) -> None:
+    """Check the whole hash chain; exit 1 naming the first broken entry, 0 when intact."""
+    platform = start_platform(data_dir)
+    try:
+        with platform.sessions() as db:
+            report = audit.verify(db)
+    finally:
+        platform.close()
+    if not report.ok:
+        errors.print(
+            f"[bold red]audit trail broken[/] at entry {report.broken_seq}: {report.problem} "
+            f"({report.count} entries verified before it)",
+            highlight=False,
+        )
+        raise typer.Exit(1)
+    console.print(
+        f"audit trail intact: {report.count} entries; head hash {report.last_hash}",
+        highlight=False,
+    )
+
+
+@app.command("list")
+def list_command(
+    subject: Annotated[
+        str | None, typer.Option(help="Only entries by or about this pseudonym.")
+    ] = None,
+    email: Annotated[
+        str | None,
+        typer.Option(help="Only entries by or about the person with this email address."),
+    ] = None,
+    limit: Annotated[int, typer.Option(min=1, help="How many entries, newest first.")] = 50,
+    data_dir: DataDirOption = None,
+) -> None:
+    """List audit entries, newest first (pseudonyms only; compute one with --email)."""
+    if subject is not None and email is not None:
+        fail("give --subject or --email, not both")
+    if subject is not None and not is_pseudonym(subject):
+        fail("--subject takes a pseudonym (ps1_ and 32 hex digits)")
+    platform = start_platform(data_dir)
+    try:
+        with platform.sessions() as db:
+            subjects = [subject] if subject else None
+            if email is not None:
+                keyring = default_keyring(
+                    platform.settings.data_dir, platform.secrets.master_key, platform.clock
+                )
+                subjects = audit.pseudonyms_of_email(db, keyring.pseudonyms(db.connection()), email)
+                db.commit()
+            found = audit.entries(db, subjects=subjects, limit=limit)
+    finally:
+        platform.close()
+    table = Table("seq", "at", "actor", "action", "subject", "target", "detail")
+    for entry in found:
+        table.add_row(
+            str(entry.seq),
+            entry.at.isoformat(timespec="seconds"),
+            entry.actor,
+            entry.action,
+            entry.subject or "",
+            entry.target,
+            entry.detail,
+        )
+    console.print(table)
+    console.print(f"{len(found)} entries", highlight=False)

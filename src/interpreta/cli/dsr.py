@@ -1,0 +1,68 @@
+"""``interpreta dsr``: data-subject requests from the command line (P34)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from interpreta.cli.common import DataDirOption, console, fail, load_settings
+from interpreta.errors import Problem
+from interpreta.platform import Platform
+from interpreta.privacy.rights import requests
+from interpreta.privacy.rights.models import RequestKind
+from interpreta.privacy.rights.requests import Rights
+
+app = typer.Typer(help="Data-subject requests: list, log, deadlines.", no_args_is_help=True)
+
+
+@app.command("list")
+def list_requests(
+    overdue: Annotated[bool, typer.Option("--overdue", help="Only requests past due.")] = False,
+    open_only: Annotated[bool, typer.Option("--open", help="Only unanswered requests.")] = False,
+    data_dir: DataDirOption = None,
+) -> None:
+    """List requests with their deadline; exit 1 when ``--overdue`` finds any."""
+    platform = Platform.start(load_settings(data_dir))
+    now = platform.clock.now()
+    with platform.sessions() as db:
+        found = requests.overdue(db, now) if overdue else requests.listing(db, open_only=open_only)
+        table = Table("id", "kind", "status", "received", "due", "parts", "overdue")
+        for r in found:
+            parts = ", ".join(
+                f"{p.scope.value}:{p.organisation_id or '-'}={p.status.value}" for p in r.parts
+            )
+            late = r.closed_at is None and r.deadline < now
+            table.add_row(
+                str(r.id),
+                r.kind.value,
+                r.status.value,
+                r.received_at.date().isoformat(),
+                r.deadline.date().isoformat(),
+                parts,
+                "yes" if late else "",
+            )
+    console.print(table)
+    console.print(f"{len(found)} request(s)")
+    if overdue and found:
+        raise typer.Exit(1)
+
+
+@app.command("log")
+def log_request(
+    kind: Annotated[RequestKind, typer.Argument(help="The right exercised.")],
+    email: Annotated[str, typer.Option(help="The person's email address.")],
+    details: Annotated[str, typer.Option(help="What the person asked.")] = "",
+    data_dir: DataDirOption = None,
+) -> None:
+    """Log a request received by email or phone (identity checked by the caller)."""
+    platform = Platform.start(load_settings(data_dir))
+    try:
+        with platform.transaction() as db:
+            request = Rights.of(platform).logged_by_staff(
+                db, staff_user_id=0, kind=kind, email=email, details=details
+            )
+            console.print(f"request {request.id} logged; due {request.deadline.date()}")
+    except Problem as problem:
+        fail(str(problem))

@@ -1,0 +1,102 @@
+"""``interpreta keys``: the encryption keys (P22): status and master-key rotation."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from interpreta.cli.audit import start_platform
+from interpreta.cli.common import DataDirOption, console, fail
+from interpreta.privacy import audit, keys
+from interpreta.privacy.pseudonyms import system
+
+app = typer.Typer(help="Encryption keys: status and rotation.", no_args_is_help=True)
+
+
+@app.command("status")
+def status_command(data_dir: DataDirOption = None) -> None:
+    """Show the master key versions and how many data keys each one wraps."""
+    platform = start_platform(data_dir)
+    try:
+        keyring = keys.default_keyring(
+            platform.settings.data_dir, platform.secrets.master_key, platform.clock
+        )
+        with platform.sessions() as db:
+            state = keys.status(db.connection(), keyring.provider)
+    finally:
+        platform.close()
+    console.print(
+        f"provider: {state.provider}; current master key: {state.current_version}; "
+        f"readable: {', '.join(state.versions)}",
+        highlight=False,
+    )
+    table = Table("master key", "data keys")
+    for version, count in sorted(state.by_master_version.items()):
+        mark = " (current)" if version == state.current_version else ""
+        table.add_row(version + mark, str(count))
+    console.print(table)
+    scopes = ", ".join(f"{kind}: {n}" for kind, n in sorted(state.by_scope_kind.items()))
+    console.print(f"data keys by scope: {scopes or 'none'}; destroyed: {state.destroyed}")
+    if state.outdated:
+        console.print(
+            f"[yellow]{state.outdated} data key(s) still wrapped by an older master key; "
+            "run `interpreta keys rotate --no-new-key` to finish[/]"
+        )
+    else:
+        console.print("every data key is wrapped by the current master key")
+
+
+@app.command("rotate")
+def rotate_command(
+    no_new_key: Annotated[
+        bool,
+        typer.Option(
+            "--no-new-key",
+            help="Re-wrap under the provider's current key instead of creating a new one.",
+        ),
+    ] = False,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Re-wrap every data key under a new master key, while the service keeps running."""
+    platform = start_platform(data_dir)
+    try:
+        keyring = keys.default_keyring(
+            platform.settings.data_dir, platform.secrets.master_key, platform.clock
+        )
+        columns = (
+            TextColumn("re-wrapping data keys"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+        )
+        with Progress(*columns, console=console) as progress:
+            task = progress.add_task("rotate", total=None)
+
+            def advance(done: int, total: int) -> None:
+                progress.update(task, completed=done, total=total)
+
+            try:
+                report = keys.rotate(
+                    platform.sessions, keyring, new_key=not no_new_key, progress=advance
+                )
+            except keys.KeyringError as exc:
+                fail(str(exc))
+        with platform.transaction() as db:
+            audit.record(
+                db,
+                actor=system("cli"),
+                action="keys.rotate",
+                subject=None,
+                target=f"master_key:{report.master_version}",
+                detail={"rewrapped": report.rewrapped},
+                now=platform.clock.now(),
+            )
+    finally:
+        platform.close()
+    console.print(
+        f"master key now {report.master_version}; {report.rewrapped} data key(s) re-wrapped",
+        highlight=False,
+    )

@@ -1,0 +1,122 @@
+"""Sending mail: a real SMTP client, or an outbox folder in development.
+
+With ``INTERPRETA_SMTP_HOST`` set, :class:`SmtpMailer` delivers through that
+server (STARTTLS and login when configured). Without it, :class:`OutboxMailer`
+writes each message as an ``.eml`` file into the outbox folder and logs where,
+so a developer can follow one-time links. Marketing mail goes through
+:func:`send_marketing`, which skips everyone who objected or is restricted.
+"""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Protocol
+
+from sqlalchemy.orm import Session
+
+from interpreta.config import Settings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Mail:
+    """One plain-text message to one recipient."""
+
+    to: str
+    subject: str
+    body: str
+
+    def as_email(self, sender: str) -> EmailMessage:
+        """The message in RFC 5322 form."""
+        message = EmailMessage()
+        message["From"] = sender
+        message["To"] = self.to
+        message["Subject"] = self.subject
+        message["Message-ID"] = f"<{uuid.uuid4().hex}@interpreta>"
+        message.set_content(self.body)
+        return message
+
+
+class Mailer(Protocol):
+    """Anything that can send a :class:`Mail`."""
+
+    def send(self, mail: Mail) -> None:
+        """Send `mail`, or raise."""
+        ...
+
+
+@dataclass
+class SmtpMailer:
+    """Delivers through an SMTP server."""
+
+    host: str
+    port: int
+    sender: str
+    username: str | None = None
+    password: str | None = None
+    starttls: bool = False
+    timeout: float = 10.0
+
+    def send(self, mail: Mail) -> None:
+        """Deliver `mail` in one SMTP session."""
+        with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as client:
+            if self.starttls:
+                client.starttls()
+            if self.username:
+                client.login(self.username, self.password or "")
+            client.send_message(mail.as_email(self.sender))
+
+
+@dataclass
+class OutboxMailer:
+    """Writes each mail into a folder (development); logs the file's path."""
+
+    folder: Path
+    sender: str
+
+    def send(self, mail: Mail) -> None:
+        """Write `mail` as an ``.eml`` file."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        path = self.folder / f"{uuid.uuid4().hex}.eml"
+        path.write_bytes(bytes(mail.as_email(self.sender)))
+        log.warning("mail %r written to %s (no SMTP server configured)", mail.subject, path)
+
+
+def mailer_for(settings: Settings) -> Mailer:
+    """The mailer the settings ask for."""
+    if settings.smtp_host:
+        return SmtpMailer(
+            settings.smtp_host,
+            settings.smtp_port,
+            settings.smtp_from,
+            settings.smtp_username,
+            settings.smtp_password,
+            settings.smtp_starttls,
+        )
+    return OutboxMailer(settings.outbox_dir or settings.data_dir / "outbox", settings.smtp_from)
+
+
+def send_marketing(
+    db: Session,
+    mailer: Mailer,
+    people: Iterable[tuple[int | None, str]],
+    compose: Callable[[str], Mail],
+) -> int:
+    """Send a marketing mail to each of `people` (user ID, email) who has not objected
+    to direct marketing nor restricted processing (P31, P32); returns how many."""
+    from interpreta.privacy.rights.restrict import allowed
+    from interpreta.privacy.vocabulary import Purpose
+
+    sent = 0
+    for _user, email in allowed(db, people, Purpose.MARKETING):
+        if email:
+            mailer.send(compose(email))
+            sent += 1
+    return sent

@@ -1,0 +1,106 @@
+"""Rectification (Art. 16) with notice to recipients (Art. 19).
+
+A correction names a field of one of the person's rows (``table``, ``column``,
+``record``); only covered personal text fields in the handler's part may be
+changed. Each correction is written through the ORM (so encrypted fields stay
+encrypted) and the recipients of the field's category in the processor register,
+plus the event organiser for processor-scope data, are recorded as notified.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import MetaData, String, Text
+from sqlalchemy.orm import Session
+
+from interpreta.config import Settings
+from interpreta.errors import invalid
+from interpreta.privacy.crypto import EncryptedText
+from interpreta.privacy.datamap import LinkKind, link_of
+from interpreta.privacy.rights.context import recipients
+from interpreta.privacy.rights.subjects import (
+    Found,
+    Part,
+    mapped_class,
+    normalise_email,
+    rows_in_part,
+)
+from interpreta.privacy.vocabulary import Scope
+
+
+@dataclass(frozen=True)
+class Correction:
+    """A new value for one field of one record."""
+
+    table: str
+    column: str
+    record: int
+    value: str | None
+
+
+def _editable(column: Any) -> bool:
+    link = link_of(column)
+    if link is not None and link.kind is not LinkKind.EMAIL:
+        return False
+    if column.primary_key or column.foreign_keys:
+        return False
+    return isinstance(column.type, String | Text | EncryptedText)
+
+
+def rectify(
+    db: Session,
+    metadata: MetaData,
+    settings: Settings,
+    found: Found,
+    part: Part,
+    corrections: list[Correction],
+    *,
+    now: datetime,
+) -> dict[str, Any]:
+    """Apply `corrections` to the person's rows in `part`; the outcome (no values) lists
+    the fields changed and the recipients notified under Art. 19."""
+    allowed: dict[tuple[str, str], set[int]] = {}
+    declarations = {}
+    for links, columns, keys in rows_in_part(db, metadata, found, part):
+        for name in columns:
+            if _editable(links.table.columns[name]):
+                allowed[(links.table.name, name)] = set(keys)
+                declarations[(links.table.name, name)] = links.declaration(name)
+    changed: list[dict[str, Any]] = []
+    categories = set()
+    for correction in corrections:
+        where = (correction.table, correction.column)
+        if correction.record not in allowed.get(where, set()):
+            raise invalid(
+                "corrections", f"{correction.table}.{correction.column} cannot be corrected here."
+            )
+        column = metadata.tables[correction.table].columns[correction.column]
+        value = correction.value
+        if value is not None and link_of(column) is not None:
+            value = normalise_email(value)
+        if value is None and not column.nullable:
+            raise invalid("corrections", f"{correction.column} cannot be empty.")
+        model = mapped_class(column.table)
+        row = db.get(model, correction.record)
+        attribute = model.__mapper__.get_property_by_column(column).key
+        setattr(row, attribute, value)
+        declaration = declarations[where]
+        categories.add(declaration.category)
+        changed.append(
+            {
+                "table": correction.table,
+                "field": declaration.description,
+                "record": correction.record,
+            }
+        )
+    db.flush()
+    notified = recipients(settings, categories)
+    if part.scope is Scope.PROCESSOR:
+        notified.append(f"the event organiser (customer {part.organisation_id})")
+    return {
+        "rectified": changed,
+        "notified": [{"recipient": r, "at": now.isoformat()} for r in notified],
+    }

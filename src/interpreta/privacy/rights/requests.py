@@ -1,0 +1,490 @@
+"""Rights requests from intake to answer: routing by scope (P01), deadlines (P34),
+execution, and the audit of every step.
+
+:class:`Rights` is built once from the platform (settings, clock, secrets) and a
+mailer. A request names a person by user ID and/or email; once its requester is
+known (signed in, confirmed by a one-time link, or logged by staff) it is split
+into parts: the operator's own data goes to the DPO queue, each customer's
+processor-scope data to that customer's admins.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Engine, MetaData, or_, select, text
+from sqlalchemy.orm import Session
+
+from interpreta.clock import Clock
+from interpreta.config import Settings
+from interpreta.errors import Problem, conflict, invalid, not_found
+from interpreta.mail import Mail, Mailer, mailer_for
+from interpreta.privacy import erasure_log
+from interpreta.privacy.retention_rules import Period
+from interpreta.privacy.rights import erase as erasure
+from interpreta.privacy.rights import identity as links
+from interpreta.privacy.rights import restrict, steps
+from interpreta.privacy.rights.models import (
+    Channel,
+    DataSubjectRequest,
+    MarkKind,
+    RequestKind,
+    RequestPart,
+    RequestStatus,
+)
+from interpreta.privacy.rights.rectify import Correction, rectify
+from interpreta.privacy.rights.subjects import (
+    CONTROLLER,
+    Found,
+    Identity,
+    Part,
+    email_digest,
+    find,
+    normalise_email,
+    parts,
+)
+from interpreta.privacy.vocabulary import Scope
+
+MARKS = {
+    RequestKind.RESTRICTION: MarkKind.RESTRICTION,
+    RequestKind.OBJECTION: MarkKind.OBJECTION,
+    RequestKind.MARKETING_OBJECTION: MarkKind.MARKETING_OBJECTION,
+    RequestKind.AUTOMATED_OPT_OUT: MarkKind.AUTOMATED_OPT_OUT,
+}
+"""Requests answered by placing a mark."""
+
+SELF_SERVICE_AUTOMATIC = frozenset({RequestKind.ACCESS, *MARKS, RequestKind.LIFT_RESTRICTION})
+"""Kinds whose controller part a signed-in person gets at once (identity is proven)."""
+
+MAX_EXTENSION = Period(3, "months")
+"""Art. 12(3): one month, extendable by two further months."""
+
+
+def due_date(received: datetime, days: int) -> datetime:
+    """`days` after `received`, never beyond one calendar month (P34)."""
+    return min(received + timedelta(days=days), Period(1, "months").after(received))
+
+
+def part_of(row: RequestPart) -> Part:
+    """The :class:`Part` a stored part stands for."""
+    return Part(row.scope, row.organisation_id)
+
+
+def identity_of(request: DataSubjectRequest) -> Identity:
+    """Who a request is about."""
+    return Identity.of(user_id=request.subject_user_id, email=request.subject_email)
+
+
+def checkpoint(engine: Engine) -> None:
+    """On SQLite, move the WAL into the database file and empty it, so erased values
+    survive in neither (with ``secure_delete``, freed space is zeroed)."""
+    if engine.dialect.name == "sqlite":
+        with engine.connect() as connection:
+            connection.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
+
+
+@dataclass
+class Rights:
+    """The rights engine of one platform."""
+
+    settings: Settings
+    clock: Clock
+    metadata: MetaData
+    audit_key: bytes
+    mailer: Mailer
+
+    @classmethod
+    def of(cls, platform: Any, mailer: Mailer | None = None) -> Rights:
+        """The engine for `platform` (its settings, clock and master key)."""
+        from interpreta.db.models import all_metadata
+
+        return cls(
+            platform.settings,
+            platform.clock,
+            all_metadata(),
+            platform.secrets.master_key,
+            mailer or getattr(platform, "mailer", None) or mailer_for(platform.settings),
+        )
+
+    # --- intake -----------------------------------------------------------------------
+
+    def _new(
+        self,
+        db: Session,
+        *,
+        kind: RequestKind,
+        channel: Channel,
+        user_id: int | None,
+        email: str | None,
+        details: str,
+        logged_by: int | None,
+        status: RequestStatus,
+    ) -> DataSubjectRequest:
+        if user_id is None and not email:
+            raise invalid("email", "Say who the request is about: an email address.")
+        now = self.clock.now()
+        address = normalise_email(email) if email else None
+        request = DataSubjectRequest(
+            kind=kind,
+            status=status,
+            channel=channel,
+            subject_user_id=user_id,
+            subject_email=address,
+            subject_digest=email_digest(address) if address else None,
+            details=details.strip(),
+            logged_by_user_id=logged_by,
+            received_at=now,
+            due_at=due_date(now, self.settings.dsr_due_days),
+        )
+        db.add(request)
+        db.flush()
+        steps.record(
+            db,
+            self.audit_key,
+            actor_user_id=logged_by if channel is Channel.STAFF else user_id,
+            step="received",
+            request=request,
+            detail={"kind": kind.value, "channel": channel.value},
+            now=now,
+        )
+        return request
+
+    def self_service(
+        self, db: Session, *, user_id: int, email: str, kind: RequestKind, details: str = ""
+    ) -> DataSubjectRequest:
+        """A signed-in person's request about themselves: routed at once, and the
+        controller part of access, restriction and objection answered at once."""
+        request = self._new(
+            db,
+            kind=kind,
+            channel=Channel.SELF_SERVICE,
+            user_id=user_id,
+            email=email,
+            details=details,
+            logged_by=None,
+            status=RequestStatus.OPEN,
+        )
+        self.route(db, request)
+        if kind in SELF_SERVICE_AUTOMATIC:
+            for part in request.parts:
+                if part.scope is Scope.CONTROLLER:
+                    self.execute(db, part, actor_user_id=user_id)
+        return request
+
+    def by_email(
+        self, db: Session, *, email: str, kind: RequestKind, details: str = ""
+    ) -> DataSubjectRequest:
+        """A request from someone without an account: waits until the one-time link
+        mailed to `email` is followed."""
+        request = self._new(
+            db,
+            kind=kind,
+            channel=Channel.EMAIL_FORM,
+            user_id=None,
+            email=email,
+            details=details,
+            logged_by=None,
+            status=RequestStatus.AWAITING_CONFIRMATION,
+        )
+        token = links.issue(db, request, now=self.clock.now(), hours=self.settings.dsr_link_hours)
+        url = f"{self.settings.base_url.rstrip('/')}/privacy/confirm?token={token}"
+        self.mailer.send(
+            Mail(
+                to=request.subject_email or "",
+                subject="Confirm your privacy request",
+                body=(
+                    f"Someone (we hope you) asked for: {kind.value.replace('_', ' ')}.\n"
+                    f"To confirm that this address is yours, open this link within "
+                    f"{self.settings.dsr_link_hours} hours:\n\n{url}\n\n"
+                    "If you did not ask, ignore this message; nothing will happen."
+                ),
+            )
+        )
+        return request
+
+    def confirm(self, db: Session, token: str) -> DataSubjectRequest:
+        """Follow a one-time link: the requester owns the address; route the request."""
+        request = links.redeem(db, token, now=self.clock.now())
+        if request.status is RequestStatus.AWAITING_CONFIRMATION:
+            request.status = RequestStatus.OPEN
+            request.confirmed_at = self.clock.now()
+            steps.record(
+                db,
+                self.audit_key,
+                actor_user_id=None,
+                step="confirmed",
+                request=request,
+                detail={"by": "one-time link"},
+                now=self.clock.now(),
+            )
+            self.route(db, request)
+        return request
+
+    def logged_by_staff(
+        self,
+        db: Session,
+        *,
+        staff_user_id: int,
+        kind: RequestKind,
+        email: str | None,
+        user_id: int | None = None,
+        details: str = "",
+    ) -> DataSubjectRequest:
+        """A request received by email or phone, logged by staff who checked identity."""
+        request = self._new(
+            db,
+            kind=kind,
+            channel=Channel.STAFF,
+            user_id=user_id,
+            email=email,
+            details=details,
+            logged_by=staff_user_id,
+            status=RequestStatus.OPEN,
+        )
+        self.route(db, request)
+        return request
+
+    # --- routing ----------------------------------------------------------------------
+
+    def found(self, db: Session, request: DataSubjectRequest) -> Found:
+        """Everything about the request's person (walked through the data map)."""
+        return find(db, self.metadata, identity_of(request))
+
+    def route(self, db: Session, request: DataSubjectRequest) -> list[RequestPart]:
+        """Split the request by scope: the DPO's part always, one part per customer."""
+        wanted = parts(db, self.metadata, self.found(db, request)) | {CONTROLLER}
+        existing = {part_of(p) for p in request.parts}
+        for part in sorted(wanted - existing, key=lambda p: p.label):
+            request.parts.append(
+                RequestPart(
+                    scope=part.scope,
+                    organisation_id=part.organisation_id,
+                    status=RequestStatus.OPEN,
+                    outcome="{}",
+                )
+            )
+        db.flush()
+        steps.record(
+            db,
+            self.audit_key,
+            actor_user_id=None,
+            step="routed",
+            request=request,
+            detail={"parts": [part_of(p).label for p in request.parts]},
+            now=self.clock.now(),
+        )
+        return list(request.parts)
+
+    # --- answering --------------------------------------------------------------------
+
+    def execute(
+        self,
+        db: Session,
+        part: RequestPart,
+        *,
+        actor_user_id: int | None,
+        corrections: Iterable[Correction] = (),
+    ) -> dict[str, Any]:
+        """Answer one part: in one transaction (the caller's), recorded in the audit."""
+        request = part.request
+        if request.status is RequestStatus.AWAITING_CONFIRMATION:
+            raise conflict("The requester has not confirmed their address yet.")
+        if part.status is not RequestStatus.OPEN:
+            raise conflict("This part of the request was already answered.")
+        now = self.clock.now()
+        found = self.found(db, request)
+        outcome = self._answer(db, request, found, part_of(part), list(corrections), now)
+        part.status = RequestStatus.DONE
+        part.handled_by_user_id = actor_user_id
+        part.handled_at = now
+        part.outcome = json.dumps(outcome, sort_keys=True)
+        steps.record(
+            db,
+            self.audit_key,
+            actor_user_id=actor_user_id,
+            step="answered",
+            request=request,
+            detail={"part": part_of(part).label, "outcome": outcome},
+            now=now,
+        )
+        self._close_if_done(db, request, now)
+        return outcome
+
+    def _answer(
+        self,
+        db: Session,
+        request: DataSubjectRequest,
+        found: Found,
+        part: Part,
+        corrections: list[Correction],
+        now: datetime,
+    ) -> dict[str, Any]:
+        kind = request.kind
+        identity = identity_of(request)
+        if kind is RequestKind.ACCESS:
+            return {"export": "ready"}
+        if kind is RequestKind.ERASURE:
+            report = erasure.erase(db, self.metadata, found, part).as_dict()
+            names = steps.pseudonyms(db, self.audit_key)
+            erasure_log.append(self.settings.data_dir, names, found.identity, part, now)
+            return report
+        if kind is RequestKind.RECTIFICATION:
+            if not corrections:
+                raise invalid("corrections", "Say which fields to correct, and how.")
+            return rectify(db, self.metadata, self.settings, found, part, corrections, now=now)
+        if kind is RequestKind.LIFT_RESTRICTION:
+            try:
+                lifted = restrict.lift(db, identity, MarkKind.RESTRICTION, now=now)
+            except Problem:
+                lifted = []
+            if lifted and request.subject_email:
+                self.mailer.send(
+                    Mail(
+                        to=request.subject_email,
+                        subject="The restriction of your data is lifted",
+                        body=(
+                            "As you asked, or as announced, the restriction of processing "
+                            "of your personal data has been lifted (Art. 18(3) GDPR)."
+                        ),
+                    )
+                )
+            return {"lifted": len(lifted), "told": bool(lifted and request.subject_email)}
+        mark = restrict.place(
+            db, identity, MARKS[kind], now=now, reason=request.details, request_id=request.id
+        )
+        return {"mark": mark.kind.value}
+
+    def _close_if_done(self, db: Session, request: DataSubjectRequest, now: datetime) -> None:
+        if any(p.status is RequestStatus.OPEN for p in request.parts):
+            return
+        request.status = RequestStatus.DONE
+        request.closed_at = now
+        if request.kind is RequestKind.ERASURE:
+            self._forget_address(db, request)
+        steps.record(
+            db,
+            self.audit_key,
+            actor_user_id=None,
+            step="closed",
+            request=request,
+            detail={"parts": len(request.parts)},
+            now=now,
+        )
+
+    def _forget_address(self, db: Session, request: DataSubjectRequest) -> None:
+        """After an erasure, the person's requests keep only the digest of the address."""
+        digest = request.subject_digest
+        conditions = [DataSubjectRequest.id == request.id]
+        if digest:
+            conditions.append(DataSubjectRequest.subject_digest == digest)
+        if request.subject_user_id is not None:
+            conditions.append(DataSubjectRequest.subject_user_id == request.subject_user_id)
+        for other in db.scalars(select(DataSubjectRequest).where(or_(*conditions))):
+            if other.status is not RequestStatus.OPEN or other.id == request.id:
+                other.subject_email = None
+
+    def reject(self, db: Session, part: RequestPart, *, actor_user_id: int, reason: str) -> None:
+        """Refuse one part (e.g. manifestly unfounded), with the reason (Art. 12(5))."""
+        if not reason.strip():
+            raise invalid("reason", "Say why the request is refused.")
+        if part.status is not RequestStatus.OPEN:
+            raise conflict("This part of the request was already answered.")
+        now = self.clock.now()
+        part.status = RequestStatus.REJECTED
+        part.handled_by_user_id = actor_user_id
+        part.handled_at = now
+        part.outcome = json.dumps({"rejected": reason.strip()})
+        steps.record(
+            db,
+            self.audit_key,
+            actor_user_id=actor_user_id,
+            step="rejected",
+            request=part.request,
+            detail={"part": part_of(part).label},
+            now=now,
+        )
+        self._close_if_done(db, part.request, now)
+
+    def extend(
+        self,
+        db: Session,
+        request: DataSubjectRequest,
+        *,
+        until: datetime,
+        reason: str,
+        actor_user_id: int,
+    ) -> None:
+        """Extend the deadline (Art. 12(3)): with a reason, at most 3 months in all."""
+        if not reason.strip():
+            raise invalid("reason", "An extension needs a reason.")
+        if until <= request.deadline:
+            raise invalid("until", "The new deadline must be later than the current one.")
+        if until > MAX_EXTENSION.after(request.received_at):
+            raise invalid("until", "A deadline can be extended to three months at most.")
+        request.extended_due_at = until
+        request.extension_reason = reason.strip()
+        steps.record(
+            db,
+            self.audit_key,
+            actor_user_id=actor_user_id,
+            step="extended",
+            request=request,
+            detail={"until": until.isoformat()},
+            now=self.clock.now(),
+        )
+
+
+# --- queues -------------------------------------------------------------------------------
+
+
+def get(db: Session, request_id: int) -> DataSubjectRequest:
+    """One request, or 404."""
+    request = db.get(DataSubjectRequest, request_id)
+    if request is None:
+        raise not_found("request")
+    return request
+
+
+def overdue(db: Session, now: datetime) -> list[DataSubjectRequest]:
+    """Requests still open after their deadline (P34)."""
+    rows = db.scalars(
+        select(DataSubjectRequest)
+        .where(DataSubjectRequest.status == RequestStatus.OPEN)
+        .order_by(DataSubjectRequest.due_at)
+    )
+    return [r for r in rows if r.deadline < now]
+
+
+def listing(
+    db: Session,
+    *,
+    scope: Scope | None = None,
+    organisation_id: int | None = None,
+    user_id: int | None = None,
+    open_only: bool = False,
+) -> list[DataSubjectRequest]:
+    """Requests with a part in a queue (the DPO's, or one customer's), or one person's."""
+    query = select(DataSubjectRequest).order_by(DataSubjectRequest.due_at)
+    if user_id is not None:
+        query = query.where(DataSubjectRequest.subject_user_id == user_id)
+    if scope is not None or organisation_id is not None:
+        parts_query = select(RequestPart.request_id)
+        if scope is not None:
+            parts_query = parts_query.where(RequestPart.scope == scope)
+        if organisation_id is not None:
+            parts_query = parts_query.where(RequestPart.organisation_id == organisation_id)
+        query = query.where(DataSubjectRequest.id.in_(parts_query))
+    if open_only:
+        query = query.where(
+            DataSubjectRequest.status.in_([RequestStatus.OPEN, RequestStatus.AWAITING_CONFIRMATION])
+        )
+    return list(db.scalars(query))
+
+
+def done_parts(request: DataSubjectRequest) -> list[Part]:
+    """The parts answered so far (what an access export may include)."""
+    return [part_of(p) for p in request.parts if p.status is RequestStatus.DONE]

@@ -1,0 +1,153 @@
+"""Restriction (Art. 18) and objection (Art. 21, 22): marks checked on every
+processing path of a person's data (analytics, mailing, exports).
+
+A mark names the person by user ID and/or the digest of an email address, so a
+suppression survives without keeping the address. :func:`blocked` answers one
+question for one person and one purpose; :func:`blocked_user_ids` and
+:func:`blocked_digests` let a batch job (analytics, a mailing) skip everyone
+marked in one query.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from interpreta.errors import conflict
+from interpreta.privacy.rights.models import MarkKind, ProcessingMark
+from interpreta.privacy.rights.subjects import Identity, email_digest
+from interpreta.privacy.vocabulary import Purpose
+
+AUTOMATED_ASSESSMENT = "automated_assessment"
+"""Engagement and emotion analytics (P33, P37): not yet a purpose in the vocabulary."""
+
+EXPORTS = "exports"
+"""Exports of participant lists to the customer."""
+
+LEGITIMATE_INTEREST_PURPOSES: tuple[str, ...] = (
+    Purpose.PRODUCT_ANALYTICS.value,
+    Purpose.TROUBLESHOOTING.value,
+    AUTOMATED_ASSESSMENT,
+)
+"""Purposes an objection (Art. 21(1)) stops unless overriding grounds are recorded."""
+
+
+def _stops(mark: ProcessingMark, purpose: str) -> bool:
+    if mark.kind is MarkKind.RESTRICTION:
+        return True
+    if mark.kind is MarkKind.MARKETING_OBJECTION:
+        return purpose == Purpose.MARKETING.value
+    if mark.kind is MarkKind.AUTOMATED_OPT_OUT:
+        return purpose == AUTOMATED_ASSESSMENT
+    objected = set(mark.purposes.split(",")) if mark.purposes else set(LEGITIMATE_INTEREST_PURPOSES)
+    return purpose in objected and not mark.overriding_grounds
+
+
+def _in_force(identity: Identity) -> object:
+    conditions = []
+    if identity.user_ids:
+        conditions.append(ProcessingMark.user_id.in_(identity.user_ids))
+    if identity.emails:
+        conditions.append(ProcessingMark.email_digest.in_(identity.digests))
+    return or_(*conditions) if conditions else None
+
+
+def marks(db: Session, identity: Identity) -> list[ProcessingMark]:
+    """The marks in force for the person."""
+    condition = _in_force(identity)
+    if condition is None:
+        return []
+    return list(
+        db.scalars(
+            select(ProcessingMark)
+            .where(condition, ProcessingMark.lifted_at.is_(None))  # type: ignore[arg-type]
+            .order_by(ProcessingMark.id)
+        )
+    )
+
+
+def blocked(db: Session, identity: Identity, purpose: Purpose | str) -> bool:
+    """Whether the person's data may not be used for `purpose` now."""
+    wanted = str(purpose)
+    return any(_stops(mark, wanted) for mark in marks(db, identity))
+
+
+def _all_in_force(db: Session) -> list[ProcessingMark]:
+    return list(db.scalars(select(ProcessingMark).where(ProcessingMark.lifted_at.is_(None))))
+
+
+def blocked_user_ids(db: Session, purpose: Purpose | str) -> set[int]:
+    """User IDs whose data may not be used for `purpose` (for batch processing)."""
+    wanted = str(purpose)
+    return {m.user_id for m in _all_in_force(db) if m.user_id is not None and _stops(m, wanted)}
+
+
+def blocked_digests(db: Session, purpose: Purpose | str) -> set[str]:
+    """Email digests whose data may not be used for `purpose` (for batch processing)."""
+    wanted = str(purpose)
+    return {m.email_digest for m in _all_in_force(db) if m.email_digest and _stops(m, wanted)}
+
+
+def allowed(
+    db: Session, people: Iterable[tuple[int | None, str | None]], purpose: Purpose | str
+) -> list[tuple[int | None, str | None]]:
+    """`people` (user ID, email) without those marked against `purpose`."""
+    users, digests = blocked_user_ids(db, purpose), blocked_digests(db, purpose)
+    return [
+        (user, email)
+        for user, email in people
+        if (user is None or user not in users)
+        and (email is None or email_digest(email) not in digests)
+    ]
+
+
+def place(
+    db: Session,
+    identity: Identity,
+    kind: MarkKind,
+    *,
+    now: datetime,
+    reason: str = "",
+    purposes: Iterable[str] = (),
+    request_id: int | None = None,
+) -> ProcessingMark:
+    """Place a mark for the person (one per kind; placing it again returns it)."""
+    for existing in marks(db, identity):
+        if existing.kind is kind:
+            return existing
+    user = min(identity.user_ids) if identity.user_ids else None
+    email = min(identity.emails) if identity.emails else None
+    mark = ProcessingMark(
+        kind=kind,
+        user_id=user,
+        email_digest=email_digest(email) if email else None,
+        purposes=",".join(purposes),
+        reason=reason,
+        request_id=request_id,
+        created_at=now,
+    )
+    db.add(mark)
+    db.flush()
+    return mark
+
+
+def lift(db: Session, identity: Identity, kind: MarkKind, *, now: datetime) -> list[ProcessingMark]:
+    """Lift the person's marks of `kind`; the caller tells the person (Art. 18(3))."""
+    lifted = [m for m in marks(db, identity) if m.kind is kind]
+    if not lifted:
+        raise conflict(f"No {kind.value.replace('_', ' ')} is in force for this person.")
+    for mark in lifted:
+        mark.lifted_at = now
+    return lifted
+
+
+def record_overriding_grounds(db: Session, mark_id: int, grounds: str) -> ProcessingMark:
+    """Record compelling legitimate grounds that override an objection (Art. 21(1))."""
+    mark = db.get(ProcessingMark, mark_id)
+    if mark is None or mark.kind is not MarkKind.OBJECTION:
+        raise conflict("Overriding grounds apply only to an objection.")
+    mark.overriding_grounds = grounds
+    return mark

@@ -1,0 +1,221 @@
+"""Access (P27, P28) and erasure (P30) walk the data map: every field, nobody else's."""
+
+from __future__ import annotations
+
+import io
+import itertools
+import json
+import zipfile
+from pathlib import Path
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import Column, Integer, MetaData, String, Table, select, text
+
+from interpreta.db.models import all_metadata
+from interpreta.platform import Platform
+from interpreta.privacy import holds
+from interpreta.privacy import retention_rules as rules
+from interpreta.privacy.datamap import LinkKind, Personal, links, not_personal, personal
+from interpreta.privacy.rights import access, erase
+from interpreta.privacy.rights.requests import Rights, checkpoint
+from interpreta.privacy.rights.subjects import (
+    CONTROLLER,
+    Identity,
+    find,
+    parts,
+    unlinked_personal_tables,
+)
+from interpreta.privacy.vocabulary import Category, LegalBasis, Purpose, Scope, Subject
+from tests.privacy.rights.seed import Person, World, add_person, seed_world
+
+_numbers = itertools.count(1000)
+
+
+def _export(platform: Platform, person: Person) -> tuple[list[Any], bytes]:
+    md = all_metadata()
+    with platform.sessions() as db:
+        found = find(db, md, Identity.of(user_id=person.user_id, email=person.email))
+        everything = parts(db, md, found) | {CONTROLLER}
+        buffer = io.BytesIO()
+        access.write_zip(
+            buffer, db, md, platform.settings, found, everything, generated_at=platform.clock.now()
+        )
+    archive = zipfile.ZipFile(io.BytesIO(buffer.getvalue()))
+    values: list[Any] = []
+    for name in archive.namelist():
+        if name.endswith(".json") and name != "context.json":
+            values += [v["value"] for v in json.loads(archive.read(name))["values"]]
+    return values, buffer.getvalue()
+
+
+def _scan(platform: Platform) -> str:
+    """Every value of every table, as one string."""
+    chunks: list[str] = []
+    with platform.engine.connect() as connection:
+        for table in all_metadata().sorted_tables:
+            for row in connection.execute(select(table)):
+                chunks.extend(str(v) for v in row)
+    return "\n".join(chunks)
+
+
+people_specs = st.lists(
+    st.tuples(st.booleans(), st.sets(st.integers(0, 2), min_size=1), st.integers(0, 3)),
+    min_size=2,
+    max_size=6,
+)
+
+
+@settings(
+    max_examples=12,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(specs=people_specs, pick=st.integers(0, 100))
+def test_p27_p28_export_holds_all_of_the_person_and_nothing_of_anyone_else(
+    platform: Platform, specs: list[tuple[bool, set[int], int]], pick: int
+) -> None:
+    now = platform.clock.now()
+    with platform.transaction() as db:
+        world = seed_world(db, now, customers=3)
+        for account, events, connections in specs:
+            add_person(
+                db,
+                world,
+                now,
+                next(_numbers),
+                account=account,
+                events=tuple(sorted(events)),
+                connections=connections,
+            )
+    person = world.people[pick % len(world.people)]
+    values, _raw = _export(platform, person)
+    exported = {str(v) for v in values}
+    assert person.identifiers <= exported
+    others = set().union(*(p.identifiers for p in world.people if p is not person))
+    assert not (others & exported)
+
+
+def test_every_table_with_personal_data_declares_how_to_find_its_person() -> None:
+    # Known, reported to their owners: audit entries name people by pseudonyms only;
+    # holds and breach records are staff records that do not yet declare a link.
+    known = {"audit_entries", "legal_holds", "breaches", "breach_notifications"}
+    assert set(unlinked_personal_tables(all_metadata())) <= known
+
+
+def _seeded(platform: Platform) -> tuple[World, Person, Person]:
+    now = platform.clock.now()
+    with platform.transaction() as db:
+        world = seed_world(db, now)
+        person = add_person(db, world, now, 1, events=(0, 1), billing_contact_of=0)
+        other = add_person(db, world, now, 2, events=(0, 1))
+    return world, person, other
+
+
+def _erase_all(platform: Platform, person: Person) -> list[dict[str, Any]]:
+    md = all_metadata()
+    reports = []
+    with platform.transaction() as db:
+        found = find(db, md, Identity.of(user_id=person.user_id, email=person.email))
+        for part in sorted(parts(db, md, found) | {CONTROLLER}, key=lambda p: p.label):
+            reports.append(erase.erase(db, md, found, part).as_dict())
+    checkpoint(platform.engine)
+    return reports
+
+
+def test_p30_erasure_leaves_no_identifier_in_any_table_nor_in_the_file(
+    platform: Platform,
+) -> None:
+    _world, person, other = _seeded(platform)
+    _erase_all(platform, person)
+    scanned = _scan(platform)
+    assert [i for i in person.identifiers if i in scanned] == []
+    assert all(i in scanned for i in other.identifiers)
+    url = platform.settings.resolved_database_url
+    if url.startswith("sqlite"):
+        path = Path(url.removeprefix("sqlite:///"))
+        raw = path.read_bytes() + b"".join(
+            p.read_bytes() for p in path.parent.glob(path.name + "-wal")
+        )
+        leaked = [i for i in person.identifiers if i.encode() in raw]
+        assert leaked == []
+
+
+def test_p30_erasure_again_changes_nothing(platform: Platform) -> None:
+    _world, person, _other = _seeded(platform)
+    _erase_all(platform, person)
+    before = _scan(platform)
+    again = _erase_all(platform, person)
+    assert all(not r["deleted"] and not r["anonymised"] for r in again)
+    assert _scan(platform) == before
+
+
+def test_p15_held_records_are_kept_and_reported(platform: Platform) -> None:
+    _world, person, _other = _seeded(platform)
+    with platform.transaction() as db:
+        holds.place(
+            db,
+            scope=holds.HoldScope.EMAIL,
+            target=person.email,
+            reason="litigation",
+            placed_by="dpo",
+            now=platform.clock.now(),
+        )
+    reports = _erase_all(platform, person)
+    kept = [k for r in reports for k in r["kept"] if k["reason"] == "covered by a legal hold"]
+    assert {k["table"] for k in kept} >= {"participants", "users"}
+    assert person.email in _scan(platform)
+
+
+def test_p11_fields_kept_by_legal_obligation_are_kept_and_reported(platform: Platform) -> None:
+    """A throwaway invoices table: legal-obligation fields survive erasure, with the reason."""
+    invoice = Personal(
+        category=Category.FINANCIAL,
+        subject=Subject.CUSTOMER_CONTACT,
+        purposes=(Purpose.BILLING, Purpose.LEGAL_COMPLIANCE),
+        basis=LegalBasis.LEGAL_OBLIGATION,
+        retention=rules.INVOICES,
+        scope=Scope.CONTROLLER,
+    )
+    md = MetaData()
+    table = Table(
+        "probe_invoices",
+        md,
+        Column("id", Integer, primary_key=True, info=not_personal("row number")),
+        Column(
+            "billed_email",
+            String(320),
+            info=personal(invoice, "invoiced email", link=links(LinkKind.EMAIL)),
+        ),
+        Column(
+            "note",
+            String(100),
+            nullable=True,
+            info=personal(invoice, "free note", basis=LegalBasis.CONTRACT),
+        ),
+    )
+    md.create_all(platform.engine)
+    with platform.transaction() as db:
+        db.execute(table.insert().values(billed_email="payer@example.org", note="call Bob"))
+        found = find(db, md, Identity.of(email="payer@example.org"))
+        report = erase.erase(db, md, found, CONTROLLER).as_dict()
+        row = db.execute(select(table)).one()
+    assert row.billed_email == "payer@example.org" and row.note is None
+    assert report["kept"][0]["fields"] == ["invoiced email"]
+    assert "law obliges" in report["kept"][0]["reason"]
+    with platform.engine.begin() as connection:
+        connection.execute(text("DROP TABLE probe_invoices"))
+
+
+def test_p01_parts_follow_scope_and_customer(platform: Platform) -> None:
+    world, person, _other = _seeded(platform)
+    md = all_metadata()
+    with platform.sessions() as db:
+        found = find(db, md, Identity.of(email=person.email))
+        labels = {p.label for p in parts(db, md, found)}
+    assert labels == {"controller"} | {f"processor:{o}" for o in world.organisations}
+
+
+def test_rights_engine_builds_from_the_platform(platform: Platform) -> None:
+    assert Rights.of(platform).settings is platform.settings

@@ -1,0 +1,234 @@
+"""Requests end to end: intake, routing (P01), deadlines (P34), marks (P31-P33), audit."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from pydantic import ValidationError
+from sqlalchemy import update
+from typer.testing import CliRunner
+
+from interpreta.accounts.models import StaffRole, User
+from interpreta.clock import FrozenClock
+from interpreta.config import Settings
+from interpreta.mail import Mail, send_marketing
+from interpreta.platform import Platform
+from interpreta.privacy.rights import requests, restrict, steps
+from interpreta.privacy.rights.models import MarkKind, RequestKind
+from interpreta.privacy.rights.requests import Rights, due_date
+from interpreta.privacy.rights.subjects import Identity
+from interpreta.privacy.vocabulary import Purpose
+from tests.conftest import Account
+from tests.privacy.rights.seed import add_person, seed_world
+
+
+class Outbox:
+    """A mailer that keeps what it sends."""
+
+    def __init__(self) -> None:
+        self.sent: list[Mail] = []
+
+    def send(self, mail: Mail) -> None:
+        self.sent.append(mail)
+
+
+def test_p34_due_in_25_days_never_beyond_a_month(clock: FrozenClock) -> None:
+    received = clock.now()
+    assert due_date(received, 25) == received + timedelta(days=25)
+    february = received.replace(month=2, day=1)
+    assert due_date(february, 31) == february.replace(month=3, day=1)
+    with pytest.raises(ValidationError):
+        Settings(dsr_due_days=40, _env_file=None)  # type: ignore[call-arg]
+
+
+def test_p34_overdue_requests_are_listed_and_extensions_recorded(
+    platform: Platform, clock: FrozenClock
+) -> None:
+    rights = Rights.of(platform, Outbox())
+    with platform.transaction() as db:
+        request = rights.logged_by_staff(
+            db, staff_user_id=1, kind=RequestKind.ACCESS, email="phone@example.org"
+        )
+        request_id = request.id
+    clock.advance(timedelta(days=26))
+    with platform.sessions() as db:
+        assert [r.id for r in requests.overdue(db, clock.now())] == [request_id]
+    with platform.transaction() as db:
+        request = requests.get(db, request_id)
+        rights.extend(
+            db,
+            request,
+            until=clock.now() + timedelta(days=20),
+            reason="many systems",
+            actor_user_id=1,
+        )
+    with platform.sessions() as db:
+        assert requests.overdue(db, clock.now()) == []
+        actions = [e.action for e in steps.history(db, request_id)]
+    assert actions == ["dsr.received", "dsr.routed", "dsr.extended"]
+
+
+def test_p34_cli_lists_overdue(platform: Platform, clock: FrozenClock, monkeypatch: Any) -> None:
+    from interpreta.cli import app
+
+    with platform.transaction() as db:
+        Rights.of(platform, Outbox()).logged_by_staff(
+            db, staff_user_id=1, kind=RequestKind.ERASURE, email="late@example.org"
+        )
+    monkeypatch.setenv("INTERPRETA_DATABASE_URL", platform.settings.resolved_database_url)
+    monkeypatch.setenv("INTERPRETA_DATA_DIR", str(platform.settings.data_dir))
+    result = CliRunner().invoke(app, ["dsr", "list", "--overdue"])
+    assert result.exit_code == 0, result.output  # not yet late
+    result = CliRunner().invoke(app, ["dsr", "list"])
+    assert "erasure" in result.output
+
+
+def test_public_request_is_confirmed_by_a_one_time_link(platform: Platform) -> None:
+    outbox = Outbox()
+    rights = Rights.of(platform, outbox)
+    now = platform.clock.now()
+    with platform.transaction() as db:
+        world = seed_world(db, now)
+        add_person(db, world, now, 7, account=False, events=(1,))
+        rights.by_email(db, email="Person7@example.org", kind=RequestKind.ACCESS)
+    token = re.search(r"token=([\w-]+)", outbox.sent[0].body)
+    assert outbox.sent[0].to == "person7@example.org" and token
+    with platform.transaction() as db:
+        request = rights.confirm(db, token.group(1))
+        labels = {(p.scope.value, p.organisation_id) for p in request.parts}
+    assert labels == {("controller", None), ("processor", world.organisations[1])}
+    with pytest.raises(Exception, match="no longer valid"), platform.transaction() as db:
+        rights.confirm(db, token.group(1))
+
+
+def test_p01_processor_part_goes_to_the_customer_owner(platform: Platform, sign_up: Any) -> None:
+    owner: Account = sign_up("olga", "Olga Events")
+    stranger: Account = sign_up("sam", "Sam Ltd")
+    interpreter: Account = sign_up("ivy", "Ivy Freelance")
+    org = owner.organisation_id
+    owner.client.post(
+        f"/api/organisations/{org}/members",
+        json={"email": interpreter.email, "role": "interpreter"},
+    )
+    event = owner.client.post(
+        f"/api/organisations/{org}/events",
+        json={
+            "title": "Summit",
+            "starts_at": "2026-12-01T09:00:00+00:00",
+            "ends_at": "2026-12-01T17:00:00+00:00",
+            "languages": [{"code": "de"}],
+            "topics": ["Plenary"],
+        },
+    ).json()
+    booth = event["topics"][0]["channels"][1]["booth_id"]
+    owner.client.post(
+        f"/api/events/{event['id']}/booths/{booth}/interpreters",
+        json={"user_id": interpreter.user_id},
+    )
+    asked = interpreter.client.post("/api/privacy/requests", json={"kind": "erasure"})
+    assert asked.status_code == 201, asked.text
+    body = asked.json()
+    processor = next(p for p in body["parts"] if p["scope"] == "processor")
+    assert processor["organisation_id"] == org
+    queue = owner.client.get(f"/api/organisations/{org}/privacy-requests").json()
+    assert [r["id"] for r in queue] == [body["id"]]
+    url = f"/api/privacy/requests/{body['id']}/parts/{processor['id']}/execute"
+    assert stranger.client.post(url, json={}).status_code == 404
+    assert interpreter.client.post(url, json={}).status_code == 403
+    done = owner.client.post(url, json={})
+    assert done.status_code == 200, done.text
+    part = next(p for p in done.json()["parts"] if p["id"] == processor["id"])
+    assert part["outcome"]["deleted"] == {"booth_assignments": 1}
+    page = owner.client.get("/privacy/requests")
+    assert page.status_code == 200 and "Olga Events" in page.text
+
+
+def test_p27_self_service_access_and_pages(platform: Platform, sign_up: Any) -> None:
+    ann: Account = sign_up("ann")
+    export = ann.client.get("/api/privacy/me/export.zip")
+    assert export.status_code == 200 and export.content[:2] == b"PK"
+    report = ann.client.get("/api/privacy/me/report")
+    assert "ann@example.org" in report.text and "Art. 6(1)(b)" in report.text
+    page = ann.client.get("/privacy/me")
+    assert page.status_code == 200 and "Your privacy" in page.text
+    asked = ann.client.post("/api/privacy/requests", json={"kind": "access"})
+    assert asked.json()["parts"][0]["status"] == "done"
+
+
+def test_dpo_queue_is_for_staff_only(platform: Platform, sign_up: Any) -> None:
+    ann: Account = sign_up("ann")
+    dpo: Account = sign_up("dora")
+    with platform.transaction() as db:
+        db.execute(update(User).where(User.id == dpo.user_id).values(staff_role=StaffRole.DPO))
+    assert ann.client.get("/api/privacy/queue").status_code == 403
+    logged = dpo.client.post(
+        "/api/privacy/queue", json={"kind": "restriction", "email": "caller@example.org"}
+    )
+    assert logged.status_code == 201, logged.text
+    assert [r["id"] for r in dpo.client.get("/api/privacy/queue").json()] == [logged.json()["id"]]
+
+
+def test_p31_p32_restricted_or_objecting_people_are_skipped_by_analytics_and_mailing(
+    platform: Platform,
+) -> None:
+    outbox = Outbox()
+    rights = Rights.of(platform, outbox)
+    people = [
+        (1, "a@example.org"),
+        (2, "b@example.org"),
+        (None, "c@example.org"),
+        (4, "d@example.org"),
+    ]
+    with platform.transaction() as db:
+        for kind, (user, email) in zip(
+            (RequestKind.RESTRICTION, RequestKind.OBJECTION, RequestKind.MARKETING_OBJECTION),
+            people,
+            strict=False,
+        ):
+            request = rights.logged_by_staff(
+                db, staff_user_id=9, kind=kind, email=email, user_id=user
+            )
+            rights.execute(db, request.parts[0], actor_user_id=9)
+    with platform.sessions() as db:
+        analytics = restrict.allowed(db, people, Purpose.PRODUCT_ANALYTICS)
+        assert analytics == [(None, "c@example.org"), (4, "d@example.org")]
+        sent = send_marketing(db, outbox, people, lambda to: Mail(to, "News", "Hello"))
+        assert sent == 2 and {m.to for m in outbox.sent} == {"b@example.org", "d@example.org"}
+        assert restrict.blocked(db, Identity.of(email="c@example.org"), Purpose.MARKETING)
+        assert not restrict.blocked(
+            db, Identity.of(email="c@example.org"), Purpose.PRODUCT_ANALYTICS
+        )
+        mark = restrict.marks(db, Identity.of(user_id=2))[0]
+    with platform.transaction() as db:
+        restrict.record_overriding_grounds(db, mark.id, "fraud investigation")
+    with platform.sessions() as db:
+        assert (2, "b@example.org") in restrict.allowed(db, people, Purpose.PRODUCT_ANALYTICS)
+
+
+def test_p31_lifting_a_restriction_tells_the_person(platform: Platform) -> None:
+    outbox = Outbox()
+    rights = Rights.of(platform, outbox)
+    with platform.transaction() as db:
+        for kind in (RequestKind.RESTRICTION, RequestKind.LIFT_RESTRICTION):
+            request = rights.logged_by_staff(db, staff_user_id=9, kind=kind, email="r@example.org")
+            rights.execute(db, request.parts[0], actor_user_id=9)
+    assert outbox.sent[-1].to == "r@example.org"
+    with platform.sessions() as db:
+        assert restrict.marks(db, Identity.of(email="r@example.org")) == []
+        assert not restrict.blocked(db, Identity.of(email="r@example.org"), MarkKind.RESTRICTION)
+
+
+def test_p33_opt_out_of_automated_assessment(platform: Platform) -> None:
+    rights = Rights.of(platform, Outbox())
+    with platform.transaction() as db:
+        request = rights.logged_by_staff(
+            db, staff_user_id=9, kind=RequestKind.AUTOMATED_OPT_OUT, email="o@example.org"
+        )
+        rights.execute(db, request.parts[0], actor_user_id=9)
+    with platform.sessions() as db:
+        who = Identity.of(email="o@example.org")
+        assert restrict.blocked(db, who, restrict.AUTOMATED_ASSESSMENT)
+        assert not restrict.blocked(db, who, Purpose.MARKETING)
