@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -92,6 +93,8 @@ def create_app(platform: Platform, media: MediaPlane | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         sweeper = asyncio.create_task(retention_schedule(platform))
+        gc.collect()
+        gc.freeze()  # start-up objects never need collecting: shorter GC pauses, better p99
         yield
         sweeper.cancel()
         await hub.shutdown()
@@ -106,7 +109,7 @@ def create_app(platform: Platform, media: MediaPlane | None = None) -> FastAPI:
     app.state.live_hub = hub
     problems.install(app)
     app.add_middleware(SecurityHeaders)
-    routers = (auth.router, organisations.router, events.router, join.router, signaling.router)
+    routers = (join.router, auth.router, organisations.router, events.router, signaling.router)
     routers += (privacy_requests.router,)
     for router in (*routers, pages.router, privacy_centre.router, staff.router):
         app.include_router(router)

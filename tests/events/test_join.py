@@ -56,3 +56,24 @@ def test_join_sees_changes_at_once_despite_the_cache(platform: Platform, sign_up
     assert "fr" in [c["language_code"] for c in info["topics"][1]["channels"]]
     owner.client.delete(f"/api/events/{event['id']}")
     assert anonymous.get(f"/api/join/{event['code']}").status_code == 404
+
+
+async def test_an_audience_arriving_at_once_costs_one_query(
+    platform: Platform, sign_up: Any
+) -> None:
+    import asyncio
+
+    event = _event(sign_up("ursula"))
+    cache = platform.join_cache
+    cache.clear()
+    loads = 0
+    original = cache.load
+
+    def counting(code: str) -> bytes | None:
+        nonlocal loads
+        loads += 1
+        return original(code)
+
+    cache.load = counting  # type: ignore[method-assign]
+    answers = await asyncio.gather(*(cache.get(event["code"]) for _ in range(50)))
+    assert loads == 1 and len(set(answers)) == 1 and answers[0] is not None

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
-from starlette.concurrency import run_in_threadpool
 
-from interpreta.api.dependencies import PlatformDep
 from interpreta.errors import Problem
+from interpreta.platform import Platform
 
 router = APIRouter(prefix="/api/join", tags=["join"])
 
@@ -19,11 +18,11 @@ router = APIRouter(prefix="/api/join", tags=["join"])
         404: {"description": "No event has this code"},
     },
 )
-async def join(code: str, platform: PlatformDep) -> Response:
+async def join(code: str, request: Request) -> Response:
     """The event's public information and its channels, by event code."""
-    hit, body = platform.join_cache.cached(code)
-    if not hit:
-        body = await run_in_threadpool(platform.join_cache.load, code)
+    # the hottest public request: the platform straight from the app, no dependency
+    platform: Platform = request.app.state.platform
+    body = await platform.join_cache.get(code)
     if body is None:
         raise Problem(404, "Not found", "No event has this code. Check it and try again.")
     return Response(body, media_type="application/json")

@@ -9,6 +9,7 @@ single node never serves stale data; other nodes see a change within the TTL.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from collections.abc import Callable
@@ -16,6 +17,7 @@ from typing import Any
 
 from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session, sessionmaker
+from starlette.concurrency import run_in_threadpool
 
 from interpreta.events import codes
 from interpreta.events.join import public_info
@@ -38,6 +40,7 @@ class PublicInfoCache:
         self._ttl = ttl
         self._monotonic = monotonic
         self._entries: dict[str, tuple[float, bytes | None]] = {}
+        self._loading: dict[str, asyncio.Future[bytes | None]] = {}
         sa_event.listen(sessions, "after_flush", self._note_changes)
         sa_event.listen(sessions, "after_commit", self._clear_if_changed)
 
@@ -47,6 +50,20 @@ class PublicInfoCache:
         if entry is None or entry[0] < self._monotonic():
             return False, None
         return True, entry[1]
+
+    async def get(self, code: str) -> bytes | None:
+        """The answer for `code`: cached, or loaded once however many ask at the same time
+        (a whole audience arriving must not become one query per person)."""
+        hit, body = self.cached(code)
+        if hit:
+            return body
+        key = codes.normalise(code)
+        pending = self._loading.get(key)
+        if pending is None:
+            pending = asyncio.ensure_future(run_in_threadpool(self.load, key))
+            self._loading[key] = pending
+            pending.add_done_callback(lambda _f: self._loading.pop(key, None))
+        return await asyncio.shield(pending)
 
     def load(self, code: str) -> bytes | None:
         """Read the answer from the database and remember it."""
