@@ -52,7 +52,7 @@ def run(
     with Progress(*columns, console=console, transient=True) as progress:
         tasks: dict[str, int] = {}
 
-        def advance(name: str, done: int, due: int) -> None:
+        def advance(name: str, done: int, due: int | None) -> None:
             if name not in tasks:
                 tasks[name] = progress.add_task(name, total=due)
             progress.update(tasks[name], completed=done, total=due)
