@@ -10,7 +10,7 @@ from sqlalchemy import select
 from interpreta.accounts import actions as accounts
 from interpreta.accounts.models import MemberRole, Organisation, StaffRole
 from interpreta.events import actions as events
-from interpreta.events.models import Event
+from interpreta.events.models import Event, EventStatus
 from interpreta.platform import Platform
 
 ORGANISATION = "Demo Conference Services"
@@ -68,6 +68,7 @@ def seed(platform: Platform) -> DemoInfo:
             language_specs=[events.LanguageSpec("de"), events.LanguageSpec("fr")],
             topic_names=["Plenary", "Workshop room"],
         )
+        event.status = EventStatus.LIVE  # the demo is ready to listen to at once
         booths = {
             channel.language_code: channel.booth
             for channel in event.topics[0].channels

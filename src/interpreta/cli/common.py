@@ -11,8 +11,8 @@ from rich.console import Console
 
 from interpreta.config import Settings
 
-console = Console()
-errors = Console(stderr=True)
+console = Console(soft_wrap=True)
+errors = Console(stderr=True, soft_wrap=True)
 
 DataDirOption = Annotated[
     Path | None,
