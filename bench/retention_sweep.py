@@ -1,9 +1,10 @@
 """Retention sweep benchmark: expired participation rows with their sessions.
 
 Fills a fresh database (SQLite by default, or PostgreSQL with ``--database-url``)
-with N expired participants, each with one connection session and one usage
-event, then runs ``interpreta retention run`` in a child process and reports
-the wall time, rows per second and the child's peak RSS. Goal (issue 4):
+with N expired participants, each with one connection session (and, with
+``--usage-per-session``, usage events), then runs ``interpreta retention run``
+in a child process and reports the wall time, rows per second and the child's
+peak RSS. Goal (issue 4):
 1,000,000 participation rows with their sessions in < 30 s, flat memory.
 
     python bench/retention_sweep.py [--rows 1000000] [--database-url postgresql://...]
@@ -37,6 +38,9 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000, help="participants to sweep")
     parser.add_argument("--batch-size", type=int, default=5000)
     parser.add_argument(
+        "--usage-per-session", type=int, default=0, help="usage events per session (default 0)"
+    )
+    parser.add_argument(
         "--database-url",
         default="",
         help="PostgreSQL server URL (a scratch "
@@ -58,7 +62,7 @@ def main() -> None:
         platform.sessions,
         participants=args.rows,
         events=20,
-        usage_per_session=1,
+        usage_per_session=args.usage_per_session,
         chunk=50_000,
         progress=lambda n: print(f"\rfilled {n:,}", end="", flush=True),
     )
@@ -66,6 +70,9 @@ def main() -> None:
         f"\rfilled {args.rows:,} participants (+ sessions, usage) in "
         f"{time.perf_counter() - started:.0f} s"
     )
+    if platform.engine.dialect.name == "postgresql":
+        with platform.engine.connect() as connection:  # a live database has its statistics
+            connection.execution_options(isolation_level="AUTOCOMMIT").execute(text("ANALYZE"))
     platform.close()
     env = {**os.environ, "INTERPRETA_DATA_DIR": str(data_dir), "INTERPRETA_DATABASE_URL": url}
     started = time.perf_counter()
@@ -84,12 +91,14 @@ def main() -> None:
     )
     elapsed = time.perf_counter() - started
     peak_mib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    rows = args.rows * 3
+    rows = args.rows * (2 + args.usage_per_session)
     backend = make_url(url).get_backend_name()
+    usage = args.rows * args.usage_per_session
     print(
         f"\nretention sweep on {backend}: {args.rows:,} participants, {args.rows:,} sessions, "
-        f"{args.rows:,} usage events ({rows:,} rows)"
+        f"{usage:,} usage events ({rows:,} rows)"
     )
+
     print(
         f"  wall time {elapsed:.1f} s  ({rows / elapsed:,.0f} rows/s), "
         f"peak RSS of the run {peak_mib:.0f} MiB"
