@@ -232,3 +232,53 @@ def test_p33_opt_out_of_automated_assessment(platform: Platform) -> None:
         who = Identity.of(email="o@example.org")
         assert restrict.blocked(db, who, restrict.AUTOMATED_ASSESSMENT)
         assert not restrict.blocked(db, who, Purpose.MARKETING)
+
+
+def test_p29_rectification_corrects_the_field_and_records_notice_to_recipients(
+    platform: Platform, sign_up: Any
+) -> None:
+    from sqlalchemy import select
+
+    from interpreta.events.models import Participant, ParticipantRole
+    from interpreta.events.participation import join
+    from interpreta.privacy.rights.rectify import Correction
+
+    owner: Account = sign_up("rita")
+    event = owner.client.post(
+        f"/api/organisations/{owner.organisation_id}/events",
+        json={
+            "title": "R",
+            "starts_at": "2026-12-01T09:00:00+00:00",
+            "ends_at": "2026-12-01T10:00:00+00:00",
+        },
+    ).json()
+    with platform.transaction() as db:
+        person = join(
+            db, event_id=event["id"], role=ParticipantRole.SPEAKER, now=platform.clock.now()
+        )
+        person.email, person.last_name, person.phone = "sam@example.org", "Smiht", "+33 1 234"
+        person_id = person.id
+    rights = Rights.of(platform, Outbox())
+    with platform.transaction() as db:
+        request = rights.logged_by_staff(
+            db, staff_user_id=1, kind=RequestKind.RECTIFICATION, email="sam@example.org"
+        )
+        customer_part = next(p for p in request.parts if p.organisation_id is not None)
+        outcome = rights.execute(
+            db,
+            customer_part,
+            actor_user_id=owner.user_id,
+            corrections=[
+                Correction("participants", "last_name", person_id, "Smith"),
+                Correction("participants", "phone", person_id, "+33 1 2345"),
+            ],
+        )
+    with platform.sessions() as db:
+        fixed = db.get(Participant, person_id)
+        assert fixed is not None and (fixed.last_name, fixed.phone) == ("Smith", "+33 1 2345")
+        raw = db.execute(select(Participant.__table__.c.phone)).scalar()
+        assert "+33 1 2345" not in str(raw)  # still encrypted at rest
+    assert [c["field"] for c in outcome["rectified"]] == ["last name", "phone number"]
+    recipients = " ".join(n["recipient"] for n in outcome["notified"])
+    assert "event organiser" in recipients  # Art. 19: the controller is told
+    assert "Smith" not in str(outcome) and "Smiht" not in str(outcome)
