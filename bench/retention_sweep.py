@@ -109,8 +109,15 @@ def main() -> None:
     )
     if drop is not None:
         admin, name = drop
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        for attempt in range(10):  # autovacuum may still be busy on the swept tables
+            try:
+                with admin.connect() as connection:
+                    connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+                break
+            except Exception:
+                time.sleep(3)
+        else:
+            print(f"  (could not drop the scratch database {name}; drop it by hand)")
 
 
 if __name__ == "__main__":
