@@ -109,7 +109,7 @@ def main() -> None:
     )
     if drop is not None:
         admin, name = drop
-        for attempt in range(10):  # autovacuum may still be busy on the swept tables
+        for _attempt in range(10):  # autovacuum may still be busy on the swept tables
             try:
                 with admin.connect() as connection:
                     connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
