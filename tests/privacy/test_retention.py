@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date, timedelta
 
 import pytest
@@ -301,3 +302,60 @@ def test_p31_p32_objecting_people_are_left_out_of_the_statistics(
             )
         )
     assert listeners == 5
+
+
+def test_each_run_is_recorded_in_the_audit_trail(platform: Platform, clock: FrozenClock) -> None:
+    from interpreta.privacy import audit
+
+    _event_with_people(platform, _organisation(platform))
+    clock.advance(timedelta(days=9))
+    _engine(platform).run(clock.now())
+    with platform.sessions() as db:
+        (entry,) = [e for e in audit.entries(db, limit=20) if e.action == "retention.run"]
+        assert audit.verify(db).ok
+    assert entry.actor == "system:retention"
+    assert json.loads(entry.detail)["disposed"]["participants / participation"] == 6
+
+
+def test_p15_holds_from_the_command_line(settings: object, platform: Platform) -> None:
+    from typer.testing import CliRunner
+
+    from interpreta.cli import app
+    from interpreta.privacy import audit
+
+    runner = CliRunner()
+    env = {"INTERPRETA_DATABASE_URL": platform.settings.resolved_database_url}
+    data = ["--data-dir", str(platform.settings.data_dir)]
+    placed = runner.invoke(
+        app,
+        [
+            "holds",
+            "place",
+            "--scope",
+            "event",
+            "--target",
+            "7",
+            "--reason",
+            "audit 2026",
+            "--by",
+            "DPO",
+            *data,
+        ],
+        env=env,
+    )
+    assert placed.exit_code == 0, placed.output
+    refused = runner.invoke(
+        app,
+        ["holds", "place", "--scope", "user", "--target", "x", "--reason", "r", "--by", "d", *data],
+        env=env,
+    )
+    assert refused.exit_code == 2 and "numeric" in refused.output
+    assert "audit 2026" in runner.invoke(app, ["holds", "list", *data], env=env).output
+    released = runner.invoke(
+        app, ["holds", "release", "1", "--reason", "done", "--by", "DPO", *data], env=env
+    )
+    assert released.exit_code == 0, released.output
+    with platform.sessions() as db:
+        actions = {e.action for e in audit.entries(db, limit=20)}
+        assert not holds.active(db)
+    assert {"hold.place", "hold.release"} <= actions

@@ -7,12 +7,15 @@ from typing import Annotated
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from sqlalchemy.orm import Session
 
 from interpreta.cli.common import DataDirOption, console, fail, load_settings
 from interpreta.errors import Problem
 from interpreta.platform import Platform
+from interpreta.privacy import audit
 from interpreta.privacy import holds as legal_holds
 from interpreta.privacy.holds import HoldScope
+from interpreta.privacy.pseudonyms import system
 from interpreta.privacy.retention import RetentionBusy, RetentionEngine
 
 retention_app = typer.Typer(
@@ -70,6 +73,18 @@ def run(
     console.print(f"{report.total} row(s) {verb}")
 
 
+def _audit(platform: Platform, db: Session, action: str, hold_id: int) -> None:
+    audit.record(
+        db,
+        actor=system("cli"),
+        action=action,
+        subject=None,
+        target=f"legal_hold:{hold_id}",
+        detail={},
+        now=platform.clock.now(),
+    )
+
+
 @holds_app.command("place")
 def place(
     scope: Annotated[HoldScope, typer.Option(help="user, email, organisation or event")],
@@ -90,6 +105,7 @@ def place(
                 placed_by=by,
                 now=platform.clock.now(),
             )
+            _audit(platform, db, "hold.place", hold.id)
     except Problem as exc:
         fail(str(exc))
     console.print(f"hold {hold.id} placed on {scope.value} {hold.target}")
@@ -109,6 +125,7 @@ def release(
             legal_holds.release(
                 db, hold_id, released_by=by, reason=reason, now=platform.clock.now()
             )
+            _audit(platform, db, "hold.release", hold_id)
     except Problem as exc:
         fail(str(exc))
     console.print(f"hold {hold_id} released")

@@ -208,7 +208,26 @@ class RetentionEngine:
                         outcome.due = outcome.disposed
                         if progress is not None:
                             progress(target.name, outcome.disposed, None)
+            if not dry_run and report.total:
+                self._audit(report, now)
         return report
+
+    def _audit(self, report: Report, now: datetime) -> None:
+        """One audit entry per run that disposed of anything: counts per table and rule."""
+        from interpreta.privacy import audit
+        from interpreta.privacy.pseudonyms import system
+
+        counts = {name: o.disposed for name, o in report.outcomes.items() if o.disposed}
+        with self.sessions.begin() as db:
+            audit.record(
+                db,
+                actor=system("retention"),
+                action="retention.run",
+                subject=None,
+                target="retention",
+                detail={"disposed": counts},
+                now=now,
+            )
 
     def _dispose_all(
         self, target: Target, rule: RetentionRule, where: ColumnElement[bool]
