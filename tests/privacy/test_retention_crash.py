@@ -1,46 +1,55 @@
 """A retention run killed with SIGKILL half-way, then run again, ends where one
-uninterrupted run ends."""
+uninterrupted run ends (on SQLite and on PostgreSQL)."""
 
 from __future__ import annotations
 
 import os
 import shutil
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
+from sqlalchemy import create_engine, func, select, text
+from sqlalchemy.engine import make_url
 
 from bench.bulk_data import fill
+from interpreta.backup import storage_metadata
+from interpreta.db.engine import make_engine
+from interpreta.db.models import all_metadata
 from interpreta.platform import Platform
 from tests.conftest import POSTGRES_URL
 
 PEOPLE = 6000
 
 
-def _dump(path: Path) -> dict[str, list[tuple[object, ...]]]:
-    connection = sqlite3.connect(path)
-    tables = [r[0] for r in connection.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+def _dump(url: str) -> dict[str, list[tuple[object, ...]]]:
+    raw, engine = storage_metadata(all_metadata()), make_engine(url)
     dump = {}
-    for table in tables:
-        if table.startswith("audit_"):
-            continue  # the trail records each run as it happened: two runs, two stories
-        columns = [r[1] for r in connection.execute(f"PRAGMA table_info({table})")]
-        kept = ", ".join(c for c in columns if c not in ("computed_at", "id"))
-        dump[table] = sorted(connection.execute(f"SELECT {kept} FROM {table}").fetchall(), key=repr)
-    connection.close()
+    with engine.connect() as connection:
+        for table in raw.sorted_tables:
+            if table.name.startswith("audit_"):
+                continue  # the trail records each run as it happened: two runs, two stories
+            kept = [c for c in table.columns if c.name not in ("id", "computed_at")]
+            rows = connection.execute(select(*kept)).all()
+            dump[table.name] = sorted(map(tuple, rows), key=repr)
+    engine.dispose()
     return dump
 
 
-def _retention(data_dir: Path, database: Path, batch: int) -> subprocess.Popen[bytes]:
-    env = {
-        **os.environ,
-        "INTERPRETA_DATA_DIR": str(data_dir),
-        "INTERPRETA_DATABASE_URL": f"sqlite:///{database}",
-    }
+def _participants(url: str) -> int:
+    engine = make_engine(url)
+    with engine.connect() as connection:
+        count = connection.scalar(select(func.count()).select_from(text("participants")))
+    engine.dispose()
+    return int(count or 0)
+
+
+def _retention(data_dir: Path, url: str, batch: int) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "INTERPRETA_DATA_DIR": str(data_dir), "INTERPRETA_DATABASE_URL": url}
     return subprocess.Popen(
         [sys.executable, "-m", "interpreta", "retention", "run", "--batch-size", str(batch)],
         env=env,
@@ -49,47 +58,56 @@ def _retention(data_dir: Path, database: Path, batch: int) -> subprocess.Popen[b
     )
 
 
-def _participants(database: Path) -> int:
-    connection = sqlite3.connect(database, timeout=30)
+def _copies(source: str, tmp_path: Path) -> Iterator[tuple[str, str]]:
+    """Two copies of the filled database: the one to kill, the one to run whole."""
+    if not POSTGRES_URL:
+        path = Path(make_url(source).database or "")
+        engine = make_engine(source)
+        with engine.connect() as connection:
+            connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        engine.dispose()
+        for name in ("killed", "whole"):
+            shutil.copyfile(path, tmp_path / f"{name}.db")
+        yield f"sqlite:///{tmp_path / 'killed.db'}", f"sqlite:///{tmp_path / 'whole.db'}"
+        return
+    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    template = make_url(source).database
+    names = [f"interpreta_crash_{uuid.uuid4().hex[:8]}" for _ in range(2)]
+    with admin.connect() as connection:
+        for name in names:
+            connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+    urls = [make_url(POSTGRES_URL).set(database=n).render_as_string(False) for n in names]
     try:
-        return int(connection.execute("SELECT count(*) FROM participants").fetchone()[0])
+        yield urls[0], urls[1]
     finally:
-        connection.close()
+        with admin.connect() as connection:
+            for name in names:
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
-@pytest.mark.skipif(bool(POSTGRES_URL), reason="the crash test copies a SQLite file")
 def test_a_run_killed_half_way_then_rerun_equals_one_uninterrupted_run(
     platform: Platform, tmp_path: Path
 ) -> None:
     fill(platform.sessions, participants=PEOPLE, events=4, usage_per_session=1)
     platform.close()
-    source = Path(platform.settings.resolved_database_url.removeprefix("sqlite:///"))
-    with sqlite3.connect(source) as connection:
-        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    killed, whole = tmp_path / "killed.db", tmp_path / "whole.db"
-    shutil.copyfile(source, killed)
-    shutil.copyfile(source, whole)
-
-    runner = _retention(tmp_path / "k", killed, batch=100)
-    deadline = time.monotonic() + 60
-    while _participants(killed) > PEOPLE * 0.8 or _count_sessions(killed) == PEOPLE:
-        assert runner.poll() is None, runner.stderr.read() if runner.stderr else ""
-        assert time.monotonic() < deadline, "the run made no progress"
-        time.sleep(0.02)
-    runner.send_signal(signal.SIGKILL)
-    runner.wait()
-    assert runner.returncode == -signal.SIGKILL
-    assert 0 < _participants(killed) < PEOPLE  # really half-way
-
-    assert _retention(tmp_path / "k", killed, batch=100).wait() == 0
-    assert _retention(tmp_path / "w", whole, batch=100_000).wait() == 0
-    assert _participants(killed) == 0
-    assert _dump(killed) == _dump(whole)
-
-
-def _count_sessions(database: Path) -> int:
-    connection = sqlite3.connect(database, timeout=30)
+    copies = _copies(platform.settings.resolved_database_url, tmp_path)
+    killed, whole = next(copies)
     try:
-        return int(connection.execute("SELECT count(*) FROM connection_sessions").fetchone()[0])
+        runner = _retention(tmp_path / "k", killed, batch=100)
+        deadline = time.monotonic() + 90
+        while _participants(killed) > PEOPLE * 0.8:
+            assert runner.poll() is None, runner.stderr.read() if runner.stderr else ""
+            assert time.monotonic() < deadline, "the run made no progress"
+            time.sleep(0.02)
+        runner.send_signal(signal.SIGKILL)
+        runner.wait()
+        assert runner.returncode == -signal.SIGKILL
+        assert 0 < _participants(killed) < PEOPLE  # really half-way
+
+        assert _retention(tmp_path / "k", killed, batch=100).wait() == 0
+        assert _retention(tmp_path / "w", whole, batch=100_000).wait() == 0
+        assert _participants(killed) == 0
+        assert _dump(killed) == _dump(whole)
     finally:
-        connection.close()
+        next(copies, None)
