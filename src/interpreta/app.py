@@ -109,9 +109,9 @@ def create_app(platform: Platform, media: MediaPlane | None = None) -> FastAPI:
     app.state.live_hub = hub
     problems.install(app)
     app.add_middleware(SecurityHeaders)
-    routers = (join.router, auth.router, organisations.router, events.router, signaling.router)
-    routers += (privacy_requests.router,)
-    for router in (*routers, pages.router, privacy_centre.router, staff.router):
+    api = (join, auth, organisations, events, signaling, privacy_requests)
+    web = (pages, privacy_centre, staff)
+    for router in (*(m.router for m in api), *(m.router for m in web)):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from interpreta.db.base import Base, UTCDateTime, enum_type
 from interpreta.privacy import retention_rules as rules
-from interpreta.privacy.anchors import RetentionScope
+from interpreta.privacy.anchors import RetentionScope, SQLExpression
 from interpreta.privacy.datamap import LinkKind, Personal, links, not_personal, personal
 from interpreta.privacy.retention_rules import Anchor
 from interpreta.privacy.vocabulary import Category, LegalBasis, Purpose, Scope, Subject
@@ -292,7 +292,7 @@ class SignInSession(Base):
     user: Mapped[User] = relationship()
 
 
-def _contract_ended(organisation_id: ColumnElement[int]) -> ColumnElement[date | None]:
+def _contract_ended(organisation_id: SQLExpression) -> ColumnElement[date | None]:
     """When the customer's contract ended: its end date, or the day the account closed."""
     return (
         select(_contract_end_or_closure())
@@ -307,7 +307,7 @@ def _contract_end_or_closure() -> ColumnElement[date | None]:
     )
 
 
-def _contracts_ended(user_id: ColumnElement[int]) -> ColumnElement[date | None]:
+def _contracts_ended(user_id: SQLExpression) -> ColumnElement[date | None]:
     """When the user's identity may go (P08): once every organisation they belong to has
     ended its contract (or closed), the last of those days; for a user with no
     organisation left, the day their account was closed. Used in the users table's

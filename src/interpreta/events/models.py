@@ -26,7 +26,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from interpreta.db.base import Base, UTCDateTime, enum_type
 from interpreta.privacy import retention_rules as rules
-from interpreta.privacy.anchors import RetentionScope, event_end
+from interpreta.privacy.anchors import RetentionScope, SQLExpression, event_end
 from interpreta.privacy.crypto import EncryptedText
 from interpreta.privacy.datamap import LinkKind, Personal, links, not_personal, personal
 from interpreta.privacy.retention_rules import Anchor
@@ -410,7 +410,7 @@ class BoothChatMessage(Base):
     )
 
 
-def _event_of_participant(participant_id: ColumnElement[int]) -> ColumnElement[int]:
+def _event_of_participant(participant_id: SQLExpression) -> ColumnElement[int]:
     return (
         select(Participant.event_id)
         .where(Participant.id == participant_id)
@@ -419,7 +419,7 @@ def _event_of_participant(participant_id: ColumnElement[int]) -> ColumnElement[i
     )
 
 
-def _event_of_connection(connection_id: ColumnElement[int]) -> ColumnElement[int]:
+def _event_of_connection(connection_id: SQLExpression) -> ColumnElement[int]:
     return (
         select(Participant.event_id)
         .join(ConnectionSession, ConnectionSession.participant_id == Participant.id)
@@ -429,7 +429,7 @@ def _event_of_connection(connection_id: ColumnElement[int]) -> ColumnElement[int
     )
 
 
-def _event_of_booth(booth_id: ColumnElement[int]) -> ColumnElement[int]:
+def _event_of_booth(booth_id: SQLExpression) -> ColumnElement[int]:
     return (
         select(Topic.event_id)
         .join(Channel, Channel.topic_id == Topic.id)
@@ -440,7 +440,7 @@ def _event_of_booth(booth_id: ColumnElement[int]) -> ColumnElement[int]:
     )
 
 
-def _table_of(column: ColumnElement[Any]) -> Any:
+def _table_of(column: SQLExpression) -> Any:
     """The table a column belongs to: what a nested subquery must correlate to
     (SQLAlchemy only auto-correlates to the immediately enclosing SELECT)."""
     return column.table  # type: ignore[attr-defined]

@@ -10,7 +10,7 @@ P32) are not counted.
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import defaultdict
 from datetime import datetime
 from typing import Any
 
@@ -82,7 +82,7 @@ def summarise(db: Session, event_id: int, now: datetime) -> list[EventStatistic]
         .where(Participant.event_id == event_id, Participant.role == ParticipantRole.LISTENER)
     ).all()
     people: dict[str, set[int]] = defaultdict(set)
-    minutes: Counter[str] = Counter()
+    minutes: defaultdict[str, float] = defaultdict(float)
     devices: dict[str, set[int]] = defaultdict(set)
     for user_id, email, participant_id, stream_id, device, joined, left in rows:
         if user_id in blocked_users or (email and email_digest(email) in blocked_emails):

@@ -15,11 +15,14 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import QueryableAttribute, Session
 
 from interpreta.privacy.retention_rules import Anchor
 
-Expression = Callable[[], ColumnElement[Any]]
+SQLExpression = ColumnElement[Any] | QueryableAttribute[Any]
+"""A column of a mapped class, or any SQL expression."""
+
+Expression = Callable[[], SQLExpression]
 """A function building a SQL expression correlated to the model's row."""
 
 
@@ -44,7 +47,7 @@ class RetentionScope:
                 self.links[name] = value
 
 
-def event_end(event_id: ColumnElement[Any]) -> ColumnElement[Any]:
+def event_end(event_id: SQLExpression) -> ColumnElement[Any]:
     """When the event `event_id` ended: its actual end, else its scheduled end."""
     from interpreta.events.models import Event
 
@@ -55,7 +58,7 @@ def event_end(event_id: ColumnElement[Any]) -> ColumnElement[Any]:
     )
 
 
-def organisation_of_event(event_id: ColumnElement[Any]) -> ColumnElement[Any]:
+def organisation_of_event(event_id: SQLExpression) -> ColumnElement[Any]:
     """The organisation that runs the event `event_id`."""
     from interpreta.events.models import Event
 

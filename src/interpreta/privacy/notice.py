@@ -137,7 +137,7 @@ def blocks(metadata: MetaData, settings: Settings) -> list[AnyBlock]:
 
 def _category_label(value: str) -> str:
     try:
-        return Category(value).label
+        return Category(value).label  # type: ignore[call-arg]  # lookup by value
     except ValueError:
         return value
 

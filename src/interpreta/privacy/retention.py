@@ -48,9 +48,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from interpreta.db.base import Base
 from interpreta.privacy import holds as legal_holds
-from interpreta.privacy.anchors import RetentionScope, organisation_of_event
+from interpreta.privacy.anchors import RetentionScope, SQLExpression, organisation_of_event
 from interpreta.privacy.datamap import Personal, declaration_of
-from interpreta.privacy.retention_rules import AnyRule, CustomerDefinedRule, RetentionRule
+from interpreta.privacy.retention_rules import AnyRule, CustomerDefinedRule, Period, RetentionRule
 
 log = logging.getLogger(__name__)
 
@@ -193,7 +193,8 @@ class RetentionEngine:
                     outcome = report.outcomes.setdefault(target.name, Outcome())
                     if not dry_run:
                         with self.sessions.begin() as db:
-                            outcome.disposed += scope.disposer(db, target.rule.period.before(now))
+                            cutoff = _period(target.rule).before(now)
+                            outcome.disposed += scope.disposer(db, cutoff)
                         outcome.due = outcome.disposed
                     continue
                 for rule, condition in self._conditions(target, now):
@@ -285,7 +286,7 @@ class RetentionEngine:
         yield target.rule, _due(anchor, target.rule.period.before(now))
 
     def _customer_conditions(
-        self, target: Target, anchor: ColumnElement[Any], now: datetime
+        self, target: Target, anchor: SQLExpression, now: datetime
     ) -> Iterator[tuple[RetentionRule, ColumnElement[bool]]]:
         from interpreta.accounts.models import Organisation
 
@@ -300,6 +301,7 @@ class RetentionEngine:
         low, high = self.content_bounds
         chosen: dict[int, list[int]] = {}
         for organisation_id, days in overrides:
+            assert days is not None  # selected that way
             chosen.setdefault(min(max(days, low), high), []).append(organisation_id)
         everyone_else = organisation.not_in([o for ids in chosen.values() for o in ids])
         default = target.rule.effective(None)
@@ -311,7 +313,7 @@ class RetentionEngine:
                 and_(_due(anchor, rule.period.before(now)), organisation.in_(organisation_ids)),
             )
 
-    def _organisation(self, target: Target) -> ColumnElement[Any]:
+    def _organisation(self, target: Target) -> SQLExpression:
         scope = target.scope
         if scope.organisation is not None:
             return scope.organisation()
@@ -343,7 +345,7 @@ class RetentionEngine:
     def _not_done(self, target: Target) -> ColumnElement[bool]:
         if target.whole_row:
             return true()
-        pending = []
+        pending: list[ColumnElement[bool]] = []
         keep = _anchor_columns(target.scope)
         for column in target.columns:
             if column.primary_key or column.name in keep:
@@ -430,7 +432,12 @@ class RetentionEngine:
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def _due(anchor: ColumnElement[Any], cutoff: datetime) -> ColumnElement[bool]:
+def _period(rule: AnyRule) -> Period:
+    """A rule's period (a customer-defined rule's default)."""
+    return rule.default if isinstance(rule, CustomerDefinedRule) else rule.period
+
+
+def _due(anchor: SQLExpression, cutoff: datetime) -> ColumnElement[bool]:
     """Rows whose anchor happened at or before `cutoff` (never rows with no anchor yet)."""
     kind = getattr(anchor, "type", None)
     is_date = isinstance(kind, Date) and not isinstance(kind, DateTime)

@@ -211,7 +211,7 @@ def _erase_table(
             report.anonymised[table.name] += 1
     for batch in chunks(to_delete):
         result = db.execute(delete(table).where(links.key.in_(batch)))
-        report.deleted[table.name] += result.rowcount or 0
+        report.deleted[table.name] += getattr(result, "rowcount", 0) or 0
 
 
 def _anonymise_row(db: Session, links: TableLinks, key: Any, values: dict[str, Any]) -> bool:
