@@ -11,6 +11,7 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import create_engine, func, select, text
@@ -58,27 +59,37 @@ def _retention(data_dir: Path, url: str, batch: int) -> subprocess.Popen[bytes]:
     )
 
 
-def _copies(source: str, tmp_path: Path) -> Iterator[tuple[str, str]]:
-    """Two copies of the filled database: the one to kill, the one to run whole."""
+@contextmanager
+def _copies(platform: Platform, tmp_path: Path) -> Iterator[tuple[str, str]]:
+    """A database filled with expired participants, twice: one copy to kill, one to run
+    whole. On PostgreSQL the source is a scratch database of this test (cloning needs
+    a template nobody else is connected to)."""
     if not POSTGRES_URL:
-        path = Path(make_url(source).database or "")
+        fill(platform.sessions, participants=PEOPLE, events=4, usage_per_session=1)
+        platform.close()
+        source = platform.settings.resolved_database_url
         engine = make_engine(source)
         with engine.connect() as connection:
             connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
         engine.dispose()
         for name in ("killed", "whole"):
-            shutil.copyfile(path, tmp_path / f"{name}.db")
+            shutil.copyfile(Path(make_url(source).database or ""), tmp_path / f"{name}.db")
         yield f"sqlite:///{tmp_path / 'killed.db'}", f"sqlite:///{tmp_path / 'whole.db'}"
         return
     admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    template = make_url(source).database
-    names = [f"interpreta_crash_{uuid.uuid4().hex[:8]}" for _ in range(2)]
-    with admin.connect() as connection:
-        for name in names:
-            connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+    names = [f"interpreta_crash_{uuid.uuid4().hex[:8]}" for _ in range(3)]
     urls = [make_url(POSTGRES_URL).set(database=n).render_as_string(False) for n in names]
     try:
-        yield urls[0], urls[1]
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{names[0]}"'))
+        settings = platform.settings.model_copy(update={"database_url": urls[0]})
+        source = Platform.start(settings, clock=platform.clock)
+        fill(source.sessions, participants=PEOPLE, events=4, usage_per_session=1)
+        source.close()
+        with admin.connect() as connection:
+            for name in names[1:]:
+                connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{names[0]}"'))
+        yield urls[1], urls[2]
     finally:
         with admin.connect() as connection:
             for name in names:
@@ -89,11 +100,7 @@ def _copies(source: str, tmp_path: Path) -> Iterator[tuple[str, str]]:
 def test_a_run_killed_half_way_then_rerun_equals_one_uninterrupted_run(
     platform: Platform, tmp_path: Path
 ) -> None:
-    fill(platform.sessions, participants=PEOPLE, events=4, usage_per_session=1)
-    platform.close()
-    copies = _copies(platform.settings.resolved_database_url, tmp_path)
-    killed, whole = next(copies)
-    try:
+    with _copies(platform, tmp_path) as (killed, whole):
         runner = _retention(tmp_path / "k", killed, batch=100)
         deadline = time.monotonic() + 90
         while _participants(killed) > PEOPLE * 0.8:
@@ -109,5 +116,3 @@ def test_a_run_killed_half_way_then_rerun_equals_one_uninterrupted_run(
         assert _retention(tmp_path / "w", whole, batch=100_000).wait() == 0
         assert _participants(killed) == 0
         assert _dump(killed) == _dump(whole)
-    finally:
-        next(copies, None)
