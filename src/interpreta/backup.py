@@ -20,6 +20,7 @@ import json
 import os
 import struct
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -30,6 +31,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy import (
     Column,
+    Connection,
     Date,
     DateTime,
     Engine,
@@ -191,6 +193,22 @@ class _ChunkReader(io.RawIOBase):
         return size
 
 
+@contextmanager
+def _snapshot(engine: Engine) -> Iterator[Connection]:
+    """A connection that sees the whole database as of one moment, for the whole dump."""
+    with engine.connect() as connection:
+        if engine.dialect.name == "sqlite":
+            connection.exec_driver_sql("BEGIN")  # WAL: one read snapshot until the end
+            try:
+                yield connection
+            finally:
+                connection.exec_driver_sql("ROLLBACK")
+            return
+        repeatable = connection.execution_options(isolation_level="REPEATABLE READ")
+        with repeatable.begin():
+            yield repeatable
+
+
 def write(
     engine: Engine,
     metadata: MetaData,
@@ -215,7 +233,7 @@ def write(
     with open(partial, "wb") as out:
         out.write(MAGIC + json.dumps(header).encode() + b"\n")
         sealed = _SealedWriter(out, backup_key(master_key), prefix)
-        with gzip.GzipFile(fileobj=sealed, mode="wb") as zipped, engine.connect() as connection:
+        with gzip.GzipFile(fileobj=sealed, mode="wb") as zipped, _snapshot(engine) as connection:
             for original in metadata.sorted_tables:  # parents first: restore inserts in order
                 table = raw.tables[original.name]
                 zipped.write(json.dumps({"table": table.name}).encode() + b"\n")

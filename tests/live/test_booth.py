@@ -90,3 +90,29 @@ def test_alone_in_the_booth_there_is_nobody_to_hand_over_to() -> None:
     booth.microphone("ana", True)
     with pytest.raises(ConsoleError, match="Nobody else"):
         booth.request_handover("ana")
+
+
+def test_a_handover_is_void_once_the_giver_is_off_air() -> None:
+    booth = _booth()
+    booth.sit("cem", "Cem")
+    booth.attach_microphone("cem", "cem-mic")
+    booth.microphone("ana", True)
+    booth.request_handover("ben")  # ben asks ana
+    booth.microphone("ana", False)
+    assert booth.handover is None
+    booth.microphone("cem", True)
+    with pytest.raises(ConsoleError):
+        booth.accept_handover("ana")
+    assert booth.on_air == "cem"
+
+
+def test_a_stale_request_cannot_take_the_mic_from_someone_else() -> None:
+    booth = _booth()
+    booth.sit("cem", "Cem")
+    booth.attach_microphone("cem", "cem-mic")
+    booth.microphone("ana", True)
+    booth.request_handover("ben")
+    booth.on_air = "cem"  # e.g. ana dropped and cem went on air before the request cleared
+    with pytest.raises(ConsoleError) as stale:
+        booth.accept_handover("ana")
+    assert stale.value.code == "stale" and booth.on_air == "cem"

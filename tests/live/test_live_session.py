@@ -237,3 +237,37 @@ async def test_a_booth_mate_is_told_when_the_interpreter_drops(
         roles = {p.role.value for p in db.scalars(select(Participant))}
     assert any(t is not None for t in left)
     assert roles == {"interpreter"}
+
+
+async def test_a_booth_added_while_the_event_is_live_can_be_joined(
+    stage: Stage, platform: Platform, closing: list[Any]
+) -> None:
+    from interpreta.accounts.models import User
+    from interpreta.events import actions
+    from interpreta.events.models import Event
+
+    listener = await LiveClient.join(stage.base_url, stage.code, role="listener")
+    closing.append(listener)
+    with platform.transaction() as db:
+        event = db.get(Event, stage.event_id)
+        assert event is not None
+        actions.add_language(db, event, actions.LanguageSpec("it"))
+        italian = next(c for c in event.topics[0].channels if c.language_code == "it")
+        chloe = db.scalar(select(User).where(User.email == "chloe@example.org"))
+        assert italian.booth is not None and chloe is not None
+        actions.assign_interpreter(db, event, italian.booth, chloe)
+        booth_id, channel_id = italian.booth.id, italian.id
+    chloe_client = await LiveClient.join(
+        stage.base_url,
+        stage.code,
+        role="interpreter",
+        cookie=stage.interpreters["chloe"],
+        booth_id=booth_id,
+    )
+    closing.append(chloe_client)
+    assert chloe_client.welcome["booth"]["channel_id"] == channel_id
+    closing.append(await start_publisher(chloe_client, "", "", 660))
+    await chloe_client.request({"type": "mic", "on": True})
+    ear = await start_subscriber(listener, str(channel_id), "")
+    closing.append(ear)
+    await ear.wait_for_tone(660, timeout=8)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any
 
@@ -123,8 +123,13 @@ class ExtendIn(BaseModel):
     reason: str = Field(min_length=1, max_length=2000)
 
 
-def request_out(request: DataSubjectRequest, now: datetime) -> RequestOut:
-    """The JSON form of a request."""
+def request_out(
+    request: DataSubjectRequest,
+    now: datetime,
+    shown: Callable[[RequestPart], bool] = lambda _part: True,
+) -> RequestOut:
+    """The JSON form of a request, with the parts `shown` accepts (a customer sees only
+    its own part: not which other customers hold data about the person)."""
     return RequestOut(
         id=request.id,
         kind=request.kind.value,
@@ -147,6 +152,7 @@ def request_out(request: DataSubjectRequest, now: datetime) -> RequestOut:
                 outcome=json.loads(p.outcome or "{}"),
             )
             for p in request.parts
+            if shown(p)
         ],
     )
 
@@ -174,6 +180,15 @@ def visible(db: Session, user: User, request_id: int) -> DataSubjectRequest:
     if request.subject_user_id == user.id or any(may_handle(db, user, p) for p in request.parts):
         return request
     raise not_found("request")
+
+
+def parts_shown_to(
+    db: Session, user: User, request: DataSubjectRequest
+) -> Callable[[RequestPart], bool]:
+    """The person and the DPO see every part; a customer's owner only the parts they handle."""
+    if request.subject_user_id == user.id or is_dpo(user):
+        return lambda _part: True
+    return lambda part: may_handle(db, user, part)
 
 
 def _part(db: Session, user: User, request_id: int, part_id: int) -> RequestPart:
@@ -331,14 +346,16 @@ def customer_queue(organisation_id: int, user: UserDep, platform: PlatformDep) -
     with platform.sessions() as db:
         actions.require_member(db, organisation_id, user, MemberRole.OWNER)
         now = platform.clock.now()
-        return [request_out(r, now) for r in requests.listing(db, organisation_id=organisation_id)]
+        listed = requests.listing(db, organisation_id=organisation_id)
+        return [request_out(r, now, lambda p: p.organisation_id == organisation_id) for r in listed]
 
 
 @router.get("/api/privacy/requests/{request_id}", response_model=RequestOut)
 def get_request(request_id: int, user: UserDep, platform: PlatformDep) -> RequestOut:
     """One request the caller made or handles."""
     with platform.sessions() as db:
-        return request_out(visible(db, user, request_id), platform.clock.now())
+        request = visible(db, user, request_id)
+        return request_out(request, platform.clock.now(), parts_shown_to(db, user, request))
 
 
 @router.post(
@@ -353,7 +370,9 @@ def execute_part(
         part = _part(db, user, request_id, part_id)
         corrections = [Correction(**c.model_dump()) for c in body.corrections]
         rights.execute(db, part, actor_user_id=user.id, corrections=corrections)
-        result = request_out(part.request, platform.clock.now())
+        result = request_out(
+            part.request, platform.clock.now(), parts_shown_to(db, user, part.request)
+        )
     requests.checkpoint(platform.engine)
     return result
 
@@ -366,7 +385,9 @@ def reject_part(
     with platform.transaction() as db:
         part = _part(db, user, request_id, part_id)
         Rights.of(platform).reject(db, part, actor_user_id=user.id, reason=body.reason)
-        return request_out(part.request, platform.clock.now())
+        return request_out(
+            part.request, platform.clock.now(), parts_shown_to(db, user, part.request)
+        )
 
 
 @router.post("/api/privacy/requests/{request_id}/extend", response_model=RequestOut)

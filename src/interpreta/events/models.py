@@ -313,6 +313,8 @@ class ConnectionSession(Base):
             )
         },
         event=lambda: _event_of_participant(ConnectionSession.participant_id),
+        user=lambda: _participant_column(Participant.user_id, ConnectionSession.participant_id),
+        email=lambda: _participant_column(Participant.email, ConnectionSession.participant_id),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, info=not_personal("row number"))
@@ -363,6 +365,8 @@ class UsageEvent(Base):
             )
         },
         event=lambda: _event_of_connection(UsageEvent.connection_session_id),
+        user=lambda: _participant_of_connection(Participant.user_id, UsageEvent),
+        email=lambda: _participant_of_connection(Participant.email, UsageEvent),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, info=not_personal("row number"))
@@ -385,6 +389,8 @@ class BoothChatMessage(Base):
     __retention__ = RetentionScope(
         anchors={Anchor.EVENT_END: lambda: event_end(_event_of_booth(BoothChatMessage.booth_id))},
         event=lambda: _event_of_booth(BoothChatMessage.booth_id),
+        user=lambda: _participant_column(Participant.user_id, BoothChatMessage.participant_id),
+        email=lambda: _participant_column(Participant.email, BoothChatMessage.participant_id),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, info=not_personal("row number"))
@@ -444,3 +450,24 @@ def _table_of(column: SQLExpression) -> Any:
     """The table a column belongs to: what a nested subquery must correlate to
     (SQLAlchemy only auto-correlates to the immediately enclosing SELECT)."""
     return column.table  # type: ignore[attr-defined]
+
+
+def _participant_column(column: SQLExpression, participant_id: SQLExpression) -> SQLExpression:
+    """`column` of the participant a row belongs to (for holds on a user or email)."""
+    return (
+        select(column)
+        .where(Participant.id == participant_id)
+        .correlate(_table_of(participant_id))
+        .scalar_subquery()
+    )
+
+
+def _participant_of_connection(column: SQLExpression, model: Any) -> SQLExpression:
+    """`column` of the participant whose connection a usage event belongs to."""
+    return (
+        select(column)
+        .join(ConnectionSession, ConnectionSession.participant_id == Participant.id)
+        .where(ConnectionSession.id == model.connection_session_id)
+        .correlate(model.__table__)
+        .scalar_subquery()
+    )

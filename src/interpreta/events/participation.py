@@ -45,7 +45,7 @@ def join(
                 Participant.role == role,
             )
         )
-        if found is not None and (user_id is None or found.user_id == user_id):
+        if found is not None and found.user_id == user_id:  # anonymous resumes anonymous only
             return found
     if user_id is not None:
         found = db.scalar(

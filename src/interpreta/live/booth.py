@@ -93,6 +93,7 @@ class BoothConsole:
         if not on:
             if self.on_air == key:
                 self.on_air = None
+                self.handover = None  # nothing left to hand over
             return self.source()
         if self.on_air not in (None, key):
             raise ConsoleError(
@@ -129,6 +130,9 @@ class BoothConsole:
         request = self.handover
         if request is None:
             raise ConsoleError("no_request", "There is no handover to accept.")
+        if self.on_air != request.giver:
+            self.handover = None
+            raise ConsoleError("stale", "The handover is over: the giver is no longer on air.")
         if key == request.requested_by:
             raise ConsoleError("not_yours", "Your booth mate has to accept this handover.")
         if key == request.giver:

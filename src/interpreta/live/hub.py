@@ -100,18 +100,24 @@ class LiveHub:
         self._events: dict[int, LiveEvent] = {}
         self._peers: dict[str, tuple[LiveEvent, Client]] = {}
         self._serial = itertools.count(1)
+        self._tasks: set[asyncio.Task[None]] = set()
         self._unsubscribe = plane.on_peer_state(self._peer_state_changed)
 
     # --- joining and leaving -------------------------------------------------------
 
     async def attach(self, client: Client) -> LiveEvent:
         """Register a connected client; interpreters take their seat in the booth."""
-        live = await self._live_event(client.event_id)
-        async with live.lock:
-            live.clients.add(client)
-            if client.seat is not None:
-                console = live.booths[client.seat.channel_id]
-                console.sit(client.key, client.name)
+        while True:
+            live = await self._live_event(client.event_id)
+            if client.seat is not None and client.seat.channel_id not in live.booths:
+                await self._reload(live)  # the organiser added a language since
+            async with live.lock:
+                if self._events.get(client.event_id) is not live:
+                    continue  # forgotten meanwhile (its last client left): take the new one
+                if client.seat is not None:
+                    live.booths[client.seat.channel_id].sit(client.key, client.name)
+                live.clients.add(client)
+                break
         self._schedule_broadcast(live)
         return live
 
@@ -126,24 +132,32 @@ class LiveHub:
                 if peer is not None:
                     self._peers.pop(peer, None)
                     await self.plane.close_peer(peer)
-            if client.seat is not None:
+            if client.seat is not None and client.seat.channel_id in live.booths:
                 console = live.booths[client.seat.channel_id]
                 mates = self._booth_mates(live, client)
-                if client.key in console.seats and not any(m.key == client.key for m in mates):
+                seat = console.seats.get(client.key)
+                if seat is not None and not any(m.key == client.key for m in mates):
                     await self._apply_source(console, console.leave(client.key))
+                elif seat is not None and seat.mic_peer == client.mic_peer is not None:
+                    # the same interpreter is still connected elsewhere: only this mic goes
+                    await self._apply_source(console, console.attach_microphone(client.key, None))
                 for mate in mates:
                     await self._send(mate, {"type": "booth.left", "name": client.name})
             if client.mic_peer is not None and client.seat is None:
                 await self._drop_floor_publisher(live, client.mic_peer)
+            emptied = not live.clients
         await asyncio.to_thread(self._close_connection, client.connection_id)
-        self._schedule_broadcast(live)
+        if emptied and self._events.get(client.event_id) is live:
+            await self._forget(live)  # nobody left: free its channels, reload on next join
+        else:
+            self._schedule_broadcast(live)
 
     # --- media ---------------------------------------------------------------------
 
     async def subscribe(self, client: Client, channel_id: int, offer_sdp: str) -> str:
         """Start hearing a channel: the browser's recvonly offer in, the answer out."""
         live = self._events[client.event_id]
-        self._check_channel(live, channel_id)
+        await self._check_channel(live, channel_id)
         async with live.lock:
             if client.ear_peer is not None:
                 self._peers.pop(client.ear_peer, None)
@@ -159,13 +173,13 @@ class LiveHub:
     async def switch(self, client: Client, channel_id: int) -> None:
         """Hear another channel without renegotiating (language switch, relay)."""
         live = self._events[client.event_id]
-        self._check_channel(live, channel_id)
+        await self._check_channel(live, channel_id)
         if client.ear_peer is None:
             raise ConsoleError("not_listening", "Start listening first.")
         async with live.lock:
             await self.plane.switch_subscription(client.ear_peer, _plane_id(channel_id))
             client.listening = channel_id
-        await asyncio.to_thread(self._record_usage, client, "switch", str(channel_id))
+        await asyncio.to_thread(self._record_media, client, client.ear_peer, channel_id, "switch")
         self._schedule_broadcast(live)
 
     async def publish(self, client: Client, offer_sdp: str) -> str:
@@ -331,11 +345,15 @@ class LiveHub:
         live.broadcast_pending = True
 
         async def later() -> None:
-            await asyncio.sleep(BROADCAST_DELAY)
-            live.broadcast_pending = False
+            try:
+                await asyncio.sleep(BROADCAST_DELAY)
+            finally:
+                live.broadcast_pending = False
             await self.broadcast(live)
 
-        asyncio.get_running_loop().create_task(later())
+        task = asyncio.get_running_loop().create_task(later())
+        self._tasks.add(task)  # a task nobody holds may be collected before it runs
+        task.add_done_callback(self._tasks.discard)
 
     async def broadcast(self, live: LiveEvent) -> None:
         """Send every client its view, when it changed since the last one it got."""
@@ -360,6 +378,27 @@ class LiveHub:
                 live.booths[info.id] = BoothConsole(_plane_id(info.id))
         return live
 
+    async def _reload(self, live: LiveEvent) -> LiveEvent:
+        """Pick up channels and booths added to the event since it was loaded."""
+        channels = await asyncio.to_thread(self._load_channels, live.event_id)
+        async with live.lock:
+            for info in channels.values():
+                if info.id not in live.channels:
+                    live.channels[info.id] = info
+                    await self.plane.open_channel(_plane_id(info.id))
+                if info.kind is ChannelKind.LANGUAGE and info.id not in live.booths:
+                    live.booths[info.id] = BoothConsole(_plane_id(info.id))
+        return live
+
+    async def _forget(self, live: LiveEvent) -> None:
+        """Drop an event nobody is connected to any more, and close its channels."""
+        async with live.lock:
+            if live.clients or self._events.get(live.event_id) is not live:
+                return
+            del self._events[live.event_id]
+            for info in live.channels.values():
+                await self.plane.close_channel(_plane_id(info.id))
+
     def _load_channels(self, event_id: int) -> dict[int, ChannelInfo]:
         with self.platform.sessions() as db:
             rows = db.execute(
@@ -370,7 +409,9 @@ class LiveHub:
             ).all()
         return {r[0]: ChannelInfo(r[0], r[1], ChannelKind(r[2]), r[3]) for r in rows}
 
-    def _check_channel(self, live: LiveEvent, channel_id: int) -> None:
+    async def _check_channel(self, live: LiveEvent, channel_id: int) -> None:
+        if channel_id not in live.channels:
+            await self._reload(live)
         if channel_id not in live.channels:
             raise ConsoleError("unknown_channel", "No such channel in this event.")
 

@@ -160,8 +160,8 @@ async def live(websocket: WebSocket, code: str) -> None:
         send=send,
         seat=seat,
     )
-    live_event = await hub.attach(client)
     try:
+        live_event = await hub.attach(client)
         await send(
             {
                 "type": "welcome",
@@ -180,7 +180,11 @@ async def live(websocket: WebSocket, code: str) -> None:
             }
         )
         while True:
-            message = await websocket.receive_json()
+            try:
+                message = await websocket.receive_json()
+            except (ValueError, KeyError):  # not JSON, or a binary frame
+                await send({"type": "error", "code": "bad_request", "message": "Send JSON text."})
+                continue
             await _handle(hub, client, message, send)
     except (WebSocketDisconnect, RuntimeError):
         pass

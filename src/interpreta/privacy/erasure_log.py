@@ -15,7 +15,7 @@ import json
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -81,8 +81,16 @@ def entries(data_dir: Path, since: datetime | None = None) -> Iterator[Entry]:
                 yield entry
 
 
+REPLAY_MARGIN = timedelta(hours=1)
+"""Erasures logged this long before a backup are replayed too: one that began before the
+backup's snapshot but committed after it is still in the backup. (Erasure is
+idempotent; the margin only matters for someone erased and then signed up again
+within it, whose new data would be erased too.)"""
+
+
 def replay(platform: Platform, since: datetime) -> int:
-    """Erase again everyone whose erasure was logged after `since`; how many entries."""
+    """Erase again everyone whose erasure was logged after `since` (less the margin);
+    how many entries."""
     from interpreta.db.models import all_metadata
     from interpreta.privacy.rights import erase as erasure
     from interpreta.privacy.rights.subjects import (
@@ -92,7 +100,7 @@ def replay(platform: Platform, since: datetime) -> int:
         processor,
     )
 
-    pending = list(entries(platform.settings.data_dir, since))
+    pending = list(entries(platform.settings.data_dir, since - REPLAY_MARGIN))
     if not pending:
         return 0
     metadata = all_metadata()

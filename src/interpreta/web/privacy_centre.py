@@ -6,6 +6,7 @@ customer's owners. Pages read; writes go through ``/api/privacy/...``.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Form, Request
@@ -17,7 +18,7 @@ from interpreta.api.dependencies import OptionalUserDep, PlatformDep
 from interpreta.api.privacy_requests import is_dpo, request_out
 from interpreta.errors import Problem
 from interpreta.privacy.rights import access, requests
-from interpreta.privacy.rights.models import RequestKind
+from interpreta.privacy.rights.models import RequestKind, RequestPart
 from interpreta.privacy.rights.requests import Rights
 from interpreta.privacy.rights.subjects import CONTROLLER, Identity, find
 from interpreta.privacy.vocabulary import Scope
@@ -134,7 +135,9 @@ def queues(
                     "title": organisation.name,
                     "scope": "processor",
                     "org": organisation.id,
-                    "requests": [request_out(r, now) for r in listed],
+                    "requests": [
+                        request_out(r, now, _of_organisation(organisation.id)) for r in listed
+                    ],
                 }
             )
     return render(
@@ -145,3 +148,8 @@ def queues(
         overdue=overdue,
         kinds=KIND_LABELS,
     )
+
+
+def _of_organisation(organisation_id: int) -> Callable[[RequestPart], bool]:
+    """Shows a customer only its own part of a request."""
+    return lambda part: part.organisation_id == organisation_id

@@ -135,6 +135,10 @@ def test_p01_processor_part_goes_to_the_customer_owner(platform: Platform, sign_
     assert processor["organisation_id"] == org
     queue = owner.client.get(f"/api/organisations/{org}/privacy-requests").json()
     assert [r["id"] for r in queue] == [body["id"]]
+    # the customer sees its own part only, not who else holds data about the person
+    assert [p["organisation_id"] for p in queue[0]["parts"]] == [org]
+    single = owner.client.get(f"/api/privacy/requests/{body['id']}").json()
+    assert [p["organisation_id"] for p in single["parts"]] == [org]
     url = f"/api/privacy/requests/{body['id']}/parts/{processor['id']}/execute"
     assert stranger.client.post(url, json={}).status_code == 404
     assert interpreter.client.post(url, json={}).status_code == 403

@@ -384,7 +384,8 @@ class Rights:
         if request.subject_user_id is not None:
             conditions.append(DataSubjectRequest.subject_user_id == request.subject_user_id)
         for other in db.scalars(select(DataSubjectRequest).where(or_(*conditions))):
-            if other.status is not RequestStatus.OPEN or other.id == request.id:
+            finished = other.status in (RequestStatus.DONE, RequestStatus.REJECTED)
+            if finished or other.id == request.id:  # pending ones still need the address
                 other.subject_email = None
 
     def reject(self, db: Session, part: RequestPart, *, actor_user_id: int, reason: str) -> None:
