@@ -10,11 +10,13 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
+from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from interpreta import __version__
 from interpreta.api import auth, events, join, organisations, privacy_requests, problems
+from interpreta.errors import Problem
 from interpreta.live import signaling
 from interpreta.live.hub import LiveHub
 from interpreta.media.forwarder import EmbeddedMediaPlane
@@ -58,6 +60,34 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+class SameOriginWrites:
+    """Refuse state-changing requests a browser sends from another site (CSRF).
+
+    The session cookie is SameSite=Lax already; this also covers sibling
+    subdomains and older browsers. Requests without an Origin header (not from a
+    browser form or script) pass: the cookie is what they would need.
+    """
+
+    UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] in self.UNSAFE:
+            headers = dict(scope["headers"])
+            origin = headers.get(b"origin")
+            host = headers.get(b"host", b"")
+            if origin is not None and origin.split(b"://", 1)[-1] != host:
+                problem = Problem(403, "Forbidden", "Cross-site request refused.")
+                response = JSONResponse(
+                    problem.body(), status_code=403, media_type="application/problem+json"
+                )
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
 
 
 async def retention_schedule(platform: Platform) -> None:
@@ -108,6 +138,7 @@ def create_app(platform: Platform, media: MediaPlane | None = None) -> FastAPI:
     app.state.platform = platform
     app.state.live_hub = hub
     problems.install(app)
+    app.add_middleware(SameOriginWrites)
     app.add_middleware(SecurityHeaders)
     api = (join, auth, organisations, events, signaling, privacy_requests)
     web = (pages, privacy_centre, staff)

@@ -132,3 +132,13 @@ def test_unknown_pages_get_html_and_unknown_api_paths_problem_json(app_client: A
     page = app_client.get("/no/such/page", headers={"accept": "text/html"})
     assert page.status_code == 404 and page.headers["content-type"].startswith("text/html")
     _problem(app_client.get("/api/no/such/thing", headers={"accept": "text/html"}), 404)
+
+
+def test_cross_site_writes_are_refused(owner: Account) -> None:
+    url = f"/api/organisations/{owner.organisation_id}/events"
+    evil = owner.client.post(url, json=EVENT, headers={"origin": "https://evil.example"})
+    assert evil.status_code == 403
+    assert evil.headers["content-type"] == "application/problem+json"
+    same = owner.client.post(url, json=EVENT, headers={"origin": "https://testserver"})
+    assert same.status_code == 201
+    assert owner.client.get(url, headers={"origin": "https://evil.example"}).status_code == 200
