@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import TypeVar
 
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, EmailStr, Field
@@ -112,14 +113,15 @@ def login(body: SignIn, response: Response, platform: PlatformDep) -> Me:
     return describe_me(platform, user)
 
 
-@router.post("/logout", status_code=204)
-def logout(request: Request, response: Response, platform: PlatformDep) -> Response:
-    """Sign out: the session ends on the server too."""
+ResponseT = TypeVar("ResponseT", bound=Response)
+
+
+def end_session(platform: Platform, request: Request, response: ResponseT) -> ResponseT:
+    """Sign out: end the session on the server and drop the cookie from `response`."""
     token = request.cookies.get(COOKIE_NAME)
     if token:
         with platform.transaction() as db:
             close_session(db, token, platform.clock.now())
-    response = Response(status_code=204)
     response.delete_cookie(
         COOKIE_NAME,
         path="/",
@@ -128,6 +130,12 @@ def logout(request: Request, response: Response, platform: PlatformDep) -> Respo
         samesite="lax",
     )
     return response
+
+
+@router.post("/logout", status_code=204)
+def logout(request: Request, platform: PlatformDep) -> Response:
+    """Sign out: the session ends on the server too."""
+    return end_session(platform, request, Response(status_code=204))
 
 
 @router.get("/me", response_model=Me)

@@ -24,7 +24,7 @@ from sqlalchemy import select
 from interpreta import __version__
 from interpreta.accounts.actions import membership
 from interpreta.accounts.models import MemberRole, Membership, Organisation, User
-from interpreta.accounts.signin import COOKIE_NAME, close_session
+from interpreta.api.auth import end_session
 from interpreta.api.dependencies import OptionalUserDep, PlatformDep
 from interpreta.api.events import event_out, load_event
 from interpreta.errors import Problem
@@ -308,19 +308,7 @@ def logout_page(request: Request, user: OptionalUserDep) -> HTMLResponse:
 @router.post("/logout", response_model=None)
 def logout(request: Request, platform: PlatformDep) -> RedirectResponse:
     """Sign out: end the session on the server, drop the cookie, go home."""
-    token = request.cookies.get(COOKIE_NAME)
-    if token:
-        with platform.transaction() as db:
-            close_session(db, token, platform.clock.now())
-    response = RedirectResponse("/", status_code=303)
-    response.delete_cookie(
-        COOKIE_NAME,
-        path="/",
-        secure=platform.settings.secure_cookies,
-        httponly=True,
-        samesite="lax",
-    )
-    return response
+    return end_session(platform, request, RedirectResponse("/", status_code=303))
 
 
 # --- organisers -------------------------------------------------------------------------
