@@ -56,7 +56,7 @@ def _verify(platform: Platform) -> audit.VerifyReport:
         return audit.verify(db)
 
 
-def test_p21_an_intact_chain_verifies(
+def test_audit_chain_an_intact_chain_verifies(
     platform: Platform, pseudonyms: Pseudonyms, clock: FrozenClock
 ) -> None:
     assert _verify(platform) == audit.VerifyReport(True, 0, audit.GENESIS)
@@ -69,7 +69,7 @@ def test_p21_an_intact_chain_verifies(
     assert newest[1].hash == newest[0].prev_hash
 
 
-def test_p21_verify_detects_a_changed_entry(
+def test_audit_chain_verify_detects_a_changed_entry(
     platform: Platform, pseudonyms: Pseudonyms, clock: FrozenClock
 ) -> None:
     _append(platform, pseudonyms, 5, clock)
@@ -79,7 +79,7 @@ def test_p21_verify_detects_a_changed_entry(
     assert report.count == 2
 
 
-def test_p21_verify_detects_a_rehashed_entry(
+def test_audit_chain_verify_detects_a_rehashed_entry(
     platform: Platform, pseudonyms: Pseudonyms, clock: FrozenClock
 ) -> None:
     _append(platform, pseudonyms, 4, clock)
@@ -105,7 +105,7 @@ def test_p21_verify_detects_a_rehashed_entry(
     assert not report.ok and report.broken_seq == 3 and "prev_hash" in (report.problem or "")
 
 
-def test_p21_verify_detects_a_deleted_entry(
+def test_audit_chain_verify_detects_a_deleted_entry(
     platform: Platform, pseudonyms: Pseudonyms, clock: FrozenClock
 ) -> None:
     _append(platform, pseudonyms, 5, clock)
@@ -114,7 +114,7 @@ def test_p21_verify_detects_a_deleted_entry(
     assert not report.ok and report.broken_seq == 2 and "missing" in (report.problem or "")
 
 
-def test_p21_verify_detects_entries_cut_from_the_end(
+def test_audit_chain_verify_detects_entries_cut_from_the_end(
     platform: Platform, pseudonyms: Pseudonyms, clock: FrozenClock
 ) -> None:
     _append(platform, pseudonyms, 5, clock)
@@ -123,7 +123,7 @@ def test_p21_verify_detects_entries_cut_from_the_end(
     assert not report.ok and report.broken_seq == 4 and "end" in (report.problem or "")
 
 
-def test_p21_verify_detects_reordering(
+def test_audit_chain_verify_detects_reordering(
     platform: Platform, pseudonyms: Pseudonyms, clock: FrozenClock
 ) -> None:
     _append(platform, pseudonyms, 4, clock)
@@ -134,7 +134,7 @@ def test_p21_verify_detects_reordering(
     assert not report.ok and report.broken_seq == 2
 
 
-def test_p21_concurrent_appends_keep_one_linear_chain(
+def test_audit_chain_concurrent_appends_keep_one_linear_chain(
     platform: Platform, pseudonyms: Pseudonyms, clock: FrozenClock
 ) -> None:
     failures: list[BaseException] = []
@@ -160,7 +160,7 @@ def test_p21_concurrent_appends_keep_one_linear_chain(
         assert links.scalar_one() == 40
 
 
-def test_p21_an_audit_entry_rolls_back_with_its_action(
+def test_audit_chain_an_audit_entry_rolls_back_with_its_action(
     platform: Platform, pseudonyms: Pseudonyms, clock: FrozenClock
 ) -> None:
     with pytest.raises(RuntimeError), platform.transaction() as db:
@@ -178,7 +178,7 @@ def test_p21_an_audit_entry_rolls_back_with_its_action(
     assert _verify(platform).count == 1
 
 
-def test_p17_pseudonyms_are_stable_and_hold_no_plaintext(
+def test_audit_pseudonyms_are_stable_and_hold_no_plaintext(
     platform: Platform, pseudonyms: Pseudonyms
 ) -> None:
     email = "ada.lovelace@example.org"
@@ -196,7 +196,7 @@ def test_p17_pseudonyms_are_stable_and_hold_no_plaintext(
         assert again.pseudonyms(db.connection()).email(email) == one
 
 
-def test_p17_plain_identifiers_are_refused(platform: Platform, pseudonyms: Pseudonyms) -> None:
+def test_audit_plain_identifiers_are_refused(platform: Platform, pseudonyms: Pseudonyms) -> None:
     now = platform.clock.now()
     cases = [
         {"actor": "user:42", "subject": None, "detail": {}},

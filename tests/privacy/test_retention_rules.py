@@ -1,4 +1,10 @@
-"""Retention rules: the defaults are promises P08-P14 and P16."""
+"""Retention rules: the default rules as written, and how periods are computed.
+
+These tests check the rules' definitions, not that anything follows them, so they
+prove no promise: P08, P09 and P16 are proved by the retention engine's tests
+(`test_retention.py`); P10-P14 govern tables that do not exist yet (CRM,
+invoices, newsletter, support desk, incidents) and stay unkept until they do.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +18,7 @@ from interpreta.privacy import retention_rules as rules
 from interpreta.privacy.retention_rules import Anchor, Disposal, Period, RetentionRule
 
 
-def test_p08_account_identity_until_contract_end_other_account_data_30_days() -> None:
+def test_rule_account_identity_until_contract_end_other_account_data_30_days() -> None:
     assert (
         RetentionRule(
             "account_identity", Anchor.CONTRACT_END, Period(0), Disposal.ANONYMISE, promise="P08"
@@ -24,7 +30,7 @@ def test_p08_account_identity_until_contract_end_other_account_data_30_days() ->
     assert rules.ACCOUNT_DATA.disposal is Disposal.ANONYMISE
 
 
-def test_p09_participation_deleted_one_week_after_event_end() -> None:
+def test_rule_participation_deleted_one_week_after_event_end() -> None:
     rule = rules.PARTICIPATION
     assert (rule.anchor, rule.period, rule.disposal) == (
         Anchor.EVENT_END,
@@ -36,36 +42,36 @@ def test_p09_participation_deleted_one_week_after_event_end() -> None:
     assert rule.describe() == "deleted 7 days after the event ends"
 
 
-def test_p10_commercial_at_most_5_years_after_closure() -> None:
+def test_rule_commercial_at_most_5_years_after_closure() -> None:
     assert rules.COMMERCIAL.anchor is Anchor.ACCOUNT_CLOSURE
     assert rules.COMMERCIAL.period == Period(5, "years")
 
 
-def test_p11_invoices_kept_10_years_after_issue() -> None:
+def test_rule_invoices_kept_10_years_after_issue() -> None:
     assert rules.INVOICES.anchor is Anchor.ISSUE
     assert rules.INVOICES.period == Period(10, "years")
     issued = datetime(2026, 2, 28, tzinfo=UTC)
     assert rules.INVOICES.due(issued) == datetime(2036, 2, 28, tzinfo=UTC)
 
 
-def test_p12_newsletter_3_years_and_no_longer_than_consent() -> None:
+def test_rule_newsletter_3_years_and_no_longer_than_consent() -> None:
     assert rules.NEWSLETTER.period == Period(3, "years")
     assert rules.NEWSLETTER.ends_with_consent
     assert "withdraw your consent" in rules.NEWSLETTER.describe()
 
 
-def test_p13_support_3_years_after_closure() -> None:
+def test_rule_support_3_years_after_closure() -> None:
     assert rules.SUPPORT.anchor is Anchor.ACCOUNT_CLOSURE
     assert rules.SUPPORT.period == Period(3, "years")
 
 
-def test_p14_incident_data_kept_while_open() -> None:
+def test_rule_incident_data_kept_while_open() -> None:
     assert rules.INCIDENT.kept_while_open
     assert rules.INCIDENT.anchor is Anchor.INCIDENT_CLOSURE
     assert rules.INCIDENT.describe().startswith("kept while the incident is open")
 
 
-def test_p16_customer_defined_rule_has_a_default_and_takes_an_override() -> None:
+def test_rule_customer_defined_rule_has_a_default_and_takes_an_override() -> None:
     rule = rules.MEETING_CONTENT
     assert rule.effective(None).period == Period(30)
     assert rule.effective(90).period == Period(90)

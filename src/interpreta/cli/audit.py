@@ -7,28 +7,25 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from interpreta.cli.common import DataDirOption, console, errors, fail, load_settings
-from interpreta.platform import Platform
+from interpreta.cli.common import (
+    DataDirOption,
+    console,
+    errors,
+    fail,
+    load_settings,
+    start_platform,
+)
 from interpreta.privacy import audit
 from interpreta.privacy.keys import default_keyring
-from interpreta.privacy.processors import TransferRefused
 from interpreta.privacy.pseudonyms import is_pseudonym
 
 app = typer.Typer(help="The tamper-evident audit trail.", no_args_is_help=True)
 
 
-def start_platform(data_dir: DataDirOption) -> Platform:
-    """Start the platform for a command (migrating the database), or fail."""
-    try:
-        return Platform.start(load_settings(data_dir))
-    except TransferRefused as exc:
-        fail(f"refusing to start: {exc}")
-
-
 @app.command("verify")
-def verify_command(data_dir: DataDirOption = None) -> None:
+def verify_command(ctx: typer.Context, data_dir: DataDirOption = None) -> None:
     """Check the whole hash chain; exit 1 naming the first broken entry, 0 when intact."""
-    platform = start_platform(data_dir)
+    platform = start_platform(ctx, load_settings(data_dir))
     try:
         with platform.sessions() as db:
             report = audit.verify(db)
@@ -49,6 +46,7 @@ def verify_command(data_dir: DataDirOption = None) -> None:
 
 @app.command("list")
 def list_command(
+    ctx: typer.Context,
     subject: Annotated[
         str | None, typer.Option(help="Only entries by or about this pseudonym.")
     ] = None,
@@ -64,7 +62,7 @@ def list_command(
         fail("give --subject or --email, not both")
     if subject is not None and not is_pseudonym(subject):
         fail("--subject takes a pseudonym (ps1_ and 32 hex digits)")
-    platform = start_platform(data_dir)
+    platform = start_platform(ctx, load_settings(data_dir))
     try:
         with platform.sessions() as db:
             subjects = [subject] if subject else None

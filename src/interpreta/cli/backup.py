@@ -8,17 +8,17 @@ from typing import Annotated
 import typer
 
 from interpreta import backup
-from interpreta.cli.common import DataDirOption, console, fail, load_settings
+from interpreta.cli.common import DataDirOption, console, fail, load_settings, start_platform
 from interpreta.db.models import all_metadata
-from interpreta.platform import Platform
 
 
 def backup_command(
+    ctx: typer.Context,
     out: Annotated[Path, typer.Option(help="The backup file to write.")],
     data_dir: DataDirOption = None,
 ) -> None:
     """Write an encrypted backup of the whole database."""
-    platform = Platform.start(load_settings(data_dir))
+    platform = start_platform(ctx, load_settings(data_dir))
     provider = platform.keyring.provider
     version = provider.current_version()
     info = backup.write(
@@ -33,6 +33,7 @@ def backup_command(
 
 
 def restore_command(
+    ctx: typer.Context,
     source: Annotated[Path, typer.Argument(help="The backup file.")],
     yes: Annotated[
         bool, typer.Option("--yes", help="Replace the current data without asking.")
@@ -45,7 +46,7 @@ def restore_command(
     settings = load_settings(data_dir)
     if not yes and not typer.confirm(f"Replace every row in {settings.resolved_database_url}?"):
         raise typer.Exit(1)
-    platform = Platform.start(settings)
+    platform = start_platform(ctx, settings)
     try:
         info, _prefix = backup.read_header(source)
         master_key = platform.keyring.provider.key(info.key_version)
@@ -53,7 +54,7 @@ def restore_command(
         restored = backup.restore(platform.engine, all_metadata(), source, master_key=master_key)
     except (backup.BackupError, OSError, KeyError) as exc:
         fail(f"cannot restore {source}: {exc}")
-    platform = Platform.start(settings)
+    platform = start_platform(ctx, settings)
     replayed = replay(platform, since=restored.created_at)
     console.print(
         f"restored {restored.rows} rows from {restored.created_at:%Y-%m-%d %H:%M} UTC; "

@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 from sqlalchemy.orm import Session
 
-from interpreta.cli.common import DataDirOption, console, fail, load_settings
+from interpreta.cli.common import DataDirOption, console, fail, load_settings, start_platform
 from interpreta.errors import Problem
 from interpreta.platform import Platform
 from interpreta.privacy import audit, breaches
@@ -35,6 +35,7 @@ def _audit(
 
 @app.command("report")
 def report(
+    ctx: typer.Context,
     title: Annotated[str, typer.Option(help="Short description")],
     categories: Annotated[str, typer.Option(help="Comma-separated data categories")],
     people: Annotated[int, typer.Option(help="Approximate number of people affected")],
@@ -50,7 +51,7 @@ def report(
     data_dir: DataDirOption = None,
 ) -> None:
     """Record a breach; prints the authority-notification deadline."""
-    platform = Platform.start(load_settings(data_dir))
+    platform = start_platform(ctx, load_settings(data_dir))
     now = platform.clock.now()
     when = now if discovered is None else discovered.replace(tzinfo=discovered.tzinfo or now.tzinfo)
     try:
@@ -79,11 +80,12 @@ def report(
 
 @app.command("list")
 def listing(
+    ctx: typer.Context,
     all_breaches: Annotated[bool, typer.Option("--all", help="Include closed ones.")] = False,
     data_dir: DataDirOption = None,
 ) -> None:
     """Open breaches with their countdowns (or all)."""
-    platform = Platform.start(load_settings(data_dir))
+    platform = start_platform(ctx, load_settings(data_dir))
     now = platform.clock.now()
     with platform.sessions() as db:
         rows = breaches.all_breaches(db) if all_breaches else breaches.open_breaches(db)
@@ -103,13 +105,14 @@ def listing(
 
 @app.command("notify")
 def notify(
+    ctx: typer.Context,
     breach_id: Annotated[int, typer.Argument(help="The breach's number")],
     to: Annotated[Recipient, typer.Option(help="authority, people or customer")],
     reference: Annotated[str, typer.Option(help="Case number or note")],
     data_dir: DataDirOption = None,
 ) -> None:
     """Record that a notification was sent."""
-    platform = Platform.start(load_settings(data_dir))
+    platform = start_platform(ctx, load_settings(data_dir))
     try:
         with platform.transaction() as db:
             breaches.notify(
@@ -123,11 +126,12 @@ def notify(
 
 @app.command("close")
 def close(
+    ctx: typer.Context,
     breach_id: Annotated[int, typer.Argument(help="The breach's number")],
     data_dir: DataDirOption = None,
 ) -> None:
     """Close the incident (refused while a required notification is owed)."""
-    platform = Platform.start(load_settings(data_dir))
+    platform = start_platform(ctx, load_settings(data_dir))
     try:
         with platform.transaction() as db:
             breaches.close(db, breach_id, now=platform.clock.now())

@@ -1,7 +1,8 @@
-"""What every command shares: loading settings and reporting failures."""
+"""What every command shares: loading settings, starting the platform, reporting failures."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
@@ -9,7 +10,10 @@ import typer
 from pydantic import ValidationError
 from rich.console import Console
 
+from interpreta.clock import Clock, SystemClock
 from interpreta.config import Settings
+from interpreta.platform import Platform
+from interpreta.privacy.processors import TransferRefused
 
 console = Console(soft_wrap=True)
 errors = Console(stderr=True, soft_wrap=True)
@@ -38,3 +42,29 @@ def load_settings(data_dir: Path | None = None, **overrides: Any) -> Settings:
         fail(f"invalid configuration:\n{exc}")
     except (OSError, ValueError) as exc:
         fail(f"invalid configuration: {exc}")
+
+
+@dataclass
+class CommandContext:
+    """What a command runs with besides its arguments: the clock.
+
+    The real command line uses the system clock; a test passes its own
+    (``CliRunner().invoke(app, args, obj=CommandContext(clock=frozen))``), so a
+    command's idea of "now" is the platform's injectable clock, never the wall clock.
+    """
+
+    clock: Clock = field(default_factory=SystemClock)
+
+
+def command_clock(ctx: typer.Context) -> Clock:
+    """The clock the command line was invoked with: a test's, or the system clock."""
+    found = ctx.find_object(CommandContext)
+    return found.clock if found is not None else SystemClock()
+
+
+def start_platform(ctx: typer.Context, settings: Settings) -> Platform:
+    """Start the platform for a command, on the command's clock, or fail with one line."""
+    try:
+        return Platform.start(settings, clock=command_clock(ctx))
+    except TransferRefused as exc:
+        fail(f"refusing to start: {exc}")

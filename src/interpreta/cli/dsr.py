@@ -7,9 +7,8 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from interpreta.cli.common import DataDirOption, console, fail, load_settings
+from interpreta.cli.common import DataDirOption, console, fail, load_settings, start_platform
 from interpreta.errors import Problem
-from interpreta.platform import Platform
 from interpreta.privacy.rights import requests
 from interpreta.privacy.rights.models import RequestKind
 from interpreta.privacy.rights.requests import Rights
@@ -19,12 +18,13 @@ app = typer.Typer(help="Data-subject requests: list, log, deadlines.", no_args_i
 
 @app.command("list")
 def list_requests(
+    ctx: typer.Context,
     overdue: Annotated[bool, typer.Option("--overdue", help="Only requests past due.")] = False,
     open_only: Annotated[bool, typer.Option("--open", help="Only unanswered requests.")] = False,
     data_dir: DataDirOption = None,
 ) -> None:
     """List requests with their deadline; exit 1 when ``--overdue`` finds any."""
-    platform = Platform.start(load_settings(data_dir))
+    platform = start_platform(ctx, load_settings(data_dir))
     now = platform.clock.now()
     with platform.sessions() as db:
         found = requests.overdue(db, now) if overdue else requests.listing(db, open_only=open_only)
@@ -51,13 +51,14 @@ def list_requests(
 
 @app.command("log")
 def log_request(
+    ctx: typer.Context,
     kind: Annotated[RequestKind, typer.Argument(help="The right exercised.")],
     email: Annotated[str, typer.Option(help="The person's email address.")],
     details: Annotated[str, typer.Option(help="What the person asked.")] = "",
     data_dir: DataDirOption = None,
 ) -> None:
     """Log a request received by email or phone (identity checked by the caller)."""
-    platform = Platform.start(load_settings(data_dir))
+    platform = start_platform(ctx, load_settings(data_dir))
     try:
         with platform.transaction() as db:
             request = Rights.of(platform).logged_by_staff(

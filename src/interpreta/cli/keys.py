@@ -8,8 +8,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from interpreta.cli.audit import start_platform
-from interpreta.cli.common import DataDirOption, console, fail
+from interpreta.cli.common import DataDirOption, console, fail, load_settings, start_platform
 from interpreta.privacy import audit, keys
 from interpreta.privacy.pseudonyms import system
 
@@ -17,9 +16,9 @@ app = typer.Typer(help="Encryption keys: status and rotation.", no_args_is_help=
 
 
 @app.command("status")
-def status_command(data_dir: DataDirOption = None) -> None:
+def status_command(ctx: typer.Context, data_dir: DataDirOption = None) -> None:
     """Show the master key versions and how many data keys each one wraps."""
-    platform = start_platform(data_dir)
+    platform = start_platform(ctx, load_settings(data_dir))
     try:
         keyring = keys.default_keyring(
             platform.settings.data_dir, platform.secrets.master_key, platform.clock
@@ -51,6 +50,7 @@ def status_command(data_dir: DataDirOption = None) -> None:
 
 @app.command("rotate")
 def rotate_command(
+    ctx: typer.Context,
     no_new_key: Annotated[
         bool,
         typer.Option(
@@ -61,7 +61,7 @@ def rotate_command(
     data_dir: DataDirOption = None,
 ) -> None:
     """Re-wrap every data key under a new master key, while the service keeps running."""
-    platform = start_platform(data_dir)
+    platform = start_platform(ctx, load_settings(data_dir))
     try:
         keyring = keys.default_keyring(
             platform.settings.data_dir, platform.secrets.master_key, platform.clock

@@ -10,12 +10,10 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from interpreta.cli.common import DataDirOption, console, fail, load_settings
-from interpreta.config import Settings
+from interpreta.cli.common import DataDirOption, console, fail, load_settings, start_platform
 from interpreta.db.models import all_metadata
-from interpreta.platform import Platform
 from interpreta.privacy import datamap, notice, ropa
-from interpreta.privacy.processors import TransferRefused, transfer_problems
+from interpreta.privacy.processors import transfer_problems
 
 app = typer.Typer(help="The data map and the documents generated from it.", no_args_is_help=True)
 
@@ -60,6 +58,7 @@ def show_map() -> None:
 
 @app.command("notice")
 def write_notice(
+    ctx: typer.Context,
     out: Annotated[
         Path, typer.Option(help="Folder to write privacy-notice.md and .html into.")
     ] = Path("."),
@@ -67,7 +66,7 @@ def write_notice(
 ) -> None:
     """Write the privacy notice (Markdown and HTML), publishing a new version if it changed."""
     settings = load_settings(data_dir)
-    platform = _start(settings)
+    platform = start_platform(ctx, settings)
     with platform.transaction() as db:
         version = notice.publish(db, all_metadata(), settings, platform.clock.now())
     out.mkdir(parents=True, exist_ok=True)
@@ -83,6 +82,7 @@ def write_notice(
 
 @app.command("ropa")
 def write_ropa(
+    ctx: typer.Context,
     format: Annotated[RopaFormat, typer.Option("--format", help="json or csv")] = RopaFormat.JSON,
     out: Annotated[
         Path | None, typer.Option(help="File to write (default: standard output).")
@@ -91,7 +91,7 @@ def write_ropa(
 ) -> None:
     """Write the records of processing activities (Art. 30(1) and 30(2))."""
     settings = load_settings(data_dir)
-    platform = _start(settings)
+    platform = start_platform(ctx, settings)
     with platform.sessions() as db:
         document = ropa.records(all_metadata(), settings, db)
     text = (
@@ -104,10 +104,3 @@ def write_ropa(
     else:
         out.write_text(text, encoding="utf-8")
         console.print(f"wrote {out}")
-
-
-def _start(settings: Settings) -> Platform:
-    try:
-        return Platform.start(settings)
-    except TransferRefused as exc:
-        fail(f"refusing to start: {exc}")

@@ -16,7 +16,7 @@ from rich.progress import (
 from rich.table import Table
 from sqlalchemy.orm import Session
 
-from interpreta.cli.common import DataDirOption, console, fail, load_settings
+from interpreta.cli.common import DataDirOption, console, fail, load_settings, start_platform
 from interpreta.errors import Problem
 from interpreta.platform import Platform
 from interpreta.privacy import audit
@@ -46,12 +46,13 @@ def engine_for(platform: Platform, batch_size: int | None = None) -> RetentionEn
 
 @retention_app.command("run")
 def run(
+    ctx: typer.Context,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Only report what would go.")] = False,
     batch_size: Annotated[int, typer.Option(min=1, help="Rows per transaction.")] = 2000,
     data_dir: DataDirOption = None,
 ) -> None:
     """Apply every retention rule now; safe to interrupt and run again."""
-    platform = Platform.start(load_settings(data_dir))
+    platform = start_platform(ctx, load_settings(data_dir))
     engine = engine_for(platform, batch_size)
     columns = (
         TextColumn("{task.description}"),
@@ -94,6 +95,7 @@ def _audit(platform: Platform, db: Session, action: str, hold_id: int) -> None:
 
 @holds_app.command("place")
 def place(
+    ctx: typer.Context,
     scope: Annotated[HoldScope, typer.Option(help="user, email, organisation or event")],
     target: Annotated[str, typer.Option(help="The user ID, email, organisation ID or event ID")],
     reason: Annotated[str, typer.Option(help="Why (an investigation, audit, legal matter)")],
@@ -101,7 +103,7 @@ def place(
     data_dir: DataDirOption = None,
 ) -> None:
     """Place a legal hold."""
-    platform = Platform.start(load_settings(data_dir))
+    platform = start_platform(ctx, load_settings(data_dir))
     try:
         with platform.transaction() as db:
             hold = legal_holds.place(
@@ -120,13 +122,14 @@ def place(
 
 @holds_app.command("release")
 def release(
+    ctx: typer.Context,
     hold_id: Annotated[int, typer.Argument(help="The hold's number")],
     reason: Annotated[str, typer.Option(help="Why it ends")],
     by: Annotated[str, typer.Option(help="Who releases it")],
     data_dir: DataDirOption = None,
 ) -> None:
     """Release a legal hold; its records follow their rules again."""
-    platform = Platform.start(load_settings(data_dir))
+    platform = start_platform(ctx, load_settings(data_dir))
     try:
         with platform.transaction() as db:
             legal_holds.release(
@@ -140,11 +143,12 @@ def release(
 
 @holds_app.command("list")
 def listing(
+    ctx: typer.Context,
     all_holds: Annotated[bool, typer.Option("--all", help="Include released holds.")] = False,
     data_dir: DataDirOption = None,
 ) -> None:
     """List the holds in force (or all)."""
-    platform = Platform.start(load_settings(data_dir))
+    platform = start_platform(ctx, load_settings(data_dir))
     with platform.sessions() as db:
         rows = legal_holds.listing(db, include_released=all_holds)
     table = Table("id", "scope", "target", "reason", "placed", "released")

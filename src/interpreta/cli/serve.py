@@ -12,9 +12,7 @@ import uvicorn
 
 from interpreta import demo
 from interpreta.app import create_app
-from interpreta.cli.common import DataDirOption, console, fail, load_settings
-from interpreta.platform import Platform
-from interpreta.privacy.processors import TransferRefused
+from interpreta.cli.common import DataDirOption, console, load_settings, start_platform
 
 
 def _is_loopback(host: str) -> bool:
@@ -40,6 +38,7 @@ def transport_warning(host: str, tls: bool) -> str | None:
 
 
 def serve(
+    ctx: typer.Context,
     host: Annotated[str | None, typer.Option(help="Address to listen on.")] = None,
     port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
     data_dir: DataDirOption = None,
@@ -60,10 +59,7 @@ def serve(
     warning = transport_warning(settings.host, tls)
     if warning:
         console.print(f"[bold yellow]warning:[/] {warning}")
-    try:
-        platform = Platform.start(settings)
-    except TransferRefused as exc:
-        fail(f"refusing to start: {exc}")
+    platform = start_platform(ctx, settings)
     scheme = "https" if tls else "http"
     url = settings.public_url or f"{scheme}://{settings.host}:{settings.port}"
     console.print(f"Interpreta is running at [bold]{url}[/]  (API docs: {url}/docs)")

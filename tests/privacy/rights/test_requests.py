@@ -73,17 +73,27 @@ def test_p34_overdue_requests_are_listed_and_extensions_recorded(
 
 def test_p34_cli_lists_overdue(platform: Platform, clock: FrozenClock, monkeypatch: Any) -> None:
     from interpreta.cli import app
+    from interpreta.cli.common import CommandContext
 
     with platform.transaction() as db:
-        Rights.of(platform, Outbox()).logged_by_staff(
+        request = Rights.of(platform, Outbox()).logged_by_staff(
             db, staff_user_id=1, kind=RequestKind.ERASURE, email="late@example.org"
         )
+        deadline = request.deadline
     monkeypatch.setenv("INTERPRETA_DATABASE_URL", platform.settings.resolved_database_url)
     monkeypatch.setenv("INTERPRETA_DATA_DIR", str(platform.settings.data_dir))
-    result = CliRunner().invoke(app, ["dsr", "list", "--overdue"])
-    assert result.exit_code == 0, result.output  # not yet late
-    result = CliRunner().invoke(app, ["dsr", "list"])
+    on_time = CommandContext(clock=clock)
+    result = CliRunner().invoke(app, ["dsr", "list", "--overdue"], obj=on_time)
+    assert result.exit_code == 0, result.output  # not yet late on the platform's clock
+    assert "0 request(s)" in result.output
+    result = CliRunner().invoke(app, ["dsr", "list"], obj=on_time)
     assert "erasure" in result.output
+
+    late = CommandContext(clock=FrozenClock(deadline + timedelta(minutes=1)))
+    result = CliRunner().invoke(app, ["dsr", "list", "--overdue"], obj=late)
+    assert result.exit_code == 1, result.output  # an overdue request fails the check
+    assert "erasure" in result.output and "1 request(s)" in result.output
+    assert "yes" in result.output
 
 
 def test_public_request_is_confirmed_by_a_one_time_link(platform: Platform) -> None:
