@@ -1,0 +1,105 @@
+"""The processor register (promise P18) and the transfer rule it must obey.
+
+A processor outside the EU/EEA is allowed only with a recorded safeguard: an
+adequacy decision for its country, or standard contractual clauses.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from interpreta.datamap.vocabulary import Category
+
+EEA_COUNTRIES = frozenset(
+    [
+        "AT",
+        "BE",
+        "BG",
+        "HR",
+        "CY",
+        "CZ",
+        "DK",
+        "EE",
+        "FI",
+        "FR",
+        "DE",
+        "GR",
+        "HU",
+        "IE",
+        "IT",
+        "LV",
+        "LT",
+        "LU",
+        "MT",
+        "NL",
+        "PL",
+        "PT",
+        "RO",
+        "SK",
+        "SI",
+        "ES",
+        "SE",
+        "IS",
+        "LI",
+        "NO",
+    ]
+)
+"""ISO 3166-1 alpha-2 codes of the EU member states and the other EEA states."""
+
+ADEQUACY_COUNTRIES = frozenset(
+    ["AD", "AR", "CA", "FO", "GG", "IL", "IM", "JP", "JE", "NZ", "KR", "CH", "GB", "UY", "US"]
+)
+"""Countries with a European Commission adequacy decision (US: EU-US Data Privacy
+Framework, for certified organisations only)."""
+
+Safeguard = Literal["EU/EEA", "adequacy decision", "standard contractual clauses"]
+
+
+class Processor(BaseModel):
+    """One entry of the register: who processes what for us, and where."""
+
+    name: str = Field(min_length=1)
+    function: str = Field(min_length=1)
+    categories: list[str] = Field(min_length=1)
+    country: str = Field(min_length=2, max_length=2, description="ISO 3166-1 alpha-2")
+    safeguard: Safeguard | None = None
+
+
+class TransferRefused(ValueError):
+    """The register names a transfer the law does not allow."""
+
+
+def transfer_problems(processors: list[Processor]) -> list[str]:
+    """Why each non-compliant entry of the register is refused (empty when all is well)."""
+    known = {c.value for c in Category}
+    found: list[str] = []
+    for p in processors:
+        country = p.country.upper()
+        for category in p.categories:
+            if category not in known:
+                found.append(f"processor {p.name!r}: unknown data category {category!r}")
+        if country in EEA_COUNTRIES:
+            continue
+        if p.safeguard == "standard contractual clauses":
+            continue
+        if p.safeguard == "adequacy decision":
+            if country not in ADEQUACY_COUNTRIES:
+                found.append(
+                    f"processor {p.name!r} in {country}: the European Commission has no "
+                    "adequacy decision for that country; record standard contractual clauses"
+                )
+            continue
+        found.append(
+            f"processor {p.name!r} is outside the EU/EEA ({country}) and no safeguard is "
+            "recorded: set safeguard to 'adequacy decision' or 'standard contractual clauses'"
+        )
+    return found
+
+
+def check_transfers(processors: list[Processor]) -> None:
+    """Raise :class:`TransferRefused` when the register breaks the transfer rule."""
+    found = transfer_problems(processors)
+    if found:
+        raise TransferRefused("; ".join(found))

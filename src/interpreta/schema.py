@@ -1,0 +1,34 @@
+"""The whole schema: imports every model module, so that ``Base.metadata`` has every table.
+
+It sits above the domains (it imports them all), so ``db`` stays at the bottom
+of the import graph: the Alembic environment, the platform, the command line and
+the tests read the schema from here.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import MetaData
+
+from interpreta.accounts import models as accounts_models
+from interpreta.db.base import Base
+from interpreta.events import models as events_models
+from interpreta.events import statistics as statistics_models
+from interpreta.privacy import breaches as breaches_models
+from interpreta.privacy import holds as holds_models
+from interpreta.privacy import models as privacy_models
+from interpreta.privacy.rights import models as rights_models
+
+MODEL_MODULES = (
+    accounts_models,
+    events_models,
+    privacy_models,
+    holds_models,
+    statistics_models,
+    breaches_models,
+    rights_models,
+)
+
+
+def all_metadata() -> MetaData:
+    """The metadata of every table of the platform."""
+    return Base.metadata
