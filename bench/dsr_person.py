@@ -31,11 +31,11 @@ from interpreta.accounts.models import Membership, Organisation, User
 from interpreta.config import Settings
 from interpreta.db.engine import make_engine, make_sessionmaker
 from interpreta.db.migrate import upgrade
-from interpreta.db.models import all_metadata
 from interpreta.events.models import ConnectionSession, Event, Participant, UsageEvent
 from interpreta.privacy.rights import access, erase
 from interpreta.privacy.rights.requests import checkpoint
 from interpreta.privacy.rights.subjects import CONTROLLER, Identity, find, parts
+from interpreta.schema import all_metadata
 
 NOW = datetime(2026, 11, 24, 9, tzinfo=UTC)
 BATCH = 20_000

@@ -25,8 +25,8 @@ from interpreta.clock import FrozenClock
 from interpreta.config import Settings
 from interpreta.db.engine import make_engine
 from interpreta.db.migrate import upgrade
-from interpreta.db.models import all_metadata
 from interpreta.platform import Platform
+from interpreta.schema import all_metadata
 
 POSTGRES_URL = os.environ.get("INTERPRETA_TEST_DATABASE_URL", "")
 START = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)

@@ -10,10 +10,10 @@ import pytest
 from sqlalchemy import select
 
 from interpreta import backup
-from interpreta.db.models import all_metadata
 from interpreta.events.models import Participant, ParticipantRole
 from interpreta.events.participation import join
 from interpreta.platform import Platform
+from interpreta.schema import all_metadata
 
 
 def _snapshot(platform: Platform) -> dict[str, list[tuple[Any, ...]]]:
@@ -106,7 +106,6 @@ def test_p24_p30_backup_erase_restore_and_the_person_is_gone_again(
     platform: Platform, sign_up: Any, tmp_path: Path
 ) -> None:
     from interpreta.mail import OutboxMailer
-    from interpreta.privacy.erasure_log import replay
     from interpreta.privacy.rights.models import RequestKind
     from interpreta.privacy.rights.requests import Rights
 
@@ -126,7 +125,7 @@ def test_p24_p30_backup_erase_restore_and_the_person_is_gone_again(
     backup.restore(platform.engine, all_metadata(), tmp_path / "b.backup", master_key=key)
     with platform.sessions() as db:  # the backup brought the speaker back…
         assert db.scalar(select(Participant.email)) == "speaker@example.org"
-    assert replay(platform, since=info.created_at) == len(request.parts)
+    assert platform.replay_erasures(since=info.created_at) == len(request.parts)
     with platform.sessions() as db:  # …and the erasure log erased them again
         assert db.scalar(select(Participant.email)) is None
         assert db.scalar(select(Participant.phone)) is None

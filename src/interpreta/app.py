@@ -22,6 +22,7 @@ from interpreta.live.hub import LiveHub
 from interpreta.media.forwarder import EmbeddedMediaPlane
 from interpreta.media.plane import MediaPlane
 from interpreta.platform import Platform
+from interpreta.privacy.retention import RetentionBusy
 from interpreta.web import pages, privacy_centre, staff
 
 STATIC = Path(__file__).parent / "web" / "static"
@@ -93,13 +94,10 @@ class SameOriginWrites:
 async def retention_schedule(platform: Platform) -> None:
     """Apply the retention rules every ``retention_interval_minutes`` (first run after one
     interval, so a restart loop cannot hammer the database)."""
-    from interpreta.cli.retention import engine_for
-    from interpreta.privacy.retention import RetentionBusy
-
     minutes = platform.settings.retention_interval_minutes
     if minutes <= 0:
         return
-    engine = engine_for(platform)
+    engine = platform.retention_engine()
     while True:
         await asyncio.sleep(minutes * 60)
         try:
@@ -137,7 +135,12 @@ def create_app(platform: Platform, media: MediaPlane | None = None) -> FastAPI:
     )
     app.state.platform = platform
     app.state.live_hub = hub
-    problems.install(app)
+    problems.install(
+        app,
+        not_found_page=lambda request: pages.not_found_page(
+            request, None, "This page does not exist."
+        ),
+    )
     app.add_middleware(SameOriginWrites)
     app.add_middleware(SecurityHeaders)
     api = (join, auth, organisations, events, signaling, privacy_requests)

@@ -13,7 +13,7 @@ from pathlib import Path
 from pydantic import BaseModel, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from interpreta.privacy.processors import Processor
+from interpreta.datamap.processors import Processor
 
 
 class Contact(BaseModel):

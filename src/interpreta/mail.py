@@ -4,7 +4,8 @@ With ``INTERPRETA_SMTP_HOST`` set, :class:`SmtpMailer` delivers through that
 server (STARTTLS and login when configured). Without it, :class:`OutboxMailer`
 writes each message as an ``.eml`` file into the outbox folder and logs where,
 so a developer can follow one-time links. Marketing mail goes through
-:func:`send_marketing`, which skips everyone who objected or is restricted.
+:func:`interpreta.privacy.marketing.send_marketing`, which skips everyone who
+objected or is restricted.
 """
 
 from __future__ import annotations
@@ -12,13 +13,10 @@ from __future__ import annotations
 import logging
 import smtplib
 import uuid
-from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Protocol
-
-from sqlalchemy.orm import Session
 
 from interpreta.config import Settings
 
@@ -101,22 +99,3 @@ def mailer_for(settings: Settings) -> Mailer:
             settings.smtp_starttls,
         )
     return OutboxMailer(settings.outbox_dir or settings.data_dir / "outbox", settings.smtp_from)
-
-
-def send_marketing(
-    db: Session,
-    mailer: Mailer,
-    people: Iterable[tuple[int | None, str]],
-    compose: Callable[[str], Mail],
-) -> int:
-    """Send a marketing mail to each of `people` (user ID, email) who has not objected
-    to direct marketing nor restricted processing (P31, P32); returns how many."""
-    from interpreta.privacy.rights.restrict import allowed
-    from interpreta.privacy.vocabulary import Purpose
-
-    sent = 0
-    for _user, email in allowed(db, people, Purpose.MARKETING):
-        if email:
-            mailer.send(compose(email))
-            sent += 1
-    return sent

@@ -9,21 +9,27 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, MetaData
 from sqlalchemy.orm import Session, sessionmaker
 
+from interpreta.accounts.customers import content_retention_choices
 from interpreta.accounts.passwords import Passwords
 from interpreta.clock import Clock, SystemClock
 from interpreta.config import Settings
+from interpreta.datamap.processors import check_transfers
 from interpreta.db.engine import make_engine, make_sessionmaker
 from interpreta.db.migrate import upgrade
-from interpreta.db.models import all_metadata
 from interpreta.events.join_cache import PublicInfoCache
+from interpreta.events.statistics import summarise_due_events
 from interpreta.privacy import notice
 from interpreta.privacy.encrypted import encrypt_existing, install_field_encryption
 from interpreta.privacy.keys import Keyring, default_keyring
-from interpreta.privacy.processors import check_transfers
+from interpreta.privacy.retention import RetentionEngine
+from interpreta.privacy.rights import erasure_log
+from interpreta.schema import all_metadata
 from interpreta.secrets_store import Secrets, load_secrets
 
 
@@ -39,13 +45,14 @@ class Platform:
     passwords: Passwords
     join_cache: PublicInfoCache = field(repr=False)
     keyring: Keyring = field(repr=False)
+    metadata: MetaData = field(repr=False, default_factory=all_metadata)
 
     @classmethod
     def start(cls, settings: Settings, clock: Clock | None = None) -> Platform:
         """Check the configuration, prepare the data directory, migrate the database and
         publish the privacy notice if its content changed.
 
-        Raises :class:`~interpreta.privacy.processors.TransferRefused` when the
+        Raises :class:`~interpreta.datamap.processors.TransferRefused` when the
         processor register names a transfer the law does not allow (P18).
         """
         check_transfers(settings.processors)
@@ -77,6 +84,29 @@ class Platform:
         """A session whose work is committed on success and rolled back on error."""
         with self.sessions.begin() as session:
             yield session
+
+    def retention_engine(self, **overrides: Any) -> RetentionEngine:
+        """The retention engine of this platform: the operator's bounds for customers'
+        content retention, their choices, and anonymised statistics kept before
+        participation data goes (P17); `overrides` replace any of these."""
+        settings = self.settings
+        options: dict[str, Any] = {
+            "lock_dir": settings.data_dir,
+            "content_bounds": (
+                settings.content_retention_min_days,
+                settings.content_retention_max_days,
+            ),
+            "preparations": (summarise_due_events,),
+            "customer_periods": content_retention_choices,
+            "metadata": self.metadata,
+        }
+        return RetentionEngine(self.sessions, **{**options, **overrides})
+
+    def replay_erasures(self, since: datetime) -> int:
+        """Erase again everyone whose erasure was logged after `since` (after a restore)."""
+        return erasure_log.replay(
+            self.sessions, self.keyring, self.metadata, self.settings.data_dir, since
+        )
 
     def close(self) -> None:
         """Release the database connections."""

@@ -14,7 +14,7 @@ from sqlalchemy.engine import make_url
 
 from interpreta.db.engine import make_engine
 from interpreta.db.migrate import current_revision, head_revision, upgrade
-from interpreta.db.models import all_metadata
+from interpreta.schema import all_metadata
 from tests.conftest import POSTGRES_URL
 
 

@@ -15,7 +15,6 @@ from sqlalchemy.orm import Session
 from interpreta.accounts.models import Organisation
 from interpreta.clock import FrozenClock
 from interpreta.db.engine import make_sessionmaker
-from interpreta.db.models import all_metadata
 from interpreta.events.actions import LanguageSpec, booths_of, create_event
 from interpreta.events.models import BoothChatMessage, Participant, ParticipantRole
 from interpreta.platform import Platform
@@ -35,6 +34,7 @@ from interpreta.privacy.encrypted import (
     install_field_encryption,
 )
 from interpreta.privacy.keys import FileKeyProvider, Keyring
+from interpreta.schema import all_metadata
 
 PHONES = ["+49 170 5550101", "+33 6 55 50 10 22", "+1 202 555 0199"]
 MESSAGES = ["Slow down, the speaker skipped slide 12 xyzzy", "Switching at 10:30 plugh"]
@@ -266,8 +266,8 @@ def test_p22_every_confidential_column_is_encrypted() -> None:
 def test_a_confidential_column_without_the_encrypted_type_is_refused() -> None:
     from sqlalchemy import Column, Integer, MetaData, String, Table
 
+    from interpreta.datamap.declarations import not_personal, personal
     from interpreta.events.models import PARTICIPATION
-    from interpreta.privacy.datamap import not_personal, personal
 
     metadata = MetaData()
     Table(

@@ -6,12 +6,12 @@ from datetime import timedelta
 
 from interpreta.clock import FrozenClock
 from interpreta.config import Contact, Settings
-from interpreta.db.models import all_metadata
+from interpreta.datamap.processors import Processor
 from interpreta.platform import Platform
 from interpreta.privacy import notice
 from interpreta.privacy.models import NoticeVersion
-from interpreta.privacy.processors import Processor
 from interpreta.privacy.summary import category_uses
+from interpreta.schema import all_metadata
 
 
 def test_p26_notice_names_every_declared_category_with_its_retention_in_words(

@@ -20,9 +20,9 @@ from interpreta.events.models import (
     UsageEvent,
 )
 from interpreta.events.participation import join, open_connection, record_usage
+from interpreta.events.statistics import EventStatistic
 from interpreta.platform import Platform
 from interpreta.privacy import holds, retention
-from interpreta.privacy.analytics import EventStatistic
 from interpreta.privacy.holds import HoldScope
 from interpreta.privacy.retention import RetentionEngine
 
@@ -30,7 +30,7 @@ SECOND = timedelta(seconds=1)
 
 
 def _engine(platform: Platform) -> RetentionEngine:
-    return RetentionEngine(platform.sessions, batch_size=7)
+    return platform.retention_engine(batch_size=7)
 
 
 def _count(platform: Platform, model: type) -> int:
@@ -151,7 +151,7 @@ def test_p16_a_choice_outside_the_operator_bounds_is_clamped(
     _event_with_people(platform, organisation, listeners=1)
     with platform.transaction() as db:
         db.get(Organisation, organisation).content_retention_days = 5000  # type: ignore[union-attr]
-    engine = RetentionEngine(platform.sessions, content_bounds=(1, 365))
+    engine = platform.retention_engine(content_bounds=(1, 365))
     clock.advance(timedelta(hours=1, days=365))
     engine.run(clock.now())
     assert _count(platform, BoothChatMessage) == 0
@@ -262,8 +262,8 @@ def test_dry_run_counts_without_deleting(platform: Platform, clock: FrozenClock)
 def test_two_runners_never_run_at_once(platform: Platform, tmp_path: object) -> None:
     from pathlib import Path
 
-    first = RetentionEngine(platform.sessions, lock_dir=Path(str(tmp_path)))
-    second = RetentionEngine(platform.sessions, lock_dir=Path(str(tmp_path)))
+    first = platform.retention_engine(lock_dir=Path(str(tmp_path)))
+    second = platform.retention_engine(lock_dir=Path(str(tmp_path)))
     with first._exclusive(), pytest.raises(retention.RetentionBusy), second._exclusive():
         pass
 

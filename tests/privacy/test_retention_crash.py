@@ -20,8 +20,8 @@ from sqlalchemy.engine import make_url
 from bench.bulk_data import fill
 from interpreta.backup import storage_metadata
 from interpreta.db.engine import make_engine
-from interpreta.db.models import all_metadata
 from interpreta.platform import Platform
+from interpreta.schema import all_metadata
 from tests.conftest import POSTGRES_URL
 
 PEOPLE = 6000

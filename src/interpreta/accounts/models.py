@@ -23,12 +23,13 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from interpreta.datamap import retention_rules as rules
+from interpreta.datamap.anchors import Anchors, SQLExpression
+from interpreta.datamap.declarations import Personal, not_personal, personal
+from interpreta.datamap.retention_rules import Anchor
+from interpreta.datamap.ties import Tie, tied
+from interpreta.datamap.vocabulary import Category, LegalBasis, Purpose, Scope, Subject
 from interpreta.db.base import Base, UTCDateTime, enum_type
-from interpreta.privacy import retention_rules as rules
-from interpreta.privacy.anchors import RetentionScope, SQLExpression
-from interpreta.privacy.datamap import LinkKind, Personal, links, not_personal, personal
-from interpreta.privacy.retention_rules import Anchor
-from interpreta.privacy.vocabulary import Category, LegalBasis, Purpose, Scope, Subject
 
 ACCOUNT_IDENTITY = Personal(
     category=Category.IDENTIFIERS,
@@ -99,13 +100,17 @@ class Organisation(Base):
     """A customer of the operator."""
 
     __tablename__ = "organisations"
-    __retention__ = RetentionScope(
-        anchors={Anchor.ACCOUNT_CLOSURE: lambda: Organisation.closed_at},
-        organisation=lambda: Organisation.id,
+    __anchors__ = Anchors(
+        {
+            Anchor.ACCOUNT_CLOSURE: lambda: Organisation.closed_at,
+            Anchor.CONTRACT_END: lambda: _contract_end_or_closure(),
+        }
     )
 
     id: Mapped[int] = mapped_column(
-        Integer, primary_key=True, info=not_personal("row number of a customer account")
+        Integer,
+        primary_key=True,
+        info=not_personal("row number of a customer account", tie=Tie.ORGANISATION),
     )
     name: Mapped[str] = mapped_column(
         String(200),
@@ -123,7 +128,7 @@ class Organisation(Base):
         info=personal(
             BILLING_CONTACT,
             "billing contact's email address",
-            link=links(LinkKind.EMAIL, "billing_contact_name", "billing_contact_email"),
+            tie=tied(Tie.EMAIL, "billing_contact_name", "billing_contact_email"),
         ),
     )
     plan: Mapped[str] = mapped_column(
@@ -160,24 +165,22 @@ class User(Base):
     """A person's account: an organiser, an interpreter, or operator staff."""
 
     __tablename__ = "users"
-    __retention__ = RetentionScope(
-        anchors={
+    __anchors__ = Anchors(
+        {
             Anchor.ACCOUNT_CLOSURE: lambda: User.closed_at,
             Anchor.CONTRACT_END: lambda: _contracts_ended(User.id),
-        },
-        user=lambda: User.id,
-        email=lambda: User.email,
+        }
     )
 
     id: Mapped[int] = mapped_column(
         Integer,
         primary_key=True,
-        info=personal(ACCOUNT_IDENTITY, "user ID", link=links(LinkKind.ACCOUNT)),
+        info=personal(ACCOUNT_IDENTITY, "user ID", tie=Tie.ACCOUNT),
     )
     email: Mapped[str] = mapped_column(
         String(320),
         unique=True,
-        info=personal(ACCOUNT_IDENTITY, "email address", link=links(LinkKind.EMAIL)),
+        info=personal(ACCOUNT_IDENTITY, "email address", tie=Tie.EMAIL),
     )
     name: Mapped[str] = mapped_column(
         String(200), info=personal(ACCOUNT_DATA, "name", category=Category.IDENTIFIERS)
@@ -218,11 +221,6 @@ class Membership(Base):
     """A user's role in an organisation."""
 
     __tablename__ = "memberships"
-    __retention__ = RetentionScope(
-        anchors={Anchor.CONTRACT_END: lambda: _contract_ended(Membership.organisation_id)},
-        organisation=lambda: Membership.organisation_id,
-        user=lambda: Membership.user_id,
-    )
     __table_args__ = (UniqueConstraint("organisation_id", "user_id"),)
 
     id: Mapped[int] = mapped_column(
@@ -231,7 +229,7 @@ class Membership(Base):
     organisation_id: Mapped[int] = mapped_column(
         ForeignKey("organisations.id", ondelete="CASCADE"),
         index=True,
-        info=not_personal("which customer a membership belongs to"),
+        info=not_personal("which customer a membership belongs to", tie=Tie.ORGANISATION),
     )
     user_id: Mapped[int] = mapped_column(
         ForeignKey("users.id", ondelete="CASCADE"),
@@ -239,7 +237,7 @@ class Membership(Base):
         info=personal(
             ACCOUNT_IDENTITY,
             "user ID of a member",
-            link=links(LinkKind.ACCOUNT),
+            tie=Tie.ACCOUNT,
         ),
     )
     role: Mapped[MemberRole] = mapped_column(
@@ -259,13 +257,12 @@ class SignInSession(Base):
     """A signed-in browser: the cookie holds a random token, the table its hash."""
 
     __tablename__ = "sign_in_sessions"
-    __retention__ = RetentionScope(
-        anchors={
+    __anchors__ = Anchors(
+        {
             Anchor.SESSION_END: lambda: func.coalesce(
                 SignInSession.ended_at, SignInSession.expires_at
             )
-        },
-        user=lambda: SignInSession.user_id,
+        }
     )
 
     id: Mapped[int] = mapped_column(
@@ -277,7 +274,7 @@ class SignInSession(Base):
     user_id: Mapped[int] = mapped_column(
         ForeignKey("users.id", ondelete="CASCADE"),
         index=True,
-        info=personal(SIGN_IN, "user ID of a signed-in account", link=links(LinkKind.ACCOUNT)),
+        info=personal(SIGN_IN, "user ID of a signed-in account", tie=Tie.ACCOUNT),
     )
     created_at: Mapped[datetime] = mapped_column(
         UTCDateTime, info=personal(SIGN_IN, "when you signed in")
@@ -292,16 +289,8 @@ class SignInSession(Base):
     user: Mapped[User] = relationship()
 
 
-def _contract_ended(organisation_id: SQLExpression) -> ColumnElement[date | None]:
-    """When the customer's contract ended: its end date, or the day the account closed."""
-    return (
-        select(_contract_end_or_closure())
-        .where(Organisation.id == organisation_id)
-        .scalar_subquery()
-    )
-
-
 def _contract_end_or_closure() -> ColumnElement[date | None]:
+    """When the customer's contract ended: its end date, or the day the account closed."""
     return type_coerce(
         func.coalesce(Organisation.contract_end, func.date(Organisation.closed_at)), Date
     )

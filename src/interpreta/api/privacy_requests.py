@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from interpreta.accounts import actions
 from interpreta.accounts.models import MemberRole, StaffRole, User
 from interpreta.api.dependencies import PlatformDep, UserDep
+from interpreta.datamap.vocabulary import Scope
 from interpreta.errors import forbidden, not_found
 from interpreta.platform import Platform
 from interpreta.privacy.rights import access, report, requests
@@ -30,7 +31,6 @@ from interpreta.privacy.rights.models import DataSubjectRequest, RequestKind, Re
 from interpreta.privacy.rights.rectify import Correction
 from interpreta.privacy.rights.requests import Rights, part_of
 from interpreta.privacy.rights.subjects import CONTROLLER, Found, Identity, Part, find
-from interpreta.privacy.vocabulary import Scope
 
 router = APIRouter(tags=["privacy requests"])
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from http import HTTPStatus
 
 from fastapi import FastAPI, Request
@@ -35,8 +36,13 @@ def _wants_page(request: Request) -> bool:
     )
 
 
-def install(app: FastAPI) -> None:
-    """Register the handlers that turn errors into problem documents."""
+PageRenderer = Callable[[Request], Response]
+"""Renders the HTML page a browser gets instead of a problem document."""
+
+
+def install(app: FastAPI, *, not_found_page: PageRenderer | None = None) -> None:
+    """Register the handlers that turn errors into problem documents; a browser asking
+    for a page that does not exist gets `not_found_page` when given."""
 
     @app.exception_handler(Problem)
     async def _problem(request: Request, exc: Problem) -> JSONResponse:
@@ -50,10 +56,8 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
-        if exc.status_code == 404 and _wants_page(request):
-            from interpreta.web.pages import not_found_page
-
-            return not_found_page(request, None, "This page does not exist.")
+        if exc.status_code == 404 and not_found_page is not None and _wants_page(request):
+            return not_found_page(request)
         title = HTTPStatus(exc.status_code).phrase
         detail = exc.detail if isinstance(exc.detail, str) and exc.detail != title else ""
         response = problem_response(Problem(exc.status_code, title, detail), request)

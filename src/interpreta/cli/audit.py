@@ -6,7 +6,10 @@ from typing import Annotated
 
 import typer
 from rich.table import Table
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
+from interpreta.accounts.models import User
 from interpreta.cli.common import (
     DataDirOption,
     console,
@@ -15,9 +18,10 @@ from interpreta.cli.common import (
     load_settings,
     start_platform,
 )
+from interpreta.events.models import Participant
 from interpreta.privacy import audit
 from interpreta.privacy.keys import default_keyring
-from interpreta.privacy.pseudonyms import is_pseudonym
+from interpreta.privacy.pseudonyms import Pseudonyms, is_pseudonym
 
 app = typer.Typer(help="The tamper-evident audit trail.", no_args_is_help=True)
 
@@ -70,7 +74,7 @@ def list_command(
                 keyring = default_keyring(
                     platform.settings.data_dir, platform.secrets.master_key, platform.clock
                 )
-                subjects = audit.pseudonyms_of_email(db, keyring.pseudonyms(db.connection()), email)
+                subjects = pseudonyms_of_email(db, keyring.pseudonyms(db.connection()), email)
                 db.commit()
             found = audit.entries(db, subjects=subjects, limit=limit)
     finally:
@@ -88,3 +92,17 @@ def list_command(
         )
     console.print(table)
     console.print(f"{len(found)} entries", highlight=False)
+
+
+def pseudonyms_of_email(db: Session, pseudonyms: Pseudonyms, email: str) -> list[str]:
+    """Every pseudonym a person with this email address may appear under: the email's
+    own, their user account's, and their event participations' (for the DPO's lookups).
+    """
+    address = email.strip().lower()
+    found = [pseudonyms.email(address)]
+    found += [pseudonyms.user(i) for i in db.scalars(select(User.id).where(User.email == address))]
+    found += [
+        pseudonyms.participant(i)
+        for i in db.scalars(select(Participant.id).where(func.lower(Participant.email) == address))
+    ]
+    return found

@@ -9,7 +9,7 @@ import typer
 
 from interpreta import backup
 from interpreta.cli.common import DataDirOption, console, fail, load_settings, start_platform
-from interpreta.db.models import all_metadata
+from interpreta.schema import all_metadata
 
 
 def backup_command(
@@ -41,8 +41,6 @@ def restore_command(
     data_dir: DataDirOption = None,
 ) -> None:
     """Replace the database's content with a backup, then replay later erasures."""
-    from interpreta.privacy.erasure_log import replay
-
     settings = load_settings(data_dir)
     if not yes and not typer.confirm(f"Replace every row in {settings.resolved_database_url}?"):
         raise typer.Exit(1)
@@ -55,7 +53,7 @@ def restore_command(
     except (backup.BackupError, OSError, KeyError) as exc:
         fail(f"cannot restore {source}: {exc}")
     platform = start_platform(ctx, settings)
-    replayed = replay(platform, since=restored.created_at)
+    replayed = platform.replay_erasures(since=restored.created_at)
     console.print(
         f"restored {restored.rows} rows from {restored.created_at:%Y-%m-%d %H:%M} UTC; "
         f"{replayed} later erasure(s) replayed"

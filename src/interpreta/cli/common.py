@@ -12,8 +12,8 @@ from rich.console import Console
 
 from interpreta.clock import Clock, SystemClock
 from interpreta.config import Settings
+from interpreta.datamap.processors import TransferRefused
 from interpreta.platform import Platform
-from interpreta.privacy.processors import TransferRefused
 
 console = Console(soft_wrap=True)
 errors = Console(stderr=True, soft_wrap=True)

@@ -10,10 +10,12 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from interpreta.accounts.customers import active_customers
 from interpreta.cli.common import DataDirOption, console, fail, load_settings, start_platform
-from interpreta.db.models import all_metadata
-from interpreta.privacy import datamap, notice, ropa
-from interpreta.privacy.processors import transfer_problems
+from interpreta.datamap import completeness, declarations
+from interpreta.datamap.processors import transfer_problems
+from interpreta.privacy import notice, retention, ropa
+from interpreta.schema import all_metadata
 
 app = typer.Typer(help="The data map and the documents generated from it.", no_args_is_help=True)
 
@@ -29,10 +31,15 @@ class RopaFormat(StrEnum):
 def check(data_dir: DataDirOption = None) -> None:
     """Check the data map and the processor register; exit 2 on any problem."""
     settings = load_settings(data_dir)
-    found = datamap.problems(all_metadata()) + transfer_problems(settings.processors)
+    metadata = all_metadata()
+    found = (
+        completeness.problems(metadata)
+        + retention.problems(metadata)
+        + transfer_problems(settings.processors)
+    )
     if found:
         fail("the privacy configuration is refused:\n- " + "\n- ".join(found))
-    personal = len(datamap.personal_fields(all_metadata()))
+    personal = len(declarations.personal_fields(metadata))
     console.print(
         f"data map complete ({personal} personal fields declared); "
         f"{len(settings.processors)} processor(s), transfers allowed"
@@ -43,7 +50,7 @@ def check(data_dir: DataDirOption = None) -> None:
 def show_map() -> None:
     """Print the data map: every personal field with its declaration."""
     table = Table("table.column", "category", "scope", "purposes", "basis", "retention", "conf.")
-    for field, declaration in datamap.personal_fields(all_metadata()):
+    for field, declaration in declarations.personal_fields(all_metadata()):
         table.add_row(
             f"{field.table}.{field.column}",
             declaration.category.value,
@@ -93,7 +100,7 @@ def write_ropa(
     settings = load_settings(data_dir)
     platform = start_platform(ctx, settings)
     with platform.sessions() as db:
-        document = ropa.records(all_metadata(), settings, db)
+        document = ropa.records(platform.metadata, settings, active_customers(db))
     text = (
         json.dumps(document, indent=2, ensure_ascii=False)
         if format is RopaFormat.JSON

@@ -23,7 +23,7 @@ from interpreta.privacy import audit
 from interpreta.privacy import holds as legal_holds
 from interpreta.privacy.holds import HoldScope
 from interpreta.privacy.pseudonyms import system
-from interpreta.privacy.retention import RetentionBusy, RetentionEngine
+from interpreta.privacy.retention import RetentionBusy
 
 retention_app = typer.Typer(
     help="Delete or anonymise what the data map says has expired.", no_args_is_help=True
@@ -31,17 +31,6 @@ retention_app = typer.Typer(
 holds_app = typer.Typer(
     help="Legal holds: keep named records past their rule (P15).", no_args_is_help=True
 )
-
-
-def engine_for(platform: Platform, batch_size: int | None = None) -> RetentionEngine:
-    """The retention engine of `platform`, with the operator's bounds."""
-    settings = platform.settings
-    return RetentionEngine(
-        platform.sessions,
-        lock_dir=settings.data_dir,
-        batch_size=batch_size or 2000,
-        content_bounds=(settings.content_retention_min_days, settings.content_retention_max_days),
-    )
 
 
 @retention_app.command("run")
@@ -53,7 +42,7 @@ def run(
 ) -> None:
     """Apply every retention rule now; safe to interrupt and run again."""
     platform = start_platform(ctx, load_settings(data_dir))
-    engine = engine_for(platform, batch_size)
+    engine = platform.retention_engine(**({"batch_size": batch_size} if batch_size else {}))
     columns = (
         TextColumn("{task.description}"),
         BarColumn(),

@@ -9,28 +9,18 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
 
-from sqlalchemy import (
-    ColumnElement,
-    ForeignKey,
-    Index,
-    Integer,
-    String,
-    Text,
-    UniqueConstraint,
-    select,
-    text,
-)
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint, func, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from interpreta.datamap import retention_rules as rules
+from interpreta.datamap.anchors import Anchors
+from interpreta.datamap.declarations import Personal, not_personal, personal
+from interpreta.datamap.retention_rules import Anchor
+from interpreta.datamap.ties import Tie
+from interpreta.datamap.vocabulary import Category, LegalBasis, Purpose, Scope, Subject
 from interpreta.db.base import Base, UTCDateTime, enum_type
-from interpreta.privacy import retention_rules as rules
-from interpreta.privacy.anchors import RetentionScope, SQLExpression, event_end
 from interpreta.privacy.crypto import EncryptedText
-from interpreta.privacy.datamap import LinkKind, Personal, links, not_personal, personal
-from interpreta.privacy.retention_rules import Anchor
-from interpreta.privacy.vocabulary import Category, LegalBasis, Purpose, Scope, Subject
 
 PARTICIPATION = Personal(
     category=Category.IDENTIFIERS,
@@ -87,6 +77,7 @@ class Event(Base):
     """A customer's event, reached by its event code."""
 
     __tablename__ = "events"
+    __anchors__ = Anchors({Anchor.EVENT_END: lambda: func.coalesce(Event.ended_at, Event.ends_at)})
     __table_args__ = (
         Index(
             "uq_events_code_unpurged",
@@ -97,17 +88,22 @@ class Event(Base):
         ),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, info=not_personal("row number"))
+    id: Mapped[int] = mapped_column(
+        Integer, primary_key=True, info=not_personal("row number", tie=Tie.EVENT)
+    )
     organisation_id: Mapped[int] = mapped_column(
         ForeignKey("organisations.id", ondelete="CASCADE"),
         index=True,
-        info=not_personal("which customer runs the event", link=links(LinkKind.CUSTOMER)),
+        info=not_personal("which customer runs the event", tie=Tie.ORGANISATION),
     )
     title: Mapped[str] = mapped_column(
-        String(200), info=not_personal("public event title chosen by the organiser")
+        String(200),
+        info=not_personal("public event title chosen by the organiser", free_text=True),
     )
     description: Mapped[str] = mapped_column(
-        Text, default="", info=not_personal("public event description chosen by the organiser")
+        Text,
+        default="",
+        info=not_personal("public event description chosen by the organiser", free_text=True),
     )
     code: Mapped[str] = mapped_column(
         String(8), index=True, info=not_personal("public event code, shared with the audience")
@@ -146,7 +142,9 @@ class EventLanguage(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, info=not_personal("row number"))
     event_id: Mapped[int] = mapped_column(
-        ForeignKey("events.id", ondelete="CASCADE"), index=True, info=not_personal("event")
+        ForeignKey("events.id", ondelete="CASCADE"),
+        index=True,
+        info=not_personal("event", tie=Tie.EVENT),
     )
     code: Mapped[str] = mapped_column(String(16), info=not_personal("BCP 47 language tag"))
     name: Mapped[str] = mapped_column(String(64), info=not_personal("language name"))
@@ -164,9 +162,11 @@ class Topic(Base):
     event_id: Mapped[int] = mapped_column(
         ForeignKey("events.id", ondelete="CASCADE"),
         index=True,
-        info=not_personal("event", link=links(LinkKind.CUSTOMER)),
+        info=not_personal("event", tie=Tie.EVENT),
     )
-    name: Mapped[str] = mapped_column(String(200), info=not_personal("public topic name"))
+    name: Mapped[str] = mapped_column(
+        String(200), info=not_personal("public topic name", free_text=True)
+    )
     position: Mapped[int] = mapped_column(Integer, default=0, info=not_personal("list order"))
 
     event: Mapped[Event] = relationship(back_populates="topics")
@@ -185,7 +185,7 @@ class Channel(Base):
     topic_id: Mapped[int] = mapped_column(
         ForeignKey("topics.id", ondelete="CASCADE"),
         index=True,
-        info=not_personal("topic", link=links(LinkKind.CUSTOMER)),
+        info=not_personal("topic", tie=Tie.EVENT),
     )
     kind: Mapped[ChannelKind] = mapped_column(
         enum_type(ChannelKind, 8), info=not_personal("floor or language")
@@ -209,7 +209,7 @@ class Booth(Base):
     channel_id: Mapped[int] = mapped_column(
         ForeignKey("channels.id", ondelete="CASCADE"),
         unique=True,
-        info=not_personal("the channel the booth feeds", link=links(LinkKind.CUSTOMER)),
+        info=not_personal("the channel the booth feeds", tie=Tie.EVENT),
     )
 
     channel: Mapped[Channel] = relationship(back_populates="booth")
@@ -222,25 +222,18 @@ class BoothAssignment(Base):
     """An interpreter assigned to a booth by the organiser."""
 
     __tablename__ = "booth_assignments"
-    __retention__ = RetentionScope(
-        anchors={Anchor.EVENT_END: lambda: event_end(_event_of_booth(BoothAssignment.booth_id))},
-        event=lambda: _event_of_booth(BoothAssignment.booth_id),
-        user=lambda: BoothAssignment.user_id,
-    )
     __table_args__ = (UniqueConstraint("booth_id", "user_id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, info=not_personal("row number"))
     booth_id: Mapped[int] = mapped_column(
         ForeignKey("booths.id", ondelete="CASCADE"),
         index=True,
-        info=not_personal("booth", link=links(LinkKind.CUSTOMER)),
+        info=not_personal("booth", tie=Tie.EVENT),
     )
     user_id: Mapped[int] = mapped_column(
         ForeignKey("users.id", ondelete="CASCADE"),
         index=True,
-        info=personal(
-            ASSIGNMENT, "user ID of an assigned interpreter", link=links(LinkKind.ACCOUNT)
-        ),
+        info=personal(ASSIGNMENT, "user ID of an assigned interpreter", tie=Tie.ACCOUNT),
     )
 
     booth: Mapped[Booth] = relationship(back_populates="assignments")
@@ -250,18 +243,12 @@ class Participant(Base):
     """A person in an event: named, or an anonymous listener known by a generated ID."""
 
     __tablename__ = "participants"
-    __retention__ = RetentionScope(
-        anchors={Anchor.EVENT_END: lambda: event_end(Participant.event_id)},
-        event=lambda: Participant.event_id,
-        user=lambda: Participant.user_id,
-        email=lambda: Participant.email,
-    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, info=not_personal("row number"))
     event_id: Mapped[int] = mapped_column(
         ForeignKey("events.id", ondelete="CASCADE"),
         index=True,
-        info=personal(CONNECTION, "event ID", link=links(LinkKind.CUSTOMER)),
+        info=personal(CONNECTION, "event ID", tie=Tie.EVENT),
     )
     role: Mapped[ParticipantRole] = mapped_column(
         enum_type(ParticipantRole, 12),
@@ -279,7 +266,7 @@ class Participant(Base):
     email: Mapped[str | None] = mapped_column(
         String(320),
         index=True,
-        info=personal(PARTICIPATION, "email address", link=links(LinkKind.EMAIL)),
+        info=personal(PARTICIPATION, "email address", tie=Tie.EMAIL),
     )
     phone: Mapped[str | None] = mapped_column(
         EncryptedText, info=personal(PARTICIPATION, "phone number", confidential=True)
@@ -290,7 +277,7 @@ class Participant(Base):
         info=personal(
             PARTICIPATION,
             "user ID, when the participant has an account",
-            link=links(LinkKind.ACCOUNT),
+            tie=Tie.ACCOUNT,
         ),
     )
     created_at: Mapped[datetime] = mapped_column(
@@ -306,22 +293,12 @@ class ConnectionSession(Base):
     """One connection of a participant's browser to an event."""
 
     __tablename__ = "connection_sessions"
-    __retention__ = RetentionScope(
-        anchors={
-            Anchor.EVENT_END: lambda: event_end(
-                _event_of_participant(ConnectionSession.participant_id)
-            )
-        },
-        event=lambda: _event_of_participant(ConnectionSession.participant_id),
-        user=lambda: _participant_column(Participant.user_id, ConnectionSession.participant_id),
-        email=lambda: _participant_column(Participant.email, ConnectionSession.participant_id),
-    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, info=not_personal("row number"))
     participant_id: Mapped[int] = mapped_column(
         ForeignKey("participants.id", ondelete="CASCADE"),
         index=True,
-        info=personal(CONNECTION, "participant ID of a connection", link=links(LinkKind.OWNER)),
+        info=personal(CONNECTION, "participant ID of a connection", tie=Tie.OWNER),
     )
     session_id: Mapped[str] = mapped_column(
         String(64), unique=True, info=personal(CONNECTION, "session ID")
@@ -358,22 +335,12 @@ class UsageEvent(Base):
     """Something a participant did during a connection: join, leave, switch channel."""
 
     __tablename__ = "usage_events"
-    __retention__ = RetentionScope(
-        anchors={
-            Anchor.EVENT_END: lambda: event_end(
-                _event_of_connection(UsageEvent.connection_session_id)
-            )
-        },
-        event=lambda: _event_of_connection(UsageEvent.connection_session_id),
-        user=lambda: _participant_of_connection(Participant.user_id, UsageEvent),
-        email=lambda: _participant_of_connection(Participant.email, UsageEvent),
-    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, info=not_personal("row number"))
     connection_session_id: Mapped[int] = mapped_column(
         ForeignKey("connection_sessions.id", ondelete="CASCADE"),
         index=True,
-        info=personal(USAGE, "connection of a usage event", link=links(LinkKind.OWNER)),
+        info=personal(USAGE, "connection of a usage event", tie=Tie.OWNER),
     )
     kind: Mapped[str] = mapped_column(String(32), info=personal(USAGE, "what happened"))
     detail: Mapped[str | None] = mapped_column(
@@ -386,16 +353,12 @@ class BoothChatMessage(Base):
     """A message between booth mates; meeting content, encrypted at rest."""
 
     __tablename__ = "booth_chat_messages"
-    __retention__ = RetentionScope(
-        anchors={Anchor.EVENT_END: lambda: event_end(_event_of_booth(BoothChatMessage.booth_id))},
-        event=lambda: _event_of_booth(BoothChatMessage.booth_id),
-        user=lambda: _participant_column(Participant.user_id, BoothChatMessage.participant_id),
-        email=lambda: _participant_column(Participant.email, BoothChatMessage.participant_id),
-    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, info=not_personal("row number"))
     booth_id: Mapped[int] = mapped_column(
-        ForeignKey("booths.id", ondelete="CASCADE"), index=True, info=not_personal("booth")
+        ForeignKey("booths.id", ondelete="CASCADE"),
+        index=True,
+        info=not_personal("booth", tie=Tie.EVENT),
     )
     participant_id: Mapped[int | None] = mapped_column(
         ForeignKey("participants.id", ondelete="SET NULL"),
@@ -404,70 +367,13 @@ class BoothChatMessage(Base):
             MEETING_CONTENT,
             "author of a booth chat message",
             confidential=False,
-            link=links(LinkKind.OWNER),
+            tie=Tie.OWNER,
         ),
     )
     body: Mapped[str] = mapped_column(
-        EncryptedText, info=personal(MEETING_CONTENT, "booth chat message")
+        EncryptedText, info=personal(MEETING_CONTENT, "booth chat message", free_text=True)
     )
     sent_at: Mapped[datetime] = mapped_column(
         UTCDateTime,
         info=personal(MEETING_CONTENT, "when a booth message was sent", confidential=False),
-    )
-
-
-def _event_of_participant(participant_id: SQLExpression) -> ColumnElement[int]:
-    return (
-        select(Participant.event_id)
-        .where(Participant.id == participant_id)
-        .correlate(_table_of(participant_id))
-        .scalar_subquery()
-    )
-
-
-def _event_of_connection(connection_id: SQLExpression) -> ColumnElement[int]:
-    return (
-        select(Participant.event_id)
-        .join(ConnectionSession, ConnectionSession.participant_id == Participant.id)
-        .where(ConnectionSession.id == connection_id)
-        .correlate(_table_of(connection_id))
-        .scalar_subquery()
-    )
-
-
-def _event_of_booth(booth_id: SQLExpression) -> ColumnElement[int]:
-    return (
-        select(Topic.event_id)
-        .join(Channel, Channel.topic_id == Topic.id)
-        .join(Booth, Booth.channel_id == Channel.id)
-        .where(Booth.id == booth_id)
-        .correlate(_table_of(booth_id))
-        .scalar_subquery()
-    )
-
-
-def _table_of(column: SQLExpression) -> Any:
-    """The table a column belongs to: what a nested subquery must correlate to
-    (SQLAlchemy only auto-correlates to the immediately enclosing SELECT)."""
-    return column.table  # type: ignore[attr-defined]
-
-
-def _participant_column(column: SQLExpression, participant_id: SQLExpression) -> SQLExpression:
-    """`column` of the participant a row belongs to (for holds on a user or email)."""
-    return (
-        select(column)
-        .where(Participant.id == participant_id)
-        .correlate(_table_of(participant_id))
-        .scalar_subquery()
-    )
-
-
-def _participant_of_connection(column: SQLExpression, model: Any) -> SQLExpression:
-    """`column` of the participant whose connection a usage event belongs to."""
-    return (
-        select(column)
-        .join(ConnectionSession, ConnectionSession.participant_id == Participant.id)
-        .where(ConnectionSession.id == model.connection_session_id)
-        .correlate(model.__table__)
-        .scalar_subquery()
     )

@@ -25,14 +25,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from sqlalchemy import Connection, Table, delete, func, or_, select, update
+from sqlalchemy import Connection, Table, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from interpreta.accounts.models import User
-from interpreta.events.models import Participant
-from interpreta.privacy.models import AuditChainHead, AuditEntry
-from interpreta.privacy.pseudonyms import Pseudonyms, is_pseudonym, is_system_actor
+from interpreta.privacy.models import AuditChainHead, AuditEntry, prune_audit
+from interpreta.privacy.pseudonyms import is_pseudonym, is_system_actor
 
 GENESIS = "0" * 64
 _HEAD = cast(Table, AuditChainHead.__table__)
@@ -243,39 +241,7 @@ def entries(db: Session, *, subjects: list[str] | None = None, limit: int = 50) 
     return list(db.scalars(query))
 
 
-def pseudonyms_of_email(db: Session, pseudonyms: Pseudonyms, email: str) -> list[str]:
-    """Every pseudonym a person with this email address may appear under: the email's
-    own, their user account's, and their event participations' (for the DPO's lookups).
-    """
-    address = email.strip().lower()
-    found = [pseudonyms.email(address)]
-    found += [pseudonyms.user(i) for i in db.scalars(select(User.id).where(User.email == address))]
-    found += [
-        pseudonyms.participant(i)
-        for i in db.scalars(select(Participant.id).where(func.lower(Participant.email) == address))
-    ]
-    return found
-
-
 def prune(db: Session, *, before: datetime) -> int:
     """Delete the oldest entries recorded before `before` (retention rule AUDIT_LOG),
-    keeping the chain verifiable: the head remembers the last removed entry's hash.
-    """
-    connection = db.connection()
-    head = connection.execute(select(_HEAD).where(_HEAD.c.id == 1).with_for_update()).first()
-    if head is None:
-        return 0
-    first_kept = connection.execute(
-        select(func.min(_ENTRIES.c.seq)).where(_ENTRIES.c.at >= before)
-    ).scalar()
-    upto = (first_kept - 1) if first_kept is not None else head.last_seq
-    if upto <= head.base_seq:
-        return 0
-    last_removed = connection.execute(
-        select(_ENTRIES.c.hash).where(_ENTRIES.c.seq == upto)
-    ).scalar_one()
-    removed = connection.execute(delete(_ENTRIES).where(_ENTRIES.c.seq <= upto)).rowcount
-    connection.execute(
-        update(_HEAD).where(_HEAD.c.id == 1).values(base_seq=upto, base_hash=last_removed)
-    )
-    return removed
+    keeping the chain verifiable (see :func:`~interpreta.privacy.models.prune_audit`)."""
+    return prune_audit(db, before)

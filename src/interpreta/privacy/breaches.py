@@ -17,12 +17,13 @@ from enum import StrEnum
 from sqlalchemy import ForeignKey, Integer, String, Text, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
+from interpreta.datamap import retention_rules as rules
+from interpreta.datamap.anchors import Anchors
+from interpreta.datamap.declarations import Personal, not_personal, personal
+from interpreta.datamap.ties import Tie
+from interpreta.datamap.vocabulary import Category, LegalBasis, Purpose, Scope, Subject
 from interpreta.db.base import Base, UTCDateTime, enum_type
 from interpreta.errors import conflict, invalid, not_found
-from interpreta.privacy import retention_rules as rules
-from interpreta.privacy.anchors import RetentionScope
-from interpreta.privacy.datamap import Personal, not_personal, personal
-from interpreta.privacy.vocabulary import Category, LegalBasis, Purpose, Scope, Subject
 
 AUTHORITY_DEADLINE = timedelta(hours=72)
 
@@ -56,16 +57,17 @@ class Breach(Base):
     """One personal-data breach."""
 
     __tablename__ = "breaches"
-    __retention__ = RetentionScope(
-        anchors={rules.Anchor.INCIDENT_CLOSURE: lambda: Breach.closed_at}
-    )
+    __anchors__ = Anchors({rules.Anchor.INCIDENT_CLOSURE: lambda: Breach.closed_at})
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, info=not_personal("row number"))
     title: Mapped[str] = mapped_column(
-        String(200), info=personal(INCIDENT_RECORD, "short description of a breach")
+        String(200), info=personal(INCIDENT_RECORD, "short description of a breach", free_text=True)
     )
     description: Mapped[str] = mapped_column(
-        Text, info=personal(INCIDENT_RECORD, "what happened in a breach, and its consequences")
+        Text,
+        info=personal(
+            INCIDENT_RECORD, "what happened in a breach, and its consequences", free_text=True
+        ),
     )
     discovered_at: Mapped[datetime] = mapped_column(
         UTCDateTime, info=not_personal("when a breach was discovered")
@@ -81,10 +83,13 @@ class Breach(Base):
         info=not_personal("whether customers' event data (processor scope) is affected")
     )
     measures: Mapped[str] = mapped_column(
-        Text, default="", info=personal(INCIDENT_RECORD, "measures taken or proposed")
+        Text,
+        default="",
+        info=personal(INCIDENT_RECORD, "measures taken or proposed", free_text=True),
     )
     reported_by: Mapped[str] = mapped_column(
-        String(200), info=personal(INCIDENT_RECORD, "who recorded a breach")
+        String(200),
+        info=personal(INCIDENT_RECORD, "who recorded a breach (as typed by staff)", free_text=True),
     )
     closed_at: Mapped[datetime | None] = mapped_column(
         UTCDateTime, info=not_personal("when the incident was closed")
@@ -119,26 +124,20 @@ class BreachNotification(Base):
     """A notification sent about a breach."""
 
     __tablename__ = "breach_notifications"
-    __retention__ = RetentionScope(
-        anchors={
-            rules.Anchor.INCIDENT_CLOSURE: lambda: (
-                select(Breach.closed_at)
-                .where(Breach.id == BreachNotification.breach_id)
-                .scalar_subquery()
-            )
-        }
-    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, info=not_personal("row number"))
     breach_id: Mapped[int] = mapped_column(
-        ForeignKey("breaches.id", ondelete="CASCADE"), index=True, info=not_personal("breach")
+        ForeignKey("breaches.id", ondelete="CASCADE"),
+        index=True,
+        info=not_personal("breach", tie=Tie.OWNER),
     )
     recipient: Mapped[Recipient] = mapped_column(
         enum_type(Recipient, 10), info=not_personal("authority, people or customer")
     )
     sent_at: Mapped[datetime] = mapped_column(UTCDateTime, info=not_personal("when it was sent"))
     reference: Mapped[str] = mapped_column(
-        String(300), info=personal(INCIDENT_RECORD, "reference or note of a notification")
+        String(300),
+        info=personal(INCIDENT_RECORD, "reference or note of a notification", free_text=True),
     )
 
     breach: Mapped[Breach] = relationship(back_populates="notifications")

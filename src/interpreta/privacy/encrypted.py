@@ -14,12 +14,13 @@ sessionmaker so that:
   writes the ciphertexts. Plaintext never reaches the database, and the extra
   statement costs one round trip per flush, not per row.
 
-The data key is chosen by the row's *scope*: ``org:<organisation id>``, found by
-a :class:`ScopeRule` from the row's parent key (participant → event →
-organisation; booth chat message → booth → channel → topic → event →
-organisation), cached for the length of a flush. A per-person scope
-(``person:<pseudonym>``) is a new rule returning another scope string; nothing
-else changes.
+The data key is chosen by the row's *scope*: ``org:<organisation id>``, the
+organisation the row's ties lead to (participant → event → organisation; booth
+chat message → booth → channel → topic → event → organisation; see
+:mod:`interpreta.datamap.tiegraph`), cached for the length of a flush. Rows tied
+to no organisation (the operator's own confidential records) use the
+``operator`` scope. A per-person scope would be one more branch of
+:func:`scope_expression`; nothing else changes.
 
 Column-only queries (``select(Participant.phone)``) return the :class:`Sealed`
 ciphertext; load entities, or use :func:`open_value`, to read plaintext.
@@ -47,8 +48,11 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapper, QueryContext, Session, object_session, sessionmaker
 from sqlalchemy.orm.attributes import get_history, set_committed_value
 
+from interpreta.datamap.anchors import SQLExpression
+from interpreta.datamap.declarations import confidential_columns
+from interpreta.datamap.tiegraph import TieGraph
+from interpreta.datamap.ties import Tie
 from interpreta.db.base import Base
-from interpreta.events.models import Booth, BoothChatMessage, Channel, Event, Participant, Topic
 from interpreta.privacy.crypto import (
     DecryptionError,
     EncryptedText,
@@ -59,7 +63,6 @@ from interpreta.privacy.crypto import (
     open_field,
     seal_field,
 )
-from interpreta.privacy.datamap import confidential_columns
 from interpreta.privacy.keys import DataKeyMaterial, Keyring
 
 KEYRING = "interpreta.keyring"
@@ -71,44 +74,31 @@ class EncryptionMisconfigured(Exception):
     """The data map, the column types and the scope rules disagree."""
 
 
-@dataclass(frozen=True)
-class ScopeRule:
-    """How to find the key scope of a row: from its `parent` column's value."""
-
-    parent: str
-    lookup: Callable[[Connection, Any], str]
+OPERATOR_SCOPE = "operator"
+"""The key scope of confidential rows tied to no customer organisation."""
 
 
-def _organisation_scope(organisation_id: int | None, what: str) -> str:
+def scope_expression(table: Table) -> SQLExpression | None:
+    """The organisation a row of `table` belongs to, through its ties (None: the
+    operator's own record)."""
+    return TieGraph.of(type_cast(MetaData, table.metadata)).first(table, Tie.ORGANISATION)
+
+
+def _scope_name(table: Table, row_key: Any, organisation_id: Any) -> str:
+    if scope_expression(table) is None:
+        return OPERATOR_SCOPE
     if organisation_id is None:
-        raise EncryptionMisconfigured(f"no organisation found for {what}")
+        raise EncryptionMisconfigured(f"no organisation found for {table.name} row {row_key}")
     return f"org:{organisation_id}"
 
 
-def _event_scope(connection: Connection, event_id: Any) -> str:
-    found = connection.execute(
-        select(Event.organisation_id).where(Event.id == event_id)
-    ).scalar_one_or_none()
-    return _organisation_scope(found, f"event {event_id}")
-
-
-def _booth_scope(connection: Connection, booth_id: Any) -> str:
-    found = connection.execute(
-        select(Event.organisation_id)
-        .select_from(Booth)
-        .join(Channel, Channel.id == Booth.channel_id)
-        .join(Topic, Topic.id == Channel.topic_id)
-        .join(Event, Event.id == Topic.event_id)
-        .where(Booth.id == booth_id)
-    ).scalar_one_or_none()
-    return _organisation_scope(found, f"booth {booth_id}")
-
-
-SCOPES: dict[str, ScopeRule] = {
-    Participant.__tablename__: ScopeRule("event_id", _event_scope),
-    BoothChatMessage.__tablename__: ScopeRule("booth_id", _booth_scope),
-}
-"""The key-scope rule of every table with confidential columns."""
+def _row_scope(connection: Connection, table: Table, row_key: Any) -> str:
+    expression = scope_expression(table)
+    if expression is None:
+        return OPERATOR_SCOPE
+    (pk,) = table.primary_key.columns
+    found = connection.execute(select(expression).where(pk == row_key)).scalar_one_or_none()
+    return _scope_name(table, row_key, found)
 
 
 def encrypted_columns(metadata: MetaData) -> list[tuple[Table, Column[Any]]]:
@@ -128,8 +118,6 @@ def encrypted_columns(metadata: MetaData) -> list[tuple[Table, Column[Any]]]:
                 raise EncryptionMisconfigured(f"{where} is confidential but not EncryptedText")
         if not names:
             continue
-        if table.name not in SCOPES:
-            raise EncryptionMisconfigured(f"{table.name} has confidential columns but no scope")
         if len(table.primary_key.columns) != 1:
             raise EncryptionMisconfigured(f"{table.name} needs a one-column primary key")
         found += [(table, table.columns[name]) for name in sorted(names)]
@@ -157,14 +145,13 @@ def _keyring(session: Session | None) -> Keyring | None:
 
 
 def _scope_key(
-    session: Session, keyring: Keyring, connection: Connection, table: Table, parent: Any
+    session: Session, keyring: Keyring, connection: Connection, table: Table, row_key: Any
 ) -> DataKeyMaterial:
     cache: dict[tuple[str, Any], DataKeyMaterial] = session.info.setdefault(_FLUSH_CACHE, {})
-    material = cache.get((table.name, parent))
+    material = cache.get((table.name, row_key))
     if material is None:
-        scope = SCOPES[table.name].lookup(connection, parent)
-        material = keyring.for_scope(connection, scope)
-        cache[(table.name, parent)] = material
+        material = keyring.for_scope(connection, _row_scope(connection, table, row_key))
+        cache[(table.name, row_key)] = material
     return material
 
 
@@ -175,8 +162,8 @@ def _seal(
     pending: _Pending,
 ) -> Sealed:
     table, column = pending.table, pending.column
-    parent = getattr(pending.target, SCOPES[table.name].parent)
-    material = _scope_key(session, keyring, connection, table, parent)
+    (pk,) = table.primary_key.columns
+    material = _scope_key(session, keyring, connection, table, getattr(pending.target, pk.key))
     aad = field_aad(table.name, column.name, _row_key(table, pending.target))
     return Sealed(seal_field(material.key_id, material.key, pending.plaintext, aad))
 
@@ -339,20 +326,20 @@ def encrypt_existing(sessions: sessionmaker[Session], keyring: Keyring, batch: i
     done = 0
     for table, column in encrypted_columns(Base.metadata):
         (pk,) = table.primary_key.columns
-        rule = SCOPES[table.name]
-        parent = table.columns[rule.parent]
+        organisation = scope_expression(table)
         while True:
             with sessions.begin() as db:
                 connection = db.connection()
                 rows = connection.execute(
-                    select(pk, parent, column)
+                    select(pk, organisation if organisation is not None else pk, column)
                     .where(column.is_not(None), cast(column, Text).not_like("v1:%"))
                     .limit(batch)
                 ).all()
-                for row_pk, parent_value, value in rows:
+                for row_pk, organisation_id, value in rows:
                     if is_envelope(value):
                         continue
-                    material = keyring.for_scope(connection, rule.lookup(connection, parent_value))
+                    scope = _scope_name(table, row_pk, organisation_id)
+                    material = keyring.for_scope(connection, scope)
                     aad = field_aad(table.name, column.name, str(row_pk))
                     sealed = Sealed(seal_field(material.key_id, material.key, value, aad))
                     connection.execute(

@@ -10,16 +10,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import Integer, String, Text, select
+from sqlalchemy import ColumnElement, Integer, String, Table, Text, false, func, or_, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from interpreta.datamap import retention_rules as rules
+from interpreta.datamap.anchors import Anchors
+from interpreta.datamap.declarations import Personal, not_personal, personal
+from interpreta.datamap.tiegraph import TieGraph
+from interpreta.datamap.ties import Tie
+from interpreta.datamap.vocabulary import Category, LegalBasis, Purpose, Scope, Subject
 from interpreta.db.base import Base, UTCDateTime, enum_type
 from interpreta.errors import conflict, invalid, not_found
-from interpreta.privacy import retention_rules as rules
-from interpreta.privacy.anchors import RetentionScope
-from interpreta.privacy.datamap import Personal, not_personal, personal
-from interpreta.privacy.vocabulary import Category, LegalBasis, Purpose, Scope, Subject
 
 HOLD_RECORD = Personal(
     category=Category.SECURITY,
@@ -59,7 +62,9 @@ class LegalHold(Base):
             subject=Subject.CUSTOMER_USER,
         ),
     )
-    reason: Mapped[str] = mapped_column(Text, info=personal(HOLD_RECORD, "reason for a hold"))
+    reason: Mapped[str] = mapped_column(
+        Text, info=personal(HOLD_RECORD, "reason for a hold", free_text=True)
+    )
     placed_by: Mapped[str] = mapped_column(
         String(200), info=personal(HOLD_RECORD, "who placed a hold")
     )
@@ -73,11 +78,13 @@ class LegalHold(Base):
         UTCDateTime, info=personal(HOLD_RECORD, "when a hold was released")
     )
     release_reason: Mapped[str | None] = mapped_column(
-        Text, info=personal(HOLD_RECORD, "why a hold was released")
+        Text, info=personal(HOLD_RECORD, "why a hold was released", free_text=True)
     )
 
-    __retention__ = RetentionScope(
-        anchors={rules.Anchor.HOLD_RELEASE: lambda: LegalHold.released_at}
+    __anchors__ = Anchors({rules.Anchor.HOLD_RELEASE: lambda: LegalHold.released_at})
+    __untied__ = (
+        "a hold names what it holds, but is not the held person's to see or erase: "
+        "it exists to stop an erasure while a legal matter is open"
     )
 
 
@@ -169,6 +176,26 @@ def active(db: Session) -> ActiveHolds:
         organisations=frozenset(int(t) for t in of(HoldScope.ORGANISATION)),
         events=frozenset(int(t) for t in of(HoldScope.EVENT)),
     )
+
+
+def covered(graph: TieGraph, table: Table, holds: ActiveHolds) -> ColumnElement[bool]:
+    """A condition true for the rows of `table` a hold in force covers, through the
+    row's ties (a participant is held by its event, its organisation, its user ID or
+    its email address). Read by the retention engine and by erasure alike."""
+    wanted: tuple[tuple[Tie, frozenset[Any]], ...] = (
+        (Tie.ACCOUNT, holds.users),
+        (Tie.EMAIL, holds.emails),
+        (Tie.ORGANISATION, holds.organisations),
+        (Tie.EVENT, holds.events),
+    )
+    clauses: list[ColumnElement[bool]] = []
+    for kind, targets in wanted:
+        if not targets:
+            continue
+        for expression in graph.values(table, kind):
+            value = func.lower(expression) if kind is Tie.EMAIL else expression
+            clauses.append(value.in_(sorted(targets)).is_(True))
+    return or_(*clauses) if clauses else false()
 
 
 def listing(db: Session, *, include_released: bool = False) -> list[LegalHold]:

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import Integer, String, Text
+from sqlalchemy import Integer, String, Table, Text, delete, func, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from interpreta.datamap import retention_rules as rules
+from interpreta.datamap.anchors import Anchors
+from interpreta.datamap.declarations import Personal, not_personal, personal
+from interpreta.datamap.retention_rules import Anchor
+from interpreta.datamap.ties import Tie
+from interpreta.datamap.vocabulary import Category, LegalBasis, Purpose, Scope, Subject
 from interpreta.db.base import Base, UTCDateTime
-from interpreta.privacy import retention_rules as rules
-from interpreta.privacy.anchors import RetentionScope
-from interpreta.privacy.datamap import Personal, not_personal, personal
-from interpreta.privacy.retention_rules import Anchor
-from interpreta.privacy.vocabulary import Category, LegalBasis, Purpose, Scope, Subject
 
 AUDIT = Personal(
     category=Category.SECURITY,
@@ -85,9 +87,9 @@ class AuditEntry(Base):
     """
 
     __tablename__ = "audit_entries"
-    __retention__ = RetentionScope(
-        anchors={Anchor.CREATION: lambda: AuditEntry.at},
-        disposer=lambda db, before: _prune_audit(db, before),
+    __anchors__ = Anchors(
+        {Anchor.CREATION: lambda: AuditEntry.at},
+        disposer=lambda db, before: prune_audit(db, before),
     )
 
     seq: Mapped[int] = mapped_column(
@@ -99,7 +101,9 @@ class AuditEntry(Base):
     actor: Mapped[str] = mapped_column(
         String(64),
         index=True,
-        info=personal(AUDIT, "who did an audited action (pseudonym, or the system)"),
+        info=personal(
+            AUDIT, "who did an audited action (pseudonym, or the system)", tie=Tie.PSEUDONYM
+        ),
     )
     action: Mapped[str] = mapped_column(
         String(64), info=personal(AUDIT, "what was done (audited action)")
@@ -107,7 +111,9 @@ class AuditEntry(Base):
     subject: Mapped[str | None] = mapped_column(
         String(64),
         index=True,
-        info=personal(AUDIT, "whose data an audited action concerned (pseudonym)"),
+        info=personal(
+            AUDIT, "whose data an audited action concerned (pseudonym)", tie=Tie.PSEUDONYM
+        ),
     )
     target: Mapped[str] = mapped_column(
         String(200), info=personal(AUDIT, "which record an audited action concerned")
@@ -147,7 +153,29 @@ class AuditChainHead(Base):
     )
 
 
-def _prune_audit(db: Session, before: datetime) -> int:
-    from interpreta.privacy.audit import prune
-
-    return prune(db, before=before)
+def prune_audit(db: Session, before: datetime) -> int:
+    """Delete the oldest entries recorded before `before` (retention rule AUDIT_LOG),
+    keeping the chain verifiable: the head remembers the last removed entry's hash.
+    """
+    head_table = cast(Table, AuditChainHead.__table__)
+    entries = cast(Table, AuditEntry.__table__)
+    connection = db.connection()
+    head = connection.execute(
+        select(head_table).where(head_table.c.id == 1).with_for_update()
+    ).first()
+    if head is None:
+        return 0
+    first_kept = connection.execute(
+        select(func.min(entries.c.seq)).where(entries.c.at >= before)
+    ).scalar()
+    upto = (first_kept - 1) if first_kept is not None else head.last_seq
+    if upto <= head.base_seq:
+        return 0
+    last_removed = connection.execute(
+        select(entries.c.hash).where(entries.c.seq == upto)
+    ).scalar_one()
+    removed = connection.execute(delete(entries).where(entries.c.seq <= upto)).rowcount
+    connection.execute(
+        update(head_table).where(head_table.c.id == 1).values(base_seq=upto, base_hash=last_removed)
+    )
+    return removed

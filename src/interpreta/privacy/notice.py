@@ -15,13 +15,13 @@ from sqlalchemy import MetaData, select
 from sqlalchemy.orm import Session
 
 from interpreta.config import Settings
+from interpreta.datamap.processors import EEA_COUNTRIES
+from interpreta.datamap.retention_rules import RULES, CustomerDefinedRule
+from interpreta.datamap.vocabulary import Category, Scope
 from interpreta.privacy.document import AnyBlock, Bullets, Heading, Paragraph, Table, to_html
 from interpreta.privacy.document import to_markdown as blocks_to_markdown
 from interpreta.privacy.models import NoticeVersion
-from interpreta.privacy.processors import EEA_COUNTRIES
-from interpreta.privacy.retention_rules import RULES, CustomerDefinedRule
 from interpreta.privacy.summary import category_uses
-from interpreta.privacy.vocabulary import Category, Scope
 
 RIGHTS = (
     "Access (Art. 15 GDPR): a copy of all personal data we hold about you.",

@@ -1,7 +1,8 @@
 """The retention engine: deletes or anonymises what the data map says has expired.
 
-It reads two declarations and nothing else: each column's retention rule (the
-data map) and each model's anchors (``__retention__``, see :mod:`anchors`). For
+It reads the data map and nothing else: each column's retention rule, and when
+each row's anchor happened, which the tie graph finds from the model's own
+``__anchors__`` or those of the rows it is tied to (:mod:`interpreta.datamap.tiegraph`). For
 every table and every rule its personal columns follow it finds the rows whose
 time is over and that no legal hold covers, and
 
@@ -11,7 +12,10 @@ time is over and that no legal hold covers, and
 
 Work goes in batches, each its own transaction, children before parents, so a
 run killed at any moment leaves consistent data and the next run simply goes
-on. Before participation data goes, anonymised statistics are kept (P17).
+on. Before anything goes, the engine runs the preparations it was given (the
+events package keeps anonymised statistics of events about to lose their
+participation data, P17). Rows a legal hold covers (P15), found through their
+ties, are left alone.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ import fcntl
 import logging
 import queue
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -46,11 +50,15 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session, sessionmaker
 
+from interpreta.datamap.anchors import SQLExpression
+from interpreta.datamap.declarations import Personal, declaration_of
+from interpreta.datamap.retention_rules import AnyRule, CustomerDefinedRule, Period, RetentionRule
+from interpreta.datamap.tiegraph import TieGraph
+from interpreta.datamap.ties import Tie
 from interpreta.db.base import Base
+from interpreta.privacy import audit
 from interpreta.privacy import holds as legal_holds
-from interpreta.privacy.anchors import RetentionScope, SQLExpression, organisation_of_event
-from interpreta.privacy.datamap import Personal, declaration_of
-from interpreta.privacy.retention_rules import AnyRule, CustomerDefinedRule, Period, RetentionRule
+from interpreta.privacy.pseudonyms import system
 
 log = logging.getLogger(__name__)
 
@@ -63,12 +71,22 @@ class RetentionBusy(RuntimeError):
     """Another retention run holds the lock."""
 
 
+Preparation = Callable[[sessionmaker[Session], datetime], object]
+"""Work a run does before disposing of anything (keeping anonymised statistics)."""
+
+CustomerPeriods = Callable[[Session], Mapping[int, int]]
+"""The retention period (days) each customer chose for its content, by organisation ID."""
+
+
+def _no_choices(_db: Session) -> Mapping[int, int]:
+    return {}
+
+
 @dataclass(frozen=True)
 class Target:
     """One table's columns under one rule: what the engine disposes of together."""
 
     table: Table
-    model: type[Any]
     rule: AnyRule
     columns: tuple[Column[Any], ...]
     whole_row: bool
@@ -77,11 +95,6 @@ class Target:
     def name(self) -> str:
         """'participants / participation'."""
         return f"{self.table.name} / {self.rule.key}"
-
-    @property
-    def scope(self) -> RetentionScope:
-        """The model's anchor declarations."""
-        return self.model.__retention__  # type: ignore[no-any-return]
 
 
 @dataclass
@@ -106,15 +119,10 @@ class Report:
         return sum(o.due if self.dry_run else o.disposed for o in self.outcomes.values())
 
 
-def _models() -> dict[str, type[Any]]:
-    return {m.class_.__table__.name: m.class_ for m in Base.registry.mappers}
-
-
 def targets(metadata: Any = None) -> list[Target]:
     """Every (table, rule) pair the data map declares, parents first: deleting a parent
     cascades to its children in the same statement, cheaper than finding each child."""
     metadata = metadata or Base.metadata
-    models = _models()
     found: list[Target] = []
     for table in metadata.sorted_tables:
         by_rule: dict[str, tuple[AnyRule, list[Column[Any]]]] = {}
@@ -127,7 +135,6 @@ def targets(metadata: Any = None) -> list[Target]:
             found.append(
                 Target(
                     table=table,
-                    model=models[table.name],
                     rule=rule,
                     columns=tuple(columns),
                     whole_row=len(by_rule) == 1,
@@ -137,14 +144,19 @@ def targets(metadata: Any = None) -> list[Target]:
 
 
 def problems(metadata: Any = None) -> list[str]:
-    """Targets whose model declares no anchor for their rule (the engine could not run them)."""
+    """Targets no anchor can be found for, neither declared by their model nor reached
+    through a tie (the engine could not run them)."""
+    metadata = metadata or Base.metadata
+    graph = TieGraph.of(metadata)
     found = []
     for target in targets(metadata):
-        scope = getattr(target.model, "__retention__", None)
-        if not isinstance(scope, RetentionScope):
-            found.append(f"{target.table.name}: no __retention__ declaration")
-        elif target.rule.anchor not in scope.anchors:
-            found.append(f"{target.name}: no anchor {target.rule.anchor.value!r} declared")
+        if graph.own_anchors(target.table).disposer is not None:
+            continue
+        if graph.anchor(target.table, target.rule.anchor) is None:
+            found.append(
+                f"{target.name}: no tie leads to when {target.rule.anchor.words} "
+                f"(anchor {target.rule.anchor.value!r})"
+            )
     return found
 
 
@@ -159,8 +171,15 @@ class RetentionEngine:
         batch_size: int = DEFAULT_BATCH,
         content_bounds: tuple[int, int] = (1, 365),
         workers: int = 2,
+        preparations: Sequence[Preparation] = (),
+        customer_periods: CustomerPeriods = _no_choices,
+        metadata: Any = None,
     ) -> None:
         self.sessions = sessions
+        self.preparations = tuple(preparations)
+        self.customer_periods = customer_periods
+        self.metadata = metadata or Base.metadata
+        self.graph = TieGraph.of(self.metadata)
         self.workers = workers
         self.lock_dir = lock_dir
         self.batch_size = batch_size
@@ -179,24 +198,23 @@ class RetentionEngine:
         report = Report(dry_run)
         with self._exclusive():
             if not dry_run:
-                from interpreta.privacy.analytics import summarise_due_events
-
-                summarise_due_events(self.sessions, now)
+                for prepare in self.preparations:
+                    prepare(self.sessions, now)
             with self.sessions() as db:
                 held = legal_holds.active(db)
-            for target in targets():
-                scope = getattr(target.model, "__retention__", None)
-                if not isinstance(scope, RetentionScope) or target.rule.anchor not in scope.anchors:
-                    log.warning("retention skips %s: no anchor declared", target.name)
-                    continue  # reported by problems(), which the test suite checks
-                if scope.disposer is not None:
+            for target in targets(self.metadata):
+                disposer = self.graph.own_anchors(target.table).disposer
+                if disposer is not None:
                     outcome = report.outcomes.setdefault(target.name, Outcome())
                     if not dry_run:
                         with self.sessions.begin() as db:
                             cutoff = _period(target.rule).before(now)
-                            outcome.disposed += scope.disposer(db, cutoff)
+                            outcome.disposed += disposer(db, cutoff)
                         outcome.due = outcome.disposed
                     continue
+                if self.graph.anchor(target.table, target.rule.anchor) is None:
+                    log.warning("retention skips %s: no anchor found", target.name)
+                    continue  # reported by problems(), which the test suite checks
                 for rule, condition in self._conditions(target, now):
                     outcome = report.outcomes.setdefault(target.name, Outcome())
                     where = and_(condition, self._not_held(target, held), self._not_done(target))
@@ -217,9 +235,6 @@ class RetentionEngine:
 
     def _audit(self, report: Report, now: datetime) -> None:
         """One audit entry per run that disposed of anything: counts per table and rule."""
-        from interpreta.privacy import audit
-        from interpreta.privacy.pseudonyms import system
-
         counts = {name: o.disposed for name, o in report.outcomes.items() if o.disposed}
         with self.sessions.begin() as db:
             audit.record(
@@ -279,7 +294,8 @@ class RetentionEngine:
     def _conditions(
         self, target: Target, now: datetime
     ) -> Iterator[tuple[RetentionRule, ColumnElement[bool]]]:
-        anchor = target.scope.anchors[target.rule.anchor]()
+        anchor = self.graph.anchor(target.table, target.rule.anchor)
+        assert anchor is not None  # targets without one are skipped by run()
         if isinstance(target.rule, CustomerDefinedRule):
             yield from self._customer_conditions(target, anchor, now)
             return
@@ -288,20 +304,15 @@ class RetentionEngine:
     def _customer_conditions(
         self, target: Target, anchor: SQLExpression, now: datetime
     ) -> Iterator[tuple[RetentionRule, ColumnElement[bool]]]:
-        from interpreta.accounts.models import Organisation
-
         assert isinstance(target.rule, CustomerDefinedRule)
-        organisation = self._organisation(target)
+        organisation = self.graph.first(target.table, Tie.ORGANISATION)
+        if organisation is None:
+            raise ValueError(f"{target.table.name}: customer-defined rule without an organisation")
         with self.sessions() as db:
-            overrides = db.execute(
-                select(Organisation.id, Organisation.content_retention_days).where(
-                    Organisation.content_retention_days.is_not(None)
-                )
-            ).all()
+            overrides = dict(self.customer_periods(db))
         low, high = self.content_bounds
         chosen: dict[int, list[int]] = {}
-        for organisation_id, days in overrides:
-            assert days is not None  # selected that way
+        for organisation_id, days in sorted(overrides.items()):
             chosen.setdefault(min(max(days, low), high), []).append(organisation_id)
         everyone_else = organisation.not_in([o for ids in chosen.values() for o in ids])
         default = target.rule.effective(None)
@@ -313,40 +324,16 @@ class RetentionEngine:
                 and_(_due(anchor, rule.period.before(now)), organisation.in_(organisation_ids)),
             )
 
-    def _organisation(self, target: Target) -> SQLExpression:
-        scope = target.scope
-        if scope.organisation is not None:
-            return scope.organisation()
-        if scope.event is not None:
-            return organisation_of_event(scope.event())
-        raise ValueError(f"{target.table.name}: customer-defined rule without an organisation")
-
     def _not_held(self, target: Target, held: legal_holds.ActiveHolds) -> ColumnElement[bool]:
         if not held:
             return true()
-        scope, clauses = target.scope, []
-        if scope.event is not None and held.events:
-            clauses.append(scope.event().in_(held.events))
-        organisation = None
-        if scope.organisation is not None:
-            organisation = scope.organisation()
-        elif scope.event is not None:
-            organisation = organisation_of_event(scope.event())
-        if organisation is not None and held.organisations:
-            clauses.append(organisation.in_(held.organisations))
-        if scope.user is not None and held.users:
-            clauses.append(scope.user().in_(held.users))
-        if scope.email is not None and held.emails:
-            clauses.append(scope.email().in_(held.emails))
-        if not clauses:
-            return true()
-        return ~or_(*(c.is_(True) for c in clauses))
+        return ~legal_holds.covered(self.graph, target.table, held)
 
     def _not_done(self, target: Target) -> ColumnElement[bool]:
         if target.whole_row:
             return true()
         pending: list[ColumnElement[bool]] = []
-        keep = _anchor_columns(target.scope)
+        keep = self._anchor_columns(target)
         for column in target.columns:
             if column.primary_key or column.name in keep:
                 continue
@@ -386,7 +373,7 @@ class RetentionEngine:
 
     def _cleared(self, target: Target, key: Column[Any]) -> dict[str, Any]:
         values: dict[str, Any] = {}
-        keep = _anchor_columns(target.scope)
+        keep = self._anchor_columns(target)
         for column in target.columns:
             if column.primary_key or column.name in keep:
                 continue
@@ -397,6 +384,9 @@ class RetentionEngine:
             elif isinstance(column.type, String):
                 values[column.name] = ANONYMISED + key.cast(String)
         return values
+
+    def _anchor_columns(self, target: Target) -> set[str]:
+        return _own_anchor_columns(self.graph, target.table)
 
     @contextlib.contextmanager
     def _exclusive(self) -> Iterator[None]:
@@ -445,10 +435,10 @@ def _due(anchor: SQLExpression, cutoff: datetime) -> ColumnElement[bool]:
     return and_(anchor.is_not(None), anchor <= bound)
 
 
-def _anchor_columns(scope: RetentionScope) -> set[str]:
+def _own_anchor_columns(graph: TieGraph, table: Table) -> set[str]:
     """Columns that are themselves an anchor: never cleared, or the clock would stop."""
     names = set()
-    for build in scope.anchors.values():
+    for build in graph.own_anchors(table).moments.values():
         expression = build()
         name = getattr(expression, "key", None)
         if getattr(expression, "table", None) is not None and name:

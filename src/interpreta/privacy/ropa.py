@@ -11,14 +11,12 @@ import csv
 import io
 from typing import Any
 
-from sqlalchemy import MetaData, select
-from sqlalchemy.orm import Session
+from sqlalchemy import MetaData
 
-from interpreta.accounts.models import Organisation, OrganisationStatus
 from interpreta.config import Settings
-from interpreta.privacy.datamap import personal_fields
-from interpreta.privacy.processors import EEA_COUNTRIES, Processor
-from interpreta.privacy.vocabulary import Purpose, Scope
+from interpreta.datamap.declarations import personal_fields
+from interpreta.datamap.processors import EEA_COUNTRIES, Processor
+from interpreta.datamap.vocabulary import Purpose, Scope
 
 SECURITY_MEASURES = (
     "TLS for every public connection (HTTPS, secure WebSocket, DTLS-SRTP for media); "
@@ -89,19 +87,15 @@ def controller_record(metadata: MetaData, settings: Settings) -> dict[str, Any]:
 
 
 def processor_record(
-    metadata: MetaData, settings: Settings, db: Session | None = None
+    metadata: MetaData, settings: Settings, customers: list[tuple[str, str | None]] | None = None
 ) -> dict[str, Any]:
-    """Art. 30(2): the processing done for each customer (controller)."""
+    """Art. 30(2): the processing done for each customer (controller); `customers` are
+    the active customers' names and contact addresses, when known."""
     declared = [d for _f, d in personal_fields(metadata) if d.scope is Scope.PROCESSOR]
     categories = sorted({d.category.value for d in declared})
     controllers: list[str] = ["each customer organisation of the platform"]
-    if db is not None:
-        rows = db.execute(
-            select(Organisation.name, Organisation.billing_contact_email)
-            .where(Organisation.status == OrganisationStatus.ACTIVE)
-            .order_by(Organisation.name)
-        ).all()
-        controllers = [f"{name} ({email or 'contact on file'})" for name, email in rows] or [
+    if customers is not None:
+        controllers = [f"{name} ({email or 'contact on file'})" for name, email in customers] or [
             "no customer yet"
         ]
     processing = [
@@ -124,11 +118,13 @@ def processor_record(
     }
 
 
-def records(metadata: MetaData, settings: Settings, db: Session | None = None) -> dict[str, Any]:
+def records(
+    metadata: MetaData, settings: Settings, customers: list[tuple[str, str | None]] | None = None
+) -> dict[str, Any]:
     """Both records."""
     return {
         "controller_record": controller_record(metadata, settings),
-        "processor_record": processor_record(metadata, settings, db),
+        "processor_record": processor_record(metadata, settings, customers),
     }
 
 

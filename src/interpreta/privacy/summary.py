@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import MetaData
 
-from interpreta.privacy.datamap import personal_fields
-from interpreta.privacy.vocabulary import Category, LegalBasis, Purpose, Scope, Subject
+from interpreta.datamap.declarations import personal_fields
+from interpreta.datamap.vocabulary import Category, LegalBasis, Purpose, Scope, Subject
 
 
 @dataclass

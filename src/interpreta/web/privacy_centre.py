@@ -16,12 +16,12 @@ from sqlalchemy import select
 from interpreta.accounts.models import MemberRole, Membership, Organisation
 from interpreta.api.dependencies import OptionalUserDep, PlatformDep
 from interpreta.api.privacy_requests import is_dpo, request_out
+from interpreta.datamap.vocabulary import Scope
 from interpreta.errors import Problem
-from interpreta.privacy.rights import access, requests
+from interpreta.privacy.rights import requests, stored
 from interpreta.privacy.rights.models import RequestKind, RequestPart
 from interpreta.privacy.rights.requests import Rights
 from interpreta.privacy.rights.subjects import CONTROLLER, Identity, find
-from interpreta.privacy.vocabulary import Scope
 from interpreta.web.pages import _login_redirect, render
 
 router = APIRouter(include_in_schema=False)
@@ -48,7 +48,7 @@ def my_privacy(request: Request, user: OptionalUserDep, platform: PlatformDep) -
     with platform.sessions() as db:
         found = find(db, rights.metadata, Identity.of(user_id=user.id, email=user.email))
         counts = Counter(
-            item.category.label for item in access.values(db, rights.metadata, found, [CONTROLLER])
+            item.category.label for item in stored.values(db, rights.metadata, found, [CONTROLLER])
         )
         mine = [request_out(r, now) for r in requests.listing(db, user_id=user.id)]
     return render(

@@ -14,11 +14,11 @@ from sqlalchemy.orm import Session
 
 from interpreta.accounts.models import StaffRole, User
 from interpreta.api.dependencies import OptionalUserDep, PlatformDep
+from interpreta.datamap.vocabulary import Category
 from interpreta.errors import Problem
 from interpreta.platform import Platform
 from interpreta.privacy import audit, breaches
 from interpreta.privacy.breaches import Recipient, Risk
-from interpreta.privacy.vocabulary import Category
 from interpreta.web.pages import not_found_page, render
 
 router = APIRouter(include_in_schema=False)

@@ -14,13 +14,14 @@ from typer.testing import CliRunner
 from interpreta.accounts.models import StaffRole, User
 from interpreta.clock import FrozenClock
 from interpreta.config import Settings
-from interpreta.mail import Mail, send_marketing
+from interpreta.datamap.vocabulary import Purpose
+from interpreta.mail import Mail
 from interpreta.platform import Platform
+from interpreta.privacy.marketing import send_marketing
 from interpreta.privacy.rights import requests, restrict, steps
 from interpreta.privacy.rights.models import MarkKind, RequestKind
 from interpreta.privacy.rights.requests import Rights, due_date
 from interpreta.privacy.rights.subjects import Identity
-from interpreta.privacy.vocabulary import Purpose
 from tests.conftest import Account
 from tests.privacy.rights.seed import add_person, seed_world
 

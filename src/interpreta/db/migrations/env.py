@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import engine_from_config, pool
 
-from interpreta.db.models import all_metadata
+from interpreta.schema import all_metadata
 
 config = context.config
 target_metadata = all_metadata()

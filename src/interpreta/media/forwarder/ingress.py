@@ -4,17 +4,27 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from aiortc.rtp import RtpPacket
 
 from interpreta.media.forwarder.opus import SAMPLE_RATE, packet_samples
 from interpreta.media.forwarder.track import ForwardedPacket
 
-if TYPE_CHECKING:
-    from interpreta.media.forwarder.channel import Channel
+__all__ = ["Ingress", "PacketSink"]
 
-__all__ = ["Ingress"]
+
+class PacketSink(Protocol):
+    """Where a publisher's packets go: a channel, while the publisher is its source."""
+
+    @property
+    def source(self) -> object:
+        """The publisher whose packets the sink forwards now."""
+        ...
+
+    def forward(self, packet: ForwardedPacket) -> None:
+        """Fan one packet out."""
+        ...
 
 
 class _Stream:
@@ -62,7 +72,7 @@ class Ingress:
     ) -> None:
         self.peer_id = peer_id
         "The publisher's peer id."
-        self.channel: Channel | None = None
+        self.channel: PacketSink | None = None
         "The channel it publishes to, once attached."
         self.packets_received = 0
         "Opus packets received."

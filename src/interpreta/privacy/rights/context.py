@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from interpreta.config import Settings
-from interpreta.privacy.datamap import Personal
-from interpreta.privacy.vocabulary import Category, Scope
+from interpreta.datamap.declarations import Personal
+from interpreta.datamap.vocabulary import Category, Scope
 
 RIGHTS = (
     "access to your data and a copy of it (Art. 15), also machine-readable (Art. 20)",

@@ -25,19 +25,13 @@ from typing import Any
 from sqlalchemy import Column, MetaData, String, Table, Text, delete, inspect, select, update
 from sqlalchemy.orm import Session
 
+from interpreta.datamap.declarations import Personal, declaration_of
+from interpreta.datamap.retention_rules import Disposal
+from interpreta.datamap.tiegraph import TableTies, TieGraph
+from interpreta.datamap.vocabulary import LegalBasis
+from interpreta.privacy import holds
 from interpreta.privacy.crypto import EncryptedText
-from interpreta.privacy.datamap import LinkKind, Personal, declaration_of
-from interpreta.privacy.retention_rules import Disposal
-from interpreta.privacy.rights.subjects import (
-    Found,
-    Part,
-    TableLinks,
-    chunks,
-    mapped_class,
-    rows_in_part,
-)
-from interpreta.privacy.rights.subjects import customer_of as customer_expression
-from interpreta.privacy.vocabulary import LegalBasis
+from interpreta.privacy.rights.subjects import Found, Part, chunks, rows_in_part
 
 _CANNOT = object()
 
@@ -84,52 +78,24 @@ class ErasureReport:
 
 
 class Holds:
-    """The legal holds in force (P15), asked per row through its declared links."""
+    """The legal holds in force (P15), asked per row through its ties."""
 
     def __init__(self, db: Session) -> None:
-        self.active: Any = None
+        self.active: holds.ActiveHolds | None = None
         if not inspect(db.connection()).has_table("legal_holds"):
             return
-        from interpreta.privacy import holds
-
         found = holds.active(db)
         self.active = found if found else None
 
-    def held(self, db: Session, metadata: MetaData, links: TableLinks, keys: list[Any]) -> set[Any]:
+    def held(self, db: Session, metadata: MetaData, ties: TableTies, keys: list[Any]) -> set[Any]:
         """The keys among `keys` of rows a hold covers."""
         if self.active is None:
             return set()
-        expressions = _hold_links(metadata, links)
-        held: set[Any] = set()
+        condition = holds.covered(TieGraph.of(metadata), ties.table, self.active)
+        found: set[Any] = set()
         for batch in chunks(keys):
-            statement = select(links.key, *expressions.values()).where(links.key.in_(batch))
-            for row in db.execute(statement):
-                named = dict(zip(expressions, row[1:], strict=True))
-                if self.active.covers(**named):
-                    held.add(row[0])
-        return held
-
-
-def _hold_links(metadata: MetaData, links: TableLinks) -> dict[str, Any]:
-    """SQL expressions naming the user, email, organisation and event of a row."""
-    expressions: dict[str, Any] = {}
-    try:
-        model = mapped_class(links.table)
-    except LookupError:
-        model = None
-    scope = getattr(model, "__retention__", None)
-    if scope is not None:
-        expressions.update({name: build() for name, build in scope.links.items()})
-    for column, link in links.direct:
-        if link.kind is LinkKind.ACCOUNT:
-            expressions.setdefault("user", column)
-        elif link.kind is LinkKind.EMAIL:
-            expressions.setdefault("email", column)
-    if "organisation" not in expressions:
-        customer = customer_expression(metadata, links.table)
-        if customer is not None:
-            expressions["organisation"] = customer
-    return expressions
+            found.update(db.scalars(select(ties.key).where(ties.key.in_(batch), condition)))
+        return found
 
 
 def _neutral(column: Column[Any], table: str, key: Any) -> Any:
@@ -164,32 +130,32 @@ def _all_personal(table: Table) -> set[str]:
 def _erase_table(
     db: Session,
     metadata: MetaData,
-    links: TableLinks,
+    ties: TableTies,
     columns: list[str],
     keys: list[Any],
-    holds: Holds,
+    in_force: Holds,
     report: ErasureReport,
 ) -> None:
-    table = links.table
-    held = holds.held(db, metadata, links, keys)
+    table = ties.table
+    held = in_force.held(db, metadata, ties, keys)
     if held:
-        descriptions = [links.declaration(c).description for c in columns]
+        descriptions = [ties.declaration(c).description for c in columns]
         report.kept.append(Kept(table.name, descriptions, "covered by a legal hold", len(held)))
     keys = [k for k in keys if k not in held]
     if not keys:
         return
-    legal = [c for c in columns if links.declaration(c).basis is LegalBasis.LEGAL_OBLIGATION]
+    legal = [c for c in columns if ties.declaration(c).basis is LegalBasis.LEGAL_OBLIGATION]
     if legal:
-        rules = sorted({links.declaration(c).retention.describe() for c in legal})
+        rules = sorted({ties.declaration(c).retention.describe() for c in legal})
         reason = "kept because the law obliges us to: " + "; ".join(rules)
-        fields = [links.declaration(c).description for c in legal]
+        fields = [ties.declaration(c).description for c in legal]
         report.kept.append(Kept(table.name, fields, reason, len(keys)))
     erasable = [c for c in columns if c not in legal]
     if not erasable:
         return
     whole = not legal and set(erasable) == _all_personal(table)
     anonymise = any(
-        getattr(links.declaration(c).retention, "disposal", Disposal.DELETE) is Disposal.ANONYMISE
+        getattr(ties.declaration(c).retention, "disposal", Disposal.DELETE) is Disposal.ANONYMISE
         for c in erasable
     )
     deletable = set(keys) - _referenced(db, metadata, table, keys) if whole else set()
@@ -207,33 +173,33 @@ def _erase_table(
             report.kept.append(
                 Kept(table.name, erasable, "still referenced by records kept for another reason", 1)
             )
-        if _anonymise_row(db, links, key, values):
+        if _anonymise_row(db, ties, key, values):
             report.anonymised[table.name] += 1
     for batch in chunks(to_delete):
-        result = db.execute(delete(table).where(links.key.in_(batch)))
+        result = db.execute(delete(table).where(ties.key.in_(batch)))
         report.deleted[table.name] += getattr(result, "rowcount", 0) or 0
 
 
-def _anonymise_row(db: Session, links: TableLinks, key: Any, values: dict[str, Any]) -> bool:
+def _anonymise_row(db: Session, ties: TableTies, key: Any, values: dict[str, Any]) -> bool:
     if not values:
         return False
     current = db.execute(
-        select(*(links.table.columns[c] for c in values)).where(links.key == key)
+        select(*(ties.table.columns[c] for c in values)).where(ties.key == key)
     ).one_or_none()
     if current is None or all(
         value == wanted for value, wanted in zip(current, values.values(), strict=True)
     ):
         return False
-    db.execute(update(links.table).where(links.key == key).values(**values))
+    db.execute(update(ties.table).where(ties.key == key).values(**values))
     return True
 
 
 def erase(db: Session, metadata: MetaData, found: Found, part: Part) -> ErasureReport:
     """Erase the person's data in `part`, in `db`'s transaction; idempotent."""
     report = ErasureReport()
-    holds = Holds(db)
+    in_force = Holds(db)
     planned = list(rows_in_part(db, metadata, found, part))
-    for links, columns, keys in reversed(planned):
-        _erase_table(db, metadata, links, columns, keys, holds, report)
+    for ties, columns, keys in reversed(planned):
+        _erase_table(db, metadata, ties, columns, keys, in_force, report)
     db.flush()
     return report

@@ -12,16 +12,16 @@ from __future__ import annotations
 import dataclasses
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
 
-from sqlalchemy import ForeignKey, Integer, String, Text, select
+from sqlalchemy import ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from interpreta.datamap import retention_rules as rules
+from interpreta.datamap.anchors import Anchors
+from interpreta.datamap.declarations import Personal, not_personal, personal
+from interpreta.datamap.ties import Tie
+from interpreta.datamap.vocabulary import Category, LegalBasis, Purpose, Scope, Subject
 from interpreta.db.base import Base, UTCDateTime, enum_type
-from interpreta.privacy import retention_rules as rules
-from interpreta.privacy.anchors import RetentionScope
-from interpreta.privacy.datamap import LinkKind, Personal, links, not_personal, personal
-from interpreta.privacy.vocabulary import Category, LegalBasis, Purpose, Scope, Subject
 
 REQUEST_RECORD = Personal(
     category=Category.COMMUNICATIONS,
@@ -79,10 +79,7 @@ class DataSubjectRequest(Base):
     """One request from one person, with its deadline."""
 
     __tablename__ = "dsr_requests"
-    __retention__ = RetentionScope(
-        anchors={rules.Anchor.CREATION: lambda: DataSubjectRequest.received_at},
-        user=lambda: DataSubjectRequest.subject_user_id,
-    )
+    __anchors__ = Anchors({rules.Anchor.CREATION: lambda: DataSubjectRequest.received_at})
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, info=not_personal("row number"))
     kind: Mapped[RequestKind] = mapped_column(
@@ -101,7 +98,7 @@ class DataSubjectRequest(Base):
             REQUEST_RECORD,
             "user ID of the person a request is about",
             category=Category.IDENTIFIERS,
-            link=links(LinkKind.ACCOUNT),
+            tie=Tie.ACCOUNT,
         ),
     )
     subject_email: Mapped[str | None] = mapped_column(
@@ -119,11 +116,11 @@ class DataSubjectRequest(Base):
             REQUEST_RECORD,
             "SHA-256 of the requester's email address",
             category=Category.IDENTIFIERS,
-            link=links(LinkKind.EMAIL_DIGEST),
+            tie=Tie.EMAIL_DIGEST,
         ),
     )
     details: Mapped[str] = mapped_column(
-        Text, default="", info=personal(REQUEST_RECORD, "what the person asked for")
+        Text, default="", info=personal(REQUEST_RECORD, "what the person asked for", free_text=True)
     )
     logged_by_user_id: Mapped[int | None] = mapped_column(
         Integer,
@@ -142,7 +139,7 @@ class DataSubjectRequest(Base):
         UTCDateTime, info=not_personal("extended deadline (Art. 12(3))")
     )
     extension_reason: Mapped[str | None] = mapped_column(
-        Text, info=personal(REQUEST_RECORD, "why the deadline was extended")
+        Text, info=personal(REQUEST_RECORD, "why the deadline was extended", free_text=True)
     )
     closed_at: Mapped[datetime | None] = mapped_column(
         UTCDateTime, info=not_personal("when the last part of a request was answered")
@@ -162,22 +159,20 @@ class RequestPart(Base):
     """The share of a request one handler answers: the DPO, or one customer (P01)."""
 
     __tablename__ = "dsr_parts"
-    __retention__ = RetentionScope(
-        anchors={rules.Anchor.CREATION: lambda: _received(RequestPart.request_id)},
-        organisation=lambda: RequestPart.organisation_id,
-    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, info=not_personal("row number"))
     request_id: Mapped[int] = mapped_column(
         ForeignKey("dsr_requests.id", ondelete="CASCADE"),
         index=True,
-        info=personal(REQUEST_RECORD, "request a part belongs to", link=links(LinkKind.OWNER)),
+        info=personal(REQUEST_RECORD, "request a part belongs to", tie=Tie.OWNER),
     )
     scope: Mapped[Scope] = mapped_column(
         enum_type(Scope, 12), info=not_personal("controller or processor part")
     )
     organisation_id: Mapped[int | None] = mapped_column(
-        Integer, index=True, info=not_personal("the customer who handles a processor part")
+        Integer,
+        index=True,
+        info=not_personal("the customer who handles a processor part", tie=Tie.ORGANISATION),
     )
     status: Mapped[RequestStatus] = mapped_column(
         enum_type(RequestStatus, 24), info=not_personal("lifecycle state of a part")
@@ -202,9 +197,6 @@ class EmailToken(Base):
     """A one-time link mailed to a requester to prove the address is theirs."""
 
     __tablename__ = "dsr_email_tokens"
-    __retention__ = RetentionScope(
-        anchors={rules.Anchor.CREATION: lambda: _received(EmailToken.request_id)}
-    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, info=not_personal("row number"))
     token_hash: Mapped[str] = mapped_column(
@@ -215,7 +207,7 @@ class EmailToken(Base):
     request_id: Mapped[int] = mapped_column(
         ForeignKey("dsr_requests.id", ondelete="CASCADE"),
         index=True,
-        info=personal(REQUEST_RECORD, "request a link confirms", link=links(LinkKind.OWNER)),
+        info=personal(REQUEST_RECORD, "request a link confirms", tie=Tie.OWNER),
     )
     expires_at: Mapped[datetime] = mapped_column(
         UTCDateTime, info=personal(REQUEST_RECORD, "when a one-time link expires")
@@ -229,10 +221,7 @@ class ProcessingMark(Base):
     """A restriction (Art. 18) or objection (Art. 21, 22) in force for one person."""
 
     __tablename__ = "processing_marks"
-    __retention__ = RetentionScope(
-        anchors={rules.Anchor.MARK_LIFTED: lambda: ProcessingMark.lifted_at},
-        user=lambda: ProcessingMark.user_id,
-    )
+    __anchors__ = Anchors({rules.Anchor.MARK_LIFTED: lambda: ProcessingMark.lifted_at})
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, info=not_personal("row number"))
     kind: Mapped[MarkKind] = mapped_column(
@@ -245,7 +234,7 @@ class ProcessingMark(Base):
             MARK_RECORD,
             "user ID of a restricted or objecting person",
             category=Category.IDENTIFIERS,
-            link=links(LinkKind.ACCOUNT),
+            tie=Tie.ACCOUNT,
         ),
     )
     email_digest: Mapped[str | None] = mapped_column(
@@ -255,17 +244,20 @@ class ProcessingMark(Base):
             MARK_RECORD,
             "SHA-256 of a restricted or objecting person's email address",
             category=Category.IDENTIFIERS,
-            link=links(LinkKind.EMAIL_DIGEST),
+            tie=Tie.EMAIL_DIGEST,
         ),
     )
     purposes: Mapped[str] = mapped_column(
         String(400), default="", info=personal(MARK_RECORD, "purposes objected to")
     )
     reason: Mapped[str] = mapped_column(
-        Text, default="", info=personal(MARK_RECORD, "grounds given by the person")
+        Text,
+        default="",
+        info=personal(MARK_RECORD, "grounds given by the person", free_text=True),
     )
     overriding_grounds: Mapped[str | None] = mapped_column(
-        Text, info=personal(MARK_RECORD, "compelling grounds recorded by the operator")
+        Text,
+        info=personal(MARK_RECORD, "compelling grounds recorded by the operator", free_text=True),
     )
     request_id: Mapped[int | None] = mapped_column(
         Integer, info=not_personal("the request that placed a mark")
@@ -275,13 +267,4 @@ class ProcessingMark(Base):
     )
     lifted_at: Mapped[datetime | None] = mapped_column(
         UTCDateTime, info=personal(MARK_RECORD, "when a mark was lifted")
-    )
-
-
-def _received(request_id: Any) -> Any:
-    """When the request `request_id` was received (the anchor of its parts and links)."""
-    return (
-        select(DataSubjectRequest.received_at)
-        .where(DataSubjectRequest.id == request_id)
-        .scalar_subquery()
     )

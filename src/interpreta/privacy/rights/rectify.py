@@ -17,9 +17,10 @@ from sqlalchemy import MetaData, String, Text
 from sqlalchemy.orm import Session
 
 from interpreta.config import Settings
+from interpreta.datamap.ties import Tie, tie_of
+from interpreta.datamap.vocabulary import Scope
 from interpreta.errors import invalid
 from interpreta.privacy.crypto import EncryptedText
-from interpreta.privacy.datamap import LinkKind, link_of
 from interpreta.privacy.rights.context import recipients
 from interpreta.privacy.rights.subjects import (
     Found,
@@ -28,7 +29,6 @@ from interpreta.privacy.rights.subjects import (
     normalise_email,
     rows_in_part,
 )
-from interpreta.privacy.vocabulary import Scope
 
 
 @dataclass(frozen=True)
@@ -42,8 +42,8 @@ class Correction:
 
 
 def _editable(column: Any) -> bool:
-    link = link_of(column)
-    if link is not None and link.kind is not LinkKind.EMAIL:
+    tie = tie_of(column)
+    if tie is not None and tie.kind is not Tie.EMAIL:
         return False
     if column.primary_key or column.foreign_keys:
         return False
@@ -64,11 +64,11 @@ def rectify(
     the fields changed and the recipients notified under Art. 19."""
     allowed: dict[tuple[str, str], set[int]] = {}
     declarations = {}
-    for links, columns, keys in rows_in_part(db, metadata, found, part):
+    for ties, columns, keys in rows_in_part(db, metadata, found, part):
         for name in columns:
-            if _editable(links.table.columns[name]):
-                allowed[(links.table.name, name)] = set(keys)
-                declarations[(links.table.name, name)] = links.declaration(name)
+            if _editable(ties.table.columns[name]):
+                allowed[(ties.table.name, name)] = set(keys)
+                declarations[(ties.table.name, name)] = ties.declaration(name)
     changed: list[dict[str, Any]] = []
     categories = set()
     for correction in corrections:
@@ -79,11 +79,11 @@ def rectify(
             )
         column = metadata.tables[correction.table].columns[correction.column]
         value = correction.value
-        if value is not None and link_of(column) is not None:
+        if value is not None and tie_of(column) is not None:
             value = normalise_email(value)
         if value is None and not column.nullable:
             raise invalid("corrections", f"{correction.column} cannot be empty.")
-        model = mapped_class(column.table)
+        model = mapped_class(metadata, column.table)
         row = db.get(model, correction.record)
         attribute = model.__mapper__.get_property_by_column(column).key
         setattr(row, attribute, value)

@@ -11,9 +11,10 @@ from sqlalchemy import MetaData
 from sqlalchemy.orm import Session
 
 from interpreta.config import Settings
+from interpreta.datamap.vocabulary import Category
 from interpreta.privacy.rights.context import context
+from interpreta.privacy.rights.stored import declarations_present, values
 from interpreta.privacy.rights.subjects import Found, Part
-from interpreta.privacy.vocabulary import Category
 
 STYLE = (
     "body{font:16px/1.5 system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem}"
@@ -37,8 +38,6 @@ def write_html(
     generated_at: datetime,
 ) -> None:
     """Write the report of `found` in `parts` to `out`, category by category."""
-    from interpreta.privacy.rights.access import declarations_present, values
-
     present = declarations_present(db, metadata, found, parts)
     info = context(settings, present)
     out.write(

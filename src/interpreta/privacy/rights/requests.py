@@ -21,13 +21,13 @@ from sqlalchemy.orm import Session
 
 from interpreta.clock import Clock
 from interpreta.config import Settings
+from interpreta.datamap.retention_rules import Period
+from interpreta.datamap.vocabulary import Scope
 from interpreta.errors import Problem, conflict, invalid, not_found
 from interpreta.mail import Mail, Mailer, mailer_for
-from interpreta.privacy import erasure_log
-from interpreta.privacy.retention_rules import Period
 from interpreta.privacy.rights import erase as erasure
+from interpreta.privacy.rights import erasure_log, restrict, steps
 from interpreta.privacy.rights import identity as links
-from interpreta.privacy.rights import restrict, steps
 from interpreta.privacy.rights.models import (
     Channel,
     DataSubjectRequest,
@@ -47,7 +47,6 @@ from interpreta.privacy.rights.subjects import (
     normalise_email,
     parts,
 )
-from interpreta.privacy.vocabulary import Scope
 
 MARKS = {
     RequestKind.RESTRICTION: MarkKind.RESTRICTION,
@@ -99,13 +98,11 @@ class Rights:
 
     @classmethod
     def of(cls, platform: Any, mailer: Mailer | None = None) -> Rights:
-        """The engine for `platform` (its settings, clock and master key)."""
-        from interpreta.db.models import all_metadata
-
+        """The engine for `platform` (its settings, clock, schema and master key)."""
         return cls(
             platform.settings,
             platform.clock,
-            all_metadata(),
+            platform.metadata,
             platform.secrets.master_key,
             mailer or getattr(platform, "mailer", None) or mailer_for(platform.settings),
         )

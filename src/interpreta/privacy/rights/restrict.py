@@ -16,10 +16,10 @@ from datetime import datetime
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from interpreta.datamap.vocabulary import Purpose
 from interpreta.errors import conflict
 from interpreta.privacy.rights.models import MarkKind, ProcessingMark
 from interpreta.privacy.rights.subjects import Identity, email_digest
-from interpreta.privacy.vocabulary import Purpose
 
 AUTOMATED_ASSESSMENT = "automated_assessment"
 """Engagement and emotion analytics (P33, P37): not yet a purpose in the vocabulary."""
