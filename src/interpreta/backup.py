@@ -46,7 +46,9 @@ from sqlalchemy import (
 from sqlalchemy import Enum as SAEnum
 from sqlalchemy.types import TypeDecorator
 
+from interpreta.datamap.activities import BACKUPS
 from interpreta.db.migrate import current_revision, upgrade
+from interpreta.privacy.processing import runs_in
 
 MAGIC = b"INTERPRETA-BACKUP-1\n"
 CHUNK = 1 << 20
@@ -209,6 +211,7 @@ def _snapshot(engine: Engine) -> Iterator[Connection]:
             yield repeatable
 
 
+@runs_in(BACKUPS)
 def write(
     engine: Engine,
     metadata: MetaData,
@@ -260,6 +263,7 @@ def read_header(path: Path) -> tuple[BackupInfo, bytes]:
     return info, base64.b64decode(header["nonce_prefix"])
 
 
+@runs_in(BACKUPS)
 def restore(engine: Engine, metadata: MetaData, path: Path, *, master_key: bytes) -> BackupInfo:
     """Replace every row of the database behind `engine` with the backup's, in one
     transaction (the database is unchanged if anything fails)."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -91,6 +92,14 @@ class Settings(BaseSettings):
 
     retention_interval_minutes: int = Field(
         default=60, ge=0, description="How often the server applies retention rules; 0: never."
+    )
+    activity_checks: Literal["enforce", "log"] = Field(
+        default="enforce",
+        description=(
+            "What happens when code touches personal data its processing activity does not "
+            "declare (P02): 'enforce' refuses it (tests, development), 'log' logs an error "
+            "(production)."
+        ),
     )
 
     @model_validator(mode="after")

@@ -81,5 +81,5 @@ def seed(platform: Platform) -> DemoInfo:
             accounts.add_member(db, organisation, user=user, role=MemberRole.INTERPRETER, now=now)
             booth = booths[lang]
             assert booth is not None
-            events.assign_interpreter(db, event, booth, user)
+            events.assign_interpreter(db, event, booth, user.id)
         return DemoInfo(event.code, logins)

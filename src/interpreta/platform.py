@@ -27,6 +27,7 @@ from interpreta.events.statistics import summarise_due_events
 from interpreta.privacy import notice
 from interpreta.privacy.encrypted import encrypt_existing, install_field_encryption
 from interpreta.privacy.keys import Keyring, default_keyring
+from interpreta.privacy.processing import Enforcement, install
 from interpreta.privacy.retention import RetentionEngine
 from interpreta.privacy.rights import erasure_log
 from interpreta.schema import all_metadata
@@ -59,6 +60,7 @@ class Platform:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         engine = make_engine(settings.resolved_database_url)
         upgrade(engine)
+        install(engine, all_metadata(), Enforcement(settings.activity_checks))
         sessions = make_sessionmaker(engine)
         clock = clock or SystemClock()
         secrets = load_secrets(settings.data_dir)

@@ -15,6 +15,7 @@ from interpreta.events import models as events_models
 from interpreta.events import statistics as statistics_models
 from interpreta.privacy import breaches as breaches_models
 from interpreta.privacy import holds as holds_models
+from interpreta.privacy import marks as marks_models
 from interpreta.privacy import models as privacy_models
 from interpreta.privacy.rights import models as rights_models
 
@@ -26,6 +27,7 @@ MODEL_MODULES = (
     statistics_models,
     breaches_models,
     rights_models,
+    marks_models,
 )
 
 

@@ -255,7 +255,7 @@ async def test_a_booth_added_while_the_event_is_live_can_be_joined(
         italian = next(c for c in event.topics[0].channels if c.language_code == "it")
         chloe = db.scalar(select(User).where(User.email == "chloe@example.org"))
         assert italian.booth is not None and chloe is not None
-        actions.assign_interpreter(db, event, italian.booth, chloe)
+        actions.assign_interpreter(db, event, italian.booth, chloe.id)
         booth_id, channel_id = italian.booth.id, italian.id
     chloe_client = await LiveClient.join(
         stage.base_url,

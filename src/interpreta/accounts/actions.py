@@ -15,7 +15,9 @@ from interpreta.accounts.models import (
     User,
 )
 from interpreta.accounts.passwords import Passwords
+from interpreta.datamap.activities import ACCOUNT
 from interpreta.errors import conflict, forbidden, invalid, not_found
+from interpreta.privacy.processing import runs_in
 
 
 def normalise_email(email: str) -> str:
@@ -23,11 +25,13 @@ def normalise_email(email: str) -> str:
     return email.strip().lower()
 
 
+@runs_in(ACCOUNT)
 def find_user_by_email(db: Session, email: str) -> User | None:
     """The account with this email address, if any."""
     return db.scalar(select(User).where(User.email == normalise_email(email)))
 
 
+@runs_in(ACCOUNT)
 def create_user(
     db: Session,
     passwords: Passwords,
@@ -53,6 +57,7 @@ def create_user(
     return user
 
 
+@runs_in(ACCOUNT)
 def create_organisation(db: Session, *, owner: User, name: str, now: datetime) -> Organisation:
     """Create a customer organisation with `owner` as its first member."""
     organisation = Organisation(
@@ -69,6 +74,7 @@ def create_organisation(db: Session, *, owner: User, name: str, now: datetime) -
     return organisation
 
 
+@runs_in(ACCOUNT)
 def authenticate(db: Session, passwords: Passwords, email: str, password: str) -> User | None:
     """The account these credentials open, or None."""
     user = find_user_by_email(db, email)
@@ -78,6 +84,7 @@ def authenticate(db: Session, passwords: Passwords, email: str, password: str) -
     return user if passwords.verify(user.password_hash, password) else None
 
 
+@runs_in(ACCOUNT)
 def membership(db: Session, organisation_id: int, user: User) -> Membership | None:
     """`user`'s membership of the organisation, if any."""
     return db.scalar(
@@ -87,6 +94,35 @@ def membership(db: Session, organisation_id: int, user: User) -> Membership | No
     )
 
 
+@runs_in(ACCOUNT)
+def is_member(db: Session, organisation_id: int, user_id: int) -> bool:
+    """Whether user `user_id` belongs to organisation `organisation_id`."""
+    found = db.scalar(
+        select(Membership.id).where(
+            Membership.organisation_id == organisation_id, Membership.user_id == user_id
+        )
+    )
+    return found is not None
+
+
+@runs_in(ACCOUNT)
+def organisation_name(db: Session, organisation_id: int) -> str:
+    """The name of organisation `organisation_id` ('' when there is none)."""
+    return db.scalar(select(Organisation.name).where(Organisation.id == organisation_id)) or ""
+
+
+@runs_in(ACCOUNT)
+def members(db: Session, organisation_id: int) -> list[tuple[int, str, str]]:
+    """The user ID, name and email address of each member, by name."""
+    rows = db.execute(
+        select(User.id, User.name, User.email)
+        .join(Membership, Membership.user_id == User.id)
+        .where(Membership.organisation_id == organisation_id)
+    ).all()
+    return sorted(((uid, name, email) for uid, name, email in rows), key=lambda m: m[1].casefold())
+
+
+@runs_in(ACCOUNT)
 def require_member(db: Session, organisation_id: int, user: User, *roles: MemberRole) -> Membership:
     """`user`'s membership, else 404 (the organisation stays invisible to outsiders);
     403 when a role in `roles` is required and the member lacks it."""
@@ -103,6 +139,7 @@ def require_role(member: Membership, *roles: MemberRole) -> Membership:
     return member
 
 
+@runs_in(ACCOUNT)
 def add_member(
     db: Session, organisation: Organisation, *, user: User, role: MemberRole, now: datetime
 ) -> Membership:
@@ -115,6 +152,7 @@ def add_member(
     return member
 
 
+@runs_in(ACCOUNT)
 def change_role(db: Session, member: Membership, role: MemberRole) -> None:
     """Change a member's role, keeping at least one owner."""
     if member.role is MemberRole.OWNER and role is not MemberRole.OWNER:
@@ -122,6 +160,7 @@ def change_role(db: Session, member: Membership, role: MemberRole) -> None:
     member.role = role
 
 
+@runs_in(ACCOUNT)
 def remove_member(db: Session, member: Membership) -> None:
     """Remove a member, keeping at least one owner."""
     if member.role is MemberRole.OWNER:

@@ -12,8 +12,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from interpreta.accounts.models import Organisation, OrganisationStatus
+from interpreta.datamap.activities import ACCOUNT
+from interpreta.privacy.processing import runs_in
 
 
+@runs_in(ACCOUNT)
 def active_customers(db: Session) -> list[tuple[str, str | None]]:
     """The active customers' names and billing contact addresses, by name."""
     rows = db.execute(
@@ -24,6 +27,7 @@ def active_customers(db: Session) -> list[tuple[str, str | None]]:
     return [(name, email) for name, email in rows]
 
 
+@runs_in(ACCOUNT)
 def content_retention_choices(db: Session) -> dict[int, int]:
     """The retention period (days) each customer chose for its meeting content, by
     organisation ID; customers that chose none keep the default."""

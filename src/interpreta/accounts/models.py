@@ -175,15 +175,31 @@ class User(Base):
     id: Mapped[int] = mapped_column(
         Integer,
         primary_key=True,
-        info=personal(ACCOUNT_IDENTITY, "user ID", tie=Tie.ACCOUNT),
+        info=personal(
+            ACCOUNT_IDENTITY,
+            "user ID",
+            tie=Tie.ACCOUNT,
+            purposes=(*ACCOUNT_IDENTITY.purposes, Purpose.SECURITY, Purpose.MARKETING),
+        ),
     )
     email: Mapped[str] = mapped_column(
         String(320),
         unique=True,
-        info=personal(ACCOUNT_IDENTITY, "email address", tie=Tie.EMAIL),
+        info=personal(
+            ACCOUNT_IDENTITY,
+            "email address",
+            tie=Tie.EMAIL,
+            purposes=(*ACCOUNT_IDENTITY.purposes, Purpose.SECURITY, Purpose.MARKETING),
+        ),
     )
     name: Mapped[str] = mapped_column(
-        String(200), info=personal(ACCOUNT_DATA, "name", category=Category.IDENTIFIERS)
+        String(200),
+        info=personal(
+            ACCOUNT_DATA,
+            "name",
+            category=Category.IDENTIFIERS,
+            purposes=(Purpose.ACCOUNT_MANAGEMENT, Purpose.PROVIDE_EVENTS, Purpose.MARKETING),
+        ),
     )
     password_hash: Mapped[str] = mapped_column(
         String(200),
@@ -191,7 +207,7 @@ class User(Base):
             ACCOUNT_DATA,
             "password (stored only as an Argon2 hash)",
             category=Category.SECURITY,
-            purposes=(Purpose.SECURITY,),
+            purposes=(Purpose.SECURITY, Purpose.ACCOUNT_MANAGEMENT),
         ),
     )
     locale: Mapped[str] = mapped_column(
@@ -202,7 +218,10 @@ class User(Base):
     staff_role: Mapped[StaffRole | None] = mapped_column(
         enum_type(StaffRole, 10),
         info=personal(
-            ACCOUNT_DATA, "operator staff role", subject=Subject.STAFF, purposes=(Purpose.SECURITY,)
+            ACCOUNT_DATA,
+            "operator staff role",
+            subject=Subject.STAFF,
+            purposes=(Purpose.SECURITY, Purpose.ACCOUNT_MANAGEMENT),
         ),
     )
     created_at: Mapped[datetime] = mapped_column(

@@ -10,6 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from interpreta.accounts.models import SignInSession, User
+from interpreta.datamap.activities import SIGN_IN
+from interpreta.privacy.processing import runs_in
 
 COOKIE_NAME = "interpreta_session"
 
@@ -18,6 +20,7 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+@runs_in(SIGN_IN)
 def open_session(db: Session, user: User, now: datetime, lifetime: timedelta) -> str:
     """Start a sign-in session for `user`; returns the token for the cookie."""
     token = secrets.token_urlsafe(32)
@@ -29,6 +32,7 @@ def open_session(db: Session, user: User, now: datetime, lifetime: timedelta) ->
     return token
 
 
+@runs_in(SIGN_IN)
 def user_for_token(db: Session, token: str, now: datetime) -> User | None:
     """The user a still-valid token belongs to, or None."""
     row = db.scalar(select(SignInSession).where(SignInSession.token_hash == _digest(token)))
@@ -38,6 +42,7 @@ def user_for_token(db: Session, token: str, now: datetime) -> User | None:
     return None if user.closed_at is not None else user
 
 
+@runs_in(SIGN_IN)
 def close_session(db: Session, token: str, now: datetime) -> None:
     """End the session a token belongs to (sign out)."""
     row = db.scalar(select(SignInSession).where(SignInSession.token_hash == _digest(token)))

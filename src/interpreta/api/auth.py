@@ -11,11 +11,13 @@ from pydantic import BaseModel, EmailStr, Field
 from interpreta.accounts import actions
 from interpreta.accounts.models import User
 from interpreta.accounts.signin import COOKIE_NAME, close_session, open_session
-from interpreta.api.dependencies import PlatformDep, UserDep
+from interpreta.api.dependencies import PlatformDep, UserDep, within
+from interpreta.datamap.activities import ACCOUNT, SIGN_IN
 from interpreta.errors import Problem
 from interpreta.platform import Platform
+from interpreta.privacy.processing import processing
 
-router = APIRouter(prefix="/api/auth", tags=["auth"])
+router = APIRouter(prefix="/api/auth", tags=["auth"], dependencies=[within(SIGN_IN)])
 
 
 class SignUp(BaseModel):
@@ -61,14 +63,14 @@ def set_session_cookie(response: Response, platform: Platform, token: str) -> No
 def sign_in_user(platform: Platform, response: Response, user: User) -> None:
     """Open a session for `user` and set its cookie."""
     lifetime = timedelta(days=platform.settings.session_days)
-    with platform.transaction() as db:
+    with processing(SIGN_IN), platform.transaction() as db:
         token = open_session(db, user, platform.clock.now(), lifetime)
     set_session_cookie(response, platform, token)
 
 
 def describe_me(platform: Platform, user: User) -> Me:
     """The /me document of `user`."""
-    with platform.sessions() as db:
+    with processing(ACCOUNT), platform.sessions() as db:
         db.add(user)
         organisations = [
             {"id": m.organisation.id, "name": m.organisation.name, "role": str(m.role)}
@@ -84,7 +86,7 @@ def describe_me(platform: Platform, user: User) -> Me:
     )
 
 
-@router.post("/signup", status_code=201, response_model=Me)
+@router.post("/signup", status_code=201, response_model=Me, dependencies=[within(ACCOUNT)])
 def sign_up(body: SignUp, response: Response, platform: PlatformDep) -> Me:
     """Create an account and its organisation, and sign in."""
     now = platform.clock.now()
@@ -120,7 +122,7 @@ def end_session(platform: Platform, request: Request, response: ResponseT) -> Re
     """Sign out: end the session on the server and drop the cookie from `response`."""
     token = request.cookies.get(COOKIE_NAME)
     if token:
-        with platform.transaction() as db:
+        with processing(SIGN_IN), platform.transaction() as db:
             close_session(db, token, platform.clock.now())
     response.delete_cookie(
         COOKIE_NAME,

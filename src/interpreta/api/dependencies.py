@@ -1,15 +1,17 @@
-"""What routes receive: the platform, and the signed-in user."""
+"""What routes receive: the platform, the signed-in user, and the activity they run in."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 
 from interpreta.accounts.models import User
 from interpreta.accounts.signin import COOKIE_NAME, user_for_token
+from interpreta.datamap.activities import SIGN_IN, Activity
 from interpreta.errors import unauthenticated
 from interpreta.platform import Platform
+from interpreta.privacy.processing import enter, processing
 
 
 async def get_platform(request: Request) -> Platform:
@@ -26,7 +28,7 @@ def optional_user(request: Request, platform: PlatformDep) -> User | None:
     token = request.cookies.get(COOKIE_NAME)
     if not token:
         return None
-    with platform.sessions() as db:
+    with platform.sessions() as db, processing(SIGN_IN):
         return user_for_token(db, token, platform.clock.now())
 
 
@@ -35,6 +37,16 @@ def current_user(user: Annotated[User | None, Depends(optional_user)]) -> User:
     if user is None:
         raise unauthenticated()
     return user
+
+
+def within(activity: Activity) -> Any:
+    """A dependency that runs the request inside `activity` (every statement it makes is
+    checked against the activity's declaration, and marked people are left out)."""
+
+    async def enter_activity() -> None:
+        enter(activity)  # each request runs in a context of its own
+
+    return Depends(enter_activity)
 
 
 UserDep = Annotated[User, Depends(current_user)]

@@ -12,12 +12,13 @@ from sqlalchemy.orm import Session
 
 from interpreta.accounts.actions import membership, require_member, require_role
 from interpreta.accounts.models import MemberRole, User
-from interpreta.api.dependencies import PlatformDep, UserDep
+from interpreta.api.dependencies import PlatformDep, UserDep, within
+from interpreta.datamap.activities import CUSTOMER_VIEW
 from interpreta.errors import invalid, not_found
 from interpreta.events import actions
 from interpreta.events.models import Booth, Channel, Event, EventStatus, Topic
 
-router = APIRouter(tags=["events"])
+router = APIRouter(tags=["events"], dependencies=[within(CUSTOMER_VIEW)])
 
 MANAGERS = (MemberRole.OWNER, MemberRole.ORGANISER)
 
@@ -120,7 +121,10 @@ class EventOut(BaseModel):
 def event_out(db: Session, event: Event) -> EventOut:
     """The API document of `event`."""
     user_ids = {a.user_id for b in actions.booths_of(event) for a in b.assignments}
-    users = {u.id: u for u in db.scalars(select(User).where(User.id.in_(user_ids)))}
+    users = {
+        u.id: u
+        for u in db.execute(select(User.id, User.name, User.email).where(User.id.in_(user_ids)))
+    }
 
     def channel_out(channel: Channel) -> ChannelOut:
         booth = channel.booth
@@ -290,10 +294,9 @@ def assign_interpreter(
     with platform.transaction() as db:
         event = load_event(db, event_id, user, *MANAGERS)
         booth = _booth(db, event, booth_id)
-        interpreter = db.get(User, body.user_id)
-        if interpreter is None:
+        if db.scalar(select(User.id).where(User.id == body.user_id)) is None:
             raise invalid("user_id", "No such member.")
-        actions.assign_interpreter(db, event, booth, interpreter)
+        actions.assign_interpreter(db, event, booth, body.user_id)
         return event_out(db, event)
 
 

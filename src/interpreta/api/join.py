@@ -5,10 +5,12 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from interpreta.api.dependencies import within
+from interpreta.datamap.activities import LIVE_EVENT
 from interpreta.errors import Problem
 from interpreta.platform import Platform
 
-router = APIRouter(prefix="/api/join", tags=["join"])
+router = APIRouter(prefix="/api/join", tags=["join"], dependencies=[within(LIVE_EVENT)])
 
 
 @router.get(

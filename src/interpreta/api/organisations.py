@@ -11,10 +11,13 @@ from sqlalchemy.orm import Session
 
 from interpreta.accounts import actions
 from interpreta.accounts.models import MemberRole, Membership, Organisation, User
-from interpreta.api.dependencies import PlatformDep, UserDep
+from interpreta.api.dependencies import PlatformDep, UserDep, within
+from interpreta.datamap.activities import ACCOUNT
 from interpreta.errors import invalid, not_found
 
-router = APIRouter(prefix="/api/organisations", tags=["organisations"])
+router = APIRouter(
+    prefix="/api/organisations", tags=["organisations"], dependencies=[within(ACCOUNT)]
+)
 
 MANAGERS = (MemberRole.OWNER, MemberRole.ORGANISER)
 

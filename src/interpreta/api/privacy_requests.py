@@ -22,7 +22,8 @@ from sqlalchemy.orm import Session
 
 from interpreta.accounts import actions
 from interpreta.accounts.models import MemberRole, StaffRole, User
-from interpreta.api.dependencies import PlatformDep, UserDep
+from interpreta.api.dependencies import PlatformDep, UserDep, within
+from interpreta.datamap.activities import PRIVACY_REQUESTS
 from interpreta.datamap.vocabulary import Scope
 from interpreta.errors import forbidden, not_found
 from interpreta.platform import Platform
@@ -32,7 +33,7 @@ from interpreta.privacy.rights.rectify import Correction
 from interpreta.privacy.rights.requests import Rights, part_of
 from interpreta.privacy.rights.subjects import CONTROLLER, Found, Identity, Part, find
 
-router = APIRouter(tags=["privacy requests"])
+router = APIRouter(tags=["privacy requests"], dependencies=[within(PRIVACY_REQUESTS)])
 
 DPO_ROLES = (StaffRole.DPO, StaffRole.ADMIN)
 

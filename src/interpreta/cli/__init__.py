@@ -7,6 +7,7 @@ import typer
 from interpreta.cli import audit, db, dsr, keys, privacy, serve
 from interpreta.cli import backup as backup_cli
 from interpreta.cli import breaches as breaches_cli
+from interpreta.cli import marks as marks_cli
 from interpreta.cli.retention import holds_app, retention_app
 
 app = typer.Typer(
@@ -24,5 +25,6 @@ app.add_typer(retention_app, name="retention")
 app.add_typer(holds_app, name="holds")
 app.add_typer(dsr.app, name="dsr")
 app.add_typer(breaches_cli.app, name="breach")
+app.add_typer(marks_cli.app, name="marks")
 app.command(name="backup")(backup_cli.backup_command)
 app.command(name="restore")(backup_cli.restore_command)

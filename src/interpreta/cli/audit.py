@@ -16,14 +16,21 @@ from interpreta.cli.common import (
     errors,
     fail,
     load_settings,
+    runs_in_activity,
     start_platform,
 )
+from interpreta.datamap.activities import PRIVACY_REQUESTS, SECURITY_AUDIT
 from interpreta.events.models import Participant
 from interpreta.privacy import audit
 from interpreta.privacy.keys import default_keyring
+from interpreta.privacy.processing import runs_in
 from interpreta.privacy.pseudonyms import Pseudonyms, is_pseudonym
 
-app = typer.Typer(help="The tamper-evident audit trail.", no_args_is_help=True)
+app = typer.Typer(
+    help="The tamper-evident audit trail.",
+    no_args_is_help=True,
+    callback=runs_in_activity(SECURITY_AUDIT),
+)
 
 
 @app.command("verify")
@@ -94,6 +101,7 @@ def list_command(
     console.print(f"{len(found)} entries", highlight=False)
 
 
+@runs_in(PRIVACY_REQUESTS)
 def pseudonyms_of_email(db: Session, pseudonyms: Pseudonyms, email: str) -> list[str]:
     """Every pseudonym a person with this email address may appear under: the email's
     own, their user account's, and their event participations' (for the DPO's lookups).

@@ -9,13 +9,25 @@ import typer
 from rich.table import Table
 from sqlalchemy.orm import Session
 
-from interpreta.cli.common import DataDirOption, console, fail, load_settings, start_platform
+from interpreta.cli.common import (
+    DataDirOption,
+    console,
+    fail,
+    load_settings,
+    runs_in_activity,
+    start_platform,
+)
+from interpreta.datamap.activities import SECURITY_AUDIT
 from interpreta.errors import Problem
 from interpreta.platform import Platform
 from interpreta.privacy import audit, breaches
 from interpreta.privacy.breaches import Recipient, Risk
 
-app = typer.Typer(help="Personal-data breaches and their deadlines (P25).", no_args_is_help=True)
+app = typer.Typer(
+    help="Personal-data breaches and their deadlines (P25).",
+    no_args_is_help=True,
+    callback=runs_in_activity(SECURITY_AUDIT),
+)
 ACTOR = "system:cli"
 
 

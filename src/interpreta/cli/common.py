@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
@@ -12,8 +13,10 @@ from rich.console import Console
 
 from interpreta.clock import Clock, SystemClock
 from interpreta.config import Settings
+from interpreta.datamap.activities import Activity
 from interpreta.datamap.processors import TransferRefused
 from interpreta.platform import Platform
+from interpreta.privacy.processing import processing
 
 console = Console(soft_wrap=True)
 errors = Console(stderr=True, soft_wrap=True)
@@ -54,6 +57,16 @@ class CommandContext:
     """
 
     clock: Clock = field(default_factory=SystemClock)
+
+
+def runs_in_activity(activity: Activity) -> Callable[[typer.Context], None]:
+    """A command group's callback: each command of the group runs inside `activity`
+    (``typer.Typer(callback=runs_in_activity(SECURITY_AUDIT))``)."""
+
+    def callback(ctx: typer.Context) -> None:
+        ctx.with_resource(processing(activity))
+
+    return callback
 
 
 def command_clock(ctx: typer.Context) -> Clock:

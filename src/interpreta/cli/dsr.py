@@ -7,13 +7,25 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from interpreta.cli.common import DataDirOption, console, fail, load_settings, start_platform
+from interpreta.cli.common import (
+    DataDirOption,
+    console,
+    fail,
+    load_settings,
+    runs_in_activity,
+    start_platform,
+)
+from interpreta.datamap.activities import PRIVACY_REQUESTS
 from interpreta.errors import Problem
 from interpreta.privacy.rights import requests
 from interpreta.privacy.rights.models import RequestKind
 from interpreta.privacy.rights.requests import Rights
 
-app = typer.Typer(help="Data-subject requests: list, log, deadlines.", no_args_is_help=True)
+app = typer.Typer(
+    help="Data-subject requests: list, log, deadlines.",
+    no_args_is_help=True,
+    callback=runs_in_activity(PRIVACY_REQUESTS),
+)
 
 
 @app.command("list")

@@ -8,11 +8,23 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from interpreta.cli.common import DataDirOption, console, fail, load_settings, start_platform
+from interpreta.cli.common import (
+    DataDirOption,
+    console,
+    fail,
+    load_settings,
+    runs_in_activity,
+    start_platform,
+)
+from interpreta.datamap.activities import SECURITY_AUDIT
 from interpreta.privacy import audit, keys
 from interpreta.privacy.pseudonyms import system
 
-app = typer.Typer(help="Encryption keys: status and rotation.", no_args_is_help=True)
+app = typer.Typer(
+    help="Encryption keys: status and rotation.",
+    no_args_is_help=True,
+    callback=runs_in_activity(SECURITY_AUDIT),
+)
 
 
 @app.command("status")

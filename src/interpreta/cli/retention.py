@@ -16,7 +16,15 @@ from rich.progress import (
 from rich.table import Table
 from sqlalchemy.orm import Session
 
-from interpreta.cli.common import DataDirOption, console, fail, load_settings, start_platform
+from interpreta.cli.common import (
+    DataDirOption,
+    console,
+    fail,
+    load_settings,
+    runs_in_activity,
+    start_platform,
+)
+from interpreta.datamap.activities import SECURITY_AUDIT
 from interpreta.errors import Problem
 from interpreta.platform import Platform
 from interpreta.privacy import audit
@@ -29,7 +37,9 @@ retention_app = typer.Typer(
     help="Delete or anonymise what the data map says has expired.", no_args_is_help=True
 )
 holds_app = typer.Typer(
-    help="Legal holds: keep named records past their rule (P15).", no_args_is_help=True
+    help="Legal holds: keep named records past their rule (P15).",
+    no_args_is_help=True,
+    callback=runs_in_activity(SECURITY_AUDIT),
 )
 
 

@@ -10,6 +10,7 @@ columns. Nothing restates them.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -77,3 +78,13 @@ def tie_of(column: Column[Any]) -> TieDeclaration | None:
     """The tie declared on `column`, or None."""
     value = column.info.get(TIE_KEY)
     return value if isinstance(value, TieDeclaration) else None
+
+
+def normalise_email(address: str) -> str:
+    """Email addresses are matched lower-cased, without surrounding space."""
+    return address.strip().lower()
+
+
+def email_digest(address: str) -> str:
+    """The SHA-256 (hex) of a normalised email address: what suppression marks store."""
+    return hashlib.sha256(normalise_email(address).encode("utf-8")).hexdigest()

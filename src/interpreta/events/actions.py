@@ -11,8 +11,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from interpreta.accounts.actions import membership
-from interpreta.accounts.models import User
+from interpreta.accounts.actions import is_member
+from interpreta.datamap.activities import CUSTOMER_VIEW
 from interpreta.errors import conflict, invalid, not_found
 from interpreta.events import codes, languages
 from interpreta.events.models import (
@@ -25,6 +25,7 @@ from interpreta.events.models import (
     EventStatus,
     Topic,
 )
+from interpreta.privacy.processing import runs_in
 
 _CODE_ATTEMPTS = 20
 
@@ -170,13 +171,14 @@ def remove_language(db: Session, event: Event, code: str) -> None:
     db.flush()
 
 
-def assign_interpreter(db: Session, event: Event, booth: Booth, user: User) -> BoothAssignment:
+@runs_in(CUSTOMER_VIEW)
+def assign_interpreter(db: Session, event: Event, booth: Booth, user_id: int) -> BoothAssignment:
     """Assign a member of the event's organisation to a booth."""
-    if membership(db, event.organisation_id, user) is None:
+    if not is_member(db, event.organisation_id, user_id):
         raise invalid("user_id", "Only members of the organisation can be assigned to a booth.")
-    if any(a.user_id == user.id for a in booth.assignments):
+    if any(a.user_id == user_id for a in booth.assignments):
         raise conflict("This interpreter is already assigned to the booth.", "user_id")
-    assignment = BoothAssignment(user_id=user.id)
+    assignment = BoothAssignment(user_id=user_id)
     booth.assignments.append(assignment)
     try:
         db.flush()
@@ -185,6 +187,7 @@ def assign_interpreter(db: Session, event: Event, booth: Booth, user: User) -> B
     return assignment
 
 
+@runs_in(CUSTOMER_VIEW)
 def unassign_interpreter(db: Session, booth: Booth, user_id: int) -> None:
     """Take an interpreter off a booth."""
     assignment = next((a for a in booth.assignments if a.user_id == user_id), None)

@@ -31,7 +31,9 @@ PARTICIPATION = Personal(
     scope=Scope.PROCESSOR,
 )
 CONNECTION = PARTICIPATION.described(
-    "", category=Category.CONNECTION, purposes=(Purpose.PROVIDE_EVENTS, Purpose.TROUBLESHOOTING)
+    "",
+    category=Category.CONNECTION,
+    purposes=(Purpose.PROVIDE_EVENTS, Purpose.TROUBLESHOOTING, Purpose.PRODUCT_ANALYTICS),
 )
 EQUIPMENT = CONNECTION.described("", category=Category.TECHNICAL)
 USAGE = PARTICIPATION.described(
@@ -252,7 +254,12 @@ class Participant(Base):
     )
     role: Mapped[ParticipantRole] = mapped_column(
         enum_type(ParticipantRole, 12),
-        info=personal(PARTICIPATION, "role in the event", category=Category.ACCOUNT),
+        info=personal(
+            PARTICIPATION,
+            "role in the event",
+            category=Category.ACCOUNT,
+            purposes=(Purpose.PROVIDE_EVENTS, Purpose.TROUBLESHOOTING, Purpose.PRODUCT_ANALYTICS),
+        ),
     )
     anonymous_id: Mapped[str] = mapped_column(
         String(32), unique=True, info=personal(PARTICIPATION, "generated participant ID")

@@ -12,12 +12,14 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from interpreta.datamap.activities import LIVE_EVENT
 from interpreta.events.models import (
     ConnectionSession,
     Participant,
     ParticipantRole,
     UsageEvent,
 )
+from interpreta.privacy.processing import runs_in
 
 
 def new_participant_id() -> str:
@@ -25,6 +27,7 @@ def new_participant_id() -> str:
     return "p_" + secrets.token_urlsafe(18)
 
 
+@runs_in(LIVE_EVENT)
 def join(
     db: Session,
     *,
@@ -71,6 +74,7 @@ def join(
     return participant
 
 
+@runs_in(LIVE_EVENT)
 def open_connection(
     db: Session,
     participant: Participant,
@@ -99,6 +103,7 @@ def open_connection(
     return connection
 
 
+@runs_in(LIVE_EVENT)
 def set_media(
     db: Session,
     connection_id: int,
@@ -115,6 +120,7 @@ def set_media(
         connection.media_url = media_url
 
 
+@runs_in(LIVE_EVENT)
 def record_usage(
     db: Session, connection_id: int, kind: str, detail: str | None, now: datetime
 ) -> None:
@@ -122,6 +128,7 @@ def record_usage(
     db.add(UsageEvent(connection_session_id=connection_id, kind=kind, detail=detail, at=now))
 
 
+@runs_in(LIVE_EVENT)
 def close_connection(db: Session, connection_id: int, now: datetime) -> None:
     """Record that a connection ended, with its 'leave' usage event."""
     connection = db.get(ConnectionSession, connection_id)

@@ -4,8 +4,9 @@ Per event: listeners per channel language, minutes listened, and the shares of
 device types. No identifier is stored, and every cell that counts fewer than
 :data:`MIN_CELL` people is suppressed, so no figure can be linked back to anyone.
 The retention engine summarises each event just before its participation data
-is deleted. People who restricted processing or objected to analytics (P31,
-P32) are not counted.
+is deleted, inside the statistics activity: people who restricted processing or
+objected to analytics (P31, P32) are left out by the processing engine
+(:mod:`interpreta.privacy.processing`), not by this module.
 """
 
 from __future__ import annotations
@@ -17,13 +18,12 @@ from typing import Any
 from sqlalchemy import Float, Integer, String, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
+from interpreta.datamap.activities import STATISTICS
 from interpreta.datamap.declarations import not_personal
 from interpreta.datamap.retention_rules import PARTICIPATION
-from interpreta.datamap.vocabulary import Purpose
 from interpreta.db.base import Base, UTCDateTime
 from interpreta.events.models import Channel, ConnectionSession, Event, Participant, ParticipantRole
-from interpreta.privacy.rights.restrict import blocked_digests, blocked_user_ids
-from interpreta.privacy.rights.subjects import email_digest
+from interpreta.privacy.processing import processing
 
 MIN_CELL = 5
 """Cells counting fewer people than this are suppressed."""
@@ -54,6 +54,11 @@ class EventStatistic(Base):
 
 def summarise(db: Session, event_id: int, now: datetime) -> list[EventStatistic]:
     """Compute and store the anonymised figures of one event (once)."""
+    with processing(STATISTICS, session=db):
+        return _summarise(db, event_id, now)
+
+
+def _summarise(db: Session, event_id: int, now: datetime) -> list[EventStatistic]:
     if db.scalar(select(EventStatistic.id).where(EventStatistic.event_id == event_id).limit(1)):
         return []
     event = db.get(Event, event_id)
@@ -66,12 +71,8 @@ def summarise(db: Session, event_id: int, now: datetime) -> list[EventStatistic]
             select(Channel).join(Channel.topic).where(Channel.topic.has(event_id=event_id))
         )
     }
-    blocked_users = blocked_user_ids(db, Purpose.PRODUCT_ANALYTICS)
-    blocked_emails = blocked_digests(db, Purpose.PRODUCT_ANALYTICS)
     rows = db.execute(
         select(
-            Participant.user_id,
-            Participant.email,
             ConnectionSession.participant_id,
             ConnectionSession.stream_id,
             ConnectionSession.device_type,
@@ -84,9 +85,7 @@ def summarise(db: Session, event_id: int, now: datetime) -> list[EventStatistic]
     people: dict[str, set[int]] = defaultdict(set)
     minutes: defaultdict[str, float] = defaultdict(float)
     devices: dict[str, set[int]] = defaultdict(set)
-    for user_id, email, participant_id, stream_id, device, joined, left in rows:
-        if user_id in blocked_users or (email and email_digest(email) in blocked_emails):
-            continue  # restricted or objecting (P31, P32): not counted
+    for participant_id, stream_id, device, joined, left in rows:
         language = languages.get(stream_id or "")
         if language is not None:
             people[language].add(participant_id)

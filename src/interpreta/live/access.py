@@ -20,7 +20,9 @@ from sqlalchemy.orm import Session
 
 from interpreta.accounts.actions import membership
 from interpreta.accounts.models import MemberRole, User
+from interpreta.datamap.activities import LIVE_EVENT
 from interpreta.events.models import Booth, BoothAssignment, Channel, Event, ParticipantRole, Topic
+from interpreta.privacy.processing import runs_in
 
 MANAGERS = (MemberRole.OWNER, MemberRole.ORGANISER)
 
@@ -49,6 +51,7 @@ class BoothSeat:
     language_code: str
 
 
+@runs_in(LIVE_EVENT)
 def assigned_booths(db: Session, event_id: int, user_id: int) -> list[BoothSeat]:
     """The booths of this event the user is assigned to."""
     rows = db.execute(

@@ -21,6 +21,7 @@ from sqlalchemy import select
 
 from interpreta.accounts.models import User
 from interpreta.accounts.signin import COOKIE_NAME, user_for_token
+from interpreta.datamap.activities import LIVE_EVENT
 from interpreta.events import codes, participation
 from interpreta.events.models import Event, ParticipantRole
 from interpreta.live.access import AccessDenied, BoothSeat, assigned_booths, authorise
@@ -29,6 +30,7 @@ from interpreta.live.hub import Client, LiveHub
 from interpreta.live.useragent import parse as parse_user_agent
 from interpreta.media.plane import MediaPlaneError
 from interpreta.platform import Platform
+from interpreta.privacy.processing import ProcessingStopped, enter, refuse_if_stopped
 
 router = APIRouter()
 log = logging.getLogger(__name__)
@@ -71,6 +73,14 @@ def _join_records(
             raise AccessDenied("No event has this code.")
         user = user_for_token(db, token, now) if token else None
         authorise(db, event, role, user, message.get("key"), platform.secrets.session_key)
+        if user is not None:
+            try:
+                refuse_if_stopped(db, LIVE_EVENT, user_id=user.id, email=user.email)
+            except ProcessingStopped as exc:
+                raise AccessDenied(
+                    "You asked us to restrict the use of your data, so you cannot take part "
+                    "while the restriction is in force; you can lift it in your privacy centre."
+                ) from exc
         seat = None
         if role is ParticipantRole.INTERPRETER:
             assert user is not None
@@ -112,6 +122,7 @@ def _join_records(
 @router.websocket("/api/live/{code}")
 async def live(websocket: WebSocket, code: str) -> None:
     """One browser's live session in an event."""
+    enter(LIVE_EVENT)  # everything this connection does runs in the live-event activity
     platform: Platform = websocket.app.state.platform
     hub: LiveHub = websocket.app.state.live_hub
     if not _same_origin(websocket):

@@ -29,7 +29,9 @@ from sqlalchemy import Connection, Table, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from interpreta.datamap.activities import RETENTION, SECURITY_AUDIT
 from interpreta.privacy.models import AuditChainHead, AuditEntry, prune_audit
+from interpreta.privacy.processing import processing
 from interpreta.privacy.pseudonyms import is_pseudonym, is_system_actor
 
 GENESIS = "0" * 64
@@ -141,6 +143,19 @@ def record(
     """
     detail = json.loads(canonical(detail))
     _check(actor, action, subject, target, detail)
+    with processing(SECURITY_AUDIT, session=db):
+        return _append(db, actor, action, subject, target, detail, now)
+
+
+def _append(
+    db: Session,
+    actor: str,
+    action: str,
+    subject: str | None,
+    target: str,
+    detail: Any,
+    now: datetime,
+) -> AuditEntry:
     connection = db.connection()
     seq, prev_hash = _lock_head(connection)
     digest = entry_hash(
@@ -206,6 +221,11 @@ def verify(db: Session) -> VerifyReport:
     head), and reordering or re-hashing (a ``prev_hash`` that is not the hash of
     the entry before).
     """
+    with processing(SECURITY_AUDIT):
+        return _verify(db)
+
+
+def _verify(db: Session) -> VerifyReport:
     connection = db.connection()
     head = connection.execute(select(_HEAD).where(_HEAD.c.id == 1)).first()
     expected, prev = (head.base_seq + 1, head.base_hash) if head else (1, GENESIS)
@@ -238,10 +258,12 @@ def entries(db: Session, *, subjects: list[str] | None = None, limit: int = 50) 
     query = select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(limit)
     if subjects is not None:
         query = query.where(or_(AuditEntry.subject.in_(subjects), AuditEntry.actor.in_(subjects)))
-    return list(db.scalars(query))
+    with processing(SECURITY_AUDIT):
+        return list(db.scalars(query))
 
 
 def prune(db: Session, *, before: datetime) -> int:
     """Delete the oldest entries recorded before `before` (retention rule AUDIT_LOG),
     keeping the chain verifiable (see :func:`~interpreta.privacy.models.prune_audit`)."""
-    return prune_audit(db, before)
+    with processing(RETENTION, session=db):
+        return prune_audit(db, before)

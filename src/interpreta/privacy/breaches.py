@@ -18,12 +18,14 @@ from sqlalchemy import ForeignKey, Integer, String, Text, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from interpreta.datamap import retention_rules as rules
+from interpreta.datamap.activities import SECURITY_AUDIT
 from interpreta.datamap.anchors import Anchors
 from interpreta.datamap.declarations import Personal, not_personal, personal
 from interpreta.datamap.ties import Tie
 from interpreta.datamap.vocabulary import Category, LegalBasis, Purpose, Scope, Subject
 from interpreta.db.base import Base, UTCDateTime, enum_type
 from interpreta.errors import conflict, invalid, not_found
+from interpreta.privacy.processing import runs_in
 
 AUTHORITY_DEADLINE = timedelta(hours=72)
 
@@ -96,7 +98,10 @@ class Breach(Base):
     )
 
     notifications: Mapped[list[BreachNotification]] = relationship(
-        back_populates="breach", cascade="all, delete-orphan", order_by="BreachNotification.id"
+        back_populates="breach",
+        cascade="all, delete-orphan",
+        order_by="BreachNotification.id",
+        lazy="selectin",  # loaded with the breach, inside the register's activity
     )
 
     @property
@@ -178,6 +183,7 @@ def countdown(breach: Breach, now: datetime) -> Countdown:
     )
 
 
+@runs_in(SECURITY_AUDIT)
 def report(
     db: Session,
     *,
@@ -219,6 +225,7 @@ def report(
     return breach
 
 
+@runs_in(SECURITY_AUDIT)
 def notify(
     db: Session, breach_id: int, *, recipient: Recipient, reference: str, now: datetime
 ) -> BreachNotification:
@@ -230,6 +237,7 @@ def notify(
     return notification
 
 
+@runs_in(SECURITY_AUDIT)
 def close(db: Session, breach_id: int, *, now: datetime) -> Breach:
     """Close the incident; refused while a required notification is owed."""
     breach = _get(db, breach_id)
@@ -242,6 +250,7 @@ def close(db: Session, breach_id: int, *, now: datetime) -> Breach:
     return breach
 
 
+@runs_in(SECURITY_AUDIT)
 def open_breaches(db: Session) -> list[Breach]:
     """Breaches not yet closed, oldest discovery first."""
     return list(
@@ -249,6 +258,7 @@ def open_breaches(db: Session) -> list[Breach]:
     )
 
 
+@runs_in(SECURITY_AUDIT)
 def all_breaches(db: Session) -> list[Breach]:
     """Every breach on record, newest first."""
     return list(db.scalars(select(Breach).order_by(Breach.discovered_at.desc())))

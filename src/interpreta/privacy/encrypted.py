@@ -48,6 +48,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapper, QueryContext, Session, object_session, sessionmaker
 from sqlalchemy.orm.attributes import get_history, set_committed_value
 
+from interpreta.datamap.activities import ENCRYPTION
 from interpreta.datamap.anchors import SQLExpression
 from interpreta.datamap.declarations import confidential_columns
 from interpreta.datamap.tiegraph import TieGraph
@@ -64,6 +65,7 @@ from interpreta.privacy.crypto import (
     seal_field,
 )
 from interpreta.privacy.keys import DataKeyMaterial, Keyring
+from interpreta.privacy.processing import UNCHECKED, processing
 
 KEYRING = "interpreta.keyring"
 _PENDING = "interpreta.sealing"
@@ -97,7 +99,8 @@ def _row_scope(connection: Connection, table: Table, row_key: Any) -> str:
     if expression is None:
         return OPERATOR_SCOPE
     (pk,) = table.primary_key.columns
-    found = connection.execute(select(expression).where(pk == row_key)).scalar_one_or_none()
+    query = select(expression).where(pk == row_key)  # which key, not the data
+    found = connection.execute(query.execution_options(**{UNCHECKED: True})).scalar_one_or_none()
     return _scope_name(table, row_key, found)
 
 
@@ -323,6 +326,11 @@ def encrypt_existing(sessions: sessionmaker[Session], keyring: Keyring, batch: i
     """Encrypt any confidential value still stored as plaintext (rows written before
     encryption existed); returns how many. Safe to run at every start.
     """
+    with processing(ENCRYPTION):
+        return _encrypt_existing(sessions, keyring, batch)
+
+
+def _encrypt_existing(sessions: sessionmaker[Session], keyring: Keyring, batch: int) -> int:
     done = 0
     for table, column in encrypted_columns(Base.metadata):
         (pk,) = table.primary_key.columns

@@ -16,6 +16,7 @@ from sqlalchemy import ColumnElement, Integer, String, Table, Text, false, func,
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from interpreta.datamap import retention_rules as rules
+from interpreta.datamap.activities import SECURITY_AUDIT
 from interpreta.datamap.anchors import Anchors
 from interpreta.datamap.declarations import Personal, not_personal, personal
 from interpreta.datamap.tiegraph import TieGraph
@@ -23,6 +24,7 @@ from interpreta.datamap.ties import Tie
 from interpreta.datamap.vocabulary import Category, LegalBasis, Purpose, Scope, Subject
 from interpreta.db.base import Base, UTCDateTime, enum_type
 from interpreta.errors import conflict, invalid, not_found
+from interpreta.privacy.processing import runs_in
 
 HOLD_RECORD = Personal(
     category=Category.SECURITY,
@@ -99,6 +101,7 @@ def _normalise(scope: HoldScope, target: str) -> str:
     return target
 
 
+@runs_in(SECURITY_AUDIT)
 def place(
     db: Session, *, scope: HoldScope, target: str, reason: str, placed_by: str, now: datetime
 ) -> LegalHold:
@@ -117,6 +120,7 @@ def place(
     return hold
 
 
+@runs_in(SECURITY_AUDIT)
 def release(
     db: Session, hold_id: int, *, released_by: str, reason: str, now: datetime
 ) -> LegalHold:
@@ -161,6 +165,7 @@ class ActiveHolds:
         return bool(self.users or self.emails or self.organisations or self.events)
 
 
+@runs_in(SECURITY_AUDIT)
 def active(db: Session) -> ActiveHolds:
     """The holds in force now."""
     rows = db.execute(
@@ -198,6 +203,7 @@ def covered(graph: TieGraph, table: Table, holds: ActiveHolds) -> ColumnElement[
     return or_(*clauses) if clauses else false()
 
 
+@runs_in(SECURITY_AUDIT)
 def listing(db: Session, *, include_released: bool = False) -> list[LegalHold]:
     """Holds, newest first."""
     query = select(LegalHold).order_by(LegalHold.placed_at.desc(), LegalHold.id.desc())

@@ -6,11 +6,14 @@ from collections.abc import Callable, Iterable
 
 from sqlalchemy.orm import Session
 
+from interpreta.datamap.activities import MARKETING
 from interpreta.datamap.vocabulary import Purpose
 from interpreta.mail import Mail, Mailer
+from interpreta.privacy.processing import runs_in
 from interpreta.privacy.rights.restrict import allowed
 
 
+@runs_in(MARKETING)
 def send_marketing(
     db: Session,
     mailer: Mailer,

@@ -1,8 +1,12 @@
 """The privacy notice, generated from the data map and the configuration (P26, P35, P36).
 
 The notice cannot say one thing while the code does another: every category,
-purpose, legal basis and retention period in it is read from the declarations
-the platform enforces. Each change of content is published as a new version.
+purpose, legal basis, recipient and retention period in it is read from the
+processing activities, the column declarations, the processor register and the
+settings the platform enforces. It comes in layers: a one-screen summary per
+audience, then one section per processing activity, then every field in detail
+(:mod:`interpreta.privacy.notice_sections`). Each change of content is
+published as a new version.
 """
 
 from __future__ import annotations
@@ -15,39 +19,40 @@ from sqlalchemy import MetaData, select
 from sqlalchemy.orm import Session
 
 from interpreta.config import Settings
-from interpreta.datamap.processors import EEA_COUNTRIES
-from interpreta.datamap.retention_rules import RULES, CustomerDefinedRule
-from interpreta.datamap.vocabulary import Category, Scope
-from interpreta.privacy.document import AnyBlock, Bullets, Heading, Paragraph, Table, to_html
+from interpreta.datamap.activities import ACTIVITIES, Audience
+from interpreta.datamap.declarations import personal_fields
+from interpreta.datamap.retention_rules import Anchor
+from interpreta.datamap.vocabulary import LegalBasis, Purpose
+from interpreta.privacy.document import AnyBlock, Bullets, Heading, Paragraph, to_html
 from interpreta.privacy.document import to_markdown as blocks_to_markdown
 from interpreta.privacy.models import NoticeVersion
-from interpreta.privacy.summary import category_uses
-
-RIGHTS = (
-    "Access (Art. 15 GDPR): a copy of all personal data we hold about you.",
-    "Portability (Art. 20): the same data in a machine-readable format (JSON and CSV).",
-    "Rectification (Art. 16): have inaccurate data corrected.",
-    "Erasure (Art. 17): have your data deleted, except what the law requires us to keep "
-    "(invoices, 10 years) or what a legal hold covers; our answer says what was kept and why.",
-    "Restriction (Art. 18): have processing paused; the data is kept but not used.",
-    "Objection (Art. 21): object to processing based on legitimate interests, such as "
-    "analytics; and to direct marketing at any time.",
-    "Automated decisions (Art. 22): opt out of automated assessment and ask for human review.",
-    "Withdraw consent at any time, without affecting processing before the withdrawal.",
-    "Complain to a supervisory authority (see below).",
+from interpreta.privacy.notice_sections import (
+    DETAILS,
+    PRIVACY_CENTRE,
+    REQUEST_FORM,
+    activity_sections,
+    details,
+    rule_words,
+    summary,
 )
+from interpreta.privacy.summary import rules_of
 
 
 def blocks(metadata: MetaData, settings: Settings) -> list[AnyBlock]:
-    """The notice's content, without version line."""
-    uses = category_uses(metadata)
+    """The notice's content, without version line: summaries, sections, then details."""
     out: list[AnyBlock] = [
         Heading(1, "Privacy notice"),
-        Heading(2, "Who we are"),
         Paragraph(
             f"{settings.operator_name}, {settings.operator_address} "
-            f"({settings.operator_email}) runs this platform for live multilingual events."
+            f"({settings.operator_email}) runs this platform for live multilingual events. "
+            "Start with the short summary that fits you. What we do, activity by activity, "
+            f"follows; the last part, \"{DETAILS}\", lists every field."
         ),
+        Heading(2, "In short"),
+    ]
+    for audience in Audience:
+        out += summary(metadata, settings, audience)
+    out += [
         Heading(2, "Our two roles"),
         Paragraph(
             "For our customers' accounts (who buys, who is invoiced, who signs in to organise "
@@ -57,68 +62,16 @@ def blocks(metadata: MetaData, settings: Settings) -> list[AnyBlock]:
             "controller and we are its processor. Requests about event participation are "
             "shown to, and decided with, the organiser of the event."
         ),
-        Heading(2, "What we collect, why, on what basis, and for how long"),
-    ]
-    for scope in Scope:
-        scoped = [u for u in uses if u.scope is scope]
-        if not scoped:
-            continue
-        title = (
-            "As controller: customer accounts"
-            if scope is Scope.CONTROLLER
-            else "As processor: people in our customers' events"
-        )
-        out.append(Heading(3, title))
-        rows = tuple(
-            (
-                use.category.label,
-                ", ".join(use.fields) + (" (encrypted at rest)" if use.confidential else ""),
-                "; ".join(p.label for p in use.purposes),
-                "; ".join(b.label for b in use.bases),
-                "; ".join(use.retention),
-            )
-            for use in scoped
-        )
-        out.append(Table(("Category", "What exactly", "Why", "Legal basis", "How long"), rows))
-    content_rule = next(r for r in RULES.values() if isinstance(r, CustomerDefinedRule))
-    out += [
-        Paragraph(
-            "Meeting content (such as chat between interpreters) is "
-            f"{content_rule.describe()}, between {settings.content_retention_min_days} and "
-            f"{settings.content_retention_max_days} days."
-        ),
-        Paragraph(
-            "Anonymised statistics (for example how many people listened to each language) "
-            "hold no identifier and cannot be linked back to anyone; they are kept after "
-            "the personal data is deleted."
-        ),
-        Heading(2, "Who else receives your data"),
-        Paragraph(
-            "We never sell personal data. Only these processors receive it, for the purposes "
-            "above, bound by a data processing agreement:"
-        ),
-        Table(
-            ("Processor", "What they do for us", "Data shared", "Where", "Transfer safeguard"),
-            tuple(
-                (
-                    p.name,
-                    p.function,
-                    ", ".join(_category_label(c) for c in p.categories),
-                    p.country.upper(),
-                    "inside the EU/EEA"
-                    if p.country.upper() in EEA_COUNTRIES
-                    else (p.safeguard or "none"),
-                )
-                for p in settings.processors
-            ),
-        ),
+        Heading(2, "What we do with personal data, activity by activity"),
+        *activity_sections(metadata, settings),
         Heading(2, "Your rights"),
-        Bullets(RIGHTS),
+        Bullets(rights(metadata, settings)),
         Paragraph(
-            "To use them, signed-in users open the privacy centre at /privacy/me; anyone can "
-            f"write to our data protection officer at {settings.dpo.email}. We answer within "
-            "25 days. If you took part in an event, we pass your request to its organiser, "
-            "who decides on it with our help."
+            f"To use them, signed-in users open the privacy centre at {PRIVACY_CENTRE}; anyone "
+            f"can use the form at {REQUEST_FORM} or write to our data protection officer at "
+            f"{settings.dpo.email}. We answer within {settings.dsr_due_days} days. If you took "
+            "part in an event, we pass your request to its organiser, who decides on it with "
+            "our help."
         ),
         Heading(2, "Data protection officer"),
         Paragraph(_contact(settings.dpo.name, settings.dpo.email, settings.dpo.address)),
@@ -131,15 +84,46 @@ def blocks(metadata: MetaData, settings: Settings) -> list[AnyBlock]:
                 settings.supervisory_authority.url,
             )
         ),
+        *details(metadata, settings),
     ]
     return out
 
 
-def _category_label(value: str) -> str:
-    try:
-        return Category(value).label  # type: ignore[call-arg]  # lookup by value
-    except ValueError:
-        return value
+def rights(metadata: MetaData, settings: Settings) -> tuple[str, ...]:
+    """The rights, with the exceptions and examples the declarations and activities give."""
+    declared = [d for _field, d in personal_fields(metadata)]
+    legal = [d for d in declared if d.basis is LegalBasis.LEGAL_OBLIGATION]
+    kept: list[str] = []
+    if legal:
+        rules = "; ".join(rule_words(r, settings) for r in rules_of(legal))
+        kept.append(f"what the law requires us to keep (such records are {rules})")
+    if any(d.retention.anchor is Anchor.HOLD_RELEASE for d in declared):
+        kept.append("what a legal hold covers")
+    erasure = "Erasure (Art. 17): have your data deleted"
+    if kept:
+        erasure += ", except " + " or ".join(kept) + "; our answer says what was kept and why"
+    objectionable = [a for a in ACTIVITIES if a.objectionable and not a.stores_only]
+    objection = "Objection (Art. 21): object to processing based on legitimate interests"
+    if objectionable:
+        objection += " (" + "; ".join(a.title.lower() for a in objectionable) + ")"
+    if any(Purpose.MARKETING in a.purposes for a in ACTIVITIES):
+        objection += "; and to direct marketing at any time"
+    found = [
+        "Access (Art. 15 GDPR): a copy of all personal data we hold about you.",
+        "Portability (Art. 20): the same data in a machine-readable format (JSON and CSV).",
+        "Rectification (Art. 16): have inaccurate data corrected.",
+        erasure + ".",
+        "Restriction (Art. 18): have processing paused; the data is kept but not used.",
+        objection + ".",
+        "Automated decisions (Art. 22): opt out of automated assessment and ask for human "
+        "review.",
+    ]
+    if any(a.basis is LegalBasis.CONSENT for a in ACTIVITIES):
+        found.append(
+            "Withdraw consent at any time, without affecting processing before the withdrawal."
+        )
+    found.append("Complain to a supervisory authority (see below).")
+    return tuple(found)
 
 
 def _contact(*parts: str) -> str:

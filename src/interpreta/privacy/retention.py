@@ -21,6 +21,7 @@ ties, are left alone.
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import fcntl
 import logging
 import queue
@@ -50,6 +51,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session, sessionmaker
 
+from interpreta.datamap.activities import RETENTION
 from interpreta.datamap.anchors import SQLExpression
 from interpreta.datamap.declarations import Personal, declaration_of
 from interpreta.datamap.retention_rules import AnyRule, CustomerDefinedRule, Period, RetentionRule
@@ -58,6 +60,7 @@ from interpreta.datamap.ties import Tie
 from interpreta.db.base import Base
 from interpreta.privacy import audit
 from interpreta.privacy import holds as legal_holds
+from interpreta.privacy.processing import marked_rows, processing, restricted_people
 from interpreta.privacy.pseudonyms import system
 
 log = logging.getLogger(__name__)
@@ -196,12 +199,13 @@ class RetentionEngine:
     ) -> Report:
         """Dispose of everything due at `now` (or only count it, with `dry_run`)."""
         report = Report(dry_run)
-        with self._exclusive():
+        with processing(RETENTION), self._exclusive():
             if not dry_run:
                 for prepare in self.preparations:
                     prepare(self.sessions, now)
             with self.sessions() as db:
                 held = legal_holds.active(db)
+                restricted = restricted_people(db.connection())
             for target in targets(self.metadata):
                 disposer = self.graph.own_anchors(target.table).disposer
                 if disposer is not None:
@@ -217,7 +221,12 @@ class RetentionEngine:
                     continue  # reported by problems(), which the test suite checks
                 for rule, condition in self._conditions(target, now):
                     outcome = report.outcomes.setdefault(target.name, Outcome())
-                    where = and_(condition, self._not_held(target, held), self._not_done(target))
+                    where = and_(
+                        condition,
+                        self._not_held(target, held),
+                        self._not_restricted(target, restricted),
+                        self._not_done(target),
+                    )
                     if dry_run:
                         with self.sessions() as db:
                             count = select(func.count()).select_from(target.table).where(where)
@@ -269,7 +278,9 @@ class RetentionEngine:
                 done.put(None)
 
         threads = [
-            threading.Thread(target=stream, args=(share,), daemon=True)
+            threading.Thread(
+                target=contextvars.copy_context().run, args=(stream, share), daemon=True
+            )
             for share in range(self.workers)
         ]
         for thread in threads:
@@ -328,6 +339,13 @@ class RetentionEngine:
         if not held:
             return true()
         return ~legal_holds.covered(self.graph, target.table, held)
+
+    def _not_restricted(
+        self, target: Target, restricted: tuple[frozenset[int], frozenset[str]]
+    ) -> ColumnElement[bool]:
+        """Rows of people with a restriction are only stored (P31): never disposed of."""
+        condition = marked_rows(self.graph, target.table, *restricted)
+        return true() if condition is None else ~condition
 
     def _not_done(self, target: Target) -> ColumnElement[bool]:
         if target.whole_row:

@@ -22,11 +22,13 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy import select
 
 from interpreta import __version__
+from interpreta.accounts import actions as account_actions
 from interpreta.accounts.actions import membership
 from interpreta.accounts.models import MemberRole, Membership, Organisation, User
 from interpreta.api.auth import end_session
-from interpreta.api.dependencies import OptionalUserDep, PlatformDep
+from interpreta.api.dependencies import OptionalUserDep, PlatformDep, within
 from interpreta.api.events import event_out, load_event
+from interpreta.datamap.activities import ACCOUNT, CUSTOMER_VIEW
 from interpreta.errors import Problem
 from interpreta.events import codes, languages
 from interpreta.events.join import public_info
@@ -34,8 +36,9 @@ from interpreta.events.models import Event
 from interpreta.live.access import assigned_booths, speaker_key
 from interpreta.privacy.models import NoticeVersion
 from interpreta.privacy.notice import latest_version, version_line
+from interpreta.privacy.processing import runs_in
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, dependencies=[within(CUSTOMER_VIEW)])
 
 TEMPLATES = Path(__file__).parent / "templates"
 templates = Jinja2Templates(directory=TEMPLATES)
@@ -183,6 +186,7 @@ class OrganisationEvents:
     events: list[dict[str, Any]]
 
 
+@runs_in(ACCOUNT)
 def _memberships(user: User, db: Any) -> list[tuple[Organisation, Membership]]:
     rows = db.execute(
         select(Organisation, Membership)
@@ -412,22 +416,19 @@ def event_page(
         except Problem:
             return not_found_page(request, user, "There is no such event in your organisations.")
         document = event_out(db, event).model_dump(mode="json")
-        organisation = db.get(Organisation, event.organisation_id)
         member = next(
             m for _org, m in _memberships(user, db) if m.organisation_id == event.organisation_id
         )
         can_manage = member.role in MANAGERS
         members = (
             [
-                {"user_id": m.user_id, "name": m.user.name, "email": m.user.email}
-                for m in sorted(
-                    organisation.memberships if organisation else [],
-                    key=lambda m: m.user.name.casefold(),
-                )
+                {"user_id": uid, "name": name, "email": email}
+                for uid, name, email in account_actions.members(db, event.organisation_id)
             ]
             if can_manage
             else []
         )
+        organisation_name = account_actions.organisation_name(db, event.organisation_id)
         starts_value = local_input_value(event.starts_at, event.timezone)
         ends_value = local_input_value(event.ends_at, event.timezone)
         schedule = format_schedule(event.starts_at, event.ends_at, event.timezone)
@@ -444,7 +445,7 @@ def event_page(
         user,
         mode="edit",
         event=document,
-        organisation_name=organisation.name if organisation else "",
+        organisation_name=organisation_name,
         organisations=[],
         selected_organisation=document["organisation_id"],
         can_manage=can_manage,

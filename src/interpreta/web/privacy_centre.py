@@ -14,8 +14,9 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 
 from interpreta.accounts.models import MemberRole, Membership, Organisation
-from interpreta.api.dependencies import OptionalUserDep, PlatformDep
+from interpreta.api.dependencies import OptionalUserDep, PlatformDep, within
 from interpreta.api.privacy_requests import is_dpo, request_out
+from interpreta.datamap.activities import PRIVACY_REQUESTS
 from interpreta.datamap.vocabulary import Scope
 from interpreta.errors import Problem
 from interpreta.privacy.rights import requests, stored
@@ -24,7 +25,7 @@ from interpreta.privacy.rights.requests import Rights
 from interpreta.privacy.rights.subjects import CONTROLLER, Identity, find
 from interpreta.web.pages import _login_redirect, render
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, dependencies=[within(PRIVACY_REQUESTS)])
 
 KIND_LABELS = {
     RequestKind.ACCESS: "Get a copy of my data",

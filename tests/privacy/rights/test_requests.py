@@ -18,8 +18,9 @@ from interpreta.datamap.vocabulary import Purpose
 from interpreta.mail import Mail
 from interpreta.platform import Platform
 from interpreta.privacy.marketing import send_marketing
+from interpreta.privacy.marks import MarkKind
 from interpreta.privacy.rights import requests, restrict, steps
-from interpreta.privacy.rights.models import MarkKind, RequestKind
+from interpreta.privacy.rights.models import RequestKind
 from interpreta.privacy.rights.requests import Rights, due_date
 from interpreta.privacy.rights.subjects import Identity
 from tests.conftest import Account

@@ -21,7 +21,9 @@ from sqlalchemy import MetaData
 from sqlalchemy.orm import Session
 
 from interpreta.config import Settings
+from interpreta.datamap.activities import PRIVACY_REQUESTS
 from interpreta.datamap.vocabulary import Category
+from interpreta.privacy.processing import runs_in
 from interpreta.privacy.rights import report
 from interpreta.privacy.rights.context import context
 from interpreta.privacy.rights.stored import declarations_present, values
@@ -69,6 +71,7 @@ def _category_files(
     return count
 
 
+@runs_in(PRIVACY_REQUESTS)
 def write_zip(
     target: IO[bytes],
     db: Session,

@@ -25,12 +25,14 @@ from typing import Any
 from sqlalchemy import Column, MetaData, String, Table, Text, delete, inspect, select, update
 from sqlalchemy.orm import Session
 
+from interpreta.datamap.activities import PRIVACY_REQUESTS
 from interpreta.datamap.declarations import Personal, declaration_of
 from interpreta.datamap.retention_rules import Disposal
 from interpreta.datamap.tiegraph import TableTies, TieGraph
 from interpreta.datamap.vocabulary import LegalBasis
 from interpreta.privacy import holds
 from interpreta.privacy.crypto import EncryptedText
+from interpreta.privacy.processing import runs_in
 from interpreta.privacy.rights.subjects import Found, Part, chunks, rows_in_part
 
 _CANNOT = object()
@@ -194,6 +196,7 @@ def _anonymise_row(db: Session, ties: TableTies, key: Any, values: dict[str, Any
     return True
 
 
+@runs_in(PRIVACY_REQUESTS)
 def erase(db: Session, metadata: MetaData, found: Found, part: Part) -> ErasureReport:
     """Erase the person's data in `part`, in `db`'s transaction; idempotent."""
     report = ErasureReport()

@@ -21,8 +21,10 @@ from pathlib import Path
 from sqlalchemy import MetaData, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from interpreta.datamap.activities import BACKUPS
 from interpreta.datamap.ties import Tie
 from interpreta.privacy.keys import Keyring
+from interpreta.privacy.processing import runs_in
 from interpreta.privacy.pseudonyms import Pseudonyms
 from interpreta.privacy.rights import erase as erasure
 from interpreta.privacy.rights.subjects import (
@@ -95,6 +97,7 @@ idempotent; the margin only matters for someone erased and then signed up again
 within it, whose new data would be erased too.)"""
 
 
+@runs_in(BACKUPS)
 def replay(
     sessions: sessionmaker[Session],
     keyring: Keyring,

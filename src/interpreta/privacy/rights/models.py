@@ -9,7 +9,6 @@ person, handled by that customer's admins (P01).
 
 from __future__ import annotations
 
-import dataclasses
 from datetime import datetime
 from enum import StrEnum
 
@@ -32,8 +31,6 @@ REQUEST_RECORD = Personal(
     scope=Scope.CONTROLLER,
 )
 """Records of rights requests: kept to show each was answered (Art. 5(2), 12)."""
-MARK_RECORD = dataclasses.replace(REQUEST_RECORD, retention=rules.PROCESSING_MARKS)
-"""A restriction or objection is kept while in force (P31, P32), then its rule runs."""
 
 
 class RequestKind(StrEnum):
@@ -64,15 +61,6 @@ class Channel(StrEnum):
     SELF_SERVICE = "self_service"
     EMAIL_FORM = "email_form"
     STAFF = "staff"
-
-
-class MarkKind(StrEnum):
-    """Marks checked on every processing path of a person's data."""
-
-    RESTRICTION = "restriction"
-    OBJECTION = "objection"
-    MARKETING_OBJECTION = "marketing_objection"
-    AUTOMATED_OPT_OUT = "automated_opt_out"
 
 
 class DataSubjectRequest(Base):
@@ -214,57 +202,4 @@ class EmailToken(Base):
     )
     used_at: Mapped[datetime | None] = mapped_column(
         UTCDateTime, info=personal(REQUEST_RECORD, "when a one-time link was used")
-    )
-
-
-class ProcessingMark(Base):
-    """A restriction (Art. 18) or objection (Art. 21, 22) in force for one person."""
-
-    __tablename__ = "processing_marks"
-    __anchors__ = Anchors({rules.Anchor.MARK_LIFTED: lambda: ProcessingMark.lifted_at})
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, info=not_personal("row number"))
-    kind: Mapped[MarkKind] = mapped_column(
-        enum_type(MarkKind, 24), info=personal(MARK_RECORD, "restriction or objection")
-    )
-    user_id: Mapped[int | None] = mapped_column(
-        Integer,
-        index=True,
-        info=personal(
-            MARK_RECORD,
-            "user ID of a restricted or objecting person",
-            category=Category.IDENTIFIERS,
-            tie=Tie.ACCOUNT,
-        ),
-    )
-    email_digest: Mapped[str | None] = mapped_column(
-        String(64),
-        index=True,
-        info=personal(
-            MARK_RECORD,
-            "SHA-256 of a restricted or objecting person's email address",
-            category=Category.IDENTIFIERS,
-            tie=Tie.EMAIL_DIGEST,
-        ),
-    )
-    purposes: Mapped[str] = mapped_column(
-        String(400), default="", info=personal(MARK_RECORD, "purposes objected to")
-    )
-    reason: Mapped[str] = mapped_column(
-        Text,
-        default="",
-        info=personal(MARK_RECORD, "grounds given by the person", free_text=True),
-    )
-    overriding_grounds: Mapped[str | None] = mapped_column(
-        Text,
-        info=personal(MARK_RECORD, "compelling grounds recorded by the operator", free_text=True),
-    )
-    request_id: Mapped[int | None] = mapped_column(
-        Integer, info=not_personal("the request that placed a mark")
-    )
-    created_at: Mapped[datetime] = mapped_column(
-        UTCDateTime, info=personal(MARK_RECORD, "when a mark was placed")
-    )
-    lifted_at: Mapped[datetime | None] = mapped_column(
-        UTCDateTime, info=personal(MARK_RECORD, "when a mark was lifted")
     )

@@ -17,10 +17,12 @@ from sqlalchemy import MetaData, String, Text
 from sqlalchemy.orm import Session
 
 from interpreta.config import Settings
+from interpreta.datamap.activities import PRIVACY_REQUESTS
 from interpreta.datamap.ties import Tie, tie_of
 from interpreta.datamap.vocabulary import Scope
 from interpreta.errors import invalid
 from interpreta.privacy.crypto import EncryptedText
+from interpreta.privacy.processing import runs_in
 from interpreta.privacy.rights.context import recipients
 from interpreta.privacy.rights.subjects import (
     Found,
@@ -50,6 +52,7 @@ def _editable(column: Any) -> bool:
     return isinstance(column.type, String | Text | EncryptedText)
 
 
+@runs_in(PRIVACY_REQUESTS)
 def rectify(
     db: Session,
     metadata: MetaData,

@@ -21,17 +21,19 @@ from sqlalchemy.orm import Session
 
 from interpreta.clock import Clock
 from interpreta.config import Settings
+from interpreta.datamap.activities import PRIVACY_REQUESTS
 from interpreta.datamap.retention_rules import Period
 from interpreta.datamap.vocabulary import Scope
 from interpreta.errors import Problem, conflict, invalid, not_found
 from interpreta.mail import Mail, Mailer, mailer_for
+from interpreta.privacy.marks import MarkKind
+from interpreta.privacy.processing import runs_in
 from interpreta.privacy.rights import erase as erasure
 from interpreta.privacy.rights import erasure_log, restrict, steps
 from interpreta.privacy.rights import identity as links
 from interpreta.privacy.rights.models import (
     Channel,
     DataSubjectRequest,
-    MarkKind,
     RequestKind,
     RequestPart,
     RequestStatus,
@@ -150,6 +152,7 @@ class Rights:
         )
         return request
 
+    @runs_in(PRIVACY_REQUESTS)
     def self_service(
         self, db: Session, *, user_id: int, email: str, kind: RequestKind, details: str = ""
     ) -> DataSubjectRequest:
@@ -172,6 +175,7 @@ class Rights:
                     self.execute(db, part, actor_user_id=user_id)
         return request
 
+    @runs_in(PRIVACY_REQUESTS)
     def by_email(
         self, db: Session, *, email: str, kind: RequestKind, details: str = ""
     ) -> DataSubjectRequest:
@@ -203,6 +207,7 @@ class Rights:
         )
         return request
 
+    @runs_in(PRIVACY_REQUESTS)
     def confirm(self, db: Session, token: str) -> DataSubjectRequest:
         """Follow a one-time link: the requester owns the address; route the request."""
         request = links.redeem(db, token, now=self.clock.now())
@@ -221,6 +226,7 @@ class Rights:
             self.route(db, request)
         return request
 
+    @runs_in(PRIVACY_REQUESTS)
     def logged_by_staff(
         self,
         db: Session,
@@ -247,10 +253,12 @@ class Rights:
 
     # --- routing ----------------------------------------------------------------------
 
+    @runs_in(PRIVACY_REQUESTS)
     def found(self, db: Session, request: DataSubjectRequest) -> Found:
         """Everything about the request's person (walked through the data map)."""
         return find(db, self.metadata, identity_of(request))
 
+    @runs_in(PRIVACY_REQUESTS)
     def route(self, db: Session, request: DataSubjectRequest) -> list[RequestPart]:
         """Split the request by scope: the DPO's part always, one part per customer."""
         wanted = parts(db, self.metadata, self.found(db, request)) | {CONTROLLER}
@@ -278,6 +286,7 @@ class Rights:
 
     # --- answering --------------------------------------------------------------------
 
+    @runs_in(PRIVACY_REQUESTS)
     def execute(
         self,
         db: Session,
@@ -385,6 +394,7 @@ class Rights:
             if finished or other.id == request.id:  # pending ones still need the address
                 other.subject_email = None
 
+    @runs_in(PRIVACY_REQUESTS)
     def reject(self, db: Session, part: RequestPart, *, actor_user_id: int, reason: str) -> None:
         """Refuse one part (e.g. manifestly unfounded), with the reason (Art. 12(5))."""
         if not reason.strip():
@@ -407,6 +417,7 @@ class Rights:
         )
         self._close_if_done(db, part.request, now)
 
+    @runs_in(PRIVACY_REQUESTS)
     def extend(
         self,
         db: Session,
@@ -439,6 +450,7 @@ class Rights:
 # --- queues -------------------------------------------------------------------------------
 
 
+@runs_in(PRIVACY_REQUESTS)
 def get(db: Session, request_id: int) -> DataSubjectRequest:
     """One request, or 404."""
     request = db.get(DataSubjectRequest, request_id)
@@ -447,6 +459,7 @@ def get(db: Session, request_id: int) -> DataSubjectRequest:
     return request
 
 
+@runs_in(PRIVACY_REQUESTS)
 def overdue(db: Session, now: datetime) -> list[DataSubjectRequest]:
     """Requests still open after their deadline (P34)."""
     rows = db.scalars(
@@ -457,6 +470,7 @@ def overdue(db: Session, now: datetime) -> list[DataSubjectRequest]:
     return [r for r in rows if r.deadline < now]
 
 
+@runs_in(PRIVACY_REQUESTS)
 def listing(
     db: Session,
     *,

@@ -16,9 +16,11 @@ from datetime import datetime
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from interpreta.datamap.activities import PRIVACY_REQUESTS
 from interpreta.datamap.vocabulary import Purpose
-from interpreta.errors import conflict
-from interpreta.privacy.rights.models import MarkKind, ProcessingMark
+from interpreta.errors import conflict, invalid, not_found
+from interpreta.privacy.marks import MarkKind, ProcessingMark
+from interpreta.privacy.processing import runs_in
 from interpreta.privacy.rights.subjects import Identity, email_digest
 
 AUTOMATED_ASSESSMENT = "automated_assessment"
@@ -55,6 +57,7 @@ def _in_force(identity: Identity) -> object:
     return or_(*conditions) if conditions else None
 
 
+@runs_in(PRIVACY_REQUESTS)
 def marks(db: Session, identity: Identity) -> list[ProcessingMark]:
     """The marks in force for the person."""
     condition = _in_force(identity)
@@ -69,6 +72,7 @@ def marks(db: Session, identity: Identity) -> list[ProcessingMark]:
     )
 
 
+@runs_in(PRIVACY_REQUESTS)
 def blocked(db: Session, identity: Identity, purpose: Purpose | str) -> bool:
     """Whether the person's data may not be used for `purpose` now."""
     wanted = str(purpose)
@@ -79,18 +83,21 @@ def _all_in_force(db: Session) -> list[ProcessingMark]:
     return list(db.scalars(select(ProcessingMark).where(ProcessingMark.lifted_at.is_(None))))
 
 
+@runs_in(PRIVACY_REQUESTS)
 def blocked_user_ids(db: Session, purpose: Purpose | str) -> set[int]:
     """User IDs whose data may not be used for `purpose` (for batch processing)."""
     wanted = str(purpose)
     return {m.user_id for m in _all_in_force(db) if m.user_id is not None and _stops(m, wanted)}
 
 
+@runs_in(PRIVACY_REQUESTS)
 def blocked_digests(db: Session, purpose: Purpose | str) -> set[str]:
     """Email digests whose data may not be used for `purpose` (for batch processing)."""
     wanted = str(purpose)
     return {m.email_digest for m in _all_in_force(db) if m.email_digest and _stops(m, wanted)}
 
 
+@runs_in(PRIVACY_REQUESTS)
 def allowed(
     db: Session, people: Iterable[tuple[int | None, str | None]], purpose: Purpose | str
 ) -> list[tuple[int | None, str | None]]:
@@ -104,6 +111,7 @@ def allowed(
     ]
 
 
+@runs_in(PRIVACY_REQUESTS)
 def place(
     db: Session,
     identity: Identity,
@@ -134,6 +142,7 @@ def place(
     return mark
 
 
+@runs_in(PRIVACY_REQUESTS)
 def lift(db: Session, identity: Identity, kind: MarkKind, *, now: datetime) -> list[ProcessingMark]:
     """Lift the person's marks of `kind`; the caller tells the person (Art. 18(3))."""
     lifted = [m for m in marks(db, identity) if m.kind is kind]
@@ -144,10 +153,30 @@ def lift(db: Session, identity: Identity, kind: MarkKind, *, now: datetime) -> l
     return lifted
 
 
+@runs_in(PRIVACY_REQUESTS)
 def record_overriding_grounds(db: Session, mark_id: int, grounds: str) -> ProcessingMark:
-    """Record compelling legitimate grounds that override an objection (Art. 21(1))."""
-    mark = db.get(ProcessingMark, mark_id)
-    if mark is None or mark.kind is not MarkKind.OBJECTION:
+    """Record compelling legitimate grounds that override an objection (Art. 21(1)).
+
+    Refused, changing nothing: empty or over-long grounds (422), an unknown mark
+    (404), a mark that is lifted, is not an objection, or already has grounds (409).
+    """
+    text = grounds.strip()
+    if not text:
+        raise invalid("grounds", "Give the overriding grounds.")
+    if len(text) > GROUNDS_MAX_LENGTH:
+        raise invalid("grounds", f"Keep the grounds to {GROUNDS_MAX_LENGTH} characters.")
+    mark = db.get(ProcessingMark, mark_id, with_for_update=True)
+    if mark is None:
+        raise not_found("processing mark")
+    if mark.lifted_at is not None:
+        raise conflict(f"Mark {mark_id} was lifted; there is no objection to override.")
+    if mark.kind is not MarkKind.OBJECTION:
         raise conflict("Overriding grounds apply only to an objection.")
-    mark.overriding_grounds = grounds
+    if mark.overriding_grounds:
+        raise conflict(f"Overriding grounds are already recorded for mark {mark_id}.")
+    mark.overriding_grounds = text
     return mark
+
+
+GROUNDS_MAX_LENGTH = 2000
+"""The longest overriding grounds the DPO may record."""

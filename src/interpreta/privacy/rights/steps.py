@@ -16,9 +16,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from interpreta.datamap.activities import PRIVACY_REQUESTS
 from interpreta.privacy import audit
 from interpreta.privacy.encrypted import KEYRING
 from interpreta.privacy.models import AuditEntry
+from interpreta.privacy.processing import runs_in
 from interpreta.privacy.pseudonyms import Pseudonyms, system
 from interpreta.privacy.rights.models import DataSubjectRequest
 
@@ -68,6 +70,7 @@ def record(
     )
 
 
+@runs_in(PRIVACY_REQUESTS)
 def history(db: Session, request_id: int) -> list[AuditEntry]:
     """The audit entries of one request, oldest first."""
     return list(

@@ -10,7 +10,6 @@ Nothing here names a table: a new table with a tie is found.
 
 from __future__ import annotations
 
-import hashlib
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -19,25 +18,17 @@ from typing import Any
 from sqlalchemy import ColumnElement, Integer, MetaData, Table, or_, select, type_coerce
 from sqlalchemy.orm import Session
 
+from interpreta.datamap.activities import PRIVACY_REQUESTS
 from interpreta.datamap.tiegraph import TableTies, TieGraph
-from interpreta.datamap.ties import Tie
+from interpreta.datamap.ties import Tie, email_digest, normalise_email
 from interpreta.datamap.vocabulary import Scope
+from interpreta.privacy.processing import runs_in
 
 BATCH = 500
 """How many keys one ``IN (...)`` query carries."""
 
 MAX_ROUNDS = 5
 """How often identity discovery may loop (user ID -> email -> user ID...)."""
-
-
-def normalise_email(address: str) -> str:
-    """Email addresses are matched lower-cased, without surrounding space."""
-    return address.strip().lower()
-
-
-def email_digest(address: str) -> str:
-    """The SHA-256 (hex) of a normalised email address: what suppression marks store."""
-    return hashlib.sha256(normalise_email(address).encode("utf-8")).hexdigest()
 
 
 @dataclass
@@ -138,6 +129,7 @@ def _direct_round(db: Session, ties: TableTies, identity: Identity, found: Found
     return learned
 
 
+@runs_in(PRIVACY_REQUESTS)
 def find(db: Session, metadata: MetaData, identity: Identity) -> Found:
     """Every row about the person known by `identity`, found through the data map."""
     found = Found(Identity(set(identity.user_ids), set(identity.emails)))
@@ -167,6 +159,7 @@ def customer_of(metadata: MetaData, table: Table) -> ColumnElement[Any] | None:
     return found if found is None else type_coerce(found, Integer)
 
 
+@runs_in(PRIVACY_REQUESTS)
 def customers(
     db: Session, metadata: MetaData, table: str, keys: Iterable[Any]
 ) -> dict[Any, int | None]:
@@ -202,6 +195,7 @@ class Part:
 CONTROLLER = Part(Scope.CONTROLLER)
 
 
+@runs_in(PRIVACY_REQUESTS)
 def parts(db: Session, metadata: MetaData, found: Found) -> set[Part]:
     """The handlers whose data about the person exists (routing by scope, P01)."""
     result: set[Part] = set()

@@ -1,0 +1,412 @@
+"""Processing activities: what the platform does with personal data, declared as code.
+
+An activity names its purposes, its legal basis, whose data it is about, the
+personal columns it may read and write, who else receives the data and where it
+goes. Every code path that touches personal data runs inside one
+(:mod:`interpreta.privacy.processing` enforces it when statements execute); the
+notice and the records of processing (Art. 30) are written from these
+declarations, one section or record per activity.
+
+Columns are named ``"table.column"``, or ``"table.*"`` for every column of a
+table. :func:`problems` checks the names against the schema, that each activity's
+purposes are declared by every personal column it touches (P02), and reports
+personal columns no activity writes (minimisation, P03).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import MetaData
+
+from interpreta.datamap.declarations import Personal, declaration_of
+from interpreta.datamap.vocabulary import LegalBasis, Purpose, Subject
+
+
+class Audience(StrEnum):
+    """Who reads a layer of the notice: the people an activity's data is about."""
+
+    PARTICIPANT = "participant"
+    """Listeners, speakers and interpreters taking part in an event."""
+    CUSTOMER = "customer"
+    """People with an account: organisers, interpreters, our customers' contacts."""
+    VISITOR = "visitor"
+    """Anyone visiting the website or writing to the operator."""
+
+
+@dataclass(frozen=True)
+class Activity:
+    """One processing activity and everything Art. 13 and Art. 30 ask about it."""
+
+    key: str
+    title: str
+    what: str
+    """What is done, in plain words, for the notice."""
+    purposes: tuple[Purpose, ...]
+    basis: LegalBasis
+    subjects: tuple[Subject, ...]
+    audiences: tuple[Audience, ...]
+    reads: tuple[str, ...] = ()
+    writes: tuple[str, ...] = ()
+    shared_with: tuple[str, ...] = ()
+    """Recipients other than the registered processors (the event's organiser...)."""
+    goes_to: str = "stays on the platform's servers"
+    """Where the data goes, in plain words."""
+    stores_only: bool = False
+    """Only keeps or disposes of data (backups, retention): a restriction (P31) does
+    not stop it, and it leaves restricted rows as they are."""
+    processors: bool = True
+    """Whether the registered processors (hosting...) take part."""
+    _read: frozenset[str] = field(init=False, repr=False, compare=False)
+    _written: frozenset[str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_read", frozenset(self.reads) | frozenset(self.writes))
+        object.__setattr__(self, "_written", frozenset(self.writes))
+
+    @property
+    def objectionable(self) -> bool:
+        """Whether a person may object to it (Art. 21): legitimate interest, or marketing."""
+        return self.basis is LegalBasis.LEGITIMATE_INTEREST or Purpose.MARKETING in self.purposes
+
+    @property
+    def restrictable(self) -> bool:
+        """Whether a restriction stops it (Art. 18): everything but storage and what the
+        law obliges us to do (answering requests, keeping records, Art. 18(2))."""
+        return not self.stores_only and self.basis is not LegalBasis.LEGAL_OBLIGATION
+
+    def may_read(self, table: str, column: str) -> bool:
+        """Whether the activity declares reading (or writing) ``table.column``."""
+        found = self._read
+        return "*" in found or f"{table}.{column}" in found or f"{table}.*" in found
+
+    def may_write(self, table: str, column: str) -> bool:
+        """Whether the activity declares writing ``table.column``."""
+        found = self._written
+        return "*" in found or f"{table}.{column}" in found or f"{table}.*" in found
+
+
+_EVENT_DATA = (
+    "participants.event_id",
+    "participants.role",
+    "participants.anonymous_id",
+    "participants.first_name",
+    "participants.last_name",
+    "participants.user_id",
+    "participants.created_at",
+    "connection_sessions.*",
+    "usage_events.*",
+    "booth_chat_messages.*",
+)
+
+LIVE_EVENT = Activity(
+    key="live_event",
+    title="Running live events",
+    what=(
+        "When you join an event we note that you joined, which channel you listen to and "
+        "when, and pass the sound between speakers, interpreters and listeners. "
+        "Interpreters' booth chat is kept for the organiser's chosen time."
+    ),
+    purposes=(Purpose.PROVIDE_EVENTS,),
+    basis=LegalBasis.CONTRACT,
+    subjects=(Subject.PARTICIPANT, Subject.CUSTOMER_USER),
+    audiences=(Audience.PARTICIPANT,),
+    reads=(
+        "participants.*",
+        "booth_assignments.*",
+        "memberships.user_id",
+        "memberships.role",
+        "users.id",
+        "users.name",
+    ),
+    writes=_EVENT_DATA,
+    shared_with=("the event's organiser (our customer), who decides about the event",),
+)
+
+TROUBLESHOOTING = Activity(
+    key="troubleshooting",
+    title="Fixing connection and sound problems",
+    what=(
+        "We look at connection records (browser, device type, IP address, join and leave "
+        "times) to find out why sound broke up or a connection failed."
+    ),
+    purposes=(Purpose.TROUBLESHOOTING,),
+    basis=LegalBasis.LEGITIMATE_INTEREST,
+    subjects=(Subject.PARTICIPANT,),
+    audiences=(Audience.PARTICIPANT,),
+    reads=("participants.event_id", "participants.role", "connection_sessions.*", "usage_events.*"),
+)
+
+STATISTICS = Activity(
+    key="statistics",
+    title="Anonymous statistics",
+    what=(
+        "Before event data is deleted we count listeners per language, minutes listened "
+        "and device types. The counts name no one, and groups of fewer than five people "
+        "are not shown."
+    ),
+    purposes=(Purpose.PRODUCT_ANALYTICS,),
+    basis=LegalBasis.LEGITIMATE_INTEREST,
+    subjects=(Subject.PARTICIPANT,),
+    audiences=(Audience.PARTICIPANT,),
+    reads=(
+        "participants.event_id",
+        "participants.role",
+        "connection_sessions.participant_id",
+        "connection_sessions.stream_id",
+        "connection_sessions.device_type",
+        "connection_sessions.joined_at",
+        "connection_sessions.left_at",
+    ),
+    processors=False,
+)
+
+CUSTOMER_VIEW = Activity(
+    key="customer_view",
+    title="The organiser's live view and records",
+    what=(
+        "The organiser of an event sees who is on air and how many listen, and manages "
+        "the interpreters assigned to booths."
+    ),
+    purposes=(Purpose.PROVIDE_EVENTS,),
+    basis=LegalBasis.CONTRACT,
+    subjects=(Subject.PARTICIPANT, Subject.CUSTOMER_USER),
+    audiences=(Audience.PARTICIPANT, Audience.CUSTOMER),
+    reads=(
+        "participants.*",
+        "connection_sessions.*",
+        "users.id",
+        "users.name",
+        "users.email",
+        "memberships.*",
+    ),
+    writes=("booth_assignments.*",),
+    shared_with=("the event's organiser (our customer)",),
+)
+
+ACCOUNT = Activity(
+    key="account",
+    title="Customer accounts",
+    what=(
+        "We keep your account (name, email address, language, role in your organisation) "
+        "and your organisation's contract and billing contact."
+    ),
+    purposes=(Purpose.ACCOUNT_MANAGEMENT, Purpose.BILLING, Purpose.SALES),
+    basis=LegalBasis.CONTRACT,
+    subjects=(Subject.CUSTOMER_USER, Subject.CUSTOMER_CONTACT),
+    audiences=(Audience.CUSTOMER,),
+    writes=("users.*", "organisations.*", "memberships.*"),
+)
+
+SIGN_IN = Activity(
+    key="sign_in",
+    title="Signing in",
+    what=(
+        "We check your password (stored only as a one-way hash) and remember your signed-in "
+        "browser until you sign out or the session expires."
+    ),
+    purposes=(Purpose.SECURITY, Purpose.ACCOUNT_MANAGEMENT),
+    basis=LegalBasis.CONTRACT,
+    subjects=(Subject.CUSTOMER_USER, Subject.STAFF),
+    audiences=(Audience.CUSTOMER,),
+    reads=("users.*", "memberships.*"),
+    writes=("sign_in_sessions.*",),
+)
+
+PRIVACY_REQUESTS = Activity(
+    key="privacy_requests",
+    title="Answering privacy requests",
+    what=(
+        "When you ask for a copy of your data, a correction, an erasure or a restriction, "
+        "we find your data, act on it and keep a record of the request and our answer."
+    ),
+    purposes=(Purpose.LEGAL_COMPLIANCE,),
+    basis=LegalBasis.LEGAL_OBLIGATION,
+    subjects=tuple(Subject),
+    audiences=(Audience.PARTICIPANT, Audience.CUSTOMER, Audience.VISITOR),
+    reads=("*",),
+    writes=(
+        "dsr_requests.*",
+        "dsr_parts.*",
+        "dsr_email_tokens.*",
+        "processing_marks.*",
+        "*",
+    ),
+    shared_with=(
+        "the event's organiser, for requests about their events (they decide about that data)",
+    ),
+)
+
+SECURITY_AUDIT = Activity(
+    key="security_audit",
+    title="Security records",
+    what=(
+        "We record who did what to personal data (naming people only by pseudonyms) and keep "
+        "a register of security incidents and legal holds, as the law asks us to show."
+    ),
+    purposes=(Purpose.SECURITY, Purpose.LEGAL_COMPLIANCE),
+    basis=LegalBasis.LEGAL_OBLIGATION,
+    subjects=(Subject.CUSTOMER_USER, Subject.PARTICIPANT, Subject.STAFF),
+    audiences=(Audience.CUSTOMER, Audience.PARTICIPANT),
+    writes=(
+        "audit_entries.*",
+        "breaches.*",
+        "breach_notifications.*",
+        "legal_holds.*",
+        "processing_marks.overriding_grounds",
+    ),
+    reads=("processing_marks.*",),
+)
+
+MARKETING = Activity(
+    key="marketing",
+    title="News from us",
+    what="We send news about the platform to customers who did not object to it.",
+    purposes=(Purpose.MARKETING,),
+    basis=LegalBasis.LEGITIMATE_INTEREST,
+    subjects=(Subject.CUSTOMER_USER,),
+    audiences=(Audience.CUSTOMER,),
+    reads=("users.id", "users.email", "users.name"),
+)
+
+BACKUPS = Activity(
+    key="backups",
+    title="Backups",
+    what=(
+        "We keep encrypted copies of the database to recover from a disaster; a restore "
+        "erases again anyone erased after the copy was made."
+    ),
+    purposes=(Purpose.SECURITY,),
+    basis=LegalBasis.LEGITIMATE_INTEREST,
+    subjects=tuple(Subject),
+    audiences=(Audience.CUSTOMER, Audience.PARTICIPANT),
+    reads=("*",),
+    writes=("*",),
+    stores_only=True,
+)
+
+RETENTION = Activity(
+    key="retention",
+    title="Deleting data on time",
+    what="We delete or anonymise data when its time is over, as each section says.",
+    purposes=(Purpose.LEGAL_COMPLIANCE,),
+    basis=LegalBasis.LEGAL_OBLIGATION,
+    subjects=tuple(Subject),
+    audiences=(),
+    reads=("*",),
+    writes=("*",),
+    stores_only=True,
+    processors=False,
+)
+
+ENCRYPTION = Activity(
+    key="encryption",
+    title="Encryption at rest",
+    what="Confidential fields are encrypted with keys per customer, rotated without downtime.",
+    purposes=(Purpose.SECURITY,),
+    basis=LegalBasis.LEGITIMATE_INTEREST,
+    subjects=(Subject.PARTICIPANT,),
+    audiences=(),
+    reads=("participants.phone", "participants.event_id", "booth_chat_messages.*"),
+    writes=("participants.phone", "booth_chat_messages.body"),
+    stores_only=True,
+    processors=False,
+)
+
+ACTIVITIES: tuple[Activity, ...] = (
+    LIVE_EVENT,
+    TROUBLESHOOTING,
+    STATISTICS,
+    CUSTOMER_VIEW,
+    ACCOUNT,
+    SIGN_IN,
+    PRIVACY_REQUESTS,
+    SECURITY_AUDIT,
+    MARKETING,
+    BACKUPS,
+    RETENTION,
+    ENCRYPTION,
+)
+"""Every activity of the platform, in the order the notice tells them."""
+
+
+def by_key(key: str, activities: Iterable[Activity] = ACTIVITIES) -> Activity:
+    """The activity named `key`."""
+    for activity in activities:
+        if activity.key == key:
+            return activity
+    raise LookupError(f"no processing activity {key!r}")
+
+
+def _named(metadata: MetaData, pattern: str) -> list[tuple[str, str]]:
+    if pattern == "*":
+        return [(t.name, c.name) for t in metadata.sorted_tables for c in t.columns]
+    table, _, column = pattern.partition(".")
+    found = metadata.tables.get(table)
+    if found is None:
+        return []
+    if column == "*":
+        return [(table, c.name) for c in found.columns]
+    return [(table, column)] if column in found.columns else []
+
+
+def _personal(metadata: MetaData, table: str, column: str) -> Personal | None:
+    declaration = declaration_of(metadata.tables[table].columns[column])
+    return declaration if isinstance(declaration, Personal) else None
+
+
+def columns(metadata: MetaData, activity: Activity, *, written: bool = False) -> list[Any]:
+    """The personal columns an activity may read (or write), with their declarations."""
+    patterns = activity.writes if written else activity.reads + activity.writes
+    found = {}
+    for pattern in patterns:
+        for table, column in _named(metadata, pattern):
+            declaration = _personal(metadata, table, column)
+            if declaration is not None:
+                found[(table, column)] = declaration
+    return sorted(found.items())
+
+
+def problems(metadata: MetaData, activities: Iterable[Activity] = ACTIVITIES) -> list[str]:
+    """Names that match no column, columns used for none of their declared purposes
+    (P02: an activity may touch a column only if the column declares one of the
+    activity's purposes), and keys used twice."""
+    found: list[str] = []
+    seen: set[str] = set()
+    for activity in activities:
+        if activity.key in seen:
+            found.append(f"activity {activity.key!r} declared twice")
+        seen.add(activity.key)
+        for pattern in activity.reads + activity.writes:
+            if not _named(metadata, pattern):
+                found.append(f"activity {activity.key!r}: {pattern!r} names no column")
+        if activity.stores_only or "*" in activity.reads + activity.writes:
+            continue  # keeping, disposing of, or answering for every column, whatever it is for
+        for (table, column), declaration in columns(metadata, activity):
+            if not set(activity.purposes) & set(declaration.purposes):
+                found.append(
+                    f"activity {activity.key!r} uses {table}.{column}, which declares none of "
+                    f"its purposes ({', '.join(p.value for p in activity.purposes)})"
+                )
+    return found
+
+
+def unwritten(metadata: MetaData, activities: Iterable[Activity] = ACTIVITIES) -> list[str]:
+    """Personal columns no activity writes, except through ``*`` (minimisation, P03):
+    either wire them where users expect them, or drop them."""
+    written: set[tuple[str, str]] = set()
+    for activity in activities:
+        if activity.stores_only:
+            continue  # keeping and disposing collect nothing
+        for pattern in activity.writes:
+            if pattern != "*":  # erasure and rectification change data, they collect none
+                written.update(_named(metadata, pattern))
+    return [
+        f"{table.name}.{column.name}"
+        for table in metadata.sorted_tables
+        for column in table.columns
+        if isinstance(declaration_of(column), Personal) and (table.name, column.name) not in written
+    ]
