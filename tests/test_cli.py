@@ -51,3 +51,18 @@ def test_secrets_are_generated_private_and_stable(settings: Settings) -> None:
     assert key.stat().st_mode & 0o777 == 0o600
     assert load_secrets(settings.data_dir).master_key == first.master_key
     assert "hidden" in repr(first) and first.master_key.hex() not in repr(first)
+
+
+def test_privacy_check_reports_uncollected_columns_and_an_unregistered_relay(
+    tmp_path: Path,
+) -> None:
+    env = {"INTERPRETA_DATA_DIR": str(tmp_path)}
+    result = CliRunner().invoke(app, ["privacy", "check"], env=env)
+    assert result.exit_code == 0, result.output
+    assert "minimisation: participants.phone is declared but no activity collects it" in (
+        result.output
+    )
+    relay = {**env, "INTERPRETA_SMTP_HOST": "smtp.unknown.example"}
+    refused = CliRunner().invoke(app, ["privacy", "check"], env=relay)
+    assert refused.exit_code == 2
+    assert "SMTP host 'smtp.unknown.example' is not among the hosts" in refused.output

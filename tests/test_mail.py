@@ -5,11 +5,15 @@ from __future__ import annotations
 import socket
 from pathlib import Path
 
+import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.handlers import Sink
 
 from interpreta.config import Settings
+from interpreta.datamap.activities import MARKETING, PRIVACY_REQUESTS
+from interpreta.datamap.processors import Processor
 from interpreta.mail import Mail, OutboxMailer, SmtpMailer, mailer_for
+from interpreta.outbound import OutboundRefused, guard_for
 
 
 class Keep(Sink):
@@ -29,13 +33,35 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def test_smtp_mailer_delivers_to_a_real_server() -> None:
+RELAY = Processor(
+    name="Local relay",
+    function="email delivery",
+    categories=["identifiers", "communications"],
+    country="DE",
+    hosts=["relay.test"],
+    internal=True,
+    activities=[PRIVACY_REQUESTS.key],
+)
+
+
+def _mailer(port: int, *processors: Processor) -> SmtpMailer:
+    """A mailer for `relay.test` (resolved to loopback by the guard's resolver)."""
+    settings = Settings(processors=list(processors), _env_file=None)  # type: ignore[call-arg]
+    guard = guard_for(settings)
+    guard._resolver = lambda host, port: ["127.0.0.1"]
+    return SmtpMailer("relay.test", port, "privacy@interpreta.example", guard)
+
+
+def _confirmation(activity: str = PRIVACY_REQUESTS.key) -> Mail:
+    return Mail("ann@example.org", "Confirm", "Open https://x/confirm?token=abc", activity)
+
+
+def test_smtp_mailer_delivers_to_a_real_server_through_the_guard() -> None:
     handler = Keep()
     controller = Controller(handler, hostname="127.0.0.1", port=_free_port())
     controller.start()
     try:
-        mailer = SmtpMailer("127.0.0.1", controller.port, "privacy@interpreta.example")
-        mailer.send(Mail("ann@example.org", "Confirm", "Open https://x/confirm?token=abc"))
+        _mailer(controller.port, RELAY).send(_confirmation())
     finally:
         controller.stop()
     envelope = handler.envelopes[0]
@@ -43,10 +69,30 @@ def test_smtp_mailer_delivers_to_a_real_server() -> None:
     assert b"token=abc" in envelope.content  # type: ignore[attr-defined]
 
 
+def test_p07_no_mail_leaves_for_a_relay_that_is_not_a_registered_processor() -> None:
+    handler = Keep()
+    controller = Controller(handler, hostname="127.0.0.1", port=_free_port())
+    controller.start()
+    try:
+        with pytest.raises(OutboundRefused, match="not a registered processor"):
+            _mailer(controller.port).send(_confirmation())  # no processor registered
+        with pytest.raises(OutboundRefused, match="does not serve this activity"):
+            _mailer(controller.port, RELAY).send(_confirmation(MARKETING.key))
+        narrow = RELAY.model_copy(update={"categories": ["identifiers"]})
+        with pytest.raises(OutboundRefused, match="communications not declared"):
+            _mailer(controller.port, narrow).send(_confirmation())
+        public = RELAY.model_copy(update={"internal": False})
+        with pytest.raises(OutboundRefused, match="non-public address"):
+            _mailer(controller.port, public).send(_confirmation())
+    finally:
+        controller.stop()
+    assert handler.envelopes == []
+
+
 def test_without_smtp_mails_go_to_the_outbox(tmp_path: Path) -> None:
     settings = Settings(data_dir=tmp_path, _env_file=None)  # type: ignore[call-arg]
     mailer = mailer_for(settings)
     assert isinstance(mailer, OutboxMailer)
-    mailer.send(Mail("ann@example.org", "Hello", "Body"))
+    mailer.send(Mail("ann@example.org", "Hello", "Body", PRIVACY_REQUESTS.key))
     written = list((tmp_path / "outbox").glob("*.eml"))
     assert len(written) == 1 and b"ann@example.org" in written[0].read_bytes()

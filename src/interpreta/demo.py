@@ -9,9 +9,11 @@ from sqlalchemy import select
 
 from interpreta.accounts import actions as accounts
 from interpreta.accounts.models import MemberRole, Organisation, StaffRole
+from interpreta.datamap.activities import ACCOUNT
 from interpreta.events import actions as events
 from interpreta.events.models import Event, EventStatus
 from interpreta.platform import Platform
+from interpreta.privacy.processing import processing
 
 ORGANISATION = "Demo Conference Services"
 PASSWORD = "demo-password"
@@ -39,7 +41,7 @@ def seed(platform: Platform) -> DemoInfo:
     logins = [(OWNER, PASSWORD, "organiser (owner)")]
     logins += [(email, PASSWORD, f"interpreter, {lang} booth") for email, _n, lang in INTERPRETERS]
     logins.append((DPO, PASSWORD, "operator staff: data protection officer"))
-    with platform.transaction() as db:
+    with processing(ACCOUNT), platform.transaction() as db:
         organisation = db.scalar(select(Organisation).where(Organisation.name == ORGANISATION))
         if organisation is not None:
             code = db.scalar(

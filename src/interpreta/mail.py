@@ -19,17 +19,25 @@ from pathlib import Path
 from typing import Protocol
 
 from interpreta.config import Settings
+from interpreta.outbound import OutboundGuard, guard_for
 
 log = logging.getLogger(__name__)
 
 
+MAIL_CATEGORIES = ("identifiers", "communications")
+"""What a mail carries to the relay: an address, and a message."""
+
+
 @dataclass(frozen=True)
 class Mail:
-    """One plain-text message to one recipient."""
+    """One plain-text message to one recipient, sent for one processing activity (the
+    relay must be a processor registered for it, P07)."""
 
     to: str
     subject: str
     body: str
+    activity: str
+    categories: tuple[str, ...] = MAIL_CATEGORIES
 
     def as_email(self, sender: str) -> EmailMessage:
         """The message in RFC 5322 form."""
@@ -52,19 +60,25 @@ class Mailer(Protocol):
 
 @dataclass
 class SmtpMailer:
-    """Delivers through an SMTP server."""
+    """Delivers through an SMTP relay, which the outbound guard must approve for each
+    mail's activity and categories (a registered processor, P07)."""
 
     host: str
     port: int
     sender: str
+    guard: OutboundGuard
     username: str | None = None
     password: str | None = None
     starttls: bool = False
     timeout: float = 10.0
 
     def send(self, mail: Mail) -> None:
-        """Deliver `mail` in one SMTP session."""
-        with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as client:
+        """Deliver `mail` in one SMTP session, to the address the guard vetted."""
+        approved = self.guard.smtp_destination(mail.activity, mail.categories, self.host, self.port)
+        with smtplib.SMTP(timeout=self.timeout) as client:
+            client.connect(approved.address, self.port)
+            # connect() remembers the vetted address; STARTTLS must name the relay
+            client._host = self.host  # type: ignore[attr-defined]
             if self.starttls:
                 client.starttls()
             if self.username:
@@ -94,6 +108,7 @@ def mailer_for(settings: Settings) -> Mailer:
             settings.smtp_host,
             settings.smtp_port,
             settings.smtp_from,
+            guard_for(settings),
             settings.smtp_username,
             settings.smtp_password,
             settings.smtp_starttls,

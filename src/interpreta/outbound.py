@@ -30,6 +30,8 @@ from typing import Any
 
 import httpx
 
+from interpreta.config import Settings
+
 __all__ = [
     "Approved",
     "GuardedTransport",
@@ -144,12 +146,14 @@ class Recipient:
     `internal` marks operator-configured infrastructure (a local SMTP relay, a TURN server
     on the private network): only an internal recipient may resolve to a private,
     loopback or link-local address, and never through a user-supplied URL.
+    `activities` are the processing activities it serves (empty: every activity).
     """
 
     name: str
     hosts: tuple[str, ...]
     categories: frozenset[str]
     internal: bool = False
+    activities: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         """Normalize the host patterns and check that they are usable."""
@@ -166,6 +170,7 @@ class Recipient:
                 raise ValueError(f"recipient {self.name!r}: invalid host pattern {host!r}")
         object.__setattr__(self, "hosts", hosts)
         object.__setattr__(self, "categories", frozenset(self.categories))
+        object.__setattr__(self, "activities", frozenset(self.activities))
 
     def match_length(self, host: str) -> int:
         """How specifically this recipient's hosts match `host` (normalized); 0 if not at all.
@@ -308,6 +313,8 @@ class OutboundGuard:
         recipient = self.recipient_for(host)
         if recipient is None:
             raise refused("not a registered processor")
+        if recipient.activities and transfer.activity not in recipient.activities:
+            raise refused(f"processor {recipient.name!r} does not serve this activity")
         undeclared = transfer.categories - recipient.categories
         if undeclared:
             raise refused(
@@ -483,3 +490,20 @@ class GuardedTransport(httpx.BaseTransport):
             self._pools.clear()
         for pool in pools:
             pool.close()
+
+
+def guard_for(settings: Settings) -> OutboundGuard:
+    """The guard of a deployment: its processor register, those with hosts."""
+    return OutboundGuard(
+        [
+            Recipient(
+                name=p.name,
+                hosts=tuple(p.hosts),
+                categories=frozenset(p.categories),
+                internal=p.internal,
+                activities=frozenset(p.activities),
+            )
+            for p in settings.processors
+            if p.hosts
+        ]
+    )

@@ -11,6 +11,9 @@ from typer.testing import CliRunner
 from interpreta.accounts.customers import active_customers
 from interpreta.cli import app
 from interpreta.config import Settings
+from interpreta.datamap.activities import ACCOUNT, ACTIVITIES, columns
+from interpreta.datamap.processors import Processor
+from interpreta.datamap.vocabulary import Scope
 from interpreta.platform import Platform
 from interpreta.privacy import ropa
 from interpreta.schema import all_metadata
@@ -49,6 +52,50 @@ def test_art30_1_every_activity_has_every_field_a_to_g(settings: Settings) -> No
             assert _filled(activity[key]), (activity["activity"], key)
 
 
+def test_art30_1_lists_the_activities_that_touch_controller_data(settings: Settings) -> None:
+    record = ropa.controller_record(all_metadata(), settings)
+    listed = [a["key"] for a in record["activities"]]
+    expected = [
+        a.key
+        for a in ACTIVITIES
+        if any(d.scope is Scope.CONTROLLER for _column, d in columns(all_metadata(), a))
+    ]
+    assert listed == expected
+    account = next(a for a in record["activities"] if a["key"] == ACCOUNT.key)
+    assert all(p.label in account["b_purposes"] for p in ACCOUNT.purposes)
+    assert f"legal basis: {ACCOUNT.basis.label}" in account["b_purposes"]
+    assert any("email address" in c for c in account["c_data_categories"])
+
+
+def test_art30_every_activity_is_in_a_record(settings: Settings) -> None:
+    document = ropa.records(all_metadata(), settings)
+    controller = {a["activity"] for a in document["controller_record"]["activities"]}
+    processing = " ".join(document["processor_record"]["b_categories_of_processing"])
+    for activity in ACTIVITIES:
+        assert activity.title in controller or activity.title in processing, activity.key
+
+
+def test_art30_transfers_outside_the_eea_name_their_safeguard(settings: Settings) -> None:
+    settings.processors = [
+        Processor(
+            name="Beta Mail",
+            function="email delivery",
+            categories=["identifiers"],
+            country="US",
+            safeguard="standard contractual clauses",
+        )
+    ]
+    document = ropa.records(all_metadata(), settings)
+    account = next(
+        a for a in document["controller_record"]["activities"] if a["key"] == ACCOUNT.key
+    )
+    assert account["e_third_country_transfers"] == [
+        "Beta Mail, US: safeguard standard contractual clauses"
+    ]
+    processor = document["processor_record"]["a_processor_controllers_and_dpo"]
+    assert any("Beta Mail" in s for s in processor["sub_processors"])
+
+
 def test_art30_2_processor_record_has_every_field_and_names_customers(
     platform: Platform, settings: Settings, sign_up: object
 ) -> None:
@@ -60,6 +107,14 @@ def test_art30_2_processor_record_has_every_field_and_names_customers(
     assert any(
         "Ann's Conferences" in c for c in record["a_processor_controllers_and_dpo"]["controllers"]
     )
+    on_behalf = [
+        a
+        for a in ACTIVITIES
+        if any(d.scope is Scope.PROCESSOR for _column, d in columns(all_metadata(), a))
+    ]
+    assert len(record["b_categories_of_processing"]) == len(on_behalf)
+    for activity, line in zip(on_behalf, record["b_categories_of_processing"], strict=True):
+        assert line.startswith(activity.title)
 
 
 def test_ropa_cli_writes_json_and_csv(settings: Settings, monkeypatch: object) -> None:

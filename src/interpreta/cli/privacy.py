@@ -12,8 +12,10 @@ from rich.table import Table
 
 from interpreta.accounts.customers import active_customers
 from interpreta.cli.common import DataDirOption, console, fail, load_settings, start_platform
-from interpreta.datamap import completeness, declarations
+from interpreta.config import Settings
+from interpreta.datamap import activities, completeness, declarations
 from interpreta.datamap.processors import transfer_problems
+from interpreta.outbound import guard_for
 from interpreta.privacy import notice, retention, ropa
 from interpreta.schema import all_metadata
 
@@ -29,21 +31,38 @@ class RopaFormat(StrEnum):
 
 @app.command("check")
 def check(data_dir: DataDirOption = None) -> None:
-    """Check the data map and the processor register; exit 2 on any problem."""
+    """Check the data map, the activities and the processor register; exit 2 on any
+    problem. Personal columns no activity collects are reported (minimisation)."""
     settings = load_settings(data_dir)
     metadata = all_metadata()
     found = (
         completeness.problems(metadata)
+        + activities.problems(metadata)
         + retention.problems(metadata)
         + transfer_problems(settings.processors)
+        + _relay_problems(settings)
     )
     if found:
         fail("the privacy configuration is refused:\n- " + "\n- ".join(found))
+    for column in activities.unwritten(metadata):
+        console.print(
+            f"[yellow]minimisation:[/] {column} is declared but no activity collects it; "
+            "collect it where users expect it, or drop it",
+            highlight=False,
+        )
     personal = len(declarations.personal_fields(metadata))
     console.print(
         f"data map complete ({personal} personal fields declared); "
         f"{len(settings.processors)} processor(s), transfers allowed"
     )
+
+
+def _relay_problems(settings: Settings) -> list[str]:
+    """The SMTP relay must be a registered processor (P07)."""
+    host = settings.smtp_host
+    if host and guard_for(settings).recipient_for(host) is None:
+        return [f"SMTP host {host!r} is not among the hosts of a registered processor"]
+    return []
 
 
 @app.command("map")

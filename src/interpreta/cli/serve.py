@@ -79,4 +79,5 @@ def serve(
         ssl_certfile=str(certfile) if tls else None,
         ssl_keyfile=str(keyfile) if tls else None,
         log_level="info",
+        access_log=False,  # it would log every visitor's IP address, which no activity declares
     )

@@ -69,7 +69,10 @@ class Activity:
 
     @property
     def objectionable(self) -> bool:
-        """Whether a person may object to it (Art. 21): legitimate interest, or marketing."""
+        """Whether a person may object to it (Art. 21): legitimate interest, or marketing;
+        not keeping data safe (backups, encryption), which processes nothing for itself."""
+        if self.stores_only:
+            return False
         return self.basis is LegalBasis.LEGITIMATE_INTEREST or Purpose.MARKETING in self.purposes
 
     @property

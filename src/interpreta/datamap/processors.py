@@ -65,6 +65,17 @@ class Processor(BaseModel):
     categories: list[str] = Field(min_length=1)
     country: str = Field(min_length=2, max_length=2, description="ISO 3166-1 alpha-2")
     safeguard: Safeguard | None = None
+    hosts: list[str] = Field(
+        default_factory=list,
+        description="Where the platform reaches it (SMTP relay, API host); '*.x' for subdomains.",
+    )
+    internal: bool = Field(
+        default=False,
+        description="The operator's own infrastructure on a private network (a local relay).",
+    )
+    activities: list[str] = Field(
+        default_factory=list, description="The processing activities it serves (empty: all)."
+    )
 
 
 class TransferRefused(ValueError):

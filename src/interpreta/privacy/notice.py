@@ -46,7 +46,7 @@ def blocks(metadata: MetaData, settings: Settings) -> list[AnyBlock]:
             f"{settings.operator_name}, {settings.operator_address} "
             f"({settings.operator_email}) runs this platform for live multilingual events. "
             "Start with the short summary that fits you. What we do, activity by activity, "
-            f"follows; the last part, \"{DETAILS}\", lists every field."
+            f'follows; the last part, "{DETAILS}", lists every field.'
         ),
         Heading(2, "In short"),
     ]
@@ -105,7 +105,7 @@ def rights(metadata: MetaData, settings: Settings) -> tuple[str, ...]:
     objectionable = [a for a in ACTIVITIES if a.objectionable and not a.stores_only]
     objection = "Objection (Art. 21): object to processing based on legitimate interests"
     if objectionable:
-        objection += " (" + "; ".join(a.title.lower() for a in objectionable) + ")"
+        objection += " (such as " + "; ".join(a.title.lower() for a in objectionable) + ")"
     if any(Purpose.MARKETING in a.purposes for a in ACTIVITIES):
         objection += "; and to direct marketing at any time"
     found = [
@@ -115,8 +115,7 @@ def rights(metadata: MetaData, settings: Settings) -> tuple[str, ...]:
         erasure + ".",
         "Restriction (Art. 18): have processing paused; the data is kept but not used.",
         objection + ".",
-        "Automated decisions (Art. 22): opt out of automated assessment and ask for human "
-        "review.",
+        "Automated decisions (Art. 22): opt out of automated assessment and ask for human review.",
     ]
     if any(a.basis is LegalBasis.CONSENT for a in ACTIVITIES):
         found.append(

@@ -7,6 +7,8 @@ text written here.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from sqlalchemy import MetaData
 
 from interpreta.config import Settings
@@ -63,10 +65,10 @@ def rule_words(rule: AnyRule, settings: Settings) -> str:
     return words
 
 
-def _join(items: list[str], last: str = "and") -> str:
+def _join(items: list[str]) -> str:
     if len(items) < 2:
         return "".join(items)
-    return ", ".join(items[:-1]) + f" {last} " + items[-1]
+    return ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def _unique(items: list[str]) -> list[str]:
@@ -92,25 +94,31 @@ def summary(metadata: MetaData, settings: Settings, audience: Audience) -> list[
     """The one-screen summary for `audience`, from the activities whose audiences include it."""
     heading, subjects = AUDIENCES[audience]
     uses = [u for u in _uses(metadata, settings) if audience in u.activity.audiences]
-    service = [
-        u
-        for u in uses
-        if not u.activity.stores_only and u.activity.basis is not LEGAL
-    ]
+    service = [u for u in uses if not u.activity.stores_only and u.activity.basis is not LEGAL]
     about_you = [d for u in service for d in u.own if d.subject in subjects]
-    found: list[AnyBlock] = [Heading(3, heading)]
+    records = [u.activity.title.lower() for u in uses if u.activity.basis is LEGAL]
     if about_you:
-        kinds = [short(c).lower() for c in categories_of(about_you)]
-        titles = [u.activity.title.lower() for u in service]
-        found.append(Bullets((f"What we keep: {_join(kinds)}.", f"Why: {_join(titles)}.")))
+        kinds = _join([short(c).lower() for c in categories_of(about_you)])
+        titles = _join([u.activity.title.lower() for u in service])
     else:
-        found.append(Paragraph("What we keep: nothing in our database about your visit."))
+        kinds = "nothing about you in our database"
+        kinds += ", apart from records the law asks us to keep" if records else ""
+        titles = _join(records) or "none"
+    found: list[AnyBlock] = [
+        Heading(3, heading),
+        Bullets((f"What we keep: {kinds}.", f"Why: {titles}.")),
+    ]
     kept = [
         f"{_what(about_you, rule)}: {rule_words(rule, settings)}." for rule in rules_of(about_you)
     ]
-    records = [u.activity.title.lower() for u in uses if u.activity.basis is LEGAL]
-    if records:
-        kept.append(f"Records the law asks us to keep ({'; '.join(records)}): as their part says.")
+    if records and about_you:
+        kept.append(f"Records the law asks us to keep ({'; '.join(records)}): see those parts.")
+    elif records:
+        kept += [
+            f"{u.activity.title}: {'; '.join(rule_words(r, settings) for r in rules)}."
+            for u in uses
+            if u.activity.basis is LEGAL and (rules := rules_of(list(u.own)))
+        ]
     found += [Paragraph("How long we keep it:"), Bullets(tuple(kept))]
     found.append(Paragraph(" ".join(_who_else(service or uses, uses))))
     found.append(Paragraph(" ".join(_your_rights(settings, uses, {d.scope for d in about_you}))))
@@ -122,8 +130,12 @@ def _what(declarations: list[Personal], rule: AnyRule) -> str:
     covered = [d for d in declarations if d.retention == rule]
     names = _unique([d.description for d in covered])
     if len(names) <= FEW_FIELDS:
-        return _join(names).capitalize()
-    return _join([short(c) for c in categories_of(covered)]).capitalize()
+        return _upper(_join(names))
+    return _upper(_join([short(c).lower() for c in categories_of(covered)]))
+
+
+def _upper(words: str) -> str:
+    return words[:1].upper() + words[1:]
 
 
 def _recipient(words: str) -> str:
@@ -143,10 +155,16 @@ def _who_else(shared: list[ActivityUse], uses: list[ActivityUse]) -> list[str]:
         found.append(f"Who else gets it: {_join(list(others.values()))}.")
     if processors:
         names = _join([f"{p.name}, in {p.country.upper()}" for p in processors])
-        found.append(f"Apart from that, we give it only to the processors in our register: {names}.")
+        found.append(
+            f"Apart from that, we give it only to the processors in our register: {names}."
+        )
         far = [p for p in processors if not in_eea(p)]
         if far:
-            found += [f"{p.name} is outside the EU/EEA; {p.safeguard} protect it." for p in far]
+            found += [
+                f"{p.name} works outside the EU/EEA ({p.country.upper()}), under "
+                f"{p.safeguard or 'no recorded safeguard'}."
+                for p in far
+            ]
         else:
             found.append("They all work inside the EU/EEA.")
     elif not others:
@@ -165,8 +183,11 @@ def _your_rights(settings: Settings, uses: list[ActivityUse], scopes: set[Scope]
     ]
     if Scope.PROCESSOR in scopes:
         found.append(
-            "The event's organiser decides about event data. We pass your request on and help."
+            "The event's organiser decides about event data. We pass your request to them "
+            "and help them answer."
         )
+    authority = settings.supervisory_authority.name
+    found.append(f"You may also complain to the supervisory authority: {authority}.")
     return found
 
 
@@ -191,28 +212,34 @@ def activity_section(use: ActivityUse, settings: Settings) -> list[AnyBlock]:
         f"Why: {'; '.join(p.label for p in activity.purposes)}.",
         basis,
         f"Whose data: {'; '.join(s.label for s in activity.subjects)}.",
-        f"Data: {_data_words(use)}.",
         f"How long: {_time_words(use, settings)}.",
         f"Who else receives it: {_recipient_words(activity, use.recipients)}.",
         f"Where it goes: {'; '.join([activity.goes_to, *map(_place, use.recipients)])}.",
     )
-    return [Heading(3, activity.title), Paragraph(activity.what), Bullets(items)]
+    return [
+        Heading(3, activity.title),
+        Paragraph(activity.what),
+        Bullets(items),
+        *_data_blocks(use),
+    ]
 
 
-def _compact(declarations: list[Personal]) -> str:
-    return "; ".join(
-        f"{short(category)}: {', '.join(names)}"
-        for category, names in fields_by_category(declarations)
+def _by_category(declarations: tuple[Personal, ...]) -> tuple[str, ...]:
+    return tuple(
+        f"{short(category)}: {'; '.join(names)}."
+        for category, names in fields_by_category(list(declarations))
     )
 
 
-def _data_words(use: ActivityUse) -> str:
+def _data_blocks(use: ActivityUse) -> list[AnyBlock]:
     if not use.every_column:
-        return _compact(list(use.own)) or "no personal data"
-    words = "any personal data we hold, of every kind in the details below"
+        return [Paragraph("The data it uses:"), Bullets(_by_category(use.own))] if use.own else []
+    found: list[AnyBlock] = [
+        Paragraph("The data it uses: any personal data we hold, of every kind in the details.")
+    ]
     if use.own:
-        words += f"; its own records: {_compact(list(use.own))}"
-    return words
+        found += [Paragraph("Its own records:"), Bullets(_by_category(use.own))]
+    return found
 
 
 def _time_words(use: ActivityUse, settings: Settings) -> str:
@@ -281,8 +308,8 @@ def details(metadata: MetaData, settings: Settings) -> list[AnyBlock]:
     return out
 
 
-def _unique_rows(rows: object) -> tuple[tuple[str, ...], ...]:
-    return tuple(dict.fromkeys(rows))  # type: ignore[call-overload]
+def _unique_rows(rows: Iterable[tuple[str, ...]]) -> tuple[tuple[str, ...], ...]:
+    return tuple(dict.fromkeys(rows))
 
 
 def _category_label(value: str) -> str:

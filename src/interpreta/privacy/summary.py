@@ -123,7 +123,8 @@ class ActivityUse:
 
 
 def activity_use(metadata: MetaData, settings: Settings, activity: Activity) -> ActivityUse:
-    """What `activity` touches, and which registered processors take part in it."""
+    """What `activity` touches, and which registered processors take part in it (those
+    that receive a category it touches, when the activity involves processors at all)."""
     named = replace(
         activity,
         reads=tuple(p for p in activity.reads if p != EVERY_COLUMN),
@@ -133,9 +134,6 @@ def activity_use(metadata: MetaData, settings: Settings, activity: Activity) -> 
     touched = tuple(d for _column, d in columns(metadata, activity))
     used = {d.category.value for d in touched}
     recipients = tuple(
-        p
-        for p in settings.processors
-        if activity.processors
-        and (EVERY_COLUMN in activity.reads + activity.writes or used & set(p.categories))
+        p for p in settings.processors if activity.processors and used & set(p.categories)
     )
     return ActivityUse(activity, own, touched, recipients)

@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 from interpreta.accounts.models import StaffRole, User
 from interpreta.clock import FrozenClock
 from interpreta.config import Settings
+from interpreta.datamap.activities import MARKETING
 from interpreta.datamap.vocabulary import Purpose
 from interpreta.mail import Mail
 from interpreta.platform import Platform
@@ -211,7 +212,9 @@ def test_p31_p32_restricted_or_objecting_people_are_skipped_by_analytics_and_mai
     with platform.sessions() as db:
         analytics = restrict.allowed(db, people, Purpose.PRODUCT_ANALYTICS)
         assert analytics == [(None, "c@example.org"), (4, "d@example.org")]
-        sent = send_marketing(db, outbox, people, lambda to: Mail(to, "News", "Hello"))
+        sent = send_marketing(
+            db, outbox, people, lambda to: Mail(to, "News", "Hello", MARKETING.key)
+        )
         assert sent == 2 and {m.to for m in outbox.sent} == {"b@example.org", "d@example.org"}
         assert restrict.blocked(db, Identity.of(email="c@example.org"), Purpose.MARKETING)
         assert not restrict.blocked(

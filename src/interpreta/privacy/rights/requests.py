@@ -195,6 +195,7 @@ class Rights:
         url = f"{self.settings.base_url.rstrip('/')}/privacy/confirm?token={token}"
         self.mailer.send(
             Mail(
+                activity=PRIVACY_REQUESTS.key,
                 to=request.subject_email or "",
                 subject="Confirm your privacy request",
                 body=(
@@ -350,6 +351,7 @@ class Rights:
             if lifted and request.subject_email:
                 self.mailer.send(
                     Mail(
+                        activity=PRIVACY_REQUESTS.key,
                         to=request.subject_email,
                         subject="The restriction of your data is lifted",
                         body=(
