@@ -4,8 +4,8 @@ With ``INTERPRETA_SMTP_HOST`` set, :class:`SmtpMailer` delivers through that
 server (STARTTLS and login when configured). Without it, :class:`OutboxMailer`
 writes each message as an ``.eml`` file into the outbox folder and logs where,
 so a developer can follow one-time links. Marketing mail goes through
-:func:`interpreta.privacy.marketing.send_marketing`, which skips everyone who
-objected or is restricted.
+:func:`interpreta.accounts.marketing.send_marketing`, inside the marketing
+activity, which leaves out everyone who objected or is restricted.
 """
 
 from __future__ import annotations

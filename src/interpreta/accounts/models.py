@@ -228,7 +228,12 @@ class User(Base):
         UTCDateTime, info=personal(ACCOUNT_DATA, "when the account was created")
     )
     closed_at: Mapped[datetime | None] = mapped_column(
-        UTCDateTime, info=personal(ACCOUNT_DATA, "when the account was closed")
+        UTCDateTime,
+        info=personal(
+            ACCOUNT_DATA,
+            "when the account was closed",
+            purposes=(Purpose.ACCOUNT_MANAGEMENT, Purpose.MARKETING),
+        ),
     )
 
     memberships: Mapped[list[Membership]] = relationship(

@@ -272,7 +272,7 @@ MARKETING = Activity(
     basis=LegalBasis.LEGITIMATE_INTEREST,
     subjects=(Subject.CUSTOMER_USER,),
     audiences=(Audience.CUSTOMER,),
-    reads=("users.id", "users.email", "users.name"),
+    reads=("users.id", "users.email", "users.name", "users.closed_at"),
 )
 
 BACKUPS = Activity(
