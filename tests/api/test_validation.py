@@ -142,3 +142,17 @@ def test_cross_site_writes_are_refused(owner: Account) -> None:
     same = owner.client.post(url, json=EVENT, headers={"origin": "https://testserver"})
     assert same.status_code == 201
     assert owner.client.get(url, headers={"origin": "https://evil.example"}).status_code == 200
+
+
+def test_what_listeners_give_is_a_closed_choice(owner: Account) -> None:
+    url = f"/api/organisations/{owner.organisation_id}/events"
+    errors = _problem(owner.client.post(url, json={**EVENT, "listener_details": "everything"}))
+    assert [e["field"] for e in errors] == ["listener_details"]
+    created = owner.client.post(url, json={**EVENT, "listener_details": "name"})
+    assert created.status_code == 201 and created.json()["listener_details"] == "name"
+    event = created.json()["id"]
+    changed = owner.client.patch(f"/api/events/{event}", json={"listener_details": "none"})
+    assert changed.json()["listener_details"] == "none"
+    assert owner.client.get(f"/api/join/{created.json()['code']}").json()["listener_details"] == (
+        "none"
+    )

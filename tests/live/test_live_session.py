@@ -271,3 +271,37 @@ async def test_a_booth_added_while_the_event_is_live_can_be_joined(
     ear = await start_subscriber(listener, str(channel_id), "")
     closing.append(ear)
     await ear.wait_for_tone(660, timeout=8)
+
+
+async def test_listeners_give_what_the_organiser_asks_and_speakers_may_leave_a_phone(
+    stage: Stage, platform: Platform, closing: list[Any]
+) -> None:
+    from interpreta.events.models import Event, ListenerDetails
+
+    with platform.transaction() as db:
+        event = db.get(Event, stage.event_id)
+        assert event is not None
+        event.listener_details = ListenerDetails.NAME_AND_EMAIL
+    with pytest.raises(SignalingError, match="asks for your name"):
+        await LiveClient.join(stage.base_url, stage.code, role="listener")
+    with pytest.raises(SignalingError, match="valid email address"):
+        await LiveClient.join(stage.base_url, stage.code, role="listener", name="Lu", email="x")
+    listener = await LiveClient.join(
+        stage.base_url, stage.code, role="listener", name=" Lu\x00 Li ", email="Lu@Example.org"
+    )
+    speaker = await LiveClient.join(
+        stage.base_url, stage.code, role="speaker", key=stage.speaker_key, phone="+49 30 123456"
+    )
+    closing += [listener, speaker]
+    with pytest.raises(SignalingError, match="phone number"):
+        await LiveClient.join(
+            stage.base_url, stage.code, role="speaker", key=stage.speaker_key, phone="call me"
+        )
+    with platform.sessions() as db:
+        people = {p.role.value: p for p in db.scalars(select(Participant))}
+    assert (people["listener"].first_name, people["listener"].email) == ("Lu Li", "lu@example.org")
+    assert people["listener"].phone is None
+    assert people["speaker"].phone == "+49 30 123456"  # read back through the encryption
+    with platform.engine.connect() as connection:
+        stored = connection.exec_driver_sql("SELECT phone FROM participants WHERE role='speaker'")
+        assert str(stored.scalar()).startswith("v1:")  # encrypted at rest (P22)

@@ -275,6 +275,16 @@ def test_every_activity_is_declared_against_the_schema() -> None:
     assert any("participants.email, which declares none of its purposes" in p for p in found)
 
 
+def test_p03_every_personal_column_is_collected_by_some_activity() -> None:
+    assert activities.unwritten(all_metadata()) == []
+    without_email = replace(
+        activities.LIVE_EVENT,
+        writes=tuple(w for w in activities.LIVE_EVENT.writes if w != "participants.email"),
+    )
+    others = [a for a in ACTIVITIES if a is not activities.LIVE_EVENT]
+    assert activities.unwritten(all_metadata(), [*others, without_email]) == ["participants.email"]
+
+
 def test_text_statements_are_not_checked(platform: Platform) -> None:
     """Documented limit: textual SQL is not parsed (the platform uses it only for
     PRAGMAs, locks and the audit chain's head, none of them personal data)."""

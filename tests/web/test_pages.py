@@ -88,6 +88,17 @@ def test_join_page_shows_the_event(app_client: TestClient, sign_up: SignUp) -> N
     assert 'id="player"' in html and "Audio starts when the event is live" in html
 
 
+def test_join_page_asks_listeners_only_what_the_organiser_asks(
+    app_client: TestClient, sign_up: SignUp
+) -> None:
+    anonymous = create_event(sign_up("ann"))
+    assert 'id="player-name"' not in assert_html(app_client.get(f"/join/{anonymous['code']}"))
+    named = create_event(sign_up("bea"), listener_details="name_and_email")
+    html = assert_html(app_client.get(f"/join/{named['code']}"))
+    assert 'id="player-name"' in html and 'id="player-email"' in html
+    assert "The organiser asks for your name and email address" in html
+
+
 def test_join_page_canonicalises_the_code(app_client: TestClient, sign_up: SignUp) -> None:
     event = create_event(sign_up("ann"))
     response = app_client.get(f"/join/{event['code'].lower()}", follow_redirects=False)

@@ -16,7 +16,7 @@ from interpreta.api.dependencies import PlatformDep, UserDep, within
 from interpreta.datamap.activities import CUSTOMER_VIEW
 from interpreta.errors import invalid, not_found
 from interpreta.events import actions
-from interpreta.events.models import Booth, Channel, Event, EventStatus, Topic
+from interpreta.events.models import Booth, Channel, Event, EventStatus, ListenerDetails, Topic
 
 router = APIRouter(tags=["events"], dependencies=[within(CUSTOMER_VIEW)])
 
@@ -47,6 +47,7 @@ class EventIn(BaseModel):
     starts_at: AwareDatetime
     ends_at: AwareDatetime
     timezone: str = Field(default="UTC", max_length=64)
+    listener_details: ListenerDetails = ListenerDetails.NONE
     languages: list[LanguageIn] = Field(default_factory=list, max_length=50)
     topics: list[Annotated[str, Field(min_length=1, max_length=200)]] = Field(
         default_factory=list, max_length=50
@@ -62,6 +63,7 @@ class EventPatch(BaseModel):
     ends_at: AwareDatetime | None = None
     timezone: str | None = Field(default=None, max_length=64)
     status: EventStatus | None = None
+    listener_details: ListenerDetails | None = None
 
 
 class TopicIn(BaseModel):
@@ -114,6 +116,7 @@ class EventOut(BaseModel):
     ends_at: datetime
     timezone: str
     status: str
+    listener_details: str
     languages: list[LanguageIn]
     topics: list[TopicOut]
 
@@ -151,6 +154,7 @@ def event_out(db: Session, event: Event) -> EventOut:
         starts_at=event.starts_at,
         ends_at=event.ends_at,
         timezone=event.timezone,
+        listener_details=str(event.listener_details),
         status=str(event.status),
         languages=[LanguageIn(code=lang.code, name=lang.name) for lang in event.languages],
         topics=[
@@ -212,6 +216,7 @@ def create_event(
             now=platform.clock.now(),
             language_specs=[actions.LanguageSpec(lang.code, lang.name) for lang in body.languages],
             topic_names=body.topics,
+            listener_details=body.listener_details,
         )
         return event_out(db, event)
 

@@ -98,6 +98,8 @@ _EVENT_DATA = (
     "participants.anonymous_id",
     "participants.first_name",
     "participants.last_name",
+    "participants.email",
+    "participants.phone",
     "participants.user_id",
     "participants.created_at",
     "connection_sessions.*",

@@ -23,6 +23,7 @@ from interpreta.events.models import (
     Event,
     EventLanguage,
     EventStatus,
+    ListenerDetails,
     Topic,
 )
 from interpreta.privacy.processing import runs_in
@@ -73,6 +74,7 @@ def create_event(
     description: str = "",
     language_specs: Sequence[LanguageSpec] = (),
     topic_names: Sequence[str] = (),
+    listener_details: ListenerDetails = ListenerDetails.NONE,
 ) -> Event:
     """Create an event with its topics (one, 'Main', if none given) and languages."""
     check_timezone(timezone)
@@ -86,6 +88,7 @@ def create_event(
         ends_at=ends_at,
         timezone=timezone,
         status=EventStatus.DRAFT,
+        listener_details=listener_details,
         created_at=now,
     )
     db.add(event)
@@ -98,8 +101,17 @@ def create_event(
 
 
 def update_event(db: Session, event: Event, **changes: object) -> Event:
-    """Change an event's title, description, schedule, time zone or status."""
-    allowed = {"title", "description", "starts_at", "ends_at", "timezone", "status"}
+    """Change an event's title, description, schedule, time zone, status, or what it asks
+    listeners for at join."""
+    allowed = {
+        "title",
+        "description",
+        "starts_at",
+        "ends_at",
+        "timezone",
+        "status",
+        "listener_details",
+    }
     for key, value in changes.items():
         if key not in allowed:
             raise invalid(key, "This field cannot be changed.")

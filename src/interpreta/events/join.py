@@ -28,6 +28,7 @@ def public_info(db: Session, code: str) -> dict[str, Any] | None:
             Event.ends_at,
             Event.timezone,
             Event.status,
+            Event.listener_details,
             Topic.id,
             Topic.name,
             Channel.id,
@@ -50,14 +51,14 @@ def public_info(db: Session, code: str) -> dict[str, Any] | None:
     first = rows[0]
     topics: dict[int, dict[str, Any]] = {}
     for row in rows:
-        topic = topics.setdefault(row[7], {"id": row[7], "name": row[8], "channels": []})
-        kind = str(row[10])
+        topic = topics.setdefault(row[8], {"id": row[8], "name": row[9], "channels": []})
+        kind = str(row[11])
         topic["channels"].append(
             {
-                "id": row[9],
+                "id": row[10],
                 "kind": kind,
-                "language_code": row[11],
-                "name": "Floor" if kind == "floor" else row[12],
+                "language_code": row[12],
+                "name": "Floor" if kind == "floor" else row[13],
             }
         )
     return {
@@ -68,5 +69,6 @@ def public_info(db: Session, code: str) -> dict[str, Any] | None:
         "ends_at": first[4].isoformat(),
         "timezone": first[5],
         "status": str(first[6]),
+        "listener_details": str(first[7]),
         "topics": list(topics.values()),
     }

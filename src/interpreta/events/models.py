@@ -59,6 +59,14 @@ class EventStatus(StrEnum):
     ENDED = "ended"
 
 
+class ListenerDetails(StrEnum):
+    """What the organiser asks listeners for when they join (nothing: anonymous)."""
+
+    NONE = "none"
+    NAME = "name"
+    NAME_AND_EMAIL = "name_and_email"
+
+
 class ChannelKind(StrEnum):
     """A topic's floor, or one of its language channels."""
 
@@ -122,6 +130,12 @@ class Event(Base):
     )
     ended_at: Mapped[datetime | None] = mapped_column(
         UTCDateTime, info=not_personal("when the event actually ended")
+    )
+    listener_details: Mapped[ListenerDetails] = mapped_column(
+        enum_type(ListenerDetails, 16),
+        default=ListenerDetails.NONE,
+        server_default=ListenerDetails.NONE.value,
+        info=not_personal("what the organiser asks listeners for at join (a setting)"),
     )
     purged_at: Mapped[datetime | None] = mapped_column(
         UTCDateTime, info=not_personal("when the event's participation data was purged")

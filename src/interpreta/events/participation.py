@@ -7,19 +7,71 @@ only the fields the data map declares are written.
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 from datetime import datetime
 
+from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from interpreta.datamap.activities import LIVE_EVENT
 from interpreta.events.models import (
     ConnectionSession,
+    ListenerDetails,
     Participant,
     ParticipantRole,
     UsageEvent,
 )
 from interpreta.privacy.processing import runs_in
+
+
+@dataclass(frozen=True)
+class Details:
+    """What a participant told us at join: a name, an email address, a phone number."""
+
+    name: str | None = None
+    email: str | None = None
+    phone: str | None = None
+
+
+class DetailsRefused(ValueError):
+    """Details missing or malformed; the message says which, in plain words."""
+
+
+PHONE_CHARACTERS = frozenset("0123456789 +-()/.")
+
+
+def details_asked(
+    asked: ListenerDetails, role: ParticipantRole, given: dict[str, object]
+) -> Details:
+    """The details a joining participant must or may give: listeners what the organiser
+    asks for (nothing, a name, a name and an email address); a speaker may leave a phone
+    number so the organiser can call when the sound breaks. Nothing else is kept."""
+    name = _text(given.get("name"), 100)
+    if role is ParticipantRole.LISTENER:
+        if asked is ListenerDetails.NONE:
+            return Details()
+        if not name:
+            raise DetailsRefused("The organiser asks for your name.")
+        if asked is ListenerDetails.NAME:
+            return Details(name=name)
+        address = _text(given.get("email"), 320)
+        try:
+            email = validate_email(address or "", check_deliverability=False).normalized
+        except EmailNotValidError as exc:
+            raise DetailsRefused("The organiser asks for a valid email address.") from exc
+        return Details(name=name, email=email.lower())
+    phone = _text(given.get("phone"), 32)
+    if phone and (not set(phone) <= PHONE_CHARACTERS or sum(c.isdigit() for c in phone) < 6):
+        raise DetailsRefused("A phone number has digits, spaces and + - ( ) only.")
+    return Details(name=name, phone=phone if role is ParticipantRole.SPEAKER else None)
+
+
+def _text(value: object, limit: int) -> str | None:
+    if not isinstance(value, str):
+        return None
+    cleaned = " ".join(value.replace("\x00", "").split())[:limit]
+    return cleaned or None
 
 
 def new_participant_id() -> str:
@@ -38,6 +90,8 @@ def join(
     resume_id: str | None = None,
     first_name: str | None = None,
     last_name: str | None = None,
+    email: str | None = None,
+    phone: str | None = None,
 ) -> Participant:
     """The participant joining: the one named by `resume_id` (a reconnect), or a new one."""
     if resume_id:
@@ -67,6 +121,8 @@ def join(
         user_id=user_id,
         first_name=first_name,
         last_name=last_name,
+        email=email,
+        phone=phone,
         created_at=now,
     )
     db.add(participant)

@@ -91,11 +91,11 @@ def _join_records(
         topic_ids = [t.id for t in event.topics]
         if topic_id not in topic_ids:
             topic_id = topic_ids[0]
-        name = (
-            user.name
-            if user is not None
-            else str(message.get("name") or "").strip()[:100] or role.value.title()
-        )
+        try:
+            details = participation.details_asked(event.listener_details, role, message)
+        except participation.DetailsRefused as exc:
+            raise BadRequest(str(exc)) from exc
+        name = user.name if user is not None else details.name or role.value.title()
         participant = participation.join(
             db,
             event_id=event.id,
@@ -103,7 +103,9 @@ def _join_records(
             now=now,
             user_id=user.id if user else None,
             resume_id=message.get("resume"),
-            first_name=name if role is not ParticipantRole.LISTENER else None,
+            first_name=name if role is not ParticipantRole.LISTENER else details.name,
+            email=details.email,
+            phone=details.phone,
         )
         equipment = parse_user_agent(ua)
         connection = participation.open_connection(

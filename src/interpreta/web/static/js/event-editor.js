@@ -399,6 +399,7 @@ function detailsBody(form) {
     starts_at: localToIso(String(values.starts_at), timezone),
     ends_at: localToIso(String(values.ends_at), timezone),
     timezone,
+    listener_details: String(values.listener_details || "none"),
   };
   if (!isNew && values.status) body.status = values.status;
   return body;

@@ -107,7 +107,26 @@ async function choose(channelId) {
   render();
 }
 
+/** The details the organiser asks for (name, email), or null when one is missing. */
+function askedDetails() {
+  const fields = [document.getElementById("player-name"), document.getElementById("player-email")];
+  const given = {};
+  for (const field of fields) {
+    if (!field) continue;
+    if (!field.value.trim() || !field.checkValidity()) {
+      field.focus();
+      field.reportValidity();
+      return null;
+    }
+    given[field.id === "player-name" ? "name" : "email"] = field.value.trim();
+  }
+  return given;
+}
+
 function play() {
+  const details = askedDetails();
+  if (details === null) return;
+  Object.assign(session.options.join, details);
   audioContext(); // created inside the click: browsers allow audio from here on
   playing = true;
   audio.volume = Number(volume.value);

@@ -65,6 +65,12 @@ function republishLater() {
 }
 
 async function start() {
+  const phone = document.getElementById("speaker-phone");
+  if (phone && !phone.checkValidity()) {
+    phone.reportValidity();
+    return;
+  }
+  if (phone?.value.trim()) session.options.join.phone = phone.value.trim();
   audioContext();
   say(error, "");
   startButton.disabled = true;
