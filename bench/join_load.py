@@ -11,7 +11,8 @@ loopback:
 Each is loaded with ``wrk`` (Debian package ``wrk``) at 16 and 64 concurrent
 connections; the script prints requests/s and p50/p99 latency for both, and the
 ratio. Goal (issue 1): interpreta >= 70 % of the bare ceiling's throughput with
-p99 < 20 ms at 16 connections.
+p99 < 20 ms at 16 connections; with processing activities enforced on every
+statement (issue 9) it must stay >= 90 % of the ceiling.
 
     python bench/join_load.py [--duration 10] [--connections 16,64]
 """
@@ -202,7 +203,7 @@ def main() -> None:
     )
     if goal is not None:
         print(
-            "goal (>= 70 % of ceiling, p99 < 20 ms at 16 connections): "
+            "goal (>= 90 % of ceiling, p99 < 20 ms at 16 connections): "
             + ("met" if goal else "NOT met")
         )
     if args.json:
