@@ -32,8 +32,18 @@ log = logging.getLogger(__name__)
 class SecurityHeaders:
     """Headers every response carries (HSTS only when served over TLS).
 
-    Plain ASGI rather than ``BaseHTTPMiddleware``: it runs on every request, and
-    the latter costs a task and a stream per request.
+    - a strict Content-Security-Policy: scripts, styles and connections from this
+      origin only, no inline script (the API documentation pages, which FastAPI
+      builds with an inline script from a CDN, get their own, and carry no data);
+    - ``Cache-Control: no-store`` on everything but the static files, so no page,
+      export or report with personal data stays in a cache;
+    - a Permissions-Policy granting the microphone only to the speaker and
+      interpreter pages, and the camera, location and payment to no one.
+
+    A response that sets one of these itself (the HTML report of an access request,
+    whose style is inline) keeps its own. Plain ASGI rather than
+    ``BaseHTTPMiddleware``: it runs on every request, and the latter costs a task and
+    a stream per request.
     """
 
     HEADERS = (
@@ -42,19 +52,52 @@ class SecurityHeaders:
         (b"x-frame-options", b"DENY"),
     )
     HSTS = (b"strict-transport-security", b"max-age=31536000")
+    CSP = (
+        b"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        b"connect-src 'self'; media-src 'self' blob:; object-src 'none'; base-uri 'none'; "
+        b"form-action 'self'; frame-ancestors 'none'"
+    )
+    DOCS_CSP = (
+        b"default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
+        b"style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
+        b"img-src 'self' data: https://fastapi.tiangolo.com; frame-ancestors 'none'"
+    )
+    DOCS = ("/docs", "/redoc")
+    NO_STORE = (b"cache-control", b"no-store")
+    CACHEABLE = ("/static/",)
+    PERMISSIONS = b"camera=(), geolocation=(), payment=(), usb=(), microphone=()"
+    MICROPHONE_PAGES = ("/speak/", "/interpret/")
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
+
+    def headers_for(self, scope: Scope) -> tuple[tuple[bytes, bytes], ...]:
+        """The headers a response to `scope` gets, unless it sets them itself."""
+        path: str = scope.get("path", "")
+        csp = self.DOCS_CSP if path.startswith(self.DOCS) else self.CSP
+        permissions = self.PERMISSIONS
+        if path.startswith(self.MICROPHONE_PAGES):
+            permissions = permissions.replace(b"microphone=()", b"microphone=(self)")
+        extra = [
+            *self.HEADERS,
+            (b"content-security-policy", csp),
+            (b"permissions-policy", permissions),
+        ]
+        if not path.startswith(self.CACHEABLE):
+            extra.append(self.NO_STORE)
+        if scope.get("scheme") == "https":
+            extra.append(self.HSTS)
+        return tuple(extra)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        extra = self.HEADERS + ((self.HSTS,) if scope.get("scheme") == "https" else ())
+        extra = self.headers_for(scope)
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                present = {name for name, _ in message.get("headers", [])}
+                present = {name.lower() for name, _ in message.get("headers", [])}
                 headers = list(message.get("headers", []))
                 headers += [(n, v) for n, v in extra if n not in present]
                 message = {**message, "headers": headers}
@@ -89,6 +132,56 @@ class SameOriginWrites:
                 await response(scope, receive, send)
                 return
         await self.app(scope, receive, send)
+
+
+class BodyLimit:
+    """Refuse a request body larger than `limit` bytes with 413, before reading it all:
+    by its Content-Length, or while it streams in when it has none."""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        if limit < 1:
+            raise ValueError("the body limit must be positive")
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope["headers"]).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.limit:
+            await self._refuse(scope, receive, send)
+            return
+        received = 0
+        started = refused = False
+
+        async def counting() -> Message:
+            nonlocal received, refused
+            message = await receive()
+            if message["type"] == "http.request" and not refused:
+                received += len(message.get("body", b""))
+                if received > self.limit:
+                    refused = True
+                    if not started:
+                        await self._refuse(scope, receive, send)
+                    return {"type": "http.disconnect"}  # the app stops reading here
+            return message
+
+        async def watching(message: Message) -> None:
+            nonlocal started
+            if refused:
+                return  # the 413 went out instead
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        await self.app(scope, counting, watching)
+
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+        problem = Problem(413, "Content too large", f"Send at most {self.limit} bytes.")
+        response = JSONResponse(
+            problem.body(), status_code=413, media_type="application/problem+json"
+        )
+        await response(scope, receive, send)
 
 
 async def retention_schedule(platform: Platform) -> None:
@@ -142,6 +235,7 @@ def create_app(platform: Platform, media: MediaPlane | None = None) -> FastAPI:
         ),
     )
     app.add_middleware(SameOriginWrites)
+    app.add_middleware(BodyLimit, limit=platform.settings.max_body_bytes)
     app.add_middleware(SecurityHeaders)
     api = (join, auth, organisations, events, signaling, privacy_requests)
     web = (pages, privacy_centre, staff)

@@ -93,6 +93,9 @@ class Settings(BaseSettings):
     retention_interval_minutes: int = Field(
         default=60, ge=0, description="How often the server applies retention rules; 0: never."
     )
+    max_body_bytes: int = Field(
+        default=1024 * 1024, ge=1024, description="The largest request body accepted (bytes)."
+    )
     activity_checks: Literal["enforce", "log"] = Field(
         default="enforce",
         description=(

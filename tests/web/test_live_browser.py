@@ -8,6 +8,7 @@ the German booth's Anna 880 Hz and Bernd 1320 Hz. The pages' debug hook
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -105,22 +106,36 @@ class Pages:
         assert width[0] <= width[1], f"{name} scrolls sideways: {width}"
 
 
+def wait_until(
+    page: Any, expression: str, arg: Any = None, timeout: float = 30, every: float = 0.05
+) -> None:
+    """Poll `expression` in the page until it is true. (Playwright's wait_for_function
+    evaluates a string inside the page, which the pages' Content-Security-Policy
+    rightly refuses; evaluate() goes through the DevTools protocol.)"""
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(expression, arg):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"still false after {timeout} s: {expression}")
+        page.wait_for_timeout(every * 1000)
+
+
 def hears(page: Any, frequency: float, timeout: float = 10) -> None:
     """Wait until the page's dominant received frequency is `frequency`."""
-    page.wait_for_function(
+    wait_until(
+        page,
         """([hz, tolerance]) => {
             const f = window.interpreta && window.interpreta.dominantFrequency();
             return f !== null && f !== undefined && Math.abs(f - hz) < tolerance;
         }""",
-        arg=[frequency, TOLERANCE_HZ],
-        timeout=timeout * 1000,
-        polling=100,
+        [frequency, TOLERANCE_HZ],
+        timeout=timeout,
+        every=0.1,
     )
 
 
 def enter_booth(page: Any) -> None:
     page.get_by_role("button", name="Enter the booth").click()
-    page.wait_for_function("window.interpreta.published === true", timeout=10000, polling=50)
+    wait_until(page, "window.interpreta.published === true", timeout=10)
 
 
 def test_interpretation_in_the_browser(
@@ -142,7 +157,7 @@ def test_interpretation_in_the_browser(
     chloe = pages.open(anna_voice, f"/interpret/{code}", cookie=stage.cookies["chloe"])
     for page in (anna, bernd, chloe):
         enter_booth(page)
-    speaker.wait_for_function("window.interpreta.published === true", polling=50)
+    wait_until(speaker, "window.interpreta.published === true")
     expect(speaker.get_by_role("status").filter(has_text="On air")).to_be_visible()
 
     anna.get_by_role("button", name="Microphone", exact=True).click()
@@ -185,7 +200,7 @@ def test_interpretation_in_the_browser(
 
     # The cough key (held down on the keyboard) silences the channel while held.
     bernd.keyboard.down("c")
-    german.wait_for_function("window.interpreta.dominantFrequency() === null", polling=100)
+    wait_until(german, "window.interpreta.dominantFrequency() === null", every=0.1)
     expect(bernd.locator("#on-air")).to_contain_text("cough key held")
     bernd.keyboard.up("c")
     hears(german, 1320)
@@ -300,10 +315,10 @@ def test_pages_reconnect_after_a_server_restart(
 
     server.should_exit = True
     thread.join(20)
-    listener.wait_for_function("window.interpreta.connection === 'reconnecting'", polling=50)
+    wait_until(listener, "window.interpreta.connection === 'reconnecting'")
     server, thread = start()
     try:
-        listener.wait_for_function("window.interpreta.connection === 'open'", timeout=15000)
+        wait_until(listener, "window.interpreta.connection === 'open'", timeout=15)
         hears(listener, 440, timeout=15)
         assert listener.evaluate("window.interpreta.welcome.participant") == first
         assert not pages.errors

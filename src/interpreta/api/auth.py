@@ -12,6 +12,7 @@ from interpreta.accounts import actions
 from interpreta.accounts.models import User
 from interpreta.accounts.signin import COOKIE_NAME, close_session, open_session
 from interpreta.api.dependencies import PlatformDep, UserDep, within
+from interpreta.api.inputs import Input
 from interpreta.datamap.activities import ACCOUNT, SIGN_IN
 from interpreta.errors import Problem
 from interpreta.platform import Platform
@@ -20,7 +21,7 @@ from interpreta.privacy.processing import processing
 router = APIRouter(prefix="/api/auth", tags=["auth"], dependencies=[within(SIGN_IN)])
 
 
-class SignUp(BaseModel):
+class SignUp(Input):
     """A new customer: the first user and their organisation."""
 
     email: EmailStr
@@ -29,7 +30,7 @@ class SignUp(BaseModel):
     organisation_name: str = Field(min_length=1, max_length=200)
 
 
-class SignIn(BaseModel):
+class SignIn(Input):
     """Credentials."""
 
     email: EmailStr

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from interpreta.accounts.actions import membership, require_member, require_role
 from interpreta.accounts.models import MemberRole, User
 from interpreta.api.dependencies import PlatformDep, UserDep, within
+from interpreta.api.inputs import Input, PathId, RowId
 from interpreta.datamap.activities import CUSTOMER_VIEW
 from interpreta.errors import invalid, not_found
 from interpreta.events import actions
@@ -32,14 +33,14 @@ def _aware(value: datetime) -> datetime:
 AwareDatetime = Annotated[datetime, AfterValidator(_aware)]
 
 
-class LanguageIn(BaseModel):
+class LanguageIn(Input):
     """A language to interpret into."""
 
     code: str = Field(min_length=2, max_length=16, examples=["de"])
     name: str | None = Field(default=None, max_length=64)
 
 
-class EventIn(BaseModel):
+class EventIn(Input):
     """A new event."""
 
     title: str = Field(min_length=1, max_length=200)
@@ -54,7 +55,7 @@ class EventIn(BaseModel):
     )
 
 
-class EventPatch(BaseModel):
+class EventPatch(Input):
     """Changes to an event."""
 
     title: str | None = Field(default=None, min_length=1, max_length=200)
@@ -66,16 +67,16 @@ class EventPatch(BaseModel):
     listener_details: ListenerDetails | None = None
 
 
-class TopicIn(BaseModel):
+class TopicIn(Input):
     """A new topic (parallel room or track)."""
 
     name: str = Field(min_length=1, max_length=200)
 
 
-class AssignmentIn(BaseModel):
+class AssignmentIn(Input):
     """An interpreter to assign to a booth."""
 
-    user_id: int
+    user_id: RowId
 
 
 class InterpreterOut(BaseModel):
@@ -184,7 +185,7 @@ def _booth(db: Session, event: Event, booth_id: int) -> Booth:
 
 
 @router.get("/api/organisations/{organisation_id}/events", response_model=list[EventOut])
-def list_events(organisation_id: int, user: UserDep, platform: PlatformDep) -> list[EventOut]:
+def list_events(organisation_id: PathId, user: UserDep, platform: PlatformDep) -> list[EventOut]:
     """The organisation's events, newest first."""
     with platform.sessions() as db:
         require_member(db, organisation_id, user)
@@ -200,7 +201,7 @@ def list_events(organisation_id: int, user: UserDep, platform: PlatformDep) -> l
     "/api/organisations/{organisation_id}/events", status_code=201, response_model=EventOut
 )
 def create_event(
-    organisation_id: int, body: EventIn, user: UserDep, platform: PlatformDep
+    organisation_id: PathId, body: EventIn, user: UserDep, platform: PlatformDep
 ) -> EventOut:
     """Create an event (owners and organisers); it gets its event code at once."""
     with platform.transaction() as db:
@@ -222,14 +223,16 @@ def create_event(
 
 
 @router.get("/api/events/{event_id}", response_model=EventOut)
-def get_event(event_id: int, user: UserDep, platform: PlatformDep) -> EventOut:
+def get_event(event_id: PathId, user: UserDep, platform: PlatformDep) -> EventOut:
     """One event, with its topics, channels, booths and interpreters."""
     with platform.sessions() as db:
         return event_out(db, load_event(db, event_id, user))
 
 
 @router.patch("/api/events/{event_id}", response_model=EventOut)
-def update_event(event_id: int, body: EventPatch, user: UserDep, platform: PlatformDep) -> EventOut:
+def update_event(
+    event_id: PathId, body: EventPatch, user: UserDep, platform: PlatformDep
+) -> EventOut:
     """Change an event (owners and organisers)."""
     with platform.transaction() as db:
         event = load_event(db, event_id, user, *MANAGERS)
@@ -238,7 +241,7 @@ def update_event(event_id: int, body: EventPatch, user: UserDep, platform: Platf
 
 
 @router.delete("/api/events/{event_id}", status_code=204)
-def delete_event(event_id: int, user: UserDep, platform: PlatformDep) -> Response:
+def delete_event(event_id: PathId, user: UserDep, platform: PlatformDep) -> Response:
     """Delete an event that has not gone live (owners and organisers)."""
     with platform.transaction() as db:
         event = load_event(db, event_id, user, *MANAGERS)
@@ -249,7 +252,7 @@ def delete_event(event_id: int, user: UserDep, platform: PlatformDep) -> Respons
 
 
 @router.post("/api/events/{event_id}/topics", status_code=201, response_model=EventOut)
-def add_topic(event_id: int, body: TopicIn, user: UserDep, platform: PlatformDep) -> EventOut:
+def add_topic(event_id: PathId, body: TopicIn, user: UserDep, platform: PlatformDep) -> EventOut:
     """Add a topic (parallel room or track)."""
     with platform.transaction() as db:
         event = load_event(db, event_id, user, *MANAGERS)
@@ -258,7 +261,9 @@ def add_topic(event_id: int, body: TopicIn, user: UserDep, platform: PlatformDep
 
 
 @router.delete("/api/events/{event_id}/topics/{topic_id}", response_model=EventOut)
-def remove_topic(event_id: int, topic_id: int, user: UserDep, platform: PlatformDep) -> EventOut:
+def remove_topic(
+    event_id: PathId, topic_id: PathId, user: UserDep, platform: PlatformDep
+) -> EventOut:
     """Remove a topic and its channels."""
     with platform.transaction() as db:
         event = load_event(db, event_id, user, *MANAGERS)
@@ -270,7 +275,9 @@ def remove_topic(event_id: int, topic_id: int, user: UserDep, platform: Platform
 
 
 @router.post("/api/events/{event_id}/languages", status_code=201, response_model=EventOut)
-def add_language(event_id: int, body: LanguageIn, user: UserDep, platform: PlatformDep) -> EventOut:
+def add_language(
+    event_id: PathId, body: LanguageIn, user: UserDep, platform: PlatformDep
+) -> EventOut:
     """Add an interpretation language: a channel and booth in every topic."""
     with platform.transaction() as db:
         event = load_event(db, event_id, user, *MANAGERS)
@@ -279,7 +286,7 @@ def add_language(event_id: int, body: LanguageIn, user: UserDep, platform: Platf
 
 
 @router.delete("/api/events/{event_id}/languages/{code}", response_model=EventOut)
-def remove_language(event_id: int, code: str, user: UserDep, platform: PlatformDep) -> EventOut:
+def remove_language(event_id: PathId, code: str, user: UserDep, platform: PlatformDep) -> EventOut:
     """Remove a language with its channels and booths."""
     with platform.transaction() as db:
         event = load_event(db, event_id, user, *MANAGERS)
@@ -293,7 +300,7 @@ def remove_language(event_id: int, code: str, user: UserDep, platform: PlatformD
     response_model=EventOut,
 )
 def assign_interpreter(
-    event_id: int, booth_id: int, body: AssignmentIn, user: UserDep, platform: PlatformDep
+    event_id: PathId, booth_id: PathId, body: AssignmentIn, user: UserDep, platform: PlatformDep
 ) -> EventOut:
     """Assign a member of the organisation to a booth."""
     with platform.transaction() as db:
@@ -309,7 +316,7 @@ def assign_interpreter(
     "/api/events/{event_id}/booths/{booth_id}/interpreters/{user_id}", response_model=EventOut
 )
 def unassign_interpreter(
-    event_id: int, booth_id: int, user_id: int, user: UserDep, platform: PlatformDep
+    event_id: PathId, booth_id: PathId, user_id: PathId, user: UserDep, platform: PlatformDep
 ) -> EventOut:
     """Take an interpreter off a booth."""
     with platform.transaction() as db:

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from interpreta.accounts import actions
 from interpreta.accounts.models import MemberRole, Membership, Organisation, User
 from interpreta.api.dependencies import PlatformDep, UserDep, within
+from interpreta.api.inputs import Input, PathId
 from interpreta.datamap.activities import ACCOUNT
 from interpreta.errors import invalid, not_found
 
@@ -37,7 +38,7 @@ class OrganisationOut(BaseModel):
     my_role: str
 
 
-class OrganisationPatch(BaseModel):
+class OrganisationPatch(Input):
     """Changes an owner may make to the organisation."""
 
     name: str | None = Field(default=None, min_length=1, max_length=200)
@@ -55,14 +56,14 @@ class MemberOut(BaseModel):
     role: str
 
 
-class MemberIn(BaseModel):
+class MemberIn(Input):
     """Add an existing account (by email) to the organisation."""
 
     email: EmailStr
     role: MemberRole
 
 
-class RolePatch(BaseModel):
+class RolePatch(Input):
     """A member's new role."""
 
     role: MemberRole
@@ -106,7 +107,9 @@ def list_organisations(user: UserDep, platform: PlatformDep) -> list[Organisatio
 
 
 @router.get("/{organisation_id}", response_model=OrganisationOut)
-def get_organisation(organisation_id: int, user: UserDep, platform: PlatformDep) -> OrganisationOut:
+def get_organisation(
+    organisation_id: PathId, user: UserDep, platform: PlatformDep
+) -> OrganisationOut:
     """One organisation of the signed-in user."""
     with platform.sessions() as db:
         member = actions.require_member(db, organisation_id, user)
@@ -115,7 +118,7 @@ def get_organisation(organisation_id: int, user: UserDep, platform: PlatformDep)
 
 @router.patch("/{organisation_id}", response_model=OrganisationOut)
 def update_organisation(
-    organisation_id: int, body: OrganisationPatch, user: UserDep, platform: PlatformDep
+    organisation_id: PathId, body: OrganisationPatch, user: UserDep, platform: PlatformDep
 ) -> OrganisationOut:
     """Change the organisation's name, billing contact or content retention (owners)."""
     settings = platform.settings
@@ -140,7 +143,7 @@ def update_organisation(
 
 
 @router.get("/{organisation_id}/members", response_model=list[MemberOut])
-def list_members(organisation_id: int, user: UserDep, platform: PlatformDep) -> list[MemberOut]:
+def list_members(organisation_id: PathId, user: UserDep, platform: PlatformDep) -> list[MemberOut]:
     """The organisation's members (owners and organisers)."""
     with platform.sessions() as db:
         member = actions.require_member(db, organisation_id, user, *MANAGERS)
@@ -149,7 +152,7 @@ def list_members(organisation_id: int, user: UserDep, platform: PlatformDep) -> 
 
 @router.post("/{organisation_id}/members", status_code=201, response_model=MemberOut)
 def add_member(
-    organisation_id: int, body: MemberIn, user: UserDep, platform: PlatformDep
+    organisation_id: PathId, body: MemberIn, user: UserDep, platform: PlatformDep
 ) -> MemberOut:
     """Add someone who has an account (owners)."""
     with platform.transaction() as db:
@@ -174,7 +177,7 @@ def _target(db: Session, organisation_id: int, user_id: int) -> Membership:
 
 @router.patch("/{organisation_id}/members/{user_id}", response_model=MemberOut)
 def change_member_role(
-    organisation_id: int, user_id: int, body: RolePatch, user: UserDep, platform: PlatformDep
+    organisation_id: PathId, user_id: PathId, body: RolePatch, user: UserDep, platform: PlatformDep
 ) -> MemberOut:
     """Change a member's role (owners)."""
     with platform.transaction() as db:
@@ -186,7 +189,7 @@ def change_member_role(
 
 @router.delete("/{organisation_id}/members/{user_id}", status_code=204)
 def remove_member(
-    organisation_id: int, user_id: int, user: UserDep, platform: PlatformDep
+    organisation_id: PathId, user_id: PathId, user: UserDep, platform: PlatformDep
 ) -> Response:
     """Remove a member (owners)."""
     with platform.transaction() as db:

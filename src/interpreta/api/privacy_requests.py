@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from interpreta.accounts import actions
 from interpreta.accounts.models import MemberRole, StaffRole, User
 from interpreta.api.dependencies import PlatformDep, UserDep, within
+from interpreta.api.inputs import Input, PathId, RowId
 from interpreta.datamap.activities import PRIVACY_REQUESTS
 from interpreta.datamap.vocabulary import Scope
 from interpreta.errors import forbidden, not_found
@@ -66,14 +67,14 @@ class RequestOut(BaseModel):
     parts: list[PartOut]
 
 
-class RequestIn(BaseModel):
+class RequestIn(Input):
     """A signed-in person's request about themselves."""
 
     kind: RequestKind
     details: str = Field(default="", max_length=4000)
 
 
-class PublicRequestIn(BaseModel):
+class PublicRequestIn(Input):
     """A request from someone without an account (confirmed by a mailed link)."""
 
     email: EmailStr
@@ -81,43 +82,43 @@ class PublicRequestIn(BaseModel):
     details: str = Field(default="", max_length=4000)
 
 
-class ConfirmIn(BaseModel):
+class ConfirmIn(Input):
     """The token of a one-time link."""
 
     token: str = Field(min_length=10, max_length=200)
 
 
-class StaffRequestIn(BaseModel):
+class StaffRequestIn(Input):
     """A request received by email or phone, logged by staff."""
 
     kind: RequestKind
     email: EmailStr | None = None
-    user_id: int | None = None
+    user_id: RowId | None = None
     details: str = Field(default="", max_length=4000)
 
 
-class CorrectionIn(BaseModel):
+class CorrectionIn(Input):
     """A new value for one field of one record."""
 
-    table: str
-    column: str
-    record: int
-    value: str | None
+    table: str = Field(max_length=64)
+    column: str = Field(max_length=64)
+    record: RowId
+    value: str | None = Field(max_length=4000)
 
 
-class ExecuteIn(BaseModel):
+class ExecuteIn(Input):
     """Answer a part; corrections for a rectification."""
 
     corrections: list[CorrectionIn] = Field(default_factory=list)
 
 
-class RejectIn(BaseModel):
+class RejectIn(Input):
     """Refuse a part, with the reason."""
 
     reason: str = Field(min_length=1, max_length=2000)
 
 
-class ExtendIn(BaseModel):
+class ExtendIn(Input):
     """Extend the deadline, with the reason."""
 
     until: datetime
@@ -268,7 +269,11 @@ def my_report(user: UserDep, platform: PlatformDep) -> HTMLResponse:
             _my_parts(db, user),
             platform.clock.now(),
         )
-    return HTMLResponse(out.getvalue())
+    # the report is a standalone file with its style inline, and no script at all
+    return HTMLResponse(
+        out.getvalue(),
+        headers={"Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'"},
+    )
 
 
 @router.post("/api/privacy/requests", status_code=201, response_model=RequestOut)
@@ -342,7 +347,9 @@ def log_request(body: StaffRequestIn, user: UserDep, platform: PlatformDep) -> R
 @router.get(
     "/api/organisations/{organisation_id}/privacy-requests", response_model=list[RequestOut]
 )
-def customer_queue(organisation_id: int, user: UserDep, platform: PlatformDep) -> list[RequestOut]:
+def customer_queue(
+    organisation_id: PathId, user: UserDep, platform: PlatformDep
+) -> list[RequestOut]:
     """Requests about people in this customer's events (owners)."""
     with platform.sessions() as db:
         actions.require_member(db, organisation_id, user, MemberRole.OWNER)
@@ -352,7 +359,7 @@ def customer_queue(organisation_id: int, user: UserDep, platform: PlatformDep) -
 
 
 @router.get("/api/privacy/requests/{request_id}", response_model=RequestOut)
-def get_request(request_id: int, user: UserDep, platform: PlatformDep) -> RequestOut:
+def get_request(request_id: PathId, user: UserDep, platform: PlatformDep) -> RequestOut:
     """One request the caller made or handles."""
     with platform.sessions() as db:
         request = visible(db, user, request_id)
@@ -363,7 +370,7 @@ def get_request(request_id: int, user: UserDep, platform: PlatformDep) -> Reques
     "/api/privacy/requests/{request_id}/parts/{part_id}/execute", response_model=RequestOut
 )
 def execute_part(
-    request_id: int, part_id: int, body: ExecuteIn, user: UserDep, platform: PlatformDep
+    request_id: PathId, part_id: PathId, body: ExecuteIn, user: UserDep, platform: PlatformDep
 ) -> RequestOut:
     """Answer one part (its handler): one transaction, audited."""
     rights = Rights.of(platform)
@@ -380,7 +387,7 @@ def execute_part(
 
 @router.post("/api/privacy/requests/{request_id}/parts/{part_id}/reject", response_model=RequestOut)
 def reject_part(
-    request_id: int, part_id: int, body: RejectIn, user: UserDep, platform: PlatformDep
+    request_id: PathId, part_id: PathId, body: RejectIn, user: UserDep, platform: PlatformDep
 ) -> RequestOut:
     """Refuse one part, with the reason (its handler)."""
     with platform.transaction() as db:
@@ -393,7 +400,7 @@ def reject_part(
 
 @router.post("/api/privacy/requests/{request_id}/extend", response_model=RequestOut)
 def extend_request(
-    request_id: int, body: ExtendIn, user: UserDep, platform: PlatformDep
+    request_id: PathId, body: ExtendIn, user: UserDep, platform: PlatformDep
 ) -> RequestOut:
     """Extend the deadline with a reason (a handler of any part)."""
     with platform.transaction() as db:
@@ -407,7 +414,7 @@ def extend_request(
 
 
 @router.get("/api/privacy/requests/{request_id}/export.zip", response_class=StreamingResponse)
-def request_export(request_id: int, user: UserDep, platform: PlatformDep) -> StreamingResponse:
+def request_export(request_id: PathId, user: UserDep, platform: PlatformDep) -> StreamingResponse:
     """An access request's export: all answered parts for its person, or the caller's
     own part for a handler (to review before answering)."""
     with platform.sessions() as db:

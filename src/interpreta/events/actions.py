@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select
@@ -47,10 +47,24 @@ def check_timezone(name: str) -> None:
         raise invalid("timezone", f"Unknown time zone {name!r}.") from exc
 
 
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+LATEST = datetime(2100, 1, 1, tzinfo=UTC)
+"""Events happen in this window: every time in it renders in every time zone."""
+
+LONGEST = timedelta(days=366)
+"""The longest an event may last."""
+
+
 def check_schedule(starts_at: datetime, ends_at: datetime) -> None:
-    """422 unless the event ends after it starts."""
+    """422 unless the event lies in the window, ends after it starts and lasts at most
+    a year."""
+    for field, moment in (("starts_at", starts_at), ("ends_at", ends_at)):
+        if not EARLIEST <= moment < LATEST:
+            raise invalid(field, "Pick a date between the years 2000 and 2099.")
     if ends_at <= starts_at:
         raise invalid("ends_at", "The event must end after it starts.")
+    if ends_at - starts_at > LONGEST:
+        raise invalid("ends_at", "An event lasts at most a year.")
 
 
 def _unused_code(db: Session) -> str:

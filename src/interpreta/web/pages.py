@@ -28,6 +28,7 @@ from interpreta.accounts.models import MemberRole, Membership, Organisation, Use
 from interpreta.api.auth import end_session
 from interpreta.api.dependencies import OptionalUserDep, PlatformDep, within
 from interpreta.api.events import event_out, load_event
+from interpreta.api.inputs import PathId
 from interpreta.datamap.activities import ACCOUNT, CUSTOMER_VIEW
 from interpreta.errors import Problem
 from interpreta.events import codes, languages
@@ -405,7 +406,7 @@ def new_event_page(
 
 @router.get("/events/{event_id}", response_model=None)
 def event_page(
-    event_id: int, request: Request, user: OptionalUserDep, platform: PlatformDep
+    event_id: PathId, request: Request, user: OptionalUserDep, platform: PlatformDep
 ) -> Response:
     """The editor of one event, for members of its organisation (404 for anyone else)."""
     if user is None:
@@ -618,7 +619,7 @@ def interpret_page(
 
 @router.get("/events/{event_id}/live", response_model=None)
 def live_view_page(
-    event_id: int, request: Request, user: OptionalUserDep, platform: PlatformDep
+    event_id: PathId, request: Request, user: OptionalUserDep, platform: PlatformDep
 ) -> Response:
     """The organisers' live view: channels, who is on air, listeners, slow-down signals."""
     if user is None:

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from interpreta.accounts.models import StaffRole, User
 from interpreta.api.dependencies import OptionalUserDep, PlatformDep, within
+from interpreta.api.inputs import PathId
 from interpreta.datamap.activities import SECURITY_AUDIT
 from interpreta.datamap.vocabulary import Category
 from interpreta.errors import Problem
@@ -128,7 +129,7 @@ def report_breach(
 @router.post("/staff/breaches/{breach_id}/notify", response_class=HTMLResponse)
 def notify_breach(
     request: Request,
-    breach_id: int,
+    breach_id: PathId,
     user: OptionalUserDep,
     platform: PlatformDep,
     recipient: Annotated[Recipient, Form()],
@@ -151,7 +152,7 @@ def notify_breach(
 
 @router.post("/staff/breaches/{breach_id}/close", response_class=HTMLResponse)
 def close_breach(
-    request: Request, breach_id: int, user: OptionalUserDep, platform: PlatformDep
+    request: Request, breach_id: PathId, user: OptionalUserDep, platform: PlatformDep
 ) -> Response:
     """Close an incident."""
     if not _staff(user):
@@ -282,7 +283,7 @@ def marks_register(
 @router.post("/staff/marks/{mark_id}/grounds", response_class=HTMLResponse)
 def override_objection(
     request: Request,
-    mark_id: int,
+    mark_id: PathId,
     user: OptionalUserDep,
     platform: PlatformDep,
     grounds: Annotated[str, Form()] = "",

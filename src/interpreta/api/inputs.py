@@ -1,0 +1,47 @@
+"""What the API accepts: row IDs the database can hold, text without control characters.
+
+Bad input gets a 422 problem document, never a 500: a number beyond the
+database's integer range once reached the driver and failed there, and a NUL
+byte in a name was stored and broke what later rendered it.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import Path
+from pydantic import BaseModel, Field, field_validator
+
+MAX_ROW_ID = 2**31 - 1
+"""The largest key a row can have (PostgreSQL's INTEGER; SQLite's is larger)."""
+
+PathId = Annotated[int, Path(ge=1, le=MAX_ROW_ID)]
+"""A row ID in a path: out of range is a 422, not a database error."""
+
+RowId = Annotated[int, Field(ge=1, le=MAX_ROW_ID)]
+"""A row ID in a request body."""
+
+_ALLOWED_CONTROLS = frozenset("\t\n\r")
+
+
+def control_character(text: str) -> str | None:
+    """The first control character in `text` other than tab and line breaks, if any."""
+    for character in text:
+        code = ord(character)
+        if (code < 0x20 or 0x7F <= code < 0xA0) and character not in _ALLOWED_CONTROLS:
+            return character
+    return None
+
+
+class Input(BaseModel):
+    """A request body: every text field is refused when it holds a control character
+    (NUL, escape...), so none is ever stored."""
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_control_characters(cls, value: Any) -> Any:
+        texts = value if isinstance(value, list) else [value]
+        for text in texts:
+            if isinstance(text, str) and control_character(text) is not None:
+                raise ValueError("Control characters (such as NUL) are not allowed.")
+        return value
