@@ -93,6 +93,14 @@ class Settings(BaseSettings):
     retention_interval_minutes: int = Field(
         default=60, ge=0, description="How often the server applies retention rules; 0: never."
     )
+    rate_limit_storage: str = Field(
+        default="memory://", description="Where rate-limit counters live: memory:// or redis://..."
+    )
+    rate_sign_in_failures_per_account: str = "5/15 minutes"
+    rate_sign_in_attempts_per_client: str = "20/minute"
+    rate_sign_ups_per_client: str = "5/hour"
+    rate_requests_per_address: str = "3/day"
+    rate_requests_per_client: str = "10/hour"
     max_body_bytes: int = Field(
         default=1024 * 1024, ge=1024, description="The largest request body accepted (bytes)."
     )

@@ -31,6 +31,8 @@ class Problem(Exception):
     detail: str = ""
     errors: list[FieldError] = field(default_factory=list)
     type: str = "about:blank"
+    headers: dict[str, str] = field(default_factory=dict)
+    """HTTP headers the response carries (``Retry-After`` on a 429)."""
 
     def __str__(self) -> str:
         return f"{self.title}: {self.detail}" if self.detail else self.title

@@ -30,6 +30,7 @@ from interpreta.privacy.keys import Keyring, default_keyring
 from interpreta.privacy.processing import Enforcement, install
 from interpreta.privacy.retention import RetentionEngine
 from interpreta.privacy.rights import erasure_log
+from interpreta.ratelimit import RateLimits
 from interpreta.schema import all_metadata
 from interpreta.secrets_store import Secrets, load_secrets
 
@@ -46,6 +47,7 @@ class Platform:
     passwords: Passwords
     join_cache: PublicInfoCache = field(repr=False)
     keyring: Keyring = field(repr=False)
+    ratelimits: RateLimits = field(repr=False)
     metadata: MetaData = field(repr=False, default_factory=all_metadata)
 
     @classmethod
@@ -76,6 +78,7 @@ class Platform:
             passwords=Passwords(settings.argon2_time_cost, settings.argon2_memory_kib),
             join_cache=PublicInfoCache(sessions),
             keyring=keyring,
+            ratelimits=RateLimits(settings, secrets.session_key, clock),
         )
         with platform.transaction() as db:
             notice.publish(db, all_metadata(), settings, platform.clock.now())

@@ -11,7 +11,7 @@ from pydantic import BaseModel, EmailStr, Field
 from interpreta.accounts import actions
 from interpreta.accounts.models import User
 from interpreta.accounts.signin import COOKIE_NAME, close_session, open_session
-from interpreta.api.dependencies import PlatformDep, UserDep, within
+from interpreta.api.dependencies import PlatformDep, UserDep, client_address, within
 from interpreta.api.inputs import Input
 from interpreta.datamap.activities import ACCOUNT, SIGN_IN
 from interpreta.errors import Problem
@@ -88,8 +88,10 @@ def describe_me(platform: Platform, user: User) -> Me:
 
 
 @router.post("/signup", status_code=201, response_model=Me, dependencies=[within(ACCOUNT)])
-def sign_up(body: SignUp, response: Response, platform: PlatformDep) -> Me:
+def sign_up(body: SignUp, request: Request, response: Response, platform: PlatformDep) -> Me:
     """Create an account and its organisation, and sign in."""
+    limits = platform.ratelimits
+    limits.hit(limits.rules.sign_ups_per_client, "sign-up", client_address(request), "sign-ups")
     now = platform.clock.now()
     with platform.transaction() as db:
         user = actions.create_user(
@@ -106,12 +108,21 @@ def sign_up(body: SignUp, response: Response, platform: PlatformDep) -> Me:
 
 
 @router.post("/login", response_model=Me)
-def login(body: SignIn, response: Response, platform: PlatformDep) -> Me:
-    """Sign in with email and password."""
+def login(body: SignIn, request: Request, response: Response, platform: PlatformDep) -> Me:
+    """Sign in with email and password. Five failures for one account lock it for a
+    while (the window of ``INTERPRETA_RATE_SIGN_IN_FAILURES_PER_ACCOUNT``); one client
+    address may try only so often."""
+    limits, rules = platform.ratelimits, platform.ratelimits.rules
+    limits.hit(rules.sign_in_attempts_per_client, "sign-in", client_address(request), "sign-ins")
+    account = limits.person(body.email)
+    failures = rules.sign_in_failures_per_account
+    limits.check(failures, "sign-in-failures", account, "failed sign-ins for this account")
     with platform.sessions() as db:
         user = actions.authenticate(db, platform.passwords, body.email, body.password)
     if user is None:
+        limits.count(failures, "sign-in-failures", account)
         raise Problem(401, "Sign-in failed", "The email address or password is wrong.")
+    limits.clear(failures, "sign-in-failures", account)
     sign_in_user(platform, response, user)
     return describe_me(platform, user)
 

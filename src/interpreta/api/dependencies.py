@@ -49,5 +49,10 @@ def within(activity: Activity) -> Any:
     return Depends(enter_activity)
 
 
+def client_address(request: Request) -> str:
+    """The address the request came from (what per-client rate limits count)."""
+    return request.client.host if request.client is not None else "unknown"
+
+
 UserDep = Annotated[User, Depends(current_user)]
 OptionalUserDep = Annotated[User | None, Depends(optional_user)]

@@ -15,14 +15,14 @@ from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, StreamingResponse
 from pydantic import BaseModel, EmailStr, Field
 from sqlalchemy.orm import Session
 
 from interpreta.accounts import actions
 from interpreta.accounts.models import MemberRole, StaffRole, User
-from interpreta.api.dependencies import PlatformDep, UserDep, within
+from interpreta.api.dependencies import PlatformDep, UserDep, client_address, within
 from interpreta.api.inputs import Input, PathId, RowId
 from interpreta.datamap.activities import PRIVACY_REQUESTS
 from interpreta.datamap.vocabulary import Scope
@@ -296,8 +296,15 @@ def my_requests(user: UserDep, platform: PlatformDep) -> list[RequestOut]:
 
 
 @router.post("/api/privacy/public-requests", status_code=202)
-def public_request(body: PublicRequestIn, platform: PlatformDep) -> dict[str, str]:
-    """Ask without an account: a one-time link goes to the address to confirm it."""
+def public_request(
+    body: PublicRequestIn, request: Request, platform: PlatformDep
+) -> dict[str, str]:
+    """Ask without an account: a one-time link goes to the address to confirm it. Each
+    address gets only a few such mails a day, each client may ask only so often."""
+    limits, rules = platform.ratelimits, platform.ratelimits.rules
+    limits.hit(rules.requests_per_client, "request", client_address(request), "requests")
+    address = limits.person(body.email)
+    limits.hit(rules.requests_per_address, "request-mail", address, "requests for this address")
     with platform.transaction() as db:
         Rights.of(platform).by_email(db, email=body.email, kind=body.kind, details=body.details)
     return {"detail": "Check your mailbox and follow the link to confirm your request."}

@@ -20,7 +20,10 @@ log = logging.getLogger(__name__)
 def problem_response(problem: Problem, request: Request) -> JSONResponse:
     """The HTTP response for `problem`."""
     return JSONResponse(
-        problem.body(instance=request.url.path), status_code=problem.status, media_type=MEDIA_TYPE
+        problem.body(instance=request.url.path),
+        status_code=problem.status,
+        media_type=MEDIA_TYPE,
+        headers=problem.headers or None,
     )
 
 
