@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import ssl
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from interpreta.datamap.activities import MARKETING, PRIVACY_REQUESTS
 from interpreta.datamap.processors import Processor
 from interpreta.mail import Mail, OutboxMailer, SmtpMailer, mailer_for
 from interpreta.outbound import OutboundRefused, guard_for
+from tests.certificates import self_signed
 
 
 class Keep(Sink):
@@ -44,26 +46,56 @@ RELAY = Processor(
 )
 
 
-def _mailer(port: int, *processors: Processor) -> SmtpMailer:
+def _mailer(port: int, *processors: Processor, tls: ssl.SSLContext | None = None) -> SmtpMailer:
     """A mailer for `relay.test` (resolved to loopback by the guard's resolver)."""
     settings = Settings(processors=list(processors), _env_file=None)  # type: ignore[call-arg]
     guard = guard_for(settings)
     guard._resolver = lambda host, port: ["127.0.0.1"]
-    return SmtpMailer("relay.test", port, "privacy@interpreta.example", guard)
+    return SmtpMailer(
+        "relay.test",
+        port,
+        "privacy@interpreta.example",
+        guard,
+        starttls=tls is not None,
+        tls_context=tls,
+    )
+
+
+@pytest.fixture
+def relay_tls(tmp_path: Path) -> tuple[ssl.SSLContext, ssl.SSLContext]:
+    """A certificate for relay.test: the relay's server context and a client context
+    trusting it alone."""
+    cert, private = self_signed(tmp_path, "relay.test")
+    server = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server.load_cert_chain(cert, private)
+    return server, ssl.create_default_context(cafile=str(cert))
 
 
 def _confirmation(activity: str = PRIVACY_REQUESTS.key) -> Mail:
     return Mail("ann@example.org", "Confirm", "Open https://x/confirm?token=abc", activity)
 
 
-def test_smtp_mailer_delivers_to_a_real_server_through_the_guard() -> None:
+def test_p21_smtp_mailer_delivers_over_starttls_through_the_guard(
+    relay_tls: tuple[ssl.SSLContext, ssl.SSLContext],
+) -> None:
+    server, client = relay_tls
     handler = Keep()
-    controller = Controller(handler, hostname="127.0.0.1", port=_free_port())
+    controller = Controller(
+        handler,
+        hostname="127.0.0.1",
+        port=_free_port(),
+        tls_context=server,
+        require_starttls=True,
+    )
     controller.start()
     try:
-        _mailer(controller.port, RELAY).send(_confirmation())
+        _mailer(controller.port, RELAY, tls=client).send(_confirmation())
+        untrusted = ssl.create_default_context()  # the system roots do not know relay.test
+        with pytest.raises(ssl.SSLCertVerificationError):
+            _mailer(controller.port, RELAY, tls=untrusted).send(_confirmation())
     finally:
         controller.stop()
+    assert len(handler.envelopes) == 1
     envelope = handler.envelopes[0]
     assert envelope.rcpt_tos == ["ann@example.org"]  # type: ignore[attr-defined]
     assert b"token=abc" in envelope.content  # type: ignore[attr-defined]

@@ -3,7 +3,6 @@ public addresses unless operator-configured, and connections pinned to the vette
 
 from __future__ import annotations
 
-import datetime
 import http.server
 import ipaddress
 import logging
@@ -17,10 +16,6 @@ from typing import Any
 
 import httpx
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 
 from interpreta.outbound import (
     Approved,
@@ -30,6 +25,7 @@ from interpreta.outbound import (
     Transfer,
     is_public_address,
 )
+from tests.certificates import self_signed
 
 PUBLIC_IP = "93.184.216.34"
 MAILER = Recipient(
@@ -379,34 +375,12 @@ class Tls:
 @pytest.fixture
 def tls_server(tmp_path: Path) -> Iterator[Tls]:
     """An https server on 127.0.0.1 whose certificate names only ``relay.test``."""
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "relay.test")])
-    now = datetime.datetime.now(datetime.UTC)
-    certificate = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(minutes=5))
-        .not_valid_after(now + datetime.timedelta(hours=1))
-        .add_extension(x509.SubjectAlternativeName([x509.DNSName("relay.test")]), critical=False)
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
-    )
-    cert_pem = certificate.public_bytes(serialization.Encoding.PEM)
-    (tmp_path / "cert.pem").write_bytes(cert_pem)
-    (tmp_path / "key.pem").write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
+    cert, private = self_signed(tmp_path, "relay.test")
+    cert_pem = cert.read_bytes()
 
     def wrap(sock: socket.socket, state: Server) -> socket.socket:
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        context.load_cert_chain(tmp_path / "cert.pem", tmp_path / "key.pem")
+        context.load_cert_chain(cert, private)
 
         def remember(_sock: object, server_name: str | None, _context: object) -> None:
             state.server_names.append(server_name)

@@ -3,60 +3,24 @@ cookies, and warns when it would serve plain HTTP beyond loopback."""
 
 from __future__ import annotations
 
-import ipaddress
 import ssl
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
+import pytest
 
 from interpreta.app import create_app
-from interpreta.cli.serve import transport_warning
+from interpreta.cli.serve import transport_problem
 from interpreta.platform import Platform
+from tests.certificates import self_signed
 from tests.conftest import PASSWORD
 from tests.live_server import serving
-
-
-def _self_signed(folder: Path) -> tuple[Path, Path]:
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
-    now = datetime.now(UTC)
-    certificate = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(minutes=1))
-        .not_valid_after(now + timedelta(days=1))
-        .add_extension(
-            x509.SubjectAlternativeName(
-                [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
-            ),
-            critical=False,
-        )
-        .sign(key, hashes.SHA256())
-    )
-    cert, private = folder / "cert.pem", folder / "key.pem"
-    cert.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
-    private.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    return cert, private
 
 
 def test_p21_https_with_hsts_and_secure_httponly_cookies(
     platform: Platform, tmp_path: Path
 ) -> None:
-    cert, key = _self_signed(tmp_path)
+    cert, key = self_signed(tmp_path, "localhost", "127.0.0.1")
     app = create_app(platform)
     with serving(app, ssl_certfile=str(cert), ssl_keyfile=str(key)) as base_url:
         assert base_url.startswith("https://")
@@ -85,9 +49,76 @@ def test_p21_plain_http_gets_no_hsts(platform: Platform) -> None:
         assert "strict-transport-security" not in plain.get("/").headers
 
 
-def test_p21_warning_when_serving_plain_http_beyond_loopback() -> None:
-    assert transport_warning("127.0.0.1", tls=False) is None
-    assert transport_warning("localhost", tls=False) is None
-    assert transport_warning("0.0.0.0", tls=True) is None
-    warning = transport_warning("0.0.0.0", tls=False)
-    assert warning is not None and "P21" in warning
+def test_p21_plain_http_beyond_loopback_is_refused_unless_behind_a_tls_proxy() -> None:
+    assert transport_problem("127.0.0.1", tls=False, behind_proxy=False) is None
+    assert transport_problem("localhost", tls=False, behind_proxy=False) is None
+    assert transport_problem("0.0.0.0", tls=True, behind_proxy=False) is None
+    assert transport_problem("0.0.0.0", tls=False, behind_proxy=True) is None
+    problem = transport_problem("0.0.0.0", tls=False, behind_proxy=False)
+    assert problem is not None and "P21" in problem and "INTERPRETA_TLS_PROXY" in problem
+
+
+def test_p21_serve_exits_instead_of_serving_plain_http(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from interpreta.cli import app
+
+    result = CliRunner().invoke(
+        app, ["serve", "--host", "0.0.0.0", "--data-dir", str(tmp_path)], env={}
+    )
+    assert result.exit_code == 2 and "refusing to serve plain HTTP" in result.output
+
+
+@pytest.fixture
+def public(platform: Platform) -> Platform:
+    """The platform as deployed on a public address: TLS is required."""
+    platform.settings.host = "0.0.0.0"
+    assert platform.settings.requires_tls
+    return platform
+
+
+def test_p21_where_tls_is_required_plain_http_is_redirected_or_refused(public: Platform) -> None:
+    from fastapi.testclient import TestClient
+
+    with TestClient(create_app(public), base_url="http://interpreta.example") as plain:
+        moved = plain.get("/privacy?x=1", follow_redirects=False)
+        assert moved.status_code == 308
+        assert moved.headers["location"] == "https://interpreta.example/privacy?x=1"
+        refused = plain.post("/api/auth/login", json={"email": "a@example.org", "password": "x"})
+        assert refused.status_code == 403 and "HTTPS" in refused.text
+    with TestClient(create_app(public), base_url="https://interpreta.example") as secure:
+        answer = secure.get("/privacy")
+        assert answer.status_code == 200 and "strict-transport-security" in answer.headers
+
+
+def test_p21_behind_a_proxy_its_https_counts_and_its_http_does_not(public: Platform) -> None:
+    """What uvicorn's proxy_headers make of X-Forwarded-Proto is the scope's scheme."""
+    from fastapi.testclient import TestClient
+
+    forwarded = create_app(public)
+    with TestClient(forwarded, base_url="https://interpreta.example") as via_proxy:
+        assert via_proxy.get("/").status_code == 200
+
+
+def test_p21_signaling_refuses_websockets_without_tls(public: Platform) -> None:
+    from fastapi.testclient import TestClient
+    from starlette.websockets import WebSocketDisconnect
+
+    with TestClient(create_app(public), base_url="http://interpreta.example") as plain:
+        with pytest.raises(WebSocketDisconnect) as refused, plain.websocket_connect("/api/live/X"):
+            pass
+        assert refused.value.code == 4403
+    with TestClient(create_app(public), base_url="https://interpreta.example") as secure:
+        headers = {"origin": "http://interpreta.example"}  # a page loaded over plain HTTP
+        with (
+            pytest.raises(WebSocketDisconnect) as downgraded,
+            secure.websocket_connect("/api/live/X", headers=headers),
+        ):
+            pass
+        assert downgraded.value.code == 4403
+
+
+def test_p21_mail_goes_over_starttls_unless_told_otherwise() -> None:
+    from interpreta.config import Settings
+
+    assert Settings(_env_file=None).smtp_starttls  # type: ignore[call-arg]

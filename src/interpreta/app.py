@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -134,6 +134,39 @@ class SameOriginWrites:
         await self.app(scope, receive, send)
 
 
+class RequireTLS:
+    """Where TLS is required (any address but loopback, P21), plain HTTP is refused:
+    a GET is redirected to HTTPS, anything else gets 403, and a WebSocket over ws:
+    (or opened by a page that was itself loaded over http:) is closed unopened.
+    Behind a TLS-terminating proxy, the scheme is the one the proxy reports."""
+
+    SAFE = frozenset({"GET", "HEAD"})
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket":
+            origin = dict(scope["headers"]).get(b"origin", b"")
+            if scope.get("scheme") != "wss" or origin.startswith(b"http://"):
+                await send({"type": "websocket.close", "code": 4403, "reason": "TLS required"})
+                return
+        elif scope["type"] == "http" and scope.get("scheme") != "https":
+            host = dict(scope["headers"]).get(b"host", b"").decode("latin-1")
+            if scope["method"] in self.SAFE and host:
+                query = scope.get("query_string", b"").decode("latin-1")
+                target = f"https://{host}{scope['path']}" + (f"?{query}" if query else "")
+                await RedirectResponse(target, status_code=308)(scope, receive, send)
+                return
+            problem = Problem(403, "HTTPS required", "This server accepts HTTPS only (P21).")
+            response = JSONResponse(
+                problem.body(), status_code=403, media_type="application/problem+json"
+            )
+            await response(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+
 class BodyLimit:
     """Refuse a request body larger than `limit` bytes with 413, before reading it all:
     by its Content-Length, or while it streams in when it has none."""
@@ -236,6 +269,8 @@ def create_app(platform: Platform, media: MediaPlane | None = None) -> FastAPI:
     )
     app.add_middleware(SameOriginWrites)
     app.add_middleware(BodyLimit, limit=platform.settings.max_body_bytes)
+    if platform.settings.requires_tls:
+        app.add_middleware(RequireTLS)
     app.add_middleware(SecurityHeaders)
     api = (join, auth, organisations, events, signaling, privacy_requests)
     web = (pages, privacy_centre, staff)

@@ -7,6 +7,7 @@ Complex values (the processor register) are given as JSON, e.g.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 from pathlib import Path
 from typing import Literal
@@ -15,6 +16,16 @@ from pydantic import BaseModel, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from interpreta.datamap.processors import Processor
+
+
+def is_loopback(host: str) -> bool:
+    """Whether `host` is the machine itself (plain HTTP is allowed there, for development)."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 class Contact(BaseModel):
@@ -52,6 +63,22 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     public_url: str | None = None
+    tls_proxy: bool = Field(
+        default=False,
+        description=(
+            "Run behind a TLS-terminating proxy: trust its X-Forwarded-Proto and "
+            "X-Forwarded-For (from forwarded_allow_ips) instead of serving TLS itself."
+        ),
+    )
+    forwarded_allow_ips: str = Field(
+        default="127.0.0.1", description="The proxies whose forwarded headers are trusted."
+    )
+
+    @property
+    def requires_tls(self) -> bool:
+        """Whether this deployment must refuse plain HTTP (P21): any address but loopback."""
+        return not is_loopback(self.host)
+
     secure_cookies: bool = True
     session_days: int = 14
     argon2_time_cost: int = Field(default=3, ge=1)
@@ -81,7 +108,9 @@ class Settings(BaseSettings):
     smtp_from: str = "privacy@interpreta.example"
     smtp_username: str | None = None
     smtp_password: str | None = Field(default=None, repr=False)
-    smtp_starttls: bool = False
+    smtp_starttls: bool = Field(
+        default=True, description="Upgrade SMTP to TLS (P21); false only for a local relay."
+    )
     outbox_dir: Path | None = Field(
         default=None, description="Where mails are written without SMTP (default: data/outbox)."
     )

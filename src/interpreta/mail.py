@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import smtplib
+import ssl
 import uuid
 from dataclasses import dataclass
 from email.message import EmailMessage
@@ -69,8 +70,10 @@ class SmtpMailer:
     guard: OutboundGuard
     username: str | None = None
     password: str | None = None
-    starttls: bool = False
+    starttls: bool = True
     timeout: float = 10.0
+    tls_context: ssl.SSLContext | None = None
+    """How the relay's certificate is checked (default: the system's trusted roots)."""
 
     def send(self, mail: Mail) -> None:
         """Deliver `mail` in one SMTP session, to the address the guard vetted."""
@@ -79,8 +82,8 @@ class SmtpMailer:
             client.connect(approved.address, self.port)
             # connect() remembers the vetted address; STARTTLS must name the relay
             client._host = self.host  # type: ignore[attr-defined]
-            if self.starttls:
-                client.starttls()
+            if self.starttls:  # the certificate must name the relay
+                client.starttls(context=self.tls_context or ssl.create_default_context())
             if self.username:
                 client.login(self.username, self.password or "")
             client.send_message(mail.as_email(self.sender))

@@ -235,3 +235,19 @@ async def test_wrong_requests_raise(plane: EmbeddedMediaPlane) -> None:
         await plane.switch_subscription("mic", "en")  # a publisher, not a subscriber
     await plane.close_peer("nobody")  # ignored
     await a.close()
+
+
+async def test_p21_media_travels_as_dtls_srtp(plane: EmbeddedMediaPlane) -> None:
+    await plane.open_channel("floor")
+    speaker = await start_publisher(plane, "floor", "speaker", LOW)
+    try:
+        answer = speaker.pc.remoteDescription.sdp
+        assert "UDP/TLS/RTP/SAVPF" in answer  # SRTP keyed by DTLS, nothing in clear
+        assert "a=fingerprint:sha-256" in answer
+        transport = speaker.pc.getTransceivers()[0].sender.transport
+        deadline = time.monotonic() + 10
+        while transport.state != "connected" and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        assert transport.state == "connected"
+    finally:
+        await speaker.close()

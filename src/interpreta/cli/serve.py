@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 from pathlib import Path
 from typing import Annotated
@@ -12,28 +11,22 @@ import uvicorn
 
 from interpreta import demo
 from interpreta.app import create_app
-from interpreta.cli.common import DataDirOption, console, load_settings, start_platform
+from interpreta.cli.common import DataDirOption, console, fail, load_settings, start_platform
+from interpreta.config import is_loopback
 
 
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def transport_warning(host: str, tls: bool) -> str | None:
-    """Why serving on `host` is unsafe, if it is (P21): plain HTTP beyond loopback.
+def transport_problem(host: str, tls: bool, behind_proxy: bool) -> str | None:
+    """Why serving on `host` this way is refused, if it is (P21): plain HTTP beyond
+    loopback, unless a TLS-terminating proxy is in front (``INTERPRETA_TLS_PROXY``).
 
     Cookies stay Secure either way: browsers accept them on http://localhost only.
     """
-    if tls or _is_loopback(host):
+    if tls or behind_proxy or is_loopback(host):
         return None
     return (
-        f"serving on {host} without TLS: sessions and media signaling travel in clear; "
-        "pass --cert and --key (promise P21)"
+        f"refusing to serve plain HTTP on {host}: sessions and media signaling would travel "
+        "in clear (promise P21). Pass --cert and --key, or run behind a TLS-terminating "
+        "proxy and set INTERPRETA_TLS_PROXY=true."
     )
 
 
@@ -56,11 +49,11 @@ def serve(
         overrides["port"] = port
     settings = load_settings(data_dir, **overrides)
     tls = certfile is not None and keyfile is not None
-    warning = transport_warning(settings.host, tls)
-    if warning:
-        console.print(f"[bold yellow]warning:[/] {warning}")
+    problem = transport_problem(settings.host, tls, settings.tls_proxy)
+    if problem:
+        fail(problem)
     platform = start_platform(ctx, settings)
-    scheme = "https" if tls else "http"
+    scheme = "https" if tls or settings.tls_proxy else "http"
     url = settings.public_url or f"{scheme}://{settings.host}:{settings.port}"
     console.print(f"Interpreta is running at [bold]{url}[/]  (API docs: {url}/docs)")
     console.print(f"data directory: {settings.data_dir.resolve()}")
@@ -79,5 +72,7 @@ def serve(
         ssl_certfile=str(certfile) if tls else None,
         ssl_keyfile=str(keyfile) if tls else None,
         log_level="info",
+        proxy_headers=settings.tls_proxy,
+        forwarded_allow_ips=settings.forwarded_allow_ips if settings.tls_proxy else None,
         access_log=False,  # it would log every visitor's IP address, which no activity declares
     )
