@@ -189,7 +189,8 @@ def _speaker_key(data_dir: Path, code: str) -> str:
     try:
         with platform.sessions() as db:
             event_id = db.scalar(select(Event.id).where(Event.code == code))
-        return speaker_key(platform.secrets.session_key, int(event_id))
+        with platform.sessions() as db:
+            return speaker_key(db, int(event_id))
     finally:
         platform.close()
 

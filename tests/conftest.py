@@ -141,3 +141,11 @@ def sign_up(platform: Platform) -> Iterator[object]:
     yield make
     for client in clients:
         client.close()
+
+
+def speaker_key_of(platform: Platform, event_id: int) -> str:
+    """The secret of an event's speaker link, as stored."""
+    from interpreta.live.access import speaker_key
+
+    with platform.sessions() as db:
+        return speaker_key(db, event_id)

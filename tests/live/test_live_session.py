@@ -12,14 +12,14 @@ from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+import httpx
 import pytest
 from sqlalchemy import select
 
 from interpreta.app import create_app
 from interpreta.events.models import ConnectionSession, Participant, UsageEvent
-from interpreta.live.access import speaker_key
 from interpreta.platform import Platform
-from tests.conftest import Account
+from tests.conftest import Account, speaker_key_of
 from tests.live.live_client import LiveClient, SignalingError
 from tests.live_server import serving
 from tests.media.media_testkit import start_publisher, start_subscriber
@@ -38,6 +38,10 @@ class Stage:
     speaker_key: str
     interpreters: dict[str, str]
     outsider: str
+    owner: str
+    organisation_id: int
+    booths: dict[str, int]
+    user_ids: dict[str, int]
 
 
 def _cookie(account: Account) -> str:
@@ -78,9 +82,13 @@ def stage(platform: Platform, sign_up: Any) -> Iterator[Stage]:
             floor=channels[None]["id"],
             german=channels["de"]["id"],
             french=channels["fr"]["id"],
-            speaker_key=speaker_key(platform.secrets.session_key, event["id"]),
+            speaker_key=speaker_key_of(platform, event["id"]),
             interpreters={n: _cookie(people[n]) for n in ("anna", "bernd", "chloe")},
             outsider=_cookie(people["zed"]),
+            owner=_cookie(owner),
+            organisation_id=org,
+            booths={lang: channels[lang]["booth_id"] for lang in ("de", "fr")},
+            user_ids={n: people[n].user_id for n in ("anna", "bernd", "chloe")},
         )
 
 
@@ -305,3 +313,57 @@ async def test_listeners_give_what_the_organiser_asks_and_speakers_may_leave_a_p
     with platform.engine.connect() as connection:
         stored = connection.exec_driver_sql("SELECT phone FROM participants WHERE role='speaker'")
         assert str(stored.scalar()).startswith("v1:")  # encrypted at rest (P22)
+
+
+def _as_owner(stage: Stage) -> httpx.Client:
+    """The organiser, talking to the server that runs the live event."""
+    return httpx.Client(base_url=stage.base_url, cookies={"interpreta_session": stage.owner})
+
+
+async def _ended(client: LiveClient, why: str) -> None:
+    """The client was told `why` and its session closed (within a second)."""
+    revoked = await client.next_message("error", timeout=1)
+    assert revoked["code"] == "revoked" and why in revoked["message"]
+    await asyncio.wait_for(client.ws.wait_closed(), 1)
+    assert client.ws.close_code == 4403
+
+
+async def test_live_sessions_end_when_their_rights_do(stage: Stage, closing: list[Any]) -> None:
+    join = LiveClient.join
+    anna = await join(
+        stage.base_url, stage.code, role="interpreter", cookie=stage.interpreters["anna"]
+    )
+    bernd = await join(
+        stage.base_url, stage.code, role="interpreter", cookie=stage.interpreters["bernd"]
+    )
+    chloe = await join(
+        stage.base_url, stage.code, role="interpreter", cookie=stage.interpreters["chloe"]
+    )
+    speaker = await join(stage.base_url, stage.code, role="speaker", key=stage.speaker_key)
+    listener = await join(stage.base_url, stage.code, role="listener")
+    closing += [anna, bernd, chloe, speaker, listener]
+    with _as_owner(stage) as owner:
+        booth = stage.booths["de"]
+        url = f"/api/events/{stage.event_id}/booths/{booth}/interpreters/{stage.user_ids['anna']}"
+        assert (await asyncio.to_thread(owner.delete, url)).status_code == 200
+        await _ended(anna, "took you off this booth")
+        assert not bernd.ws.close_code  # her booth mate stays
+
+        rotated = await asyncio.to_thread(owner.post, f"/api/events/{stage.event_id}/speaker-link")
+        assert rotated.status_code == 200
+        await _ended(speaker, "speaker link was replaced")
+        with pytest.raises(SignalingError, match="speaker link"):
+            await join(stage.base_url, stage.code, role="speaker", key=stage.speaker_key)
+        again = await join(stage.base_url, stage.code, role="speaker", key=rotated.json()["key"])
+        closing.append(again)
+
+        members = f"/api/organisations/{stage.organisation_id}/members/{stage.user_ids['chloe']}"
+        assert (await asyncio.to_thread(owner.delete, members)).status_code == 204
+        await _ended(chloe, "no longer a member")
+
+        ended = await asyncio.to_thread(
+            owner.patch, f"/api/events/{stage.event_id}", json={"status": "ended"}
+        )
+        assert ended.status_code == 200
+        for client in (bernd, again, listener):
+            await _ended(client, "ended the event")

@@ -15,9 +15,8 @@ from typing import Any
 
 import pytest
 
-from interpreta.live.access import speaker_key
 from interpreta.platform import Platform
-from tests.conftest import Account
+from tests.conftest import Account, speaker_key_of
 from tests.web.conftest import write_tone
 
 pytestmark = pytest.mark.browser
@@ -76,7 +75,7 @@ def stage(platform: Platform, sign_up: Any) -> Stage:
         floor=channels[None]["id"],
         german=channels["de"]["id"],
         french=channels["fr"]["id"],
-        speaker_key=speaker_key(platform.secrets.session_key, event["id"]),
+        speaker_key=speaker_key_of(platform, event["id"]),
         cookies=cookies,
     )
 

@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 
 from interpreta.events import codes
 from interpreta.web import pages
-from tests.conftest import Account
+from tests.conftest import Account, speaker_key_of
 
 SignUp = Callable[..., Account]
 
@@ -266,11 +266,10 @@ def test_join_page_has_the_player(app_client: TestClient, sign_up: SignUp) -> No
 
 
 def test_editor_shows_the_live_links_to_managers(platform: Any, sign_up: SignUp) -> None:
-    from interpreta.live.access import speaker_key
 
     ann = sign_up("ann")
     event = create_event(ann)
-    key = speaker_key(platform.secrets.session_key, event["id"])
+    key = speaker_key_of(platform, event["id"])
     html = assert_html(ann.client.get(f"/events/{event['id']}"))
     assert f"/events/{event['id']}/live" in html
     assert f"/speak/{event['code']}?key={key}&amp;topic=" in html
@@ -283,11 +282,10 @@ def test_editor_shows_the_live_links_to_managers(platform: Any, sign_up: SignUp)
 def test_speaker_page_needs_the_speaker_key(
     platform: Any, app_client: TestClient, sign_up: SignUp
 ) -> None:
-    from interpreta.live.access import speaker_key
 
     ann = sign_up("ann")
     event = create_event(ann)
-    key = speaker_key(platform.secrets.session_key, event["id"])
+    key = speaker_key_of(platform, event["id"])
     html = assert_html(app_client.get(f"/speak/{event['code']}?key={key}"))
     assert "Start sending my microphone" in html and "js/live/speaker.js" in html
     assert_html(app_client.get(f"/speak/{event['code']}?key=wrong"), 404)

@@ -5,19 +5,28 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 from pydantic import AfterValidator, BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from interpreta.accounts.actions import membership, require_member, require_role
 from interpreta.accounts.models import MemberRole, User
+from interpreta.api import live_rights
 from interpreta.api.dependencies import PlatformDep, UserDep, within
 from interpreta.api.inputs import Input, PathId, RowId
 from interpreta.datamap.activities import CUSTOMER_VIEW
 from interpreta.errors import invalid, not_found
 from interpreta.events import actions
-from interpreta.events.models import Booth, Channel, Event, EventStatus, ListenerDetails, Topic
+from interpreta.events.models import (
+    Booth,
+    Channel,
+    Event,
+    EventStatus,
+    ListenerDetails,
+    Topic,
+    new_speaker_key,
+)
 
 router = APIRouter(tags=["events"], dependencies=[within(CUSTOMER_VIEW)])
 
@@ -103,6 +112,12 @@ class TopicOut(BaseModel):
     id: int
     name: str
     channels: list[ChannelOut]
+
+
+class SpeakerLinkOut(BaseModel):
+    """The secret of the event's new speaker link."""
+
+    key: str
 
 
 class EventOut(BaseModel):
@@ -231,13 +246,16 @@ def get_event(event_id: PathId, user: UserDep, platform: PlatformDep) -> EventOu
 
 @router.patch("/api/events/{event_id}", response_model=EventOut)
 def update_event(
-    event_id: PathId, body: EventPatch, user: UserDep, platform: PlatformDep
+    event_id: PathId, body: EventPatch, request: Request, user: UserDep, platform: PlatformDep
 ) -> EventOut:
-    """Change an event (owners and organisers)."""
+    """Change an event (owners and organisers); ending it ends its live sessions."""
     with platform.transaction() as db:
         event = load_event(db, event_id, user, *MANAGERS)
         actions.update_event(db, event, **body.model_dump(exclude_unset=True))
-        return event_out(db, event)
+        document = event_out(db, event)
+    if body.status is EventStatus.ENDED:
+        live_rights.revoke(request, [event_id], "The organiser ended the event.")
+    return document
 
 
 @router.delete("/api/events/{event_id}", status_code=204)
@@ -316,10 +334,39 @@ def assign_interpreter(
     "/api/events/{event_id}/booths/{booth_id}/interpreters/{user_id}", response_model=EventOut
 )
 def unassign_interpreter(
-    event_id: PathId, booth_id: PathId, user_id: PathId, user: UserDep, platform: PlatformDep
+    event_id: PathId,
+    booth_id: PathId,
+    user_id: PathId,
+    request: Request,
+    user: UserDep,
+    platform: PlatformDep,
 ) -> EventOut:
-    """Take an interpreter off a booth."""
+    """Take an interpreter off a booth; their live console closes at once."""
     with platform.transaction() as db:
         event = load_event(db, event_id, user, *MANAGERS)
         actions.unassign_interpreter(db, _booth(db, event, booth_id), user_id)
-        return event_out(db, event)
+        document = event_out(db, event)
+    live_rights.revoke(
+        request,
+        [event_id],
+        "The organiser took you off this booth.",
+        user_id=user_id,
+        roles=live_rights.INTERPRETER,
+    )
+    return document
+
+
+@router.post("/api/events/{event_id}/speaker-link", response_model=SpeakerLinkOut)
+def rotate_speaker_link(
+    event_id: PathId, request: Request, user: UserDep, platform: PlatformDep
+) -> SpeakerLinkOut:
+    """Give the event a new speaker link (owners and organisers): the old one stops
+    working, and speakers who joined with it are disconnected."""
+    with platform.transaction() as db:
+        event = load_event(db, event_id, user, *MANAGERS)
+        event.speaker_key = new_speaker_key()
+        key = event.speaker_key
+    live_rights.revoke(
+        request, [event_id], "The speaker link was replaced.", roles=live_rights.SPEAKER
+    )
+    return SpeakerLinkOut(key=key)

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 from datetime import date
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, EmailStr, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from interpreta.accounts import actions
 from interpreta.accounts.models import MemberRole, Membership, Organisation, User
+from interpreta.api import live_rights
 from interpreta.api.dependencies import PlatformDep, UserDep, within
 from interpreta.api.inputs import Input, PathId
 from interpreta.datamap.activities import ACCOUNT
 from interpreta.errors import invalid, not_found
+from interpreta.events.models import Event
 
 router = APIRouter(
     prefix="/api/organisations", tags=["organisations"], dependencies=[within(ACCOUNT)]
@@ -189,10 +191,14 @@ def change_member_role(
 
 @router.delete("/{organisation_id}/members/{user_id}", status_code=204)
 def remove_member(
-    organisation_id: PathId, user_id: PathId, user: UserDep, platform: PlatformDep
+    organisation_id: PathId, user_id: PathId, request: Request, user: UserDep, platform: PlatformDep
 ) -> Response:
-    """Remove a member (owners)."""
+    """Remove a member (owners); their live sessions in the organisation's events end."""
     with platform.transaction() as db:
         actions.require_member(db, organisation_id, user, MemberRole.OWNER)
         actions.remove_member(db, _target(db, organisation_id, user_id))
+        events = list(db.scalars(select(Event.id).where(Event.organisation_id == organisation_id)))
+    live_rights.revoke(
+        request, events, "You are no longer a member of this organisation.", user_id=user_id
+    )
     return Response(status_code=204)

@@ -7,6 +7,7 @@ the event ends (P09).
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 from enum import StrEnum
 
@@ -57,6 +58,11 @@ class EventStatus(StrEnum):
     DRAFT = "draft"
     LIVE = "live"
     ENDED = "ended"
+
+
+def new_speaker_key() -> str:
+    """A fresh secret for an event's speaker link."""
+    return secrets.token_urlsafe(18)
 
 
 class ListenerDetails(StrEnum):
@@ -130,6 +136,11 @@ class Event(Base):
     )
     ended_at: Mapped[datetime | None] = mapped_column(
         UTCDateTime, info=not_personal("when the event actually ended")
+    )
+    speaker_key: Mapped[str] = mapped_column(
+        String(32),
+        default=lambda: new_speaker_key(),
+        info=not_personal("secret of the speaker link; the organiser can rotate it"),
     )
     listener_details: Mapped[ListenerDetails] = mapped_column(
         enum_type(ListenerDetails, 16),

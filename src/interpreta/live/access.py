@@ -11,7 +11,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 from dataclasses import dataclass
 
@@ -35,10 +34,12 @@ class AccessDenied(Exception):
         self.message = message
 
 
-def speaker_key(session_key: bytes, event_id: int) -> str:
-    """The event's speaker key: derived from the deployment's secret, never stored."""
-    digest = hmac.new(session_key, f"speaker:{event_id}".encode(), hashlib.sha256).hexdigest()
-    return digest[:24]
+def speaker_key(db: Session, event_id: int) -> str:
+    """The secret of the event's speaker link (stored per event, rotatable)."""
+    found = db.scalar(select(Event.speaker_key).where(Event.id == event_id))
+    if found is None:
+        raise LookupError(f"no event {event_id}")
+    return found
 
 
 @dataclass(frozen=True)
@@ -71,7 +72,6 @@ def authorise(
     role: ParticipantRole,
     user: User | None,
     key: str | None,
-    session_key: bytes,
 ) -> None:
     """Raise :class:`AccessDenied` unless the caller may join `event` as `role`."""
     if role is ParticipantRole.LISTENER:
@@ -85,8 +85,7 @@ def authorise(
             raise AccessDenied("Only the event's organisers can moderate.")
         return
     if role is ParticipantRole.SPEAKER:
-        expected = speaker_key(session_key, event.id)
-        if is_manager or (key is not None and hmac.compare_digest(key, expected)):
+        if is_manager or (key is not None and hmac.compare_digest(key, event.speaker_key)):
             return
         raise AccessDenied("Speaking needs the speaker link from the organiser.")
     if role is ParticipantRole.INTERPRETER:

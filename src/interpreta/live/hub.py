@@ -9,6 +9,7 @@ a client is anything with an async ``send(message)``.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import json
 import logging
@@ -31,6 +32,13 @@ Send = Callable[[dict[str, Any]], Awaitable[None]]
 BROADCAST_DELAY = 0.05
 
 
+Close = Callable[[int, str], Awaitable[None]]
+"""Closes a client's WebSocket with a code and a reason."""
+
+CLOSE_REVOKED = 4403
+"""The close code of a session whose rights are gone (final: the page does not retry)."""
+
+
 @dataclass(eq=False)
 class Client:
     """One connected browser (one WebSocket) in a live event."""
@@ -45,6 +53,9 @@ class Client:
     topic_id: int
     send: Send
     seat: BoothSeat | None = None
+    user_id: int | None = None
+    close: Close | None = None
+    """Ends the client's session (closes its WebSocket) when its rights are gone."""
     mic_peer: str | None = None
     ear_peer: str | None = None
     listening: int | None = None
@@ -104,6 +115,33 @@ class LiveHub:
         self._unsubscribe = plane.on_peer_state(self._peer_state_changed)
 
     # --- joining and leaving -------------------------------------------------------
+
+    async def revoke(
+        self,
+        event_id: int,
+        reason: str,
+        *,
+        user_id: int | None = None,
+        roles: frozenset[ParticipantRole] | None = None,
+    ) -> int:
+        """End the live sessions of `event_id` whose rights are gone: those of `user_id`
+        (any, when None) in `roles` (any, when None). Each is told why, then closed;
+        returns how many."""
+        live = self._events.get(event_id)
+        if live is None:
+            return 0
+        ended = [
+            c
+            for c in list(live.clients)
+            if (user_id is None or c.user_id == user_id) and (roles is None or c.role in roles)
+        ]
+        for client in ended:
+            with contextlib.suppress(Exception):
+                await client.send({"type": "error", "code": "revoked", "message": reason})
+            if client.close is not None:
+                with contextlib.suppress(Exception):
+                    await client.close(CLOSE_REVOKED, reason[:120])
+        return len(ended)
 
     async def attach(self, client: Client) -> LiveEvent:
         """Register a connected client; interpreters take their seat in the booth."""

@@ -72,7 +72,8 @@ def _join_records(
         if event is None:
             raise AccessDenied("No event has this code.")
         user = user_for_token(db, token, now) if token else None
-        authorise(db, event, role, user, message.get("key"), platform.secrets.session_key)
+        key = message.get("key")
+        authorise(db, event, role, user, key if isinstance(key, str) else None)
         if user is not None:
             try:
                 refuse_if_stopped(db, LIVE_EVENT, user_id=user.id, email=user.email)
@@ -141,7 +142,7 @@ async def live(websocket: WebSocket, code: str) -> None:
         first = await asyncio.wait_for(websocket.receive_json(), JOIN_TIMEOUT)
         if not isinstance(first, dict) or first.get("type") != "join":
             raise BadRequest("the first message must be a join")
-        event, _user, role, seat, participant, connection, name = await asyncio.to_thread(
+        event, user, role, seat, participant, connection, name = await asyncio.to_thread(
             _join_records,
             platform,
             code,
@@ -172,6 +173,8 @@ async def live(websocket: WebSocket, code: str) -> None:
         topic_id=connection.topic_id,
         send=send,
         seat=seat,
+        user_id=user.id if user is not None else None,
+        close=lambda code, reason: websocket.close(code=code, reason=reason),
     )
     try:
         live_event = await hub.attach(client)

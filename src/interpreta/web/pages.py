@@ -509,7 +509,8 @@ def speaker_url(base: str, code: str, key: str, topic_id: int | None = None) -> 
 def _live_links(
     base: str, code: str, event_id: int, topics: list[dict[str, Any]], platform: Any
 ) -> dict[str, Any]:
-    key = speaker_key(platform.secrets.session_key, event_id)
+    with platform.sessions() as db:
+        key = speaker_key(db, event_id)
     several = len(topics) > 1
     return {
         "live_view": f"/events/{event_id}/live",
@@ -549,7 +550,7 @@ def speak_page(
         info = public_info(db, code) if event is not None else None
         if event is None or info is None:
             return not_found_page(request, user, "No event has this code.")
-        expected = speaker_key(platform.secrets.session_key, event.id)
+        expected = event.speaker_key
         if not key and _manages(db, user, event):
             key = expected
     if not hmac.compare_digest(key.encode(), expected.encode()):
