@@ -266,7 +266,6 @@ def test_join_page_has_the_player(app_client: TestClient, sign_up: SignUp) -> No
 
 
 def test_editor_shows_the_live_links_to_managers(platform: Any, sign_up: SignUp) -> None:
-
     ann = sign_up("ann")
     event = create_event(ann)
     key = speaker_key_of(platform, event["id"])
@@ -274,9 +273,14 @@ def test_editor_shows_the_live_links_to_managers(platform: Any, sign_up: SignUp)
     assert f"/events/{event['id']}/live" in html
     assert f"/speak/{event['code']}?key={key}&amp;topic=" in html
     assert f"https://testserver/interpret/{event['code']}" in html
+    assert 'id="rotate-speaker-link"' in html
+    new = ann.client.post(f"/api/events/{event['id']}/speaker-link").json()["key"]
+    assert new != key and f"key={new}" in assert_html(ann.client.get(f"/events/{event['id']}"))
     ivy = sign_up("ivy")
     _assign(ann, event, ivy, "de")
-    assert key not in assert_html(ivy.client.get(f"/events/{event['id']}"))
+    page = assert_html(ivy.client.get(f"/events/{event['id']}"))
+    assert new not in page and 'id="rotate-speaker-link"' not in page
+    assert ivy.client.post(f"/api/events/{event['id']}/speaker-link").status_code == 403
 
 
 def test_speaker_page_needs_the_speaker_key(

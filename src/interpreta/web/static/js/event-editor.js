@@ -474,6 +474,27 @@ async function copyText(text) {
   area.remove();
 }
 
+// --- the speaker link ----------------------------------------------------------------------
+
+const rotate = document.getElementById("rotate-speaker-link");
+if (rotate && canManage) {
+  rotate.addEventListener("click", async () => {
+    const error = document.getElementById("rotate-speaker-link-error");
+    if (!window.confirm("Replace the speaker link? Speakers using the old one are disconnected.")) {
+      return;
+    }
+    error.textContent = "";
+    rotate.disabled = true;
+    try {
+      await api("POST", `/api/events/${event.id}/speaker-link`);
+      window.location.reload(); // the page shows the new links
+    } catch (problem) {
+      error.textContent = problem instanceof ApiError ? problem.message : String(problem);
+      rotate.disabled = false;
+    }
+  });
+}
+
 for (const button of document.querySelectorAll("[data-copy]")) {
   button.addEventListener("click", async () => {
     try {
