@@ -156,3 +156,24 @@ def test_what_listeners_give_is_a_closed_choice(owner: Account) -> None:
     assert owner.client.get(f"/api/join/{created.json()['code']}").json()["listener_details"] == (
         "none"
     )
+
+
+def test_the_openapi_document_says_every_operation_may_answer_with_a_problem(
+    app_client: Any,
+) -> None:
+    schema = app_client.get("/openapi.json").json()
+    assert "Problem" in schema["components"]["schemas"]
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            for status in ("401", "403", "404", "422", "429"):
+                content = operation["responses"][status]["content"]
+                assert list(content) == ["application/problem+json"], (method, path, status)
+    name = schema["components"]["schemas"]["SignUp"]["properties"]["name"]
+    assert name["pattern"].startswith("^[^\\x00")  # control characters are refused, and said
+
+
+def test_a_wrong_method_names_every_method_the_path_serves(app_client: Any) -> None:
+    answer = app_client.options("/api/organisations/1")
+    assert answer.status_code == 405
+    assert answer.headers["allow"] == "GET, PATCH"
+    assert answer.headers["content-type"] == "application/problem+json"

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import Path
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 MAX_ROW_ID = 2**31 - 1
 """The largest key a row can have (PostgreSQL's INTEGER; SQLite's is larger)."""
@@ -33,9 +33,23 @@ def control_character(text: str) -> str | None:
     return None
 
 
+NO_CONTROLS = "^[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f]*$"
+"""The JSON Schema pattern of text without control characters (tab and line breaks
+allowed), so the OpenAPI document says what is refused."""
+
+
+def _document_text(schema: dict[str, Any]) -> None:
+    for field in schema.get("properties", {}).values():
+        for kind in (field, *field.get("anyOf", [])):
+            if kind.get("type") == "string" and "pattern" not in kind and "format" not in kind:
+                kind["pattern"] = NO_CONTROLS
+
+
 class Input(BaseModel):
     """A request body: every text field is refused when it holds a control character
     (NUL, escape...), so none is ever stored."""
+
+    model_config = ConfigDict(json_schema_extra=_document_text)
 
     @field_validator("*", mode="before")
     @classmethod

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from http import HTTPStatus
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -43,9 +44,87 @@ PageRenderer = Callable[[Request], Response]
 """Renders the HTML page a browser gets instead of a problem document."""
 
 
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["type", "title", "status"],
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "instance": {"type": "string"},
+        "errors": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["field", "message"],
+                "properties": {"field": {"type": "string"}, "message": {"type": "string"}},
+            },
+        },
+    },
+}
+"""An RFC 9457 problem document, as every error response of the API is."""
+
+PROBLEM_STATUSES = {
+    400: "Bad request",
+    401: "Not signed in",
+    403: "Not allowed (or not over HTTPS where it is required)",
+    404: "No such thing, or not yours to see",
+    405: "Method not allowed (the Allow header lists those that are)",
+    409: "Conflicts with the current state",
+    410: "A one-time link that is no longer valid",
+    413: "Request body too large",
+    422: "Invalid input, field by field",
+    429: "Too many requests; see Retry-After",
+}
+"""What any operation may answer besides its success (the handlers below, the
+middlewares, the rate limits)."""
+
+
+def document_problems(app: FastAPI) -> None:
+    """Make the OpenAPI document say what the API does: every operation may answer
+    with these problem documents (FastAPI's own 422 schema is not what we send)."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = generate()
+        schema.setdefault("components", {}).setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
+        problem = {
+            MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}},
+        }
+        for operations in schema.get("paths", {}).values():
+            for operation in operations.values():
+                responses = operation.setdefault("responses", {})
+                for status, description in PROBLEM_STATUSES.items():
+                    responses[str(status)] = {"description": description, "content": problem}
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+def _allowed_methods(app: FastAPI, path: str) -> list[str]:
+    """Every method some route serves at `path` (Starlette names only the first route's)."""
+    methods: set[str] = set()
+    pending = list(app.routes)
+    while pending:
+        route = pending.pop()
+        included = getattr(route, "original_router", None)  # an included router
+        if included is not None:
+            pending.extend(included.routes)
+            continue
+        pattern = getattr(route, "path_regex", None)
+        if pattern is not None and pattern.match(path):
+            methods |= set(getattr(route, "methods", None) or ())
+    return sorted(methods)
+
+
 def install(app: FastAPI, *, not_found_page: PageRenderer | None = None) -> None:
-    """Register the handlers that turn errors into problem documents; a browser asking
-    for a page that does not exist gets `not_found_page` when given."""
+    """Register the handlers that turn errors into problem documents, and document them;
+    a browser asking for a page that does not exist gets `not_found_page` when given."""
+    document_problems(app)
 
     @app.exception_handler(Problem)
     async def _problem(request: Request, exc: Problem) -> JSONResponse:
@@ -61,6 +140,10 @@ def install(app: FastAPI, *, not_found_page: PageRenderer | None = None) -> None
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         if exc.status_code == 404 and not_found_page is not None and _wants_page(request):
             return not_found_page(request)
+        if exc.status_code == 405:
+            allowed = _allowed_methods(app, request.url.path)
+            if allowed:
+                exc = StarletteHTTPException(405, headers={"Allow": ", ".join(allowed)})
         title = HTTPStatus(exc.status_code).phrase
         detail = exc.detail if isinstance(exc.detail, str) and exc.detail != title else ""
         response = problem_response(Problem(exc.status_code, title, detail), request)
