@@ -29,6 +29,17 @@ STATIC = Path(__file__).parent / "web" / "static"
 log = logging.getLogger(__name__)
 
 
+async def send_problem(problem: Problem, scope: Scope, receive: Receive, send: Send) -> None:
+    """Answer from a middleware with `problem`, as the API's handlers would."""
+    response = JSONResponse(
+        problem.body(instance=scope.get("path")),
+        status_code=problem.status,
+        media_type="application/problem+json",
+        headers=problem.headers or None,
+    )
+    await response(scope, receive, send)
+
+
 class SecurityHeaders:
     """Headers every response carries (HSTS only when served over TLS).
 
@@ -126,10 +137,7 @@ class SameOriginWrites:
             host = headers.get(b"host", b"")
             if origin is not None and origin.split(b"://", 1)[-1] != host:
                 problem = Problem(403, "Forbidden", "Cross-site request refused.")
-                response = JSONResponse(
-                    problem.body(), status_code=403, media_type="application/problem+json"
-                )
-                await response(scope, receive, send)
+                await send_problem(problem, scope, receive, send)
                 return
         await self.app(scope, receive, send)
 
@@ -159,10 +167,7 @@ class RequireTLS:
                 await RedirectResponse(target, status_code=308)(scope, receive, send)
                 return
             problem = Problem(403, "HTTPS required", "This server accepts HTTPS only (P21).")
-            response = JSONResponse(
-                problem.body(), status_code=403, media_type="application/problem+json"
-            )
-            await response(scope, receive, send)
+            await send_problem(problem, scope, receive, send)
             return
         await self.app(scope, receive, send)
 
@@ -211,10 +216,7 @@ class BodyLimit:
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
         problem = Problem(413, "Content too large", f"Send at most {self.limit} bytes.")
-        response = JSONResponse(
-            problem.body(), status_code=413, media_type="application/problem+json"
-        )
-        await response(scope, receive, send)
+        await send_problem(problem, scope, receive, send)
 
 
 async def retention_schedule(platform: Platform) -> None:
