@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy import Engine, MetaData
@@ -47,7 +48,6 @@ class Platform:
     passwords: Passwords
     join_cache: PublicInfoCache = field(repr=False)
     keyring: Keyring = field(repr=False)
-    ratelimits: RateLimits = field(repr=False)
     metadata: MetaData = field(repr=False, default_factory=all_metadata)
 
     @classmethod
@@ -78,7 +78,6 @@ class Platform:
             passwords=Passwords(settings.argon2_time_cost, settings.argon2_memory_kib),
             join_cache=PublicInfoCache(sessions),
             keyring=keyring,
-            ratelimits=RateLimits(settings, secrets.session_key, clock),
         )
         with platform.transaction() as db:
             notice.publish(db, all_metadata(), settings, platform.clock.now())
@@ -89,6 +88,12 @@ class Platform:
         """A session whose work is committed on success and rolled back on error."""
         with self.sessions.begin() as session:
             yield session
+
+    @cached_property
+    def ratelimits(self) -> RateLimits:
+        """The rate limits, made when first needed (by the web app; a command line run
+        needs no counters, nor their storage's timer thread)."""
+        return RateLimits(self.settings, self.secrets.session_key, self.clock)
 
     def retention_engine(self, **overrides: Any) -> RetentionEngine:
         """The retention engine of this platform: the operator's bounds for customers'
