@@ -19,22 +19,15 @@ from sqlalchemy.orm import Session
 from interpreta.datamap.activities import PRIVACY_REQUESTS
 from interpreta.datamap.vocabulary import Purpose
 from interpreta.errors import conflict, invalid, not_found
-from interpreta.privacy.marks import MarkKind, ProcessingMark
+from interpreta.privacy.marks import (
+    AUTOMATED_ASSESSMENT,
+    LEGITIMATE_INTEREST_PURPOSES,
+    MarkKind,
+    ProcessingMark,
+    named_purposes,
+)
 from interpreta.privacy.processing import runs_in
 from interpreta.privacy.rights.subjects import Identity, email_digest
-
-AUTOMATED_ASSESSMENT = "automated_assessment"
-"""Engagement and emotion analytics (P33, P37): not yet a purpose in the vocabulary."""
-
-EXPORTS = "exports"
-"""Exports of participant lists to the customer."""
-
-LEGITIMATE_INTEREST_PURPOSES: tuple[str, ...] = (
-    Purpose.PRODUCT_ANALYTICS.value,
-    Purpose.TROUBLESHOOTING.value,
-    AUTOMATED_ASSESSMENT,
-)
-"""Purposes an objection (Art. 21(1)) stops unless overriding grounds are recorded."""
 
 
 def _stops(mark: ProcessingMark, purpose: str) -> bool:
@@ -44,7 +37,7 @@ def _stops(mark: ProcessingMark, purpose: str) -> bool:
         return purpose == Purpose.MARKETING.value
     if mark.kind is MarkKind.AUTOMATED_OPT_OUT:
         return purpose == AUTOMATED_ASSESSMENT
-    objected = set(mark.purposes.split(",")) if mark.purposes else set(LEGITIMATE_INTEREST_PURPOSES)
+    objected = named_purposes(mark) or set(LEGITIMATE_INTEREST_PURPOSES)
     return purpose in objected and not mark.overriding_grounds
 
 
