@@ -8,6 +8,7 @@ Otherwise each test gets its own SQLite file, copied from one migrated template.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import uuid
 from collections.abc import Iterator
@@ -15,16 +16,19 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pyotp
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, text, update
 from sqlalchemy.engine import make_url
 
+from interpreta.accounts.models import StaffRole, User
 from interpreta.app import create_app
 from interpreta.clock import FrozenClock
 from interpreta.config import Settings
 from interpreta.db.engine import make_engine
 from interpreta.db.migrate import upgrade
+from interpreta.mail import Mail
 from interpreta.platform import Platform
 from interpreta.schema import all_metadata
 
@@ -90,12 +94,40 @@ def clock() -> FrozenClock:
     return FrozenClock(START)
 
 
+class RecordingMailer:
+    """Keeps every mail the platform sends, for tests to read and follow links in (the
+    SMTP client itself is tested against a real server, aiosmtpd, in test_mail.py)."""
+
+    def __init__(self) -> None:
+        self.sent: list[Mail] = []
+
+    def send(self, mail: Mail) -> None:
+        """Keep `mail`."""
+        self.sent.append(mail)
+
+    def token(self, to: str, page: str) -> str:
+        """The token of the latest link to `page` mailed to `to`."""
+        for mail in reversed(self.sent):
+            found = re.search(re.escape(page) + r"\?token=([\w-]+)", mail.body)
+            if mail.to == to and found:
+                return found.group(1)
+        raise AssertionError(f"no mail to {to} links to {page}")
+
+
 @pytest.fixture
 def platform(settings: Settings, clock: FrozenClock) -> Iterator[Platform]:
-    """A started platform on the test's database."""
+    """A started platform on the test's database; its mail is kept in memory."""
     started = Platform.start(settings, clock=clock)
+    started.mailer = RecordingMailer()
     yield started
     started.close()
+
+
+@pytest.fixture
+def outbox(platform: Platform) -> RecordingMailer:
+    """The mails the platform sent."""
+    assert isinstance(platform.mailer, RecordingMailer)
+    return platform.mailer
 
 
 @pytest.fixture
@@ -113,15 +145,18 @@ class Account:
     user_id: int
     email: str
     organisation_id: int
+    outbox: RecordingMailer
+    """The platform's mail (where this account's links arrive)."""
 
 
 @pytest.fixture
-def sign_up(platform: Platform) -> Iterator[object]:
-    """Make signed-up accounts, each with its own client: ``sign_up("ann")``."""
+def sign_up(platform: Platform, outbox: RecordingMailer) -> Iterator[object]:
+    """Make signed-up accounts, each with its own client: ``sign_up("ann")``; each
+    follows the link mailed to prove its address unless ``verified=False``."""
     clients: list[TestClient] = []
     app = create_app(platform)
 
-    def make(name: str, organisation: str | None = None) -> Account:
+    def make(name: str, organisation: str | None = None, *, verified: bool = True) -> Account:
         client = TestClient(app, base_url="https://testserver")
         clients.append(client)
         email = f"{name}@example.org"
@@ -136,11 +171,39 @@ def sign_up(platform: Platform) -> Iterator[object]:
         )
         assert response.status_code == 201, response.text
         body = response.json()
-        return Account(client, body["id"], email, body["organisations"][0]["id"])
+        if verified:
+            token = outbox.token(email, "/account/verify")
+            proved = client.post("/api/account/verify", json={"token": token})
+            assert proved.status_code == 200, proved.text
+        return Account(client, body["id"], email, body["organisations"][0]["id"], outbox)
 
     yield make
     for client in clients:
         client.close()
+
+
+def join(owner: Account, member: Account, role: str = "interpreter") -> None:
+    """`owner` invites `member` into the owner's organisation, and `member` accepts."""
+    invited = owner.client.post(
+        f"/api/organisations/{owner.organisation_id}/invitations",
+        json={"email": member.email, "role": role},
+    )
+    assert invited.status_code == 202, invited.text
+    token = member.outbox.token(member.email, "/invitations")
+    accepted = member.client.post("/api/invitations/accept", json={"token": token})
+    assert accepted.status_code == 200, accepted.text
+
+
+def make_staff(platform: Platform, account: Account, role: StaffRole = StaffRole.DPO) -> str:
+    """Give `account` an operator staff role and turn on its two-factor sign-in (staff
+    need it for the role to count), as the person would in the app; returns the secret."""
+    with platform.transaction() as db:
+        db.execute(update(User).where(User.id == account.user_id).values(staff_role=role))
+    secret = str(account.client.post("/api/account/two-factor").json()["secret"])
+    code = pyotp.TOTP(secret).at(platform.clock.now())
+    confirmed = account.client.post("/api/account/two-factor/confirm", json={"code": code})
+    assert confirmed.status_code == 204, confirmed.text
+    return secret
 
 
 def speaker_key_of(platform: Platform, event_id: int) -> str:

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from typer.testing import CliRunner, Result
 
-from interpreta.accounts.models import StaffRole, User
 from interpreta.cli import app
 from interpreta.cli.common import CommandContext
 from interpreta.clock import FrozenClock
@@ -19,7 +18,7 @@ from interpreta.privacy.models import AuditEntry
 from interpreta.privacy.processing import processing
 from interpreta.privacy.rights import restrict
 from interpreta.privacy.rights.subjects import Identity
-from tests.conftest import Account
+from tests.conftest import Account, make_staff
 
 
 def _marks(settings: Settings, clock: FrozenClock, *args: str) -> Result:
@@ -81,8 +80,7 @@ def test_p32_cli_names_the_dpo_by_pseudonym(
     settings: Settings, platform: Platform, clock: FrozenClock, sign_up: Any
 ) -> None:
     dora: Account = sign_up("dora")
-    with platform.transaction() as db:
-        db.execute(update(User).where(User.id == dora.user_id).values(staff_role=StaffRole.DPO))
+    make_staff(platform, dora)
     objection = _place(platform, MarkKind.OBJECTION, email="obj@example.org")
     nobody = _marks(settings, clock, "override", str(objection), "--grounds", "x", "--by", "nobody")
     assert nobody.exit_code == 2 and "--by names no DPO or admin account" in nobody.output

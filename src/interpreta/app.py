@@ -15,7 +15,16 @@ from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from interpreta import __version__
-from interpreta.api import auth, events, join, organisations, privacy_requests, problems
+from interpreta.api import (
+    account,
+    auth,
+    events,
+    invitations,
+    join,
+    organisations,
+    privacy_requests,
+    problems,
+)
 from interpreta.errors import Problem
 from interpreta.live import signaling
 from interpreta.live.hub import LiveHub
@@ -274,7 +283,7 @@ def create_app(platform: Platform, media: MediaPlane | None = None) -> FastAPI:
     if platform.settings.requires_tls:
         app.add_middleware(RequireTLS)
     app.add_middleware(SecurityHeaders)
-    api = (join, auth, organisations, events, signaling, privacy_requests)
+    api = (join, auth, account, organisations, invitations, events, signaling, privacy_requests)
     web = (pages, privacy_centre, staff)
     for router in (*(m.router for m in api), *(m.router for m in web)):
         app.include_router(router)

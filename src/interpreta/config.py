@@ -118,6 +118,15 @@ class Settings(BaseSettings):
         default=25, ge=1, le=31, description="Days to answer a rights request (P34), <= 1 month."
     )
     dsr_link_hours: int = Field(default=24, ge=1, le=168)
+    account_link_hours: int = Field(
+        default=24, ge=1, le=168, description="How long a link proving an email address works."
+    )
+    password_reset_minutes: int = Field(
+        default=60, ge=5, le=1440, description="How long a password reset link works."
+    )
+    invitation_days: int = Field(
+        default=7, ge=1, le=30, description="How long an invitation to an organisation stands."
+    )
 
     retention_interval_minutes: int = Field(
         default=60, ge=0, description="How often the server applies retention rules; 0: never."
@@ -130,6 +139,8 @@ class Settings(BaseSettings):
     rate_sign_ups_per_client: str = "5/hour"
     rate_requests_per_address: str = "3/day"
     rate_requests_per_client: str = "10/hour"
+    rate_mails_per_address: str = "5/hour"
+    rate_mails_per_client: str = "20/hour"
     max_body_bytes: int = Field(
         default=1024 * 1024, ge=1024, description="The largest request body accepted (bytes)."
     )

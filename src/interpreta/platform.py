@@ -25,6 +25,7 @@ from interpreta.db.engine import make_engine, make_sessionmaker
 from interpreta.db.migrate import upgrade
 from interpreta.events.join_cache import PublicInfoCache
 from interpreta.events.statistics import summarise_due_events
+from interpreta.mail import Mailer, mailer_for
 from interpreta.privacy import notice
 from interpreta.privacy.encrypted import encrypt_existing, install_field_encryption
 from interpreta.privacy.keys import Keyring, default_keyring
@@ -94,6 +95,11 @@ class Platform:
         """The rate limits, made when first needed (by the web app; a command line run
         needs no counters, nor their storage's timer thread)."""
         return RateLimits(self.settings, self.secrets.session_key, self.clock)
+
+    @cached_property
+    def mailer(self) -> Mailer:
+        """How this platform sends mail (SMTP, or the outbox folder); tests replace it."""
+        return mailer_for(self.settings)
 
     def retention_engine(self, **overrides: Any) -> RetentionEngine:
         """The retention engine of this platform: the operator's bounds for customers'

@@ -20,6 +20,7 @@ from limits.strategies import MovingWindowRateLimiter
 
 from interpreta.clock import Clock
 from interpreta.config import Settings
+from interpreta.datamap.ties import normalise_email
 from interpreta.errors import Problem
 
 
@@ -32,6 +33,10 @@ class Rules:
     sign_ups_per_client: RateLimitItem
     requests_per_address: RateLimitItem
     requests_per_client: RateLimitItem
+    mails_per_address: RateLimitItem
+    """Account mails (address proofs, password resets, invitations) to one address."""
+    mails_per_client: RateLimitItem
+    """Account mails one client address may cause."""
 
     @classmethod
     def of(cls, settings: Settings) -> Rules:
@@ -42,6 +47,8 @@ class Rules:
             sign_ups_per_client=parse(settings.rate_sign_ups_per_client),
             requests_per_address=parse(settings.rate_requests_per_address),
             requests_per_client=parse(settings.rate_requests_per_client),
+            mails_per_address=parse(settings.rate_mails_per_address),
+            mails_per_client=parse(settings.rate_mails_per_client),
         )
 
 
@@ -70,13 +77,20 @@ class RateLimits:
 
     def person(self, email: str) -> str:
         """A key for a person known by `email`, naming no one (keyed SHA-256)."""
-        normalised = email.strip().lower().encode("utf-8")
+        normalised = normalise_email(email).encode("utf-8")
         return hmac.new(self._key, b"rate:" + normalised, hashlib.sha256).hexdigest()
 
     def hit(self, item: RateLimitItem, scope: str, key: str, what: str) -> None:
         """Count one more against `item` for `key`; 429 when it is used up."""
         if not self.limiter.hit(item, scope, key):
             raise too_many(self._retry_after(item, scope, key), what)
+
+    def mail(self, to: str, client: str) -> None:
+        """Count one account mail to address `to` asked for by `client` (a client
+        address); 429 when either has had its share. The count is the same whether or
+        not an account has the address, so the answer tells nothing about that."""
+        self.hit(self.rules.mails_per_client, "mail-client", client, "mails asked for")
+        self.hit(self.rules.mails_per_address, "mail-to", self.person(to), "mails to this address")
 
     def check(self, item: RateLimitItem, scope: str, key: str, what: str) -> None:
         """429 when `item` is used up for `key`, without counting."""

@@ -15,7 +15,7 @@ from fastapi.routing import APIRoute
 
 from interpreta.app import create_app
 from interpreta.platform import Platform
-from tests.conftest import Account
+from tests.conftest import Account, join
 
 PUBLIC = {
     "/api/auth/signup",
@@ -24,16 +24,23 @@ PUBLIC = {
     "/api/join/{code}",
     "/api/privacy/public-requests",
     "/api/privacy/public-requests/confirm",
+    "/api/account/verify",
+    "/api/account/password-reset",
+    "/api/account/password-reset/complete",
+    "/api/invitations/decline",
 }
 
 BODIES: dict[tuple[str, str], dict[str, Any] | None] = {
     ("GET", "/api/organisations/{organisation_id}"): None,
     ("PATCH", "/api/organisations/{organisation_id}"): {"name": "Taken over"},
     ("GET", "/api/organisations/{organisation_id}/members"): None,
-    ("POST", "/api/organisations/{organisation_id}/members"): {
+    ("POST", "/api/organisations/{organisation_id}/invitations"): {
         "email": "mallory@example.org",
         "role": "owner",
     },
+    ("GET", "/api/organisations/{organisation_id}/invitations"): None,
+    ("DELETE", "/api/organisations/{organisation_id}/invitations/{invitation_id}"): None,
+    ("DELETE", "/api/account/sessions/{session_id}"): None,
     ("PATCH", "/api/organisations/{organisation_id}/members/{user_id}"): {"role": "owner"},
     ("DELETE", "/api/organisations/{organisation_id}/members/{user_id}"): None,
     ("GET", "/api/organisations/{organisation_id}/events"): None,
@@ -74,17 +81,13 @@ def _routes(platform: Platform) -> list[tuple[str, str]]:
 
 
 @pytest.fixture
-def victim(sign_up: Any) -> dict[str, Any]:
+def victim(platform: Platform, sign_up: Any) -> dict[str, Any]:
     """Organisation A: an owner, an interpreter member, an event with two topics."""
     owner: Account = sign_up("alice", "Alice Events")
     interpreter: Account = sign_up("ivan", "Ivan Freelance")
     client = owner.client
     org = owner.organisation_id
-    added = client.post(
-        f"/api/organisations/{org}/members",
-        json={"email": interpreter.email, "role": "interpreter"},
-    )
-    assert added.status_code == 201, added.text
+    join(owner, interpreter)
     event = client.post(
         f"/api/organisations/{org}/events",
         json={
@@ -102,6 +105,12 @@ def victim(sign_up: Any) -> dict[str, Any]:
         json={"user_id": interpreter.user_id},
     )
     assert assigned.status_code == 201, assigned.text
+    invited = client.post(
+        f"/api/organisations/{org}/invitations", json={"email": "nina@example.org", "role": "owner"}
+    )
+    assert invited.status_code == 202, invited.text
+    invitation = client.get(f"/api/organisations/{org}/invitations").json()[0]["id"]
+    session = client.get("/api/account/sessions").json()[0]["id"]
     asked = interpreter.client.post("/api/privacy/requests", json={"kind": "erasure"})
     assert asked.status_code == 201, asked.text
     return {
@@ -115,6 +124,8 @@ def victim(sign_up: Any) -> dict[str, Any]:
             "code": "de",
             "request_id": asked.json()["id"],
             "part_id": asked.json()["parts"][-1]["id"],
+            "invitation_id": invitation,
+            "session_id": session,
         },
         "interpreter": interpreter,
     }
@@ -126,6 +137,8 @@ def _snapshot(victim: dict[str, Any]) -> list[Any]:
         client.get(f"/api/organisations/{p['organisation_id']}").json(),
         client.get(f"/api/organisations/{p['organisation_id']}/members").json(),
         client.get(f"/api/organisations/{p['organisation_id']}/events").json(),
+        client.get(f"/api/organisations/{p['organisation_id']}/invitations").json(),
+        client.get("/api/account/sessions").json(),
     ]
 
 
@@ -167,7 +180,9 @@ def test_members_without_the_role_get_403_and_change_nothing(victim: dict[str, A
         ("DELETE", "/api/events/{event_id}"),
         ("POST", "/api/organisations/{organisation_id}/events"),
         ("PATCH", "/api/organisations/{organisation_id}"),
-        ("POST", "/api/organisations/{organisation_id}/members"),
+        ("POST", "/api/organisations/{organisation_id}/invitations"),
+        ("GET", "/api/organisations/{organisation_id}/invitations"),
+        ("DELETE", "/api/organisations/{organisation_id}/invitations/{invitation_id}"),
         ("GET", "/api/organisations/{organisation_id}/members"),
     ]:
         response = interpreter.client.request(method, _fill(path, p), json=BODIES[(method, path)])

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from interpreta.app import create_app
 from interpreta.events.models import ConnectionSession, Participant, UsageEvent
 from interpreta.platform import Platform
-from tests.conftest import Account, speaker_key_of
+from tests.conftest import Account, join, speaker_key_of
 from tests.live.live_client import LiveClient, SignalingError
 from tests.live_server import serving
 from tests.media.media_testkit import start_publisher, start_subscriber
@@ -54,10 +54,7 @@ def stage(platform: Platform, sign_up: Any) -> Iterator[Stage]:
     people = {name: sign_up(name) for name in ("anna", "bernd", "chloe", "zed")}
     org = owner.organisation_id
     for name in ("anna", "bernd", "chloe"):
-        owner.client.post(
-            f"/api/organisations/{org}/members",
-            json={"email": people[name].email, "role": "interpreter"},
-        )
+        join(owner, people[name])
     event = owner.client.post(
         f"/api/organisations/{org}/events",
         json={

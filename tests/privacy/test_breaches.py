@@ -6,10 +6,8 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import select
 from typer.testing import CliRunner
 
-from interpreta.accounts.models import StaffRole, User
 from interpreta.cli import app
 from interpreta.clock import FrozenClock
 from interpreta.config import Settings
@@ -17,6 +15,7 @@ from interpreta.errors import Problem
 from interpreta.platform import Platform
 from interpreta.privacy import audit, breaches
 from interpreta.privacy.breaches import Recipient, Risk
+from tests.conftest import make_staff
 
 
 def _report(platform: Platform, risk: Risk = Risk.RISK, processor: bool = False) -> int:
@@ -140,10 +139,7 @@ def test_p25_staff_page_is_for_the_dpo_only(platform: Platform, sign_up: Any) ->
     customer = sign_up("carl")
     assert customer.client.get("/staff/breaches").status_code == 404
     dpo = sign_up("dora")
-    with platform.transaction() as db:
-        user = db.scalar(select(User).where(User.email == dpo.email))
-        assert user is not None
-        user.staff_role = StaffRole.DPO
+    make_staff(platform, dpo)
     page = dpo.client.get("/staff/breaches")
     assert page.status_code == 200 and "Breach register" in page.text
     posted = dpo.client.post(

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from interpreta.platform import Platform
-from tests.conftest import Account, speaker_key_of
+from tests.conftest import Account, join, speaker_key_of
 from tests.web.conftest import write_tone
 
 pytestmark = pytest.mark.browser
@@ -48,9 +48,7 @@ def stage(platform: Platform, sign_up: Any) -> Stage:
     people = {name: sign_up(name) for name in ("anna", "bernd", "chloe")}
     org = owner.organisation_id
     for person in people.values():
-        owner.client.post(
-            f"/api/organisations/{org}/members", json={"email": person.email, "role": "interpreter"}
-        )
+        join(owner, person)
     event = owner.client.post(
         f"/api/organisations/{org}/events",
         json={

@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 
 from interpreta.events import codes
 from interpreta.web import pages
-from tests.conftest import Account, speaker_key_of
+from tests.conftest import Account, join, speaker_key_of
 
 SignUp = Callable[..., Account]
 
@@ -193,11 +193,7 @@ def test_interpreters_see_the_event_but_cannot_change_it(sign_up: SignUp) -> Non
     ann = sign_up("ann")
     event = create_event(ann)
     ivy = sign_up("ivy")
-    added = ann.client.post(
-        f"/api/organisations/{ann.organisation_id}/members",
-        json={"email": ivy.email, "role": "interpreter"},
-    )
-    assert added.status_code == 201, added.text
+    join(ann, ivy)
     events = assert_html(ivy.client.get("/events"))
     assert "Climate Summit" in events
     assert f"/events/new?organisation={ann.organisation_id}" not in events
@@ -242,11 +238,7 @@ def test_static_files_are_served(app_client: TestClient) -> None:
 
 
 def _assign(ann: Account, event: dict[str, Any], person: Account, lang: str) -> None:
-    added = ann.client.post(
-        f"/api/organisations/{ann.organisation_id}/members",
-        json={"email": person.email, "role": "interpreter"},
-    )
-    assert added.status_code == 201, added.text
+    join(ann, person)
     booth = next(
         c["booth_id"] for c in event["topics"][0]["channels"] if c["language_code"] == lang
     )

@@ -5,9 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import select
 
-from interpreta.accounts.models import StaffRole, User
 from interpreta.datamap.activities import PRIVACY_REQUESTS, SECURITY_AUDIT
 from interpreta.datamap.vocabulary import Purpose
 from interpreta.platform import Platform
@@ -17,7 +16,7 @@ from interpreta.privacy.models import AuditEntry
 from interpreta.privacy.processing import processing
 from interpreta.privacy.rights import restrict
 from interpreta.privacy.rights.subjects import Identity
-from tests.conftest import Account
+from tests.conftest import Account, make_staff
 
 
 def _mark(
@@ -55,8 +54,7 @@ def _entries(platform: Platform) -> list[AuditEntry]:
 def dpo(platform: Platform, sign_up: Any) -> Account:
     """A signed-in member of staff with the DPO role."""
     account: Account = sign_up("dora")
-    with platform.transaction() as db:
-        db.execute(update(User).where(User.id == account.user_id).values(staff_role=StaffRole.DPO))
+    make_staff(platform, account)
     return account
 
 

@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from interpreta.accounts.addresses import skeleton
 from interpreta.accounts.models import (
     MemberRole,
     Membership,
@@ -16,19 +17,35 @@ from interpreta.accounts.models import (
 )
 from interpreta.accounts.passwords import Passwords
 from interpreta.datamap.activities import ACCOUNT
+from interpreta.datamap.ties import normalise_email
 from interpreta.errors import conflict, forbidden, invalid, not_found
 from interpreta.privacy.processing import runs_in
-
-
-def normalise_email(email: str) -> str:
-    """Emails are compared case-insensitively and without surrounding space."""
-    return email.strip().lower()
 
 
 @runs_in(ACCOUNT)
 def find_user_by_email(db: Session, email: str) -> User | None:
     """The account with this email address, if any."""
     return db.scalar(select(User).where(User.email == normalise_email(email)))
+
+
+@runs_in(ACCOUNT)
+def require_free_address(db: Session, email: str, *, user: User | None = None) -> str:
+    """`email` normalised, when no other account has it or an address confusable with it
+    (UTS #39: a reader could not tell the two apart); 409 otherwise."""
+    address = normalise_email(email)
+    exact = select(User.id).where(User.email == address)
+    alike = select(User.id).where(User.email_skeleton == skeleton(address))
+    if user is not None:
+        exact, alike = exact.where(User.id != user.id), alike.where(User.id != user.id)
+    if db.scalar(exact.limit(1)) is not None:
+        raise conflict("An account with this email address already exists.", "email")
+    if db.scalar(alike.limit(1)) is not None:
+        raise conflict(
+            "This address looks like the address of another account (characters that look "
+            "alike); choose another.",
+            "email",
+        )
+    return address
 
 
 @runs_in(ACCOUNT)
@@ -42,11 +59,12 @@ def create_user(
     now: datetime,
     locale: str = "en",
 ) -> User:
-    """Create an account; the email must be unused."""
-    if find_user_by_email(db, email) is not None:
-        raise conflict("An account with this email address already exists.", "email")
+    """Create an account, unverified until its owner follows the mailed link; the address
+    must be free and unlike any other account's."""
+    address = require_free_address(db, email)
     user = User(
-        email=normalise_email(email),
+        email=address,
+        email_skeleton=skeleton(address),
         name=name.strip(),
         password_hash=passwords.hash(password),
         locale=locale,

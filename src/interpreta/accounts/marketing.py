@@ -27,7 +27,11 @@ def send_marketing(
 ) -> int:
     """Send the mail `compose` writes to every account (or those of `user_ids`) that
     neither objected nor restricted processing; returns how many were sent."""
-    query = select(User.id, User.email).where(User.closed_at.is_(None)).order_by(User.id)
+    query = (
+        select(User.id, User.email)
+        .where(User.closed_at.is_(None), User.email_verified_at.is_not(None))
+        .order_by(User.id)
+    )
     if user_ids is not None:
         query = query.where(User.id.in_(list(user_ids)))
     sent = 0

@@ -9,6 +9,7 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from sqlalchemy import (
+    Boolean,
     ColumnElement,
     Date,
     ForeignKey,
@@ -30,6 +31,7 @@ from interpreta.datamap.retention_rules import Anchor
 from interpreta.datamap.ties import Tie, tied
 from interpreta.datamap.vocabulary import Category, LegalBasis, Purpose, Scope, Subject
 from interpreta.db.base import Base, UTCDateTime, enum_type
+from interpreta.privacy.crypto import EncryptedText
 
 ACCOUNT_IDENTITY = Personal(
     category=Category.IDENTIFIERS,
@@ -61,6 +63,14 @@ CONTRACT_DATA = Personal(
     purposes=(Purpose.SALES, Purpose.BILLING),
     basis=LegalBasis.CONTRACT,
     retention=rules.COMMERCIAL,
+    scope=Scope.CONTROLLER,
+)
+INVITATION = Personal(
+    category=Category.ACCOUNT,
+    subject=Subject.CUSTOMER_USER,
+    purposes=(Purpose.ACCOUNT_MANAGEMENT,),
+    basis=LegalBasis.CONTRACT,
+    retention=rules.SIGN_IN_SESSIONS,
     scope=Scope.CONTROLLER,
 )
 SIGN_IN = Personal(
@@ -188,7 +198,7 @@ class User(Base):
         info=personal(
             ACCOUNT_IDENTITY,
             "email address",
-            tie=Tie.EMAIL,
+            tie=tied(Tie.EMAIL, proven_by="email_verified_at"),
             purposes=(*ACCOUNT_IDENTITY.purposes, Purpose.SECURITY, Purpose.MARKETING),
         ),
     )
@@ -224,6 +234,47 @@ class User(Base):
             purposes=(Purpose.SECURITY, Purpose.ACCOUNT_MANAGEMENT),
         ),
     )
+    email_verified_at: Mapped[datetime | None] = mapped_column(
+        UTCDateTime,
+        info=personal(
+            SIGN_IN,
+            "when you proved that the email address is yours",
+            retention=rules.ACCOUNT_DATA,
+            purposes=(Purpose.SECURITY, Purpose.ACCOUNT_MANAGEMENT, Purpose.MARKETING),
+        ),
+    )
+    email_skeleton: Mapped[str | None] = mapped_column(
+        String(400),
+        index=True,
+        info=personal(
+            ACCOUNT_IDENTITY,
+            "look-alike form of the email address (to refuse confusable addresses)",
+            purposes=(Purpose.ACCOUNT_MANAGEMENT, Purpose.SECURITY),
+        ),
+    )
+    totp_secret: Mapped[str | None] = mapped_column(
+        EncryptedText,
+        info=personal(
+            SIGN_IN,
+            "two-factor sign-in secret (encrypted)",
+            retention=rules.ACCOUNT_DATA,
+            confidential=True,
+        ),
+    )
+    totp_enabled_at: Mapped[datetime | None] = mapped_column(
+        UTCDateTime,
+        info=personal(
+            SIGN_IN, "when you turned on two-factor sign-in", retention=rules.ACCOUNT_DATA
+        ),
+    )
+    totp_last_step: Mapped[int | None] = mapped_column(
+        Integer,
+        info=personal(
+            SIGN_IN,
+            "the last two-factor code used (so none is accepted twice)",
+            retention=rules.ACCOUNT_DATA,
+        ),
+    )
     created_at: Mapped[datetime] = mapped_column(
         UTCDateTime, info=personal(ACCOUNT_DATA, "when the account was created")
     )
@@ -239,6 +290,18 @@ class User(Base):
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="user", cascade="all, delete-orphan"
     )
+
+    @property
+    def verified_email(self) -> str | None:
+        """The email address, once its owner has proved it is theirs; else None.
+
+        Only a proven address may lead to what others tied to it (P01)."""
+        return self.email if self.email_verified_at is not None else None
+
+    @property
+    def staff_role_in_force(self) -> StaffRole | None:
+        """The staff role, once two-factor sign-in is on (required for staff); else None."""
+        return self.staff_role if self.totp_enabled_at is not None else None
 
 
 class Membership(Base):
@@ -309,8 +372,102 @@ class SignInSession(Base):
     ended_at: Mapped[datetime | None] = mapped_column(
         UTCDateTime, info=personal(SIGN_IN, "when you signed out")
     )
+    device: Mapped[str | None] = mapped_column(
+        String(120),
+        info=personal(
+            SIGN_IN, "browser and system you signed in with", category=Category.TECHNICAL
+        ),
+    )
 
     user: Mapped[User] = relationship()
+
+
+class LinkPurpose(StrEnum):
+    """What a one-time link mailed to an account holder does."""
+
+    VERIFY_EMAIL = "verify_email"
+    RESET_PASSWORD = "reset_password"
+
+
+class AccountLink(Base):
+    """A one-time link mailed to an account holder: the mail holds a random token, this
+    table its hash. Proving an address, or setting a new password."""
+
+    __tablename__ = "account_links"
+    __anchors__ = Anchors(
+        {Anchor.SESSION_END: lambda: func.coalesce(AccountLink.used_at, AccountLink.expires_at)}
+    )
+
+    id: Mapped[int] = mapped_column(
+        Integer, primary_key=True, info=not_personal("row number of a one-time link")
+    )
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"),
+        index=True,
+        info=personal(SIGN_IN, "user ID a one-time link was mailed for", tie=Tie.ACCOUNT),
+    )
+    purpose: Mapped[LinkPurpose] = mapped_column(
+        enum_type(LinkPurpose, 20), info=not_personal("what a one-time link does")
+    )
+    email: Mapped[str] = mapped_column(
+        String(320),
+        info=personal(SIGN_IN, "email address a one-time link was mailed to", tie=Tie.EMAIL),
+    )
+    token_hash: Mapped[str] = mapped_column(
+        String(64), unique=True, info=personal(SIGN_IN, "one-time link (hashed)")
+    )
+    created_at: Mapped[datetime] = mapped_column(
+        UTCDateTime, info=personal(SIGN_IN, "when a one-time link was mailed")
+    )
+    expires_at: Mapped[datetime] = mapped_column(
+        UTCDateTime, info=personal(SIGN_IN, "when a one-time link expires")
+    )
+    used_at: Mapped[datetime | None] = mapped_column(
+        UTCDateTime, info=personal(SIGN_IN, "when a one-time link was followed")
+    )
+
+
+class Invitation(Base):
+    """An invitation to join an organisation, mailed to an address; nobody becomes a
+    member until they accept it."""
+
+    __tablename__ = "invitations"
+    __anchors__ = Anchors(
+        {Anchor.SESSION_END: lambda: func.coalesce(Invitation.answered_at, Invitation.expires_at)}
+    )
+
+    id: Mapped[int] = mapped_column(
+        Integer, primary_key=True, info=not_personal("row number of an invitation")
+    )
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"),
+        index=True,
+        info=not_personal("which customer an invitation is to", tie=Tie.ORGANISATION),
+    )
+    email: Mapped[str] = mapped_column(
+        String(320),
+        index=True,
+        info=personal(INVITATION, "email address an invitation was sent to", tie=Tie.EMAIL),
+    )
+    role: Mapped[MemberRole] = mapped_column(
+        enum_type(MemberRole, 12),
+        info=personal(INVITATION, "role offered in the organisation", category=Category.ACCOUNT),
+    )
+    token_hash: Mapped[str] = mapped_column(
+        String(64), unique=True, info=personal(INVITATION, "invitation link (hashed)")
+    )
+    created_at: Mapped[datetime] = mapped_column(
+        UTCDateTime, info=personal(INVITATION, "when an invitation was sent")
+    )
+    expires_at: Mapped[datetime] = mapped_column(
+        UTCDateTime, info=personal(INVITATION, "when an invitation expires")
+    )
+    answered_at: Mapped[datetime | None] = mapped_column(
+        UTCDateTime, info=personal(INVITATION, "when an invitation was accepted or declined")
+    )
+    accepted: Mapped[bool | None] = mapped_column(
+        Boolean, info=personal(INVITATION, "whether an invitation was accepted")
+    )
 
 
 def _contract_end_or_closure() -> ColumnElement[date | None]:

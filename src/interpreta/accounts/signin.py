@@ -21,12 +21,19 @@ def _digest(token: str) -> str:
 
 
 @runs_in(SIGN_IN)
-def open_session(db: Session, user: User, now: datetime, lifetime: timedelta) -> str:
-    """Start a sign-in session for `user`; returns the token for the cookie."""
+def open_session(
+    db: Session, user: User, now: datetime, lifetime: timedelta, device: str | None = None
+) -> str:
+    """Start a sign-in session for `user` on `device` (browser and system, coarse);
+    returns the token for the cookie."""
     token = secrets.token_urlsafe(32)
     db.add(
         SignInSession(
-            token_hash=_digest(token), user_id=user.id, created_at=now, expires_at=now + lifetime
+            token_hash=_digest(token),
+            user_id=user.id,
+            created_at=now,
+            expires_at=now + lifetime,
+            device=device[:120] if device else None,
         )
     )
     return token
@@ -48,3 +55,41 @@ def close_session(db: Session, token: str, now: datetime) -> None:
     row = db.scalar(select(SignInSession).where(SignInSession.token_hash == _digest(token)))
     if row is not None and row.ended_at is None:
         row.ended_at = now
+
+
+@runs_in(SIGN_IN)
+def session_for_token(db: Session, token: str) -> SignInSession | None:
+    """The session row a token belongs to, if any."""
+    return db.scalar(select(SignInSession).where(SignInSession.token_hash == _digest(token)))
+
+
+@runs_in(SIGN_IN)
+def open_sessions(db: Session, user_id: int, now: datetime) -> list[SignInSession]:
+    """`user_id`'s sessions still open, newest first."""
+    return list(
+        db.scalars(
+            select(SignInSession)
+            .where(
+                SignInSession.user_id == user_id,
+                SignInSession.ended_at.is_(None),
+                SignInSession.expires_at > now,
+            )
+            .order_by(SignInSession.created_at.desc(), SignInSession.id.desc())
+        )
+    )
+
+
+@runs_in(SIGN_IN)
+def end_sessions(
+    db: Session, user_id: int, now: datetime, *, keep: str | None = None, only: int | None = None
+) -> int:
+    """End `user_id`'s open sessions (only session `only`, when given), except the one
+    whose token is `keep`; returns how many ended."""
+    kept = _digest(keep) if keep else None
+    ended = 0
+    for row in open_sessions(db, user_id, now):
+        if row.token_hash == kept or (only is not None and row.id != only):
+            continue
+        row.ended_at = now
+        ended += 1
+    return ended

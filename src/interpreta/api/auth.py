@@ -8,13 +8,15 @@ from typing import TypeVar
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, EmailStr, Field
 
-from interpreta.accounts import actions
+from interpreta.accounts import actions, twofactor
 from interpreta.accounts.models import User
 from interpreta.accounts.signin import COOKIE_NAME, close_session, open_session
+from interpreta.accounts.verification import send_verification
 from interpreta.api.dependencies import PlatformDep, UserDep, client_address, within
 from interpreta.api.inputs import Input
 from interpreta.datamap.activities import ACCOUNT, SIGN_IN
 from interpreta.errors import Problem
+from interpreta.live.useragent import parse as parse_user_agent
 from interpreta.platform import Platform
 from interpreta.privacy.processing import processing
 
@@ -31,10 +33,11 @@ class SignUp(Input):
 
 
 class SignIn(Input):
-    """Credentials."""
+    """Credentials; `code` from the authenticator app when two-factor sign-in is on."""
 
     email: EmailStr
     password: str = Field(min_length=1, max_length=200)
+    code: str | None = Field(default=None, min_length=6, max_length=8, pattern="^[0-9 ]{6,8}$")
 
 
 class Me(BaseModel):
@@ -43,8 +46,12 @@ class Me(BaseModel):
     id: int
     email: str
     name: str
+    email_verified: bool
+    """Whether the address is proven (until then, nothing others tied to it is shown)."""
+    two_factor: bool
     locale: str
     staff_role: str | None
+    """The operator staff role, in force only with two-factor sign-in on."""
     organisations: list[dict[str, object]]
 
 
@@ -61,11 +68,18 @@ def set_session_cookie(response: Response, platform: Platform, token: str) -> No
     )
 
 
-def sign_in_user(platform: Platform, response: Response, user: User) -> None:
+def device_of(request: Request) -> str | None:
+    """The browser and system a request came from, coarsely (never the whole header)."""
+    equipment = parse_user_agent(request.headers.get("user-agent"))
+    described = " on ".join(p for p in (equipment.browser, equipment.os) if p)
+    return described or None
+
+
+def sign_in_user(platform: Platform, request: Request, response: Response, user: User) -> None:
     """Open a session for `user` and set its cookie."""
     lifetime = timedelta(days=platform.settings.session_days)
     with processing(SIGN_IN), platform.transaction() as db:
-        token = open_session(db, user, platform.clock.now(), lifetime)
+        token = open_session(db, user, platform.clock.now(), lifetime, device_of(request))
     set_session_cookie(response, platform, token)
 
 
@@ -81,6 +95,8 @@ def describe_me(platform: Platform, user: User) -> Me:
         id=user.id,
         email=user.email,
         name=user.name,
+        email_verified=user.email_verified_at is not None,
+        two_factor=user.totp_enabled_at is not None,
         locale=user.locale,
         staff_role=user.staff_role,
         organisations=organisations,
@@ -89,9 +105,11 @@ def describe_me(platform: Platform, user: User) -> Me:
 
 @router.post("/signup", status_code=201, response_model=Me, dependencies=[within(ACCOUNT)])
 def sign_up(body: SignUp, request: Request, response: Response, platform: PlatformDep) -> Me:
-    """Create an account and its organisation, and sign in."""
+    """Create an account and its organisation, and sign in. The account is unverified
+    until its owner follows the link mailed to the address."""
     limits = platform.ratelimits
     limits.hit(limits.rules.sign_ups_per_client, "sign-up", client_address(request), "sign-ups")
+    limits.mail(str(body.email), client_address(request))
     now = platform.clock.now()
     with platform.transaction() as db:
         user = actions.create_user(
@@ -103,13 +121,16 @@ def sign_up(body: SignUp, request: Request, response: Response, platform: Platfo
             now=now,
         )
         actions.create_organisation(db, owner=user, name=body.organisation_name, now=now)
-    sign_in_user(platform, response, user)
+        send_verification(db, platform.mailer, platform.settings, user, now=now)
+    sign_in_user(platform, request, response, user)
     return describe_me(platform, user)
 
 
 @router.post("/login", response_model=Me)
 def login(body: SignIn, request: Request, response: Response, platform: PlatformDep) -> Me:
-    """Sign in with email and password. Five failures for one account lock it for a
+    """Sign in with email and password, and the authenticator app's code when two-factor
+    sign-in is on (without it the answer is a 401 of type ``/problems/two-factor-required``,
+    after the password was checked). Five failures for one account lock it for a
     while (the window of ``INTERPRETA_RATE_SIGN_IN_FAILURES_PER_ACCOUNT``); one client
     address may try only so often."""
     limits, rules = platform.ratelimits, platform.ratelimits.rules
@@ -117,13 +138,24 @@ def login(body: SignIn, request: Request, response: Response, platform: Platform
     account = limits.person(body.email)
     failures = rules.sign_in_failures_per_account
     limits.check(failures, "sign-in-failures", account, "failed sign-ins for this account")
-    with platform.sessions() as db:
+    with platform.transaction() as db:
         user = actions.authenticate(db, platform.passwords, body.email, body.password)
+        if user is not None and user.totp_enabled_at is not None:
+            if body.code is None:
+                raise Problem(
+                    401,
+                    "Two-factor code required",
+                    "Enter the code from your authenticator app.",
+                    type="/problems/two-factor-required",
+                )
+            if not twofactor.check(user, body.code, platform.clock.now()):
+                limits.count(failures, "sign-in-failures", account)
+                raise Problem(401, "Sign-in failed", "The two-factor code is wrong.")
     if user is None:
         limits.count(failures, "sign-in-failures", account)
         raise Problem(401, "Sign-in failed", "The email address or password is wrong.")
     limits.clear(failures, "sign-in-failures", account)
-    sign_in_user(platform, response, user)
+    sign_in_user(platform, request, response, user)
     return describe_me(platform, user)
 
 

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, EmailStr, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from interpreta.accounts import actions
+from interpreta.accounts import actions, invitations
 from interpreta.accounts.models import MemberRole, Membership, Organisation, User
 from interpreta.api import live_rights
-from interpreta.api.dependencies import PlatformDep, UserDep, within
+from interpreta.api.dependencies import PlatformDep, UserDep, client_address, within
 from interpreta.api.inputs import Input, PathId
 from interpreta.datamap.activities import ACCOUNT
 from interpreta.errors import invalid, not_found
@@ -58,11 +58,27 @@ class MemberOut(BaseModel):
     role: str
 
 
-class MemberIn(Input):
-    """Add an existing account (by email) to the organisation."""
+class InvitationIn(Input):
+    """Invite someone (by email address) to join the organisation."""
 
     email: EmailStr
     role: MemberRole
+
+
+class InvitationOut(BaseModel):
+    """An invitation not yet answered."""
+
+    id: int
+    email: str
+    role: str
+    created_at: datetime
+    expires_at: datetime
+
+
+class InvitationSent(BaseModel):
+    """The same answer whether or not the address has an account."""
+
+    detail: str
 
 
 class RolePatch(Input):
@@ -152,21 +168,62 @@ def list_members(organisation_id: PathId, user: UserDep, platform: PlatformDep) 
         return [_member_out(m) for m in member.organisation.memberships]
 
 
-@router.post("/{organisation_id}/members", status_code=201, response_model=MemberOut)
-def add_member(
-    organisation_id: PathId, body: MemberIn, user: UserDep, platform: PlatformDep
-) -> MemberOut:
-    """Add someone who has an account (owners)."""
+@router.post("/{organisation_id}/invitations", status_code=202, response_model=InvitationSent)
+def invite_member(
+    organisation_id: PathId,
+    body: InvitationIn,
+    request: Request,
+    user: UserDep,
+    platform: PlatformDep,
+) -> InvitationSent:
+    """Invite someone to join (owners): they become a member only by accepting the mailed
+    invitation. The answer does not say whether the address has an account."""
+    with platform.sessions() as db:
+        actions.require_member(db, organisation_id, user, MemberRole.OWNER)
+    platform.ratelimits.mail(str(body.email), client_address(request))
     with platform.transaction() as db:
         member = actions.require_member(db, organisation_id, user, MemberRole.OWNER)
-        newcomer = actions.find_user_by_email(db, body.email)
-        if newcomer is None:
-            raise invalid("email", "No account has this email address; ask them to sign up first.")
-        added = actions.add_member(
-            db, member.organisation, user=newcomer, role=body.role, now=platform.clock.now()
+        invitations.invite(
+            db,
+            platform.mailer,
+            platform.settings,
+            member.organisation,
+            inviter=user,
+            email=body.email,
+            role=body.role,
+            now=platform.clock.now(),
         )
-        db.refresh(added)
-        return _member_out(added)
+    return InvitationSent(detail=f"An invitation is on its way to {body.email}.")
+
+
+@router.get("/{organisation_id}/invitations", response_model=list[InvitationOut])
+def list_invitations(
+    organisation_id: PathId, user: UserDep, platform: PlatformDep
+) -> list[InvitationOut]:
+    """Invitations not yet answered (owners)."""
+    with platform.sessions() as db:
+        actions.require_member(db, organisation_id, user, MemberRole.OWNER)
+        return [
+            InvitationOut(
+                id=i.id,
+                email=i.email,
+                role=str(i.role),
+                created_at=i.created_at,
+                expires_at=i.expires_at,
+            )
+            for i in invitations.pending(db, organisation_id, platform.clock.now())
+        ]
+
+
+@router.delete("/{organisation_id}/invitations/{invitation_id}", status_code=204)
+def withdraw_invitation(
+    organisation_id: PathId, invitation_id: PathId, user: UserDep, platform: PlatformDep
+) -> Response:
+    """Withdraw an invitation not yet answered (owners); its link stops working."""
+    with platform.transaction() as db:
+        actions.require_member(db, organisation_id, user, MemberRole.OWNER)
+        invitations.withdraw(db, organisation_id, invitation_id, platform.clock.now())
+    return Response(status_code=204)
 
 
 def _target(db: Session, organisation_id: int, user_id: int) -> Membership:

@@ -161,7 +161,7 @@ def request_out(
 
 def is_dpo(user: User) -> bool:
     """Whether `user` handles the operator's (controller) queue."""
-    return user.staff_role in DPO_ROLES
+    return user.staff_role_in_force in DPO_ROLES
 
 
 def may_handle(db: Session, user: User, part: RequestPart) -> bool:
@@ -246,7 +246,7 @@ def my_export(user: UserDep, platform: PlatformDep) -> StreamingResponse:
     customer's part once that customer has answered an access request."""
     with platform.sessions() as db:
         rights = Rights.of(platform)
-        found = find(db, rights.metadata, Identity.of(user_id=user.id, email=user.email))
+        found = find(db, rights.metadata, Identity.of(user_id=user.id, email=user.verified_email))
         parts = _my_parts(db, user)
     return zip_response(platform, found, parts, "my-personal-data.zip")
 
@@ -259,7 +259,7 @@ def my_report(user: UserDep, platform: PlatformDep) -> HTMLResponse:
     out = io.StringIO()
     with platform.sessions() as db:
         rights = Rights.of(platform)
-        found = find(db, rights.metadata, Identity.of(user_id=user.id, email=user.email))
+        found = find(db, rights.metadata, Identity.of(user_id=user.id, email=user.verified_email))
         report.write_html(
             out,
             db,
@@ -282,7 +282,7 @@ def create_request(body: RequestIn, user: UserDep, platform: PlatformDep) -> Req
     once for the operator's own data."""
     with platform.transaction() as db:
         request = Rights.of(platform).self_service(
-            db, user_id=user.id, email=user.email, kind=body.kind, details=body.details
+            db, user_id=user.id, email=user.verified_email, kind=body.kind, details=body.details
         )
         return request_out(request, platform.clock.now())
 

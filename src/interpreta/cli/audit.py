@@ -20,6 +20,7 @@ from interpreta.cli.common import (
     start_platform,
 )
 from interpreta.datamap.activities import PRIVACY_REQUESTS, SECURITY_AUDIT
+from interpreta.datamap.ties import normalise_email
 from interpreta.events.models import Participant
 from interpreta.privacy import audit
 from interpreta.privacy.keys import default_keyring
@@ -106,7 +107,7 @@ def pseudonyms_of_email(db: Session, pseudonyms: Pseudonyms, email: str) -> list
     """Every pseudonym a person with this email address may appear under: the email's
     own, their user account's, and their event participations' (for the DPO's lookups).
     """
-    address = email.strip().lower()
+    address = normalise_email(email)
     found = [pseudonyms.email(address)]
     found += [pseudonyms.user(i) for i in db.scalars(select(User.id).where(User.email == address))]
     found += [

@@ -197,28 +197,40 @@ ACCOUNT = Activity(
     title="Customer accounts",
     what=(
         "We keep your account (name, email address, language, role in your organisation) "
-        "and your organisation's contract and billing contact."
+        "and your organisation's contract and billing contact. When a member invites you "
+        "to an organisation, we mail the invitation and keep it until you answer or it "
+        "expires."
     ),
     purposes=(Purpose.ACCOUNT_MANAGEMENT, Purpose.BILLING, Purpose.SALES),
     basis=LegalBasis.CONTRACT,
     subjects=(Subject.CUSTOMER_USER, Subject.CUSTOMER_CONTACT),
     audiences=(Audience.CUSTOMER,),
-    writes=("users.*", "organisations.*", "memberships.*"),
+    writes=("users.*", "organisations.*", "memberships.*", "invitations.*", "account_links.*"),
 )
 
 SIGN_IN = Activity(
     key="sign_in",
     title="Signing in",
     what=(
-        "We check your password (stored only as a one-way hash) and remember your signed-in "
-        "browser until you sign out or the session expires."
+        "We check your password (stored only as a one-way hash) and, if you turned it on, "
+        "your two-factor code; we remember each signed-in browser (and which browser it is, "
+        "so you can end it) until you sign out or the session expires. We mail one-time "
+        "links to prove that an email address is yours and to set a new password."
     ),
     purposes=(Purpose.SECURITY, Purpose.ACCOUNT_MANAGEMENT),
     basis=LegalBasis.CONTRACT,
     subjects=(Subject.CUSTOMER_USER, Subject.STAFF),
     audiences=(Audience.CUSTOMER,),
     reads=("users.*", "memberships.*"),
-    writes=("sign_in_sessions.*",),
+    writes=(
+        "sign_in_sessions.*",
+        "account_links.*",
+        "users.email_verified_at",
+        "users.password_hash",
+        "users.totp_secret",
+        "users.totp_enabled_at",
+        "users.totp_last_step",
+    ),
 )
 
 PRIVACY_REQUESTS = Activity(
@@ -269,12 +281,15 @@ SECURITY_AUDIT = Activity(
 MARKETING = Activity(
     key="marketing",
     title="News from us",
-    what="We send news about the platform to customers who did not object to it.",
+    what=(
+        "We send news about the platform to customers who proved their email address and "
+        "did not object to it."
+    ),
     purposes=(Purpose.MARKETING,),
     basis=LegalBasis.LEGITIMATE_INTEREST,
     subjects=(Subject.CUSTOMER_USER,),
     audiences=(Audience.CUSTOMER,),
-    reads=("users.id", "users.email", "users.name", "users.closed_at"),
+    reads=("users.id", "users.email", "users.name", "users.closed_at", "users.email_verified_at"),
 )
 
 BACKUPS = Activity(
@@ -313,10 +328,16 @@ ENCRYPTION = Activity(
     what="Confidential fields are encrypted with keys per customer, rotated without downtime.",
     purposes=(Purpose.SECURITY,),
     basis=LegalBasis.LEGITIMATE_INTEREST,
-    subjects=(Subject.PARTICIPANT,),
+    subjects=(Subject.PARTICIPANT, Subject.CUSTOMER_USER, Subject.STAFF),
     audiences=(),
-    reads=("participants.phone", "participants.event_id", "booth_chat_messages.*"),
-    writes=("participants.phone", "booth_chat_messages.body"),
+    reads=(
+        "participants.phone",
+        "participants.event_id",
+        "booth_chat_messages.*",
+        "users.id",
+        "users.totp_secret",
+    ),
+    writes=("participants.phone", "booth_chat_messages.body", "users.totp_secret"),
     stores_only=True,
     processors=False,
 )

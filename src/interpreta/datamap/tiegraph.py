@@ -253,6 +253,8 @@ def _column_problems(graph: TieGraph, table: Table, column: Column[Any]) -> list
     if not isinstance(raw, TieDeclaration) or not isinstance(raw.kind, Tie):
         return [f"{where}: unknown tie {raw!r}"]
     found = [f"{where}: tie covers unknown column {c!r}" for c in raw.covers if c not in table.c]
+    if raw.proven_by is not None and raw.proven_by not in table.c:
+        found.append(f"{where}: tie is proven by unknown column {raw.proven_by!r}")
     target = referenced(column)
     if raw.kind is Tie.OWNER and target is None:
         found.append(f"{where}: an owner tie must be a foreign key")

@@ -11,6 +11,7 @@ columns. Nothing restates them.
 from __future__ import annotations
 
 import hashlib
+import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -62,11 +63,16 @@ class TieDeclaration:
 
     kind: Tie
     covers: tuple[str, ...] = ()
+    proven_by: str | None = None
+    """A column of the row that is set once the person proved the value is theirs (an
+    account's email address, once verified). Until then the value finds the row but
+    leads nowhere else: a search that starts from the row learns nothing from it."""
 
 
-def tied(kind: Tie, *covers: str) -> TieDeclaration:
-    """A tie covering only some columns: ``tie=tied(Tie.EMAIL, "contact_name", ...)``."""
-    return TieDeclaration(kind, tuple(covers))
+def tied(kind: Tie, *covers: str, proven_by: str | None = None) -> TieDeclaration:
+    """A tie covering only some columns: ``tie=tied(Tie.EMAIL, "contact_name", ...)``;
+    ``proven_by`` names the column that says the value was proven."""
+    return TieDeclaration(kind, tuple(covers), proven_by)
 
 
 def as_declaration(tie: Tie | TieDeclaration) -> TieDeclaration:
@@ -81,8 +87,9 @@ def tie_of(column: Column[Any]) -> TieDeclaration | None:
 
 
 def normalise_email(address: str) -> str:
-    """Email addresses are matched lower-cased, without surrounding space."""
-    return address.strip().lower()
+    """Email addresses are matched in one form: Unicode NFKC (full-width and styled
+    letters become plain ones), case-folded, without surrounding space."""
+    return unicodedata.normalize("NFKC", address).casefold().strip()
 
 
 def email_digest(address: str) -> str:

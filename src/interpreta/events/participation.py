@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from interpreta.datamap.activities import LIVE_EVENT
+from interpreta.datamap.ties import normalise_email
 from interpreta.events.models import (
     ConnectionSession,
     ListenerDetails,
@@ -60,7 +61,7 @@ def details_asked(
             email = validate_email(address or "", check_deliverability=False).normalized
         except EmailNotValidError as exc:
             raise DetailsRefused("The organiser asks for a valid email address.") from exc
-        return Details(name=name, email=email.lower())
+        return Details(name=name, email=normalise_email(email))
     phone = _text(given.get("phone"), 32)
     if phone and (not set(phone) <= PHONE_CHARACTERS or sum(c.isdigit() for c in phone) < 6):
         raise DetailsRefused("A phone number has digits, spaces and + - ( ) only.")

@@ -20,7 +20,7 @@ from interpreta.datamap.activities import SECURITY_AUDIT
 from interpreta.datamap.anchors import Anchors
 from interpreta.datamap.declarations import Personal, not_personal, personal
 from interpreta.datamap.tiegraph import TieGraph
-from interpreta.datamap.ties import Tie
+from interpreta.datamap.ties import Tie, normalise_email
 from interpreta.datamap.vocabulary import Category, LegalBasis, Purpose, Scope, Subject
 from interpreta.db.base import Base, UTCDateTime, enum_type
 from interpreta.errors import conflict, invalid, not_found
@@ -95,7 +95,7 @@ def _normalise(scope: HoldScope, target: str) -> str:
     if scope is HoldScope.EMAIL:
         if "@" not in target:
             raise invalid("target", "An email hold needs an email address.")
-        return target.lower()
+        return normalise_email(target)
     if not target.isdigit():
         raise invalid("target", f"A {scope.value} hold needs a numeric {scope.value} ID.")
     return target
@@ -156,7 +156,7 @@ class ActiveHolds:
         """Whether anything in force holds a record with these links."""
         return (
             (user is not None and user in self.users)
-            or (email is not None and email.lower() in self.emails)
+            or (email is not None and normalise_email(email) in self.emails)
             or (organisation is not None and organisation in self.organisations)
             or (event is not None and event in self.events)
         )

@@ -14,6 +14,8 @@ import hashlib
 import hmac
 import re
 
+from interpreta.datamap.ties import normalise_email
+
 PREFIX = "ps1_"
 SYSTEM_PREFIX = "system:"
 _PATTERN = re.compile(r"^ps1_[0-9a-f]{32}$")
@@ -65,5 +67,5 @@ class Pseudonyms:
         return self.of("participant", participant_id)
 
     def email(self, address: str) -> str:
-        """The pseudonym of an email address (case and surrounding spaces ignored)."""
-        return self.of("email", address.strip().lower())
+        """The pseudonym of an email address (in its normalised form)."""
+        return self.of("email", normalise_email(address))

@@ -47,7 +47,7 @@ def my_privacy(request: Request, user: OptionalUserDep, platform: PlatformDep) -
     rights = Rights.of(platform)
     now = platform.clock.now()
     with platform.sessions() as db:
-        found = find(db, rights.metadata, Identity.of(user_id=user.id, email=user.email))
+        found = find(db, rights.metadata, Identity.of(user_id=user.id, email=user.verified_email))
         counts = Counter(
             item.category.label for item in stored.values(db, rights.metadata, found, [CONTROLLER])
         )

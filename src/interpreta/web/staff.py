@@ -39,7 +39,7 @@ BREACH_STAFF = (StaffRole.DPO, StaffRole.ADMIN)
 
 
 def _staff(user: User | None) -> bool:
-    return user is not None and user.staff_role in BREACH_STAFF
+    return user is not None and user.staff_role_in_force in BREACH_STAFF
 
 
 def _page(

@@ -8,11 +8,10 @@ from typing import Any
 
 import pytest
 from pydantic import ValidationError
-from sqlalchemy import update
 from typer.testing import CliRunner
 
 from interpreta.accounts.marketing import send_marketing
-from interpreta.accounts.models import StaffRole, User
+from interpreta.accounts.models import User
 from interpreta.clock import FrozenClock
 from interpreta.config import Settings
 from interpreta.datamap.activities import MARKETING
@@ -24,18 +23,8 @@ from interpreta.privacy.rights import requests, restrict, steps
 from interpreta.privacy.rights.models import RequestKind
 from interpreta.privacy.rights.requests import Rights, due_date
 from interpreta.privacy.rights.subjects import Identity
-from tests.conftest import Account
+from tests.conftest import Account, RecordingMailer, join, make_staff
 from tests.privacy.rights.seed import add_person, seed_world
-
-
-class Outbox:
-    """A mailer that keeps what it sends."""
-
-    def __init__(self) -> None:
-        self.sent: list[Mail] = []
-
-    def send(self, mail: Mail) -> None:
-        self.sent.append(mail)
 
 
 def test_p34_due_in_25_days_never_beyond_a_month(clock: FrozenClock) -> None:
@@ -50,7 +39,7 @@ def test_p34_due_in_25_days_never_beyond_a_month(clock: FrozenClock) -> None:
 def test_p34_overdue_requests_are_listed_and_extensions_recorded(
     platform: Platform, clock: FrozenClock
 ) -> None:
-    rights = Rights.of(platform, Outbox())
+    rights = Rights.of(platform, RecordingMailer())
     with platform.transaction() as db:
         request = rights.logged_by_staff(
             db, staff_user_id=1, kind=RequestKind.ACCESS, email="phone@example.org"
@@ -79,7 +68,7 @@ def test_p34_cli_lists_overdue(platform: Platform, clock: FrozenClock, monkeypat
     from interpreta.cli.common import CommandContext
 
     with platform.transaction() as db:
-        request = Rights.of(platform, Outbox()).logged_by_staff(
+        request = Rights.of(platform, RecordingMailer()).logged_by_staff(
             db, staff_user_id=1, kind=RequestKind.ERASURE, email="late@example.org"
         )
         deadline = request.deadline
@@ -100,7 +89,7 @@ def test_p34_cli_lists_overdue(platform: Platform, clock: FrozenClock, monkeypat
 
 
 def test_public_request_is_confirmed_by_a_one_time_link(platform: Platform) -> None:
-    outbox = Outbox()
+    outbox = RecordingMailer()
     rights = Rights.of(platform, outbox)
     now = platform.clock.now()
     with platform.transaction() as db:
@@ -122,10 +111,7 @@ def test_p01_processor_part_goes_to_the_customer_owner(platform: Platform, sign_
     stranger: Account = sign_up("sam", "Sam Ltd")
     interpreter: Account = sign_up("ivy", "Ivy Freelance")
     org = owner.organisation_id
-    owner.client.post(
-        f"/api/organisations/{org}/members",
-        json={"email": interpreter.email, "role": "interpreter"},
-    )
+    join(owner, interpreter)
     event = owner.client.post(
         f"/api/organisations/{org}/events",
         json={
@@ -178,8 +164,7 @@ def test_p27_self_service_access_and_pages(platform: Platform, sign_up: Any) -> 
 def test_dpo_queue_is_for_staff_only(platform: Platform, sign_up: Any) -> None:
     ann: Account = sign_up("ann")
     dpo: Account = sign_up("dora")
-    with platform.transaction() as db:
-        db.execute(update(User).where(User.id == dpo.user_id).values(staff_role=StaffRole.DPO))
+    make_staff(platform, dpo)
     assert ann.client.get("/api/privacy/queue").status_code == 403
     logged = dpo.client.post(
         "/api/privacy/queue", json={"kind": "restriction", "email": "caller@example.org"}
@@ -191,12 +176,21 @@ def test_dpo_queue_is_for_staff_only(platform: Platform, sign_up: Any) -> None:
 def test_p31_p32_restricted_or_objecting_people_are_skipped_by_analytics_and_mailing(
     platform: Platform,
 ) -> None:
-    outbox = Outbox()
+    outbox = RecordingMailer()
     rights = Rights.of(platform, outbox)
     now = platform.clock.now()
     with platform.transaction() as db:
         for name in "abcd":
-            db.add(User(email=f"{name}@example.org", name=name, password_hash="x", created_at=now))
+            address = f"{name}@example.org"
+            db.add(
+                User(
+                    email=address,
+                    name=name,
+                    password_hash="x",
+                    created_at=now,
+                    email_verified_at=now,  # marketing mails only proven addresses
+                )
+            )
     people = [
         (1, "a@example.org"),
         (2, "b@example.org"),
@@ -232,7 +226,7 @@ def test_p31_p32_restricted_or_objecting_people_are_skipped_by_analytics_and_mai
 
 
 def test_p31_lifting_a_restriction_tells_the_person(platform: Platform) -> None:
-    outbox = Outbox()
+    outbox = RecordingMailer()
     rights = Rights.of(platform, outbox)
     with platform.transaction() as db:
         for kind in (RequestKind.RESTRICTION, RequestKind.LIFT_RESTRICTION):
@@ -245,7 +239,7 @@ def test_p31_lifting_a_restriction_tells_the_person(platform: Platform) -> None:
 
 
 def test_p33_opt_out_of_automated_assessment(platform: Platform) -> None:
-    rights = Rights.of(platform, Outbox())
+    rights = Rights.of(platform, RecordingMailer())
     with platform.transaction() as db:
         request = rights.logged_by_staff(
             db, staff_user_id=9, kind=RequestKind.AUTOMATED_OPT_OUT, email="o@example.org"
@@ -281,7 +275,7 @@ def test_p29_rectification_corrects_the_field_and_records_notice_to_recipients(
         )
         person.email, person.last_name, person.phone = "sam@example.org", "Smiht", "+33 1 234"
         person_id = person.id
-    rights = Rights.of(platform, Outbox())
+    rights = Rights.of(platform, RecordingMailer())
     with platform.transaction() as db:
         request = rights.logged_by_staff(
             db, staff_user_id=1, kind=RequestKind.RECTIFICATION, email="sam@example.org"

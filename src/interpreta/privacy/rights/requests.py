@@ -154,10 +154,18 @@ class Rights:
 
     @runs_in(PRIVACY_REQUESTS)
     def self_service(
-        self, db: Session, *, user_id: int, email: str, kind: RequestKind, details: str = ""
+        self,
+        db: Session,
+        *,
+        user_id: int,
+        email: str | None,
+        kind: RequestKind,
+        details: str = "",
     ) -> DataSubjectRequest:
         """A signed-in person's request about themselves: routed at once, and the
-        controller part of access, restriction and objection answered at once."""
+        controller part of access, restriction and objection answered at once. `email`
+        is their proven address, or None (then only what their account leads to is
+        theirs)."""
         request = self._new(
             db,
             kind=kind,

@@ -121,10 +121,14 @@ def _direct_round(db: Session, ties: TableTies, identity: Identity, found: Found
             conditions.append(column.in_(batch))
     if not conditions:
         return False
-    columns = [ties.key, *(c for c, _ in ties.persons)]
+    proofs = [ties.table.c[tie.proven_by] for _, tie in ties.persons if tie.proven_by]
+    columns = [ties.key, *(c for c, _ in ties.persons), *proofs]
     for row in db.execute(select(*columns).where(or_(*conditions))):
         found.rows[ties.table.name].add(row[0])
-        for (_column, tie), value in zip(ties.persons, row[1:], strict=True):
+        proven = iter(row[1 + len(ties.persons) :])
+        for (_column, tie), value in zip(ties.persons, row[1 : 1 + len(ties.persons)], strict=True):
+            if tie.proven_by is not None and next(proven) is None:
+                continue  # an unproven value (an unverified address) leads nowhere
             learned = identity.learn(tie.kind, value) or learned
     return learned
 
