@@ -37,15 +37,16 @@ def issue(
     lifetime: timedelta,
 ) -> str:
     """A new link for `user` mailed to `email`; earlier unused links of the same
-    purpose stop working (only the latest mail counts). Returns the token."""
+    purpose expire now (only the latest mail counts). Returns the token."""
     db.execute(
         update(AccountLink)
         .where(
             AccountLink.user_id == user.id,
             AccountLink.purpose == purpose,
             AccountLink.used_at.is_(None),
+            AccountLink.expires_at > now,
         )
-        .values(used_at=now)
+        .values(expires_at=now)
     )
     token = secrets.token_urlsafe(32)
     db.add(

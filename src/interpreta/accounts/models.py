@@ -411,7 +411,11 @@ class AccountLink(Base):
     )
     email: Mapped[str] = mapped_column(
         String(320),
-        info=personal(SIGN_IN, "email address a one-time link was mailed to", tie=Tie.EMAIL),
+        info=personal(
+            SIGN_IN,
+            "email address a one-time link was mailed to",
+            tie=tied(Tie.EMAIL, proven_by="used_at"),  # following the link proves it
+        ),
     )
     token_hash: Mapped[str] = mapped_column(
         String(64), unique=True, info=personal(SIGN_IN, "one-time link (hashed)")
@@ -423,7 +427,7 @@ class AccountLink(Base):
         UTCDateTime, info=personal(SIGN_IN, "when a one-time link expires")
     )
     used_at: Mapped[datetime | None] = mapped_column(
-        UTCDateTime, info=personal(SIGN_IN, "when a one-time link was followed")
+        UTCDateTime, info=personal(SIGN_IN, "when a one-time link was followed (never, if not)")
     )
 
 

@@ -33,6 +33,7 @@ def accept(body: InvitationToken, user: UserDep, platform: PlatformDep) -> Joine
     """Accept an invitation, signed in with the address it was sent to (403 otherwise);
     410 when it was answered, withdrawn or has expired."""
     with platform.transaction() as db:
+        db.add(user)
         member = invitations.accept(db, body.token, user, platform.clock.now())
         return Joined(
             organisation_id=member.organisation_id,

@@ -225,6 +225,8 @@ SIGN_IN = Activity(
     writes=(
         "sign_in_sessions.*",
         "account_links.*",
+        "users.email",
+        "users.email_skeleton",
         "users.email_verified_at",
         "users.password_hash",
         "users.totp_secret",

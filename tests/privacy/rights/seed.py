@@ -8,7 +8,16 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from interpreta.accounts.models import MemberRole, Membership, Organisation, SignInSession, User
+from interpreta.accounts.models import (
+    AccountLink,
+    Invitation,
+    LinkPurpose,
+    MemberRole,
+    Membership,
+    Organisation,
+    SignInSession,
+    User,
+)
 from interpreta.events.models import (
     Booth,
     BoothAssignment,
@@ -97,6 +106,7 @@ def add_person(
             password_hash=f"hash-{index}-x",
             locale="en",
             created_at=now,
+            email_verified_at=now,
         )
         db.add(user)
         db.flush()
@@ -115,7 +125,32 @@ def add_person(
             )
         )
         person.identifiers.add(token)
+        link = f"lnk{index:061d}"
+        db.add(
+            AccountLink(
+                user_id=user.id,
+                purpose=LinkPurpose.VERIFY_EMAIL,
+                email=email,
+                token_hash=link,
+                created_at=now,
+                expires_at=now + timedelta(1),
+                used_at=now,
+            )
+        )
+        person.identifiers.add(link)
         db.add(BoothAssignment(booth_id=world.booths[index % len(world.booths)], user_id=user.id))
+    invitation = f"inv{index:061d}"
+    db.add(
+        Invitation(
+            organisation_id=world.organisations[(index + 1) % len(world.organisations)],
+            email=email,
+            role=MemberRole.ORGANISER,
+            token_hash=invitation,
+            created_at=now,
+            expires_at=now + timedelta(7),
+        )
+    )
+    person.identifiers.add(invitation)
     if billing_contact_of is not None:
         org = db.get(Organisation, world.organisations[billing_contact_of])
         assert org is not None
