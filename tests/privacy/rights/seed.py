@@ -138,19 +138,19 @@ def add_person(
             )
         )
         person.identifiers.add(link)
-        db.add(BoothAssignment(booth_id=world.booths[index % len(world.booths)], user_id=user.id))
-    invitation = f"inv{index:061d}"
-    db.add(
-        Invitation(
-            organisation_id=world.organisations[(index + 1) % len(world.organisations)],
-            email=email,
-            role=MemberRole.ORGANISER,
-            token_hash=invitation,
-            created_at=now,
-            expires_at=now + timedelta(7),
+        invitation = f"inv{index:061d}"
+        db.add(
+            Invitation(
+                organisation_id=world.organisations[(index + 1) % len(world.organisations)],
+                email=email,
+                role=MemberRole.ORGANISER,
+                token_hash=invitation,
+                created_at=now,
+                expires_at=now + timedelta(7),
+            )
         )
-    )
-    person.identifiers.add(invitation)
+        person.identifiers.add(invitation)
+        db.add(BoothAssignment(booth_id=world.booths[index % len(world.booths)], user_id=user.id))
     if billing_contact_of is not None:
         org = db.get(Organisation, world.organisations[billing_contact_of])
         assert org is not None
