@@ -32,6 +32,7 @@ from interpreta.media.forwarder import EmbeddedMediaPlane
 from interpreta.media.plane import MediaPlane
 from interpreta.platform import Platform
 from interpreta.privacy.retention import RetentionBusy
+from interpreta.web import account as account_pages
 from interpreta.web import pages, privacy_centre, staff
 
 STATIC = Path(__file__).parent / "web" / "static"
@@ -284,7 +285,7 @@ def create_app(platform: Platform, media: MediaPlane | None = None) -> FastAPI:
         app.add_middleware(RequireTLS)
     app.add_middleware(SecurityHeaders)
     api = (join, auth, account, organisations, invitations, events, signaling, privacy_requests)
-    web = (pages, privacy_centre, staff)
+    web = (pages, account_pages, privacy_centre, staff)
     for router in (*(m.router for m in api), *(m.router for m in web)):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

@@ -37,7 +37,8 @@ class SignIn(Input):
 
     email: EmailStr
     password: str = Field(min_length=1, max_length=200)
-    code: str | None = Field(default=None, min_length=6, max_length=8, pattern="^[0-9 ]{6,8}$")
+    code: str | None = Field(default=None, max_length=8, pattern="^([0-9 ]{6,8})?$")
+    """Empty or absent when two-factor sign-in is off."""
 
 
 class Me(BaseModel):
@@ -141,7 +142,7 @@ def login(body: SignIn, request: Request, response: Response, platform: Platform
     with platform.transaction() as db:
         user = actions.authenticate(db, platform.passwords, body.email, body.password)
         if user is not None and user.totp_enabled_at is not None:
-            if body.code is None:
+            if not body.code:
                 raise Problem(
                     401,
                     "Two-factor code required",
