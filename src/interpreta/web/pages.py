@@ -251,7 +251,7 @@ def privacy(request: Request, user: OptionalUserDep, platform: PlatformDep) -> H
 
 @router.get("/privacy/versions/{number}", response_class=HTMLResponse)
 def privacy_version(
-    number: int, request: Request, user: OptionalUserDep, platform: PlatformDep
+    number: PathId, request: Request, user: OptionalUserDep, platform: PlatformDep
 ) -> HTMLResponse:
     """One published version of the privacy notice."""
     with platform.sessions() as db:
