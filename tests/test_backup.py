@@ -13,6 +13,7 @@ from interpreta import backup
 from interpreta.events.models import Participant, ParticipantRole
 from interpreta.events.participation import join
 from interpreta.platform import Platform
+from interpreta.privacy.rights import erasure_log
 from interpreta.schema import all_metadata
 
 
@@ -54,6 +55,7 @@ def _write(platform: Platform, out: Path) -> backup.BackupInfo:
         master_key=provider.key(version),
         key_version=version,
         now=platform.clock.now(),
+        erasure_log=erasure_log.state(platform.settings.data_dir),
     )
 
 
@@ -106,7 +108,8 @@ def test_p24_p30_backup_erase_restore_and_the_person_is_gone_again(
     platform: Platform, sign_up: Any, tmp_path: Path
 ) -> None:
     from interpreta.mail import OutboxMailer
-    from interpreta.privacy.rights.models import RequestKind
+    from interpreta.privacy.models import AuditEntry
+    from interpreta.privacy.rights.models import DataSubjectRequest, RequestKind
     from interpreta.privacy.rights.requests import Rights
 
     _people(platform, sign_up)
@@ -126,6 +129,12 @@ def test_p24_p30_backup_erase_restore_and_the_person_is_gone_again(
     with platform.sessions() as db:  # the backup brought the speaker back…
         assert db.scalar(select(Participant.email)) == "speaker@example.org"
     assert platform.replay_erasures(since=info.created_at) == len(request.parts)
+    with platform.sessions() as db:  # the restored request keeps no address, and says so
+        assert db.scalar(select(DataSubjectRequest.subject_email)) is None
+        replayed = db.scalars(
+            select(AuditEntry.action).where(AuditEntry.action == "erasure.replayed")
+        ).all()
+        assert len(replayed) == len(request.parts)
     with platform.sessions() as db:  # …and the erasure log erased them again
         assert db.scalar(select(Participant.email)) is None
         assert db.scalar(select(Participant.phone)) is None
@@ -133,3 +142,40 @@ def test_p24_p30_backup_erase_restore_and_the_person_is_gone_again(
         b"speaker@example.org"
         not in (platform.settings.data_dir / "erasure-log.jsonl").read_bytes()
     )
+
+
+def test_p24_an_edited_header_is_refused(platform: Platform, sign_up: Any, tmp_path: Path) -> None:
+    _people(platform, sign_up)
+    path = tmp_path / "b.backup"
+    info = _write(platform, path)
+    data = path.read_bytes()
+    year = str(info.created_at.year).encode()
+    edited = tmp_path / "edited.backup"
+    edited.write_bytes(data.replace(year, str(info.created_at.year + 1).encode(), 1))
+    assert backup.read_header(edited)[0].created_at.year == info.created_at.year + 1
+    key = platform.keyring.provider.key(info.key_version)
+    with pytest.raises(backup.BackupError, match="altered"):
+        backup.restore(platform.engine, all_metadata(), edited, master_key=key)
+
+
+def test_p30_a_rolled_back_erasure_is_not_logged(platform: Platform, sign_up: Any) -> None:
+    from interpreta.privacy.rights.models import RequestKind
+    from interpreta.privacy.rights.requests import Rights
+
+    _people(platform, sign_up)
+    rights = Rights.of(platform)
+    with pytest.raises(RuntimeError), platform.transaction() as db:
+        request = rights.logged_by_staff(
+            db, staff_user_id=1, kind=RequestKind.ERASURE, email="speaker@example.org"
+        )
+        for part in list(request.parts):
+            rights.execute(db, part, actor_user_id=1)
+        raise RuntimeError("the transaction fails after the erasure")
+    assert list(erasure_log.entries(platform.settings.data_dir)) == []
+    with platform.transaction() as db:
+        request = rights.logged_by_staff(
+            db, staff_user_id=1, kind=RequestKind.ERASURE, email="speaker@example.org"
+        )
+        for part in list(request.parts):
+            rights.execute(db, part, actor_user_id=1)
+    assert len(list(erasure_log.entries(platform.settings.data_dir))) == len(request.parts)

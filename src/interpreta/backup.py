@@ -4,8 +4,17 @@ A backup is every row of every table, read through a copy of the schema in
 which each column has its storage type (ciphertexts stay ciphertexts, times stay
 as stored), written as gzip-compressed JSON lines and encrypted with AES-256-GCM
 in 1 MiB chunks. The key is derived from the master key (the version in use is
-named in the header), each chunk's associated data carries its index and
-whether it is the last, so a reordered, altered or truncated file is refused.
+named in the header), each chunk's associated data carries its index, whether it
+is the last, and the SHA-256 of the whole header line, so a reordered, altered
+or truncated file is refused, and so is a header edited by one byte (its date
+decides which erasures a restore replays).
+
+The header also records the erasure log's state (its ID, entry count and
+digest): a restore refuses a host whose log does not continue that one, since
+without it the people erased after the backup would come back.
+
+Backups written before headers were authenticated (``INTERPRETA-BACKUP-1``)
+still restore; their date is not trusted, so every logged erasure is replayed.
 
 Being logical, a backup restores onto SQLite or PostgreSQL alike. The schema
 revision is recorded: a restore migrates the target to that revision first.
@@ -15,6 +24,7 @@ from __future__ import annotations
 
 import base64
 import gzip
+import hashlib
 import io
 import json
 import os
@@ -49,8 +59,11 @@ from sqlalchemy.types import TypeDecorator
 from interpreta.datamap.activities import BACKUPS
 from interpreta.db.migrate import current_revision, upgrade
 from interpreta.privacy.processing import runs_in
+from interpreta.privacy.rights.erasure_log import LogState
 
-MAGIC = b"INTERPRETA-BACKUP-1\n"
+MAGIC = b"INTERPRETA-BACKUP-2\n"
+LEGACY_MAGIC = b"INTERPRETA-BACKUP-1\n"
+"""Backups whose header is not authenticated (before revision 0008)."""
 CHUNK = 1 << 20
 INSERT_BATCH = 1000
 
@@ -67,6 +80,11 @@ class BackupInfo:
     revision: str | None
     key_version: str
     rows: int = 0
+    erasure_log: LogState | None = None
+    """The erasure log's state when the backup was taken (None: a legacy backup)."""
+    authenticated: bool = True
+    """Whether the header is bound into the encryption (False: a legacy backup,
+    whose date is not to be trusted)."""
 
 
 def backup_key(master_key: bytes) -> bytes:
@@ -123,8 +141,8 @@ def _decode(value: Any, column: Column[Any]) -> Any:
 class _SealedWriter(io.RawIOBase):
     """A writable stream that encrypts what it is given, chunk by chunk."""
 
-    def __init__(self, out: IO[bytes], key: bytes, prefix: bytes) -> None:
-        self._out, self._aead, self._prefix = out, AESGCM(key), prefix
+    def __init__(self, out: IO[bytes], key: bytes, prefix: bytes, bound: bytes) -> None:
+        self._out, self._aead, self._prefix, self._bound = out, AESGCM(key), prefix, bound
         self._buffer = bytearray()
         self._index = 0
 
@@ -145,13 +163,23 @@ class _SealedWriter(io.RawIOBase):
 
     def _emit(self, chunk: bytes, *, final: bool) -> None:
         nonce = self._prefix + struct.pack(">I", self._index)
-        aad = b"interpreta-backup|%d|%d" % (self._index, final)
+        aad = _associated(self._index, final, self._bound)
         sealed = self._aead.encrypt(nonce, chunk, aad)
         self._out.write(struct.pack(">I", len(sealed)) + sealed)
         self._index += 1
 
 
-def _open_chunks(handle: IO[bytes], key: bytes, prefix: bytes) -> Iterator[bytes]:
+def _associated(index: int, final: bool, bound: bytes | None) -> bytes:
+    """A chunk's associated data: its place, and the digest of the header it belongs
+    to (None for a legacy backup, whose header was not bound)."""
+    if bound is None:
+        return b"interpreta-backup|%d|%d" % (index, final)
+    return b"interpreta-backup-2|%d|%d|" % (index, final) + bound
+
+
+def _open_chunks(
+    handle: IO[bytes], key: bytes, prefix: bytes, bound: bytes | None
+) -> Iterator[bytes]:
     aead, index = AESGCM(key), 0
     while True:
         size_bytes = handle.read(4)
@@ -162,7 +190,7 @@ def _open_chunks(handle: IO[bytes], key: bytes, prefix: bytes) -> Iterator[bytes
         nonce = prefix + struct.pack(">I", index)
         for final in (False, True):
             try:
-                chunk = aead.decrypt(nonce, sealed, b"interpreta-backup|%d|%d" % (index, final))
+                chunk = aead.decrypt(nonce, sealed, _associated(index, final, bound))
             except Exception:
                 continue
             yield chunk
@@ -172,7 +200,7 @@ def _open_chunks(handle: IO[bytes], key: bytes, prefix: bytes) -> Iterator[bytes
                 return
             break
         else:
-            raise BackupError("wrong key, or the backup was altered")
+            raise BackupError("wrong key, or the backup (its header or content) was altered")
         index += 1
 
 
@@ -220,8 +248,10 @@ def write(
     master_key: bytes,
     key_version: str,
     now: datetime,
+    erasure_log: LogState,
 ) -> BackupInfo:
-    """Write an encrypted backup of every table to `path` (atomically)."""
+    """Write an encrypted backup of every table to `path` (atomically), recording the
+    erasure log's state `erasure_log`."""
     raw = storage_metadata(metadata)
     revision = current_revision(engine)
     prefix = os.urandom(8)
@@ -230,12 +260,14 @@ def write(
         "revision": revision,
         "key_version": key_version,
         "nonce_prefix": base64.b64encode(prefix).decode(),
+        "erasure_log": erasure_log.as_dict(),
     }
+    line = json.dumps(header).encode() + b"\n"
     partial = path.with_name(path.name + ".partial")
     rows = 0
     with open(partial, "wb") as out:
-        out.write(MAGIC + json.dumps(header).encode() + b"\n")
-        sealed = _SealedWriter(out, backup_key(master_key), prefix)
+        out.write(MAGIC + line)
+        sealed = _SealedWriter(out, backup_key(master_key), prefix, _bound(line))
         with gzip.GzipFile(fileobj=sealed, mode="wb") as zipped, _snapshot(engine) as connection:
             for original in metadata.sorted_tables:  # parents first: restore inserts in order
                 table = raw.tables[original.name]
@@ -248,26 +280,45 @@ def write(
         out.flush()
         os.fsync(out.fileno())
     os.replace(partial, path)
-    return BackupInfo(now, revision, key_version, rows)
+    return BackupInfo(now, revision, key_version, rows, erasure_log)
 
 
-def read_header(path: Path) -> tuple[BackupInfo, bytes]:
-    """The header of a backup file and its nonce prefix."""
+def _bound(line: bytes) -> bytes:
+    """What of the header line each chunk is bound to."""
+    return hashlib.sha256(line).digest()
+
+
+def read_header(path: Path) -> tuple[BackupInfo, bytes, bytes | None]:
+    """The header of a backup file, its nonce prefix, and what its chunks are bound to
+    (None for a legacy backup). Not yet verified: the first chunk proves it."""
     with open(path, "rb") as handle:
-        if handle.read(len(MAGIC)) != MAGIC:
+        magic = handle.read(len(MAGIC))
+        if magic not in (MAGIC, LEGACY_MAGIC):
             raise BackupError(f"{path} is not an Interpreta backup")
-        header = json.loads(handle.readline())
-    info = BackupInfo(
-        datetime.fromisoformat(header["created_at"]), header["revision"], header["key_version"]
-    )
-    return info, base64.b64decode(header["nonce_prefix"])
+        line = handle.readline(64 * 1024)
+    try:
+        header = json.loads(line)
+        log = header.get("erasure_log")
+        info = BackupInfo(
+            datetime.fromisoformat(header["created_at"]),
+            header["revision"],
+            header["key_version"],
+            erasure_log=LogState(str(log["id"]), int(log["entries"]), str(log["digest"]))
+            if log
+            else None,
+            authenticated=magic == MAGIC,
+        )
+        prefix = base64.b64decode(header["nonce_prefix"], validate=True)
+    except (ValueError, KeyError, TypeError) as exc:
+        raise BackupError(f"the header of {path} is damaged ({exc})") from exc
+    return info, prefix, _bound(line) if magic == MAGIC else None
 
 
 @runs_in(BACKUPS)
 def restore(engine: Engine, metadata: MetaData, path: Path, *, master_key: bytes) -> BackupInfo:
     """Replace every row of the database behind `engine` with the backup's, in one
     transaction (the database is unchanged if anything fails)."""
-    info, prefix = read_header(path)
+    info, prefix, bound = read_header(path)
     present = current_revision(engine)
     if present is None:
         upgrade(engine, info.revision or "head")
@@ -280,8 +331,8 @@ def restore(engine: Engine, metadata: MetaData, path: Path, *, master_key: bytes
     rows = 0
     with open(path, "rb") as handle:
         handle.read(len(MAGIC))
-        handle.readline()
-        chunks = _open_chunks(handle, backup_key(master_key), prefix)
+        handle.readline(64 * 1024)
+        chunks = _open_chunks(handle, backup_key(master_key), prefix, bound)
         lines = gzip.GzipFile(fileobj=io.BufferedReader(_ChunkReader(chunks)), mode="rb")
         with engine.begin() as connection:
             for original in reversed(metadata.sorted_tables):  # children first
@@ -308,7 +359,14 @@ def restore(engine: Engine, metadata: MetaData, path: Path, *, master_key: bytes
             if engine.dialect.name == "postgresql":
                 _reset_sequences(connection, raw)
     upgrade(engine)
-    return BackupInfo(info.created_at, info.revision, info.key_version, rows)
+    return BackupInfo(
+        info.created_at,
+        info.revision,
+        info.key_version,
+        rows,
+        info.erasure_log,
+        info.authenticated,
+    )
 
 
 def _reset_sequences(connection: Any, raw: MetaData) -> None:

@@ -61,6 +61,7 @@ class Platform:
         """
         check_transfers(settings.processors)
         settings.data_dir.mkdir(parents=True, exist_ok=True)
+        erasure_log.ensure(settings.data_dir)  # identified from the start (backups record it)
         engine = make_engine(settings.resolved_database_url)
         upgrade(engine)
         install(engine, all_metadata(), Enforcement(settings.activity_checks))
@@ -118,10 +119,16 @@ class Platform:
         }
         return RetentionEngine(self.sessions, **{**options, **overrides})
 
-    def replay_erasures(self, since: datetime) -> int:
-        """Erase again everyone whose erasure was logged after `since` (after a restore)."""
+    def replay_erasures(self, since: datetime | None) -> int:
+        """Erase again everyone whose erasure was logged after `since` (after a restore;
+        None: every logged erasure)."""
         return erasure_log.replay(
-            self.sessions, self.keyring, self.metadata, self.settings.data_dir, since
+            self.sessions,
+            self.keyring,
+            self.metadata,
+            self.settings.data_dir,
+            since,
+            self.clock.now(),
         )
 
     def close(self) -> None:

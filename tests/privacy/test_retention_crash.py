@@ -1,8 +1,10 @@
 """A retention run killed with SIGKILL half-way, then run again, ends where one
-uninterrupted run ends (on SQLite and on PostgreSQL)."""
+uninterrupted run ends (on SQLite and on PostgreSQL), and the rows the killed run
+disposed of are accounted for in the audit trail, batch by batch."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -47,6 +49,18 @@ def _participants(url: str) -> int:
         count = connection.scalar(select(func.count()).select_from(text("participants")))
     engine.dispose()
     return int(count or 0)
+
+
+def _audited(url: str, table: str) -> int:
+    """How many rows of `table` the audit trail says retention disposed of, batch by batch."""
+    engine = make_engine(url)
+    with engine.connect() as connection:
+        details = connection.scalars(
+            text("SELECT detail FROM audit_entries WHERE action = 'retention.batch'")
+        ).all()
+    engine.dispose()
+    batches = [json.loads(d) if isinstance(d, str) else d for d in details]
+    return sum(b["disposed"] for b in batches if b["target"].startswith(f"{table} /"))
 
 
 def _retention(data_dir: Path, url: str, batch: int) -> subprocess.Popen[bytes]:
@@ -111,6 +125,8 @@ def test_a_run_killed_half_way_then_rerun_equals_one_uninterrupted_run(
         runner.wait()
         assert runner.returncode == -signal.SIGKILL
         assert 0 < _participants(killed) < PEOPLE  # really half-way
+        # every committed batch is in the audit trail, though the run never finished
+        assert _audited(killed, "participants") == PEOPLE - _participants(killed)
 
         assert _retention(tmp_path / "k", killed, batch=100).wait() == 0
         assert _retention(tmp_path / "w", whole, batch=100_000).wait() == 0

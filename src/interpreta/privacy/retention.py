@@ -213,7 +213,10 @@ class RetentionEngine:
                     if not dry_run:
                         with self.sessions.begin() as db:
                             cutoff = _period(target.rule).before(now)
-                            outcome.disposed += disposer(db, cutoff)
+                            disposed = disposer(db, cutoff)
+                            if disposed:
+                                _audit_batch(db, target.name, target.rule.key, disposed, now)
+                            outcome.disposed += disposed
                         outcome.due = outcome.disposed
                     continue
                 if self.graph.anchor(target.table, target.rule.anchor) is None:
@@ -233,7 +236,7 @@ class RetentionEngine:
                             outcome.due += db.scalar(count) or 0
                         continue
                     # no counting pass first: it would cost a second scan of every row
-                    for done in self._dispose_all(target, rule, where):
+                    for done in self._dispose_all(target, rule, where, now):
                         outcome.disposed += done
                         outcome.due = outcome.disposed
                         if progress is not None:
@@ -243,7 +246,8 @@ class RetentionEngine:
         return report
 
     def _audit(self, report: Report, now: datetime) -> None:
-        """One audit entry per run that disposed of anything: counts per table and rule."""
+        """One audit entry per run that disposed of anything: counts per table and rule
+        (each batch has its own entry already, committed with it)."""
         counts = {name: o.disposed for name, o in report.outcomes.items() if o.disposed}
         with self.sessions.begin() as db:
             audit.record(
@@ -257,12 +261,12 @@ class RetentionEngine:
             )
 
     def _dispose_all(
-        self, target: Target, rule: RetentionRule, where: ColumnElement[bool]
+        self, target: Target, rule: RetentionRule, where: ColumnElement[bool], now: datetime
     ) -> Iterator[int]:
         """The batches of one target; on PostgreSQL in `workers` disjoint streams at once
         (rows split by key modulo), since the server, not Python, does the work."""
         if self.workers <= 1 or self._dialect() != "postgresql":
-            yield from self._dispose(target, rule, where)
+            yield from self._dispose(target, rule, where, now)
             return
         (key,) = target.table.primary_key.columns
         done: queue.Queue[int | None] = queue.Queue()
@@ -270,7 +274,8 @@ class RetentionEngine:
 
         def stream(share: int) -> None:
             try:
-                for count in self._dispose(target, rule, and_(where, key % self.workers == share)):
+                shared = and_(where, key % self.workers == share)
+                for count in self._dispose(target, rule, shared, now):
                     done.put(count)
             except BaseException as exc:  # re-raised in the caller's thread
                 errors.append(exc)
@@ -364,8 +369,11 @@ class RetentionEngine:
     # --- disposing -------------------------------------------------------------------
 
     def _dispose(
-        self, target: Target, rule: RetentionRule, where: ColumnElement[bool]
+        self, target: Target, rule: RetentionRule, where: ColumnElement[bool], now: datetime
     ) -> Iterator[int]:
+        """Dispose of the due rows of `target` batch by batch, each batch in its own
+        transaction with its own audit entry: a run killed half way is accounted for
+        up to its last committed batch."""
         (key,) = target.table.primary_key.columns
         last: Any = None
         while True:
@@ -385,6 +393,7 @@ class RetentionEngine:
                         .where(key.in_(ids))
                         .values(**self._cleared(target, key))
                     )
+                _audit_batch(db, target.name, rule.key, len(ids), now, ids[0], ids[-1])
             yield len(ids)
             if len(ids) < self.batch_size:
                 return
@@ -438,6 +447,30 @@ class RetentionEngine:
                 yield
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _audit_batch(
+    db: Session,
+    target: str,
+    rule: str,
+    count: int,
+    now: datetime,
+    first: Any = None,
+    last: Any = None,
+) -> None:
+    """The audit entry of one batch, in the batch's own transaction."""
+    detail: dict[str, Any] = {"target": target, "rule": rule, "disposed": count}
+    if first is not None:
+        detail["keys"] = [str(first), str(last)]
+    audit.record(
+        db,
+        actor=system("retention"),
+        action="retention.batch",
+        subject=None,
+        target=f"retention:{target}",
+        detail=detail,
+        now=now,
+    )
 
 
 def _period(rule: AnyRule) -> Period:

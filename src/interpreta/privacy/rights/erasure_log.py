@@ -7,26 +7,39 @@ part erased. After a restore, :func:`replay` finds the people those pseudonyms
 belong to in the restored data and erases them again, so no restore brings an
 erased person back. The pseudonym key travels in the database, so it is the
 restored key that recognises them.
+
+An entry is appended only once the erasure's transaction has committed
+(:func:`append_after_commit`): an erasure that rolled back is not replayed.
+
+The log's first line names it (a random ID made when the deployment first
+starts). A backup records that ID, how many entries the log had and their digest
+(:class:`LogState`); a restore refuses a log that does not continue the one the
+backup was taken with (:func:`continues`), so a restore on a host without the
+original log cannot bring back the people erased since the backup.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import MetaData, select
+from sqlalchemy import MetaData, event, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from interpreta.datamap.activities import BACKUPS
 from interpreta.datamap.ties import Tie
+from interpreta.privacy import audit
 from interpreta.privacy.keys import Keyring
 from interpreta.privacy.processing import runs_in
-from interpreta.privacy.pseudonyms import Pseudonyms
+from interpreta.privacy.pseudonyms import Pseudonyms, system
 from interpreta.privacy.rights import erase as erasure
+from interpreta.privacy.rights.models import DataSubjectRequest
 from interpreta.privacy.rights.subjects import (
     CONTROLLER,
     Identity,
@@ -55,6 +68,78 @@ def path(data_dir: Path) -> Path:
     return data_dir / FILE_NAME
 
 
+HEADER_KEY = "erasure_log"
+PENDING_KEY = "interpreta_erasure_log_pending"
+"""Where a session keeps the entries it will append once it commits."""
+LISTENING_KEY = "interpreta_erasure_log_listening"
+"""Set once a session's commit and rollback are watched (the listeners stay with it)."""
+
+
+@dataclass(frozen=True)
+class LogState:
+    """Which log, and how far it went: what a backup records of it."""
+
+    id: str
+    entries: int
+    digest: str
+
+    def as_dict(self) -> dict[str, object]:
+        """The state as a backup header holds it."""
+        return {"id": self.id, "entries": self.entries, "digest": self.digest}
+
+
+def ensure(data_dir: Path) -> str:
+    """The log's ID; a new log (or one written before logs had IDs) gets one."""
+    log = path(data_dir)
+    lines = log.read_text(encoding="utf-8").splitlines(keepends=True) if log.exists() else []
+    if lines and HEADER_KEY in json.loads(lines[0]):
+        return str(json.loads(lines[0])["id"])
+    log_id = uuid.uuid4().hex
+    data_dir.mkdir(parents=True, exist_ok=True)
+    fresh = log.with_name(log.name + ".new")
+    with open(fresh, "w", encoding="utf-8") as handle:
+        handle.write(json.dumps({HEADER_KEY: 1, "id": log_id}) + "\n")
+        handle.writelines(lines)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(fresh, log)
+    return log_id
+
+
+def _entry_lines(data_dir: Path) -> list[str]:
+    log = path(data_dir)
+    if not log.exists():
+        return []
+    lines = [raw for raw in log.read_text(encoding="utf-8").splitlines() if raw.strip()]
+    return [raw for raw in lines if HEADER_KEY not in json.loads(raw)]
+
+
+def _digest(lines: list[str]) -> str:
+    digest = hashlib.sha256()
+    for line in lines:
+        digest.update(line.encode("utf-8") + b"\n")
+    return digest.hexdigest()
+
+
+def state(data_dir: Path) -> LogState:
+    """The log's ID, number of entries and their digest."""
+    lines = _entry_lines(data_dir)
+    return LogState(ensure(data_dir), len(lines), _digest(lines))
+
+
+def continues(data_dir: Path, recorded: LogState) -> bool:
+    """Whether the log in `data_dir` is the one `recorded` describes, or a later state
+    of it (same ID, the same entries first)."""
+    if not path(data_dir).exists():
+        return False
+    lines = _entry_lines(data_dir)
+    return (
+        ensure(data_dir) == recorded.id
+        and len(lines) >= recorded.entries
+        and _digest(lines[: recorded.entries]) == recorded.digest
+    )
+
+
 def append(data_dir: Path, names: Pseudonyms, identity: Identity, part: Part, at: datetime) -> None:
     """Record an executed erasure (durably: the line is flushed to disk)."""
     line = {
@@ -63,31 +148,53 @@ def append(data_dir: Path, names: Pseudonyms, identity: Identity, part: Part, at
         "users": sorted(names.user(u) for u in identity.user_ids),
         "emails": sorted(names.email(e) for e in identity.emails),
     }
-    data_dir.mkdir(parents=True, exist_ok=True)
+    ensure(data_dir)
     with open(path(data_dir), "a", encoding="utf-8") as handle:
         handle.write(json.dumps(line, sort_keys=True) + "\n")
         handle.flush()
         os.fsync(handle.fileno())
 
 
+def append_after_commit(
+    db: Session, data_dir: Path, names: Pseudonyms, identity: Identity, part: Part, at: datetime
+) -> None:
+    """Record an erasure once `db` commits; nothing if it rolls back (a rolled-back
+    erasure must not be replayed after a restore)."""
+    pending: list[tuple[Path, Pseudonyms, Identity, Part, datetime]] | None = db.info.get(
+        PENDING_KEY
+    )
+    if pending is None:
+        pending = db.info[PENDING_KEY] = []
+    if not db.info.get(LISTENING_KEY):
+        db.info[LISTENING_KEY] = True
+        event.listen(db, "after_commit", _write_pending)
+        event.listen(db, "after_rollback", _drop_pending)
+    pending.append(
+        (data_dir, names, Identity(set(identity.user_ids), set(identity.emails)), part, at)
+    )
+
+
+def _write_pending(db: Session) -> None:
+    for entry in db.info.pop(PENDING_KEY, []):
+        append(*entry)
+
+
+def _drop_pending(db: Session) -> None:
+    db.info.pop(PENDING_KEY, None)
+
+
 def entries(data_dir: Path, since: datetime | None = None) -> Iterator[Entry]:
     """The logged erasures, oldest first (those after `since` only, if given)."""
-    log = path(data_dir)
-    if not log.exists():
-        return
-    with open(log, encoding="utf-8") as handle:
-        for raw in handle:
-            if not raw.strip():
-                continue
-            item = json.loads(raw)
-            entry = Entry(
-                datetime.fromisoformat(item["at"]),
-                item["part"],
-                tuple(item["users"]),
-                tuple(item["emails"]),
-            )
-            if since is None or entry.at > since:
-                yield entry
+    for raw in _entry_lines(data_dir):
+        item = json.loads(raw)
+        entry = Entry(
+            datetime.fromisoformat(item["at"]),
+            item["part"],
+            tuple(item["users"]),
+            tuple(item["emails"]),
+        )
+        if since is None or entry.at > since:
+            yield entry
 
 
 REPLAY_MARGIN = timedelta(hours=1)
@@ -103,11 +210,14 @@ def replay(
     keyring: Keyring,
     metadata: MetaData,
     data_dir: Path,
-    since: datetime,
+    since: datetime | None,
+    now: datetime,
 ) -> int:
     """Erase again everyone whose erasure was logged in `data_dir` after `since` (less
-    the margin); how many entries."""
-    pending = list(entries(data_dir, since - REPLAY_MARGIN))
+    the margin; None: every logged erasure); how many entries. The requests about them
+    keep only the digest of their address, as after the original erasure, and each
+    replay is in the audit trail."""
+    pending = list(entries(data_dir, None if since is None else since - REPLAY_MARGIN))
     if not pending:
         return 0
     with sessions.begin() as db:
@@ -137,7 +247,29 @@ def replay(
                 else processor(int(entry.part.split(":", 1)[1]))
             )
             erasure.erase(db, metadata, find(db, metadata, identity), part)
+            _forget_addresses(db, identity)
+            audit.record(
+                db,
+                actor=system("restore"),
+                action="erasure.replayed",
+                subject=(entry.users or entry.emails or (None,))[0],
+                target=f"erasure:{entry.part}",
+                detail={"part": entry.part, "erased_at": entry.at.isoformat()},
+                now=now,
+            )
     return len(pending)
+
+
+def _forget_addresses(db: Session, identity: Identity) -> None:
+    """Requests about a re-erased person keep the digest of the address, not the address."""
+    conditions = [DataSubjectRequest.subject_digest.in_(sorted(identity.digests))]
+    if identity.user_ids:
+        conditions.append(DataSubjectRequest.subject_user_id.in_(sorted(identity.user_ids)))
+    db.execute(
+        update(DataSubjectRequest)
+        .where(or_(*conditions), DataSubjectRequest.subject_email.is_not(None))
+        .values(subject_email=None)
+    )
 
 
 def _email_values(db: Session, metadata: MetaData) -> set[str]:

@@ -345,7 +345,9 @@ class Rights:
         if kind is RequestKind.ERASURE:
             report = erasure.erase(db, self.metadata, found, part).as_dict()
             names = steps.pseudonyms(db, self.audit_key)
-            erasure_log.append(self.settings.data_dir, names, found.identity, part, now)
+            erasure_log.append_after_commit(
+                db, self.settings.data_dir, names, found.identity, part, now
+            )
             return report
         if kind is RequestKind.RECTIFICATION:
             if not corrections:
