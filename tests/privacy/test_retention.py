@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -103,6 +104,22 @@ def test_p09_participation_data_goes_exactly_one_week_after_the_event_ends(
         assert _count(platform, model) == 0, model
     assert report.outcomes["participants / participation"].disposed == 6
     assert engine.run(clock.now()).total == 0  # nothing left: running again changes nothing
+
+
+def test_p09_disposed_values_leave_neither_the_file_nor_the_wal(
+    platform: Platform, clock: FrozenClock
+) -> None:
+    url = platform.settings.resolved_database_url
+    if not url.startswith("sqlite"):
+        pytest.skip("SQLite's own files; PostgreSQL: see ARCHITECTURE.md")
+    _event_with_people(platform, _organisation(platform), email="gone{}@retention.example")
+    clock.advance(timedelta(days=8))
+    report = _engine(platform).run(clock.now())
+    assert report.total > 0 and report.wal_emptied
+    path = Path(url.removeprefix("sqlite:///"))
+    wal = path.with_name(path.name + "-wal")
+    assert not wal.exists() or wal.stat().st_size == 0
+    assert b"retention.example" not in path.read_bytes()
 
 
 def test_p17_anonymised_statistics_survive_and_small_cells_are_suppressed(

@@ -26,6 +26,7 @@ from interpreta.api.dependencies import PlatformDep, UserDep, client_address, wi
 from interpreta.api.inputs import Input, PathId, RowId
 from interpreta.datamap.activities import PRIVACY_REQUESTS
 from interpreta.datamap.vocabulary import Scope
+from interpreta.db.engine import checkpoint
 from interpreta.errors import forbidden, not_found
 from interpreta.platform import Platform
 from interpreta.privacy.rights import access, report, requests
@@ -388,7 +389,7 @@ def execute_part(
         result = request_out(
             part.request, platform.clock.now(), parts_shown_to(db, user, part.request)
         )
-    requests.checkpoint(platform.engine)
+    checkpoint(platform.engine)
     return result
 
 

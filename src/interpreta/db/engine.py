@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import time
 from pathlib import Path
 from typing import Any
 
@@ -42,3 +44,35 @@ def make_engine(url: str) -> Engine:
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
     """The session factory; objects stay usable after commit."""
     return sessionmaker(engine, expire_on_commit=False)
+
+
+log = logging.getLogger(__name__)
+
+CHECKPOINT_ATTEMPTS = 20
+"""How often a checkpoint is tried while readers hold the WAL (50 ms apart)."""
+
+
+def checkpoint(engine: Engine, attempts: int = CHECKPOINT_ATTEMPTS) -> bool:
+    """On SQLite, move the WAL into the database file and truncate it, so values just
+    erased or deleted survive in neither (``secure_delete`` zeroes freed pages);
+    True once done. SQLite answers ``busy`` while another connection reads an older
+    snapshot; then it is tried again, and an incomplete checkpoint is logged as an
+    error (the next erasure or retention run tries again). On PostgreSQL there is no
+    such file to empty: see "Erasure on PostgreSQL" in ARCHITECTURE.md."""
+    if engine.dialect.name != "sqlite":
+        return True
+    for attempt in range(attempts):
+        with engine.connect() as connection:
+            busy, _frames, _moved = connection.exec_driver_sql(
+                "PRAGMA wal_checkpoint(TRUNCATE)"
+            ).one()
+        if not busy:
+            return True
+        if attempt + 1 < attempts:
+            time.sleep(0.05)
+    log.error(
+        "the SQLite WAL could not be emptied (readers kept it busy); erased values "
+        "may remain in %s-wal until the next checkpoint",
+        engine.url.database,
+    )
+    return False

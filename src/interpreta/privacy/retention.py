@@ -58,6 +58,7 @@ from interpreta.datamap.retention_rules import AnyRule, CustomerDefinedRule, Per
 from interpreta.datamap.tiegraph import TieGraph
 from interpreta.datamap.ties import Tie
 from interpreta.db.base import Base
+from interpreta.db.engine import checkpoint
 from interpreta.privacy import audit
 from interpreta.privacy import holds as legal_holds
 from interpreta.privacy.processing import marked_rows, processing, restricted_people
@@ -115,6 +116,8 @@ class Report:
 
     dry_run: bool
     outcomes: dict[str, Outcome] = field(default_factory=dict)
+    wal_emptied: bool = True
+    """Whether the disposed values left SQLite's WAL too (always True elsewhere)."""
 
     @property
     def total(self) -> int:
@@ -243,6 +246,7 @@ class RetentionEngine:
                             progress(target.name, outcome.disposed, None)
             if not dry_run and report.total:
                 self._audit(report, now)
+                report.wal_emptied = checkpoint(self.sessions.kw["bind"])
         return report
 
     def _audit(self, report: Report, now: datetime) -> None:

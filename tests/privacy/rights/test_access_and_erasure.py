@@ -17,10 +17,11 @@ from interpreta.datamap import retention_rules as rules
 from interpreta.datamap.declarations import Personal, not_personal, personal
 from interpreta.datamap.ties import Tie
 from interpreta.datamap.vocabulary import Category, LegalBasis, Purpose, Scope, Subject
+from interpreta.db.engine import checkpoint
 from interpreta.platform import Platform
 from interpreta.privacy import holds
 from interpreta.privacy.rights import access, erase
-from interpreta.privacy.rights.requests import Rights, checkpoint
+from interpreta.privacy.rights.requests import Rights
 from interpreta.privacy.rights.subjects import (
     CONTROLLER,
     Identity,

@@ -34,6 +34,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from interpreta.datamap.activities import BACKUPS
 from interpreta.datamap.ties import Tie
+from interpreta.db.engine import checkpoint
 from interpreta.privacy import audit
 from interpreta.privacy.keys import Keyring
 from interpreta.privacy.processing import runs_in
@@ -257,6 +258,7 @@ def replay(
                 detail={"part": entry.part, "erased_at": entry.at.isoformat()},
                 now=now,
             )
+    checkpoint(sessions.kw["bind"])
     return len(pending)
 
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, MetaData, or_, select, text
+from sqlalchemy import MetaData, or_, select
 from sqlalchemy.orm import Session
 
 from interpreta.clock import Clock
@@ -78,14 +78,6 @@ def part_of(row: RequestPart) -> Part:
 def identity_of(request: DataSubjectRequest) -> Identity:
     """Who a request is about."""
     return Identity.of(user_id=request.subject_user_id, email=request.subject_email)
-
-
-def checkpoint(engine: Engine) -> None:
-    """On SQLite, move the WAL into the database file and empty it, so erased values
-    survive in neither (with ``secure_delete``, freed space is zeroed)."""
-    if engine.dialect.name == "sqlite":
-        with engine.connect() as connection:
-            connection.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
 
 
 @dataclass
