@@ -105,6 +105,12 @@ class RecordingMailer:
         """Keep `mail`."""
         self.sent.append(mail)
 
+    def forget(self, addresses: set[str]) -> int:
+        """Drop the kept mails to `addresses`."""
+        kept = [m for m in self.sent if m.to not in addresses]
+        forgotten, self.sent = len(self.sent) - len(kept), kept
+        return forgotten
+
     def token(self, to: str, page: str) -> str:
         """The token of the latest link to `page` mailed to `to`."""
         for mail in reversed(self.sent):

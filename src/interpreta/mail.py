@@ -16,10 +16,13 @@ import ssl
 import uuid
 from dataclasses import dataclass
 from email.message import EmailMessage
+from email.parser import BytesParser
+from email.policy import default
 from pathlib import Path
 from typing import Protocol
 
 from interpreta.config import Settings
+from interpreta.datamap.ties import normalise_email
 from interpreta.outbound import OutboundGuard, guard_for
 
 log = logging.getLogger(__name__)
@@ -58,6 +61,10 @@ class Mailer(Protocol):
         """Send `mail`, or raise."""
         ...
 
+    def forget(self, addresses: set[str]) -> int:
+        """Delete any mail still kept for `addresses` (after their erasure); how many."""
+        ...
+
 
 @dataclass
 class SmtpMailer:
@@ -88,6 +95,11 @@ class SmtpMailer:
                 client.login(self.username, self.password or "")
             client.send_message(mail.as_email(self.sender))
 
+    def forget(self, addresses: set[str]) -> int:
+        """Nothing is kept here: each mail is handed to the relay at once (the relay, a
+        registered processor, keeps its queue under its own retention)."""
+        return 0
+
 
 @dataclass
 class OutboxMailer:
@@ -102,6 +114,18 @@ class OutboxMailer:
         path = self.folder / f"{uuid.uuid4().hex}.eml"
         path.write_bytes(bytes(mail.as_email(self.sender)))
         log.warning("mail %r written to %s (no SMTP server configured)", mail.subject, path)
+
+    def forget(self, addresses: set[str]) -> int:
+        """Delete the outbox files addressed to any of `addresses` (compared normalised)."""
+        wanted = {normalise_email(a) for a in addresses}
+        deleted = 0
+        for path in sorted(self.folder.glob("*.eml")) if self.folder.exists() else []:
+            with open(path, "rb") as handle:
+                message = BytesParser(policy=default).parse(handle, headersonly=True)
+            if normalise_email(str(message.get("To", ""))) in wanted:
+                path.unlink()
+                deleted += 1
+        return deleted
 
 
 def mailer_for(settings: Settings) -> Mailer:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -299,3 +300,24 @@ def test_p29_rectification_corrects_the_field_and_records_notice_to_recipients(
     recipients = " ".join(n["recipient"] for n in outcome["notified"])
     assert "event organiser" in recipients  # Art. 19: the controller is told
     assert "Smith" not in str(outcome) and "Smiht" not in str(outcome)
+
+
+def test_p30_erasure_deletes_mail_still_waiting_for_the_address(
+    platform: Platform, tmp_path: Path
+) -> None:
+    from interpreta.mail import OutboxMailer
+
+    outbox = OutboxMailer(tmp_path / "outbox", "dpo@example.org")
+    rights = Rights.of(platform, outbox)
+    with platform.transaction() as db:
+        rights.by_email(db, email="Gone@Example.org", kind=RequestKind.ACCESS)
+        rights.by_email(db, email="stays@example.org", kind=RequestKind.ACCESS)
+    assert len(list((tmp_path / "outbox").glob("*.eml"))) == 2
+    with platform.transaction() as db:
+        request = rights.logged_by_staff(
+            db, staff_user_id=9, kind=RequestKind.ERASURE, email="gone@example.org"
+        )
+        for part in list(request.parts):
+            rights.execute(db, part, actor_user_id=9)
+    left = [p.read_text() for p in (tmp_path / "outbox").glob("*.eml")]
+    assert len(left) == 1 and "stays@example.org" in left[0]

@@ -29,11 +29,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import MetaData, event, or_, select, update
+from sqlalchemy import MetaData, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from interpreta.datamap.activities import BACKUPS
 from interpreta.datamap.ties import Tie
+from interpreta.db.after_commit import after_commit
 from interpreta.db.engine import checkpoint
 from interpreta.privacy import audit
 from interpreta.privacy.keys import Keyring
@@ -70,10 +71,6 @@ def path(data_dir: Path) -> Path:
 
 
 HEADER_KEY = "erasure_log"
-PENDING_KEY = "interpreta_erasure_log_pending"
-"""Where a session keeps the entries it will append once it commits."""
-LISTENING_KEY = "interpreta_erasure_log_listening"
-"""Set once a session's commit and rollback are watched (the listeners stay with it)."""
 
 
 @dataclass(frozen=True)
@@ -161,27 +158,8 @@ def append_after_commit(
 ) -> None:
     """Record an erasure once `db` commits; nothing if it rolls back (a rolled-back
     erasure must not be replayed after a restore)."""
-    pending: list[tuple[Path, Pseudonyms, Identity, Part, datetime]] | None = db.info.get(
-        PENDING_KEY
-    )
-    if pending is None:
-        pending = db.info[PENDING_KEY] = []
-    if not db.info.get(LISTENING_KEY):
-        db.info[LISTENING_KEY] = True
-        event.listen(db, "after_commit", _write_pending)
-        event.listen(db, "after_rollback", _drop_pending)
-    pending.append(
-        (data_dir, names, Identity(set(identity.user_ids), set(identity.emails)), part, at)
-    )
-
-
-def _write_pending(db: Session) -> None:
-    for entry in db.info.pop(PENDING_KEY, []):
-        append(*entry)
-
-
-def _drop_pending(db: Session) -> None:
-    db.info.pop(PENDING_KEY, None)
+    copied = Identity(set(identity.user_ids), set(identity.emails))
+    after_commit(db, lambda: append(data_dir, names, copied, part, at))
 
 
 def entries(data_dir: Path, since: datetime | None = None) -> Iterator[Entry]:

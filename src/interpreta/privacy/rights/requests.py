@@ -24,6 +24,7 @@ from interpreta.config import Settings
 from interpreta.datamap.activities import PRIVACY_REQUESTS
 from interpreta.datamap.retention_rules import Period
 from interpreta.datamap.vocabulary import Scope
+from interpreta.db.after_commit import after_commit
 from interpreta.errors import Problem, conflict, invalid, not_found
 from interpreta.mail import Mail, Mailer, mailer_for
 from interpreta.privacy.marks import MarkKind
@@ -340,6 +341,9 @@ class Rights:
             erasure_log.append_after_commit(
                 db, self.settings.data_dir, names, found.identity, part, now
             )
+            if found.identity.emails:  # mail still waiting for the address goes too
+                addresses = set(found.identity.emails)
+                after_commit(db, lambda: self.mailer.forget(addresses))
             return report
         if kind is RequestKind.RECTIFICATION:
             if not corrections:

@@ -1,0 +1,31 @@
+"""Work that must happen only if a transaction commits: writing outside the database
+(the erasure log, the mail outbox) is not undone by a rollback, so it waits."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+PENDING_KEY = "interpreta_after_commit"
+LISTENING_KEY = "interpreta_after_commit_listening"
+
+
+def after_commit(db: Session, work: Callable[[], object]) -> None:
+    """Run `work` once `db`'s transaction commits; drop it if the transaction rolls
+    back. Works queued in one transaction run in the order they were queued."""
+    db.info.setdefault(PENDING_KEY, []).append(work)
+    if not db.info.get(LISTENING_KEY):
+        db.info[LISTENING_KEY] = True  # the listeners stay with the (short-lived) session
+        event.listen(db, "after_commit", _run)
+        event.listen(db, "after_rollback", _drop)
+
+
+def _run(db: Session) -> None:
+    for work in db.info.pop(PENDING_KEY, []):
+        work()
+
+
+def _drop(db: Session) -> None:
+    db.info.pop(PENDING_KEY, None)
