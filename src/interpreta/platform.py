@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import Engine, MetaData
 from sqlalchemy.orm import Session, sessionmaker
 
-from interpreta.accounts.customers import content_retention_choices
+from interpreta.accounts.customers import close_memberless, content_retention_choices
 from interpreta.accounts.passwords import Passwords
 from interpreta.clock import Clock, SystemClock
 from interpreta.config import Settings
@@ -102,6 +102,12 @@ class Platform:
         """How this platform sends mail (SMTP, or the outbox folder); tests replace it."""
         return mailer_for(self.settings)
 
+    @property
+    def erasure_aftermath(self) -> tuple[Any, ...]:
+        """What follows an erasure in its transaction: a customer whose last member was
+        erased is closed, and its retention starts."""
+        return (close_memberless,)
+
     def retention_engine(self, **overrides: Any) -> RetentionEngine:
         """The retention engine of this platform: the operator's bounds for customers'
         content retention, their choices, and anonymised statistics kept before
@@ -122,7 +128,7 @@ class Platform:
     def replay_erasures(self, since: datetime | None) -> int:
         """Erase again everyone whose erasure was logged after `since` (after a restore;
         None: every logged erasure)."""
-        return erasure_log.replay(
+        replayed = erasure_log.replay(
             self.sessions,
             self.keyring,
             self.metadata,
@@ -130,6 +136,10 @@ class Platform:
             since,
             self.clock.now(),
         )
+        with self.transaction() as db:
+            for after in self.erasure_aftermath:
+                after(db, self.clock.now())
+        return replayed
 
     def close(self) -> None:
         """Release the database connections."""

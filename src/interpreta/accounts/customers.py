@@ -2,16 +2,19 @@
 
 The privacy engines keep no list of tables, so what they need to know of the
 customer organisations is handed to them from here by the platform: the
-customers in the records of processing (Art. 30(2)), and the retention period
-each chose for its meeting content (P16).
+customers in the records of processing (Art. 30(2)), the retention period
+each chose for its meeting content (P16), and what happens to a customer whose
+last member was erased.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from datetime import datetime
+
+from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
-from interpreta.accounts.models import Organisation, OrganisationStatus
+from interpreta.accounts.models import Membership, Organisation, OrganisationStatus
 from interpreta.datamap.activities import ACCOUNT
 from interpreta.privacy.processing import runs_in
 
@@ -37,3 +40,23 @@ def content_retention_choices(db: Session) -> dict[int, int]:
         )
     ).all()
     return {organisation_id: days for organisation_id, days in rows if days is not None}
+
+
+@runs_in(ACCOUNT)
+def close_memberless(db: Session, now: datetime) -> list[int]:
+    """Close every active organisation left without members (its last member was
+    erased): nobody could manage it or ask for its erasure, so it closes and its
+    retention clocks start (P08, P10). Returns the IDs closed."""
+    orphans = list(
+        db.scalars(
+            select(Organisation).where(
+                Organisation.status == OrganisationStatus.ACTIVE,
+                ~exists(select(Membership.id).where(Membership.organisation_id == Organisation.id)),
+            )
+        )
+    )
+    for organisation in orphans:
+        organisation.status = OrganisationStatus.CLOSED
+        organisation.closed_at = now
+    db.flush()
+    return [o.id for o in orphans]

@@ -321,3 +321,28 @@ def test_p30_erasure_deletes_mail_still_waiting_for_the_address(
             rights.execute(db, part, actor_user_id=9)
     left = [p.read_text() for p in (tmp_path / "outbox").glob("*.eml")]
     assert len(left) == 1 and "stays@example.org" in left[0]
+
+
+def test_p08_a_customer_whose_last_member_is_erased_is_closed(
+    platform: Platform, sign_up: Any
+) -> None:
+    from interpreta.accounts.models import Organisation, OrganisationStatus
+
+    solo: Account = sign_up("solo", "Solo Events")
+    pair: Account = sign_up("olga", "Pair Events")
+    join(pair, sign_up("ivy"), "owner")
+    rights = Rights.of(platform)
+    with platform.transaction() as db:
+        for person in (solo, pair):
+            request = rights.logged_by_staff(
+                db, staff_user_id=9, kind=RequestKind.ERASURE, user_id=person.user_id, email=None
+            )
+            for part in list(request.parts):
+                outcome = rights.execute(db, part, actor_user_id=9)
+    with platform.sessions() as db:
+        closed = db.get_one(Organisation, solo.organisation_id)
+        assert closed.status is OrganisationStatus.CLOSED
+        assert closed.closed_at == platform.clock.now()  # its retention clocks start now
+        kept = db.get_one(Organisation, pair.organisation_id)
+        assert kept.status is OrganisationStatus.ACTIVE  # Ivy still runs it
+    assert "organisations_closed" not in outcome

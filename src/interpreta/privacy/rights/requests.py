@@ -11,7 +11,7 @@ processor-scope data to that customer's admins.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -90,6 +90,9 @@ class Rights:
     metadata: MetaData
     audit_key: bytes
     mailer: Mailer
+    aftermath: tuple[Callable[[Session, datetime], list[int]], ...] = ()
+    """What the platform does after an erasure, in its transaction: closing the
+    customers left without members (their IDs are reported)."""
 
     @classmethod
     def of(cls, platform: Any, mailer: Mailer | None = None) -> Rights:
@@ -100,6 +103,7 @@ class Rights:
             platform.metadata,
             platform.secrets.master_key,
             mailer or getattr(platform, "mailer", None) or mailer_for(platform.settings),
+            tuple(getattr(platform, "erasure_aftermath", ())),
         )
 
     # --- intake -----------------------------------------------------------------------
@@ -337,6 +341,9 @@ class Rights:
             return {"export": "ready"}
         if kind is RequestKind.ERASURE:
             report = erasure.erase(db, self.metadata, found, part).as_dict()
+            closed = [i for after in self.aftermath for i in after(db, now)]
+            if closed:
+                report["organisations_closed"] = closed
             names = steps.pseudonyms(db, self.audit_key)
             erasure_log.append_after_commit(
                 db, self.settings.data_dir, names, found.identity, part, now
