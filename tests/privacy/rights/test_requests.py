@@ -346,3 +346,35 @@ def test_p08_a_customer_whose_last_member_is_erased_is_closed(
         kept = db.get_one(Organisation, pair.organisation_id)
         assert kept.status is OrganisationStatus.ACTIVE  # Ivy still runs it
     assert "organisations_closed" not in outcome
+
+
+def test_p30_an_erasure_redacts_the_persons_own_words_in_requests_and_marks(
+    platform: Platform,
+) -> None:
+    from sqlalchemy import select
+
+    from interpreta.privacy.marks import ProcessingMark
+    from interpreta.privacy.rights.models import DataSubjectRequest
+
+    rights = Rights.of(platform, RecordingMailer())
+    words = "I am Jane Roe of 5 Elm Street; stop analysing me"
+    with platform.transaction() as db:
+        objection = rights.logged_by_staff(
+            db, staff_user_id=9, kind=RequestKind.OBJECTION, email="jane@example.org", details=words
+        )
+        for part in list(objection.parts):
+            rights.execute(db, part, actor_user_id=9)
+    with platform.sessions() as db:
+        assert db.scalar(select(ProcessingMark.reason)) == words
+    with platform.transaction() as db:
+        erasure = rights.logged_by_staff(
+            db, staff_user_id=9, kind=RequestKind.ERASURE, email="jane@example.org"
+        )
+        for part in list(erasure.parts):
+            rights.execute(db, part, actor_user_id=9)
+        erasure_id = erasure.id
+    with platform.sessions() as db:
+        assert all(d == "" for d in db.scalars(select(DataSubjectRequest.details)))
+        assert all(r == "" for r in db.scalars(select(ProcessingMark.reason)))
+        closed = [e for e in steps.history(db, erasure_id) if e.action == "dsr.closed"]
+        assert '"redacted"' in closed[0].detail and '"requests":1' in closed[0].detail

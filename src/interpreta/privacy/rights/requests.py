@@ -27,7 +27,7 @@ from interpreta.datamap.vocabulary import Scope
 from interpreta.db.after_commit import after_commit
 from interpreta.errors import Problem, conflict, invalid, not_found
 from interpreta.mail import Mail, Mailer, mailer_for
-from interpreta.privacy.marks import MarkKind
+from interpreta.privacy.marks import MarkKind, ProcessingMark
 from interpreta.privacy.processing import runs_in
 from interpreta.privacy.rights import erase as erasure
 from interpreta.privacy.rights import erasure_log, restrict, steps
@@ -384,30 +384,47 @@ class Rights:
             return
         request.status = RequestStatus.DONE
         request.closed_at = now
+        detail: dict[str, Any] = {"parts": len(request.parts)}
         if request.kind is RequestKind.ERASURE:
-            self._forget_address(db, request)
+            detail["redacted"] = self._forget_person(db, request)
         steps.record(
             db,
             self.audit_key,
             actor_user_id=None,
             step="closed",
             request=request,
-            detail={"parts": len(request.parts)},
+            detail=detail,
             now=now,
         )
 
-    def _forget_address(self, db: Session, request: DataSubjectRequest) -> None:
-        """After an erasure, the person's requests keep only the digest of the address."""
+    def _forget_person(self, db: Session, request: DataSubjectRequest) -> dict[str, int]:
+        """After an erasure, the legal record keeps what was asked and done, not who or
+        in whose words: the person's requests keep only the digest of the address and
+        lose their free text, and their marks lose the reasons they gave. Returns how
+        many texts were redacted (the audit entry is the pseudonymised summary)."""
         digest = request.subject_digest
         conditions = [DataSubjectRequest.id == request.id]
+        marks = []
         if digest:
             conditions.append(DataSubjectRequest.subject_digest == digest)
+            marks.append(ProcessingMark.email_digest == digest)
         if request.subject_user_id is not None:
             conditions.append(DataSubjectRequest.subject_user_id == request.subject_user_id)
+            marks.append(ProcessingMark.user_id == request.subject_user_id)
+        redacted = {"requests": 0, "marks": 0}
         for other in db.scalars(select(DataSubjectRequest).where(or_(*conditions))):
             finished = other.status in (RequestStatus.DONE, RequestStatus.REJECTED)
             if finished or other.id == request.id:  # pending ones still need the address
                 other.subject_email = None
+                if other.details:
+                    other.details = ""
+                    redacted["requests"] += 1
+        if marks:
+            for mark in db.scalars(select(ProcessingMark).where(or_(*marks))):
+                if mark.reason:
+                    mark.reason = ""
+                    redacted["marks"] += 1
+        return redacted
 
     @runs_in(PRIVACY_REQUESTS)
     def reject(self, db: Session, part: RequestPart, *, actor_user_id: int, reason: str) -> None:
