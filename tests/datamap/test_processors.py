@@ -36,6 +36,18 @@ def test_p18_outside_the_eea_needs_adequacy_or_standard_contractual_clauses() ->
     assert "no adequacy decision" in wrong
 
 
+def test_p18_a_us_processor_is_adequate_only_with_its_dpf_certification_recorded() -> None:
+    from datetime import date
+
+    (uncertified,) = transfer_problems([_processor("US", "adequacy decision")])
+    assert "Data Privacy Framework" in uncertified and "dpf_certified_on" in uncertified
+    certified = _processor("US", "adequacy decision").model_copy(
+        update={"dpf_certified_on": date(2026, 11, 2)}
+    )
+    assert transfer_problems([certified]) == []
+    assert transfer_problems([_processor("US", "standard contractual clauses")]) == []
+
+
 def test_p18_unknown_data_category_is_refused() -> None:
     bad = Processor(name="X", function="y", categories=["horoscopes"], country="FR")
     assert transfer_problems([bad]) == ["processor 'X': unknown data category 'horoscopes'"]

@@ -6,6 +6,7 @@ adequacy decision for its country, or standard contractual clauses.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Literal
 
 from pydantic import BaseModel, Field
@@ -54,6 +55,10 @@ ADEQUACY_COUNTRIES = frozenset(
 """Countries with a European Commission adequacy decision (US: EU-US Data Privacy
 Framework, for certified organisations only)."""
 
+CERTIFIED_ONLY = frozenset(["US"])
+"""Countries whose adequacy decision covers certified organisations only (the US: the
+EU-US Data Privacy Framework, Commission decision of 10 July 2023)."""
+
 Safeguard = Literal["EU/EEA", "adequacy decision", "standard contractual clauses"]
 
 
@@ -75,6 +80,13 @@ class Processor(BaseModel):
     )
     activities: list[str] = Field(
         default_factory=list, description="The processing activities it serves (empty: all)."
+    )
+    dpf_certified_on: date | None = Field(
+        default=None,
+        description=(
+            "For a US processor relying on the adequacy decision: the day its EU-US Data "
+            "Privacy Framework certification was last seen active on the DPF list."
+        ),
     )
 
 
@@ -100,6 +112,13 @@ def transfer_problems(processors: list[Processor]) -> list[str]:
                 found.append(
                     f"processor {p.name!r} in {country}: the European Commission has no "
                     "adequacy decision for that country; record standard contractual clauses"
+                )
+            elif country in CERTIFIED_ONLY and p.dpf_certified_on is None:
+                found.append(
+                    f"processor {p.name!r} in {country}: the adequacy decision covers only "
+                    "organisations certified under the EU-US Data Privacy Framework; record "
+                    "dpf_certified_on (when its certification was seen active) or standard "
+                    "contractual clauses"
                 )
             continue
         found.append(
