@@ -30,7 +30,7 @@ from interpreta.mail import Mail, Mailer, mailer_for
 from interpreta.privacy.marks import MarkKind, ProcessingMark
 from interpreta.privacy.processing import runs_in
 from interpreta.privacy.rights import erase as erasure
-from interpreta.privacy.rights import erasure_log, restrict, steps
+from interpreta.privacy.rights import erasure_log, mentions, restrict, steps
 from interpreta.privacy.rights import identity as links
 from interpreta.privacy.rights.models import (
     Channel,
@@ -340,7 +340,14 @@ class Rights:
         if kind is RequestKind.ACCESS:
             return {"export": "ready"}
         if kind is RequestKind.ERASURE:
+            named = [
+                m.as_dict()
+                for m in mentions.find(db, self.metadata, found)
+                if part.scope is Scope.PROCESSOR and m.organisation_id == part.organisation_id
+            ]
             report = erasure.erase(db, self.metadata, found, part).as_dict()
+            if named:  # others' texts naming the person: the customer decides on them
+                report["mentions"] = named
             closed = [i for after in self.aftermath for i in after(db, now)]
             if closed:
                 report["organisations_closed"] = closed
