@@ -113,6 +113,13 @@ class ExecuteIn(Input):
     corrections: list[CorrectionIn] = Field(default_factory=list)
 
 
+class RedactIn(Input):
+    """Which of the texts naming the erased person to redact (their keys, as listed in
+    the part's outcome)."""
+
+    keys: list[int] = Field(min_length=1, max_length=1000)
+
+
 class RejectIn(Input):
     """Refuse a part, with the reason."""
 
@@ -386,6 +393,22 @@ def execute_part(
         part = _part(db, user, request_id, part_id)
         corrections = [Correction(**c.model_dump()) for c in body.corrections]
         rights.execute(db, part, actor_user_id=user.id, corrections=corrections)
+        result = request_out(
+            part.request, platform.clock.now(), parts_shown_to(db, user, part.request)
+        )
+    checkpoint(platform.engine)
+    return result
+
+
+@router.post("/api/privacy/requests/{request_id}/parts/{part_id}/redact", response_model=RequestOut)
+def redact_mentions(
+    request_id: PathId, part_id: PathId, body: RedactIn, user: UserDep, platform: PlatformDep
+) -> RequestOut:
+    """Redact texts by others that name the erased person (the part's handler: the
+    customer), among those the erasure listed."""
+    with platform.transaction() as db:
+        part = _part(db, user, request_id, part_id)
+        Rights.of(platform).redact_mentions(db, part, actor_user_id=user.id, keys=body.keys)
         result = request_out(
             part.request, platform.clock.now(), parts_shown_to(db, user, part.request)
         )

@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
+from interpreta.errors import Problem
 from interpreta.events.models import BoothChatMessage, Participant
 from interpreta.platform import Platform
-from interpreta.privacy.rights.models import RequestKind
+from interpreta.privacy.rights.models import DataSubjectRequest, RequestKind, RequestPart
 from interpreta.privacy.rights.requests import Rights
 from tests.conftest import RecordingMailer
 from tests.privacy.rights.seed import add_person, seed_world
+
+
+def _part(db: Session, request_id: int, organisation_id: int) -> RequestPart:
+    request = db.get_one(DataSubjectRequest, request_id)
+    return next(p for p in request.parts if p.organisation_id == organisation_id)
 
 
 def test_p30_messages_by_others_that_name_the_person_are_offered_for_redaction(
@@ -40,6 +48,7 @@ def test_p30_messages_by_others_that_name_the_person_are_offered_for_redaction(
         request = rights.logged_by_staff(
             db, staff_user_id=9, kind=RequestKind.ERASURE, email=person.email
         )
+        request_id = request.id
         outcomes = {
             part.organisation_id: rights.execute(db, part, actor_user_id=9)
             for part in list(request.parts)
@@ -49,3 +58,18 @@ def test_p30_messages_by_others_that_name_the_person_are_offered_for_redaction(
     assert {m["table"] for m in offered} == {"booth_chat_messages"}
     with platform.sessions() as db:  # the writer's messages stay until the customer decides
         assert db.get_one(BoothChatMessage, ids["names"]).body == texts["names"]
+
+    with platform.transaction() as db:
+        part = next(
+            p for p in db.merge(request).parts if p.organisation_id == world.organisations[0]
+        )
+        assert rights.redact_mentions(db, part, actor_user_id=5, keys=[ids["names"]]) == 1
+    with platform.sessions() as db:
+        assert db.get_one(BoothChatMessage, ids["names"]).body == "[redacted]"
+        assert db.get_one(BoothChatMessage, ids["mails"]).body == texts["mails"]
+    for wrong in ([ids["names"]], [ids["other"]]):  # done already; never listed
+        with pytest.raises(Problem), platform.transaction() as db:
+            part = _part(db, request_id, world.organisations[0])
+            rights.redact_mentions(db, part, actor_user_id=5, keys=wrong)
+    with platform.sessions() as db:
+        assert db.get_one(BoothChatMessage, ids["other"]).body == texts["other"]

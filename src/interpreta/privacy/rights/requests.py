@@ -47,6 +47,7 @@ from interpreta.privacy.rights.subjects import (
     Part,
     email_digest,
     find,
+    mapped_class,
     normalise_email,
     parts,
 )
@@ -61,6 +62,9 @@ MARKS = {
 
 SELF_SERVICE_AUTOMATIC = frozenset({RequestKind.ACCESS, *MARKS, RequestKind.LIFT_RESTRICTION})
 """Kinds whose controller part a signed-in person gets at once (identity is proven)."""
+
+REDACTED = "[redacted]"
+"""What a redacted text of someone else's reads afterwards."""
 
 MAX_EXTENSION = Period(3, "months")
 """Art. 12(3): one month, extendable by two further months."""
@@ -432,6 +436,36 @@ class Rights:
                     mark.reason = ""
                     redacted["marks"] += 1
         return redacted
+
+    @runs_in(PRIVACY_REQUESTS)
+    def redact_mentions(
+        self, db: Session, part: RequestPart, *, actor_user_id: int, keys: list[Any]
+    ) -> int:
+        """Redact, among the texts naming the person that an executed erasure part
+        listed, those whose keys are `keys` (the customer's decision); only listed
+        texts can be touched. Returns how many; audited."""
+        outcome = json.loads(part.outcome or "{}")
+        listed = outcome.get("mentions", [])
+        chosen = [m for m in listed if m["key"] in keys and not m.get("redacted")]
+        if part.status is not RequestStatus.DONE or len(chosen) != len(set(keys)):
+            raise invalid("keys", "Choose among the texts this erasure listed, not yet redacted.")
+        for mention in chosen:
+            model = mapped_class(self.metadata, self.metadata.tables[mention["table"]])
+            row = db.get(model, mention["key"])
+            if row is not None:
+                setattr(row, mention["column"], REDACTED)
+            mention["redacted"] = True
+        part.outcome = json.dumps(outcome, sort_keys=True)
+        steps.record(
+            db,
+            self.audit_key,
+            actor_user_id=actor_user_id,
+            step="mentions_redacted",
+            request=part.request,
+            detail={"part": part_of(part).label, "redacted": len(chosen)},
+            now=self.clock.now(),
+        )
+        return len(chosen)
 
     @runs_in(PRIVACY_REQUESTS)
     def reject(self, db: Session, part: RequestPart, *, actor_user_id: int, reason: str) -> None:
