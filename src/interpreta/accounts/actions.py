@@ -19,6 +19,7 @@ from interpreta.accounts.passwords import Passwords
 from interpreta.datamap.activities import ACCOUNT
 from interpreta.datamap.ties import normalise_email
 from interpreta.errors import conflict, forbidden, invalid, not_found
+from interpreta.privacy import holds as legal_holds
 from interpreta.privacy.processing import runs_in
 
 
@@ -180,9 +181,18 @@ def change_role(db: Session, member: Membership, role: MemberRole) -> None:
 
 @runs_in(ACCOUNT)
 def remove_member(db: Session, member: Membership) -> None:
-    """Remove a member, keeping at least one owner."""
+    """Remove a member, keeping at least one owner; refused while a legal hold covers
+    them or the organisation (their membership is a held record, P15)."""
     if member.role is MemberRole.OWNER:
         _require_another_owner(db, member)
+    held = legal_holds.active(db)
+    if held.covers(
+        user=member.user_id, email=member.user.email, organisation=member.organisation_id
+    ):
+        raise conflict(
+            "A legal hold covers this member or the organisation (P15): the membership "
+            "stays until the hold is released."
+        )
     db.delete(member)
 
 

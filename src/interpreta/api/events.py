@@ -265,6 +265,7 @@ def delete_event(event_id: PathId, user: UserDep, platform: PlatformDep) -> Resp
         event = load_event(db, event_id, user, *MANAGERS)
         if event.status is not EventStatus.DRAFT:
             raise invalid("status", "Only draft events can be deleted.")
+        actions.refuse_if_held(db, event)
         db.delete(event)
     return Response(status_code=204)
 

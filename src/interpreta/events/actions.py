@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from interpreta.accounts.actions import is_member
+from interpreta.accounts.models import User
 from interpreta.datamap.activities import CUSTOMER_VIEW
 from interpreta.errors import conflict, invalid, not_found
 from interpreta.events import codes, languages
@@ -24,8 +25,10 @@ from interpreta.events.models import (
     EventLanguage,
     EventStatus,
     ListenerDetails,
+    Participant,
     Topic,
 )
+from interpreta.privacy import holds as legal_holds
 from interpreta.privacy.processing import runs_in
 
 _CODE_ATTEMPTS = 20
@@ -153,10 +156,35 @@ def add_topic(db: Session, event: Event, name: str) -> Topic:
     return topic
 
 
+HELD = (
+    "A legal hold covers this event or someone in it (P15): nothing in it can be deleted "
+    "until the hold is released."
+)
+
+
+def refuse_if_held(db: Session, event: Event) -> None:
+    """409 when deleting part of `event` would cascade into records a legal hold keeps:
+    the event's or its organisation's, or those of a held person in it (P15)."""
+    held = legal_holds.active(db)
+    if not held:
+        return
+    if held.covers(organisation=event.organisation_id, event=event.id):
+        raise conflict(HELD)
+    people = db.execute(
+        select(Participant.user_id, Participant.email).where(Participant.event_id == event.id)
+    ).all()
+    assigned = {a.user_id for b in booths_of(event) for a in b.assignments}
+    accounts = db.execute(select(User.id, User.email).where(User.id.in_(sorted(assigned)))).all()
+    if any(held.covers(user=u, email=e) for u, e in [*people, *accounts]):
+        raise conflict(HELD)
+
+
 def remove_topic(db: Session, event: Event, topic: Topic) -> None:
-    """Remove a topic and its channels; an event keeps at least one topic."""
+    """Remove a topic and its channels; an event keeps at least one topic; refused
+    under a legal hold."""
     if len(event.topics) <= 1:
         raise invalid("topic", "An event needs at least one topic.")
+    refuse_if_held(db, event)
     event.topics.remove(topic)
     db.flush()
 
@@ -185,10 +213,12 @@ def _add_language_channel(topic: Topic, code: str) -> None:
 
 
 def remove_language(db: Session, event: Event, code: str) -> None:
-    """Remove a language with its channels, booths and booth assignments."""
+    """Remove a language with its channels, booths and booth assignments (refused
+    under a legal hold)."""
     language = next((lang for lang in event.languages if lang.code == code), None)
     if language is None:
         raise not_found("language")
+    refuse_if_held(db, event)
     for topic in event.topics:
         for channel in list(topic.channels):
             if channel.language_code == code:
@@ -215,10 +245,16 @@ def assign_interpreter(db: Session, event: Event, booth: Booth, user_id: int) ->
 
 @runs_in(CUSTOMER_VIEW)
 def unassign_interpreter(db: Session, booth: Booth, user_id: int) -> None:
-    """Take an interpreter off a booth."""
+    """Take an interpreter off a booth (refused when a legal hold covers them, the
+    event or its organisation)."""
     assignment = next((a for a in booth.assignments if a.user_id == user_id), None)
     if assignment is None:
         raise not_found("booth assignment")
+    held = legal_holds.active(db)
+    event = booth.channel.topic.event
+    email = db.scalar(select(User.email).where(User.id == user_id))
+    if held.covers(user=user_id, email=email, organisation=event.organisation_id, event=event.id):
+        raise conflict(HELD)
     booth.assignments.remove(assignment)
     db.flush()
 
