@@ -52,6 +52,19 @@ class EventStatistic(Base):
     )
 
 
+def complement(counts: dict[str, int]) -> set[str]:
+    """The cells to suppress in a group whose figures add up to a known whole (device
+    shares add up to 1): the small cells, and then the next smallest until the
+    suppressed cells together count at least :data:`MIN_CELL` people. Otherwise the
+    whole minus the shown cells would give a small cell away (complementary
+    suppression)."""
+    hidden = {cell for cell, count in counts.items() if count < MIN_CELL}
+    shown = sorted((count, cell) for cell, count in counts.items() if cell not in hidden)
+    while hidden and sum(counts[c] for c in hidden) < MIN_CELL and shown:
+        hidden.add(shown.pop(0)[1])
+    return hidden
+
+
 def summarise(db: Session, event_id: int, now: datetime) -> list[EventStatistic]:
     """Compute and store the anonymised figures of one event (once)."""
     with processing(STATISTICS, session=db):
@@ -94,13 +107,13 @@ def _summarise(db: Session, event_id: int, now: datetime) -> list[EventStatistic
     everyone = {p for ids in devices.values() for p in ids}
     figures: list[EventStatistic] = []
 
-    def add(metric: str, dimension: str, count: int, value: float) -> None:
+    def add(metric: str, dimension: str, count: int, value: float, shown: bool = True) -> None:
         figures.append(
             EventStatistic(
                 event_id=event_id,
                 metric=metric,
                 dimension=dimension,
-                value=value if count >= MIN_CELL else None,
+                value=value if shown and count >= MIN_CELL else None,
                 computed_at=now,
             )
         )
@@ -108,8 +121,10 @@ def _summarise(db: Session, event_id: int, now: datetime) -> list[EventStatistic
     for language, ids in sorted(people.items()):
         add("listeners", language, len(ids), float(len(ids)))
         add("minutes_listened", language, len(ids), round(minutes[language], 1))
+    hidden = complement({device: len(ids) for device, ids in devices.items()})
     for device, ids in sorted(devices.items()):
-        add("device_share", device, len(ids), round(len(ids) / max(len(everyone), 1), 3))
+        share = round(len(ids) / max(len(everyone), 1), 3)
+        add("device_share", device, len(ids), share, shown=device not in hidden)
     if not figures:
         add("listeners", "all", 0, 0.0)
     db.add_all(figures)
