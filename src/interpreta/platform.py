@@ -16,7 +16,11 @@ from typing import Any
 from sqlalchemy import Engine, MetaData
 from sqlalchemy.orm import Session, sessionmaker
 
-from interpreta.accounts.customers import close_memberless, content_retention_choices
+from interpreta.accounts.customers import (
+    close_memberless,
+    content_retention_choices,
+    owner_addresses,
+)
 from interpreta.accounts.passwords import Passwords
 from interpreta.clock import Clock, SystemClock
 from interpreta.config import Settings
@@ -107,6 +111,11 @@ class Platform:
         """What follows an erasure in its transaction: a customer whose last member was
         erased is closed, and its retention starts."""
         return (close_memberless,)
+
+    @property
+    def request_handlers(self) -> Any:
+        """Who answers a customer's share of privacy requests: its owners' addresses."""
+        return owner_addresses
 
     def retention_engine(self, **overrides: Any) -> RetentionEngine:
         """The retention engine of this platform: the operator's bounds for customers'

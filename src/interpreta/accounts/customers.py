@@ -14,7 +14,13 @@ from datetime import datetime
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
-from interpreta.accounts.models import Membership, Organisation, OrganisationStatus
+from interpreta.accounts.models import (
+    MemberRole,
+    Membership,
+    Organisation,
+    OrganisationStatus,
+    User,
+)
 from interpreta.datamap.activities import ACCOUNT
 from interpreta.privacy.processing import runs_in
 
@@ -60,3 +66,21 @@ def close_memberless(db: Session, now: datetime) -> list[int]:
         organisation.closed_at = now
     db.flush()
     return [o.id for o in orphans]
+
+
+@runs_in(ACCOUNT)
+def owner_addresses(db: Session, organisation_id: int) -> list[str]:
+    """The proven addresses of an organisation's owners (who answer its share of
+    privacy requests), by address."""
+    rows = db.scalars(
+        select(User.email)
+        .join(Membership, Membership.user_id == User.id)
+        .where(
+            Membership.organisation_id == organisation_id,
+            Membership.role == MemberRole.OWNER,
+            User.email_verified_at.is_not(None),
+            User.closed_at.is_(None),
+        )
+        .order_by(User.email)
+    )
+    return list(rows)

@@ -133,6 +133,9 @@ def test_p01_processor_part_goes_to_the_customer_owner(platform: Platform, sign_
     body = asked.json()
     processor = next(p for p in body["parts"] if p["scope"] == "processor")
     assert processor["organisation_id"] == org
+    told = [m for m in owner.outbox.sent if m.subject == "A privacy request waits for your answer"]
+    assert [m.to for m in told] == [owner.email]  # the owner is told, by mail
+    assert interpreter.email not in told[0].body and f"#{body['id']}" in told[0].body
     queue = owner.client.get(f"/api/organisations/{org}/privacy-requests").json()
     assert [r["id"] for r in queue] == [body["id"]]
     # the customer sees its own part only, not who else holds data about the person

@@ -97,6 +97,8 @@ class Rights:
     aftermath: tuple[Callable[[Session, datetime], list[int]], ...] = ()
     """What the platform does after an erasure, in its transaction: closing the
     customers left without members (their IDs are reported)."""
+    handlers: Callable[[Session, int], list[str]] | None = None
+    """The proven addresses of a customer's owners, who answer its parts (P01)."""
 
     @classmethod
     def of(cls, platform: Any, mailer: Mailer | None = None) -> Rights:
@@ -108,6 +110,7 @@ class Rights:
             platform.secrets.master_key,
             mailer or getattr(platform, "mailer", None) or mailer_for(platform.settings),
             tuple(getattr(platform, "erasure_aftermath", ())),
+            getattr(platform, "request_handlers", None),
         )
 
     # --- intake -----------------------------------------------------------------------
@@ -273,7 +276,8 @@ class Rights:
         """Split the request by scope: the DPO's part always, one part per customer."""
         wanted = parts(db, self.metadata, self.found(db, request)) | {CONTROLLER}
         existing = {part_of(p) for p in request.parts}
-        for part in sorted(wanted - existing, key=lambda p: p.label):
+        added = sorted(wanted - existing, key=lambda p: p.label)
+        for part in added:
             request.parts.append(
                 RequestPart(
                     scope=part.scope,
@@ -283,6 +287,9 @@ class Rights:
                 )
             )
         db.flush()
+        for part in added:
+            if part.organisation_id is not None:
+                self._tell_customer(db, request, part.organisation_id)
         steps.record(
             db,
             self.audit_key,
@@ -293,6 +300,27 @@ class Rights:
             now=self.clock.now(),
         )
         return list(request.parts)
+
+    def _tell_customer(self, db: Session, request: DataSubjectRequest, organisation: int) -> None:
+        """Mail the customer's owners that a part of a request waits for them (P01, P34):
+        what kind and by when, never who (they see that signed in)."""
+        if self.handlers is None:
+            return
+        url = f"{self.settings.base_url.rstrip('/')}/privacy/requests"
+        for address in self.handlers(db, organisation):
+            self.mailer.send(
+                Mail(
+                    activity=PRIVACY_REQUESTS.key,
+                    to=address,
+                    subject="A privacy request waits for your answer",
+                    body=(
+                        f"A person asked for: {request.kind.value.replace('_', ' ')} "
+                        f"(request #{request.id}). Part of it concerns data you control in "
+                        f"Interpreta. Answer by {request.deadline:%Y-%m-%d} (the law's deadline) "
+                        f"at:\n\n{url}\n"
+                    ),
+                )
+            )
 
     # --- answering --------------------------------------------------------------------
 
