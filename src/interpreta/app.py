@@ -25,13 +25,16 @@ from interpreta.api import (
     privacy_requests,
     problems,
 )
+from interpreta.datamap.activities import PRIVACY_REQUESTS
 from interpreta.errors import Problem
 from interpreta.live import signaling
 from interpreta.live.hub import LiveHub
 from interpreta.media.forwarder import EmbeddedMediaPlane
 from interpreta.media.plane import MediaPlane
 from interpreta.platform import Platform
+from interpreta.privacy.processing import processing
 from interpreta.privacy.retention import RetentionBusy
+from interpreta.privacy.rights.requests import Rights
 from interpreta.web import account as account_pages
 from interpreta.web import pages, privacy_centre, staff
 
@@ -229,9 +232,16 @@ class BodyLimit:
         await send_problem(problem, scope, receive, send)
 
 
+def escalate_stalled(platform: Platform) -> int:
+    """Escalate the customer parts of requests that stalled (P34); how many."""
+    with processing(PRIVACY_REQUESTS), platform.transaction() as db:
+        return len(Rights.of(platform).escalate(db, platform.clock.now()))
+
+
 async def retention_schedule(platform: Platform) -> None:
     """Apply the retention rules every ``retention_interval_minutes`` (first run after one
-    interval, so a restart loop cannot hammer the database)."""
+    interval, so a restart loop cannot hammer the database), and escalate stalled
+    request parts to the DPO."""
     minutes = platform.settings.retention_interval_minutes
     if minutes <= 0:
         return
@@ -241,6 +251,9 @@ async def retention_schedule(platform: Platform) -> None:
         try:
             report = await asyncio.to_thread(engine.run, platform.clock.now())
             log.info("retention run: %d row(s) disposed of", report.total)
+            escalated = await asyncio.to_thread(escalate_stalled, platform)
+            if escalated:
+                log.warning("%d stalled request part(s) escalated to the DPO", escalated)
         except RetentionBusy:
             log.info("retention run skipped: another runner holds the lock")
         except Exception:

@@ -61,6 +61,16 @@ def list_requests(
         raise typer.Exit(1)
 
 
+@app.command("escalate")
+def escalate(ctx: typer.Context, data_dir: DataDirOption = None) -> None:
+    """Mail the DPO about customer parts still open 20 days after their request came in
+    (once per part; the server does this hourly too)."""
+    platform = start_platform(ctx, load_settings(data_dir))
+    with platform.transaction() as db:
+        escalated = Rights.of(platform).escalate(db, platform.clock.now())
+    console.print(f"{len(escalated)} part(s) escalated to the DPO")
+
+
 @app.command("log")
 def log_request(
     ctx: typer.Context,

@@ -381,3 +381,52 @@ def test_p30_an_erasure_redacts_the_persons_own_words_in_requests_and_marks(
         assert all(r == "" for r in db.scalars(select(ProcessingMark.reason)))
         closed = [e for e in steps.history(db, erasure_id) if e.action == "dsr.closed"]
         assert '"redacted"' in closed[0].detail and '"requests":1' in closed[0].detail
+
+
+def test_p34_a_customer_part_open_20_days_escalates_to_the_dpo_once(
+    platform: Platform, sign_up: Any, clock: FrozenClock
+) -> None:
+    owner: Account = sign_up("olga", "Olga Events")
+    interpreter: Account = sign_up("ivy", "Ivy Freelance")
+    join(owner, interpreter)
+    event = owner.client.post(
+        f"/api/organisations/{owner.organisation_id}/events",
+        json={
+            "title": "Summit",
+            "starts_at": "2026-12-01T09:00:00+00:00",
+            "ends_at": "2026-12-01T17:00:00+00:00",
+            "languages": [{"code": "de"}],
+        },
+    ).json()
+    booth = event["topics"][0]["channels"][1]["booth_id"]
+    owner.client.post(
+        f"/api/events/{event['id']}/booths/{booth}/interpreters",
+        json={"user_id": interpreter.user_id},
+    )
+    asked = interpreter.client.post("/api/privacy/requests", json={"kind": "erasure"})
+    assert any(p["scope"] == "processor" for p in asked.json()["parts"]), asked.text
+    rights = Rights.of(platform)
+    clock.advance(timedelta(days=19, hours=23))
+    with platform.transaction() as db:
+        assert rights.escalate(db, clock.now()) == []
+    clock.advance(timedelta(hours=1))
+    with platform.transaction() as db:
+        assert len(rights.escalate(db, clock.now())) == 1
+    with platform.transaction() as db:
+        assert rights.escalate(db, clock.now()) == []  # once per part
+    from typer.testing import CliRunner
+
+    from interpreta.cli import app
+    from interpreta.cli.common import CommandContext
+
+    env = {"INTERPRETA_DATABASE_URL": platform.settings.resolved_database_url}
+    ran = CliRunner().invoke(
+        app,
+        ["dsr", "escalate", "--data-dir", str(platform.settings.data_dir)],
+        env=env,
+        obj=CommandContext(clock=clock),
+    )
+    assert ran.exit_code == 0 and "0 part(s) escalated" in ran.output, ran.output
+    mails = [m for m in owner.outbox.sent if m.subject.startswith("Escalated")]
+    assert [m.to for m in mails] == [platform.settings.dpo.email]
+    assert interpreter.email not in mails[0].body

@@ -63,6 +63,9 @@ MARKS = {
 SELF_SERVICE_AUTOMATIC = frozenset({RequestKind.ACCESS, *MARKS, RequestKind.LIFT_RESTRICTION})
 """Kinds whose controller part a signed-in person gets at once (identity is proven)."""
 
+ESCALATE_AFTER = timedelta(days=20)
+"""A customer's part still open this long after the request arrived goes to the DPO."""
+
 REDACTED = "[redacted]"
 """What a redacted text of someone else's reads afterwards."""
 
@@ -321,6 +324,57 @@ class Rights:
                     ),
                 )
             )
+
+    @runs_in(PRIVACY_REQUESTS)
+    def escalate(self, db: Session, now: datetime) -> list[int]:
+        """Escalate to the DPO every customer part still open `ESCALATE_AFTER` after its
+        request arrived (P34: no request may stall past its deadline because a customer
+        does not answer): the DPO is mailed once per part, and the step is audited.
+        Returns the IDs of the parts escalated now."""
+        cutoff = now - ESCALATE_AFTER
+        stalled = db.scalars(
+            select(RequestPart)
+            .join(DataSubjectRequest, DataSubjectRequest.id == RequestPart.request_id)
+            .where(
+                RequestPart.scope == Scope.PROCESSOR,
+                RequestPart.status == RequestStatus.OPEN,
+                DataSubjectRequest.received_at <= cutoff,
+                DataSubjectRequest.status == RequestStatus.OPEN,
+            )
+            .order_by(RequestPart.id)
+        ).all()
+        escalated = []
+        for part in stalled:
+            label = part_of(part).label
+            done = steps.history(db, part.request_id)
+            if any(e.action == "dsr.escalated" and label in e.detail for e in done):
+                continue
+            request = part.request
+            self.mailer.send(
+                Mail(
+                    activity=PRIVACY_REQUESTS.key,
+                    to=self.settings.dpo.email or self.settings.operator_email,
+                    subject=f"Escalated: request #{request.id} is unanswered by a customer",
+                    body=(
+                        f"The customer's part ({label}) of request #{request.id} "
+                        f"({request.kind.value.replace('_', ' ')}) is still open "
+                        f"{ESCALATE_AFTER.days} days after it arrived; the deadline is "
+                        f"{request.deadline:%Y-%m-%d}. Follow it up, or answer it as the "
+                        "controller allows."
+                    ),
+                )
+            )
+            steps.record(
+                db,
+                self.audit_key,
+                actor_user_id=None,
+                step="escalated",
+                request=request,
+                detail={"part": label},
+                now=now,
+            )
+            escalated.append(part.id)
+        return escalated
 
     # --- answering --------------------------------------------------------------------
 
