@@ -70,9 +70,12 @@ def redeem(db: Session, token: str, purpose: LinkPurpose, *, now: datetime) -> A
     found = db.scalar(
         select(AccountLink).where(AccountLink.token_hash == digest(token)).with_for_update()
     )
-    if found is None or found.purpose is not purpose or found.used_at is not None:
-        raise gone()
-    if found.expires_at <= now:
+    if (
+        found is None
+        or found.purpose is not purpose
+        or found.used_at is not None
+        or found.expires_at <= now
+    ):
         raise gone()
     found.used_at = now
     return found

@@ -107,27 +107,33 @@ def test_public_request_is_confirmed_by_a_one_time_link(platform: Platform) -> N
         rights.confirm(db, token.group(1))
 
 
-def test_p01_processor_part_goes_to_the_customer_owner(platform: Platform, sign_up: Any) -> None:
-    owner: Account = sign_up("olga", "Olga Events")
-    stranger: Account = sign_up("sam", "Sam Ltd")
-    interpreter: Account = sign_up("ivy", "Ivy Freelance")
-    org = owner.organisation_id
+def _in_a_booth(owner: Account, interpreter: Account) -> None:
+    """`interpreter` joins `owner`'s organisation and is assigned to a booth of a new
+    event there: data the customer controls (processor scope)."""
     join(owner, interpreter)
     event = owner.client.post(
-        f"/api/organisations/{org}/events",
+        f"/api/organisations/{owner.organisation_id}/events",
         json={
             "title": "Summit",
             "starts_at": "2026-12-01T09:00:00+00:00",
             "ends_at": "2026-12-01T17:00:00+00:00",
             "languages": [{"code": "de"}],
-            "topics": ["Plenary"],
         },
     ).json()
     booth = event["topics"][0]["channels"][1]["booth_id"]
-    owner.client.post(
+    assigned = owner.client.post(
         f"/api/events/{event['id']}/booths/{booth}/interpreters",
         json={"user_id": interpreter.user_id},
     )
+    assert assigned.status_code == 201, assigned.text
+
+
+def test_p01_processor_part_goes_to_the_customer_owner(platform: Platform, sign_up: Any) -> None:
+    owner: Account = sign_up("olga", "Olga Events")
+    stranger: Account = sign_up("sam", "Sam Ltd")
+    interpreter: Account = sign_up("ivy", "Ivy Freelance")
+    org = owner.organisation_id
+    _in_a_booth(owner, interpreter)
     asked = interpreter.client.post("/api/privacy/requests", json={"kind": "erasure"})
     assert asked.status_code == 201, asked.text
     body = asked.json()
@@ -388,21 +394,7 @@ def test_p34_a_customer_part_open_20_days_escalates_to_the_dpo_once(
 ) -> None:
     owner: Account = sign_up("olga", "Olga Events")
     interpreter: Account = sign_up("ivy", "Ivy Freelance")
-    join(owner, interpreter)
-    event = owner.client.post(
-        f"/api/organisations/{owner.organisation_id}/events",
-        json={
-            "title": "Summit",
-            "starts_at": "2026-12-01T09:00:00+00:00",
-            "ends_at": "2026-12-01T17:00:00+00:00",
-            "languages": [{"code": "de"}],
-        },
-    ).json()
-    booth = event["topics"][0]["channels"][1]["booth_id"]
-    owner.client.post(
-        f"/api/events/{event['id']}/booths/{booth}/interpreters",
-        json={"user_id": interpreter.user_id},
-    )
+    _in_a_booth(owner, interpreter)
     asked = interpreter.client.post("/api/privacy/requests", json={"kind": "erasure"})
     assert any(p["scope"] == "processor" for p in asked.json()["parts"]), asked.text
     rights = Rights.of(platform)

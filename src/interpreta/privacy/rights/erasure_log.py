@@ -89,9 +89,10 @@ class LogState:
 def ensure(data_dir: Path) -> str:
     """The log's ID; a new log (or one written before logs had IDs) gets one."""
     log = path(data_dir)
+    header = _header(log)
+    if header is not None:
+        return header
     lines = log.read_text(encoding="utf-8").splitlines(keepends=True) if log.exists() else []
-    if lines and HEADER_KEY in json.loads(lines[0]):
-        return str(json.loads(lines[0])["id"])
     log_id = uuid.uuid4().hex
     data_dir.mkdir(parents=True, exist_ok=True)
     fresh = log.with_name(log.name + ".new")
@@ -104,12 +105,22 @@ def ensure(data_dir: Path) -> str:
     return log_id
 
 
+def _header(log: Path) -> str | None:
+    """The ID in the log's first line, reading only that line; None without one."""
+    if not log.exists():
+        return None
+    with open(log, encoding="utf-8") as handle:
+        first = handle.readline()
+    item = json.loads(first) if first.strip() else {}
+    return str(item["id"]) if HEADER_KEY in item else None
+
+
 def _entry_lines(data_dir: Path) -> list[str]:
     log = path(data_dir)
     if not log.exists():
         return []
     lines = [raw for raw in log.read_text(encoding="utf-8").splitlines() if raw.strip()]
-    return [raw for raw in lines if HEADER_KEY not in json.loads(raw)]
+    return lines[1:] if lines and HEADER_KEY in json.loads(lines[0]) else lines
 
 
 def _digest(lines: list[str]) -> str:
