@@ -479,7 +479,7 @@ class Rights:
         request.closed_at = now
         detail: dict[str, Any] = {"parts": len(request.parts)}
         if request.kind is RequestKind.ERASURE:
-            detail["redacted"] = self._forget_person(db, request)
+            detail["redacted"] = self._forget_person(db, request, now)
         steps.record(
             db,
             self.audit_key,
@@ -490,11 +490,15 @@ class Rights:
             now=now,
         )
 
-    def _forget_person(self, db: Session, request: DataSubjectRequest) -> dict[str, int]:
+    def _forget_person(
+        self, db: Session, request: DataSubjectRequest, now: datetime
+    ) -> dict[str, int]:
         """After an erasure, the legal record keeps what was asked and done, not who or
         in whose words: the person's requests keep only the digest of the address and
-        lose their free text, and their marks lose the reasons they gave. Returns how
-        many texts were redacted (the audit entry is the pseudonymised summary)."""
+        lose their free text, and their marks lose the reasons they gave. Their requests
+        still pending are closed as superseded (nothing is left to show, restrict or
+        correct), each audited. Returns how many texts were redacted and requests
+        superseded (the audit entry is the pseudonymised summary)."""
         digest = request.subject_digest
         conditions = [DataSubjectRequest.id == request.id]
         marks = []
@@ -504,20 +508,44 @@ class Rights:
         if request.subject_user_id is not None:
             conditions.append(DataSubjectRequest.subject_user_id == request.subject_user_id)
             marks.append(ProcessingMark.user_id == request.subject_user_id)
-        redacted = {"requests": 0, "marks": 0}
+        redacted = {"requests": 0, "marks": 0, "superseded": 0}
         for other in db.scalars(select(DataSubjectRequest).where(or_(*conditions))):
-            finished = other.status in (RequestStatus.DONE, RequestStatus.REJECTED)
-            if finished or other.id == request.id:  # pending ones still need the address
-                other.subject_email = None
-                if other.details:
-                    other.details = ""
-                    redacted["requests"] += 1
+            if other.status not in (RequestStatus.DONE, RequestStatus.REJECTED):
+                self._supersede(db, other, request, now)
+                redacted["superseded"] += 1
+            other.subject_email = None
+            if other.details:
+                other.details = ""
+                redacted["requests"] += 1
         if marks:
             for mark in db.scalars(select(ProcessingMark).where(or_(*marks))):
                 if mark.reason:
                     mark.reason = ""
                     redacted["marks"] += 1
         return redacted
+
+    def _supersede(
+        self,
+        db: Session,
+        pending: DataSubjectRequest,
+        erasure: DataSubjectRequest,
+        now: datetime,
+    ) -> None:
+        """Close a request the person's completed erasure leaves nothing to answer."""
+        outcome = json.dumps({"superseded_by": erasure.id}, sort_keys=True)
+        for part in pending.parts:
+            if part.status is RequestStatus.OPEN:
+                part.status, part.handled_at, part.outcome = RequestStatus.DONE, now, outcome
+        pending.status, pending.closed_at = RequestStatus.DONE, now
+        steps.record(
+            db,
+            self.audit_key,
+            actor_user_id=None,
+            step="superseded",
+            request=pending,
+            detail={"by_request": erasure.id},
+            now=now,
+        )
 
     @runs_in(PRIVACY_REQUESTS)
     def redact_mentions(

@@ -1,0 +1,221 @@
+"""One person, put everywhere through the public paths, then erased: nothing is left.
+
+Quillon signs up, runs an organisation, is invited into a customer's, interprets and
+chats in a live event, joins another as a named listener and as a speaker, objects,
+asks by the public form and by the privacy centre, and is mailed along the way.
+Others' chat names them. Then they ask for erasure, the DPO and the customer answer
+their parts, and the customer redacts the mentions offered. Every column of every
+table, every file in the data folder (the SQLite file, its WAL, the mail outbox) is
+searched for their name and address, ignoring case.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from interpreta.app import create_app
+from interpreta.mail import Mail, OutboxMailer
+from interpreta.platform import Platform
+from interpreta.privacy.rights.models import DataSubjectRequest, RequestStatus
+from interpreta.privacy.rights.subjects import Identity, find, linked_tables
+from interpreta.schema import all_metadata
+from tests.conftest import Account, RecordingMailer, join, make_staff, speaker_key_of
+from tests.live.live_client import LiveClient
+from tests.live_server import serving
+
+NAME = "Quillon"
+EMAIL = "quillon@example.org"
+NEEDLES = (NAME.casefold(), EMAIL.casefold())
+
+NOT_REACHED = {
+    "audit_entries": "names people by keyed pseudonyms only, kept by design",
+    "breach_notifications": "written by staff about a breach, on no public path",
+}
+"""Tables about people that this person does not reach through any public path."""
+
+
+@dataclass
+class Tee:
+    """Mail kept in memory (to follow links) and written to the outbox folder."""
+
+    recording: RecordingMailer
+    outbox: OutboxMailer
+
+    def send(self, mail: Mail) -> None:
+        """Keep and write `mail`."""
+        self.recording.send(mail)
+        self.outbox.send(mail)
+
+    def forget(self, addresses: set[str]) -> int:
+        """Forget `addresses` in both."""
+        self.recording.forget(addresses)
+        return self.outbox.forget(addresses)
+
+
+def _cookie(account: Account) -> str:
+    return str(account.client.cookies.get("interpreta_session"))
+
+
+def _ok(response: Any, status: int = 200) -> Any:
+    assert response.status_code == status, response.text
+    return response.json() if response.content else None
+
+
+def _traces_in_tables(platform: Platform) -> list[str]:
+    found = []
+    with platform.engine.connect() as connection:
+        for table in all_metadata().sorted_tables:
+            for row in connection.execute(select(table)):
+                for column, value in zip(table.columns, row, strict=True):
+                    text = str(value).casefold()
+                    if any(needle in text for needle in NEEDLES):
+                        found.append(f"{table.name}.{column.name}: {value!r}")
+    return found
+
+
+def _traces_in_files(folder: Path) -> list[str]:
+    needles = [n.encode() for n in NEEDLES]
+    found = []
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        content = path.read_bytes().lower()
+        found += [f"{path.relative_to(folder).as_posix()}: {n!r}" for n in needles if n in content]
+    return found
+
+
+async def _live(
+    platform: Platform, event: dict[str, Any], quillon: Account, bernd: Account
+) -> None:
+    """Interpret and chat, listen with a name and address, and speak with a phone."""
+    code = event["code"]
+    with serving(create_app(platform)) as base_url:
+        joined = [
+            await LiveClient.join(base_url, code, role="interpreter", cookie=_cookie(quillon)),
+            await LiveClient.join(base_url, code, role="interpreter", cookie=_cookie(bernd)),
+        ]
+        me, mate = joined
+        await me.request({"type": "chat", "text": f"{NAME} here, I take the first half hour"})
+        await mate.request({"type": "chat", "text": f"Ask {EMAIL.upper()} for the glossary"})
+        await mate.request({"type": "chat", "text": f"then  {NAME.lower()}  takes over"})
+        await mate.request({"type": "chat", "text": "slide 12 has the numbers"})
+        joined.append(
+            await LiveClient.join(base_url, code, role="listener", name=NAME, email=EMAIL.title())
+        )
+        key = speaker_key_of(platform, event["id"])
+        joined.append(
+            await LiveClient.join(
+                base_url,
+                code,
+                role="speaker",
+                key=key,
+                cookie=_cookie(quillon),
+                phone="+49 30 555 0101",
+            )
+        )
+        await asyncio.sleep(0.3)
+        for client in reversed(joined):
+            await client.close()
+        await asyncio.sleep(0.3)
+
+
+async def test_p30_a_person_seeded_through_every_public_path_leaves_no_trace(
+    platform: Platform, sign_up: Any, outbox: RecordingMailer
+) -> None:
+    data_dir = platform.settings.data_dir
+    platform.mailer = Tee(outbox, OutboxMailer(data_dir / "outbox", "noreply@example.org"))
+    olivia, bernd, dora = sign_up("olivia"), sign_up("bernd"), sign_up("dora")
+    make_staff(platform, dora)
+    quillon = sign_up(NAME.lower(), "Babel Booths")
+    _ok(
+        quillon.client.patch(
+            f"/api/organisations/{quillon.organisation_id}",
+            json={"billing_contact_name": f"{NAME} (billing)", "billing_contact_email": EMAIL},
+        )
+    )
+    join(olivia, quillon)
+    join(olivia, bernd)
+    event = _ok(
+        olivia.client.post(
+            f"/api/organisations/{olivia.organisation_id}/events",
+            json={
+                "title": "Annual meeting",
+                "starts_at": "2026-11-24T08:00:00+00:00",
+                "ends_at": "2026-11-24T18:00:00+00:00",
+                "listener_details": "name_and_email",
+                "languages": [{"code": "de"}],
+            },
+        ),
+        201,
+    )
+    booth = next(c for c in event["topics"][0]["channels"] if c["language_code"] == "de")
+    for interpreter in (quillon, bernd):
+        _ok(
+            olivia.client.post(
+                f"/api/events/{event['id']}/booths/{booth['booth_id']}/interpreters",
+                json={"user_id": interpreter.user_id},
+            ),
+            201,
+        )
+    await _live(platform, event, quillon, bernd)
+
+    said = f"I am {NAME}, {EMAIL}; please stop profiling me"
+    _ok(
+        quillon.client.post("/api/privacy/requests", json={"kind": "objection", "details": said}),
+        201,
+    )
+    _ok(
+        quillon.client.post(
+            "/api/privacy/public-requests",
+            json={"email": EMAIL, "kind": "access", "details": f"{NAME} asking by the form"},
+        ),
+        202,
+    )
+    confirm = outbox.token(EMAIL, "/privacy/confirm")
+    _ok(quillon.client.post("/api/privacy/public-requests/confirm", json={"token": confirm}))
+
+    metadata = all_metadata()
+    with platform.sessions() as db:
+        reached = find(db, metadata, Identity.of(user_id=quillon.user_id, email=EMAIL)).rows
+    about_people = {ties.table.name for ties in linked_tables(metadata)}
+    assert sorted(about_people - {t for t, keys in reached.items() if keys}) == sorted(NOT_REACHED)
+    folder = data_dir.parent  # the data folder, and the test's SQLite file and WAL
+    before = _traces_in_files(folder)
+    assert any(t.startswith("data/outbox/") for t in before)  # the search does find them
+    if platform.engine.dialect.name == "sqlite":
+        assert any(t.startswith("interpreta.db") for t in before)
+
+    request = _ok(
+        quillon.client.post(
+            "/api/privacy/requests",
+            json={"kind": "erasure", "details": f"Erase everything about {NAME} ({EMAIL})"},
+        ),
+        201,
+    )
+    handlers = {None: dora, olivia.organisation_id: olivia}
+    for part in request["parts"]:
+        handler = handlers.get(part["organisation_id"], quillon)
+        answered = _ok(
+            handler.client.post(
+                f"/api/privacy/requests/{request['id']}/parts/{part['id']}/execute", json={}
+            )
+        )
+        done = next(p for p in answered["parts"] if p["id"] == part["id"])
+        mentions = [m["key"] for m in done["outcome"].get("mentions", [])]
+        if mentions:
+            _ok(
+                handler.client.post(
+                    f"/api/privacy/requests/{request['id']}/parts/{part['id']}/redact",
+                    json={"keys": mentions},
+                )
+            )
+
+    assert _traces_in_tables(platform) == []
+    with platform.sessions() as db:  # the objection and the form's request are superseded
+        statuses = db.scalars(select(DataSubjectRequest.status)).all()
+    assert set(statuses) == {RequestStatus.DONE}
+    assert [m.to for m in outbox.sent if EMAIL in m.to.casefold()] == []
+    assert _traces_in_files(folder) == []
