@@ -1,22 +1,28 @@
-"""The tamper-evident audit trail and pseudonyms, on the real database."""
+"""The tamper-evident audit trail, its history tree and published heads, and
+pseudonyms, on the real database."""
 
 from __future__ import annotations
 
+import json
 import re
 import threading
 from datetime import timedelta
+from typing import Any, cast
 
 import pytest
-from sqlalchemy import text
+from alembic import command
+from sqlalchemy import Table, delete, insert, select, text, update
 from typer.testing import CliRunner
 
 from interpreta.accounts.models import User
 from interpreta.cli import app
 from interpreta.clock import FrozenClock
 from interpreta.config import Settings
+from interpreta.db.migrate import alembic_config, upgrade
 from interpreta.platform import Platform
-from interpreta.privacy import audit
+from interpreta.privacy import audit, audit_tree
 from interpreta.privacy.keys import default_keyring
+from interpreta.privacy.models import AuditChainHead, AuditEntry, AuditTreeNode
 from interpreta.privacy.pseudonyms import Pseudonyms, is_pseudonym, system
 
 KEY = bytes(range(32))
@@ -54,6 +60,78 @@ def _sql(platform: Platform, statement: str, **params: object) -> None:
 def _verify(platform: Platform) -> audit.VerifyReport:
     with platform.sessions() as db:
         return audit.verify(db)
+
+
+ENTRIES = cast(Table, AuditEntry.__table__)
+HEAD = cast(Table, AuditChainHead.__table__)
+NODES = cast(Table, AuditTreeNode.__table__)
+
+
+def append_system(platform: Platform, n: int, *, per_commit: int = 1) -> None:
+    """Append `n` entries by the system, `per_commit` to a transaction."""
+    now = platform.clock.now()
+    for start in range(0, n, per_commit):
+        batch = [
+            audit.Record(system("tests"), "test.append", None, f"item:{i}", {"n": i})
+            for i in range(start, min(n, start + per_commit))
+        ]
+        with platform.transaction() as db:
+            audit.record_many(db, batch, now=now + timedelta(seconds=start))
+
+
+def _stored_nodes(platform: Platform) -> dict[tuple[int, int], bytes]:
+    with platform.engine.connect() as connection:
+        rows = connection.execute(select(NODES.c.level, NODES.c.position, NODES.c.hash))
+        return {(level, position): bytes(value) for level, position, value in rows}
+
+
+def _tree_of_entries(platform: Platform) -> dict[tuple[int, int], bytes]:
+    """The tree the entries make, computed afresh from their hashes."""
+    with platform.engine.connect() as connection:
+        hashes = connection.execute(select(ENTRIES.c.hash).order_by(ENTRIES.c.seq)).scalars()
+        leaves = [audit_tree.leaf_hash(bytes.fromhex(h)) for h in hashes]
+    nodes: dict[tuple[int, int], bytes] = {}
+    for index, leaf in enumerate(leaves):
+        nodes.update(audit_tree.appended(index, leaf, nodes))
+    return nodes
+
+
+def rewrite_history(platform: Platform, seq: int) -> None:
+    """Rewrite entry `seq`'s action and recompute every hash after it, the chain head's
+    and the whole history tree's, as anyone with write access to the database could:
+    ``audit verify`` passes afterwards; only a head published before catches it."""
+    with platform.engine.begin() as connection:
+        head = connection.execute(select(HEAD)).one()
+        rows = connection.execute(select(ENTRIES).order_by(ENTRIES.c.seq)).all()
+        leaves = [
+            bytes(v)
+            for v in connection.execute(
+                select(NODES.c.hash)
+                .where(NODES.c.level == 0, NODES.c.position < head.base_seq - head.tree_base_seq)
+                .order_by(NODES.c.position)
+            ).scalars()
+        ]
+        prev = head.base_hash
+        for row in rows:
+            action = "nothing.to.see" if row.seq == seq else row.action
+            fields = {**row._asdict(), "action": action, "prev_hash": prev}
+            fields["detail"] = json.loads(row.detail)
+            del fields["hash"]
+            prev = audit.entry_hash(**fields)
+            connection.execute(
+                update(ENTRIES)
+                .where(ENTRIES.c.seq == row.seq)
+                .values(action=action, prev_hash=fields["prev_hash"], hash=prev)
+            )
+            leaves.append(audit_tree.leaf_hash(bytes.fromhex(prev)))
+        connection.execute(update(HEAD).values(last_hash=prev))
+        nodes: dict[tuple[int, int], bytes] = {}
+        for index, leaf in enumerate(leaves):
+            nodes.update(audit_tree.appended(index, leaf, nodes))
+        connection.execute(delete(NODES))
+        connection.execute(
+            insert(NODES), [{"level": lv, "position": p, "hash": h} for (lv, p), h in nodes.items()]
+        )
 
 
 def test_audit_chain_an_intact_chain_verifies(
@@ -261,3 +339,198 @@ def test_cli_audit_verify_and_list(
     _sql(platform, "UPDATE audit_entries SET target = 'participant:999' WHERE seq = 3")
     broken = runner.invoke(app, ["audit", "verify", *data], env=env)
     assert broken.exit_code == 1 and "entry 3" in broken.output, broken.output
+
+
+# --- the history tree ----------------------------------------------------------------
+
+
+def test_audit_tree_nodes_are_written_with_each_entry(platform: Platform) -> None:
+    append_system(platform, 5)
+    append_system(platform, 40, per_commit=13)  # batches of several, not aligned
+    append_system(platform, 3)
+    nodes = _stored_nodes(platform)
+    assert nodes == _tree_of_entries(platform)
+    assert len(nodes) == 2 * 48 - (48).bit_count()
+    with platform.sessions() as db:
+        head = audit.root(db)
+        assert head.size == 48
+        assert head.root_hash == audit_tree.root_hash(48, nodes).hex()
+        assert audit.root(db, 0).root_hash == audit_tree.EMPTY_ROOT.hex()
+    assert _verify(platform).ok
+
+
+def test_audit_tree_concurrent_appends_build_one_tree(platform: Platform) -> None:
+    writers = [
+        threading.Thread(target=append_system, args=(platform, 12), kwargs={"per_commit": k})
+        for k in (1, 3, 5)
+    ]
+    for writer in writers:
+        writer.start()
+    for writer in writers:
+        writer.join()
+    assert _stored_nodes(platform) == _tree_of_entries(platform)
+    assert _verify(platform).ok
+
+
+def test_audit_tree_a_refused_record_appends_nothing(platform: Platform) -> None:
+    append_system(platform, 2)
+    records = [
+        audit.Record(system("tests"), "test.ok", None, "item:1", {}),
+        audit.Record(system("tests"), "test.bad", None, "item:2", {"to": "ada@example.org"}),
+    ]
+    with pytest.raises(audit.AuditRefused), platform.transaction() as db:
+        audit.record_many(db, records, now=platform.clock.now())
+    with platform.transaction() as db:
+        assert audit.record_many(db, records[:1], now=platform.clock.now()) == range(3, 4)
+        assert audit.record_many(db, [], now=platform.clock.now()) == range(0)
+    assert _verify(platform).count == 3 and len(_stored_nodes(platform)) == 2 * 3 - 2
+
+
+def test_audit_tree_every_entry_has_a_proof_in_every_tree_it_is_in(platform: Platform) -> None:
+    append_system(platform, 11, per_commit=4)
+    with platform.sessions() as db:
+        heads = {n: audit.root(db, n) for n in range(0, 12)}
+        for size in range(1, 12):
+            for seq in range(1, size + 1):
+                proof = audit.prove_inclusion(db, seq, size)
+                assert proof.verify() and proof.root_hash == heads[size].root_hash
+                assert proof.leaf_index == seq - 1 and proof.tree_size == size
+                assert len(proof.audit_path) <= (size - 1).bit_length()
+            for old in range(0, size + 1):
+                consistency = audit.prove_consistency(db, old, size)
+                assert consistency.old == heads[old] and consistency.new == heads[size]
+                assert consistency.verify()
+        entry = audit.document(db, 7)
+        assert (
+            entry is not None
+            and audit.document_hash(entry) == audit.prove_inclusion(db, 7).entry_hash
+        )
+
+
+@pytest.mark.parametrize(
+    ("seq", "size", "problem"),
+    [
+        (0, None, "no entry 0"),
+        (12, None, "no entry 12"),
+        (3, 12, "has 11 entries, not 12"),
+        (5, 4, "not among the tree's first 4"),
+        (1, -1, "not negative"),
+    ],
+)
+def test_audit_tree_proofs_of_what_the_tree_lacks_are_refused(
+    platform: Platform, seq: int, size: int | None, problem: str
+) -> None:
+    append_system(platform, 11, per_commit=11)
+    with platform.sessions() as db, pytest.raises(audit.ProofRefused, match=problem):
+        audit.prove_inclusion(db, seq, size)
+    with platform.sessions() as db, pytest.raises(audit.ProofRefused):
+        audit.prove_consistency(db, 5, 4)
+    with platform.sessions() as db, pytest.raises(audit.ProofRefused):
+        audit.root(db, 12)
+
+
+@pytest.mark.parametrize(
+    ("statement", "seq", "problem"),
+    [
+        ("UPDATE audit_tree_nodes SET hash = :h WHERE level = 2 AND position = 1", 5, "wrong"),
+        ("UPDATE audit_tree_nodes SET hash = :h WHERE level = 0 AND position = 6", 7, "leaf"),
+        ("DELETE FROM audit_tree_nodes WHERE level = 1 AND position = 3", 7, "missing"),
+        ("DELETE FROM audit_tree_nodes WHERE level = 0 AND position = 9", 10, "leaf"),
+        ("INSERT INTO audit_tree_nodes VALUES (3, 7, :h)", 10, "beyond the newest"),
+    ],
+)
+def test_audit_tree_verify_checks_the_stored_nodes(
+    platform: Platform, statement: str, seq: int, problem: str
+) -> None:
+    append_system(platform, 10, per_commit=10)
+    params = {"h": bytes(32)} if ":h" in statement else {}
+    _sql(platform, statement, **params)
+    report = _verify(platform)
+    assert not report.ok and report.broken_seq == seq and problem in (report.problem or "")
+    assert _verify_chain_only(platform).ok
+
+
+def _verify_chain_only(platform: Platform) -> audit.VerifyReport:
+    with platform.sessions() as db:
+        return audit.verify(db, tree=False)
+
+
+def test_audit_tree_proofs_for_kept_entries_verify_after_pruning(
+    platform: Platform, clock: FrozenClock
+) -> None:
+    append_system(platform, 13, per_commit=1)
+    with platform.sessions() as db:
+        before = {n: audit.root(db, n) for n in range(14)}
+    with platform.transaction() as db:
+        assert audit.prune(db, before=clock.now() + timedelta(seconds=5)) == 5
+    append_system(platform, 4, per_commit=2)
+    report = _verify(platform)
+    assert report.ok and report.count == 12
+    with platform.sessions() as db:
+        # every tree head is still computable: the nodes outlive the entries
+        assert {n: audit.root(db, n) for n in range(14)} == before
+        for size in range(6, 18):
+            for seq in range(6, size + 1):
+                assert audit.prove_inclusion(db, seq, size).verify()
+            for old in range(0, size + 1):
+                assert audit.prove_consistency(db, old, size).verify()
+        with pytest.raises(audit.ProofRefused, match="removed by retention"):
+            audit.prove_inclusion(db, 5)
+        assert audit.document(db, 5) is None
+    with platform.transaction() as db:  # all of them, the newest entry too
+        audit.prune(db, before=clock.now() + timedelta(days=1))
+    assert _verify(platform).ok
+    with platform.sessions() as db:
+        assert audit.root(db, 17).size == 17 and audit.prove_consistency(db, 3, 17).verify()
+
+
+def _downgrade(platform: Platform, revision: str) -> None:
+    config = alembic_config(platform.engine.url.render_as_string(hide_password=False))
+    with platform.engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, revision)
+
+
+def _old_entries(platform: Platform, count: int, base: int) -> None:
+    """Entries as revision 0008 wrote them: a chain, its head, no tree."""
+    prev = base_hash = audit.GENESIS
+    now = platform.clock.now()
+    with platform.engine.begin() as connection:
+        for seq in range(1, count + 1):
+            fields: dict[str, Any] = {
+                "seq": seq,
+                "at": now,
+                "actor": system("old"),
+                "action": "test.old",
+                "subject": None,
+                "target": f"item:{seq}",
+            }
+            digest = audit.entry_hash(**fields, detail={}, prev_hash=prev)
+            if seq > base:
+                values = {**fields, "detail": "{}", "prev_hash": prev, "hash": digest}
+                connection.execute(insert(ENTRIES).values(values))
+            prev = digest
+            if seq == base:
+                base_hash = digest
+        head = {"id": 1, "last_seq": count, "last_hash": prev}
+        connection.execute(insert(HEAD).values(**head, base_seq=base, base_hash=base_hash))
+
+
+@pytest.mark.parametrize("pruned", [0, 6])
+def test_audit_tree_the_migration_builds_the_tree_of_existing_entries(
+    platform: Platform, pruned: int
+) -> None:
+    _downgrade(platform, "0008")
+    try:
+        _old_entries(platform, 21, base=pruned)
+    finally:
+        upgrade(platform.engine)
+    assert _verify(platform).ok
+    with platform.sessions() as db:
+        state = audit.tree_state(db)
+        assert (state.tree_base_seq, state.size) == (pruned, 21 - pruned)
+        assert audit.prove_inclusion(db, 21).leaf_index == 20 - pruned
+    append_system(platform, 3)
+    assert _verify(platform).ok
+    with platform.sessions() as db:
+        assert all(audit.prove_inclusion(db, seq).verify() for seq in range(pruned + 1, 25))

@@ -1,11 +1,12 @@
-"""Tables the privacy machinery keeps for itself: notice versions, data keys, audit trail."""
+"""Tables the privacy machinery keeps for itself: notice versions, data keys, audit trail
+(its entries, its chain head, its history tree's frozen nodes)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import cast
 
-from sqlalchemy import Integer, String, Table, Text, delete, func, select, update
+from sqlalchemy import Integer, LargeBinary, String, Table, Text, delete, func, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from interpreta.datamap import retention_rules as rules
@@ -134,6 +135,8 @@ class AuditChainHead(Base):
 
     ``base_seq``/``base_hash`` name the last entry removed by retention, where the
     remaining chain starts; ``last_seq``/``last_hash`` name its newest entry.
+    ``tree_base_seq`` is where the history tree starts: leaf ``i`` is the entry
+    ``tree_base_seq + i + 1`` (0, unless entries were pruned before the tree existed).
     """
 
     __tablename__ = "audit_chain_head"
@@ -151,11 +154,49 @@ class AuditChainHead(Base):
     base_hash: Mapped[str] = mapped_column(
         String(64), info=not_personal("hash of the last entry removed by retention")
     )
+    tree_base_seq: Mapped[int] = mapped_column(
+        Integer,
+        info=not_personal("sequence number after which the audit history tree's leaves start"),
+    )
+
+
+class AuditTreeNode(Base):
+    """A frozen node of the audit trail's Merkle history tree (RFC 9162 hashes).
+
+    Node (``level``, ``position``) is the root of the perfect subtree over leaves
+    ``position * 2**level`` to ``(position + 1) * 2**level - 1``; level 0 holds the
+    leaves, ``SHA-256(0x00 || entry hash)``. Each node is written with the entry
+    that completes it and never changes. Retention keeps the nodes when it removes
+    entries (hashes, not personal data), so every tree head and the proofs for the
+    entries kept stay computable.
+    """
+
+    __tablename__ = "audit_tree_nodes"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    level: Mapped[int] = mapped_column(
+        Integer,
+        primary_key=True,
+        autoincrement=False,
+        info=not_personal("height of an audit history tree node (0: a leaf)"),
+    )
+    position: Mapped[int] = mapped_column(
+        Integer,
+        primary_key=True,
+        autoincrement=False,
+        info=not_personal("place of an audit history tree node in its level, from the left"),
+    )
+    hash: Mapped[bytes] = mapped_column(
+        LargeBinary(32),
+        info=not_personal("SHA-256 of an audit history tree node (over its children's hashes)"),
+    )
 
 
 def prune_audit(db: Session, before: datetime) -> int:
     """Delete the oldest entries recorded before `before` (retention rule AUDIT_LOG),
     keeping the chain verifiable: the head remembers the last removed entry's hash.
+    The history tree's nodes stay (:class:`AuditTreeNode`): the roots of every size,
+    and proofs for the entries kept, are still computed from them.
     """
     head_table = cast(Table, AuditChainHead.__table__)
     entries = cast(Table, AuditEntry.__table__)
