@@ -32,6 +32,7 @@ from interpreta.live.hub import LiveHub
 from interpreta.media.forwarder import EmbeddedMediaPlane
 from interpreta.media.plane import MediaPlane
 from interpreta.platform import Platform
+from interpreta.privacy import audit_publish
 from interpreta.privacy.processing import processing
 from interpreta.privacy.retention import RetentionBusy
 from interpreta.privacy.rights.requests import Rights
@@ -238,10 +239,16 @@ def escalate_stalled(platform: Platform) -> int:
         return len(Rights.of(platform).escalate(db, platform.clock.now()))
 
 
+def publish_audit_head(platform: Platform) -> None:
+    """Publish the audit trail's signed tree head (see ``interpreta audit publish``)."""
+    with platform.sessions() as db:
+        audit_publish.publish_with(db, platform.settings, now=platform.clock.now())
+
+
 async def retention_schedule(platform: Platform) -> None:
     """Apply the retention rules every ``retention_interval_minutes`` (first run after one
-    interval, so a restart loop cannot hammer the database), and escalate stalled
-    request parts to the DPO."""
+    interval, so a restart loop cannot hammer the database), escalate stalled request
+    parts to the DPO, and publish the audit trail's signed tree head."""
     minutes = platform.settings.retention_interval_minutes
     if minutes <= 0:
         return
@@ -258,6 +265,12 @@ async def retention_schedule(platform: Platform) -> None:
             log.info("retention run skipped: another runner holds the lock")
         except Exception:
             log.exception("retention run failed; it will be retried")
+        try:
+            await asyncio.to_thread(publish_audit_head, platform)
+        except audit_publish.PublishRefused as exc:
+            log.critical("audit tree head not published: %s", exc)
+        except Exception:
+            log.exception("publishing the audit tree head failed; it will be retried")
 
 
 def create_app(platform: Platform, media: MediaPlane | None = None) -> FastAPI:

@@ -131,6 +131,14 @@ class Settings(BaseSettings):
     retention_interval_minutes: int = Field(
         default=60, ge=0, description="How often the server applies retention rules; 0: never."
     )
+    audit_root_file: Path | None = Field(
+        default=None,
+        description=(
+            "Where signed heads of the audit trail are appended, hourly and by "
+            "'interpreta audit publish' (default: data/published/audit-roots.jsonl); "
+            "keep a copy off this machine."
+        ),
+    )
     rate_limit_storage: str = Field(
         default="memory://", description="Where rate-limit counters live: memory:// or redis://..."
     )

@@ -40,3 +40,16 @@ def load_secrets(data_dir: Path) -> Secrets:
         session_key=_load_or_create(folder / "session.key", 32),
         master_key=_load_or_create(folder / "master.key", 32),
     )
+
+
+AUDIT_SIGNING_KEY = "audit-signing.key"
+
+
+def audit_signing_seed(data_dir: Path, *, create: bool = True) -> bytes:
+    """The Ed25519 private key (its 32-byte seed) that signs the audit trail's published
+    tree heads, in ``data_dir/secrets``: created on first use, unless `create` is false
+    (then FileNotFoundError when there is none)."""
+    path = data_dir / "secrets" / AUDIT_SIGNING_KEY
+    if not create and not path.exists():
+        raise FileNotFoundError(f"no audit signing key at {path}")
+    return _load_or_create(path, 32)

@@ -7,6 +7,7 @@ import json
 import re
 import threading
 from datetime import timedelta
+from pathlib import Path
 from typing import Any, cast
 
 import pytest
@@ -20,7 +21,7 @@ from interpreta.clock import FrozenClock
 from interpreta.config import Settings
 from interpreta.db.migrate import alembic_config, upgrade
 from interpreta.platform import Platform
-from interpreta.privacy import audit, audit_tree
+from interpreta.privacy import audit, audit_publish, audit_tree
 from interpreta.privacy.keys import default_keyring
 from interpreta.privacy.models import AuditChainHead, AuditEntry, AuditTreeNode
 from interpreta.privacy.pseudonyms import Pseudonyms, is_pseudonym, system
@@ -534,3 +535,114 @@ def test_audit_tree_the_migration_builds_the_tree_of_existing_entries(
     assert _verify(platform).ok
     with platform.sessions() as db:
         assert all(audit.prove_inclusion(db, seq).verify() for seq in range(pruned + 1, 25))
+
+
+# --- published heads -----------------------------------------------------------------
+
+
+@pytest.fixture
+def published(platform: Platform, settings: Settings) -> Path:
+    """Where this test publishes heads (the default file in the data directory)."""
+    return audit_publish.root_file(settings)
+
+
+def _publish(platform: Platform) -> audit_publish.SignedTreeHead:
+    with platform.sessions() as db:
+        return audit_publish.publish_with(db, platform.settings, now=platform.clock.now())
+
+
+def _check_file(platform: Platform, path: Path) -> audit_publish.AgainstReport:
+    heads = audit_publish.read_published(path)
+    key = audit_publish.public_key(platform.settings.data_dir)
+    with platform.sessions() as db:
+        return audit_publish.verify_published(db, heads, key)
+
+
+def test_audit_published_heads_are_signed_and_each_extends_the_one_before(
+    platform: Platform, published: Path
+) -> None:
+    empty = _publish(platform)
+    assert empty.tree_size == 0 and empty.root_hash == audit_tree.EMPTY_ROOT.hex()
+    append_system(platform, 6, per_commit=3)
+    first = _publish(platform)
+    append_system(platform, 5)
+    second = _publish(platform)
+    again = _publish(platform)
+    key = audit_publish.public_key(platform.settings.data_dir)
+    assert (first.tree_size, second.tree_size, again.tree_size) == (6, 11, 11)
+    assert all(h.signed_by(key) for h in (empty, first, second, again))
+    assert second.consistency_from == 6 and second.extends(first) and again.extends(second)
+    assert audit_publish.read_published(published) == [empty, first, second, again]
+    with platform.sessions() as db:
+        assert second.root_hash == audit.root(db).root_hash
+    report = _check_file(platform, published)
+    assert report.ok and "4 published heads" in report.message
+    key_file = platform.settings.data_dir / "secrets" / "audit-signing.key"
+    assert key_file.stat().st_mode & 0o777 == 0o600
+
+
+def test_audit_a_rewritten_history_is_caught_by_the_published_heads(
+    platform: Platform, published: Path
+) -> None:
+    append_system(platform, 7)
+    _publish(platform)
+    append_system(platform, 6)
+    _publish(platform)
+    append_system(platform, 2)
+    rewrite_history(platform, 9)
+    assert _verify(platform).ok  # the chain and the tree were recomputed
+    report = _check_file(platform, published)
+    assert not report.ok
+    assert "not the history published" in report.message
+    assert "entry from 8 to 13" in report.message  # the first head still holds
+    size_before = published.stat().st_size
+    with pytest.raises(audit_publish.PublishRefused, match="not the history published"):
+        _publish(platform)
+    assert published.stat().st_size == size_before  # nothing appended
+    with platform.sessions() as db:
+        published_root = audit_publish.read_published(published)[0].head
+        assert audit_publish.verify_against(db, published_root).ok
+        changed = audit_publish.read_published(published)[1].head
+        assert not audit_publish.verify_against(db, changed).ok
+
+
+def test_audit_entries_removed_from_the_end_are_caught_by_the_published_heads(
+    platform: Platform, published: Path
+) -> None:
+    append_system(platform, 9)
+    _publish(platform)
+    _sql(platform, "DELETE FROM audit_entries WHERE seq > 6")
+    last = "SELECT hash FROM audit_entries WHERE seq = 6"
+    _sql(platform, f"UPDATE audit_chain_head SET last_seq = 6, last_hash = ({last})")
+    _sql(
+        platform,
+        "DELETE FROM audit_tree_nodes WHERE (position + 1) * (1 << level) > 6",
+    )
+    assert _verify(platform).ok
+    report = _check_file(platform, published)
+    assert not report.ok and "entries were removed" in report.message
+    with pytest.raises(audit_publish.PublishRefused, match="fewer than the 9"):
+        _publish(platform)
+
+
+def test_audit_a_published_file_that_is_not_one_history_is_refused(
+    platform: Platform, published: Path
+) -> None:
+    append_system(platform, 3)
+    _publish(platform)
+    append_system(platform, 3)
+    _publish(platform)
+    lines = published.read_text().splitlines()
+    first, second = (json.loads(line) for line in lines)
+    forged = {**second, "root_hash": "ab" * 32}
+    published.write_text(json.dumps(first) + "\n" + json.dumps(forged) + "\n")
+    report = _check_file(platform, published)
+    assert not report.ok and report.message == "line 2: its signature does not verify"
+    with pytest.raises(audit_publish.PublishRefused, match="not signed by this deployment"):
+        _publish(platform)
+    published.write_text(lines[1] + "\n" + lines[0] + "\n")  # shuffled
+    report = _check_file(platform, published)
+    assert not report.ok and "line 2 does not extend line 1" in report.message
+    published.write_text(lines[0] + "\n{not json\n")
+    with pytest.raises(audit_publish.PublishedUnreadable, match=r"line 2 of .*: not JSON"):
+        audit_publish.read_published(published)
