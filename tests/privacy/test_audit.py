@@ -387,6 +387,29 @@ def test_audit_tree_a_refused_record_appends_nothing(platform: Platform) -> None
     assert _verify(platform).count == 3 and len(_stored_nodes(platform)) == 2 * 3 - 2
 
 
+def test_audit_tree_awkward_entries_hash_as_verify_recomputes_them(
+    platform: Platform, pseudonyms: Pseudonyms
+) -> None:
+    awkward = [
+        audit.Record(system("tests"), "test.text", None, 'quote " and \\ slash', {}),
+        audit.Record(
+            pseudonyms.user(1),
+            "test.unicode",
+            pseudonyms.participant(2),
+            "Zoë:ümlaut:日本:\u2028:\x01",
+            {"b": [1, 2.5, None, True], "a": {"z": "\n\t", "é": "x"}},
+        ),
+        audit.Record(system("tests"), "test.normalised", None, "t:1", {1: (1, 2), 2: ()}),
+        audit.Record(system("tests"), "test.at", None, "t:2", {"handle": "@team", "f": "a.b"}),
+    ]
+    with platform.transaction() as db:
+        audit.record_many(db, awkward, now=platform.clock.now())
+    assert _verify(platform).ok
+    with platform.sessions() as db:
+        normalised = audit.document(db, 3)
+    assert normalised is not None and normalised["detail"] == {"1": [1, 2], "2": []}
+
+
 def test_audit_tree_every_entry_has_a_proof_in_every_tree_it_is_in(platform: Platform) -> None:
     append_system(platform, 11, per_commit=4)
     with platform.sessions() as db:

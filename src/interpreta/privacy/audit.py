@@ -36,6 +36,7 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from json.encoder import encode_basestring  # what json.dumps(ensure_ascii=False) uses
 from typing import Any, cast
 
 from sqlalchemy import (
@@ -79,11 +80,14 @@ class AuditRefused(ValueError):
     """An entry would have put a plain identifier, or malformed data, into the log."""
 
 
+_CANONICAL = json.JSONEncoder(
+    sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+)
+
+
 def canonical(fields: Mapping[str, Any]) -> bytes:
     """Canonical JSON: sorted keys, no spaces, UTF-8."""
-    return json.dumps(
-        fields, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
-    ).encode("utf-8")
+    return _CANONICAL.encode(fields).encode("utf-8")
 
 
 def _at(moment: datetime) -> str:
@@ -156,7 +160,11 @@ def _strings(value: Any) -> Iterator[str]:
             yield from _strings(item)
 
 
-def _check(actor: str, action: str, subject: str | None, target: str, detail: Any) -> None:
+def _check(
+    actor: str, action: str, subject: str | None, target: str, detail: Any, text: str
+) -> None:
+    """Refuse a malformed entry, or one with an email address (`text`: the detail's JSON;
+    without an "@" in it, no string of the detail can hold one)."""
     if not (is_pseudonym(actor) or is_system_actor(actor)):
         raise AuditRefused("the actor must be a pseudonym or system:<name>")
     if subject is not None and not is_pseudonym(subject):
@@ -167,7 +175,7 @@ def _check(actor: str, action: str, subject: str | None, target: str, detail: An
         raise AuditRefused("the target must be 1 to 200 characters")
     if not isinstance(detail, Mapping):
         raise AuditRefused("the detail must be a mapping")
-    if any(_EMAIL.search(text) for text in (target, *_strings(detail))):
+    if _EMAIL.search(target) or ("@" in text and any(_EMAIL.search(s) for s in _strings(detail))):
         raise AuditRefused("an email address may not be written into the audit trail")
 
 
@@ -224,10 +232,16 @@ def record_many(db: Session, records: Sequence[Record], *, now: datetime) -> ran
     return range(rows[0]["seq"], rows[-1]["seq"] + 1)
 
 
-def _checked(item: Record) -> Record:
-    detail = json.loads(canonical(item.detail))
-    _check(item.actor, item.action, item.subject, item.target, detail)
-    return Record(item.actor, item.action, item.subject, item.target, detail)
+def _checked(item: Record) -> tuple[Record, str]:
+    """`item` with its detail as JSON data (as read back), checked; and the detail's
+    canonical JSON."""
+    text = canonical(item.detail).decode("utf-8")
+    detail = json.loads(text)
+    if detail != item.detail:  # tuples, keys that are not strings: as read back
+        text = canonical(detail).decode("utf-8")
+    _check(item.actor, item.action, item.subject, item.target, detail, text)
+    checked = Record(item.actor, item.action, item.subject, item.target, detail)
+    return checked, text
 
 
 _ADVANCE = (
@@ -292,41 +306,52 @@ def _needed(first: int, count: int) -> set[NodeId]:
 
 
 def _append(
-    connection: Connection, records: Sequence[Record], now: datetime
+    connection: Connection, records: Sequence[tuple[Record, str]], now: datetime
 ) -> list[dict[str, Any]]:
-    """Write `records` as entries after the head, and the tree nodes they freeze."""
+    """Write `records` (with their details' canonical JSON) as entries after the head,
+    and the tree nodes they freeze."""
     first_seq, prev_hash, tree_base = _advance_head(connection, len(records))
     first = first_seq - tree_base - 1
     known = _node_hashes(connection, _needed(first, len(records)))
     if first:
         known[(0, first - 1)] = audit_tree.leaf_hash(bytes.fromhex(prev_hash))
+    at = _at(now)
     rows: list[dict[str, Any]] = []
     frozen: list[dict[str, Any]] = []
-    for offset, item in enumerate(records):
-        row = _entry_row(first_seq + offset, item, now, prev_hash)
-        leaf = audit_tree.leaf_hash(bytes.fromhex(row["hash"]))
+    for offset, (item, detail) in enumerate(records):
+        seq = first_seq + offset
+        digest = hashlib.sha256(_document_json(seq, at, item, detail, prev_hash)).hexdigest()
+        leaf = audit_tree.leaf_hash(bytes.fromhex(digest))
         for node, value in audit_tree.appended(first + offset, leaf, known):
             known[node] = value
             frozen.append({"level": node[0], "position": node[1], "hash": value})
-        rows.append(row)
-        prev_hash = row["hash"]
+        rows.append(_entry_row(seq, now, item, detail, prev_hash, digest))
+        prev_hash = digest
     connection.execute(_INSERT_ENTRIES, rows if len(rows) > 1 else rows[0])
     connection.execute(_INSERT_NODES, frozen)
     connection.execute(_CLOSE, {"digest": prev_hash})
     return rows
 
 
-def _entry_row(seq: int, item: Record, now: datetime, prev_hash: str) -> dict[str, Any]:
-    digest = entry_hash(
-        seq=seq,
-        at=now,
-        actor=item.actor,
-        action=item.action,
-        subject=item.subject,
-        target=item.target,
-        detail=item.detail,
-        prev_hash=prev_hash,
-    )
+def _json(value: str | None) -> str:
+    """A string (or null) as canonical JSON writes it."""
+    return "null" if value is None else encode_basestring(value)
+
+
+def _document_json(seq: int, at: str, item: Record, detail: str, prev_hash: str) -> bytes:
+    """``canonical(entry_document(...))`` written out around the detail's canonical JSON,
+    keys in sorted order: the append path's shortcut (:func:`verify` hashes entries the
+    long way, so the two cannot drift apart unnoticed)."""
+    return (
+        f'{{"action":{_json(item.action)},"actor":{_json(item.actor)},"at":{_json(at)},'
+        f'"detail":{detail},"prev_hash":{_json(prev_hash)},"seq":{seq},'
+        f'"subject":{_json(item.subject)},"target":{_json(item.target)}}}'
+    ).encode()
+
+
+def _entry_row(
+    seq: int, now: datetime, item: Record, detail: str, prev_hash: str, digest: str
+) -> dict[str, Any]:
     return {
         "seq": seq,
         "at": now,
@@ -334,7 +359,7 @@ def _entry_row(seq: int, item: Record, now: datetime, prev_hash: str) -> dict[st
         "action": item.action,
         "subject": item.subject,
         "target": item.target,
-        "detail": canonical(item.detail).decode("utf-8"),
+        "detail": detail,
         "prev_hash": prev_hash,
         "hash": digest,
     }
