@@ -259,29 +259,25 @@ def _next_head(
     state = audit.tree_state(db)
     if previous is None:
         return SignedTreeHead.sign(key, audit.root(db, state.size), now)
-    if previous.tree_size > state.size:
-        raise PublishRefused(_removed(state, previous))
+    if not _extends(db, state, previous.head):
+        raise PublishRefused(_mismatch(state, previous.head, f"at {previous.timestamp}"))
     proof = audit.prove_consistency(db, previous.tree_size, state.size)
-    if not audit.ConsistencyProof(previous.head, proof.new, proof.path).verify():
-        raise PublishRefused(_rewritten(state, previous, None))
     return SignedTreeHead.sign(key, proof.new, now, proof)
 
 
-def _removed(state: audit.TreeState, head: SignedTreeHead) -> str:
+def _mismatch(state: audit.TreeState, head: audit.TreeHead, when: str, after: int = 0) -> str:
+    """What is wrong when the trail does not extend `head`, published `when`, though it
+    extends the head of `after` entries published before it."""
+    if head.size > state.size:
+        return (
+            f"the trail's history tree has {state.size} entries, fewer than the {head.size} "
+            f"of the head published {when}: entries were removed"
+        )
+    if head.size == 0:
+        return f"the root published {when} for the empty tree is not the empty tree's"
     return (
-        f"the trail's history tree has {state.size} entries, fewer than the "
-        f"{head.tree_size} of the head published at {head.timestamp}: entries were removed"
-    )
-
-
-def _rewritten(state: audit.TreeState, head: SignedTreeHead, before: SignedTreeHead | None) -> str:
-    if head.tree_size == 0:
-        return "the root given for the empty tree is not the empty tree's"
-    first = state.seq_of(before.tree_size if before is not None else 0)
-    return (
-        f"the trail is not the history published at {head.timestamp} "
-        f"({head.tree_size} entries): an entry from {first} to "
-        f"{state.seq_of(head.tree_size - 1)} was changed since"
+        f"the trail is not the history published {when} ({head.size} entries): an entry "
+        f"from {state.seq_of(after)} to {state.seq_of(head.size - 1)} was changed since"
     )
 
 
@@ -314,13 +310,10 @@ def read_published(path: Path) -> list[SignedTreeHead]:
 def verify_against(db: Session, head: audit.TreeHead) -> AgainstReport:
     """Whether the trail's history extends `head`, a tree head published before: the
     database's own nodes must prove it (RFC 9162 consistency)."""
-    published = SignedTreeHead(head.size, head.root_hash, "an earlier time", "", "")
     state = audit.tree_state(db)
-    if _extends(db, state, published):
+    if _extends(db, state, head):
         return AgainstReport(True, f"consistent with the root of {head.size} entries given")
-    if head.size > state.size:
-        return AgainstReport(False, _removed(state, published))
-    return AgainstReport(False, _rewritten(state, published, None))
+    return AgainstReport(False, _mismatch(state, head, "before"))
 
 
 def verify_published(db: Session, heads: Sequence[SignedTreeHead], key: bytes) -> AgainstReport:
@@ -336,30 +329,30 @@ def verify_published(db: Session, heads: Sequence[SignedTreeHead], key: bytes) -
             )
     state = audit.tree_state(db)
     newest = heads[-1]
-    if _extends(db, state, newest):
+    if _extends(db, state, newest.head):
+        plural = "s" if len(heads) > 1 else ""
         return AgainstReport(
             True,
-            f"consistent with {len(heads)} published head{'s' if len(heads) > 1 else ''}, "
-            f"the newest of "
+            f"consistent with {len(heads)} published head{plural}, the newest of "
             f"{newest.tree_size} entries published at {newest.timestamp}",
         )
     low, high = 0, len(heads) - 1  # heads[high] is not extended; find the first such
     while low < high:
         middle = (low + high) // 2
-        if _extends(db, state, heads[middle]):
+        if _extends(db, state, heads[middle].head):
             low = middle + 1
         else:
             high = middle
-    bad, before = heads[low], heads[low - 1] if low else None
-    if bad.tree_size > state.size:
-        return AgainstReport(False, _removed(state, bad))
-    return AgainstReport(False, _rewritten(state, bad, before))
+    after = heads[low - 1].tree_size if low else 0
+    return AgainstReport(
+        False, _mismatch(state, heads[low].head, f"at {heads[low].timestamp}", after)
+    )
 
 
-def _extends(db: Session, state: audit.TreeState, head: SignedTreeHead) -> bool:
+def _extends(db: Session, state: audit.TreeState, head: audit.TreeHead) -> bool:
     """Whether the stored tree extends `head`: the consistency proof the database
     gives verifies against the published root."""
-    if head.tree_size > state.size:
+    if head.size > state.size:
         return False
-    proof = audit.prove_consistency(db, head.tree_size, state.size)
-    return audit.ConsistencyProof(head.head, proof.new, proof.path).verify()
+    proof = audit.prove_consistency(db, head.size, state.size)
+    return audit.ConsistencyProof(head, proof.new, proof.path).verify()
