@@ -62,11 +62,14 @@ def verify_command(
     """Check the whole hash chain and the history tree; exit 1 naming the first broken
     entry (or what the published heads contradict), 0 when intact."""
     settings = load_settings(data_dir)
+    published = _published(settings, against) if against is not None else None
     platform = start_platform(ctx, settings)
     try:
         with platform.sessions() as db:
             report = audit.verify(db)
-            against_report = _against(db, settings, against) if report.ok else None
+            against_report = None
+            if report.ok and published is not None:
+                against_report = _against(db, published)
     finally:
         platform.close()
     if not report.ok:
@@ -90,16 +93,15 @@ def verify_command(
         console.print(f"audit history {against_report.message}", highlight=False)
 
 
-def _against(
-    db: Session, settings: Settings, against: str | None
-) -> audit_publish.AgainstReport | None:
-    """Check the trail against `against` (SIZE:ROOT, or a published file)."""
-    if against is None:
-        return None
+Published = audit.TreeHead | tuple[list[audit_publish.SignedTreeHead], bytes]
+"""What ``--against`` names: one tree head, or a published file's heads and the key."""
+
+
+def _published(settings: Settings, against: str) -> Published:
+    """Read ``--against`` (SIZE:ROOT, or a published file), or fail with one line."""
     given = _ROOT.fullmatch(against)
     if given is not None:
-        head = audit.TreeHead(int(given.group(1)), given.group(2).lower())
-        return audit_publish.verify_against(db, head)
+        return audit.TreeHead(int(given.group(1)), given.group(2).lower())
     path = Path(against)
     if not path.exists() and re.match(r"\d+:", against):
         fail(f"malformed root {against!r}: give SIZE:ROOT, ROOT being 64 hex digits")
@@ -112,6 +114,14 @@ def _against(
         fail(str(exc))
     except FileNotFoundError:
         fail(f"no audit signing key in {settings.data_dir}: no head was published from it")
+    return heads, key
+
+
+def _against(db: Session, published: Published) -> audit_publish.AgainstReport:
+    """Check the trail against a head, or against a published file's heads."""
+    if isinstance(published, audit.TreeHead):
+        return audit_publish.verify_against(db, published)
+    heads, key = published
     return audit_publish.verify_published(db, heads, key)
 
 
