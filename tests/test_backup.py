@@ -158,7 +158,9 @@ def test_p24_an_edited_header_is_refused(platform: Platform, sign_up: Any, tmp_p
         backup.restore(platform.engine, all_metadata(), edited, master_key=key)
 
 
-def test_p30_a_rolled_back_erasure_is_not_logged(platform: Platform, sign_up: Any) -> None:
+def test_p30_an_erasure_is_logged_before_it_commits_and_cancelled_if_it_rolls_back(
+    platform: Platform, sign_up: Any
+) -> None:
     from interpreta.privacy.rights.models import RequestKind
     from interpreta.privacy.rights.requests import Rights
 
@@ -178,4 +180,6 @@ def test_p30_a_rolled_back_erasure_is_not_logged(platform: Platform, sign_up: An
         )
         for part in list(request.parts):
             rights.execute(db, part, actor_user_id=1)
+        # on disk before the commit: a process killed right after it loses no erasure
+        assert len(list(erasure_log.entries(platform.settings.data_dir))) == len(request.parts)
     assert len(list(erasure_log.entries(platform.settings.data_dir))) == len(request.parts)

@@ -6,41 +6,25 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
 import time
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import create_engine, func, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import func, select, text
 
 from bench.bulk_data import fill
-from interpreta.backup import storage_metadata
 from interpreta.db.engine import make_engine
 from interpreta.platform import Platform
-from interpreta.schema import all_metadata
-from tests.conftest import POSTGRES_URL
+from tests.crash import copies, dump
 
 PEOPLE = 6000
 
 
 def _dump(url: str) -> dict[str, list[tuple[object, ...]]]:
-    raw, engine = storage_metadata(all_metadata()), make_engine(url)
-    dump = {}
-    with engine.connect() as connection:
-        for table in raw.sorted_tables:
-            if table.name.startswith("audit_"):
-                continue  # the trail records each run as it happened: two runs, two stories
-            kept = [c for c in table.columns if c.name not in ("id", "computed_at")]
-            rows = connection.execute(select(*kept)).all()
-            dump[table.name] = sorted(map(tuple, rows), key=repr)
-    engine.dispose()
-    return dump
+    # the trail records each run as it happened: two runs, two stories
+    return dump(url, lambda name: name.startswith("audit_"))
 
 
 def _participants(url: str) -> int:
@@ -73,48 +57,14 @@ def _retention(data_dir: Path, url: str, batch: int) -> subprocess.Popen[bytes]:
     )
 
 
-@contextmanager
-def _copies(platform: Platform, tmp_path: Path) -> Iterator[tuple[str, str]]:
-    """A database filled with expired participants, twice: one copy to kill, one to run
-    whole. On PostgreSQL the source is a scratch database of this test (cloning needs
-    a template nobody else is connected to)."""
-    if not POSTGRES_URL:
-        fill(platform.sessions, participants=PEOPLE, events=4, usage_per_session=1)
-        platform.close()
-        source = platform.settings.resolved_database_url
-        engine = make_engine(source)
-        with engine.connect() as connection:
-            connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-        engine.dispose()
-        for name in ("killed", "whole"):
-            shutil.copyfile(Path(make_url(source).database or ""), tmp_path / f"{name}.db")
-        yield f"sqlite:///{tmp_path / 'killed.db'}", f"sqlite:///{tmp_path / 'whole.db'}"
-        return
-    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    names = [f"interpreta_crash_{uuid.uuid4().hex[:8]}" for _ in range(3)]
-    urls = [make_url(POSTGRES_URL).set(database=n).render_as_string(False) for n in names]
-    try:
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{names[0]}"'))
-        settings = platform.settings.model_copy(update={"database_url": urls[0]})
-        source = Platform.start(settings, clock=platform.clock)
-        fill(source.sessions, participants=PEOPLE, events=4, usage_per_session=1)
-        source.close()
-        with admin.connect() as connection:
-            for name in names[1:]:
-                connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{names[0]}"'))
-        yield urls[1], urls[2]
-    finally:
-        with admin.connect() as connection:
-            for name in names:
-                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+def _fill(platform: Platform) -> None:
+    fill(platform.sessions, participants=PEOPLE, events=4, usage_per_session=1)
 
 
 def test_a_run_killed_half_way_then_rerun_equals_one_uninterrupted_run(
     platform: Platform, tmp_path: Path
 ) -> None:
-    with _copies(platform, tmp_path) as (killed, whole):
+    with copies(platform, tmp_path, _fill) as (killed, whole):
         runner = _retention(tmp_path / "k", killed, batch=100)
         deadline = time.monotonic() + 90
         while _participants(killed) > PEOPLE * 0.8:

@@ -16,13 +16,19 @@ from interpreta.cli.common import (
     start_platform,
 )
 from interpreta.datamap.activities import PRIVACY_REQUESTS
+from interpreta.db.engine import checkpoint
 from interpreta.errors import Problem
 from interpreta.privacy.rights import requests
-from interpreta.privacy.rights.models import RequestKind
+from interpreta.privacy.rights.models import (
+    DataSubjectRequest,
+    RequestKind,
+    RequestPart,
+    RequestStatus,
+)
 from interpreta.privacy.rights.requests import Rights
 
 app = typer.Typer(
-    help="Data-subject requests: list, log, deadlines.",
+    help="Data-subject requests: list, log, execute, deadlines.",
     no_args_is_help=True,
     callback=runs_in_activity(PRIVACY_REQUESTS),
 )
@@ -89,3 +95,41 @@ def log_request(
             console.print(f"request {request.id} logged; due {request.deadline.date()}")
     except Problem as problem:
         fail(str(problem))
+
+
+@app.command("execute")
+def execute_request(
+    ctx: typer.Context,
+    request_id: Annotated[int, typer.Argument(min=1, help="The request's number.")],
+    part: Annotated[
+        str | None,
+        typer.Option(help="Only this part: 'controller' or 'processor:<organisation>'."),
+    ] = None,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Answer a confirmed request's open parts as the operator (for a request received
+    by mail or phone, say): each part in its own transaction, audited, as in the app."""
+    platform = start_platform(ctx, load_settings(data_dir))
+    rights = Rights.of(platform)
+    with platform.sessions() as db:
+        request = db.get(DataSubjectRequest, request_id)
+        if request is None:
+            fail(f"no request {request_id}")
+        labels = {p.id: requests.part_of(p).label for p in request.parts}
+        chosen = [i for i, label in labels.items() if part in (None, label)]
+        if part is not None and not chosen:
+            fail(f"request {request_id} has no part {part!r} (it has {', '.join(labels.values())})")
+        open_parts = [
+            p.id for p in request.parts if p.id in chosen and p.status is RequestStatus.OPEN
+        ]
+    if not open_parts:
+        fail(f"request {request_id} has no open part to answer", code=1)
+    for part_id in open_parts:
+        try:
+            with platform.transaction() as db:
+                answering = db.get_one(RequestPart, part_id)
+                rights.execute(db, answering, actor_user_id=None)
+        except Problem as problem:
+            fail(f"{labels[part_id]}: {problem}")
+        console.print(f"request {request_id}: {labels[part_id]} answered", highlight=False)
+    checkpoint(platform.engine)

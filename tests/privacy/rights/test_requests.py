@@ -89,6 +89,50 @@ def test_p34_cli_lists_overdue(platform: Platform, clock: FrozenClock, monkeypat
     assert "yes" in result.output
 
 
+def test_p34_cli_executes_a_request_and_refuses_bad_input_in_one_line(
+    platform: Platform, clock: FrozenClock, monkeypatch: Any
+) -> None:
+    from interpreta.cli import app
+    from interpreta.cli.common import CommandContext
+
+    now = platform.clock.now()
+    with platform.transaction() as db:
+        world = seed_world(db, now)
+        person = add_person(db, world, now, 1, events=(0,))
+        request = Rights.of(platform, RecordingMailer()).logged_by_staff(
+            db, staff_user_id=1, kind=RequestKind.ERASURE, email=person.email
+        )
+        request_id, labels = request.id, sorted(requests.part_of(p).label for p in request.parts)
+    monkeypatch.setenv("INTERPRETA_DATABASE_URL", platform.settings.resolved_database_url)
+    monkeypatch.setenv("INTERPRETA_DATA_DIR", str(platform.settings.data_dir))
+    context = CommandContext(clock=clock)
+
+    def run(*args: str) -> Any:
+        return CliRunner().invoke(app, ["dsr", "execute", *args], obj=context)
+
+    for wrong, code, says in (
+        (["999"], 2, "no request 999"),
+        (["0"], 2, "greater than or equal to 1"),
+        ([str(request_id), "--part", "processor:77"], 2, "has no part 'processor:77'"),
+    ):
+        result = run(*wrong)
+        assert result.exit_code == code and says in result.output, result.output
+        assert "Traceback" not in result.output
+    result = run(str(request_id), "--part", labels[0])
+    assert result.exit_code == 0 and f"{labels[0]} answered" in result.output, result.output
+    result = run(str(request_id))
+    assert result.exit_code == 0, result.output
+    assert [line for line in result.output.splitlines() if "answered" in line] == [
+        f"request {request_id}: {label} answered" for label in labels[1:]
+    ]
+    with platform.sessions() as db:
+        assert db.get_one(requests.DataSubjectRequest, request_id).status.value == "done"
+        user = db.get(User, person.user_id)
+        assert user is None or (user.email != person.email and user.name == "")
+    result = run(str(request_id))
+    assert result.exit_code == 1 and "no open part" in result.output
+
+
 def test_public_request_is_confirmed_by_a_one_time_link(platform: Platform) -> None:
     outbox = RecordingMailer()
     rights = Rights.of(platform, outbox)

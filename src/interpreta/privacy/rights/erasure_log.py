@@ -8,8 +8,14 @@ belong to in the restored data and erases them again, so no restore brings an
 erased person back. The pseudonym key travels in the database, so it is the
 restored key that recognises them.
 
-An entry is appended only once the erasure's transaction has committed
-(:func:`append_after_commit`): an erasure that rolled back is not replayed.
+An entry is written *before* the erasure's transaction commits, under a random
+intent ID (:func:`intend`); if the transaction rolls back, a line cancelling that
+ID follows, and a cancelled entry is never replayed. A process killed between its
+commit and any later write therefore cannot lose an erasure (which would bring
+the person back after a restore). A process killed before its commit leaves an
+entry that is neither committed nor cancelled: it is replayed, which erases a
+person whose erasure request is still open and will be executed anyway (erasure
+is idempotent) — the safe side of the two.
 
 The log's first line names it (a random ID made when the deployment first
 starts). A backup records that ID, how many entries the log had and their digest
@@ -149,14 +155,8 @@ def continues(data_dir: Path, recorded: LogState) -> bool:
     )
 
 
-def append(data_dir: Path, names: Pseudonyms, identity: Identity, part: Part, at: datetime) -> None:
-    """Record an executed erasure (durably: the line is flushed to disk)."""
-    line = {
-        "at": at.isoformat(),
-        "part": part.label,
-        "users": sorted(names.user(u) for u in identity.user_ids),
-        "emails": sorted(names.email(e) for e in identity.emails),
-    }
+def _write(data_dir: Path, line: dict[str, object]) -> None:
+    """Append one line durably (flushed to disk)."""
     ensure(data_dir)
     with open(path(data_dir), "a", encoding="utf-8") as handle:
         handle.write(json.dumps(line, sort_keys=True) + "\n")
@@ -164,19 +164,33 @@ def append(data_dir: Path, names: Pseudonyms, identity: Identity, part: Part, at
         os.fsync(handle.fileno())
 
 
-def append_after_commit(
+def intend(
     db: Session, data_dir: Path, names: Pseudonyms, identity: Identity, part: Part, at: datetime
-) -> None:
-    """Record an erasure once `db` commits; nothing if it rolls back (a rolled-back
-    erasure must not be replayed after a restore)."""
-    copied = Identity(set(identity.user_ids), set(identity.emails))
-    after_commit(db, lambda: append(data_dir, names, copied, part, at))
+) -> str:
+    """Record an erasure in `db`'s transaction before it commits, and cancel the record
+    if the transaction rolls back; returns the entry's intent ID."""
+    intent = uuid.uuid4().hex
+    _write(
+        data_dir,
+        {
+            "at": at.isoformat(),
+            "part": part.label,
+            "users": sorted(names.user(u) for u in identity.user_ids),
+            "emails": sorted(names.email(e) for e in identity.emails),
+            "intent": intent,
+        },
+    )
+    after_commit(db, lambda: None, or_else=lambda: _write(data_dir, {"cancelled": intent}))
+    return intent
 
 
 def entries(data_dir: Path, since: datetime | None = None) -> Iterator[Entry]:
-    """The logged erasures, oldest first (those after `since` only, if given)."""
-    for raw in _entry_lines(data_dir):
-        item = json.loads(raw)
+    """The logged erasures not cancelled, oldest first (after `since` only, if given)."""
+    items = [json.loads(raw) for raw in _entry_lines(data_dir)]
+    cancelled = {item["cancelled"] for item in items if "cancelled" in item}
+    for item in items:
+        if "part" not in item or item.get("intent") in cancelled:
+            continue
         entry = Entry(
             datetime.fromisoformat(item["at"]),
             item["part"],

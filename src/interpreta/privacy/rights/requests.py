@@ -426,6 +426,8 @@ class Rights:
         if kind is RequestKind.ACCESS:
             return {"export": "ready"}
         if kind is RequestKind.ERASURE:
+            names = steps.pseudonyms(db, self.audit_key)  # logged first: see erasure_log
+            erasure_log.intend(db, self.settings.data_dir, names, found.identity, part, now)
             named = [
                 m.as_dict()
                 for m in mentions.find(db, self.metadata, found)
@@ -437,10 +439,6 @@ class Rights:
             closed = [i for after in self.aftermath for i in after(db, now)]
             if closed:
                 report["organisations_closed"] = closed
-            names = steps.pseudonyms(db, self.audit_key)
-            erasure_log.append_after_commit(
-                db, self.settings.data_dir, names, found.identity, part, now
-            )
             if found.identity.emails:  # mail still waiting for the address goes too
                 addresses = set(found.identity.emails)
                 after_commit(db, lambda: self.mailer.forget(addresses))
