@@ -234,9 +234,13 @@ class BodyLimit:
 
 
 def escalate_stalled(platform: Platform) -> int:
-    """Escalate the customer parts of requests that stalled (P34); how many."""
+    """Escalate the customer parts of requests that stalled (P34), and try again the
+    notices to recipients not yet delivered (Art. 19); how many parts escalated."""
+    rights = Rights.of(platform)
     with processing(PRIVACY_REQUESTS), platform.transaction() as db:
-        return len(Rights.of(platform).escalate(db, platform.clock.now()))
+        escalated = len(rights.escalate(db, platform.clock.now()))
+    rights.retry_notices()
+    return escalated
 
 
 def publish_audit_head(platform: Platform) -> None:
@@ -248,7 +252,8 @@ def publish_audit_head(platform: Platform) -> None:
 async def retention_schedule(platform: Platform) -> None:
     """Apply the retention rules every ``retention_interval_minutes`` (first run after one
     interval, so a restart loop cannot hammer the database), escalate stalled request
-    parts to the DPO, and publish the audit trail's signed tree head."""
+    parts to the DPO, retry undelivered notices to recipients, and publish the audit
+    trail's signed tree head."""
     minutes = platform.settings.retention_interval_minutes
     if minutes <= 0:
         return

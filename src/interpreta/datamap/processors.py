@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, HttpUrl
 
 from interpreta.datamap.vocabulary import Category
 
@@ -80,6 +80,13 @@ class Processor(BaseModel):
     )
     activities: list[str] = Field(
         default_factory=list, description="The processing activities it serves (empty: all)."
+    )
+    notify_url: HttpUrl | None = Field(
+        default=None,
+        description=(
+            "Where it is told of rectified or erased data (Art. 19): an HTTPS endpoint on "
+            "one of its hosts, reached through the outbound guard."
+        ),
     )
     dpf_certified_on: date | None = Field(
         default=None,

@@ -4,7 +4,8 @@ A correction names a field of one of the person's rows (``table``, ``column``,
 ``record``); only covered personal text fields in the handler's part may be
 changed. Each correction is written through the ORM (so encrypted fields stay
 encrypted) and the recipients of the field's category in the processor register,
-plus the event organiser for processor-scope data, are recorded as notified.
+plus the event organiser for processor-scope data, are listed in the outcome and
+told through the outbound guard (:mod:`interpreta.privacy.rights.recipients`).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from interpreta.datamap.vocabulary import Scope
 from interpreta.errors import invalid
 from interpreta.privacy.crypto import EncryptedText
 from interpreta.privacy.processing import runs_in
-from interpreta.privacy.rights.context import recipients
+from interpreta.privacy.rights.recipients import listed
 from interpreta.privacy.rights.subjects import (
     Found,
     Part,
@@ -100,10 +101,13 @@ def rectify(
             }
         )
     db.flush()
-    notified = recipients(settings, categories)
-    if part.scope is Scope.PROCESSOR:
-        notified.append(f"the event organiser (customer {part.organisation_id})")
-    return {
-        "rectified": changed,
-        "notified": [{"recipient": r, "at": now.isoformat()} for r in notified],
-    }
+    fields = [c["field"] for c in changed]
+    notified = listed(settings, categories, found.identity.emails, fields)
+    if part.scope is Scope.PROCESSOR:  # the customer answered this part itself
+        notified.append(
+            {
+                "recipient": f"the event organiser (customer {part.organisation_id})",
+                "status": "answered",
+            }
+        )
+    return {"rectified": changed, "notified": notified, "at": now.isoformat()}

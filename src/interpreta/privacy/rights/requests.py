@@ -11,13 +11,14 @@ processor-scope data to that customer's admins.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import MetaData, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from interpreta.clock import Clock
 from interpreta.config import Settings
@@ -27,10 +28,11 @@ from interpreta.datamap.vocabulary import Scope
 from interpreta.db.after_commit import after_commit
 from interpreta.errors import Problem, conflict, invalid, not_found
 from interpreta.mail import Mail, Mailer, mailer_for
+from interpreta.outbound import OutboundGuard, guard_for
 from interpreta.privacy.marks import MarkKind, ProcessingMark
 from interpreta.privacy.processing import runs_in
 from interpreta.privacy.rights import erase as erasure
-from interpreta.privacy.rights import erasure_log, mentions, restrict, steps
+from interpreta.privacy.rights import erasure_log, mentions, recipients, restrict, steps
 from interpreta.privacy.rights import identity as links
 from interpreta.privacy.rights.models import (
     Channel,
@@ -72,6 +74,8 @@ REDACTED = "[redacted]"
 MAX_EXTENSION = Period(3, "months")
 """Art. 12(3): one month, extendable by two further months."""
 
+log = logging.getLogger(__name__)
+
 
 def due_date(received: datetime, days: int) -> datetime:
     """`days` after `received`, never beyond one calendar month (P34)."""
@@ -102,6 +106,10 @@ class Rights:
     customers left without members (their IDs are reported)."""
     handlers: Callable[[Session, int], list[str]] | None = None
     """The proven addresses of a customer's owners, who answer its parts (P01)."""
+    sessions: sessionmaker[Session] | None = None
+    """Where notices to recipients (Art. 19) are recorded once sent; None: not sent."""
+    guard: OutboundGuard | None = None
+    """The outbound guard those notices pass."""
 
     @classmethod
     def of(cls, platform: Any, mailer: Mailer | None = None) -> Rights:
@@ -114,6 +122,8 @@ class Rights:
             mailer or getattr(platform, "mailer", None) or mailer_for(platform.settings),
             tuple(getattr(platform, "erasure_aftermath", ())),
             getattr(platform, "request_handlers", None),
+            getattr(platform, "sessions", None),
+            guard_for(platform.settings),
         )
 
     # --- intake -----------------------------------------------------------------------
@@ -400,6 +410,10 @@ class Rights:
         part.handled_by_user_id = actor_user_id
         part.handled_at = now
         part.outcome = json.dumps(outcome, sort_keys=True)
+        if any(e.get("status") == "pending" for e in outcome.get("notified", [])):
+            db.flush()
+            part_id = part.id
+            after_commit(db, lambda: self.notify_recipients(part_id))
         steps.record(
             db,
             self.audit_key,
@@ -433,7 +447,9 @@ class Rights:
                 for m in mentions.find(db, self.metadata, found)
                 if part.scope is Scope.PROCESSOR and m.organisation_id == part.organisation_id
             ]
+            changed = recipients.changed_categories(db, self.metadata, found, part)
             report = erasure.erase(db, self.metadata, found, part).as_dict()
+            report["notified"] = recipients.listed(self.settings, changed, found.identity.emails)
             if named:  # others' texts naming the person: the customer decides on them
                 report["mentions"] = named
             closed = [i for after in self.aftermath for i in after(db, now)]
@@ -544,6 +560,29 @@ class Rights:
             detail={"by_request": erasure.id},
             now=now,
         )
+
+    def notify_recipients(self, part_id: int) -> dict[str, str]:
+        """Send an answered part's pending notices to recipients (Art. 19); a failure is
+        logged and left pending for the hourly retry, never raised (the answer stands)."""
+        if self.sessions is None or self.guard is None:
+            return {}
+        try:
+            return recipients.deliver(
+                self.sessions, self.settings, self.guard, self.audit_key, part_id, self.clock.now()
+            )
+        except Exception:
+            log.exception("the Art. 19 notices of request part %d were not sent", part_id)
+            return {}
+
+    def retry_notices(self) -> int:
+        """Try again every notice still pending (the hourly schedule); how many parts."""
+        if self.sessions is None:
+            return 0
+        with self.sessions() as db:
+            waiting = recipients.pending_parts(db)
+        for part_id in waiting:
+            self.notify_recipients(part_id)
+        return len(waiting)
 
     @runs_in(PRIVACY_REQUESTS)
     def redact_mentions(
