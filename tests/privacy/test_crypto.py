@@ -31,27 +31,12 @@ from interpreta.privacy.encrypted import (
     EncryptionMisconfigured,
     encrypt_existing,
     encrypted_columns,
-    install_field_encryption,
 )
-from interpreta.privacy.keys import FileKeyProvider, Keyring
+from interpreta.privacy.keys import Keyring
 from interpreta.schema import all_metadata
 
 PHONES = ["+49 170 5550101", "+33 6 55 50 10 22", "+1 202 555 0199"]
 MESSAGES = ["Slow down, the speaker skipped slide 12 xyzzy", "Switching at 10:30 plugh"]
-
-
-def make_keyring(platform: Platform) -> Keyring:
-    """The keyring Platform.start will build: file master keys beside the secrets."""
-    folder = platform.settings.data_dir / "secrets" / "master-keys"
-    return Keyring(FileKeyProvider(platform.secrets.master_key, folder), platform.clock)
-
-
-@pytest.fixture
-def keyring(platform: Platform) -> Keyring:
-    """Field encryption installed on the platform's sessions."""
-    ring = make_keyring(platform)
-    install_field_encryption(platform.sessions, ring)
-    return ring
 
 
 @dataclass

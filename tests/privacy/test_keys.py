@@ -17,15 +17,8 @@ from interpreta.privacy import keys
 from interpreta.privacy.crypto import b64encode, new_key
 from interpreta.privacy.encrypted import install_field_encryption
 from interpreta.privacy.keys import EnvKeyProvider, FileKeyProvider, Keyring, MasterKeyUnavailable
-from tests.privacy.test_crypto import MESSAGES, PHONES, World, make_keyring, populate
-
-
-@pytest.fixture
-def keyring(platform: Platform) -> Keyring:
-    """Field encryption installed on the platform's sessions."""
-    ring = make_keyring(platform)
-    install_field_encryption(platform.sessions, ring)
-    return ring
+from tests.privacy.conftest import make_keyring
+from tests.privacy.test_crypto import MESSAGES, PHONES, World, populate
 
 
 def _read_all(platform: Platform, world: World) -> tuple[list[str | None], list[str]]:

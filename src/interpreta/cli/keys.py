@@ -1,4 +1,4 @@
-"""``interpreta keys``: the encryption keys (P22): status and master-key rotation."""
+"""``interpreta keys``: the encryption keys (P22): status, master-key and data-key rotation."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from interpreta.cli.common import (
     start_platform,
 )
 from interpreta.datamap.activities import SECURITY_AUDIT
-from interpreta.privacy import audit, keys
+from interpreta.privacy import audit, data_key_rotation, keys
 from interpreta.privacy.pseudonyms import system
 
 app = typer.Typer(
@@ -50,7 +50,16 @@ def status_command(ctx: typer.Context, data_dir: DataDirOption = None) -> None:
         table.add_row(version + mark, str(count))
     console.print(table)
     scopes = ", ".join(f"{kind}: {n}" for kind, n in sorted(state.by_scope_kind.items()))
-    console.print(f"data keys by scope: {scopes or 'none'}; destroyed: {state.destroyed}")
+    console.print(
+        f"data keys by scope: {scopes or 'none'}; retired, still readable: {state.retired}; "
+        f"destroyed: {state.destroyed}",
+        highlight=False,
+    )
+    if state.retired:
+        console.print(
+            f"[yellow]{state.retired} retired data key(s) still protect data; run "
+            "`interpreta keys rotate-data --resume` to finish[/]"
+        )
     if state.outdated:
         console.print(
             f"[yellow]{state.outdated} data key(s) still wrapped by an older master key; "
@@ -110,5 +119,82 @@ def rotate_command(
         platform.close()
     console.print(
         f"master key now {report.master_version}; {report.rewrapped} data key(s) re-wrapped",
+        highlight=False,
+    )
+
+
+@app.command("rotate-data")
+def rotate_data_command(
+    ctx: typer.Context,
+    scope: Annotated[
+        list[str] | None,
+        typer.Option(help="Only this scope ('org:<id>' or 'operator'); repeat for more."),
+    ] = None,
+    resume: Annotated[
+        bool,
+        typer.Option(
+            "--resume", help="Make no new keys: finish re-encrypting after an interrupted run."
+        ),
+    ] = False,
+    batch: Annotated[int, typer.Option(min=1, max=100_000, help="Values per transaction.")] = 500,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Give each scope a new data key and re-encrypt its data under it, in small
+    transactions while the service keeps running; safe to interrupt and resume."""
+    platform = start_platform(ctx, load_settings(data_dir))
+    try:
+        keyring = keys.default_keyring(
+            platform.settings.data_dir, platform.secrets.master_key, platform.clock
+        )
+        if scope:
+            with platform.sessions() as db:
+                known = set(keys.status_scopes(db.connection()))
+            unknown = sorted(set(scope) - known)
+            if unknown:
+                fail(f"no live data key has the scope {', '.join(unknown)}")
+        columns = (
+            TextColumn("re-encrypting"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+        )
+        with Progress(*columns, console=console) as progress:
+            task = progress.add_task("rotate-data", total=None)
+
+            def advance(done: int, total: int) -> None:
+                progress.update(task, completed=done, total=total)
+
+            try:
+                report = data_key_rotation.rotate_data_keys(
+                    platform.sessions,
+                    keyring,
+                    now=platform.clock.now(),
+                    scopes=scope or None,
+                    new_keys=not resume,
+                    batch=batch,
+                    progress=advance,
+                )
+            except keys.KeyringError as exc:
+                fail(str(exc))
+        with platform.transaction() as db:
+            audit.record(
+                db,
+                actor=system("cli"),
+                action="keys.rotate_data",
+                subject=None,
+                target="data_keys",
+                detail={
+                    "retired": report.retired,
+                    "reencrypted": report.reencrypted,
+                    "destroyed": report.destroyed,
+                },
+                now=platform.clock.now(),
+            )
+    finally:
+        platform.close()
+    console.print(
+        f"{report.retired} data key(s) replaced; {report.reencrypted} value(s) re-encrypted; "
+        f"{report.destroyed} retired key(s) destroyed; {report.remaining} retired key(s) "
+        f"left (destroyed after {data_key_rotation.GRACE} by a later run)",
         highlight=False,
     )

@@ -7,9 +7,11 @@ Two levels (P22):
   as version ``file:0`` and further keys ``secrets/master-keys/<n>.key`` as
   ``file:<n>``; the highest is current. :class:`EnvKeyProvider` takes them from
   ``INTERPRETA_MASTER_KEYS`` (to show the plug point; a KMS would be a third).
-- **Data keys** (random AES-256 keys, one per *scope*: ``org:<id>`` today) live in
-  the ``data_keys`` table, each wrapped with AES-256-GCM by one master key version.
-  The associated data binds a wrapped key to its key ID, scope and master version.
+- **Data keys** (random AES-256 keys, one current per *scope*: ``org:<id>`` today)
+  live in the ``data_keys`` table, each wrapped with AES-256-GCM by one master key
+  version. The associated data binds a wrapped key to its key ID, scope and master
+  version. A scope's data key is itself rotated by
+  :mod:`interpreta.privacy.data_key_rotation`.
 
 :func:`rotate` re-wraps every data key under a new master key while the service
 runs: each row records its own master version, the provider keeps the old
@@ -267,9 +269,14 @@ class Keyring:
         return key
 
     def for_scope(self, connection: Connection, scope: str) -> DataKeyMaterial:
-        """The data key of `scope`, created (wrapped by the current master key) if missing."""
-        query = select(_KEYS.c.key_id, _KEYS.c.wrapped, _KEYS.c.master_version).where(
-            _KEYS.c.scope == scope
+        """The current data key of `scope`, created (wrapped by the current master key)
+        if missing. On PostgreSQL the key's row is share-locked until the caller's
+        transaction ends, so a data-key rotation retiring it waits for every writer
+        still sealing under it (:mod:`interpreta.privacy.data_key_rotation`)."""
+        query = (
+            select(_KEYS.c.key_id, _KEYS.c.wrapped, _KEYS.c.master_version)
+            .where(_KEYS.c.scope == scope, _KEYS.c.retired_at.is_(None))
+            .with_for_update(read=True)
         )
         row = connection.execute(query).first()
         if row is None:
@@ -321,6 +328,10 @@ class Keyring:
         for key_id in destroyed:
             self._cache.pop(key_id, None)
         return bool(destroyed)
+
+    def forget(self, key_id: str) -> None:
+        """Drop an unwrapped key from this process's cache (it was destroyed)."""
+        self._cache.pop(key_id, None)
 
     def pseudonyms(self, connection: Connection) -> Pseudonyms:
         """The pseudonym calculator, keyed by the keyring's ``pseudonyms`` data key."""
@@ -433,6 +444,9 @@ class KeyStatus:
     by_master_version: dict[str, int]
     by_scope_kind: dict[str, int]
     destroyed: int
+    retired: int = 0
+    """Data keys replaced by a newer one of their scope, still protecting old ciphertexts
+    until a data-key rotation has re-encrypted them."""
 
     @property
     def outdated(self) -> int:
@@ -440,16 +454,25 @@ class KeyStatus:
         return sum(n for v, n in self.by_master_version.items() if v != self.current_version)
 
 
+def status_scopes(connection: Connection) -> list[str]:
+    """The scopes that have a live (current, not destroyed) data key."""
+    query = select(_KEYS.c.scope).where(_KEYS.c.retired_at.is_(None), _KEYS.c.wrapped.is_not(None))
+    return list(connection.execute(query).scalars())
+
+
 def status(connection: Connection, provider: KeyProvider) -> KeyStatus:
     """Count the data keys by master version and scope kind."""
     by_version: dict[str, int] = {}
     by_kind: dict[str, int] = {}
-    destroyed = 0
-    rows = connection.execute(select(_KEYS.c.scope, _KEYS.c.wrapped, _KEYS.c.master_version))
-    for scope, wrapped, version in rows:
+    destroyed = retired = 0
+    rows = connection.execute(
+        select(_KEYS.c.scope, _KEYS.c.wrapped, _KEYS.c.master_version, _KEYS.c.retired_at)
+    )
+    for scope, wrapped, version, retired_at in rows:
         if wrapped is None:
             destroyed += 1
             continue
+        retired += retired_at is not None
         by_version[version] = by_version.get(version, 0) + 1
         kind = scope.split(":", 1)[0]
         by_kind[kind] = by_kind.get(kind, 0) + 1
@@ -460,6 +483,7 @@ def status(connection: Connection, provider: KeyProvider) -> KeyStatus:
         by_version,
         by_kind,
         destroyed,
+        retired,
     )
 
 

@@ -6,7 +6,19 @@ from __future__ import annotations
 from datetime import datetime
 from typing import cast
 
-from sqlalchemy import Integer, LargeBinary, String, Table, Text, delete, func, select, update
+from sqlalchemy import (
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Table,
+    Text,
+    delete,
+    func,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from interpreta.datamap import retention_rules as rules
@@ -52,9 +64,20 @@ class DataKey(Base):
     The scope says whose data the key protects (``org:<id>`` today; per-person
     scopes make erasure a matter of destroying one key). Rotating the master key
     re-wraps these rows; the field ciphertexts name the ``key_id`` and stay as they are.
+    Rotating a scope's data key retires it (``retired_at``) for a new one and
+    re-encrypts its ciphertexts; a scope has one current (unretired) key.
     """
 
     __tablename__ = "data_keys"
+    __table_args__ = (
+        Index(
+            "uq_data_keys_current_scope",
+            "scope",
+            unique=True,
+            sqlite_where=text("retired_at IS NULL"),
+            postgresql_where=text("retired_at IS NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, info=not_personal("row number"))
     key_id: Mapped[str] = mapped_column(
@@ -62,7 +85,6 @@ class DataKey(Base):
     )
     scope: Mapped[str] = mapped_column(
         String(100),
-        unique=True,
         info=not_personal("whose data a key protects: an organisation number or a pseudonym"),
     )
     wrapped: Mapped[str | None] = mapped_column(
@@ -77,6 +99,9 @@ class DataKey(Base):
     )
     destroyed_at: Mapped[datetime | None] = mapped_column(
         UTCDateTime, info=not_personal("when the key was destroyed (crypto-erasure)")
+    )
+    retired_at: Mapped[datetime | None] = mapped_column(
+        UTCDateTime, info=not_personal("when a newer data key of the scope replaced this one")
     )
 
 
