@@ -6,10 +6,14 @@ from pathlib import Path
 from typing import Any
 
 import typer
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
 from typer.testing import CliRunner
 
 from interpreta.cli import app
 from interpreta.config import Settings
+from interpreta.db.engine import make_engine
+from interpreta.platform import Platform
 
 
 def _command_paths(command: Any, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
@@ -64,3 +68,29 @@ def test_privacy_check_collects_every_column_and_refuses_an_unregistered_relay(
     refused = CliRunner().invoke(app, ["privacy", "check"], env=relay)
     assert refused.exit_code == 2
     assert "SMTP host 'smtp.unknown.example' is not among the hosts" in refused.output
+
+
+def test_a_read_only_database_ends_a_command_in_one_line_and_changes_nothing(
+    platform: Platform, settings: Settings
+) -> None:
+    url = make_url(settings.resolved_database_url)
+    if url.get_backend_name() == "sqlite":
+        read_only = f"sqlite:///file:{url.database}?mode=ro&uri=true"
+    else:
+        read_only = url.update_query_dict(
+            {"options": "-c default_transaction_read_only=on"}
+        ).render_as_string(hide_password=False)
+    platform.close()
+    result = CliRunner().invoke(
+        app,
+        ["dsr", "log", "erasure", "--email", "x@example.org", "--data-dir", str(settings.data_dir)],
+        env={"INTERPRETA_DATABASE_URL": read_only},
+    )
+    assert result.exit_code == 2, result.output
+    assert "error: the database refused the command:" in result.output
+    assert "read" in result.output and "Traceback" not in result.output
+    assert len(result.output.strip().splitlines()) == 1
+    engine = make_engine(settings.resolved_database_url)
+    with engine.connect() as connection:
+        assert connection.scalar(text("SELECT count(*) FROM dsr_requests")) == 0
+    engine.dispose()

@@ -8,9 +8,11 @@ from interpreta.cli import audit, db, dsr, keys, privacy, serve
 from interpreta.cli import backup as backup_cli
 from interpreta.cli import breaches as breaches_cli
 from interpreta.cli import marks as marks_cli
+from interpreta.cli.common import OperatorErrors
 from interpreta.cli.retention import holds_app, retention_app
 
 app = typer.Typer(
+    cls=OperatorErrors,
     name="interpreta",
     help="Interpreta: live multilingual events with remote simultaneous interpretation.",
     no_args_is_help=True,

@@ -10,6 +10,8 @@ from typing import Annotated, Any, NoReturn
 import typer
 from pydantic import ValidationError
 from rich.console import Console
+from sqlalchemy.exc import InternalError, OperationalError
+from typer.core import TyperGroup
 
 from interpreta.clock import Clock, SystemClock
 from interpreta.config import Settings
@@ -81,3 +83,20 @@ def start_platform(ctx: typer.Context, settings: Settings) -> Platform:
         return Platform.start(settings, clock=command_clock(ctx))
     except TransferRefused as exc:
         fail(f"refusing to start: {exc}")
+
+
+class OperatorErrors(TyperGroup):
+    """The root command group: what an operator's environment can do wrong (a read-only,
+    locked or unreachable database; a folder it may not write) ends every command with
+    one line and exit status 2, never a traceback. A command's transaction has rolled
+    back by then, so nothing was half written."""
+
+    def invoke(self, ctx: Any) -> Any:  # Typer vendors Click; its Context is private
+        """Run the command, reporting those errors in one line."""
+        try:
+            return super().invoke(ctx)
+        except (OperationalError, InternalError) as exc:  # PostgreSQL: read-only is internal
+            reason = str(exc.orig).splitlines()[0] if exc.orig is not None else "unknown"
+            fail(f"the database refused the command: {reason}")
+        except PermissionError as exc:
+            fail(f"no permission to write {exc.filename or 'a file'}: {exc.strerror}")
