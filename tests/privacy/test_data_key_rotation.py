@@ -11,11 +11,8 @@ from typing import Any
 
 import pytest
 from sqlalchemy import select, text
-from typer.testing import CliRunner
 
-from interpreta.cli import app
 from interpreta.clock import FrozenClock
-from interpreta.config import Settings
 from interpreta.events.models import BoothChatMessage, Participant
 from interpreta.platform import Platform
 from interpreta.privacy import keys
@@ -183,15 +180,12 @@ def test_p22_destroying_a_scope_destroys_its_retired_keys_too(
 
 
 def test_cli_keys_rotate_data_and_status(
-    platform: Platform, keyring: Keyring, clock: FrozenClock, settings: Settings
+    platform: Platform, keyring: Keyring, clock: FrozenClock, cli: Callable[..., Any]
 ) -> None:
     world = populate(platform, clock)
-    runner = CliRunner()
-    env = {"INTERPRETA_DATABASE_URL": settings.resolved_database_url, "COLUMNS": "200"}
-    data = ["--data-dir", str(settings.data_dir)]
 
     def run(*args: str) -> Any:
-        return runner.invoke(app, ["keys", *args, *data], env=env)
+        return cli("keys", *args)
 
     wrong = run("rotate-data", "--scope", "org:999")
     assert wrong.exit_code == 2 and "no live data key has the scope org:999" in wrong.output

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 from sqlalchemy import text
-from typer.testing import CliRunner
 
-from interpreta.cli import app
 from interpreta.clock import FrozenClock
-from interpreta.config import Settings
 from interpreta.events.models import BoothChatMessage, Participant
 from interpreta.platform import Platform
 from interpreta.privacy import keys
@@ -110,19 +109,16 @@ def test_env_key_provider_is_a_plug_in_alternative(platform: Platform, clock: Fr
 
 
 def test_cli_keys_status_and_rotate(
-    platform: Platform, keyring: Keyring, clock: FrozenClock, settings: Settings
+    platform: Platform, keyring: Keyring, clock: FrozenClock, cli: Callable[..., Any]
 ) -> None:
     world = populate(platform, clock)
-    runner = CliRunner()
-    env = {"INTERPRETA_DATABASE_URL": settings.resolved_database_url, "COLUMNS": "200"}
-    data = ["--data-dir", str(settings.data_dir)]
-    shown = runner.invoke(app, ["keys", "status", *data], env=env)
+    shown = cli("keys", "status")
     assert shown.exit_code == 0 and "current master key: file:0" in shown.output, shown.output
-    rotated = runner.invoke(app, ["keys", "rotate", *data], env=env)
+    rotated = cli("keys", "rotate")
     assert rotated.exit_code == 0, rotated.output
     assert "master key now file:1; 2 data key(s) re-wrapped" in rotated.output
-    shown = runner.invoke(app, ["keys", "status", *data], env=env)
+    shown = cli("keys", "status")
     assert "every data key is wrapped by the current master key" in shown.output
     assert _read_all(platform, world) == (PHONES, MESSAGES)
-    verified = runner.invoke(app, ["audit", "verify", *data], env=env)
+    verified = cli("audit", "verify")
     assert verified.exit_code == 0 and "intact: 1 entries" in verified.output

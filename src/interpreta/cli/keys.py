@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Annotated
 
 import typer
@@ -25,6 +27,15 @@ app = typer.Typer(
     no_args_is_help=True,
     callback=runs_in_activity(SECURITY_AUDIT),
 )
+
+
+@contextmanager
+def progress_bar(label: str) -> Iterator[Callable[[int, int], None]]:
+    """A Rich progress bar; yields the (done, total) callback that moves it."""
+    columns = (TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=console) as progress:
+        task = progress.add_task(label, total=None)
+        yield lambda done, total: progress.update(task, completed=done, total=total)
 
 
 @app.command("status")
@@ -87,18 +98,7 @@ def rotate_command(
         keyring = keys.default_keyring(
             platform.settings.data_dir, platform.secrets.master_key, platform.clock
         )
-        columns = (
-            TextColumn("re-wrapping data keys"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-        )
-        with Progress(*columns, console=console) as progress:
-            task = progress.add_task("rotate", total=None)
-
-            def advance(done: int, total: int) -> None:
-                progress.update(task, completed=done, total=total)
-
+        with progress_bar("re-wrapping data keys") as advance:
             try:
                 report = keys.rotate(
                     platform.sessions, keyring, new_key=not no_new_key, progress=advance
@@ -152,18 +152,7 @@ def rotate_data_command(
             unknown = sorted(set(scope) - known)
             if unknown:
                 fail(f"no live data key has the scope {', '.join(unknown)}")
-        columns = (
-            TextColumn("re-encrypting"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-        )
-        with Progress(*columns, console=console) as progress:
-            task = progress.add_task("rotate-data", total=None)
-
-            def advance(done: int, total: int) -> None:
-                progress.update(task, completed=done, total=total)
-
+        with progress_bar("re-encrypting") as advance:
             try:
                 report = data_key_rotation.rotate_data_keys(
                     platform.sessions,
