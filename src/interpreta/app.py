@@ -25,11 +25,13 @@ from interpreta.api import (
     privacy_requests,
     problems,
 )
+from interpreta.config import Settings
 from interpreta.datamap.activities import PRIVACY_REQUESTS
 from interpreta.errors import Problem
 from interpreta.live import signaling
 from interpreta.live.hub import LiveHub
 from interpreta.media.forwarder import EmbeddedMediaPlane
+from interpreta.media.janus import JanusMediaPlane
 from interpreta.media.plane import MediaPlane
 from interpreta.platform import Platform
 from interpreta.privacy import audit_publish
@@ -278,13 +280,25 @@ async def retention_schedule(platform: Platform) -> None:
             log.exception("publishing the audit tree head failed; it will be retried")
 
 
+def media_plane(settings: Settings) -> MediaPlane:
+    """The media plane the settings choose: ``media_backend`` ``embedded`` (the default,
+    gathering ICE candidates on ``media_host``) or ``janus`` (the server at ``janus_url``).
+    """
+    if settings.media_backend == "janus":
+        return JanusMediaPlane(
+            settings.janus_url,
+            admin_url=settings.janus_admin_url,
+            admin_secret=settings.janus_admin_secret,
+        )
+    return EmbeddedMediaPlane(host_addresses=[settings.media_host])
+
+
 def create_app(platform: Platform, media: MediaPlane | None = None) -> FastAPI:
     """The application serving `platform`, with `media` as its media plane.
 
-    Without `media`, the embedded forwarder is used, gathering ICE candidates on
-    ``settings.media_host``.
+    Without `media`, the settings choose it (:func:`media_plane`).
     """
-    plane = media or EmbeddedMediaPlane(host_addresses=[platform.settings.media_host])
+    plane = media or media_plane(platform.settings)
     hub = LiveHub(platform, plane)
 
     @asynccontextmanager

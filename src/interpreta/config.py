@@ -99,7 +99,27 @@ class Settings(BaseSettings):
     content_retention_min_days: int = Field(default=1, ge=0)
     content_retention_max_days: int = Field(default=365, ge=0)
 
-    media_host: str = "127.0.0.1"
+    media_host: str = Field(
+        default="127.0.0.1",
+        description="The address the embedded media plane offers WebRTC media on.",
+    )
+    media_backend: Literal["embedded", "janus"] = Field(
+        default="embedded",
+        description=(
+            "The media plane: the embedded aiortc forwarder, or a Janus server (janus_url)."
+        ),
+    )
+    janus_url: str = Field(
+        default="ws://127.0.0.1:8188",
+        description="The Janus API's WebSocket (media_backend=janus); never on a public address.",
+    )
+    janus_admin_url: str | None = Field(
+        default=None,
+        description="The Janus Admin API's WebSocket, for packet counters (optional).",
+    )
+    janus_admin_secret: str | None = Field(
+        default=None, repr=False, description="Janus's admin_secret (with janus_admin_url)."
+    )
 
     smtp_host: str | None = Field(
         default=None, description="SMTP server; unset: mails go to the outbox folder."

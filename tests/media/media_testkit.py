@@ -6,6 +6,7 @@ import asyncio
 import fractions
 import itertools
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -90,12 +91,18 @@ class TonePublisher:
 
 
 async def start_publisher(
-    plane: MediaPlane, channel_id: str, peer_id: str, frequency: float
+    plane: MediaPlane,
+    channel_id: str,
+    peer_id: str,
+    frequency: float,
+    *,
+    addresses: Sequence[str] = LOOPBACK,
 ) -> TonePublisher:
+    """A peer publishing a ``frequency`` tone, its ICE candidates on ``addresses``."""
     pc = new_peer_connection()
     tone = ToneTrack(frequency)
     pc.addTransceiver(tone, direction="sendonly")
-    with host_addresses(LOOPBACK):
+    with host_addresses(addresses):
         await pc.setLocalDescription(await pc.createOffer())
     try:
         answer = await plane.publish(channel_id, peer_id, pc.localDescription.sdp)
@@ -165,12 +172,15 @@ class ListeningSubscriber:
             self._task.cancel()
 
 
-async def start_subscriber(plane: MediaPlane, channel_id: str, peer_id: str) -> ListeningSubscriber:
+async def start_subscriber(
+    plane: MediaPlane, channel_id: str, peer_id: str, *, addresses: Sequence[str] = LOOPBACK
+) -> ListeningSubscriber:
+    """A peer subscribed to a channel, its ICE candidates on ``addresses``."""
     pc = new_peer_connection()
     transceiver = pc.addTransceiver("audio", direction="recvonly")
     subscriber = ListeningSubscriber(pc)
     tap_receiver(transceiver.receiver, subscriber.on_rtp, decode=True)
-    with host_addresses(LOOPBACK):
+    with host_addresses(addresses):
         await pc.setLocalDescription(await pc.createOffer())
     try:
         answer = await plane.subscribe(channel_id, peer_id, pc.localDescription.sdp)

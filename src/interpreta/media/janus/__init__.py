@@ -1,0 +1,10 @@
+"""The Janus media backend: the media plane on a Janus server (Debian package ``janus``).
+
+Publishers join a VideoRoom room per channel; the on-air one is ``rtp_forward``ed, Opus
+untouched, to the channel's Streaming mountpoint, which the subscribers watch. See
+:mod:`interpreta.media.janus.plane` and ``docs/media.md``.
+"""
+
+from interpreta.media.janus.plane import JanusMediaPlane
+
+__all__ = ["JanusMediaPlane"]

@@ -1,0 +1,112 @@
+"""The Janus Admin API, for the one thing the Janus API does not tell: packet counters.
+
+``handle_info`` describes one handle: its ICE and DTLS state and, per m-line, the packets
+and bytes it received and sent. :func:`packet_counters` sums those up;
+:class:`JanusAdmin` asks for them over the Admin API's WebSocket transport
+(``janus-admin-protocol``, authenticated by the ``admin_secret`` of ``janus.jcfg``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from websockets.asyncio.client import ClientConnection
+from websockets.exceptions import ConnectionClosed
+
+from interpreta.media.janus.api import JanusError, open_socket
+
+__all__ = ["JanusAdmin", "PacketCounters", "packet_counters"]
+
+
+@dataclass(frozen=True, slots=True)
+class PacketCounters:
+    """What one handle's peer connection received and sent, over all its m-lines."""
+
+    packets_in: int = 0
+    "RTP packets received."
+    bytes_in: int = 0
+    "Bytes of those packets."
+    packets_out: int = 0
+    "RTP packets sent."
+    bytes_out: int = 0
+    "Bytes of those packets."
+
+
+def packet_counters(info: dict[str, Any]) -> PacketCounters:
+    """Sum the per-m-line ``stats`` of a ``handle_info`` answer's ``info``."""
+    totals = [0, 0, 0, 0]
+    media = info.get("webrtc", {}).get("media", {})
+    for medium in media.values() if isinstance(media, dict) else ():
+        stats = medium.get("stats", {})
+        incoming, outgoing = stats.get("in", {}), stats.get("out", {})
+        for index, value in enumerate(
+            (
+                incoming.get("packets", 0),
+                incoming.get("bytes", 0),
+                outgoing.get("packets", 0),
+                outgoing.get("bytes", 0),
+            )
+        ):
+            totals[index] += int(value or 0)
+    return PacketCounters(*totals)
+
+
+class JanusAdmin:
+    """A connection to the Janus Admin API; one request at a time."""
+
+    def __init__(self, url: str, secret: str, *, timeout: float = 5.0) -> None:
+        """
+        :param url: the Admin API's WebSocket, e.g. ``ws://127.0.0.1:7188``.
+        :param secret: Janus's ``admin_secret``.
+        :param timeout: seconds to wait for an answer.
+        """
+        self._url = url
+        self._secret = secret
+        self._timeout = timeout
+        self._socket: ClientConnection | None = None
+        self._lock = asyncio.Lock()
+        self._numbers = itertools.count(1)
+
+    async def handle_info(self, session_id: int, handle_id: int) -> dict[str, Any]:
+        """The ``info`` object of ``handle_info`` for one handle.
+
+        :raises JanusError: the handle is gone, or the Admin API refused or is unreachable.
+        """
+        request = {"janus": "handle_info", "session_id": session_id, "handle_id": handle_id}
+        reply = await self._request(request)
+        info: dict[str, Any] = reply.get("info", {})
+        return info
+
+    async def close(self) -> None:
+        """Close the connection (a later request opens a new one)."""
+        socket, self._socket = self._socket, None
+        if socket is not None:
+            await socket.close()
+
+    async def _request(self, message: dict[str, Any]) -> dict[str, Any]:
+        async with self._lock:
+            if self._socket is None:
+                self._socket = await open_socket(self._url, "janus-admin-protocol")
+            transaction = f"admin-{next(self._numbers)}"
+            payload = {**message, "admin_secret": self._secret, "transaction": transaction}
+            try:
+                await self._socket.send(json.dumps(payload))
+                async with asyncio.timeout(self._timeout):
+                    while True:
+                        reply: dict[str, Any] = json.loads(await self._socket.recv())
+                        if reply.get("transaction") == transaction:
+                            break
+            except (ConnectionClosed, TimeoutError) as exc:
+                with contextlib.suppress(Exception):
+                    await self._socket.close()
+                self._socket = None
+                raise JanusError(0, f"the Janus Admin API did not answer: {exc!r}") from exc
+        if reply.get("janus") == "error":
+            error = reply.get("error", {})
+            raise JanusError(int(error.get("code", 0)), str(error.get("reason", "admin error")))
+        return reply

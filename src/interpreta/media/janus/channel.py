@@ -1,0 +1,106 @@
+"""A channel on Janus: a VideoRoom room, a Streaming mountpoint, and the forwarder between.
+
+Publishers of the channel join its room; subscribers watch its mountpoint. The on-air
+publisher's audio is ``rtp_forward``ed by the VideoRoom plugin to the mountpoint's RTP
+port on loopback, untouched (no decoding, no mixing). A handover stops that forwarder and
+starts one from the new source. Every forwarder gets an SSRC of its own, so the
+mountpoint, and each viewer, always sees a new stream start: the Streaming plugin's RTP
+switching context then continues the viewer's sequence numbers and moves its timestamps
+on by the wall-clock time since the last packet (``janus_rtp_header_update``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from interpreta.media.janus.admin import PacketCounters
+from interpreta.media.janus.api import JanusHandle
+from interpreta.media.plane import PeerRole
+
+__all__ = ["JanusChannel", "JanusPeer", "PeerPhase", "new_id", "new_ssrc"]
+
+
+def new_id() -> int:
+    """A random id for a room or a mountpoint (Janus ids are 64-bit; 48 bits stay exact
+    in JavaScript)."""
+    return secrets.randbelow(2**48 - 1) + 1
+
+
+def new_ssrc() -> int:
+    """A random, non-zero SSRC for a forwarder."""
+    return secrets.randbelow(2**32 - 1) + 1
+
+
+class PeerPhase(StrEnum):
+    """Where a peer is in its life on the plane."""
+
+    NEGOTIATING = "negotiating"
+    "Offer received, not yet answered."
+    ATTACHED = "attached"
+    "Answered and attached to its channel."
+    CLOSED = "closed"
+    "Closed; ``closed`` was reported."
+
+
+@dataclass(eq=False)
+class JanusPeer:
+    """One peer connection: a VideoRoom publisher or a Streaming viewer."""
+
+    peer_id: str
+    "The plane's id of the peer."
+    role: PeerRole
+    "Publisher or subscriber."
+    channel_id: str
+    "The channel it is attached to."
+    handle: JanusHandle | None = None
+    "Its Janus handle, once attached to the plugin."
+    state: str = "new"
+    "Its connection state, as last reported."
+    phase: PeerPhase = PeerPhase.NEGOTIATING
+    "Where it is in its life on the plane."
+    publisher_id: int | None = None
+    "Its participant id in the room (publishers)."
+    mid: str | None = None
+    "The mid of its audio stream in the room (publishers)."
+    counters: PacketCounters = field(default_factory=PacketCounters)
+    "Its packet counters, as last read from the Admin API."
+    counted_at: float | None = None
+    "When the counters last grew (monotonic seconds), ``None`` if never."
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    "Serialises the requests that change what it receives (subscription switches)."
+
+
+@dataclass(eq=False)
+class JanusChannel:
+    """One channel: its Janus room and mountpoint, its peers and its source."""
+
+    channel_id: str
+    "The plane's id of the channel."
+    room_id: int
+    "Its VideoRoom room."
+    mountpoint_id: int
+    "Its Streaming mountpoint."
+    port: int
+    "The mountpoint's RTP port (on loopback) that the source is forwarded to."
+    publishers: dict[str, JanusPeer] = field(default_factory=dict)
+    "Its attached publishers, in the order they joined."
+    subscribers: dict[str, JanusPeer] = field(default_factory=dict)
+    "Its attached subscribers."
+    source: str | None = None
+    "The publisher on air."
+    forwarder: tuple[JanusPeer, int] | None = None
+    "The publisher being forwarded to the mountpoint, and the forwarder's ``stream_id``."
+    stale: bool = False
+    "The connection to Janus was lost: the room and mountpoint must be made again."
+    packets_forwarded: int = 0
+    "The source's packets counted while it was on air (see ``channel_stats``)."
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    "Serialises handovers."
+
+    def room_request(self, request: str, **fields: Any) -> dict[str, Any]:
+        """A VideoRoom request about this channel's room."""
+        return {"request": request, "room": self.room_id, **fields}

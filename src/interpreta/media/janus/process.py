@@ -1,0 +1,278 @@
+"""``JanusProcess``: a Janus server started with a generated configuration.
+
+For the tests, the benchmark and development machines: production runs Janus as a
+service configured by the operator (see ``docs/media.md``). The generated configuration
+loads only what the plane uses (the VideoRoom and Streaming plugins, the WebSocket
+transport with its Admin API beside it), binds both APIs to loopback, gathers ICE
+candidates on one address only and keeps everything in a temporary folder.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+from types import TracebackType
+
+__all__ = ["JanusNotInstalledError", "JanusProcess", "JanusStartError", "janus_binary"]
+
+PLUGINS_USED = ("libjanus_videoroom.so", "libjanus_streaming.so")
+TRANSPORTS_USED = ("libjanus_websockets.so",)
+
+
+class JanusNotInstalledError(RuntimeError):
+    """No ``janus`` binary (Debian package ``janus``) on this machine."""
+
+
+class JanusStartError(RuntimeError):
+    """Janus exited or did not open its API in time; the message ends with its log."""
+
+
+def janus_binary() -> str | None:
+    """The path of the ``janus`` binary, ``None`` if it is not installed."""
+    return shutil.which("janus")
+
+
+def _module_folder(kind: str) -> Path:
+    """Where the Debian package keeps Janus's ``plugins``, ``transports``, ... folders."""
+    for pattern in (
+        f"/usr/lib/*/janus/{kind}",
+        f"/usr/lib/janus/{kind}",
+        f"/usr/local/lib/janus/{kind}",
+    ):
+        found = sorted(glob.glob(pattern))
+        if found:
+            return Path(found[0])
+    raise JanusNotInstalledError(f"no Janus {kind} folder found")
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _disable_all_but(folder: Path, keep: tuple[str, ...]) -> str:
+    """The ``disable`` list of a folder's modules: every ``.so`` not in ``keep``."""
+    names = sorted(p.name for p in folder.glob("*.so") if p.name not in keep)
+    return ",".join(names)
+
+
+def _quote(value: str) -> str:
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+class JanusProcess:
+    """A Janus server in a child process, with a configuration written for it.
+
+    Use as a context manager, or call :meth:`start` and :meth:`stop`. The Janus API is
+    at :attr:`url`, its Admin API at :attr:`admin_url` (secret :attr:`admin_secret`),
+    both on 127.0.0.1. Janus skips loopback interfaces when it gathers ICE candidates,
+    so ``ice_address`` must be an address of a non-loopback interface (see
+    :func:`~interpreta.media.janus.hostaddress.ensure_host_address`).
+    """
+
+    def __init__(
+        self,
+        *,
+        ice_address: str,
+        rtp_ports: tuple[int, int] = (20000, 40000),
+        debug_level: int = 3,
+        session_timeout: int = 60,
+        cpus: set[int] | None = None,
+        binary: str | None = None,
+    ) -> None:
+        """
+        :param ice_address: the one address Janus gathers ICE host candidates on.
+        :param rtp_ports: the UDP port range for media (WebRTC and the Streaming
+            mountpoints' RTP inputs).
+        :param debug_level: Janus's log level (0 nothing, 4 info, 7 everything).
+        :param session_timeout: seconds after which Janus drops a silent API session.
+        :param cpus: CPUs to pin Janus to (``taskset``), e.g. ``{0}`` for a benchmark.
+        :param binary: the ``janus`` binary; found on ``PATH`` by default.
+        """
+        found = binary or janus_binary()
+        if found is None:
+            raise JanusNotInstalledError("janus is not installed (Debian package 'janus')")
+        self._binary = found
+        self._ice_address = ice_address
+        self._rtp_ports = rtp_ports
+        self._debug_level = debug_level
+        self._session_timeout = session_timeout
+        self._cpus = cpus
+        self._folder: tempfile.TemporaryDirectory[str] | None = None
+        self._process: subprocess.Popen[bytes] | None = None
+        self._port = 0
+        self._admin_port = 0
+        self.admin_secret = secrets.token_urlsafe(24)
+        "The Admin API's secret (generated)."
+
+    # --- where it listens ------------------------------------------------------------------
+
+    @property
+    def url(self) -> str:
+        """The Janus API (WebSocket transport)."""
+        return f"ws://127.0.0.1:{self._port}"
+
+    @property
+    def admin_url(self) -> str:
+        """The Admin API (WebSocket transport)."""
+        return f"ws://127.0.0.1:{self._admin_port}"
+
+    @property
+    def pid(self) -> int | None:
+        """The process id while it runs."""
+        return None if self._process is None else self._process.pid
+
+    @property
+    def log_path(self) -> Path:
+        """Janus's log file."""
+        return self._config_folder / "janus.log"
+
+    @property
+    def _config_folder(self) -> Path:
+        if self._folder is None:
+            raise RuntimeError("Janus is not started")
+        return Path(self._folder.name)
+
+    # --- life cycle ------------------------------------------------------------------------
+
+    def start(self, timeout: float = 15.0) -> None:
+        """Write the configuration, start Janus, and wait until its API accepts connections.
+
+        :raises JanusStartError: it exited or did not listen within ``timeout`` seconds.
+        """
+        if self._process is not None:
+            return
+        self._folder = tempfile.TemporaryDirectory(prefix="interpreta-janus-")
+        self._port, self._admin_port = _free_port(), _free_port()
+        self._write_config(self._config_folder)
+        command = [self._binary, "-C", str(self._config_folder / "janus.jcfg")]
+        command += ["-F", str(self._config_folder), "-L", str(self.log_path), "-N", "-o"]
+        if self._cpus:
+            command = ["taskset", "-c", ",".join(map(str, sorted(self._cpus))), *command]
+        self._process = subprocess.Popen(
+            command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT
+        )
+        deadline = time.monotonic() + timeout
+        while not all(self._listening(port) for port in (self._port, self._admin_port)):
+            if self._process.poll() is not None or time.monotonic() > deadline:
+                log = self._log_tail()
+                self.stop()
+                raise JanusStartError(f"Janus did not start:\n{log}")
+            time.sleep(0.05)
+
+    def stop(self) -> None:
+        """Stop Janus (SIGTERM, then SIGKILL after 5 s) and remove its folder."""
+        process, self._process = self._process, None
+        if process is not None and process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(5)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        if self._folder is not None:
+            self._folder.cleanup()
+            self._folder = None
+
+    def __enter__(self) -> JanusProcess:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    # --- internals -------------------------------------------------------------------------
+
+    @staticmethod
+    def _listening(port: int) -> bool:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return True
+        except OSError:
+            return False
+
+    def _log_tail(self, lines: int = 40) -> str:
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return "(no log)"
+
+    def _write_config(self, folder: Path) -> None:
+        plugins, transports = _module_folder("plugins"), _module_folder("transports")
+        low, high = self._rtp_ports
+        files = {
+            "janus.jcfg": f"""
+general: {{
+    configs_folder = {_quote(str(folder))}
+    plugins_folder = {_quote(str(plugins))}
+    transports_folder = {_quote(str(transports))}
+    events_folder = {_quote(str(_module_folder("events")))}
+    loggers_folder = {_quote(str(_module_folder("loggers")))}
+    debug_level = {self._debug_level}
+    debug_timestamps = true
+    admin_secret = {_quote(self.admin_secret)}
+    server_name = "interpreta"
+    session_timeout = {self._session_timeout}
+    protected_folders = [
+        "/bin", "/boot", "/dev", "/etc", "/lib", "/proc", "/sbin", "/sys", "/usr", "/var"
+    ]
+}}
+media: {{
+    rtp_port_range = "{low}-{high}"
+}}
+nat: {{
+    nice_debug = false
+    ice_enforce_list = {_quote(self._ice_address)}
+    ignore_mdns = true
+}}
+plugins: {{
+    disable = {_quote(_disable_all_but(plugins, PLUGINS_USED))}
+}}
+transports: {{
+    disable = {_quote(_disable_all_but(transports, TRANSPORTS_USED))}
+}}
+events: {{
+    broadcast = false
+}}
+loggers: {{
+    disable = {_quote(_disable_all_but(_module_folder("loggers"), ()))}
+}}
+""",
+            "janus.transport.websockets.jcfg": f"""
+general: {{
+    json = "compact"
+    events = false
+    ws = true
+    ws_port = {self._port}
+    ws_ip = "127.0.0.1"
+    wss = false
+}}
+admin: {{
+    admin_ws = true
+    admin_ws_port = {self._admin_port}
+    admin_ws_ip = "127.0.0.1"
+    admin_wss = false
+}}
+""",
+            "janus.plugin.videoroom.jcfg": "general: {\n    events = false\n}\n",
+            "janus.plugin.streaming.jcfg": (
+                f'general: {{\n    events = false\n    rtp_port_range = "{low}-{high}"\n}}\n'
+            ),
+        }
+        for name, text in files.items():
+            (folder / name).write_text(text)
+        os.chmod(folder, 0o700)
