@@ -262,7 +262,8 @@ class JanusMediaPlane:
             session = await self._connected()
             peer.handle = await session.attach(VIDEOROOM, self._on_event(peer))
             join = channel.room_request("joinandconfigure", ptype="publisher", display=peer_id)
-            data, jsep = await peer.handle.message(join, {"type": "offer", "sdp": offer_sdp})
+            offer = {"type": "offer", "sdp": offer_sdp, "trickle": False}
+            data, jsep = await peer.handle.message(join, offer)
             if jsep is None or "id" not in data:
                 raise JanusError(0, "the VideoRoom plugin did not answer the offer")
             peer.publisher_id = int(data["id"])
@@ -290,8 +291,9 @@ class JanusMediaPlane:
                 raise JanusError(0, "the Streaming plugin made no offer")
             janus_offer = str(jsep["sdp"])
             await peer.handle.message({"request": "switch", "id": channel.mountpoint_id})
+            # every candidate is in the SDP: no trickle
             answer = {"type": "answer", "sdp": answer_for_janus(offer_sdp, janus_offer)}
-            await peer.handle.message({"request": "start"}, answer)
+            await peer.handle.message({"request": "start"}, {**answer, "trickle": False})
         except BaseException:
             await self._discard(peer)
             raise

@@ -147,12 +147,16 @@ class JanusProcess:
     def start(self, timeout: float = 15.0) -> None:
         """Write the configuration, start Janus, and wait until its API accepts connections.
 
+        A stopped Janus started again listens on the same ports as before.
+
         :raises JanusStartError: it exited or did not listen within ``timeout`` seconds.
         """
         if self._process is not None:
             return
         self._folder = tempfile.TemporaryDirectory(prefix="interpreta-janus-")
-        self._port, self._admin_port = _free_port(), _free_port()
+        # Chosen on the first start, kept on a restart: clients reconnect to the same URLs.
+        self._port = self._port or _free_port()
+        self._admin_port = self._admin_port or _free_port()
         self._write_config(self._config_folder)
         command = [self._binary, "-C", str(self._config_folder / "janus.jcfg")]
         command += ["-F", str(self._config_folder), "-L", str(self.log_path), "-N", "-o"]
@@ -238,6 +242,7 @@ nat: {{
     nice_debug = false
     ice_enforce_list = {_quote(self._ice_address)}
     ignore_mdns = true
+    ice_keepalive_conncheck = true
 }}
 plugins: {{
     disable = {_quote(_disable_all_but(plugins, PLUGINS_USED))}
