@@ -190,12 +190,14 @@ def _opus_tone_packets(seconds: float = 1.0) -> list[bytes]:
     return packets
 
 
-def _publisher_main(port: int, cpus: set[int], ready: Any) -> None:
+def _publisher_main(
+    port: int, cpus: set[int], ready: Any, addresses: tuple[str, ...] = LOOPBACK
+) -> None:
     _pin(cpus)
-    asyncio.run(_publish(port, ready))
+    asyncio.run(_publish(port, ready, addresses))
 
 
-async def _publish(port: int, ready: Any) -> None:
+async def _publish(port: int, ready: Any, addresses: tuple[str, ...] = LOOPBACK) -> None:
     from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
     from aiortc.mediastreams import MediaStreamTrack
 
@@ -220,7 +222,7 @@ async def _publish(port: int, ready: Any) -> None:
 
     pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
     pc.addTransceiver(OpusLoop(), direction="sendonly")
-    with host_addresses(LOOPBACK):
+    with host_addresses(addresses):
         await pc.setLocalDescription(await pc.createOffer())
     reply = await _request(port, {"op": "publish", "peer": "pub", "sdp": pc.localDescription.sdp})
     await pc.setRemoteDescription(RTCSessionDescription(sdp=reply["sdp"], type="answer"))
@@ -238,14 +240,27 @@ class _Listened:
 
 
 def _client_main(
-    port: int, index: int, count: int, cpus: set[int], ready: Any, commands: Any, results: Any
+    port: int,
+    index: int,
+    count: int,
+    cpus: set[int],
+    ready: Any,
+    commands: Any,
+    results: Any,
+    addresses: tuple[str, ...] = LOOPBACK,
 ) -> None:
     _pin(cpus)
-    asyncio.run(_listen(port, index, count, ready, commands, results))
+    asyncio.run(_listen(port, index, count, ready, commands, results, addresses))
 
 
 async def _listen(
-    port: int, index: int, count: int, ready: Any, commands: Any, results: Any
+    port: int,
+    index: int,
+    count: int,
+    ready: Any,
+    commands: Any,
+    results: Any,
+    addresses: tuple[str, ...] = LOOPBACK,
 ) -> None:
     from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
     from aiortc.rtp import RtpPacket
@@ -268,7 +283,7 @@ async def _listen(
 
         transceiver = pc.addTransceiver("audio", direction="recvonly")
         tap_receiver(transceiver.receiver, on_packet)
-        with host_addresses(LOOPBACK):
+        with host_addresses(addresses):
             await pc.setLocalDescription(await pc.createOffer())
         reply = await _request(
             port, {"op": "subscribe", "peer": f"l{index}-{n}", "sdp": pc.localDescription.sdp}
