@@ -18,6 +18,7 @@ from interpreta.app import media_plane
 from interpreta.config import Settings
 from interpreta.media.forwarder import EmbeddedMediaPlane
 from interpreta.media.janus import JanusMediaPlane
+from interpreta.media.janus.admin import JanusAdmin
 from interpreta.media.janus.api import JanusError
 from interpreta.media.janus.hostaddress import ensure_host_address
 from interpreta.media.janus.process import JanusProcess
@@ -28,7 +29,12 @@ from interpreta.media.janus.sdp import (
     answer_for_subscriber,
     opus_payload_type,
 )
-from interpreta.media.plane import MediaPlaneError, PeerStateChange
+from interpreta.media.plane import (
+    MediaPlaneError,
+    PeerStateChange,
+    UnknownChannelError,
+    UnknownPeerError,
+)
 
 LOW, HIGH = 500.0, 1500.0
 
@@ -182,6 +188,42 @@ async def test_janus_counters_come_from_the_admin_api(janus: Backend) -> None:
     await listener.close()
     await mic.close()
     await plane.shutdown()
+
+
+async def test_a_peer_closed_while_negotiating_leaves_nothing_in_janus(janus: Backend) -> None:
+    assert janus.janus is not None
+    plane = janus.new_plane()
+    assert isinstance(plane, JanusMediaPlane)
+    peers = Peers(plane, janus.addresses)
+    admin = JanusAdmin(janus.janus.admin_url, janus.janus.admin_secret)
+    await plane.open_channel("en")
+    assert plane._session is not None
+    session_id = plane._session.session_id
+    control = set(await admin.list_handles(session_id))  # the plane's own two
+    assert len(control) == 2
+
+    subscribing = asyncio.create_task(peers.subscriber("en", "listener"))
+    await _negotiating(plane, "listener")  # in the middle of attach/watch/switch/start
+    await plane.close_peer("listener")
+    with pytest.raises((UnknownPeerError, JanusError)):
+        await subscribing
+    publishing = asyncio.create_task(peers.publisher("en", "mic", LOW))
+    await _negotiating(plane, "mic")
+    await plane.close_channel("en")
+    with pytest.raises((UnknownChannelError, UnknownPeerError, JanusError)):
+        await publishing
+    await asyncio.sleep(0.2)
+    assert set(await admin.list_handles(session_id)) == control
+    await admin.close()
+    await plane.shutdown()
+
+
+async def _negotiating(plane: JanusMediaPlane, peer_id: str) -> None:
+    """Wait until the plane has started negotiating ``peer_id`` with Janus."""
+    deadline = time.monotonic() + 5
+    while peer_id not in plane._peers:
+        assert time.monotonic() < deadline
+        await asyncio.sleep(0.001)
 
 
 async def test_janus_gives_each_subscriber_its_own_payload_type(janus: Backend) -> None:

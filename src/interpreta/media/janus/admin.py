@@ -82,6 +82,14 @@ class JanusAdmin:
         info: dict[str, Any] = reply.get("info", {})
         return info
 
+    async def list_handles(self, session_id: int) -> list[int]:
+        """The ids of a session's handles.
+
+        :raises JanusError: the session is gone, or the Admin API refused or is unreachable.
+        """
+        reply = await self._request({"janus": "list_handles", "session_id": session_id})
+        return [int(handle) for handle in reply.get("handles", [])]
+
     async def close(self) -> None:
         """Close the connection (a later request opens a new one)."""
         socket, self._socket = self._socket, None

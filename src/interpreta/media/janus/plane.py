@@ -504,12 +504,17 @@ class JanusMediaPlane:
         return peer
 
     def _attach(self, peer: JanusPeer, answer: str) -> str:
-        """Attach a peer that has just negotiated to its channel; returns its answer."""
-        if peer.phase is PeerPhase.CLOSED:
-            raise UnknownPeerError(f"peer {peer.peer_id!r} was closed while connecting")
+        """Attach a peer that has just negotiated to its channel; returns its answer.
+
+        A peer closed while it negotiated, or whose channel closed meanwhile, is dropped
+        from Janus instead.
+        """
         channel = self._channels.get(peer.channel_id)
-        if channel is None or self._shut_down:
-            self._spawn(self._close(peer))
+        if peer.phase is PeerPhase.CLOSED or channel is None or self._shut_down:
+            closed = peer.phase is PeerPhase.CLOSED
+            self._spawn(self._discard(peer))
+            if closed:
+                raise UnknownPeerError(f"peer {peer.peer_id!r} was closed while connecting")
             raise UnknownChannelError(f"channel {peer.channel_id!r} closed while connecting")
         members = channel.publishers if peer.role is PeerRole.PUBLISHER else channel.subscribers
         members[peer.peer_id] = peer
@@ -519,22 +524,27 @@ class JanusMediaPlane:
         return answer
 
     async def _discard(self, peer: JanusPeer) -> None:
-        """Forget a peer whose negotiation failed, and its handle."""
+        """Forget a peer that never got attached (its negotiation failed or was overtaken),
+        and detach its handle."""
         if self._peers.get(peer.peer_id) is peer:
             del self._peers[peer.peer_id]
         peer.phase = PeerPhase.CLOSED
-        if peer.handle is not None and not peer.handle.session.closed:
-            with contextlib.suppress(JanusError):
-                await peer.handle.detach()
+        await self._detach_handle(peer)
 
     async def _close(self, peer: JanusPeer) -> None:
-        """Close a peer: out of the records at once, ``closed`` reported, then out of Janus."""
+        """Close a peer: out of the records at once, ``closed`` reported, then out of Janus.
+
+        A peer still negotiating is only marked closed: its negotiation drops it when it
+        ends (:meth:`_attach`).
+        """
         if peer.phase is PeerPhase.CLOSED:
             return
         negotiating = peer.phase is PeerPhase.NEGOTIATING
         peer.phase = PeerPhase.CLOSED
         if self._peers.get(peer.peer_id) is peer:
             del self._peers[peer.peer_id]
+        if negotiating:
+            return
         channel = self._channels.get(peer.channel_id)
         if channel is not None:
             if peer.role is PeerRole.PUBLISHER:
@@ -543,11 +553,16 @@ class JanusMediaPlane:
                     channel.source = None
             else:
                 channel.subscribers.pop(peer.peer_id, None)
-        if not negotiating and peer.state != "closed":
+        if peer.state != "closed":
             self._set_state(peer, "closed")
-        if peer.handle is not None and not peer.handle.session.closed and not negotiating:
+        await self._detach_handle(peer)
+
+    @staticmethod
+    async def _detach_handle(peer: JanusPeer) -> None:
+        handle = peer.handle
+        if handle is not None and not handle.session.closed:
             with contextlib.suppress(JanusError):
-                await peer.handle.detach()
+                await handle.detach()
 
     def _on_event(self, peer: JanusPeer) -> Callable[[JanusEvent], None]:
         def on_event(event: JanusEvent) -> None:
