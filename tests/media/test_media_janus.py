@@ -181,6 +181,7 @@ async def test_janus_counters_come_from_the_admin_api(janus: Backend) -> None:
     assert publisher.last_packet_age is not None and publisher.last_packet_age < 1
     assert subscriber.packets_sent >= 20
     assert stats.packets_forwarded > 0
+    assert await plane.viewers("en") == plane.listener_count("en") == 1
     # read again in the background while someone looks at the channel
     before = subscriber.packets_sent
     await asyncio.sleep(0.6)
@@ -240,8 +241,12 @@ async def test_janus_gives_each_subscriber_its_own_payload_type(janus: Backend) 
     browser = await _subscriber_offering_opus_as(plane, janus, "floor", "browser", 111)
     await aiortc.wait_for_tone(LOW)
     await browser.wait_for_tone(LOW)
+    assert await plane.viewers("floor") == plane.listener_count("floor") == 2
     await plane.switch_subscription("browser", "en")
     await browser.wait_for_tone(HIGH)
+    # Janus counts the viewers where the plane does: none stayed on an entry mountpoint
+    assert [await plane.viewers(c) for c in ("floor", "en")] == [1, 1]
+    assert [plane.listener_count(c) for c in ("floor", "en")] == [1, 1]
     for peer in (aiortc, browser, speaker, booth):
         await peer.close()
     await plane.shutdown()

@@ -245,6 +245,16 @@ class JanusMediaPlane:
             subscribers=subscribers,
         )
 
+    async def viewers(self, channel_id: str) -> int:
+        """The viewers Janus itself counts on the channel's mountpoint (an ``info``
+        request); :meth:`listener_count` is the plane's record of the same."""
+        channel = self._channel(channel_id)
+        await self._connected()
+        data = await self._control(self._streams).request(
+            {"request": "info", "id": channel.mountpoint_id}
+        )
+        return int(data["info"]["viewers"])
+
     async def refresh_stats(self, channel_id: str) -> None:
         """Read a channel's packet counters from Janus now (nothing without an Admin API)."""
         await self._refresh(self._channel(channel_id), subscribers=True)
