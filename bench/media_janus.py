@@ -125,7 +125,12 @@ def run_one(listeners: int, args: argparse.Namespace) -> Row:
     addresses = (address,)
     all_cpus = set(range(os.cpu_count() or 1))
     other_cpus = (all_cpus - {args.server_cpu}) or all_cpus
-    janus = JanusProcess(ice_address=address, cpus={args.server_cpu}, debug_level=2)
+    janus = JanusProcess(
+        ice_address=address,
+        cpus={args.server_cpu},
+        debug_level=2,
+        event_loops=args.event_loops,
+    )
     janus.start()
     ctx = mp.get_context("spawn")
     port_queue, ready, results = ctx.Queue(), ctx.Queue(), ctx.Queue()
@@ -195,7 +200,8 @@ def run_one(listeners: int, args: argparse.Namespace) -> Row:
 def _print_header(args: argparse.Namespace) -> None:
     print(
         f"Janus, one channel, 20 ms Opus packets, Janus pinned to CPU {args.server_cpu}, "
-        f"mountpoint threads {args.threads}, {args.duration:g} s window; on time = within "
+        f"mountpoint threads {args.threads}, event loops {args.event_loops or 'per handle'}, "
+        f"{args.duration:g} s window; on time = within "
         f"{args.on_time_ms:g} ms; {os.cpu_count()} CPUs"
     )
     print(
@@ -222,6 +228,9 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--listeners", type=_ints, default=[50, 100, 200])
     parser.add_argument("--threads", type=int, default=0, help="mountpoint helper threads")
+    parser.add_argument(
+        "--event-loops", type=int, default=0, help="Janus event_loops (0: a thread per handle)"
+    )
     parser.add_argument("--duration", type=float, default=10.0)
     parser.add_argument("--warmup", type=float, default=3.0)
     parser.add_argument("--on-time-ms", type=float, default=40.0)

@@ -86,6 +86,7 @@ class JanusProcess:
         rtp_ports: tuple[int, int] = (20000, 40000),
         debug_level: int = 3,
         session_timeout: int = 60,
+        event_loops: int = 0,
         cpus: set[int] | None = None,
         binary: str | None = None,
     ) -> None:
@@ -95,6 +96,8 @@ class JanusProcess:
             mountpoints' RTP inputs).
         :param debug_level: Janus's log level (0 nothing, 4 info, 7 everything).
         :param session_timeout: seconds after which Janus drops a silent API session.
+        :param event_loops: threads that share the handles' media loops (Janus's
+            ``event_loops``); 0: one thread per handle (Janus's default).
         :param cpus: CPUs to pin Janus to (``taskset``), e.g. ``{0}`` for a benchmark.
         :param binary: the ``janus`` binary; found on ``PATH`` by default.
         """
@@ -106,6 +109,7 @@ class JanusProcess:
         self._rtp_ports = rtp_ports
         self._debug_level = debug_level
         self._session_timeout = session_timeout
+        self._event_loops = event_loops
         self._cpus = cpus
         self._folder: tempfile.TemporaryDirectory[str] | None = None
         self._process: subprocess.Popen[bytes] | None = None
@@ -231,6 +235,7 @@ general: {{
     admin_secret = {_quote(self.admin_secret)}
     server_name = "interpreta"
     session_timeout = {self._session_timeout}
+{f"    event_loops = {self._event_loops}" if self._event_loops else ""}
     protected_folders = [
         "/bin", "/boot", "/dev", "/etc", "/lib", "/proc", "/sbin", "/sys", "/usr", "/var"
     ]
