@@ -82,6 +82,14 @@ class JanusAdmin:
         info: dict[str, Any] = reply.get("info", {})
         return info
 
+    async def list_sessions(self) -> list[int]:
+        """The ids of the server's sessions.
+
+        :raises JanusError: the Admin API refused or is unreachable.
+        """
+        reply = await self._request({"janus": "list_sessions"})
+        return [int(session) for session in reply.get("sessions", [])]
+
     async def list_handles(self, session_id: int) -> list[int]:
         """The ids of a session's handles.
 
