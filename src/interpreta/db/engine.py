@@ -11,13 +11,16 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+BUSY_TIMEOUT_MS = 10_000
+"""How long a SQLite statement waits for another connection's lock."""
+
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
 
@@ -51,6 +54,9 @@ log = logging.getLogger(__name__)
 CHECKPOINT_ATTEMPTS = 20
 """How often a checkpoint is tried while readers hold the WAL (50 ms apart)."""
 
+CHECKPOINT_WAIT_MS = 50
+"""How long one checkpoint attempt waits for readers (so 20 attempts take about 2 s)."""
+
 
 def checkpoint(engine: Engine, attempts: int = CHECKPOINT_ATTEMPTS) -> bool:
     """On SQLite, move the WAL into the database file and truncate it, so values just
@@ -63,9 +69,14 @@ def checkpoint(engine: Engine, attempts: int = CHECKPOINT_ATTEMPTS) -> bool:
         return True
     for attempt in range(attempts):
         with engine.connect() as connection:
-            busy, _frames, _moved = connection.exec_driver_sql(
-                "PRAGMA wal_checkpoint(TRUNCATE)"
-            ).one()
+            # each attempt waits for readers briefly, not the connection's busy timeout
+            connection.exec_driver_sql(f"PRAGMA busy_timeout={CHECKPOINT_WAIT_MS}")
+            try:
+                busy, _frames, _moved = connection.exec_driver_sql(
+                    "PRAGMA wal_checkpoint(TRUNCATE)"
+                ).one()
+            finally:
+                connection.exec_driver_sql(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         if not busy:
             return True
         if attempt + 1 < attempts:
