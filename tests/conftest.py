@@ -37,6 +37,24 @@ START = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 PASSWORD = "correct horse battery"
 
 
+DATABASE_FIXTURES = frozenset({"database_url", "empty_engine"})
+"""The fixtures through which a test reaches the database under test."""
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """On the PostgreSQL pass, leave out the tests that never reach a database: they ran
+    on the SQLite pass already, and would only run again."""
+    if not POSTGRES_URL:
+        return
+    kept, left = [], []
+    for item in items:
+        uses = set(getattr(item, "fixturenames", ()))
+        (kept if uses & DATABASE_FIXTURES else left).append(item)
+    if left:
+        config.hook.pytest_deselected(items=left)
+        items[:] = kept
+
+
 @pytest.fixture(scope="session")
 def _template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A migrated database: a SQLite file to copy, or a PostgreSQL database to truncate."""
