@@ -24,6 +24,7 @@ from interpreta.api import (
     organisations,
     privacy_requests,
     problems,
+    status,
 )
 from interpreta.config import Settings
 from interpreta.datamap.activities import PRIVACY_REQUESTS
@@ -40,6 +41,7 @@ from interpreta.privacy.retention import RetentionBusy
 from interpreta.privacy.rights.requests import Rights
 from interpreta.web import account as account_pages
 from interpreta.web import pages, privacy_centre, staff
+from interpreta.web import status as status_page
 
 STATIC = Path(__file__).parent / "web" / "static"
 log = logging.getLogger(__name__)
@@ -329,8 +331,18 @@ def create_app(platform: Platform, media: MediaPlane | None = None) -> FastAPI:
     if platform.settings.requires_tls:
         app.add_middleware(RequireTLS)
     app.add_middleware(SecurityHeaders)
-    api = (join, auth, account, organisations, invitations, events, signaling, privacy_requests)
-    web = (pages, account_pages, privacy_centre, staff)
+    api = (
+        join,
+        auth,
+        account,
+        organisations,
+        invitations,
+        events,
+        signaling,
+        privacy_requests,
+        status,
+    )
+    web = (pages, account_pages, privacy_centre, staff, status_page)
     for router in (*(m.router for m in api), *(m.router for m in web)):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

@@ -147,6 +147,15 @@ class Settings(BaseSettings):
     invitation_days: int = Field(
         default=7, ge=1, le=30, description="How long an invitation to an organisation stands."
     )
+    probe_token: str | None = Field(
+        default=None,
+        repr=False,
+        description="The secret a synthetic-join prober sends with its results (P23); unset: "
+        "no results are taken.",
+    )
+    uptime_target: float = Field(
+        default=0.95, gt=0, le=1, description="The availability target shown on /status (P23)."
+    )
 
     retention_interval_minutes: int = Field(
         default=60, ge=0, description="How often the server applies retention rules; 0: never."

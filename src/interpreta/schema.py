@@ -10,6 +10,7 @@ from __future__ import annotations
 from sqlalchemy import MetaData
 
 from interpreta.accounts import models as accounts_models
+from interpreta.availability import models as availability_models
 from interpreta.db.base import Base
 from interpreta.events import models as events_models
 from interpreta.events import statistics as statistics_models
@@ -21,6 +22,7 @@ from interpreta.privacy.rights import models as rights_models
 
 MODEL_MODULES = (
     accounts_models,
+    availability_models,
     events_models,
     privacy_models,
     holds_models,

@@ -8,6 +8,7 @@ from interpreta.cli import audit, db, dsr, keys, privacy, serve
 from interpreta.cli import backup as backup_cli
 from interpreta.cli import breaches as breaches_cli
 from interpreta.cli import marks as marks_cli
+from interpreta.cli import status as status_cli
 from interpreta.cli.common import OperatorErrors
 from interpreta.cli.retention import holds_app, retention_app
 
@@ -28,5 +29,6 @@ app.add_typer(holds_app, name="holds")
 app.add_typer(dsr.app, name="dsr")
 app.add_typer(breaches_cli.app, name="breach")
 app.add_typer(marks_cli.app, name="marks")
+app.add_typer(status_cli.app, name="status")
 app.command(name="backup")(backup_cli.backup_command)
 app.command(name="restore")(backup_cli.restore_command)

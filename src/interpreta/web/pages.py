@@ -29,6 +29,7 @@ from interpreta.api.auth import end_session
 from interpreta.api.dependencies import OptionalUserDep, PlatformDep, within
 from interpreta.api.events import event_out, load_event
 from interpreta.api.inputs import PathId
+from interpreta.availability import records
 from interpreta.datamap.activities import ACCOUNT, CUSTOMER_VIEW
 from interpreta.errors import Problem
 from interpreta.events import codes, languages
@@ -325,6 +326,7 @@ def events_page(request: Request, user: OptionalUserDep, platform: PlatformDep) 
     if user is None:
         return _login_redirect(request)
     organisations: list[OrganisationEvents] = []
+    now = platform.clock.now()
     with platform.sessions() as db:
         for organisation, member in _memberships(user, db):
             events = db.scalars(
@@ -352,7 +354,10 @@ def events_page(request: Request, user: OptionalUserDep, platform: PlatformDep) 
                     ],
                 )
             )
-    return render(request, "events.html", user, organisations=organisations)
+        maintenance = records.windows(db, now, now + records.ANNOUNCED_AHEAD)
+    return render(
+        request, "events.html", user, organisations=organisations, maintenance=maintenance
+    )
 
 
 def _language_options() -> list[tuple[str, str]]:
