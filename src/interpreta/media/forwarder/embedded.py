@@ -11,7 +11,6 @@ channel or source only changes what feeds that track.
 from __future__ import annotations
 
 import asyncio
-import inspect
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
@@ -30,6 +29,7 @@ from interpreta.media.forwarder.aiortc_hooks import host_addresses, tap_receiver
 from interpreta.media.forwarder.channel import Channel
 from interpreta.media.forwarder.ingress import Ingress
 from interpreta.media.forwarder.track import ForwardingTrack
+from interpreta.media.peer_states import PeerStateListeners
 from interpreta.media.plane import (
     ChannelStats,
     MediaPlaneError,
@@ -106,7 +106,7 @@ class EmbeddedMediaPlane:
         self._clock = clock
         self._channels: dict[str, Channel] = {}
         self._peers: dict[str, _Peer] = {}
-        self._listeners: list[PeerStateListener] = []
+        self._listeners = PeerStateListeners()
         self._tasks: set[asyncio.Future[object]] = set()
         self._shut_down = False
 
@@ -252,13 +252,7 @@ class EmbeddedMediaPlane:
 
     def on_peer_state(self, listener: PeerStateListener) -> Callable[[], None]:
         """Call ``listener`` on every peer connection state change; returns a remover."""
-        self._listeners.append(listener)
-
-        def remove() -> None:
-            if listener in self._listeners:
-                self._listeners.remove(listener)
-
-        return remove
+        return self._listeners.add(listener)
 
     async def shutdown(self) -> None:
         """Close every peer and channel."""
@@ -339,14 +333,7 @@ class EmbeddedMediaPlane:
     def _on_state(self, peer: _Peer) -> None:
         state = peer.pc.connectionState
         change = PeerStateChange(peer.peer_id, peer.channel_id, peer.role, state)
-        for listener in list(self._listeners):
-            try:
-                result = listener(change)
-            except Exception:
-                logger.exception("peer state listener failed on %s", change)
-                continue
-            if inspect.isawaitable(result):
-                self._spawn(result)
+        self._listeners.tell(change, self._spawn)
         if state == "failed":
             self._detach(peer)
             self._spawn(peer.pc.close())

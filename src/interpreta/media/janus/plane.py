@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import inspect
 import ipaddress
 import logging
 import time
@@ -44,6 +43,7 @@ from interpreta.media.janus.admin import JanusAdmin, PacketCounters, packet_coun
 from interpreta.media.janus.api import JanusError, JanusEvent, JanusHandle, JanusSession
 from interpreta.media.janus.channel import JanusChannel, JanusPeer, PeerPhase, new_id, new_ssrc
 from interpreta.media.janus.sdp import answer_for_janus, answer_for_subscriber, opus_payload_type
+from interpreta.media.peer_states import PeerStateListeners
 from interpreta.media.plane import (
     ChannelStats,
     MediaPlaneError,
@@ -132,7 +132,7 @@ class JanusMediaPlane:
         self._entry_lock = asyncio.Lock()
         self._channels: dict[str, JanusChannel] = {}
         self._peers: dict[str, JanusPeer] = {}
-        self._listeners: list[PeerStateListener] = []
+        self._listeners = PeerStateListeners()
         self._stats_wanted: dict[str, float] = {}
         self._refreshing: dict[str, asyncio.Task[None]] = {}
         self._poller: asyncio.Task[None] | None = None
@@ -338,13 +338,7 @@ class JanusMediaPlane:
 
     def on_peer_state(self, listener: PeerStateListener) -> Callable[[], None]:
         """Call ``listener`` on every peer connection state change; returns a remover."""
-        self._listeners.append(listener)
-
-        def remove() -> None:
-            if listener in self._listeners:
-                self._listeners.remove(listener)
-
-        return remove
+        return self._listeners.add(listener)
 
     async def shutdown(self) -> None:
         """Close every peer and channel, remove them from Janus, and disconnect."""
@@ -595,14 +589,7 @@ class JanusMediaPlane:
             return
         peer.state = state
         change = PeerStateChange(peer.peer_id, peer.channel_id, peer.role, state)
-        for listener in list(self._listeners):
-            try:
-                result = listener(change)
-            except Exception:
-                logger.exception("peer state listener failed on %s", change)
-                continue
-            if inspect.isawaitable(result):
-                self._spawn(result)
+        self._listeners.tell(change, self._spawn)
 
     def _on_lost(self) -> None:
         """The connection to Janus dropped: every peer connection is lost with it, and the
