@@ -79,15 +79,26 @@ def _template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield str(path)
 
 
+def _empty(url: str) -> None:
+    """Empty every table and restart every sequence: DELETE, children first, costs a
+    third of a TRUNCATE of these small tables (which PostgreSQL rewrites file by file)."""
+    engine = make_engine(url)
+    with engine.begin() as connection:
+        for table in reversed(all_metadata().sorted_tables):
+            connection.execute(table.delete())
+        sequences = connection.scalars(
+            text("SELECT sequencename FROM pg_sequences WHERE schemaname = current_schema()")
+        )
+        for sequence in sequences.all():
+            connection.execute(text(f'ALTER SEQUENCE "{sequence}" RESTART'))
+    engine.dispose()
+
+
 @pytest.fixture
 def database_url(_template: str, tmp_path: Path) -> str:
     """A URL to a migrated, empty database for this test alone."""
     if POSTGRES_URL:
-        engine = make_engine(_template)
-        tables = ", ".join(f'"{t.name}"' for t in all_metadata().sorted_tables)
-        with engine.begin() as connection:
-            connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-        engine.dispose()
+        _empty(_template)
         return _template
     path = tmp_path / "interpreta.db"
     shutil.copyfile(_template, path)
