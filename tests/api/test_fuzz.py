@@ -28,7 +28,7 @@ pytestmark = pytest.mark.skipif(
     bool(POSTGRES_URL), reason="fuzzed once, on SQLite (the PostgreSQL pass repeats the rest)"
 )
 
-EXAMPLES = 20
+EXAMPLES = 12
 TOKEN_OPERATIONS = {
     "/api/account/verify",
     "/api/account/password-reset/complete",
