@@ -24,6 +24,7 @@ from sqlalchemy.engine import make_url
 
 from interpreta.accounts.models import StaffRole, User
 from interpreta.app import create_app
+from interpreta.bus.redis_process import RedisProcess, redis_binary
 from interpreta.clock import FrozenClock
 from interpreta.config import Settings
 from interpreta.db.engine import make_engine
@@ -92,6 +93,22 @@ def _empty(url: str) -> None:
         for sequence in sequences.all():
             connection.execute(text(f'ALTER SEQUENCE "{sequence}" RESTART'))
     engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> Iterator[RedisProcess]:
+    """A Redis server for the whole session (Debian's redis-server; scripts/test installs
+    it); each test keeps to keys of its own prefix."""
+    if redis_binary() is None:
+        pytest.skip("redis-server is not installed (Debian package 'redis-server')")
+    with RedisProcess() as server:
+        yield server
+
+
+@pytest.fixture
+def redis_prefix() -> str:
+    """A key prefix no other test uses."""
+    return f"test-{uuid.uuid4().hex[:12]}:"
 
 
 @pytest.fixture

@@ -26,6 +26,8 @@ from interpreta.api import (
     problems,
     status,
 )
+from interpreta.bus import Bus, MemoryBus
+from interpreta.bus.redis_backend import RedisBus
 from interpreta.config import Settings
 from interpreta.datamap.activities import PRIVACY_REQUESTS
 from interpreta.errors import Problem
@@ -295,13 +297,23 @@ def media_plane(settings: Settings) -> MediaPlane:
     return EmbeddedMediaPlane(host_addresses=[settings.media_host])
 
 
-def create_app(platform: Platform, media: MediaPlane | None = None) -> FastAPI:
-    """The application serving `platform`, with `media` as its media plane.
+def live_bus(settings: Settings) -> Bus:
+    """What this node shares with the others: Redis at ``redis_url``, else memory."""
+    if settings.redis_url is not None:
+        return RedisBus(settings.redis_url, settings.node_name)
+    return MemoryBus(settings.node_name)
 
-    Without `media`, the settings choose it (:func:`media_plane`).
+
+def create_app(
+    platform: Platform, media: MediaPlane | None = None, bus: Bus | None = None
+) -> FastAPI:
+    """The application serving `platform`, with `media` as its media plane and `bus`
+    shared with the other nodes.
+
+    Without them, the settings choose (:func:`media_plane`, :func:`live_bus`).
     """
     plane = media or media_plane(platform.settings)
-    hub = LiveHub(platform, plane)
+    hub = LiveHub(platform, plane, bus or live_bus(platform.settings))
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import os
+import socket
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from interpreta.datamap.processors import Processor
@@ -121,6 +123,18 @@ class Settings(BaseSettings):
         default=None, repr=False, description="Janus's admin_secret (with janus_admin_url)."
     )
 
+    redis_url: str | None = Field(
+        default=None,
+        description=(
+            "Redis (redis://, rediss:// or unix://) for what several app nodes share: live "
+            "state, microphone leases, presence; unset: one node, in memory."
+        ),
+    )
+    node_name: str = Field(
+        default_factory=lambda: f"{socket.gethostname()}-{os.getpid()}",
+        description="This app node's name, unique in the deployment (default: host and pid).",
+    )
+
     smtp_host: str | None = Field(
         default=None, description="SMTP server; unset: mails go to the outbox folder."
     )
@@ -190,6 +204,13 @@ class Settings(BaseSettings):
         ),
     )
 
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_scheme(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("redis_url must start with redis://, rediss:// or unix://")
+        return value
+
     @model_validator(mode="after")
     def _load_processors_file(self) -> Settings:
         if self.processors_file is not None:
@@ -205,6 +226,29 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'interpreta.db').resolve()}"
+
+    @property
+    def several_nodes(self) -> bool:
+        """Whether this node shares its live state with others (Redis is configured)."""
+        return self.redis_url is not None
+
+    def several_nodes_problem(self) -> str | None:
+        """Why these settings cannot run as one of several nodes, if they cannot: live
+        state, data and media must be shared, so several nodes need Redis (``redis_url``),
+        PostgreSQL (``database_url``) and Janus (``media_backend=janus``)."""
+        if not self.several_nodes:
+            return None
+        missing = []
+        if not self.resolved_database_url.startswith("postgresql"):
+            missing.append("PostgreSQL (INTERPRETA_DATABASE_URL): SQLite is one file of one node")
+        if self.media_backend != "janus":
+            missing.append(
+                "Janus (INTERPRETA_MEDIA_BACKEND=janus): the embedded media plane lives inside "
+                "one process"
+            )
+        if not missing:
+            return None
+        return "several nodes (INTERPRETA_REDIS_URL is set) need " + "; and ".join(missing) + "."
 
     @property
     def base_url(self) -> str:

@@ -116,3 +116,13 @@ def test_a_stale_request_cannot_take_the_mic_from_someone_else() -> None:
     with pytest.raises(ConsoleError) as stale:
         booth.accept_handover("ana")
     assert stale.value.code == "stale" and booth.on_air == "cem"
+
+
+def test_a_console_survives_its_document() -> None:
+    booth = _booth()
+    booth.microphone("ana", True)
+    booth.request_handover("ana")
+    booth.cough("ben", True)
+    again = BoothConsole.from_document("7", booth.to_document())
+    assert again == booth
+    assert again.source() == "ana-mic"

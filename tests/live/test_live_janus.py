@@ -17,8 +17,8 @@ from interpreta.config import Settings
 from interpreta.media.janus.admin import JanusAdmin
 from interpreta.media.janus.hostaddress import ensure_host_address
 from interpreta.media.janus.process import JanusProcess, janus_binary
+from tests.live.conftest import Stage
 from tests.live.live_client import LiveClient
-from tests.live.test_live_session import Stage, closing, stage  # noqa: F401 (fixtures)
 from tests.media.media_testkit import start_publisher, start_subscriber
 
 
@@ -45,8 +45,8 @@ def settings(settings: Settings, janus_for_live: JanusProcess) -> Settings:
 
 
 async def test_handover_relay_and_language_switch_on_janus(
-    stage: Stage,  # noqa: F811
-    closing: list[Any],  # noqa: F811
+    stage: Stage,
+    closing: list[Any],
     janus_for_live: JanusProcess,
 ) -> None:
     here = (ensure_host_address(),)

@@ -13,6 +13,7 @@ from interpreta import demo
 from interpreta.app import create_app
 from interpreta.cli.common import DataDirOption, console, fail, load_settings, start_platform
 from interpreta.config import is_loopback
+from interpreta.node_lock import NodeLockHeld, hold_node_lock
 
 
 def transport_problem(host: str, tls: bool, behind_proxy: bool) -> str | None:
@@ -52,6 +53,14 @@ def serve(
     problem = transport_problem(settings.host, tls, settings.tls_proxy)
     if problem:
         fail(problem)
+    problem = settings.several_nodes_problem()
+    if problem:
+        fail(f"refusing to start: {problem}")
+    if not settings.several_nodes:
+        try:
+            node_lock = hold_node_lock(settings.data_dir)
+        except NodeLockHeld as exc:
+            fail(str(exc))
     platform = start_platform(ctx, settings)
     scheme = "https" if tls or settings.tls_proxy else "http"
     url = settings.public_url or f"{scheme}://{settings.host}:{settings.port}"
@@ -76,3 +85,5 @@ def serve(
         forwarded_allow_ips=settings.forwarded_allow_ips if settings.tls_proxy else None,
         access_log=False,  # it would log every visitor's IP address, which no activity declares
     )
+    if not settings.several_nodes:
+        node_lock.close()

@@ -16,7 +16,8 @@ caller can apply it to the media plane in one call.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
+from typing import Any
 
 
 class ConsoleError(Exception):
@@ -58,6 +59,26 @@ class BoothConsole:
     seats: dict[str, Seat] = field(default_factory=dict)
     on_air: str | None = None
     handover: HandoverRequest | None = None
+
+    def to_document(self) -> dict[str, Any]:
+        """The console as JSON-ready data (how nodes share it)."""
+        return {
+            "seats": [asdict(seat) for seat in self.seats.values()],
+            "on_air": self.on_air,
+            "handover": None if self.handover is None else asdict(self.handover),
+        }
+
+    @classmethod
+    def from_document(cls, channel_id: str, document: dict[str, Any]) -> BoothConsole:
+        """The console :meth:`to_document` described."""
+        seats = {s["key"]: Seat(**s) for s in document.get("seats", ())}
+        handover = document.get("handover")
+        return cls(
+            channel_id,
+            seats,
+            document.get("on_air"),
+            None if handover is None else HandoverRequest(**handover),
+        )
 
     def source(self) -> str | None:
         """The publisher to forward: the on-air microphone, unless coughing."""

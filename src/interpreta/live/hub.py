@@ -1,9 +1,22 @@
 """The live side of events: who is connected, what they hear, who is on air.
 
-The hub keeps one :class:`LiveEvent` per event that has someone connected. It
-drives the media plane (open channels, publish, subscribe, set the source) and
-tells every connected client what changed. It never touches WebSocket details:
-a client is anything with an async ``send(message)``.
+The hub of each node keeps one :class:`LiveEvent` per event that has a client connected
+to this node. What every node must agree on lives on the bus
+(:mod:`interpreta.live.shared_state`): the booth consoles (seats, who is on air, the
+pending handover), the floors' publishers, presence and listener counts. Every change of
+it is made under the event's lock on the bus, then announced with a ``changed`` message,
+on which each node sends its own clients their new view. Booth chat, handover requests,
+the slow-down signal and revocations reach clients on any node through bus messages.
+
+The microphone on air is a lease on the bus held by the interpreter (not the node): taken
+when they go on air, passed on at a handover, renewed by the node their microphone
+reaches, and lapsing when no node renews it, so two nodes can never both put a
+microphone of one booth on air, and an interpreter whose node died keeps the air while
+they reconnect elsewhere.
+
+The channel's *source* on the media plane is derived from the state: after each change
+the hub applies the sources that changed. It never touches WebSocket details: a client is
+anything with an async ``send(message)``.
 """
 
 from __future__ import annotations
@@ -13,17 +26,20 @@ import contextlib
 import itertools
 import json
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select
 
+from interpreta.bus import Bus, MemoryBus
 from interpreta.events import participation
 from interpreta.events.models import BoothChatMessage, Channel, ChannelKind, ParticipantRole, Topic
+from interpreta.live import shared_state
 from interpreta.live.access import AccessDenied, BoothSeat
 from interpreta.live.booth import BoothConsole, ConsoleError
-from interpreta.media.plane import MediaPlane, PeerStateChange
+from interpreta.live.shared_state import Presence, SharedState
+from interpreta.media.plane import MediaPlane, PeerStateChange, UnknownPeerError
 from interpreta.platform import Platform
 
 log = logging.getLogger(__name__)
@@ -31,17 +47,34 @@ log = logging.getLogger(__name__)
 Send = Callable[[dict[str, Any]], Awaitable[None]]
 BROADCAST_DELAY = 0.05
 
-
 Close = Callable[[int, str], Awaitable[None]]
 """Closes a client's WebSocket with a code and a reason."""
 
 CLOSE_REVOKED = 4403
 """The close code of a session whose rights are gone (final: the page does not retry)."""
 
+TOPIC = "live"
+"""The bus topic of live events."""
+
+LEASE_TTL = 10.0
+"""Seconds the microphone on air stays leased without a renewal: longer than a client
+takes to reconnect through the balancer after its node died."""
+
+KEEP_ALIVE = 2.0
+"""Seconds between two beats of this node (and renewals of the leases it keeps)."""
+
+NODE_TTL = 3 * KEEP_ALIVE
+"""Seconds after its last beat a node counts as gone."""
+
+
+def mic_lease(channel_id: int) -> str:
+    """The lease of a booth's microphone on air."""
+    return f"mic:{channel_id}"
+
 
 @dataclass(eq=False)
 class Client:
-    """One connected browser (one WebSocket) in a live event."""
+    """One connected browser (one WebSocket) in a live event, on this node."""
 
     event_id: int
     role: ParticipantRole
@@ -60,6 +93,8 @@ class Client:
     ear_peer: str | None = None
     listening: int | None = None
     last_view: str | None = None
+    media_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    """Held while the client's peers change (one negotiation at a time)."""
 
     @property
     def staff(self) -> bool:
@@ -79,15 +114,21 @@ class ChannelInfo:
 
 @dataclass(eq=False)
 class LiveEvent:
-    """The live state of one event."""
+    """One event as this node sees it: its clients here, and the shared state as last read."""
 
     event_id: int
     channels: dict[int, ChannelInfo]
-    booths: dict[int, BoothConsole] = field(default_factory=dict)
-    floor_publishers: dict[int, list[str]] = field(default_factory=dict)
+    shared: SharedState = field(default_factory=SharedState)
     clients: set[Client] = field(default_factory=set)
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    """Guards this node's membership (clients joining while the event is forgotten)."""
+    counts_written: dict[int, int] | None = None
     broadcast_pending: bool = False
+
+    @property
+    def booths(self) -> dict[int, BoothConsole]:
+        """The booth consoles, by channel."""
+        return self.shared.booths
 
     def floor_of(self, topic_id: int) -> int:
         """The floor channel of a topic."""
@@ -103,16 +144,23 @@ def _plane_id(channel_id: int) -> str:
 
 
 class LiveHub:
-    """All live events of this process, on one media plane."""
+    """The live events of this node, on one media plane and one bus."""
 
-    def __init__(self, platform: Platform, plane: MediaPlane) -> None:
+    def __init__(self, platform: Platform, plane: MediaPlane, bus: Bus | None = None) -> None:
+        """
+        :param bus: what the nodes share; an in-memory bus (one node) when None.
+        """
         self.platform = platform
         self.plane = plane
+        self.bus: Bus = bus or MemoryBus()
         self._events: dict[int, LiveEvent] = {}
         self._peers: dict[str, tuple[LiveEvent, Client]] = {}
         self._serial = itertools.count(1)
         self._tasks: set[asyncio.Task[None]] = set()
         self._unsubscribe = plane.on_peer_state(self._peer_state_changed)
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._start_lock: asyncio.Lock | None = None
+        self._keeper: asyncio.Task[None] | None = None
 
     # --- joining and leaving -------------------------------------------------------
 
@@ -124,69 +172,80 @@ class LiveHub:
         user_id: int | None = None,
         roles: frozenset[ParticipantRole] | None = None,
     ) -> int:
-        """End the live sessions of `event_id` whose rights are gone: those of `user_id`
-        (any, when None) in `roles` (any, when None). Each is told why, then closed;
-        returns how many."""
-        live = self._events.get(event_id)
-        if live is None:
-            return 0
-        ended = [
-            c
-            for c in list(live.clients)
-            if (user_id is None or c.user_id == user_id) and (roles is None or c.role in roles)
-        ]
-        for client in ended:
-            with contextlib.suppress(Exception):
-                await client.send({"type": "error", "code": "revoked", "message": reason})
-            if client.close is not None:
-                with contextlib.suppress(Exception):
-                    await client.close(CLOSE_REVOKED, reason[:120])
-        return len(ended)
+        """End the live sessions of `event_id` whose rights are gone, on every node: those
+        of `user_id` (any, when None) in `roles` (any, when None). Each is told why, then
+        closed; returns how many on this node (the others end theirs on the bus message)."""
+        await self._started()
+        await self.bus.publish(
+            TOPIC,
+            {
+                "event": event_id,
+                "kind": "revoke",
+                "node": self.bus.node,
+                "reason": reason,
+                "user_id": user_id,
+                "roles": None if roles is None else sorted(r.value for r in roles),
+            },
+        )
+        return await self._revoke_here(event_id, reason, user_id, roles)
 
     async def attach(self, client: Client) -> LiveEvent:
         """Register a connected client; interpreters take their seat in the booth."""
+        await self._started()
         while True:
             live = await self._live_event(client.event_id)
-            if client.seat is not None and client.seat.channel_id not in live.booths:
+            if client.seat is not None and client.seat.channel_id not in live.channels:
                 await self._reload(live)  # the organiser added a language since
             async with live.lock:
                 if self._events.get(client.event_id) is not live:
                     continue  # forgotten meanwhile (its last client left): take the new one
-                if client.seat is not None:
-                    live.booths[client.seat.channel_id].sit(client.key, client.name)
                 live.clients.add(client)
                 break
-        self._schedule_broadcast(live)
+        booth = client.seat.channel_id if client.seat is not None else None
+        presence = Presence(self.bus.node, client.key, client.role.value, booth)
+        await shared_state.set_presence(self.bus, client.event_id, client.session_id, presence)
+        async with self._changing(live) as shared:
+            if client.seat is not None:
+                shared.booths[client.seat.channel_id].sit(client.key, client.name)
         return live
 
     async def detach(self, client: Client) -> None:
-        """Forget a client that disconnected: close its media, free its seat."""
+        """Forget a client that disconnected: take its microphone off, free its seat,
+        close its media."""
         live = self._events.get(client.event_id)
         if live is None:
             return
         async with live.lock:
             live.clients.discard(client)
-            for peer in (client.mic_peer, client.ear_peer):
-                if peer is not None:
-                    self._peers.pop(peer, None)
-                    await self.plane.close_peer(peer)
-            if client.seat is not None and client.seat.channel_id in live.booths:
-                console = live.booths[client.seat.channel_id]
-                mates = self._booth_mates(live, client)
-                seat = console.seats.get(client.key)
-                if seat is not None and not any(m.key == client.key for m in mates):
-                    await self._apply_source(console, console.leave(client.key))
-                elif seat is not None and seat.mic_peer == client.mic_peer is not None:
-                    # the same interpreter is still connected elsewhere: only this mic goes
-                    await self._apply_source(console, console.attach_microphone(client.key, None))
-                for mate in mates:
-                    await self._send(mate, {"type": "booth.left", "name": client.name})
-            if client.mic_peer is not None and client.seat is None:
-                await self._drop_floor_publisher(live, client.mic_peer)
             emptied = not live.clients
+        await shared_state.clear_presence(self.bus, client.event_id, client.session_id)
+        async with self._changing(live) as shared:
+            if client.seat is not None:
+                console = shared.booths.get(client.seat.channel_id)
+                seat = None if console is None else console.seats.get(client.key)
+                elsewhere = any(
+                    p.key == client.key and p.booth == client.seat.channel_id
+                    for p in shared.presence.values()
+                )
+                if console is not None and seat is not None:
+                    if not elsewhere:
+                        console.leave(client.key)
+                    elif seat.mic_peer == client.mic_peer is not None:
+                        # the same interpreter is still connected elsewhere: only this mic goes
+                        console.attach_microphone(client.key, None)
+            elif client.mic_peer is not None:
+                _drop_floor_publisher(shared, client.mic_peer)
+        for peer in (client.mic_peer, client.ear_peer):
+            if peer is not None:
+                self._peers.pop(peer, None)
+                await self.plane.close_peer(peer)
+        if client.seat is not None:
+            await self._to_booth(
+                live, client.seat.channel_id, {"type": "booth.left", "name": client.name}
+            )
         await asyncio.to_thread(self._close_connection, client.connection_id)
         if emptied and self._events.get(client.event_id) is live:
-            await self._forget(live)  # nobody left: free its channels, reload on next join
+            await self._forget(live)  # nobody left here: free its channels, reload on next join
         else:
             self._schedule_broadcast(live)
 
@@ -196,10 +255,12 @@ class LiveHub:
         """Start hearing a channel: the browser's recvonly offer in, the answer out."""
         live = self._events[client.event_id]
         await self._check_channel(live, channel_id)
-        async with live.lock:
-            if client.ear_peer is not None:
-                self._peers.pop(client.ear_peer, None)
-                await self.plane.close_peer(client.ear_peer)
+        async with client.media_lock:
+            old = client.ear_peer
+            if old is not None:
+                self._peers.pop(old, None)
+                await self.plane.close_peer(old)
+                client.ear_peer = None
             peer = f"{client.session_id}:ear:{next(self._serial)}"
             answer = await self.plane.subscribe(_plane_id(channel_id), peer, offer_sdp)
             client.ear_peer, client.listening = peer, channel_id
@@ -214,38 +275,45 @@ class LiveHub:
         await self._check_channel(live, channel_id)
         if client.ear_peer is None:
             raise ConsoleError("not_listening", "Start listening first.")
-        async with live.lock:
+        async with client.media_lock:
+            if client.ear_peer is None:
+                raise ConsoleError("not_listening", "Start listening first.")
             await self.plane.switch_subscription(client.ear_peer, _plane_id(channel_id))
             client.listening = channel_id
         await asyncio.to_thread(self._record_media, client, client.ear_peer, channel_id, "switch")
         self._schedule_broadcast(live)
 
     async def publish(self, client: Client, offer_sdp: str) -> str:
-        """Send the microphone: speakers to their floor, interpreters to their booth."""
+        """Send the microphone: speakers to their floor, interpreters to their booth.
+
+        The new microphone is connected before the old one (if any) is closed, so a
+        republishing client on air leaves no gap.
+        """
         live = self._events[client.event_id]
         if client.role is ParticipantRole.LISTENER:
             raise AccessDenied("Listeners cannot publish.")
         channel_id = (
             client.seat.channel_id if client.seat is not None else live.floor_of(client.topic_id)
         )
-        async with live.lock:
-            if client.mic_peer is not None:
-                self._peers.pop(client.mic_peer, None)
-                await self.plane.close_peer(client.mic_peer)
-                if client.seat is None:
-                    await self._drop_floor_publisher(live, client.mic_peer)
+        async with client.media_lock:
+            old = client.mic_peer
             peer = f"{client.session_id}:mic:{next(self._serial)}"
             answer = await self.plane.publish(_plane_id(channel_id), peer, offer_sdp)
             client.mic_peer = peer
             self._peers[peer] = (live, client)
-            if client.seat is not None:
-                console = live.booths[channel_id]
-                await self._apply_source(console, console.attach_microphone(client.key, peer))
-            else:
-                live.floor_publishers.setdefault(channel_id, []).append(peer)
-                await self.plane.set_source(_plane_id(channel_id), peer)
+            async with self._changing(live) as shared:
+                if client.seat is not None:
+                    console = shared.booths[channel_id]
+                    console.sit(client.key, client.name)
+                    console.attach_microphone(client.key, peer)
+                else:
+                    if old is not None:
+                        _drop_floor_publisher(shared, old)
+                    shared.floors.setdefault(channel_id, []).append(peer)
+            if old is not None:
+                self._peers.pop(old, None)
+                await self.plane.close_peer(old)
         await asyncio.to_thread(self._record_media, client, peer, channel_id, "publish")
-        self._schedule_broadcast(live)
         return answer
 
     # --- booth console ---------------------------------------------------------------
@@ -255,39 +323,34 @@ class LiveHub:
         live = self._events[client.event_id]
         if client.seat is None:
             raise AccessDenied("Only interpreters in a booth have a console.")
-        console = live.booths[client.seat.channel_id]
-        async with live.lock:
+        channel_id = client.seat.channel_id
+        announcement: dict[str, Any] | None = None
+        async with self._changing(live) as shared:
+            console = shared.booths[channel_id]
             if action == "mic":
-                await self._apply_source(
-                    console, console.microphone(client.key, bool(arguments["on"]))
-                )
+                console.microphone(client.key, bool(arguments["on"]))
             elif action == "cough":
-                await self._apply_source(
-                    console, console.cough(client.key, bool(arguments["held"]))
-                )
+                console.cough(client.key, bool(arguments["held"]))
             elif action == "handover.request":
                 request = console.request_handover(client.key, arguments.get("to"))
-                for mate in self._booth_mates(live, client):
-                    await self._send(
-                        mate,
-                        {
-                            "type": "handover.requested",
-                            "from": client.name,
-                            "giver": request.giver,
-                            "taker": request.taker,
-                        },
-                    )
+                announcement = {
+                    "type": "handover.requested",
+                    "from": client.name,
+                    "giver": request.giver,
+                    "taker": request.taker,
+                }
             elif action == "handover.accept":
-                await self._apply_source(console, console.accept_handover(client.key))
+                console.accept_handover(client.key)
             elif action == "handover.decline":
                 console.decline_handover(client.key)
             else:
                 raise ConsoleError("unknown_action", f"Unknown console action {action!r}.")
+        if announcement is not None:
+            await self._to_booth(live, channel_id, announcement, skip=client.session_id)
         if action == "mic":
             await asyncio.to_thread(
                 self._record_usage, client, "mic_on" if arguments["on"] else "mic_off", None
             )
-        self._schedule_broadcast(live)
 
     async def booth_chat(self, client: Client, text: str) -> None:
         """A message to the booth mates (stored as confidential meeting content)."""
@@ -299,21 +362,22 @@ class LiveHub:
             return
         await asyncio.to_thread(self._store_chat, client, text)
         message = {"type": "chat", "from": client.name, "text": text}
-        for member in [client, *self._booth_mates(live, client)]:
-            await self._send(member, message)
+        await self._to_booth(live, client.seat.channel_id, message)
 
     async def slow_down(self, client: Client) -> None:
         """An interpreter asks the speaker to slow down; speakers and moderators see it."""
-        live = self._events[client.event_id]
         if client.seat is None:
             raise AccessDenied("Only interpreters can send the slow-down signal.")
         message = {"type": "slowdown", "language": client.seat.language_code, "from": client.name}
-        for other in list(live.clients):
-            same_topic = other.topic_id == client.topic_id
-            if other.role is ParticipantRole.MODERATOR or (
-                other.role is ParticipantRole.SPEAKER and same_topic
-            ):
-                await self._send(other, message)
+        await self.bus.publish(
+            TOPIC,
+            {
+                "event": client.event_id,
+                "kind": "slowdown",
+                "topic": client.topic_id,
+                "message": message,
+            },
+        )
 
     # --- state -----------------------------------------------------------------------
 
@@ -321,17 +385,16 @@ class LiveHub:
         """What `client` sees of the event now."""
         channels = []
         for info in live.channels.values():
-            source = self._source(live, info)
             entry: dict[str, Any] = {
                 "id": info.id,
                 "topic_id": info.topic_id,
                 "kind": str(info.kind),
                 "language_code": info.language_code,
-                "live": self._is_live(live, info),
-                "on_air": source is not None,
+                "live": _is_live(live.shared, info),
+                "on_air": _source(live.shared, info) is not None,
             }
             if client.staff:
-                entry["listeners"] = self.plane.listener_count(_plane_id(info.id))
+                entry["listeners"] = live.shared.listeners.get(info.id, 0)
                 console = live.booths.get(info.id)
                 if console is not None and console.on_air in console.seats:
                     entry["on_air_name"] = console.seats[console.on_air].name
@@ -342,7 +405,7 @@ class LiveHub:
             "listening": client.listening,
         }
         if client.seat is not None:
-            console = live.booths[client.seat.channel_id]
+            console = live.booths.get(client.seat.channel_id) or BoothConsole("")
             view["booth"] = {
                 "channel_id": client.seat.channel_id,
                 "language_code": client.seat.language_code,
@@ -364,19 +427,6 @@ class LiveHub:
             }
         return view
 
-    def _source(self, live: LiveEvent, info: ChannelInfo) -> str | None:
-        if info.kind is ChannelKind.FLOOR:
-            publishers = live.floor_publishers.get(info.id) or []
-            return publishers[-1] if publishers else None
-        console = live.booths.get(info.id)
-        return console.source() if console else None
-
-    def _is_live(self, live: LiveEvent, info: ChannelInfo) -> bool:
-        if info.kind is ChannelKind.FLOOR:
-            return bool(live.floor_publishers.get(info.id))
-        console = live.booths.get(info.id)
-        return console is not None and any(s.mic_peer for s in console.seats.values())
-
     def _schedule_broadcast(self, live: LiveEvent) -> None:
         if live.broadcast_pending:
             return
@@ -389,18 +439,218 @@ class LiveHub:
                 live.broadcast_pending = False
             await self.broadcast(live)
 
-        task = asyncio.get_running_loop().create_task(later())
-        self._tasks.add(task)  # a task nobody holds may be collected before it runs
-        task.add_done_callback(self._tasks.discard)
+        self._spawn(later())
 
     async def broadcast(self, live: LiveEvent) -> None:
-        """Send every client its view, when it changed since the last one it got."""
+        """Publish this node's listener counts if they changed, read the shared state, and
+        send every client here its view, when it changed since the last one it got."""
+        if self._events.get(live.event_id) is not live:
+            return  # forgotten meanwhile: its channels are closed
+        counts = {
+            info.id: self.plane.listener_count(_plane_id(info.id))
+            for info in live.channels.values()
+        }
+        if counts != live.counts_written:
+            live.counts_written = counts
+            await shared_state.set_listener_counts(self.bus, live.event_id, counts)
+            await self._announce(live)
+        await self._refresh(live)
         for client in list(live.clients):
             view = self.view(live, client)
             encoded = json.dumps(view, sort_keys=True)
             if encoded != client.last_view:
                 client.last_view = encoded
                 await self._send(client, view)
+
+    # --- shared state ------------------------------------------------------------------
+
+    @contextlib.asynccontextmanager
+    async def _changing(self, live: LiveEvent) -> AsyncIterator[SharedState]:
+        """Change the event's shared state: under its lock, on a fresh read.
+
+        When the block ends, the microphone leases follow who is now on air (a refused
+        lease undoes the whole change), the state is written, the channels whose source
+        changed get it on the media plane, and every node is told. A block that raises
+        changes nothing.
+        """
+        async with self.bus.lock(shared_state.lock_name(live.event_id)):
+            shared = await self._read(live)
+            sources = _sources(shared, live.channels)
+            on_air = {channel: console.on_air for channel, console in shared.booths.items()}
+            try:
+                yield shared
+                await self._settle_leases(shared, on_air)
+            except BaseException:
+                await self._refresh(live)
+                raise
+            await shared_state.save(self.bus, live.event_id, shared.booths, shared.floors)
+            live.shared = shared
+            for channel, source in _sources(shared, live.channels).items():
+                if sources.get(channel) != source:
+                    await self._set_source(channel, source)
+        await self._announce(live)
+
+    async def _settle_leases(self, shared: SharedState, before: dict[int, str | None]) -> None:
+        """Take, pass on or give up each booth's microphone lease as its on-air changed."""
+        for channel, console in shared.booths.items():
+            old, new = before.get(channel), console.on_air
+            if old == new:
+                continue
+            lease = mic_lease(channel)
+            if new is None:
+                if old is not None:
+                    await self.bus.release(lease, old)
+            elif old is not None and await self.bus.transfer(lease, old, new, LEASE_TTL):
+                continue
+            elif not await self.bus.acquire(lease, new, LEASE_TTL):
+                raise ConsoleError(
+                    "mate_on_air", "Your booth mate is on air: request a handover instead."
+                )
+
+    async def _read(self, live: LiveEvent) -> SharedState:
+        shared = await shared_state.load(self.bus, live.event_id)
+        for info in live.channels.values():
+            if info.kind is ChannelKind.LANGUAGE and info.id not in shared.booths:
+                shared.booths[info.id] = BoothConsole(_plane_id(info.id))
+        return shared
+
+    async def _refresh(self, live: LiveEvent) -> None:
+        live.shared = await self._read(live)
+
+    async def _announce(self, live: LiveEvent) -> None:
+        await self.bus.publish(TOPIC, {"event": live.event_id, "kind": "changed"})
+
+    async def _set_source(self, channel_id: int, source: str | None) -> None:
+        try:
+            await self.plane.set_source(_plane_id(channel_id), source)
+        except UnknownPeerError as exc:  # closed meanwhile: its own state change follows
+            log.info("source of channel %s not set: %s", channel_id, exc)
+
+    async def _to_booth(
+        self, live: LiveEvent, channel_id: int, message: dict[str, Any], skip: str | None = None
+    ) -> None:
+        """Send `message` to every client in the booth, on every node (but session `skip`)."""
+        await self.bus.publish(
+            TOPIC,
+            {
+                "event": live.event_id,
+                "kind": "booth",
+                "channel": channel_id,
+                "skip": skip,
+                "message": message,
+            },
+        )
+
+    async def _on_message(self, message: dict[str, Any]) -> None:
+        """A message on the live topic, from any node."""
+        live = self._events.get(message.get("event"))  # type: ignore[arg-type]
+        if live is None:
+            return
+        kind = message.get("kind")
+        if kind == "changed":
+            self._schedule_broadcast(live)
+        elif kind == "booth":
+            for client in list(live.clients):
+                seat = client.seat
+                in_booth = seat is not None and seat.channel_id == message["channel"]
+                if in_booth and client.session_id != message.get("skip"):
+                    await self._send(client, message["message"])
+        elif kind == "slowdown":
+            for client in list(live.clients):
+                if client.role is ParticipantRole.MODERATOR or (
+                    client.role is ParticipantRole.SPEAKER and client.topic_id == message["topic"]
+                ):
+                    await self._send(client, message["message"])
+        elif kind == "revoke" and message.get("node") != self.bus.node:
+            roles = message.get("roles")
+            await self._revoke_here(
+                live.event_id,
+                str(message["reason"]),
+                message.get("user_id"),
+                None if roles is None else frozenset(ParticipantRole(r) for r in roles),
+            )
+
+    async def _revoke_here(
+        self,
+        event_id: int,
+        reason: str,
+        user_id: int | None,
+        roles: frozenset[ParticipantRole] | None,
+    ) -> int:
+        live = self._events.get(event_id)
+        if live is None:
+            return 0
+        ended = [
+            c
+            for c in list(live.clients)
+            if (user_id is None or c.user_id == user_id) and (roles is None or c.role in roles)
+        ]
+        for client in ended:
+            with contextlib.suppress(Exception):
+                await client.send({"type": "error", "code": "revoked", "message": reason})
+            if client.close is not None:
+                with contextlib.suppress(Exception):
+                    await client.close(CLOSE_REVOKED, reason[:120])
+        return len(ended)
+
+    # --- this node's life on the bus ---------------------------------------------------
+
+    async def _started(self) -> None:
+        """Subscribe to the live topic and start beating, once per event loop (the app
+        may be served by several loops in turn, as the test client does)."""
+        loop = asyncio.get_running_loop()
+        if self._loop is loop:
+            return
+        if self._start_lock is None or self._loop is None:
+            self._start_lock = asyncio.Lock()
+        async with self._start_lock:
+            if self._loop is loop:
+                return
+            await self.bus.subscribe(TOPIC, self._on_message)
+            await self.bus.beat(NODE_TTL)
+            self._keeper = loop.create_task(self._keep_alive())
+            self._loop = loop
+
+    async def _keep_alive(self) -> None:
+        """Beat, renew the leases of the microphones on air here, and take off air the
+        booths whose lease lapsed (their node died and nobody came back in time)."""
+        while True:
+            await asyncio.sleep(KEEP_ALIVE)
+            try:
+                await self.bus.beat(NODE_TTL)
+                for live in list(self._events.values()):
+                    await self._keep_event(live)
+            except Exception:
+                log.exception("keeping the live state failed; retrying")
+
+    async def _keep_event(self, live: LiveEvent) -> None:
+        renewed: set[int] = set()
+        for client in list(live.clients):
+            seat = client.seat
+            if seat is None or client.mic_peer is None:
+                continue
+            console = live.booths.get(seat.channel_id)
+            on_air_here = console is not None and console.on_air == client.key
+            lease = mic_lease(seat.channel_id)
+            if on_air_here and await self.bus.renew(lease, client.key, LEASE_TTL):
+                renewed.add(seat.channel_id)
+        lapsed = [
+            channel
+            for channel, console in live.booths.items()
+            if console.on_air is not None
+            and channel not in renewed
+            and await self.bus.holder(mic_lease(channel)) != console.on_air
+        ]
+        if not lapsed:
+            return
+        async with self._changing(live) as shared:
+            for channel in lapsed:
+                console = shared.booths[channel]
+                holder = await self.bus.holder(mic_lease(channel))
+                if console.on_air is not None and holder != console.on_air:
+                    log.warning("the microphone lease of booth %s lapsed", channel)
+                    console.on_air = None
+                    console.handover = None
 
     # --- internals -------------------------------------------------------------------
 
@@ -412,30 +662,39 @@ class LiveHub:
         live = self._events.setdefault(event_id, LiveEvent(event_id, channels))
         for info in channels.values():
             await self.plane.open_channel(_plane_id(info.id))
-            if info.kind is ChannelKind.LANGUAGE and info.id not in live.booths:
-                live.booths[info.id] = BoothConsole(_plane_id(info.id))
+        await self._refresh(live)
         return live
 
     async def _reload(self, live: LiveEvent) -> LiveEvent:
         """Pick up channels and booths added to the event since it was loaded."""
         channels = await asyncio.to_thread(self._load_channels, live.event_id)
-        async with live.lock:
-            for info in channels.values():
-                if info.id not in live.channels:
-                    live.channels[info.id] = info
-                    await self.plane.open_channel(_plane_id(info.id))
-                if info.kind is ChannelKind.LANGUAGE and info.id not in live.booths:
-                    live.booths[info.id] = BoothConsole(_plane_id(info.id))
+        for info in channels.values():
+            if info.id not in live.channels:
+                live.channels[info.id] = info
+                await self.plane.open_channel(_plane_id(info.id))
+        await self._refresh(live)
         return live
 
     async def _forget(self, live: LiveEvent) -> None:
-        """Drop an event nobody is connected to any more, and close its channels."""
+        """Drop an event nobody here is connected to any more, and close its channels on
+        this node's plane; the shared state goes when nobody is connected anywhere."""
         async with live.lock:
             if live.clients or self._events.get(live.event_id) is not live:
                 return
             del self._events[live.event_id]
-            for info in live.channels.values():
-                await self.plane.close_channel(_plane_id(info.id))
+        for info in live.channels.values():
+            await self.plane.close_channel(_plane_id(info.id))
+        async with self.bus.lock(shared_state.lock_name(live.event_id)):
+            if live.event_id in self._events:
+                return  # someone joined here meanwhile
+            shared = await shared_state.load(self.bus, live.event_id)
+            if shared.presence:
+                await shared_state.set_listener_counts(self.bus, live.event_id, {})
+                return
+            for channel, console in shared.booths.items():
+                if console.on_air is not None:
+                    await self.bus.release(mic_lease(channel), console.on_air)
+            await shared_state.forget(self.bus, live.event_id)
 
     def _load_channels(self, event_id: int) -> dict[int, ChannelInfo]:
         with self.platform.sessions() as db:
@@ -453,28 +712,6 @@ class LiveHub:
         if channel_id not in live.channels:
             raise ConsoleError("unknown_channel", "No such channel in this event.")
 
-    def _booth_mates(self, live: LiveEvent, client: Client) -> list[Client]:
-        if client.seat is None:
-            return []
-        return [
-            c
-            for c in live.clients
-            if c is not client
-            and c.seat is not None
-            and c.seat.channel_id == client.seat.channel_id
-        ]
-
-    async def _apply_source(self, console: BoothConsole, source: str | None) -> None:
-        await self.plane.set_source(console.channel_id, source)
-
-    async def _drop_floor_publisher(self, live: LiveEvent, peer: str) -> None:
-        for channel_id, publishers in live.floor_publishers.items():
-            if peer in publishers:
-                publishers.remove(peer)
-                await self.plane.set_source(
-                    _plane_id(channel_id), publishers[-1] if publishers else None
-                )
-
     async def _peer_state_changed(self, change: PeerStateChange) -> None:
         if change.state not in ("failed", "closed"):
             return
@@ -482,23 +719,23 @@ class LiveHub:
         if found is None:
             return
         live, client = found
-        async with live.lock:
-            if change.peer_id == client.mic_peer:
-                client.mic_peer = None
+        if change.peer_id == client.mic_peer:
+            client.mic_peer = None
+            async with self._changing(live) as shared:
                 if client.seat is not None:
-                    console = live.booths[client.seat.channel_id]
-                    if client.key in console.seats:
-                        await self._apply_source(
-                            console, console.attach_microphone(client.key, None)
-                        )
-                    for mate in self._booth_mates(live, client):
-                        await self._send(mate, {"type": "booth.dropped", "name": client.name})
+                    console = shared.booths.get(client.seat.channel_id)
+                    seat = None if console is None else console.seats.get(client.key)
+                    if console is not None and seat is not None and seat.mic_peer == change.peer_id:
+                        console.attach_microphone(client.key, None)
                 else:
-                    await self._drop_floor_publisher(live, change.peer_id)
-                await self._send(client, {"type": "media.lost", "what": "microphone"})
-            elif change.peer_id == client.ear_peer:
-                client.ear_peer = None
-                await self._send(client, {"type": "media.lost", "what": "listening"})
+                    _drop_floor_publisher(shared, change.peer_id)
+            if client.seat is not None:
+                dropped = {"type": "booth.dropped", "name": client.name}
+                await self._to_booth(live, client.seat.channel_id, dropped, skip=client.session_id)
+            await self._send(client, {"type": "media.lost", "what": "microphone"})
+        elif change.peer_id == client.ear_peer:
+            client.ear_peer = None
+            await self._send(client, {"type": "media.lost", "what": "listening"})
         self._schedule_broadcast(live)
 
     async def _send(self, client: Client, message: dict[str, Any]) -> None:
@@ -506,6 +743,11 @@ class LiveHub:
             await client.send(message)
         except Exception:  # a closed socket: its own handler detaches the client
             log.debug("could not send to %s", client.session_id, exc_info=True)
+
+    def _spawn(self, awaitable: Awaitable[None]) -> None:
+        task = asyncio.ensure_future(awaitable)
+        self._tasks.add(task)  # a task nobody holds may be collected before it runs
+        task.add_done_callback(self._tasks.discard)
 
     def _record_media(self, client: Client, peer: str, channel_id: int, kind: str) -> None:
         with self.platform.transaction() as db:
@@ -543,6 +785,37 @@ class LiveHub:
             )
 
     async def shutdown(self) -> None:
-        """Stop listening to the plane and shut it down."""
+        """Stop beating, leave the bus, and shut the media plane down."""
         self._unsubscribe()
+        if self._keeper is not None:
+            self._keeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError, RuntimeError):
+                await self._keeper
         await self.plane.shutdown()
+        await self.bus.close()
+
+
+def _source(shared: SharedState, info: ChannelInfo) -> str | None:
+    """The publisher a channel forwards now."""
+    if info.kind is ChannelKind.FLOOR:
+        publishers = shared.floors.get(info.id) or []
+        return publishers[-1] if publishers else None
+    console = shared.booths.get(info.id)
+    return console.source() if console else None
+
+
+def _sources(shared: SharedState, channels: dict[int, ChannelInfo]) -> dict[int, str | None]:
+    return {info.id: _source(shared, info) for info in channels.values()}
+
+
+def _is_live(shared: SharedState, info: ChannelInfo) -> bool:
+    if info.kind is ChannelKind.FLOOR:
+        return bool(shared.floors.get(info.id))
+    console = shared.booths.get(info.id)
+    return console is not None and any(s.mic_peer for s in console.seats.values())
+
+
+def _drop_floor_publisher(shared: SharedState, peer: str) -> None:
+    for publishers in shared.floors.values():
+        if peer in publishers:
+            publishers.remove(peer)

@@ -1,0 +1,128 @@
+"""The part of an event's live state every node shares, as documents on the bus.
+
+Three documents per event:
+
+* ``live:{event}:state``: each booth's console (``booth:{channel}``: seats, who is on
+  air, the pending handover) and each floor's publishers (``floor:{channel}``, the
+  latest speaker last); written only under the event's lock;
+* ``live:{event}:presence``: one field per connected client (its session), saying on
+  which node it is, who it is and in which booth it sits;
+* ``live:{event}:listeners``: one field per node, its listener count per channel.
+
+A node that stops beating is gone: its presence and counts no longer count, even before
+anyone removes them. Nothing here names a person beyond the pseudonymous participant
+key and the display name the booth already shows.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+
+from interpreta.bus import Bus
+from interpreta.live.booth import BoothConsole
+
+__all__ = [
+    "Presence",
+    "SharedState",
+    "clear_presence",
+    "forget",
+    "load",
+    "save",
+    "set_listener_counts",
+    "set_presence",
+]
+
+
+def state_key(event_id: int) -> str:
+    """The document of consoles and floors."""
+    return f"live:{event_id}:state"
+
+
+def presence_key(event_id: int) -> str:
+    """The document of connected clients."""
+    return f"live:{event_id}:presence"
+
+
+def listeners_key(event_id: int) -> str:
+    """The document of listener counts per node."""
+    return f"live:{event_id}:listeners"
+
+
+def lock_name(event_id: int) -> str:
+    """The lock every change of the event's shared state is made under."""
+    return f"live:{event_id}"
+
+
+@dataclass(frozen=True)
+class Presence:
+    """A connected client, as the other nodes see it."""
+
+    node: str
+    key: str
+    role: str
+    booth: int | None
+    """The booth (its channel) the client sits in, if an interpreter."""
+
+
+@dataclass
+class SharedState:
+    """What :func:`load` read: the consoles, floors, live presence and listener counts."""
+
+    booths: dict[int, BoothConsole] = field(default_factory=dict)
+    floors: dict[int, list[str]] = field(default_factory=dict)
+    presence: dict[str, Presence] = field(default_factory=dict)
+    listeners: dict[int, int] = field(default_factory=dict)
+    """Listeners per channel, summed over the live nodes."""
+
+
+async def load(bus: Bus, event_id: int) -> SharedState:
+    """The event's shared state now, counting only live nodes."""
+    state = SharedState()
+    for name, value in (await bus.fields(state_key(event_id))).items():
+        kind, _, channel = name.partition(":")
+        if kind == "booth":
+            state.booths[int(channel)] = BoothConsole.from_document(channel, json.loads(value))
+        elif kind == "floor":
+            state.floors[int(channel)] = list(json.loads(value))
+    live = await bus.live_nodes()
+    for session, value in (await bus.fields(presence_key(event_id))).items():
+        presence = Presence(**json.loads(value))
+        if presence.node in live:
+            state.presence[session] = presence
+    for node, value in (await bus.fields(listeners_key(event_id))).items():
+        if node in live:
+            for channel, count in json.loads(value).items():
+                state.listeners[int(channel)] = state.listeners.get(int(channel), 0) + count
+    return state
+
+
+async def save(
+    bus: Bus, event_id: int, booths: dict[int, BoothConsole], floors: dict[int, list[str]]
+) -> None:
+    """Write every console and floor of the event in one step."""
+    values = {f"booth:{c}": json.dumps(b.to_document()) for c, b in booths.items()}
+    values |= {f"floor:{c}": json.dumps(publishers) for c, publishers in floors.items()}
+    await bus.put(state_key(event_id), values)
+
+
+async def forget(bus: Bus, event_id: int) -> None:
+    """Drop the event's shared state (nobody is connected anywhere)."""
+    for key in (state_key(event_id), presence_key(event_id), listeners_key(event_id)):
+        await bus.drop(key)
+
+
+async def set_presence(bus: Bus, event_id: int, session: str, presence: Presence) -> None:
+    """Record a connected client."""
+    await bus.put(presence_key(event_id), {session: json.dumps(asdict(presence))})
+
+
+async def clear_presence(bus: Bus, event_id: int, *sessions: str) -> None:
+    """Forget clients that left."""
+    if sessions:
+        await bus.drop(presence_key(event_id), *sessions)
+
+
+async def set_listener_counts(bus: Bus, event_id: int, counts: dict[int, int]) -> None:
+    """This node's listeners per channel."""
+    await bus.put(listeners_key(event_id), {bus.node: json.dumps(counts)})

@@ -1,0 +1,93 @@
+"""Shared set-up of the live tests: an event with a German and a French booth."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, replace
+from typing import Any
+
+import pytest
+
+from interpreta.app import create_app
+from interpreta.platform import Platform
+from tests.conftest import Account, join, speaker_key_of
+from tests.live_server import serving
+
+
+@dataclass
+class Stage:
+    """An event with a German and a French booth, served for real."""
+
+    base_url: str
+    code: str
+    event_id: int
+    floor: int
+    german: int
+    french: int
+    speaker_key: str
+    interpreters: dict[str, str]
+    outsider: str
+    owner: str
+    organisation_id: int
+    booths: dict[str, int]
+    user_ids: dict[str, int]
+
+
+def _cookie(account: Account) -> str:
+    return str(account.client.cookies.get("interpreta_session"))
+
+
+@pytest.fixture
+def staged_event(platform: Platform, sign_up: Any) -> Stage:
+    """The event, its booths and interpreters, not yet served (``base_url`` is empty)."""
+    owner: Account = sign_up("olivia")
+    people = {name: sign_up(name) for name in ("anna", "bernd", "chloe", "zed")}
+    org = owner.organisation_id
+    for name in ("anna", "bernd", "chloe"):
+        join(owner, people[name])
+    event = owner.client.post(
+        f"/api/organisations/{org}/events",
+        json={
+            "title": "Live test",
+            "starts_at": "2026-11-24T08:00:00+00:00",
+            "ends_at": "2026-11-24T18:00:00+00:00",
+            "languages": [{"code": "de"}, {"code": "fr"}],
+        },
+    ).json()
+    channels = {c["language_code"]: c for c in event["topics"][0]["channels"]}
+    for name, lang in (("anna", "de"), ("bernd", "de"), ("chloe", "fr")):
+        response = owner.client.post(
+            f"/api/events/{event['id']}/booths/{channels[lang]['booth_id']}/interpreters",
+            json={"user_id": people[name].user_id},
+        )
+        assert response.status_code == 201
+    return Stage(
+        base_url="",
+        code=event["code"],
+        event_id=event["id"],
+        floor=channels[None]["id"],
+        german=channels["de"]["id"],
+        french=channels["fr"]["id"],
+        speaker_key=speaker_key_of(platform, event["id"]),
+        interpreters={n: _cookie(people[n]) for n in ("anna", "bernd", "chloe")},
+        outsider=_cookie(people["zed"]),
+        owner=_cookie(owner),
+        organisation_id=org,
+        booths={lang: channels[lang]["booth_id"] for lang in ("de", "fr")},
+        user_ids={n: people[n].user_id for n in ("anna", "bernd", "chloe")},
+    )
+
+
+@pytest.fixture
+def stage(platform: Platform, staged_event: Stage) -> Iterator[Stage]:
+    """The event served for real by one node."""
+    with serving(create_app(platform)) as base_url:
+        yield replace(staged_event, base_url=base_url)
+
+
+@pytest.fixture
+async def closing() -> AsyncIterator[list[Any]]:
+    things: list[Any] = []
+    yield things
+    for thing in reversed(things):
+        await thing.close()

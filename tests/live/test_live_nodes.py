@@ -1,0 +1,163 @@
+"""One live event served by two app nodes sharing their live state on Redis.
+
+Each node has its own hub, bus connection and event loop (uvicorn in its own thread), as
+two machines would; they share the database and a Redis server. The media plane here is
+each node's embedded forwarder, so these tests prove the shared *state* (booth, lease,
+presence, counts, chat, revocation); hearing across nodes needs a media plane both nodes
+drive, which is Janus (``test_live_janus.py``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+
+from interpreta.app import create_app
+from interpreta.bus.redis_backend import RedisBus
+from interpreta.bus.redis_process import RedisProcess
+from interpreta.live import hub as live_hub
+from interpreta.live.hub import LiveHub, mic_lease
+from interpreta.platform import Platform
+from tests.live.conftest import Stage
+from tests.live.live_client import LiveClient, SignalingError
+from tests.live_server import serving
+from tests.media.media_testkit import start_publisher, start_subscriber
+
+
+@dataclass
+class TwoNodes:
+    """The staged event on nodes A and B."""
+
+    stage: Stage
+    a: str
+    b: str
+    hubs: dict[str, LiveHub]
+    redis: RedisBus
+    """The shared state as the test sees it (on the test's own connection)."""
+
+    async def interpreter(self, node: str, name: str) -> LiveClient:
+        """`name` joins their booth through `node`."""
+        return await LiveClient.join(
+            node, self.stage.code, role="interpreter", cookie=self.stage.interpreters[name]
+        )
+
+
+@pytest.fixture
+def two_nodes(
+    platform: Platform, staged_event: Stage, redis_server: RedisProcess, redis_prefix: str
+) -> Iterator[TwoNodes]:
+    apps = {
+        name: create_app(platform, bus=RedisBus(redis_server.url, name, prefix=redis_prefix))
+        for name in ("a", "b")
+    }
+    hubs = {n: app.state.live_hub for n, app in apps.items()}
+    probe = RedisBus(redis_server.url, "test", prefix=redis_prefix)
+    with serving(apps["a"]) as a, serving(apps["b"]) as b:
+        yield TwoNodes(staged_event, a, b, hubs, probe)
+
+
+def _booth(state: dict[str, Any]) -> dict[str, Any]:
+    return dict(state["booth"])
+
+
+async def test_the_booth_is_one_across_nodes(two_nodes: TwoNodes, closing: list[Any]) -> None:
+    anna = await two_nodes.interpreter(two_nodes.a, "anna")
+    bernd = await two_nodes.interpreter(two_nodes.b, "bernd")
+    closing += [anna, bernd]
+    closing.append(await start_publisher(anna, "", "", 880))
+    closing.append(await start_publisher(bernd, "", "", 1320))
+    await anna.request({"type": "mic", "on": True})
+    anna_key = anna.welcome["participant"]
+    on_b = await bernd.latest_state(lambda s: _booth(s)["on_air"] == anna_key)
+    assert {seat["key"] for seat in _booth(on_b)["seats"]} == {
+        anna_key,
+        bernd.welcome["participant"],
+    }
+    assert all(seat["mic"] for seat in _booth(on_b)["seats"])
+
+    await bernd.request({"type": "chat", "text": "numbers coming"})
+    assert (await anna.next_message("chat"))["text"] == "numbers coming"
+
+    await anna.request({"type": "handover", "action": "request"})
+    assert (await bernd.next_message("handover.requested"))["giver"] == anna_key
+    await bernd.request({"type": "handover", "action": "accept"})
+    bernd_key = bernd.welcome["participant"]
+    await anna.latest_state(lambda s: _booth(s)["on_air"] == bernd_key)
+    assert await two_nodes.redis.holder(mic_lease(two_nodes.stage.german)) == bernd_key
+
+
+async def test_two_nodes_never_both_put_a_mic_on_air(
+    two_nodes: TwoNodes, closing: list[Any]
+) -> None:
+    anna = await two_nodes.interpreter(two_nodes.a, "anna")
+    bernd = await two_nodes.interpreter(two_nodes.b, "bernd")
+    closing += [anna, bernd]
+    closing.append(await start_publisher(anna, "", "", 880))
+    closing.append(await start_publisher(bernd, "", "", 1320))
+    for _ in range(5):
+        results = await asyncio.gather(
+            anna.request({"type": "mic", "on": True}),
+            bernd.request({"type": "mic", "on": True}),
+            return_exceptions=True,
+        )
+        refused = [r for r in results if isinstance(r, SignalingError)]
+        assert len(refused) == 1 and refused[0].code == "mate_on_air"
+        winner = anna if results[0] is not refused[0] else bernd
+        key = winner.welcome["participant"]
+        assert await two_nodes.redis.holder(mic_lease(two_nodes.stage.german)) == key
+        await winner.request({"type": "mic", "on": False})
+        assert await two_nodes.redis.holder(mic_lease(two_nodes.stage.german)) is None
+
+
+async def test_listeners_on_one_node_are_counted_on_the_other(
+    two_nodes: TwoNodes, closing: list[Any]
+) -> None:
+    anna = await two_nodes.interpreter(two_nodes.a, "anna")
+    listener = await LiveClient.join(two_nodes.b, two_nodes.stage.code, role="listener")
+    closing += [anna, listener]
+    closing.append(await start_subscriber(listener, str(two_nodes.stage.german), ""))
+
+    def german_listeners(state: dict[str, Any]) -> int:
+        return next(c for c in state["channels"] if c["id"] == two_nodes.stage.german)["listeners"]
+
+    await anna.latest_state(lambda s: german_listeners(s) == 1)
+    await listener.close()
+    await anna.latest_state(lambda s: german_listeners(s) == 0)
+
+
+async def test_rights_revoked_on_one_node_end_sessions_on_the_other(
+    two_nodes: TwoNodes, closing: list[Any]
+) -> None:
+    anna = await two_nodes.interpreter(two_nodes.b, "anna")
+    closing.append(anna)
+    stage = two_nodes.stage
+    url = f"/api/events/{stage.event_id}/booths/{stage.booths['de']}/interpreters"
+    with httpx.Client(base_url=two_nodes.a, cookies={"interpreta_session": stage.owner}) as owner:
+        removed = await asyncio.to_thread(owner.delete, f"{url}/{stage.user_ids['anna']}")
+    assert removed.status_code == 200
+    revoked = await anna.next_message("error", timeout=2)
+    assert revoked["code"] == "revoked"
+    await asyncio.wait_for(anna.ws.wait_closed(), 2)
+    assert anna.ws.close_code == 4403
+
+
+async def test_the_air_lapses_when_no_node_renews_the_lease(
+    two_nodes: TwoNodes, closing: list[Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(live_hub, "LEASE_TTL", 0.6)
+    anna = await two_nodes.interpreter(two_nodes.b, "anna")
+    bernd = await two_nodes.interpreter(two_nodes.a, "bernd")
+    closing += [anna, bernd]
+    closing.append(await start_publisher(anna, "", "", 880))
+    await anna.request({"type": "mic", "on": True})
+    anna_key = anna.welcome["participant"]
+    await bernd.latest_state(lambda s: _booth(s)["on_air"] == anna_key)
+    keeper = two_nodes.hubs["b"]._keeper  # node B stops renewing, as if it hung
+    assert keeper is not None
+    keeper.get_loop().call_soon_threadsafe(keeper.cancel)
+    await bernd.latest_state(lambda s: _booth(s)["on_air"] is None, timeout=6)
