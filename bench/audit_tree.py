@@ -100,14 +100,16 @@ def chain_record(db: Session, item: audit.Record, now: datetime) -> None:
         ).one()
         detail = dict(item.detail)
         digest = audit.entry_hash(
-            seq=seq,
-            at=now,
-            actor=item.actor,
-            action=item.action,
-            subject=item.subject,
-            target=item.target,
-            detail=detail,
-            prev_hash=prev_hash,
+            audit.entry_document(
+                seq=seq,
+                at=now,
+                actor=item.actor,
+                action=item.action,
+                subject=item.subject,
+                target=item.target,
+                detail=detail,
+                prev_hash=prev_hash,
+            )
         )
         db.add(
             AuditEntry(
@@ -210,14 +212,16 @@ def _generated(count: int) -> Iterator[tuple[dict[str, Any], list[dict[str, Any]
         at = START + timedelta(seconds=index)
         item = _record(index)
         digest = audit.entry_hash(
-            seq=index + 1,
-            at=at,
-            actor=item.actor,
-            action=item.action,
-            subject=None,
-            target=item.target,
-            detail=item.detail,
-            prev_hash=prev,
+            audit.entry_document(
+                seq=index + 1,
+                at=at,
+                actor=item.actor,
+                action=item.action,
+                subject=None,
+                target=item.target,
+                detail=item.detail,
+                prev_hash=prev,
+            )
         )
         entry = {
             "seq": index + 1,

@@ -45,7 +45,7 @@ def test_cli_audit_prove_prints_a_proof_that_verifies(
     shown = json.loads(proved.output)
     assert shown["verified"] is True and shown["entry"]["seq"] == 6
     assert (shown["leaf_index"], shown["tree_size"]) == (5, 9)
-    assert audit.document_hash(shown["entry"]) == shown["entry_hash"]
+    assert audit.entry_hash(shown["entry"]) == shown["entry_hash"]
     proof = audit.InclusionProof(
         shown["seq"],
         shown["entry_hash"],

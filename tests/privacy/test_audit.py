@@ -118,7 +118,7 @@ def rewrite_history(platform: Platform, seq: int) -> None:
             fields = {**row._asdict(), "action": action, "prev_hash": prev}
             fields["detail"] = json.loads(row.detail)
             del fields["hash"]
-            prev = audit.entry_hash(**fields)
+            prev = audit.entry_hash(audit.entry_document(**fields))
             connection.execute(
                 update(ENTRIES)
                 .where(ENTRIES.c.seq == row.seq)
@@ -165,14 +165,16 @@ def test_audit_chain_verify_detects_a_rehashed_entry(
     with platform.sessions() as db:
         (entry,) = [e for e in audit.entries(db, limit=10) if e.seq == 2]
     forged = audit.entry_hash(
-        seq=2,
-        at=entry.at,
-        actor=entry.actor,
-        action="nothing.to.see",
-        subject=entry.subject,
-        target=entry.target,
-        detail={},
-        prev_hash=entry.prev_hash,
+        audit.entry_document(
+            seq=2,
+            at=entry.at,
+            actor=entry.actor,
+            action="nothing.to.see",
+            subject=entry.subject,
+            target=entry.target,
+            detail={},
+            prev_hash=entry.prev_hash,
+        )
     )
     _sql(
         platform,
@@ -426,8 +428,7 @@ def test_audit_tree_every_entry_has_a_proof_in_every_tree_it_is_in(platform: Pla
                 assert consistency.verify()
         entry = audit.document(db, 7)
         assert (
-            entry is not None
-            and audit.document_hash(entry) == audit.prove_inclusion(db, 7).entry_hash
+            entry is not None and audit.entry_hash(entry) == audit.prove_inclusion(db, 7).entry_hash
         )
 
 
@@ -529,7 +530,7 @@ def _old_entries(platform: Platform, count: int, base: int) -> None:
                 "subject": None,
                 "target": f"item:{seq}",
             }
-            digest = audit.entry_hash(**fields, detail={}, prev_hash=prev)
+            digest = audit.entry_hash(audit.entry_document(**fields, detail={}, prev_hash=prev))
             if seq > base:
                 values = {**fields, "detail": "{}", "prev_hash": prev, "hash": digest}
                 connection.execute(insert(ENTRIES).values(values))

@@ -146,9 +146,7 @@ def prove_command(
         fail(str(exc))
     finally:
         platform.close()
-    verified = (
-        entry is not None and audit.document_hash(entry) == proof.entry_hash and proof.verify()
-    )
+    verified = entry is not None and audit.entry_hash(entry) == proof.entry_hash and proof.verify()
     shown = {"entry": entry, **proof.as_json(), "verified": verified}
     typer.echo(json.dumps(shown, indent=2, ensure_ascii=False))
     if not verified:

@@ -119,34 +119,11 @@ def entry_document(
     }
 
 
-def document_hash(fields: Mapping[str, Any]) -> str:
-    """The hash of an entry with these fields (those :func:`document` gives)."""
-    return hashlib.sha256(canonical(fields)).hexdigest()
-
-
-def entry_hash(
-    *,
-    seq: int,
-    at: datetime,
-    actor: str,
-    action: str,
-    subject: str | None,
-    target: str,
-    detail: Any,
-    prev_hash: str,
-) -> str:
-    """SHA-256 (hex) over an entry's canonical JSON, the previous entry's hash included."""
-    document = entry_document(
-        seq=seq,
-        at=at,
-        actor=actor,
-        action=action,
-        subject=subject,
-        target=target,
-        detail=detail,
-        prev_hash=prev_hash,
-    )
-    return document_hash(document)
+def entry_hash(document: Mapping[str, Any]) -> str:
+    """SHA-256 (hex) over an entry's canonical JSON: `document` is its fields as hashed
+    (:func:`entry_document`, or :func:`document` for a stored entry), the previous
+    entry's hash included."""
+    return hashlib.sha256(canonical(document)).hexdigest()
 
 
 def _strings(value: Any) -> Iterator[str]:
@@ -430,12 +407,9 @@ class VerifyReport:
     problem: str | None = None
 
 
-def _stored_hash(row: Any) -> str:
-    try:
-        detail = json.loads(row.detail)
-    except ValueError:
-        return "unreadable detail"
-    return entry_hash(
+def _row_document(row: Any, detail: Any) -> dict[str, Any]:
+    """A stored entry's fields as hashed, its detail already read from JSON."""
+    return entry_document(
         seq=row.seq,
         at=row.at,
         actor=row.actor,
@@ -445,6 +419,14 @@ def _stored_hash(row: Any) -> str:
         detail=detail,
         prev_hash=row.prev_hash,
     )
+
+
+def _stored_hash(row: Any) -> str:
+    try:
+        detail = json.loads(row.detail)
+    except ValueError:
+        return "unreadable detail"
+    return entry_hash(_row_document(row, detail))
 
 
 def verify(db: Session, *, tree: bool = True) -> VerifyReport:
@@ -780,21 +762,10 @@ def prove_inclusion(db: Session, seq: int, size: int | None = None) -> Inclusion
 
 def document(db: Session, seq: int) -> dict[str, Any] | None:
     """Entry `seq`'s fields as hashed (:func:`entry_document`), or None when it is not
-    kept: :func:`document_hash` of them is the entry's hash, unless it was changed."""
+    kept: :func:`entry_hash` of them is the entry's hash, unless it was changed."""
     with processing(SECURITY_AUDIT):
         row = db.connection().execute(select(_ENTRIES).where(_ENTRIES.c.seq == seq)).first()
-    if row is None:
-        return None
-    return entry_document(
-        seq=row.seq,
-        at=row.at,
-        actor=row.actor,
-        action=row.action,
-        subject=row.subject,
-        target=row.target,
-        detail=json.loads(row.detail),
-        prev_hash=row.prev_hash,
-    )
+    return None if row is None else _row_document(row, json.loads(row.detail))
 
 
 def prove_consistency(db: Session, old_size: int, new_size: int | None = None) -> ConsistencyProof:
