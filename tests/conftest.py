@@ -7,19 +7,21 @@ Otherwise each test gets its own SQLite file, copied from one migrated template.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import cast
 
 import pyotp
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, text, update
+from sqlalchemy import Table, create_engine, delete, insert, select, text, update
 from sqlalchemy.engine import make_url
 
 from interpreta.accounts.models import StaffRole, User
@@ -31,6 +33,9 @@ from interpreta.db.engine import make_engine
 from interpreta.db.migrate import upgrade
 from interpreta.mail import Mail
 from interpreta.platform import Platform
+from interpreta.privacy import audit, audit_tree
+from interpreta.privacy.models import AuditChainHead, AuditEntry, AuditTreeNode
+from interpreta.privacy.pseudonyms import system
 from interpreta.schema import all_metadata
 
 POSTGRES_URL = os.environ.get("INTERPRETA_TEST_DATABASE_URL", "")
@@ -173,6 +178,78 @@ def platform(settings: Settings, clock: FrozenClock) -> Iterator[Platform]:
     started.mailer = RecordingMailer()
     yield started
     started.close()
+
+
+ENTRIES = cast(Table, AuditEntry.__table__)
+"""The audit trail's entries."""
+HEAD = cast(Table, AuditChainHead.__table__)
+"""The audit chain's head row."""
+NODES = cast(Table, AuditTreeNode.__table__)
+"""The audit history tree's stored nodes."""
+
+
+class AuditTrail:
+    """The audit trail of a test's platform, as tests fill it and tamper with it."""
+
+    def __init__(self, platform: Platform) -> None:
+        self.platform = platform
+
+    def append_system(self, n: int, *, per_commit: int = 1) -> None:
+        """Append `n` entries by the system, `per_commit` to a transaction."""
+        now = self.platform.clock.now()
+        for start in range(0, n, per_commit):
+            batch = [
+                audit.Record(system("tests"), "test.append", None, f"item:{i}", {"n": i})
+                for i in range(start, min(n, start + per_commit))
+            ]
+            with self.platform.transaction() as db:
+                audit.record_many(db, batch, now=now + timedelta(seconds=start))
+
+    def rewrite_history(self, seq: int) -> None:
+        """Rewrite entry `seq`'s action and recompute every hash after it, the chain head's
+        and the whole history tree's, as anyone with write access to the database could:
+        ``audit verify`` passes afterwards; only a head published before catches it."""
+        with self.platform.engine.begin() as connection:
+            head = connection.execute(select(HEAD)).one()
+            rows = connection.execute(select(ENTRIES).order_by(ENTRIES.c.seq)).all()
+            leaves = [
+                bytes(v)
+                for v in connection.execute(
+                    select(NODES.c.hash)
+                    .where(
+                        NODES.c.level == 0, NODES.c.position < head.base_seq - head.tree_base_seq
+                    )
+                    .order_by(NODES.c.position)
+                ).scalars()
+            ]
+            prev = head.base_hash
+            for row in rows:
+                action = "nothing.to.see" if row.seq == seq else row.action
+                fields = {**row._asdict(), "action": action, "prev_hash": prev}
+                fields["detail"] = json.loads(row.detail)
+                del fields["hash"]
+                prev = audit.entry_hash(audit.entry_document(**fields))
+                connection.execute(
+                    update(ENTRIES)
+                    .where(ENTRIES.c.seq == row.seq)
+                    .values(action=action, prev_hash=fields["prev_hash"], hash=prev)
+                )
+                leaves.append(audit_tree.leaf_hash(bytes.fromhex(prev)))
+            connection.execute(update(HEAD).values(last_hash=prev))
+            nodes: dict[tuple[int, int], bytes] = {}
+            for index, leaf in enumerate(leaves):
+                nodes.update(audit_tree.appended(index, leaf, nodes))
+            connection.execute(delete(NODES))
+            connection.execute(
+                insert(NODES),
+                [{"level": lv, "position": p, "hash": h} for (lv, p), h in nodes.items()],
+            )
+
+
+@pytest.fixture
+def audit_trail(platform: Platform) -> AuditTrail:
+    """The platform's audit trail: append entries, rewrite its history."""
+    return AuditTrail(platform)
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from interpreta.clock import FrozenClock
 from interpreta.config import Settings
 from interpreta.platform import Platform
 from interpreta.privacy import audit
-from tests.privacy.test_audit import append_system, rewrite_history
+from tests.conftest import AuditTrail
 
 
 def _audit(settings: Settings, platform: Platform, *args: str) -> Result:
@@ -37,9 +37,9 @@ def _one_line(result: Result) -> str:
 
 
 def test_cli_audit_prove_prints_a_proof_that_verifies(
-    settings: Settings, platform: Platform
+    settings: Settings, platform: Platform, audit_trail: AuditTrail
 ) -> None:
-    append_system(platform, 9, per_commit=4)
+    audit_trail.append_system(9, per_commit=4)
     proved = _audit(settings, platform, "prove", "6")
     assert proved.exit_code == 0, proved.output
     shown = json.loads(proved.output)
@@ -62,8 +62,10 @@ def test_cli_audit_prove_prints_a_proof_that_verifies(
     assert smaller["tree_size"] == 6 and smaller["root_hash"] == in_six
 
 
-def test_cli_audit_prove_catches_a_changed_entry(settings: Settings, platform: Platform) -> None:
-    append_system(platform, 4)
+def test_cli_audit_prove_catches_a_changed_entry(
+    settings: Settings, platform: Platform, audit_trail: AuditTrail
+) -> None:
+    audit_trail.append_system(4)
     with platform.engine.begin() as connection:
         connection.exec_driver_sql("UPDATE audit_entries SET target = 'x:1' WHERE seq = 2")
     proved = _audit(settings, platform, "prove", "2")
@@ -72,21 +74,25 @@ def test_cli_audit_prove_catches_a_changed_entry(settings: Settings, platform: P
 
 
 def test_cli_audit_verify_against_a_published_file_catches_a_recomputed_history(
-    settings: Settings, platform: Platform, clock: FrozenClock, tmp_path: Path
+    settings: Settings,
+    platform: Platform,
+    clock: FrozenClock,
+    tmp_path: Path,
+    audit_trail: AuditTrail,
 ) -> None:
     roots = tmp_path / "elsewhere" / "roots.jsonl"
-    append_system(platform, 8)
+    audit_trail.append_system(8)
     published = _audit(settings, platform, "publish", "--to", str(roots))
     assert published.exit_code == 0 and "head of 8 entries" in published.output
     clock.advance(timedelta(hours=1))
-    append_system(platform, 5, per_commit=5)
+    audit_trail.append_system(5, per_commit=5)
     assert _audit(settings, platform, "publish", "--to", str(roots)).exit_code == 0
     assert len(roots.read_text().splitlines()) == 2
     intact = _audit(settings, platform, "verify", "--against", str(roots))
     assert intact.exit_code == 0, intact.output
     assert "consistent with 2 published heads, the newest of 13 entries" in intact.output
 
-    rewrite_history(platform, 3)  # an old entry, every hash after it recomputed
+    audit_trail.rewrite_history(3)  # an old entry, every hash after it recomputed
     assert _audit(settings, platform, "verify").exit_code == 0  # the chain cannot tell
     caught = _audit(settings, platform, "verify", "--against", str(roots))
     assert caught.exit_code == 1
@@ -99,16 +105,16 @@ def test_cli_audit_verify_against_a_published_file_catches_a_recomputed_history(
 
 
 def test_cli_audit_verify_against_a_root_given_by_hand(
-    settings: Settings, platform: Platform
+    settings: Settings, platform: Platform, audit_trail: AuditTrail
 ) -> None:
-    append_system(platform, 6)
+    audit_trail.append_system(6)
     with platform.sessions() as db:
         head = audit.root(db, 4)
     given = f"4:{head.root_hash.upper()}"
     assert _audit(settings, platform, "verify", "--against", given).exit_code == 0
-    append_system(platform, 2)
+    audit_trail.append_system(2)
     assert _audit(settings, platform, "verify", "--against", given).exit_code == 0
-    rewrite_history(platform, 2)
+    audit_trail.rewrite_history(2)
     caught = _audit(settings, platform, "verify", "--against", given)
     assert caught.exit_code == 1 and "an entry from 1 to 4 was changed" in _one_line(caught)
     beyond = _audit(settings, platform, "verify", "--against", f"9:{head.root_hash}")
@@ -116,11 +122,11 @@ def test_cli_audit_verify_against_a_root_given_by_hand(
 
 
 def test_cli_audit_publishes_to_the_configured_file_and_the_data_directory(
-    settings: Settings, platform: Platform, tmp_path: Path
+    settings: Settings, platform: Platform, tmp_path: Path, audit_trail: AuditTrail
 ) -> None:
-    append_system(platform, 2)
+    audit_trail.append_system(2)
     assert _audit(settings, platform, "publish").exit_code == 0
-    append_system(platform, 1)
+    audit_trail.append_system(1)
     publish_audit_head(platform)  # as the server's hourly schedule does
     default = settings.data_dir / "published" / "audit-roots.jsonl"
     sizes = [json.loads(line)["tree_size"] for line in default.read_text().splitlines()]
@@ -150,17 +156,17 @@ def test_cli_audit_publishes_to_the_configured_file_and_the_data_directory(
     ],
 )
 def test_cli_audit_refuses_bad_input_in_one_line(
-    settings: Settings, platform: Platform, args: list[str], problem: str
+    settings: Settings, platform: Platform, args: list[str], problem: str, audit_trail: AuditTrail
 ) -> None:
-    append_system(platform, 5)
+    audit_trail.append_system(5)
     result = _audit(settings, platform, *args)
     assert result.exit_code == 2 and problem in _one_line(result), result.output
 
 
 def test_cli_audit_refuses_a_pruned_entry_and_a_bad_published_file(
-    settings: Settings, platform: Platform, tmp_path: Path
+    settings: Settings, platform: Platform, tmp_path: Path, audit_trail: AuditTrail
 ) -> None:
-    append_system(platform, 5)
+    audit_trail.append_system(5)
     with platform.transaction() as db:
         audit.prune(db, before=platform.clock.now() + timedelta(seconds=2))
     pruned = _audit(settings, platform, "prove", "2")
@@ -184,9 +190,9 @@ def test_cli_audit_refuses_a_pruned_entry_and_a_bad_published_file(
 
 
 def test_cli_audit_verify_against_needs_the_signing_key(
-    settings: Settings, platform: Platform, tmp_path: Path
+    settings: Settings, platform: Platform, tmp_path: Path, audit_trail: AuditTrail
 ) -> None:
-    append_system(platform, 1)
+    audit_trail.append_system(1)
     roots = tmp_path / "roots.jsonl"
     assert _audit(settings, platform, "publish", "--to", str(roots)).exit_code == 0
     (settings.data_dir / "secrets" / "audit-signing.key").unlink()

@@ -8,11 +8,11 @@ import re
 import threading
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import pytest
 from alembic import command
-from sqlalchemy import Table, delete, insert, select, text, update
+from sqlalchemy import insert, select, text
 from typer.testing import CliRunner
 
 from interpreta.accounts.models import User
@@ -23,8 +23,8 @@ from interpreta.db.migrate import alembic_config, upgrade
 from interpreta.platform import Platform
 from interpreta.privacy import audit, audit_publish, audit_tree
 from interpreta.privacy.keys import default_keyring
-from interpreta.privacy.models import AuditChainHead, AuditEntry, AuditTreeNode
 from interpreta.privacy.pseudonyms import Pseudonyms, is_pseudonym, system
+from tests.conftest import ENTRIES, HEAD, NODES, AuditTrail
 
 KEY = bytes(range(32))
 
@@ -63,23 +63,6 @@ def _verify(platform: Platform) -> audit.VerifyReport:
         return audit.verify(db)
 
 
-ENTRIES = cast(Table, AuditEntry.__table__)
-HEAD = cast(Table, AuditChainHead.__table__)
-NODES = cast(Table, AuditTreeNode.__table__)
-
-
-def append_system(platform: Platform, n: int, *, per_commit: int = 1) -> None:
-    """Append `n` entries by the system, `per_commit` to a transaction."""
-    now = platform.clock.now()
-    for start in range(0, n, per_commit):
-        batch = [
-            audit.Record(system("tests"), "test.append", None, f"item:{i}", {"n": i})
-            for i in range(start, min(n, start + per_commit))
-        ]
-        with platform.transaction() as db:
-            audit.record_many(db, batch, now=now + timedelta(seconds=start))
-
-
 def _stored_nodes(platform: Platform) -> dict[tuple[int, int], bytes]:
     with platform.engine.connect() as connection:
         rows = connection.execute(select(NODES.c.level, NODES.c.position, NODES.c.hash))
@@ -95,44 +78,6 @@ def _tree_of_entries(platform: Platform) -> dict[tuple[int, int], bytes]:
     for index, leaf in enumerate(leaves):
         nodes.update(audit_tree.appended(index, leaf, nodes))
     return nodes
-
-
-def rewrite_history(platform: Platform, seq: int) -> None:
-    """Rewrite entry `seq`'s action and recompute every hash after it, the chain head's
-    and the whole history tree's, as anyone with write access to the database could:
-    ``audit verify`` passes afterwards; only a head published before catches it."""
-    with platform.engine.begin() as connection:
-        head = connection.execute(select(HEAD)).one()
-        rows = connection.execute(select(ENTRIES).order_by(ENTRIES.c.seq)).all()
-        leaves = [
-            bytes(v)
-            for v in connection.execute(
-                select(NODES.c.hash)
-                .where(NODES.c.level == 0, NODES.c.position < head.base_seq - head.tree_base_seq)
-                .order_by(NODES.c.position)
-            ).scalars()
-        ]
-        prev = head.base_hash
-        for row in rows:
-            action = "nothing.to.see" if row.seq == seq else row.action
-            fields = {**row._asdict(), "action": action, "prev_hash": prev}
-            fields["detail"] = json.loads(row.detail)
-            del fields["hash"]
-            prev = audit.entry_hash(audit.entry_document(**fields))
-            connection.execute(
-                update(ENTRIES)
-                .where(ENTRIES.c.seq == row.seq)
-                .values(action=action, prev_hash=fields["prev_hash"], hash=prev)
-            )
-            leaves.append(audit_tree.leaf_hash(bytes.fromhex(prev)))
-        connection.execute(update(HEAD).values(last_hash=prev))
-        nodes: dict[tuple[int, int], bytes] = {}
-        for index, leaf in enumerate(leaves):
-            nodes.update(audit_tree.appended(index, leaf, nodes))
-        connection.execute(delete(NODES))
-        connection.execute(
-            insert(NODES), [{"level": lv, "position": p, "hash": h} for (lv, p), h in nodes.items()]
-        )
 
 
 def test_audit_chain_an_intact_chain_verifies(
@@ -347,10 +292,12 @@ def test_cli_audit_verify_and_list(
 # --- the history tree ----------------------------------------------------------------
 
 
-def test_audit_tree_nodes_are_written_with_each_entry(platform: Platform) -> None:
-    append_system(platform, 5)
-    append_system(platform, 40, per_commit=13)  # batches of several, not aligned
-    append_system(platform, 3)
+def test_audit_tree_nodes_are_written_with_each_entry(
+    platform: Platform, audit_trail: AuditTrail
+) -> None:
+    audit_trail.append_system(5)
+    audit_trail.append_system(40, per_commit=13)  # batches of several, not aligned
+    audit_trail.append_system(3)
     nodes = _stored_nodes(platform)
     assert nodes == _tree_of_entries(platform)
     assert len(nodes) == 2 * 48 - (48).bit_count()
@@ -362,9 +309,11 @@ def test_audit_tree_nodes_are_written_with_each_entry(platform: Platform) -> Non
     assert _verify(platform).ok
 
 
-def test_audit_tree_concurrent_appends_build_one_tree(platform: Platform) -> None:
+def test_audit_tree_concurrent_appends_build_one_tree(
+    platform: Platform, audit_trail: AuditTrail
+) -> None:
     writers = [
-        threading.Thread(target=append_system, args=(platform, 12), kwargs={"per_commit": k})
+        threading.Thread(target=audit_trail.append_system, args=(12,), kwargs={"per_commit": k})
         for k in (1, 3, 5)
     ]
     for writer in writers:
@@ -375,8 +324,10 @@ def test_audit_tree_concurrent_appends_build_one_tree(platform: Platform) -> Non
     assert _verify(platform).ok
 
 
-def test_audit_tree_a_refused_record_appends_nothing(platform: Platform) -> None:
-    append_system(platform, 2)
+def test_audit_tree_a_refused_record_appends_nothing(
+    platform: Platform, audit_trail: AuditTrail
+) -> None:
+    audit_trail.append_system(2)
     records = [
         audit.Record(system("tests"), "test.ok", None, "item:1", {}),
         audit.Record(system("tests"), "test.bad", None, "item:2", {"to": "ada@example.org"}),
@@ -412,8 +363,10 @@ def test_audit_tree_awkward_entries_hash_as_verify_recomputes_them(
     assert normalised is not None and normalised["detail"] == {"1": [1, 2], "2": []}
 
 
-def test_audit_tree_every_entry_has_a_proof_in_every_tree_it_is_in(platform: Platform) -> None:
-    append_system(platform, 11, per_commit=4)
+def test_audit_tree_every_entry_has_a_proof_in_every_tree_it_is_in(
+    platform: Platform, audit_trail: AuditTrail
+) -> None:
+    audit_trail.append_system(11, per_commit=4)
     with platform.sessions() as db:
         heads = {n: audit.root(db, n) for n in range(0, 12)}
         for size in range(1, 12):
@@ -443,9 +396,9 @@ def test_audit_tree_every_entry_has_a_proof_in_every_tree_it_is_in(platform: Pla
     ],
 )
 def test_audit_tree_proofs_of_what_the_tree_lacks_are_refused(
-    platform: Platform, seq: int, size: int | None, problem: str
+    platform: Platform, seq: int, size: int | None, problem: str, audit_trail: AuditTrail
 ) -> None:
-    append_system(platform, 11, per_commit=11)
+    audit_trail.append_system(11, per_commit=11)
     with platform.sessions() as db, pytest.raises(audit.ProofRefused, match=problem):
         audit.prove_inclusion(db, seq, size)
     with platform.sessions() as db, pytest.raises(audit.ProofRefused):
@@ -465,9 +418,9 @@ def test_audit_tree_proofs_of_what_the_tree_lacks_are_refused(
     ],
 )
 def test_audit_tree_verify_checks_the_stored_nodes(
-    platform: Platform, statement: str, seq: int, problem: str
+    platform: Platform, statement: str, seq: int, problem: str, audit_trail: AuditTrail
 ) -> None:
-    append_system(platform, 10, per_commit=10)
+    audit_trail.append_system(10, per_commit=10)
     params = {"h": bytes(32)} if ":h" in statement else {}
     _sql(platform, statement, **params)
     report = _verify(platform)
@@ -481,14 +434,14 @@ def _verify_chain_only(platform: Platform) -> audit.VerifyReport:
 
 
 def test_audit_tree_proofs_for_kept_entries_verify_after_pruning(
-    platform: Platform, clock: FrozenClock
+    platform: Platform, clock: FrozenClock, audit_trail: AuditTrail
 ) -> None:
-    append_system(platform, 13, per_commit=1)
+    audit_trail.append_system(13, per_commit=1)
     with platform.sessions() as db:
         before = {n: audit.root(db, n) for n in range(14)}
     with platform.transaction() as db:
         assert audit.prune(db, before=clock.now() + timedelta(seconds=5)) == 5
-    append_system(platform, 4, per_commit=2)
+    audit_trail.append_system(4, per_commit=2)
     report = _verify(platform)
     assert report.ok and report.count == 12
     with platform.sessions() as db:
@@ -543,7 +496,7 @@ def _old_entries(platform: Platform, count: int, base: int) -> None:
 
 @pytest.mark.parametrize("pruned", [0, 6])
 def test_audit_tree_the_migration_builds_the_tree_of_existing_entries(
-    platform: Platform, pruned: int
+    platform: Platform, pruned: int, audit_trail: AuditTrail
 ) -> None:
     _downgrade(platform, "0008")
     try:
@@ -555,7 +508,7 @@ def test_audit_tree_the_migration_builds_the_tree_of_existing_entries(
         state = audit.tree_state(db)
         assert (state.tree_base_seq, state.size) == (pruned, 21 - pruned)
         assert audit.prove_inclusion(db, 21).leaf_index == 20 - pruned
-    append_system(platform, 3)
+    audit_trail.append_system(3)
     assert _verify(platform).ok
     with platform.sessions() as db:
         assert all(audit.prove_inclusion(db, seq).verify() for seq in range(pruned + 1, 25))
@@ -583,13 +536,13 @@ def _check_file(platform: Platform, path: Path) -> audit_publish.AgainstReport:
 
 
 def test_audit_published_heads_are_signed_and_each_extends_the_one_before(
-    platform: Platform, published: Path
+    platform: Platform, published: Path, audit_trail: AuditTrail
 ) -> None:
     empty = _publish(platform)
     assert empty.tree_size == 0 and empty.root_hash == audit_tree.EMPTY_ROOT.hex()
-    append_system(platform, 6, per_commit=3)
+    audit_trail.append_system(6, per_commit=3)
     first = _publish(platform)
-    append_system(platform, 5)
+    audit_trail.append_system(5)
     second = _publish(platform)
     again = _publish(platform)
     key = audit_publish.public_key(platform.settings.data_dir)
@@ -606,14 +559,14 @@ def test_audit_published_heads_are_signed_and_each_extends_the_one_before(
 
 
 def test_audit_a_rewritten_history_is_caught_by_the_published_heads(
-    platform: Platform, published: Path
+    platform: Platform, published: Path, audit_trail: AuditTrail
 ) -> None:
-    append_system(platform, 7)
+    audit_trail.append_system(7)
     _publish(platform)
-    append_system(platform, 6)
+    audit_trail.append_system(6)
     _publish(platform)
-    append_system(platform, 2)
-    rewrite_history(platform, 9)
+    audit_trail.append_system(2)
+    audit_trail.rewrite_history(9)
     assert _verify(platform).ok  # the chain and the tree were recomputed
     report = _check_file(platform, published)
     assert not report.ok
@@ -631,9 +584,9 @@ def test_audit_a_rewritten_history_is_caught_by_the_published_heads(
 
 
 def test_audit_entries_removed_from_the_end_are_caught_by_the_published_heads(
-    platform: Platform, published: Path
+    platform: Platform, published: Path, audit_trail: AuditTrail
 ) -> None:
-    append_system(platform, 9)
+    audit_trail.append_system(9)
     _publish(platform)
     _sql(platform, "DELETE FROM audit_entries WHERE seq > 6")
     last = "SELECT hash FROM audit_entries WHERE seq = 6"
@@ -650,11 +603,11 @@ def test_audit_entries_removed_from_the_end_are_caught_by_the_published_heads(
 
 
 def test_audit_a_published_file_that_is_not_one_history_is_refused(
-    platform: Platform, published: Path
+    platform: Platform, published: Path, audit_trail: AuditTrail
 ) -> None:
-    append_system(platform, 3)
+    audit_trail.append_system(3)
     _publish(platform)
-    append_system(platform, 3)
+    audit_trail.append_system(3)
     _publish(platform)
     lines = published.read_text().splitlines()
     first, second = (json.loads(line) for line in lines)
