@@ -24,12 +24,13 @@ from interpreta.accounts.customers import (
 from interpreta.accounts.passwords import Passwords
 from interpreta.clock import Clock, SystemClock
 from interpreta.config import Settings
-from interpreta.datamap.processors import check_transfers
+from interpreta.datamap.processors import Processor, check_transfers
 from interpreta.db.engine import make_engine, make_sessionmaker
 from interpreta.db.migrate import upgrade
 from interpreta.events.join_cache import PublicInfoCache
 from interpreta.events.statistics import summarise_due_events
 from interpreta.mail import Mailer, mailer_for
+from interpreta.outbound import OutboundGuard, guard_for
 from interpreta.privacy import notice
 from interpreta.privacy.encrypted import encrypt_existing, install_field_encryption
 from interpreta.privacy.keys import Keyring, default_keyring
@@ -54,6 +55,9 @@ class Platform:
     join_cache: PublicInfoCache = field(repr=False)
     keyring: Keyring = field(repr=False)
     metadata: MetaData = field(repr=False, default_factory=all_metadata)
+    _outbound: tuple[Settings, list[Processor], OutboundGuard] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
 
     @classmethod
     def start(cls, settings: Settings, clock: Clock | None = None) -> Platform:
@@ -100,6 +104,17 @@ class Platform:
         """The rate limits, made when first needed (by the web app; a command line run
         needs no counters, nor their storage's timer thread)."""
         return RateLimits(self.settings, self.secrets.session_key, self.clock)
+
+    @property
+    def outbound_guard(self) -> OutboundGuard:
+        """The outbound guard of this platform's processor register, built when first
+        needed and kept; built again only if the settings, or their register, were
+        replaced (tests do), so it never guards by another register than the settings'."""
+        settings = self.settings
+        built = self._outbound
+        if built is None or built[0] is not settings or built[1] is not settings.processors:
+            built = self._outbound = (settings, settings.processors, guard_for(settings))
+        return built[2]
 
     @cached_property
     def mailer(self) -> Mailer:

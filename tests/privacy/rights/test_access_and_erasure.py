@@ -15,6 +15,7 @@ from sqlalchemy import Column, Integer, MetaData, String, Table, select, text
 
 from interpreta.datamap import retention_rules as rules
 from interpreta.datamap.declarations import Personal, not_personal, personal
+from interpreta.datamap.processors import Processor
 from interpreta.datamap.ties import Tie
 from interpreta.datamap.vocabulary import Category, LegalBasis, Purpose, Scope, Subject
 from interpreta.db.engine import checkpoint
@@ -213,3 +214,24 @@ def test_p01_parts_follow_scope_and_customer(platform: Platform) -> None:
 
 def test_rights_engine_builds_from_the_platform(platform: Platform) -> None:
     assert Rights.of(platform).settings is platform.settings
+
+
+def test_rights_engines_share_the_platforms_outbound_guard_of_its_register(
+    platform: Platform,
+) -> None:
+    first = Rights.of(platform)
+    assert first.guard is platform.outbound_guard  # built once, not per request
+    assert Rights.of(platform).guard is first.guard
+    assert first.guard is not None and first.guard.recipient_for("relay.example.net") is None
+    relay = Processor(
+        name="Relay",
+        function="mail relay",
+        categories=["identifiers"],
+        country="DE",
+        hosts=["relay.example.net"],
+    )
+    platform.settings.processors = [relay]  # another register: another guard
+    guard = Rights.of(platform).guard
+    assert guard is not first.guard and guard is platform.outbound_guard
+    found = guard.recipient_for("relay.example.net") if guard is not None else None
+    assert found is not None and found.name == "Relay"

@@ -28,7 +28,7 @@ from interpreta.datamap.vocabulary import Scope
 from interpreta.db.after_commit import after_commit
 from interpreta.errors import Problem, conflict, invalid, not_found
 from interpreta.mail import Mail, Mailer, mailer_for
-from interpreta.outbound import OutboundGuard, guard_for
+from interpreta.outbound import OutboundGuard
 from interpreta.privacy.marks import MarkKind, ProcessingMark
 from interpreta.privacy.processing import runs_in
 from interpreta.privacy.rights import erase as erasure
@@ -113,7 +113,8 @@ class Rights:
 
     @classmethod
     def of(cls, platform: Any, mailer: Mailer | None = None) -> Rights:
-        """The engine for `platform` (its settings, clock, schema and master key)."""
+        """The engine for `platform` (its settings, clock, schema, master key and outbound
+        guard: the platform's own, built once, not one per request)."""
         return cls(
             platform.settings,
             platform.clock,
@@ -123,7 +124,7 @@ class Rights:
             tuple(getattr(platform, "erasure_aftermath", ())),
             getattr(platform, "request_handlers", None),
             getattr(platform, "sessions", None),
-            guard_for(platform.settings),
+            platform.outbound_guard,
         )
 
     # --- intake -----------------------------------------------------------------------
