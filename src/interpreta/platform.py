@@ -22,6 +22,7 @@ from interpreta.accounts.customers import (
     owner_addresses,
 )
 from interpreta.accounts.passwords import Passwords
+from interpreta.availability.figures import FiguresCache
 from interpreta.clock import Clock, SystemClock
 from interpreta.config import Settings
 from interpreta.datamap.processors import Processor, check_transfers
@@ -53,6 +54,7 @@ class Platform:
     secrets: Secrets = field(repr=False)
     passwords: Passwords
     join_cache: PublicInfoCache = field(repr=False)
+    status_figures: FiguresCache = field(repr=False)
     keyring: Keyring = field(repr=False)
     metadata: MetaData = field(repr=False, default_factory=all_metadata)
     _outbound: tuple[Settings, list[Processor], OutboundGuard] | None = field(
@@ -87,6 +89,7 @@ class Platform:
             secrets=secrets,
             passwords=Passwords(settings.argon2_time_cost, settings.argon2_memory_kib),
             join_cache=PublicInfoCache(sessions),
+            status_figures=FiguresCache(sessions),
             keyring=keyring,
         )
         with platform.transaction() as db:

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import event
 
 from interpreta.availability import records
 from interpreta.clock import FrozenClock
@@ -66,6 +67,53 @@ def test_p23_an_outage_counts_and_announced_maintenance_does_not(
     day = app_client.get("/api/status").json()["periods"]["day"]
     assert day["ratio"] < 1  # the minutes nobody probed are down
     assert app_client.get("/api/status").json()["periods"]["week"]["outages"] == 3
+
+
+def test_p23_the_figures_are_computed_once_a_minute_and_what_is_recorded_shows_at_once(
+    probing: Platform, app_client: TestClient, clock: FrozenClock
+) -> None:
+    reads: list[str] = []
+
+    def note(_conn: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
+        if statement.lstrip().upper().startswith("SELECT") and (
+            "probe_results" in statement or "maintenance_windows" in statement
+        ):
+            reads.append(statement)
+
+    event.listen(probing.engine, "before_cursor_execute", note)
+    _probe(app_client, True)  # 09:00
+    clock.advance(timedelta(minutes=1, seconds=10))
+    first = app_client.get("/api/status").json()
+    assert reads and first["periods"]["day"]["counted_minutes"] == 1
+    assert first["operational"] is True and first["maintenance"] == []
+
+    reads.clear()
+    clock.advance(timedelta(seconds=40))  # 09:01:50, the same minute
+    assert app_client.get("/api/status").json() == first
+    assert "100.00 %" in app_client.get("/status").text
+    assert reads == []  # both answered from the figures of 09:01
+
+    _probe(app_client, False, "audio")  # a new result shows at once, in the same minute
+    now = app_client.get("/api/status").json()
+    assert now["operational"] is False and now["last_probe_at"] != first["last_probe_at"]
+    assert reads
+
+    with probing.transaction() as db:  # so does a new maintenance window
+        records.announce(
+            db,
+            starts_at=clock.now() + timedelta(hours=2),
+            ends_at=clock.now() + timedelta(hours=3),
+            reason="Kernel update",
+            now=clock.now(),
+        )
+    assert [w["reason"] for w in app_client.get("/api/status").json()["maintenance"]] == [
+        "Kernel update"
+    ]
+
+    reads.clear()
+    clock.advance(timedelta(seconds=10))  # 09:02: the next minute is computed afresh
+    day = app_client.get("/api/status").json()["periods"]["day"]
+    assert reads and (day["counted_minutes"], day["up_minutes"]) == (2, 1)
 
 
 @pytest.mark.parametrize(

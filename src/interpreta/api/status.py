@@ -17,9 +17,6 @@ from interpreta.errors import Problem
 
 router = APIRouter(prefix="/api/status", tags=["status"])
 
-PERIODS = {"day": 1, "week": 7, "month": 30}
-"""The periods the status reports, in days."""
-
 
 class PeriodOut(BaseModel):
     """Availability over one period."""
@@ -71,23 +68,18 @@ def _period(uptime: Uptime) -> PeriodOut:
 
 
 def status_of(platform: PlatformDep) -> StatusOut:
-    """The figures /status and ``interpreta status`` show."""
-    now = platform.clock.now()
-    target = platform.settings.uptime_target
-    with platform.sessions() as db:
-        last = records.last_probe(db)
-        periods = {
-            name: _period(records.uptime(db, now, days, target)) for name, days in PERIODS.items()
-        }
-        windows = records.windows(db, now, now + records.ANNOUNCED_AHEAD)
+    """The figures /status shows, computed at most once a minute
+    (:mod:`interpreta.availability.figures`)."""
+    figures = platform.status_figures.get(platform.clock.now(), platform.settings.uptime_target)
+    last = figures.last
     return StatusOut(
-        target=target,
+        target=figures.target,
         operational=None if last is None else last.ok,
         last_probe_at=None if last is None else last.at,
-        periods=periods,
+        periods={name: _period(uptime) for name, uptime in figures.periods.items()},
         maintenance=[
             MaintenanceOut(starts_at=w.starts_at, ends_at=w.ends_at, reason=w.reason)
-            for w in windows
+            for w in figures.maintenance
         ],
     )
 
