@@ -284,15 +284,17 @@ async def retention_schedule(platform: Platform) -> None:
             log.exception("publishing the audit tree head failed; it will be retried")
 
 
-def media_plane(settings: Settings) -> MediaPlane:
+def media_plane(settings: Settings, bus: Bus | None = None) -> MediaPlane:
     """The media plane the settings choose: ``media_backend`` ``embedded`` (the default,
-    gathering ICE candidates on ``media_host``) or ``janus`` (the server at ``janus_url``).
+    gathering ICE candidates on ``media_host``) or ``janus`` (the server at ``janus_url``,
+    its channels recorded on `bus` for the other nodes driving it).
     """
     if settings.media_backend == "janus":
         return JanusMediaPlane(
             settings.janus_url,
             admin_url=settings.janus_admin_url,
             admin_secret=settings.janus_admin_secret,
+            bus=bus,
         )
     return EmbeddedMediaPlane(host_addresses=[settings.media_host])
 
@@ -312,8 +314,9 @@ def create_app(
 
     Without them, the settings choose (:func:`media_plane`, :func:`live_bus`).
     """
-    plane = media or media_plane(platform.settings)
-    hub = LiveHub(platform, plane, bus or live_bus(platform.settings))
+    bus = bus or live_bus(platform.settings)
+    plane = media or media_plane(platform.settings, bus)
+    hub = LiveHub(platform, plane, bus)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:

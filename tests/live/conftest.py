@@ -9,8 +9,12 @@ from typing import Any
 import pytest
 
 from interpreta.app import create_app
+from interpreta.bus.redis_backend import RedisBus
+from interpreta.bus.redis_process import RedisProcess
+from interpreta.live.hub import LiveHub
 from interpreta.platform import Platform
 from tests.conftest import Account, join, speaker_key_of
+from tests.live.live_client import LiveClient
 from tests.live_server import serving
 
 
@@ -83,6 +87,39 @@ def stage(platform: Platform, staged_event: Stage) -> Iterator[Stage]:
     """The event served for real by one node."""
     with serving(create_app(platform)) as base_url:
         yield replace(staged_event, base_url=base_url)
+
+
+@dataclass
+class TwoNodes:
+    """The staged event on nodes A and B."""
+
+    stage: Stage
+    a: str
+    b: str
+    hubs: dict[str, LiveHub]
+    redis: RedisBus
+    """The shared state as the test sees it (on the test's own connection)."""
+
+    async def interpreter(self, node: str, name: str) -> LiveClient:
+        """`name` joins their booth through `node`."""
+        return await LiveClient.join(
+            node, self.stage.code, role="interpreter", cookie=self.stage.interpreters[name]
+        )
+
+
+@pytest.fixture
+def two_nodes(
+    platform: Platform, staged_event: Stage, redis_server: RedisProcess, redis_prefix: str
+) -> Iterator[TwoNodes]:
+    """The staged event served by two app nodes (A and B) sharing a Redis bus."""
+    apps = {
+        name: create_app(platform, bus=RedisBus(redis_server.url, name, prefix=redis_prefix))
+        for name in ("a", "b")
+    }
+    hubs = {n: app.state.live_hub for n, app in apps.items()}
+    probe = RedisBus(redis_server.url, "test", prefix=redis_prefix)
+    with serving(apps["a"]) as a, serving(apps["b"]) as b:
+        yield TwoNodes(staged_event, a, b, hubs, probe)
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from interpreta.config import Settings
 from interpreta.media.janus.admin import JanusAdmin
 from interpreta.media.janus.hostaddress import ensure_host_address
 from interpreta.media.janus.process import JanusProcess, janus_binary
-from tests.live.conftest import Stage
+from tests.live.conftest import Stage, TwoNodes
 from tests.live.live_client import LiveClient
 from tests.media.media_testkit import start_publisher, start_subscriber
 
@@ -93,3 +93,37 @@ async def test_handover_relay_and_language_switch_on_janus(
     handles = [len(await admin.list_handles(s)) for s in await admin.list_sessions()]
     await admin.close()
     assert max(handles) >= 2 + 5  # the plane's two, three publishers, two subscribers
+
+
+async def test_two_app_nodes_drive_one_janus(
+    two_nodes: TwoNodes, closing: list[Any], janus_for_live: JanusProcess
+) -> None:
+    """A listener on node B hears the speaker on node A; a handover from an interpreter on
+    node A to one on node B is heard on both nodes without a gap; one room per channel."""
+    here = (ensure_host_address(),)
+    stage = two_nodes.stage
+    speaker = await LiveClient.join(two_nodes.a, stage.code, role="speaker", key=stage.speaker_key)
+    anna = await two_nodes.interpreter(two_nodes.a, "anna")
+    bernd = await two_nodes.interpreter(two_nodes.b, "bernd")
+    on_a = await LiveClient.join(two_nodes.a, stage.code, role="listener")
+    on_b = await LiveClient.join(two_nodes.b, stage.code, role="listener")
+    closing += [speaker, anna, bernd, on_a, on_b]
+    closing.append(await start_publisher(speaker, "", "", 440, addresses=here))
+    closing.append(await start_publisher(anna, "", "", 880, addresses=here))
+    closing.append(await start_publisher(bernd, "", "", 1320, addresses=here))
+    floor_on_b = await start_subscriber(on_b, str(stage.floor), "", addresses=here)
+    german_on_a = await start_subscriber(on_a, str(stage.german), "", addresses=here)
+    closing += [floor_on_b, german_on_a]
+    await floor_on_b.wait_for_tone(440, timeout=8)
+
+    await anna.request({"type": "mic", "on": True})
+    await german_on_a.wait_for_tone(880, timeout=8)
+    await anna.request({"type": "handover", "action": "request"})
+    await bernd.next_message("handover.requested")
+    handed = time.monotonic()
+    await bernd.request({"type": "handover", "action": "accept"})
+    assert await german_on_a.wait_for_tone(1320, after=handed) - handed < 0.5
+
+    await on_b.request({"type": "switch", "channel_id": stage.german})
+    switched = time.monotonic()
+    assert await floor_on_b.wait_for_tone(1320, after=switched) - switched < 0.5

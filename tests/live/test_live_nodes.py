@@ -10,55 +10,16 @@ drive, which is Janus (``test_live_janus.py``).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 import httpx
 import pytest
 
-from interpreta.app import create_app
-from interpreta.bus.redis_backend import RedisBus
-from interpreta.bus.redis_process import RedisProcess
 from interpreta.live import hub as live_hub
-from interpreta.live.hub import LiveHub, mic_lease
-from interpreta.platform import Platform
-from tests.live.conftest import Stage
+from interpreta.live.hub import mic_lease
+from tests.live.conftest import TwoNodes
 from tests.live.live_client import LiveClient, SignalingError
-from tests.live_server import serving
 from tests.media.media_testkit import start_publisher, start_subscriber
-
-
-@dataclass
-class TwoNodes:
-    """The staged event on nodes A and B."""
-
-    stage: Stage
-    a: str
-    b: str
-    hubs: dict[str, LiveHub]
-    redis: RedisBus
-    """The shared state as the test sees it (on the test's own connection)."""
-
-    async def interpreter(self, node: str, name: str) -> LiveClient:
-        """`name` joins their booth through `node`."""
-        return await LiveClient.join(
-            node, self.stage.code, role="interpreter", cookie=self.stage.interpreters[name]
-        )
-
-
-@pytest.fixture
-def two_nodes(
-    platform: Platform, staged_event: Stage, redis_server: RedisProcess, redis_prefix: str
-) -> Iterator[TwoNodes]:
-    apps = {
-        name: create_app(platform, bus=RedisBus(redis_server.url, name, prefix=redis_prefix))
-        for name in ("a", "b")
-    }
-    hubs = {n: app.state.live_hub for n, app in apps.items()}
-    probe = RedisBus(redis_server.url, "test", prefix=redis_prefix)
-    with serving(apps["a"]) as a, serving(apps["b"]) as b:
-        yield TwoNodes(staged_event, a, b, hubs, probe)
 
 
 def _booth(state: dict[str, Any]) -> dict[str, Any]:

@@ -177,24 +177,26 @@ async def live(websocket: WebSocket, code: str) -> None:
         close=lambda code, reason: websocket.close(code=code, reason=reason),
     )
     try:
-        live_event = await hub.attach(client)
-        await send(
-            {
-                "type": "welcome",
-                "participant": participant.anonymous_id,
-                "role": role.value,
-                "name": name,
-                "topic_id": client.topic_id,
-                "booth": None
-                if seat is None
-                else {
-                    "booth_id": seat.booth_id,
-                    "channel_id": seat.channel_id,
-                    "language_code": seat.language_code,
-                },
-                "state": hub.view(live_event, client),
-            }
-        )
+        # the welcome goes first: what the hub sends the client once it is attached waits
+        async with send_lock:
+            live_event = await hub.attach(client)
+            await websocket.send_json(
+                {
+                    "type": "welcome",
+                    "participant": participant.anonymous_id,
+                    "role": role.value,
+                    "name": name,
+                    "topic_id": client.topic_id,
+                    "booth": None
+                    if seat is None
+                    else {
+                        "booth_id": seat.booth_id,
+                        "channel_id": seat.channel_id,
+                        "language_code": seat.language_code,
+                    },
+                    "state": hub.view(live_event, client),
+                }
+            )
         while True:
             try:
                 message = await websocket.receive_json()

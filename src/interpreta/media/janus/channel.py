@@ -91,9 +91,7 @@ class JanusChannel:
     subscribers: dict[str, JanusPeer] = field(default_factory=dict)
     "Its attached subscribers."
     source: str | None = None
-    "The publisher on air."
-    forwarder: tuple[JanusPeer, int] | None = None
-    "The publisher being forwarded to the mountpoint, and the forwarder's ``stream_id``."
+    "The publisher on air, as this node last set or saw it (the registry has the truth)."
     stale: bool = False
     "The connection to Janus was lost: the room and mountpoint must be made again."
     packets_forwarded: int = 0

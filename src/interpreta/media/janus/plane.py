@@ -39,9 +39,16 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from interpreta.bus import Bus, MemoryBus
 from interpreta.media.janus.admin import JanusAdmin, PacketCounters, packet_counters
 from interpreta.media.janus.api import JanusError, JanusEvent, JanusHandle, JanusSession
 from interpreta.media.janus.channel import JanusChannel, JanusPeer, PeerPhase, new_id, new_ssrc
+from interpreta.media.janus.registry import (
+    ChannelObjects,
+    Forwarder,
+    JanusRegistry,
+    PublisherRecord,
+)
 from interpreta.media.janus.sdp import answer_for_janus, answer_for_subscriber, opus_payload_type
 from interpreta.media.peer_states import PeerStateListeners
 from interpreta.media.plane import (
@@ -98,6 +105,7 @@ class JanusMediaPlane:
         forward_host: str = "127.0.0.1",
         timeout: float = 10.0,
         clock: Callable[[], float] = time.monotonic,
+        bus: Bus | None = None,
     ) -> None:
         """
         :param url: the Janus API's WebSocket, e.g. ``ws://127.0.0.1:8188``.
@@ -110,6 +118,8 @@ class JanusMediaPlane:
             sees it (loopback: nothing outside the server can inject packets).
         :param timeout: seconds to wait for any answer from Janus.
         :param clock: monotonic clock in seconds (for the counters' ages).
+        :param bus: shared with the other app nodes driving this Janus (see
+            :mod:`~interpreta.media.janus.registry`); this plane's own when None.
         """
         if stats_interval <= 0:
             raise ValueError("stats_interval must be positive")
@@ -138,6 +148,7 @@ class JanusMediaPlane:
         self._poller: asyncio.Task[None] | None = None
         self._tasks: set[asyncio.Future[object]] = set()
         self._shut_down = False
+        self._registry = JanusRegistry(bus or MemoryBus(), url)
 
     # --- channels ------------------------------------------------------------------------
 
@@ -148,20 +159,16 @@ class JanusMediaPlane:
             if channel_id in self._channels:
                 return
             await self._connected()
-            room_id = await self._create_room(channel_id)
-            try:
-                mountpoint_id, port = await self._create_mountpoint(
-                    CHANNEL_PAYLOAD_TYPE,
-                    f"interpreta channel {channel_id}",
-                    self._mountpoint_threads,
-                )
-            except BaseException:
-                await self._destroy(self._rooms, {"request": "destroy", "room": room_id})
-                raise
-            self._channels[channel_id] = JanusChannel(channel_id, room_id, mountpoint_id, port)
+            async with self._registry.lock(channel_id):
+                objects = await self._shared_objects(channel_id)
+                await self._registry.use(channel_id)
+            self._channels[channel_id] = JanusChannel(
+                channel_id, objects.room_id, objects.mountpoint_id, objects.port
+            )
 
     async def close_channel(self, channel_id: str) -> None:
-        """Close a channel and every peer attached to it; unknown channels are ignored."""
+        """Close a channel and every peer of this node attached to it; its room and
+        mountpoint go when no other node has it open. Unknown channels are ignored."""
         channel = self._channels.get(channel_id)
         if channel is None:
             return
@@ -171,29 +178,37 @@ class JanusMediaPlane:
         if self._channels.get(channel_id) is channel:
             del self._channels[channel_id]
         self._stats_wanted.pop(channel_id, None)
-        await self._destroy_objects(channel)
+        async with self._registry.lock(channel_id):
+            if await self._registry.release(channel_id):
+                await self._destroy_objects(channel)
+                await self._registry.forget(channel_id)
 
     async def set_source(self, channel_id: str, peer_id: str | None) -> None:
         """Put a publisher on air (handover), or nobody with ``None``.
 
-        Stops the old source's forwarder, then starts the new one's: the channel's
-        listeners miss at most the packets in flight during those two requests.
+        The publisher may have joined through another node. Stops the old source's
+        forwarder, then starts the new one's: the channel's listeners miss at most the
+        packets in flight during those two requests.
         """
         channel = self._channel(channel_id)
-        self._check_publisher(channel, peer_id)
-        async with channel.lock:
-            self._check_publisher(channel, peer_id)
-            if channel.source == peer_id and (peer_id is None or channel.forwarder is not None):
+        async with channel.lock, self._registry.lock(channel_id):
+            target = None if peer_id is None else await self._publisher_record(channel, peer_id)
+            current = await self._registry.forwarder(channel_id)
+            if (current.source if current is not None else None) == peer_id:
+                channel.source = peer_id
                 return
-            await self._stop_forwarder(channel)
+            if current is not None:
+                await self._stop_forwarder(channel, current)
+                await self._registry.record_forwarder(channel_id, None)
             channel.source = None
-            if peer_id is None:
+            if peer_id is None or target is None:
                 return
-            peer = channel.publishers[peer_id]
-            stream_id = await self._start_forwarder(channel, peer)
-            if peer.phase is not PeerPhase.ATTACHED or channel.publishers.get(peer_id) is not peer:
+            stream_id = await self._start_forwarder(channel, target)
+            local = channel.publishers.get(peer_id)
+            if local is not None and local.phase is not PeerPhase.ATTACHED:
                 return  # closed meanwhile: Janus dropped its forwarder with it
-            channel.forwarder = (peer, stream_id)
+            forwarder = Forwarder(peer_id, target.publisher_id, stream_id)
+            await self._registry.record_forwarder(channel_id, forwarder)
             channel.source = peer_id
 
     def listener_count(self, channel_id: str) -> int:
@@ -284,7 +299,10 @@ class JanusMediaPlane:
         except BaseException:
             await self._discard(peer)
             raise
-        return self._attach(peer, str(jsep["sdp"]))
+        answer = self._attach(peer, str(jsep["sdp"]))
+        record = PublisherRecord(peer.publisher_id, peer.mid)
+        await self._registry.record_publisher(channel_id, peer_id, record)
+        return answer
 
     async def subscribe(self, channel_id: str, peer_id: str, offer_sdp: str) -> str:
         """Have a subscriber watch the channel's mountpoint; returns the answer to its offer."""
@@ -383,14 +401,53 @@ class JanusMediaPlane:
                     self._poller = asyncio.create_task(self._poll())
             for channel in list(self._channels.values()):
                 if channel.stale:
-                    channel.room_id = await self._create_room(channel.channel_id)
-                    channel.mountpoint_id, channel.port = await self._create_mountpoint(
-                        CHANNEL_PAYLOAD_TYPE,
-                        f"interpreta channel {channel.channel_id}",
-                        self._mountpoint_threads,
-                    )
+                    async with self._registry.lock(channel.channel_id):
+                        objects = await self._shared_objects(channel.channel_id)
+                    channel.room_id, channel.mountpoint_id = objects.room_id, objects.mountpoint_id
+                    channel.port = objects.port
                     channel.stale = False
             return self._session
+
+    async def _shared_objects(self, channel_id: str) -> ChannelObjects:
+        """The channel's room and mountpoint: those a node recorded, if Janus still has
+        them, else new ones (recorded for the other nodes). Under the channel's lock."""
+        known = await self._registry.objects(channel_id)
+        if known is not None and await self._still_there(known):
+            return known
+        room_id = await self._create_room(channel_id)
+        try:
+            mountpoint_id, port = await self._create_mountpoint(
+                CHANNEL_PAYLOAD_TYPE, f"interpreta channel {channel_id}", self._mountpoint_threads
+            )
+        except BaseException:
+            await self._destroy(self._rooms, {"request": "destroy", "room": room_id})
+            raise
+        objects = ChannelObjects(room_id, mountpoint_id, port)
+        await self._registry.record_objects(channel_id, objects)
+        return objects
+
+    async def _still_there(self, objects: ChannelObjects) -> bool:
+        """Whether Janus still has a recorded room and mountpoint (not after a restart)."""
+        try:
+            room = await self._control(self._rooms).request(
+                {"request": "exists", "room": objects.room_id}
+            )
+            await self._control(self._streams).request(
+                {"request": "info", "id": objects.mountpoint_id}
+            )
+        except JanusError:
+            return False
+        return bool(room.get("exists"))
+
+    async def _publisher_record(self, channel: JanusChannel, peer_id: str) -> PublisherRecord:
+        """What forwarding `peer_id` takes, whichever node it joined through."""
+        local = channel.publishers.get(peer_id)
+        if local is not None and local.publisher_id is not None and local.mid is not None:
+            return PublisherRecord(local.publisher_id, local.mid)
+        record = await self._registry.publisher(channel.channel_id, peer_id)
+        if record is None:
+            raise UnknownPeerError(f"{peer_id!r} is not a publisher of {channel.channel_id!r}")
+        return record
 
     async def _create_room(self, channel_id: str) -> int:
         rooms = self._control(self._rooms)
@@ -456,11 +513,11 @@ class JanusMediaPlane:
                 self._entries[payload_type] = mountpoint_id
             return self._entries[payload_type]
 
-    async def _start_forwarder(self, channel: JanusChannel, peer: JanusPeer) -> int:
-        stream = {"mid": peer.mid, "port": channel.port, "ssrc": new_ssrc()}
+    async def _start_forwarder(self, channel: JanusChannel, publisher: PublisherRecord) -> int:
+        stream = {"mid": publisher.mid, "port": channel.port, "ssrc": new_ssrc()}
         request = channel.room_request(
             "rtp_forward",
-            publisher_id=peer.publisher_id,
+            publisher_id=publisher.publisher_id,
             host=self._forward_host,
             host_family=self._forward_family,
             streams=[stream],
@@ -468,20 +525,14 @@ class JanusMediaPlane:
         data = await self._control(self._rooms).request(request)
         return int(data["forwarders"][0]["stream_id"])
 
-    async def _stop_forwarder(self, channel: JanusChannel) -> None:
-        forwarder, channel.forwarder = channel.forwarder, None
-        if forwarder is None:
-            return
-        peer, stream_id = forwarder
-        if peer.phase is PeerPhase.CLOSED:
-            return  # Janus dropped it when the publisher left
+    async def _stop_forwarder(self, channel: JanusChannel, forwarder: Forwarder) -> None:
         request = channel.room_request(
-            "stop_rtp_forward", publisher_id=peer.publisher_id, stream_id=stream_id
+            "stop_rtp_forward", publisher_id=forwarder.publisher_id, stream_id=forwarder.stream_id
         )
         try:
             await self._control(self._rooms).request(request)
-        except JanusError as exc:
-            logger.warning("stopping the forwarder of %s failed: %s", peer.peer_id, exc)
+        except JanusError as exc:  # the publisher left: Janus dropped its forwarders with it
+            logger.info("stopping the forwarder of %s: %s", forwarder.source, exc)
 
     async def _destroy_objects(self, channel: JanusChannel) -> None:
         await self._destroy(self._rooms, {"request": "destroy", "room": channel.room_id})
@@ -559,7 +610,17 @@ class JanusMediaPlane:
                 channel.subscribers.pop(peer.peer_id, None)
         if peer.state != "closed":
             self._set_state(peer, "closed")
+        if peer.role is PeerRole.PUBLISHER:
+            await self._forget_publisher(peer)
         await self._detach_handle(peer)
+
+    async def _forget_publisher(self, peer: JanusPeer) -> None:
+        """Out of the shared record, and off air there if it was on air."""
+        async with self._registry.lock(peer.channel_id):
+            await self._registry.forget_publisher(peer.channel_id, peer.peer_id)
+            current = await self._registry.forwarder(peer.channel_id)
+            if current is not None and current.source == peer.peer_id:
+                await self._registry.record_forwarder(peer.channel_id, None)
 
     @staticmethod
     async def _detach_handle(peer: JanusPeer) -> None:
@@ -599,7 +660,6 @@ class JanusMediaPlane:
                 self._set_state(peer, "failed")
             self._spawn(self._close(peer))
         for channel in self._channels.values():
-            channel.forwarder = None
             channel.source = None
             channel.stale = True
         self._entries.clear()
@@ -676,11 +736,6 @@ class JanusMediaPlane:
     def _check_new_peer_id(self, peer_id: str) -> None:
         if peer_id in self._peers:
             raise PeerExistsError(f"peer {peer_id!r} is already attached")
-
-    @staticmethod
-    def _check_publisher(channel: JanusChannel, peer_id: str | None) -> None:
-        if peer_id is not None and peer_id not in channel.publishers:
-            raise UnknownPeerError(f"{peer_id!r} is not a publisher of {channel.channel_id!r}")
 
     def _spawn(self, awaitable: Awaitable[object]) -> None:
         future = asyncio.ensure_future(awaitable)
