@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 import fractions
 import itertools
+import re
 import time
-from collections.abc import Sequence
+import uuid
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -75,8 +77,32 @@ def dominant_frequency(samples: np.ndarray) -> float | None:
     return float(np.argmax(spectrum) * RATE / len(samples))
 
 
-def new_peer_connection() -> RTCPeerConnection:
-    return RTCPeerConnection(RTCConfiguration(iceServers=[]))
+def new_peer_connection(configuration: RTCConfiguration | None = None) -> RTCPeerConnection:
+    """A peer connection: no STUN/TURN servers (host candidates only) unless configured."""
+    return RTCPeerConnection(configuration or RTCConfiguration(iceServers=[]))
+
+
+Rewrite = Callable[[str], str]
+"""Changes an offer's SDP before it is sent (as a browser's would differ)."""
+
+
+def hide_host_addresses(sdp: str) -> str:
+    """The offer as a browser that hides its addresses sends it: each host candidate named
+    by a random ``.local`` name instead of its address (draft-ietf-mmusic-mdns-ice-
+    candidates), which nobody resolves here; an offer without host candidates (a peer
+    that uses only a relay) gets one such candidate, as a browser's would have."""
+    candidate = re.compile(r"^(a=candidate:\S+ \d+ udp \d+ )(\S+)( \d+ typ host.*)$", re.MULTILINE)
+    hidden, count = candidate.subn(lambda m: f"{m[1]}{uuid.uuid4()}.local{m[3]}", sdp)
+    if count == 0:
+        extra = f"a=candidate:9 1 udp 2122260223 {uuid.uuid4()}.local 54400 typ host\r\n"
+        hidden = hidden.replace("a=end-of-candidates\r\n", extra + "a=end-of-candidates\r\n")
+    assert ".local" in hidden
+    return hidden
+
+
+def _sent(pc: RTCPeerConnection, rewrite: Rewrite | None) -> str:
+    sdp: str = pc.localDescription.sdp
+    return sdp if rewrite is None else rewrite(sdp)
 
 
 @dataclass
@@ -97,15 +123,18 @@ async def start_publisher(
     frequency: float,
     *,
     addresses: Sequence[str] = LOOPBACK,
+    configuration: RTCConfiguration | None = None,
+    rewrite_offer: Rewrite | None = None,
 ) -> TonePublisher:
-    """A peer publishing a ``frequency`` tone, its ICE candidates on ``addresses``."""
-    pc = new_peer_connection()
+    """A peer publishing a ``frequency`` tone, its ICE candidates on ``addresses``
+    (and its STUN/TURN servers and transport policy from ``configuration``)."""
+    pc = new_peer_connection(configuration)
     tone = ToneTrack(frequency)
     pc.addTransceiver(tone, direction="sendonly")
     with host_addresses(addresses):
         await pc.setLocalDescription(await pc.createOffer())
     try:
-        answer = await plane.publish(channel_id, peer_id, pc.localDescription.sdp)
+        answer = await plane.publish(channel_id, peer_id, _sent(pc, rewrite_offer))
     except BaseException:
         await pc.close()
         raise
@@ -173,17 +202,24 @@ class ListeningSubscriber:
 
 
 async def start_subscriber(
-    plane: MediaPlane, channel_id: str, peer_id: str, *, addresses: Sequence[str] = LOOPBACK
+    plane: MediaPlane,
+    channel_id: str,
+    peer_id: str,
+    *,
+    addresses: Sequence[str] = LOOPBACK,
+    configuration: RTCConfiguration | None = None,
+    rewrite_offer: Rewrite | None = None,
 ) -> ListeningSubscriber:
-    """A peer subscribed to a channel, its ICE candidates on ``addresses``."""
-    pc = new_peer_connection()
+    """A peer subscribed to a channel, its ICE candidates on ``addresses`` (and its
+    STUN/TURN servers and transport policy from ``configuration``)."""
+    pc = new_peer_connection(configuration)
     transceiver = pc.addTransceiver("audio", direction="recvonly")
     subscriber = ListeningSubscriber(pc)
     tap_receiver(transceiver.receiver, subscriber.on_rtp, decode=True)
     with host_addresses(addresses):
         await pc.setLocalDescription(await pc.createOffer())
     try:
-        answer = await plane.subscribe(channel_id, peer_id, pc.localDescription.sdp)
+        answer = await plane.subscribe(channel_id, peer_id, _sent(pc, rewrite_offer))
     except BaseException:
         await pc.close()
         raise

@@ -28,6 +28,7 @@ from aiortc import (
 from interpreta.media.forwarder.aiortc_hooks import host_addresses, tap_receiver
 from interpreta.media.forwarder.channel import Channel
 from interpreta.media.forwarder.ingress import Ingress
+from interpreta.media.forwarder.mdns import without_mdns_candidates
 from interpreta.media.forwarder.track import ForwardingTrack
 from interpreta.media.peer_states import PeerStateListeners
 from interpreta.media.plane import (
@@ -57,6 +58,12 @@ class _Peer:
     ingress: Ingress | None = None
     track: ForwardingTrack | None = None
     closed: bool = False
+    deadline: asyncio.TimerHandle | None = None
+    """Closes the peer if it has not connected in time (offers that named no address)."""
+
+
+CONNECT_TIMEOUT = 30.0
+"""Seconds a peer whose offer named no address (only mDNS names) has to connect."""
 
 
 def _prefer_opus(transceiver: RTCRtpTransceiver) -> None:
@@ -83,6 +90,7 @@ class EmbeddedMediaPlane:
         max_queue: int = 3,
         late_after: float = 0.020,
         clock: Callable[[], float] = time.monotonic,
+        connect_timeout: float = CONNECT_TIMEOUT,
     ) -> None:
         """
         :param host_addresses: the addresses ICE host candidates are gathered on (e.g.
@@ -94,6 +102,9 @@ class EmbeddedMediaPlane:
         :param late_after: seconds after which a forwarded packet counts as late in the
             subscriber statistics.
         :param clock: monotonic clock in seconds (injectable for tests).
+        :param connect_timeout: seconds a peer whose offer named no address (only mDNS
+            names, see :mod:`~interpreta.media.forwarder.mdns`) has to connect before it
+            is closed.
         """
         if max_queue < 1:
             raise ValueError("max_queue must be at least 1")
@@ -104,6 +115,7 @@ class EmbeddedMediaPlane:
         self._max_queue = max_queue
         self._late_after = late_after
         self._clock = clock
+        self._connect_timeout = connect_timeout
         self._channels: dict[str, Channel] = {}
         self._peers: dict[str, _Peer] = {}
         self._listeners = PeerStateListeners()
@@ -188,6 +200,7 @@ class EmbeddedMediaPlane:
         """
         self._channel(channel_id)
         self._check_new_peer_id(peer_id)
+        offer = without_mdns_candidates(offer_sdp)
         pc = self._new_peer_connection()
         # Our transceiver, created before the offer is applied, takes its first audio
         # m-line: Opus only, receive only.
@@ -196,13 +209,13 @@ class EmbeddedMediaPlane:
         peer = self._add_peer(_Peer(peer_id, PeerRole.PUBLISHER, pc, channel_id, ingress=ingress))
 
         async def tap_then_answer() -> None:
-            await pc.setRemoteDescription(RTCSessionDescription(sdp=offer_sdp, type="offer"))
+            await pc.setRemoteDescription(RTCSessionDescription(sdp=offer.sdp, type="offer"))
             audio = [t for t in pc.getTransceivers() if t.kind == "audio"]
             for index, transceiver in enumerate(audio):
                 # Only the first audio m-line feeds the channel; any other is drained.
                 tap_receiver(transceiver.receiver, ingress.on_rtp if index == 0 else _drop)
 
-        answer = await self._negotiate(peer, tap_then_answer)
+        answer = await self._negotiate(peer, tap_then_answer, offer.awaits_checks)
         self._channel_for_new_peer(peer).attach_publisher(ingress)
         return answer
 
@@ -210,6 +223,7 @@ class EmbeddedMediaPlane:
         """Attach a subscriber to a channel from its ``recvonly`` offer; returns the answer."""
         self._channel(channel_id)
         self._check_new_peer_id(peer_id)
+        offer = without_mdns_candidates(offer_sdp)
         pc = self._new_peer_connection()
         track = ForwardingTrack(
             max_queue=self._max_queue, late_after=self._late_after, clock=self._clock
@@ -218,13 +232,13 @@ class EmbeddedMediaPlane:
         peer = self._add_peer(_Peer(peer_id, PeerRole.SUBSCRIBER, pc, channel_id, track=track))
 
         async def apply_offer() -> None:
-            await pc.setRemoteDescription(RTCSessionDescription(sdp=offer_sdp, type="offer"))
+            await pc.setRemoteDescription(RTCSessionDescription(sdp=offer.sdp, type="offer"))
             for transceiver in pc.getTransceivers():
                 if transceiver.kind == "audio" and transceiver.sender.track is not track:
                     # An extra audio m-line the browser wants to send on: drain it.
                     tap_receiver(transceiver.receiver, _drop)
 
-        answer = await self._negotiate(peer, apply_offer)
+        answer = await self._negotiate(peer, apply_offer, offer.awaits_checks)
         self._channel_for_new_peer(peer).attach_subscriber(peer_id, track)
         return answer
 
@@ -293,8 +307,15 @@ class EmbeddedMediaPlane:
         peer.pc.on("connectionstatechange", lambda: self._on_state(peer))
         return peer
 
-    async def _negotiate(self, peer: _Peer, apply_offer: Callable[[], Awaitable[None]]) -> str:
-        """Apply the offer, answer, gather candidates; undo everything on failure."""
+    async def _negotiate(
+        self, peer: _Peer, apply_offer: Callable[[], Awaitable[None]], awaits_checks: bool
+    ) -> str:
+        """Apply the offer, answer, gather candidates; undo everything on failure.
+
+        ``awaits_checks``: the offer named no address, so ICE waits for the peer's checks
+        without ever failing by itself; the peer is closed if it is not connected within
+        the plane's ``connect_timeout``.
+        """
         pc = peer.pc
         try:
             await apply_offer()
@@ -307,7 +328,16 @@ class EmbeddedMediaPlane:
             raise
         if peer.closed:
             raise UnknownPeerError(f"peer {peer.peer_id!r} was closed while connecting")
+        if awaits_checks:
+            peer.deadline = asyncio.get_running_loop().call_later(
+                self._connect_timeout, self._close_unless_connected, peer
+            )
         return pc.localDescription.sdp
+
+    def _close_unless_connected(self, peer: _Peer) -> None:
+        if not peer.closed and peer.pc.connectionState in ("new", "connecting"):
+            logger.info("peer %s did not connect in time; closing it", peer.peer_id)
+            self._spawn(self.close_peer(peer.peer_id))
 
     def _channel_for_new_peer(self, peer: _Peer) -> Channel:
         """The channel a peer that just negotiated joins, unless it closed meanwhile."""
@@ -321,6 +351,8 @@ class EmbeddedMediaPlane:
         if self._peers.get(peer.peer_id) is peer:
             del self._peers[peer.peer_id]
         peer.closed = True
+        if peer.deadline is not None:
+            peer.deadline.cancel()
         channel = self._channels.get(peer.channel_id or "")
         if channel is not None:
             if peer.role is PeerRole.PUBLISHER:
