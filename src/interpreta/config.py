@@ -10,12 +10,20 @@ from __future__ import annotations
 import ipaddress
 import json
 import os
+import re
 import socket
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    Field,
+    field_validator,
+    model_validator,
+)
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from interpreta.datamap.processors import Processor
 
@@ -28,6 +36,60 @@ def is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+_ICE_URL = re.compile(
+    r"(?P<scheme>stun|turns?):(?P<host>\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?)"
+    r"(?::(?P<port>[0-9]{1,5}))?(?:\?transport=(?P<transport>udp|tcp))?"
+)
+_ICE_URL_FORMS = {
+    "stun": "stun:HOST[:PORT] (RFC 7064)",
+    "turn": "turn:HOST[:PORT][?transport=udp|tcp] or turns:HOST[:PORT][?transport=tcp] (RFC 7065)",
+}
+
+
+def ice_url(url: str, kind: Literal["stun", "turn"]) -> str:
+    """`url` if it is a STUN (``stun:``) or TURN (``turn:``, ``turns:``) URL browsers take.
+
+    :raises ValueError: naming the URL, what is wrong with it and the form it should have.
+    """
+    match = _ICE_URL.fullmatch(url.strip())
+    wanted = ("stun",) if kind == "stun" else ("turn", "turns")
+    problem = None
+    if match is None or match["scheme"] not in wanted:
+        problem = f"not a {kind.upper()} URL"
+    elif match["scheme"] == "stun" and match["transport"] is not None:
+        problem = "a STUN URL has no transport"
+    elif match["port"] is not None and not 0 < int(match["port"]) < 65536:
+        problem = "its port is out of range"
+    elif match["host"].startswith("["):
+        try:
+            ipaddress.IPv6Address(match["host"][1:-1])
+        except ValueError:
+            problem = "its IPv6 address is malformed"
+    elif match["scheme"] == "turns" and match["transport"] == "udp":
+        problem = "turns: runs over TLS, so its transport is tcp"
+    if problem is not None:
+        raise ValueError(f"{url!r}: {problem}; write {_ICE_URL_FORMS[kind]}")
+    return url.strip()
+
+
+def _url_list(value: Any) -> Any:
+    """A list of URLs from the environment: JSON (``["a", "b"]``) or comma-separated."""
+    if isinstance(value, str):
+        text = value.strip()
+        if text.startswith("["):
+            return json.loads(text)
+        return [part.strip() for part in text.split(",") if part.strip()]
+    return value
+
+
+def _stun_urls(value: list[str]) -> list[str]:
+    return [ice_url(url, "stun") for url in value]
+
+
+def _turn_urls(value: list[str]) -> list[str]:
+    return [ice_url(url, "turn") for url in value]
 
 
 class Contact(BaseModel):
@@ -134,6 +196,39 @@ class Settings(BaseSettings):
         default_factory=lambda: f"{socket.gethostname()}-{os.getpid()}",
         description="This app node's name, unique in the deployment (default: host and pid).",
     )
+    stun_urls: Annotated[
+        list[str], NoDecode, BeforeValidator(_url_list), AfterValidator(_stun_urls)
+    ] = Field(
+        default_factory=list,
+        description="STUN servers the browsers use (stun:HOST[:PORT]), comma-separated.",
+    )
+    turn_urls: Annotated[
+        list[str], NoDecode, BeforeValidator(_url_list), AfterValidator(_turn_urls)
+    ] = Field(
+        default_factory=list,
+        description=(
+            "TURN servers the browsers relay through when no direct path works "
+            "(turn:HOST[:PORT][?transport=udp|tcp], turns:HOST[:PORT]), comma-separated; "
+            "they need turn_secret."
+        ),
+    )
+    turn_secret: str | None = Field(
+        default=None,
+        repr=False,
+        description=(
+            "The TURN server's shared secret (coturn: use-auth-secret, static-auth-secret), "
+            "from which each client gets time-limited credentials."
+        ),
+    )
+    turn_credential_hours: int = Field(
+        default=24,
+        ge=1,
+        le=168,
+        description=(
+            "How long the TURN credentials a client gets when it connects work for new "
+            "relay allocations (an allocation made in time lasts as long as it is used)."
+        ),
+    )
 
     smtp_host: str | None = Field(
         default=None, description="SMTP server; unset: mails go to the outbox folder."
@@ -218,6 +313,13 @@ class Settings(BaseSettings):
             self.processors = [Processor.model_validate(item) for item in raw]
         if self.content_retention_min_days > self.content_retention_max_days:
             raise ValueError("content_retention_min_days exceeds content_retention_max_days")
+        if self.turn_urls and not self.turn_secret:
+            raise ValueError(
+                "turn_urls need turn_secret (INTERPRETA_TURN_SECRET): the TURN server's "
+                "static-auth-secret, from which clients get time-limited credentials"
+            )
+        if self.turn_secret and not self.turn_urls:
+            raise ValueError("turn_secret is set but turn_urls (INTERPRETA_TURN_URLS) is empty")
         return self
 
     @property

@@ -44,9 +44,20 @@ def load_settings(data_dir: Path | None = None, **overrides: Any) -> Settings:
     try:
         return Settings(**overrides)
     except ValidationError as exc:
-        fail(f"invalid configuration:\n{exc}")
+        fail(f"invalid configuration:\n{_without_values(exc)}")
     except (OSError, ValueError) as exc:
         fail(f"invalid configuration: {exc}")
+
+
+def _without_values(exc: ValidationError) -> str:
+    """One line per error, naming the setting; never the value given (it may be a secret:
+    pydantic's own message shows every input of a failed cross-field check)."""
+    lines = []
+    for error in exc.errors(include_url=False, include_input=False, include_context=False):
+        name = ".".join(str(part) for part in error["loc"])
+        where = f"INTERPRETA_{name.upper()}" if name else "settings"
+        lines.append(f"  {where}: {error['msg']}")
+    return "\n".join(lines)
 
 
 @dataclass

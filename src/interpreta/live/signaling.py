@@ -2,9 +2,10 @@
 
 The first message joins the event in a role; the server authorises it, records
 the participant and the connection as the data map declares, and answers
-``welcome``. After that, each message is one request (``subscribe``, ``switch``,
-``publish``, ``mic``, ``cough``, ``handover``, ``chat``, ``slowdown``, ``ping``);
-the reply echoes the request's ``id``. Refusals are explicit ``error`` messages
+``welcome`` (with ``ice_servers``, the STUN/TURN servers for its peer connections).
+After that, each message is one request (``subscribe``, ``switch``, ``publish``,
+``mic``, ``cough``, ``handover``, ``chat``, ``slowdown``, ``ping``); the reply
+echoes the request's ``id``. Refusals are explicit ``error`` messages
 with a code; a refused join closes the socket with code 4403.
 """
 
@@ -27,6 +28,7 @@ from interpreta.events.models import Event, ParticipantRole
 from interpreta.live.access import AccessDenied, BoothSeat, assigned_booths, authorise
 from interpreta.live.booth import ConsoleError
 from interpreta.live.hub import Client, LiveHub
+from interpreta.live.ice_servers import ice_servers
 from interpreta.live.useragent import parse as parse_user_agent
 from interpreta.media.plane import MediaPlaneError
 from interpreta.platform import Platform
@@ -195,6 +197,7 @@ async def live(websocket: WebSocket, code: str) -> None:
                         "language_code": seat.language_code,
                     },
                     "state": hub.view(live_event, client),
+                    "ice_servers": ice_servers(platform.settings, platform.clock.now()),
                 }
             )
         while True:

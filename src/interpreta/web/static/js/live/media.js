@@ -1,8 +1,9 @@
 // WebRTC and WebAudio helpers shared by the live pages.
 //
 // No trickle ICE: each side creates its offer, waits until ICE gathering is complete,
-// sends the whole SDP over the signaling socket and applies the answer. The server
-// answers with host candidates only, so no STUN/TURN servers are configured.
+// sends the whole SDP over the signaling socket and applies the answer. The STUN/TURN
+// servers come from the session's welcome (`ice_servers`, TURN with time-limited
+// credentials); where the deployment names none the list is empty (host candidates).
 
 const ICE_WAIT_MS = 2500;
 const OPUS_PARAMS = {
@@ -39,6 +40,11 @@ export function iceGathered(pc) {
     const timer = setTimeout(done, ICE_WAIT_MS);
     pc.addEventListener("icegatheringstatechange", check);
   });
+}
+
+/** A new peer connection using the ICE servers the session's welcome named. */
+export function newPeerConnection(session) {
+  return new RTCPeerConnection({ iceServers: session.welcome?.ice_servers ?? [] });
 }
 
 /** Put Opus first in the transceiver's codec list, where the browser allows it. */
@@ -112,7 +118,7 @@ export class Ear {
   /** Subscribe to `channelId` through `session` (a new peer connection). */
   async start(session, channelId) {
     this.close();
-    const pc = new RTCPeerConnection({ iceServers: [] });
+    const pc = newPeerConnection(session);
     this.pc = pc;
     const transceiver = pc.addTransceiver("audio", { direction: "recvonly" });
     preferOpus(transceiver, "receiver");
@@ -198,7 +204,7 @@ export class Mic {
     if (!this.stream) throw new Error("Open the microphone first.");
     if (this.pc) this.pc.close();
     this.published = false;
-    const pc = new RTCPeerConnection({ iceServers: [] });
+    const pc = newPeerConnection(session);
     this.pc = pc;
     const [track] = this.stream.getAudioTracks();
     const transceiver = pc.addTransceiver(track, { direction: "sendonly", streams: [this.stream] });
