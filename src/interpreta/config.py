@@ -225,8 +225,8 @@ class Settings(BaseSettings):
         ge=1,
         le=168,
         description=(
-            "How long the TURN credentials a client gets when it connects work for new "
-            "relay allocations (an allocation made in time lasts as long as it is used)."
+            "How long the TURN credentials a client gets when it connects open new relay "
+            "allocations (see docs/media.md)."
         ),
     )
 
