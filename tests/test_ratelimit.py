@@ -118,3 +118,23 @@ def test_an_unknown_storage_is_refused(settings: Settings) -> None:
             b"k" * 32,
             SystemClock(),
         )
+
+
+def test_nodes_sharing_redis_share_the_counters(settings: Settings, redis_server: Any) -> None:
+    """Two nodes with the same Redis storage count together: the limit holds across them."""
+    from interpreta.clock import SystemClock
+
+    storage = f"redis+unix://{redis_server.socket_path}"
+    shared = settings.model_copy(
+        update={"rate_limit_storage": storage, "rate_sign_in_attempts_per_client": "3/minute"}
+    )
+    node_a, node_b = (RateLimits(shared, b"k" * 32, SystemClock()) for _ in range(2))
+    rule = node_a.rules.sign_in_attempts_per_client
+    client = f"203.0.113.{id(node_a) % 250}"
+    node_a.hit(rule, "sign-in", client, "sign-in attempts")
+    node_b.hit(rule, "sign-in", client, "sign-in attempts")
+    node_a.hit(rule, "sign-in", client, "sign-in attempts")
+    with pytest.raises(Exception, match="Too many sign-in attempts") as refused:
+        node_b.hit(rule, "sign-in", client, "sign-in attempts")
+    assert getattr(refused.value, "status", None) == 429
+    node_a.clear(rule, "sign-in", client)
