@@ -107,10 +107,12 @@ async def test_rights_revoked_on_one_node_end_sessions_on_the_other(
     assert anna.ws.close_code == 4403
 
 
-async def test_the_air_lapses_when_no_node_renews_the_lease(
+async def test_a_hung_node_loses_the_air_and_then_its_seats(
     two_nodes: TwoNodes, closing: list[Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(live_hub, "LEASE_TTL", 0.6)
+    monkeypatch.setattr(live_hub, "KEEP_ALIVE", 0.2)
+    monkeypatch.setattr(live_hub, "NODE_TTL", 1.5)
     anna = await two_nodes.interpreter(two_nodes.b, "anna")
     bernd = await two_nodes.interpreter(two_nodes.a, "bernd")
     closing += [anna, bernd]
@@ -122,3 +124,6 @@ async def test_the_air_lapses_when_no_node_renews_the_lease(
     assert keeper is not None
     keeper.get_loop().call_soon_threadsafe(keeper.cancel)
     await bernd.latest_state(lambda s: _booth(s)["on_air"] is None, timeout=6)
+    # B stopped beating too: it is gone, and anna, seated through it, with it
+    seats = await bernd.latest_state(lambda s: len(_booth(s)["seats"]) == 1, timeout=6)
+    assert _booth(seats)["seats"][0]["key"] == bernd.welcome["participant"]

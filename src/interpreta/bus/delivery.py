@@ -26,8 +26,10 @@ class Delivery:
         self._task = asyncio.get_running_loop().create_task(self._deliver())
 
     def put(self, message: dict[str, Any]) -> None:
-        """Queue a message for the handler."""
-        self._queue.put_nowait(message)
+        """Queue a message for the handler (none once delivery stopped, or its event loop
+        ended)."""
+        if not self._task.done():
+            self._queue.put_nowait(message)
 
     async def stop(self) -> None:
         """Stop delivering; queued messages are dropped."""

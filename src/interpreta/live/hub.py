@@ -160,6 +160,7 @@ class LiveHub:
         self._unsubscribe = plane.on_peer_state(self._peer_state_changed)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._start_lock: asyncio.Lock | None = None
+        self._start_lock_loop: asyncio.AbstractEventLoop | None = None
         self._keeper: asyncio.Task[None] | None = None
 
     # --- joining and leaving -------------------------------------------------------
@@ -204,9 +205,11 @@ class LiveHub:
         booth = client.seat.channel_id if client.seat is not None else None
         presence = Presence(self.bus.node, client.key, client.role.value, booth)
         await shared_state.set_presence(self.bus, client.event_id, client.session_id, presence)
+        if client.seat is None:
+            self._schedule_broadcast(live)  # nothing shared changes: no lock for a listener
+            return live
         async with self._changing(live) as shared:
-            if client.seat is not None:
-                shared.booths[client.seat.channel_id].sit(client.key, client.name)
+            shared.booths[client.seat.channel_id].sit(client.key, client.name)
         return live
 
     async def detach(self, client: Client) -> None:
@@ -219,22 +222,8 @@ class LiveHub:
             live.clients.discard(client)
             emptied = not live.clients
         await shared_state.clear_presence(self.bus, client.event_id, client.session_id)
-        async with self._changing(live) as shared:
-            if client.seat is not None:
-                console = shared.booths.get(client.seat.channel_id)
-                seat = None if console is None else console.seats.get(client.key)
-                elsewhere = any(
-                    p.key == client.key and p.booth == client.seat.channel_id
-                    for p in shared.presence.values()
-                )
-                if console is not None and seat is not None:
-                    if not elsewhere:
-                        console.leave(client.key)
-                    elif seat.mic_peer == client.mic_peer is not None:
-                        # the same interpreter is still connected elsewhere: only this mic goes
-                        console.attach_microphone(client.key, None)
-            elif client.mic_peer is not None:
-                _drop_floor_publisher(shared, client.mic_peer)
+        if client.seat is not None or client.mic_peer is not None:
+            await self._leave_shared(live, client)
         for peer in (client.mic_peer, client.ear_peer):
             if peer is not None:
                 self._peers.pop(peer, None)
@@ -248,6 +237,25 @@ class LiveHub:
             await self._forget(live)  # nobody left here: free its channels, reload on next join
         else:
             self._schedule_broadcast(live)
+
+    async def _leave_shared(self, live: LiveEvent, client: Client) -> None:
+        """Free the leaving client's seat (unless the same interpreter is still connected
+        elsewhere: then only this microphone goes) or its place on the floor."""
+        async with self._changing(live) as shared:
+            if client.seat is not None:
+                console = shared.booths.get(client.seat.channel_id)
+                seat = None if console is None else console.seats.get(client.key)
+                elsewhere = any(
+                    p.key == client.key and p.booth == client.seat.channel_id
+                    for p in shared.presence.values()
+                )
+                if console is not None and seat is not None:
+                    if not elsewhere:
+                        console.leave(client.key)
+                    elif seat.mic_peer == client.mic_peer is not None:
+                        console.attach_microphone(client.key, None)
+            elif client.mic_peer is not None:
+                _drop_floor_publisher(shared, client.mic_peer)
 
     # --- media ---------------------------------------------------------------------
 
@@ -601,8 +609,8 @@ class LiveHub:
         loop = asyncio.get_running_loop()
         if self._loop is loop:
             return
-        if self._start_lock is None or self._loop is None:
-            self._start_lock = asyncio.Lock()
+        if self._start_lock is None or self._start_lock_loop is not loop:
+            self._start_lock, self._start_lock_loop = asyncio.Lock(), loop
         async with self._start_lock:
             if self._loop is loop:
                 return
@@ -624,6 +632,7 @@ class LiveHub:
                 log.exception("keeping the live state failed; retrying")
 
     async def _keep_event(self, live: LiveEvent) -> None:
+        await self._sweep(live)
         renewed: set[int] = set()
         for client in list(live.clients):
             seat = client.seat
@@ -651,6 +660,26 @@ class LiveHub:
                     log.warning("the microphone lease of booth %s lapsed", channel)
                     console.on_air = None
                     console.handover = None
+
+    async def _sweep(self, live: LiveEvent) -> None:
+        """Forget what gone nodes left: their presence and counts, and the seats of
+        interpreters connected nowhere any more (after a node died and they did not
+        come back through another)."""
+        await shared_state.sweep(self.bus, live.event_id)
+        shared = await self._read(live)
+        seated = {(p.booth, p.key) for p in shared.presence.values()}
+        if not any(
+            (channel, key) not in seated
+            for channel, console in shared.booths.items()
+            for key in console.seats
+        ):
+            return
+        async with self._changing(live) as fresh:
+            seated = {(p.booth, p.key) for p in fresh.presence.values()}
+            for channel, console in fresh.booths.items():
+                for key in [k for k in console.seats if (channel, k) not in seated]:
+                    log.warning("booth %s: a seat whose interpreter is gone was freed", channel)
+                    console.leave(key)
 
     # --- internals -------------------------------------------------------------------
 
@@ -690,6 +719,7 @@ class LiveHub:
             shared = await shared_state.load(self.bus, live.event_id)
             if shared.presence:
                 await shared_state.set_listener_counts(self.bus, live.event_id, {})
+                await self._announce(live)  # the other nodes count without this one
                 return
             for channel, console in shared.booths.items():
                 if console.on_air is not None:

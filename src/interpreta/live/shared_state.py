@@ -31,6 +31,7 @@ __all__ = [
     "save",
     "set_listener_counts",
     "set_presence",
+    "sweep",
 ]
 
 
@@ -121,6 +122,21 @@ async def clear_presence(bus: Bus, event_id: int, *sessions: str) -> None:
     """Forget clients that left."""
     if sessions:
         await bus.drop(presence_key(event_id), *sessions)
+
+
+async def sweep(bus: Bus, event_id: int) -> None:
+    """Remove the presence and listener counts of nodes that stopped beating."""
+    live = await bus.live_nodes()
+    gone = [
+        session
+        for session, value in (await bus.fields(presence_key(event_id))).items()
+        if json.loads(value)["node"] not in live
+    ]
+    await clear_presence(bus, event_id, *gone)
+    counted = await bus.fields(listeners_key(event_id))
+    stale = [node for node in counted if node not in live]
+    if stale:
+        await bus.drop(listeners_key(event_id), *stale)
 
 
 async def set_listener_counts(bus: Bus, event_id: int, counts: dict[int, int]) -> None:
