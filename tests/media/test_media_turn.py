@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import AsyncIterator, Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any, cast
 
 import pytest
@@ -22,7 +22,7 @@ from conftest import Backend
 from media_testkit import hide_host_addresses, start_publisher, start_subscriber
 
 from interpreta.app import create_app
-from interpreta.clock import FrozenClock
+from interpreta.clock import FrozenClock, SystemClock
 from interpreta.config import Settings
 from interpreta.live.ice_servers import turn_credential, turn_password
 from interpreta.media.plane import MediaPlane
@@ -103,7 +103,7 @@ async def test_our_credentials_open_a_relay_allocation(
     turn_servers: dict[str, TurnServer], transport: str
 ) -> None:
     server = turn_on(turn_servers, "127.0.0.1")
-    credential = turn_credential(server.secret, now=datetime.now(UTC), lifetime=HOUR)
+    credential = turn_credential(server.secret, now=SystemClock().now(), lifetime=HOUR)
     expiry, opaque = credential.username.split(":")
     assert int(expiry) == int(credential.expires_at.timestamp())
     assert re.fullmatch(r"[A-Za-z0-9_-]{16}", opaque)  # random: nothing about the person
@@ -114,7 +114,7 @@ async def test_expired_forged_and_wrongly_signed_credentials_are_refused(
     turn_servers: dict[str, TurnServer],
 ) -> None:
     server = turn_on(turn_servers, "127.0.0.1")
-    now = datetime.now(UTC)
+    now = SystemClock().now()
     expired = turn_credential(server.secret, now=now - 2 * HOUR, lifetime=HOUR)
     wrong_secret = turn_credential("not the shared secret", now=now, lifetime=HOUR)
     # a stale credential whose expiry someone moved forward, keeping its password
@@ -135,7 +135,7 @@ async def test_expired_forged_and_wrongly_signed_credentials_are_refused(
 
 def relay_only(server: TurnServer) -> RTCConfiguration:
     """A peer that may only use relay candidates from ``server`` (a fresh credential)."""
-    credential = turn_credential(server.secret, now=datetime.now(UTC), lifetime=HOUR)
+    credential = turn_credential(server.secret, now=SystemClock().now(), lifetime=HOUR)
     return RTCConfiguration(
         iceServers=[
             RTCIceServer(
@@ -225,7 +225,7 @@ async def test_a_listener_behind_the_relay_hears_the_floor(
 ) -> None:
     coturn = turn_on(turn_servers, "127.0.0.1")
     base_url, code, floor, key = event
-    clock.moment = datetime.now(UTC)  # coturn checks the credential's expiry by its own clock
+    clock.moment = SystemClock().now()  # coturn checks the credential's expiry by its own clock
     speaker = await LiveClient.join(base_url, code, role="speaker", key=key)
     listener = await LiveClient.join(base_url, code, role="listener")
     closing += [speaker, listener]

@@ -5,13 +5,12 @@ with the ICE servers and credential the welcome gave it."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from interpreta.clock import FrozenClock
+from interpreta.clock import FrozenClock, SystemClock
 from interpreta.config import Settings
 from interpreta.platform import Platform
 from tests.conftest import speaker_key_of
@@ -58,7 +57,7 @@ def test_a_listener_whose_browser_can_only_use_the_relay_hears_the_floor(
     audio_browser: Any,
     screenshots: Path,
 ) -> None:
-    clock.moment = datetime.now(UTC)  # coturn checks the credential's expiry by its own clock
+    clock.moment = SystemClock().now()  # coturn checks the credential's expiry by its own clock
     owner = sign_up("olivia")
     event = owner.client.post(
         f"/api/organisations/{owner.organisation_id}/events",
