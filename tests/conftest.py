@@ -32,6 +32,8 @@ from interpreta.config import Settings
 from interpreta.db.engine import make_engine
 from interpreta.db.migrate import upgrade
 from interpreta.mail import Mail
+from interpreta.media.janus.hostaddress import ensure_host_address
+from interpreta.media.janus.process import JanusProcess, janus_binary
 from interpreta.platform import Platform
 from interpreta.privacy import audit, audit_tree
 from interpreta.privacy.models import AuditChainHead, AuditEntry, AuditTreeNode
@@ -137,6 +139,45 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
         argon2_memory_kib=64,
         _env_file=None,  # type: ignore[call-arg]
     )
+
+
+MEDIA_BACKENDS = ("embedded", "janus")
+"""The media backends a test can run on (``INTERPRETA_MEDIA_BACKEND``)."""
+
+
+@pytest.fixture(scope="session")
+def janus_server() -> Iterator[JanusProcess]:
+    """A Janus server for the whole session, on a generated configuration, gathering ICE
+    candidates on the private address ``ensure_host_address`` gives this machine (Janus
+    skips loopback). Every test that needs Janus shares it."""
+    if janus_binary() is None:
+        pytest.skip("janus is not installed (Debian package 'janus'; scripts/test installs it)")
+    with JanusProcess(ice_address=ensure_host_address()) as server:
+        yield server
+
+
+def on_janus(settings: Settings, janus: JanusProcess) -> Settings:
+    """`settings`, choosing the Janus media backend at `janus` (with its Admin API)."""
+    return settings.model_copy(
+        update={
+            "media_backend": "janus",
+            "janus_url": janus.url,
+            "janus_admin_url": janus.admin_url,
+            "janus_admin_secret": janus.admin_secret,
+        }
+    )
+
+
+async def janus_handles(janus: JanusProcess) -> int:
+    """The most handles one session on `janus` holds: a plane's two own plus one per peer
+    (read through the Admin API), to show that media went through Janus."""
+    from interpreta.media.janus.admin import JanusAdmin
+
+    admin = JanusAdmin(janus.admin_url, janus.admin_secret)
+    try:
+        return max([len(await admin.list_handles(s)) for s in await admin.list_sessions()] or [0])
+    finally:
+        await admin.close()
 
 
 @pytest.fixture

@@ -8,46 +8,29 @@ The peers gather ICE candidates on the private address Janus uses.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from interpreta.config import Settings
-from interpreta.media.janus.admin import JanusAdmin
 from interpreta.media.janus.hostaddress import ensure_host_address
-from interpreta.media.janus.process import JanusProcess, janus_binary
+from interpreta.media.janus.process import JanusProcess
+from tests.conftest import janus_handles, on_janus
 from tests.live.conftest import Stage, TwoNodes
 from tests.live.live_client import LiveClient
 from tests.media.media_testkit import start_publisher, start_subscriber
 
 
-@pytest.fixture(scope="module")
-def janus_for_live() -> Iterator[JanusProcess]:
-    """A Janus server for this module."""
-    if janus_binary() is None:
-        pytest.skip("janus is not installed (Debian package 'janus'; scripts/test installs it)")
-    with JanusProcess(ice_address=ensure_host_address()) as server:
-        yield server
-
-
 @pytest.fixture
-def settings(settings: Settings, janus_for_live: JanusProcess) -> Settings:
-    """The test's settings, choosing the Janus backend."""
-    return settings.model_copy(
-        update={
-            "media_backend": "janus",
-            "janus_url": janus_for_live.url,
-            "janus_admin_url": janus_for_live.admin_url,
-            "janus_admin_secret": janus_for_live.admin_secret,
-        }
-    )
+def settings(settings: Settings, janus_server: JanusProcess) -> Settings:
+    """The test's settings, choosing the session's Janus."""
+    return on_janus(settings, janus_server)
 
 
 async def test_handover_relay_and_language_switch_on_janus(
     stage: Stage,
     closing: list[Any],
-    janus_for_live: JanusProcess,
+    janus_server: JanusProcess,
 ) -> None:
     here = (ensure_host_address(),)
     join = LiveClient.join
@@ -89,14 +72,11 @@ async def test_handover_relay_and_language_switch_on_janus(
     assert german["on_air"] and german["on_air_name"] == "Bernd"
 
     # the media went through Janus: the app's session there holds the peers' handles
-    admin = JanusAdmin(janus_for_live.admin_url, janus_for_live.admin_secret)
-    handles = [len(await admin.list_handles(s)) for s in await admin.list_sessions()]
-    await admin.close()
-    assert max(handles) >= 2 + 5  # the plane's two, three publishers, two subscribers
+    assert await janus_handles(janus_server) >= 2 + 5  # three publishers, two subscribers
 
 
 async def test_two_app_nodes_drive_one_janus(
-    two_nodes: TwoNodes, closing: list[Any], janus_for_live: JanusProcess
+    two_nodes: TwoNodes, closing: list[Any], janus_server: JanusProcess
 ) -> None:
     """A listener on node B hears the speaker on node A; a handover from an interpreter on
     node A to one on node B is heard on both nodes without a gap; one room per channel."""

@@ -4,12 +4,12 @@ The contract tests take the ``plane`` fixture, parametrised over both backends, 
 their peers with the ``peers`` fixture, which puts their ICE candidates where the backend
 can reach them: loopback for the embedded plane; for Janus, which skips loopback
 interfaces, a private address on an interface of its own (``interpreta0``, 10.77.0.1,
-added as root if missing).
+added as root if missing). The session's Janus is ``janus_server`` (``tests/conftest.py``).
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 
 import pytest
@@ -24,20 +24,9 @@ from media_testkit import (
 from interpreta.media.forwarder import EmbeddedMediaPlane
 from interpreta.media.janus import JanusMediaPlane
 from interpreta.media.janus.hostaddress import ensure_host_address
-from interpreta.media.janus.process import JanusProcess, janus_binary
+from interpreta.media.janus.process import JanusProcess
 from interpreta.media.plane import MediaPlane
-
-BACKENDS = ("embedded", "janus")
-
-
-@pytest.fixture(scope="session")
-def janus_server() -> Iterator[JanusProcess]:
-    """A Janus server for the whole session, on a generated configuration."""
-    if janus_binary() is None:
-        pytest.skip("janus is not installed (Debian package 'janus'; scripts/test installs it)")
-    address = ensure_host_address()
-    with JanusProcess(ice_address=address) as server:
-        yield server
+from tests.conftest import MEDIA_BACKENDS
 
 
 @dataclass(frozen=True)
@@ -60,7 +49,7 @@ class Backend:
         )
 
 
-@pytest.fixture(params=BACKENDS)
+@pytest.fixture(params=MEDIA_BACKENDS)
 def backend(request: pytest.FixtureRequest) -> Backend:
     """Each backend in turn."""
     if request.param == "embedded":

@@ -1,4 +1,11 @@
-"""Fixtures for the pages: a live server on a free port, and a headless Chromium."""
+"""Fixtures for the pages: a live server on a free port, and a headless Chromium.
+
+The live pages' media run on the embedded plane unless a test asks for the backends in
+turn, with ``@pytest.mark.parametrize("media_backend", MEDIA_BACKENDS, indirect=True)``:
+on Janus the app drives the session's ``janus_server``, and Chromium reaches it on the
+private address Janus gathers on (``interpreta0``, 10.77.0.1), which it offers as a host
+candidate since the fake-media browsers show their addresses, not mDNS names.
+"""
 
 from __future__ import annotations
 
@@ -14,7 +21,9 @@ import pytest
 import uvicorn
 
 from interpreta.app import create_app
+from interpreta.config import Settings
 from interpreta.platform import Platform
+from tests.conftest import on_janus
 
 CHROMIUM = "/usr/lib/chromium/chromium"
 CHROMIUM_ARGS = [
@@ -25,6 +34,21 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+
+
+@pytest.fixture
+def media_backend(request: pytest.FixtureRequest) -> str:
+    """The media backend of the app under test: ``embedded``, or the one a test is
+    parametrised with (indirectly, over ``MEDIA_BACKENDS``)."""
+    return str(getattr(request, "param", "embedded"))
+
+
+@pytest.fixture
+def settings(settings: Settings, media_backend: str, request: pytest.FixtureRequest) -> Settings:
+    """The test's settings, on the session's Janus when ``media_backend`` is ``janus``."""
+    if media_backend == "janus":
+        return on_janus(settings, request.getfixturevalue("janus_server"))
+    return settings
 
 
 def _free_port() -> int:

@@ -7,8 +7,10 @@ the German booth's Anna 880 Hz and Bernd 1320 Hz. The pages' debug hook
 
 from __future__ import annotations
 
+import asyncio
 import re
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,7 +18,7 @@ from typing import Any
 import pytest
 
 from interpreta.platform import Platform
-from tests.conftest import Account, join, speaker_key_of
+from tests.conftest import MEDIA_BACKENDS, Account, janus_handles, join, speaker_key_of
 from tests.web.conftest import write_tone
 
 pytestmark = pytest.mark.browser
@@ -135,8 +137,14 @@ def enter_booth(page: Any) -> None:
     wait_until(page, "window.interpreta.published === true", timeout=10)
 
 
+@pytest.mark.parametrize("media_backend", MEDIA_BACKENDS, indirect=True)
 def test_interpretation_in_the_browser(
-    stage: Stage, media_server: str, audio_browser: Any, screenshots: Path
+    stage: Stage,
+    media_server: str,
+    audio_browser: Any,
+    screenshots: Path,
+    media_backend: str,
+    request: pytest.FixtureRequest,
 ) -> None:
     from playwright.sync_api import expect
 
@@ -219,6 +227,12 @@ def test_interpretation_in_the_browser(
     expect(german_row).to_contain_text("Bernd")
     expect(german_row).to_contain_text("2 listeners")
     expect(organiser.locator("#signals")).to_contain_text("(fr)")
+    if media_backend == "janus":
+        # the media went through Janus: the app's session there holds the pages' peers
+        janus = request.getfixturevalue("janus_server")
+        with ThreadPoolExecutor(1) as apart:  # Playwright's loop holds this thread
+            handles = apart.submit(asyncio.run, janus_handles(janus)).result()
+        assert handles >= 2 + 4 + 2  # four publishers (speaker, booth), two listeners
 
     # A listener has no way to publish, and a crafted publish is refused.
     assert german.get_by_role("button", name=re.compile("micro|speak|send", re.I)).count() == 0
@@ -275,6 +289,7 @@ def test_listener_page_fits_a_phone(
     assert not errors
 
 
+@pytest.mark.parametrize("media_backend", MEDIA_BACKENDS, indirect=True)
 def test_pages_reconnect_after_a_server_restart(
     platform: Platform, stage: Stage, audio_browser: Any, tmp_path: Path
 ) -> None:
