@@ -1,4 +1,4 @@
-"""Mouth-to-ear latency in Chromium on loopback, one hop at a time.
+"""Mouth-to-ear latency in Chromium, one hop at a time, on either media backend.
 
 Two hops matter in a live event: the speaker's browser → server → a floor listener's
 browser, and the interpreter's browser → server → a language listener's browser. The
@@ -6,22 +6,28 @@ second hop starts where the interpreter hears the first, so the two-hop figure
 (speaker to a listener of the interpretation, interpreter reaction time aside) is the
 sum of the two.
 
-Method. The server (the real app with the demo event, its embedded media plane on
-127.0.0.1) runs in a child process. Each sending browser is its own Chromium whose
-fake microphone plays a WAV of short 2 kHz bursts every 500 ms (looped by Chromium).
-The sending page (``/speak/...`` or ``/interpret/...``) publishes it as usual; the
-receiving page (``/join/...``) plays it. In both pages an AudioWorklet watches a
-stream, the sender's local microphone stream and the receiver's remote stream, and
-stamps each burst onset on the shared clock (``performance.timeOrigin +
-performance.now()``: one machine, one clock). The latency of a burst is its onset at
+Method. The server (the real app with the demo event) runs in a child process, with the
+embedded media plane on 127.0.0.1, or with the Janus backend (``--backend janus``): a
+Janus started here on a generated configuration, gathering ICE candidates on the private
+address 10.77.0.1 (``interpreta0``, added if missing; needs root, as Janus skips
+loopback), which Chromium reaches through its own host candidate there. Each sending
+browser is its own Chromium whose fake microphone plays a WAV of short 2 kHz bursts every
+500 ms (looped by Chromium). The sending page (``/speak/...`` or ``/interpret/...``)
+publishes it as usual; the receiving page (``/join/...``) plays it. In both pages an
+AudioWorklet watches a stream, the sender's local microphone stream and the receiver's
+remote stream, and stamps each burst onset on the shared clock (``performance.timeOrigin
++ performance.now()``: one machine, one clock). The latency of a burst is its onset at
 the receiver minus its onset at the sender. Both sides measure the same way (a
-MediaStreamSource into a worklet), so capture buffering before the page and the
-output device after it are outside the figure; encode, network, server, jitter
-buffer and decode are inside.
+MediaStreamSource into a worklet), so capture buffering before the page and the output
+device after it are outside the figure; encode, network, server, jitter buffer and decode
+are inside.
 
-    python bench/mouth_to_ear.py [--seconds 30]
+    PYTHONPATH=src python bench/mouth_to_ear.py [--backend embedded|janus|both] [--seconds 30]
 
-Goal (issue 2): p95 <= 80 ms per hop.
+``both`` (the default) measures the two backends one after the other and prints them
+side by side. Goals: p95 <= 80 ms per hop (issue 2, embedded), <= 60 ms per hop through
+Janus (issue 12). For each hop it also prints the listener's ICE candidate pair, the
+path the media took.
 
 The pages are opened with ``bypass_csp``: the probes this benchmark injects (and
 Playwright's wait_for_function) evaluate strings in the page, which the pages'
@@ -31,6 +37,7 @@ Content-Security-Policy refuses.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import http.cookies
 import json
 import multiprocessing
@@ -46,6 +53,13 @@ from typing import Any
 
 import numpy as np
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from interpreta.media.janus.hostaddress import ensure_host_address
+from interpreta.media.janus.process import JanusProcess
+
+BACKENDS = ("embedded", "janus")
+
 CHROMIUM = "/usr/lib/chromium/chromium"
 ARGS = [
     "--no-sandbox",
@@ -59,6 +73,38 @@ ARGS = [
     "--autoplay-policy=no-user-gesture-required",
     "--disable-features=WebRtcHideLocalIpsWithMdns",
 ]
+RECORD_PEERS = """
+(() => {
+  const Native = window.RTCPeerConnection;
+  window.__pcs = [];
+  window.RTCPeerConnection = class extends Native {
+    constructor(...args) {
+      super(...args);
+      window.__pcs.push(this);
+    }
+  };
+})();
+"""
+"An init script: the page's peer connections, kept in ``window.__pcs``."
+
+ICE_PATH = """
+async () => {
+  const pc = window.__pcs.filter((p) => p.connectionState === "connected").pop();
+  if (!pc) return "no connected peer";
+  const stats = await pc.getStats();
+  for (const report of stats.values()) {
+    if (report.type === "transport" && report.selectedCandidatePairId) {
+      const pair = stats.get(report.selectedCandidatePairId);
+      const local = stats.get(pair.localCandidateId);
+      const remote = stats.get(pair.remoteCandidateId);
+      return `${local.address}:${local.port} -> ${remote.address}:${remote.port}`;
+    }
+  }
+  return "no selected candidate pair";
+}
+"""
+"The newest connected peer's selected ICE candidate pair, as addresses."
+
 RATE = 48000
 PERIOD_S = 0.5
 BURST_S = 0.02
@@ -133,8 +179,8 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def serve(data_dir: str, port: int) -> None:
-    """Child process: the real app with the demo event."""
+def serve(data_dir: str, port: int, media: dict[str, str]) -> None:
+    """Child process: the real app with the demo event; ``media``: its media settings."""
     import uvicorn
 
     from interpreta import demo
@@ -142,7 +188,7 @@ def serve(data_dir: str, port: int) -> None:
     from interpreta.config import Settings
     from interpreta.platform import Platform
 
-    settings = Settings(data_dir=Path(data_dir), _env_file=None)  # type: ignore[call-arg]
+    settings = Settings(data_dir=Path(data_dir), _env_file=None, **media)  # type: ignore[call-arg, arg-type]
     platform = Platform.start(settings)
     info = demo.seed(platform)
     (Path(data_dir) / "code").write_text(info.event_code)
@@ -241,95 +287,120 @@ def report(name: str, values: list[float]) -> dict[str, float]:
     return {"p50": p50, "p95": p95}
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--seconds", type=float, default=30.0, help="measuring time per hop")
-    args = parser.parse_args(argv)
+def _open(browser: Any, base: str, cookie: str | None = None) -> Any:
+    """A page of `browser` whose peer connections are recorded (``window.__pcs``)."""
+    context = browser.new_context(base_url=base, bypass_csp=True)
+    context.add_init_script(RECORD_PEERS)
+    if cookie is not None:
+        session = {"name": "interpreta_session", "value": cookie}
+        context.add_cookies([{**session, "domain": "localhost", "path": "/"}])
+    return context.new_page()
 
+
+def run(backend: str, wav: Path, folder: Path, seconds: float) -> dict[str, dict[str, float]]:
+    """Serve the demo on `backend`, measure both hops; each hop's p50 and p95 (ms)."""
     from playwright.sync_api import sync_playwright
 
     from interpreta import demo
 
-    with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp)
-        wav = write_clicks(folder / "clicks.wav")
+    with contextlib.ExitStack() as stack:
+        media: dict[str, str] = {"media_backend": backend}
+        path = "loopback"
+        if backend == "janus":
+            address = ensure_host_address()
+            janus = stack.enter_context(JanusProcess(ice_address=address))
+            media |= {"janus_url": janus.url}
+            path = f"Janus on {address}"
+        data = folder / f"data-{backend}"
         port = _free_port()
         base = f"http://localhost:{port}"
         child = multiprocessing.get_context("spawn").Process(
-            target=serve, args=(str(folder / "data"), port), daemon=True
+            target=serve, args=(str(data), port, media), daemon=True
         )
         child.start()
-        try:
-            code = _wait_for_server(f"http://127.0.0.1:{port}", folder / "data")
-            key = _speaker_key(folder / "data", code)
-            interpreter_email = demo.INTERPRETERS[0][0]
-            cookie = _sign_in(f"http://127.0.0.1:{port}", interpreter_email, demo.PASSWORD)
-            with sync_playwright() as playwright:
-                chromium = playwright.chromium
+        stack.callback(child.join, 10)
+        stack.callback(child.terminate)
+        code = _wait_for_server(f"http://127.0.0.1:{port}", data)
+        key = _speaker_key(data, code)
+        interpreter_email = demo.INTERPRETERS[0][0]
+        cookie = _sign_in(f"http://127.0.0.1:{port}", interpreter_email, demo.PASSWORD)
+        playwright = stack.enter_context(sync_playwright())
 
-                def launch(with_clicks: bool) -> Any:
-                    extra = [f"--use-file-for-fake-audio-capture={wav}"] if with_clicks else []
-                    return chromium.launch(executable_path=CHROMIUM, args=ARGS + extra)
+        def launch(with_clicks: bool) -> Any:
+            extra = [f"--use-file-for-fake-audio-capture={wav}"] if with_clicks else []
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS + extra)
+            stack.callback(browser.close)
+            return browser
 
-                speaker_browser, booth_browser, ear_browser = (
-                    launch(True),
-                    launch(True),
-                    launch(False),
-                )
-                speaker = speaker_browser.new_page(base_url=base, bypass_csp=True)
-                speaker.goto(f"/speak/{code}?key={key}")
-                speaker.get_by_role("button", name="Start sending my microphone").click()
-                speaker.wait_for_function("window.interpreta.published === true")
+        speaker_browser, booth_browser, ear_browser = launch(True), launch(True), launch(False)
+        speaker = _open(speaker_browser, base)
+        speaker.goto(f"/speak/{code}?key={key}")
+        speaker.get_by_role("button", name="Start sending my microphone").click()
+        speaker.wait_for_function("window.interpreta.published === true")
 
-                listener = ear_browser.new_page(base_url=base, bypass_csp=True)
-                listener.goto(f"/join/{code}")
-                listener.get_by_role("button", name="Play").click()
-                _tone_at(listener)
-                time.sleep(1)
-                print(
-                    f"Chromium on loopback, bursts every {PERIOD_S * 1000:.0f} ms, "
-                    f"{args.seconds:.0f} s per hop"
-                )
-                floor = report(
-                    "speaker -> server -> listener", measure(speaker, listener, args.seconds)
-                )
-                speaker.get_by_role("button", name="Stop sending").click()
+        listener = _open(ear_browser, base)
+        listener.goto(f"/join/{code}")
+        listener.get_by_role("button", name="Play").click()
+        _tone_at(listener)
+        time.sleep(1)
+        print(
+            f"{backend}: Chromium, media {path}, bursts every {PERIOD_S * 1000:.0f} ms, "
+            f"{seconds:.0f} s per hop"
+        )
+        hops: dict[str, dict[str, float]] = {}
+        hops["speaker"] = report(
+            "speaker -> server -> listener", measure(speaker, listener, seconds)
+        )
+        print(f"{'':<34} ICE {listener.evaluate(ICE_PATH)}")
+        speaker.get_by_role("button", name="Stop sending").click()
 
-                context = booth_browser.new_context(base_url=base, bypass_csp=True)
-                context.add_cookies(
-                    [
-                        {
-                            "name": "interpreta_session",
-                            "value": cookie,
-                            "domain": "localhost",
-                            "path": "/",
-                        }
-                    ]
-                )
-                booth = context.new_page()
-                booth.goto(f"/interpret/{code}")
-                booth.get_by_role("button", name="Enter the booth").click()
-                booth.wait_for_function("window.interpreta.published === true")
-                booth.get_by_role("button", name="Microphone", exact=True).click()
-                booth.wait_for_function(
-                    "(h => h.state?.booth?.on_air === h.welcome?.participant)(window.interpreta)"
-                )
-                german = booth.evaluate("window.interpreta.welcome.booth.channel_id")
-                listener.get_by_label("Language").select_option(str(german))
-                _tone_at(listener)
-                time.sleep(1)
-                interpreted = report(
-                    "interpreter -> server -> listener", measure(booth, listener, args.seconds)
-                )
-                if floor and interpreted:
-                    p50 = floor["p50"] + interpreted["p50"]
-                    p95 = floor["p95"] + interpreted["p95"]
-                    print(f"{'two hops (sum)':<34}        p50 {p50:6.1f} ms  p95 {p95:6.1f} ms")
-                for instance in (speaker_browser, booth_browser, ear_browser):
-                    instance.close()
-        finally:
-            child.terminate()
-            child.join(10)
+        booth = _open(booth_browser, base, cookie)
+        booth.goto(f"/interpret/{code}")
+        booth.get_by_role("button", name="Enter the booth").click()
+        booth.wait_for_function("window.interpreta.published === true")
+        booth.get_by_role("button", name="Microphone", exact=True).click()
+        booth.wait_for_function(
+            "(h => h.state?.booth?.on_air === h.welcome?.participant)(window.interpreta)"
+        )
+        german = booth.evaluate("window.interpreta.welcome.booth.channel_id")
+        listener.get_by_label("Language").select_option(str(german))
+        _tone_at(listener)
+        time.sleep(1)
+        hops["interpreter"] = report(
+            "interpreter -> server -> listener", measure(booth, listener, seconds)
+        )
+        print(f"{'':<34} ICE {booth.evaluate(ICE_PATH)} (interpreter)")
+        if hops["speaker"] and hops["interpreter"]:
+            p50 = hops["speaker"]["p50"] + hops["interpreter"]["p50"]
+            p95 = hops["speaker"]["p95"] + hops["interpreter"]["p95"]
+            print(f"{'two hops (sum)':<34}        p50 {p50:6.1f} ms  p95 {p95:6.1f} ms")
+        return hops
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Measure the hops on each backend asked for; with both, a table side by side."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seconds", type=float, default=30.0, help="measuring time per hop")
+    parser.add_argument(
+        "--backend", choices=[*BACKENDS, "both"], default="both", help="the media plane"
+    )
+    args = parser.parse_args(argv)
+    backends = BACKENDS if args.backend == "both" else (args.backend,)
+    results: dict[str, dict[str, dict[str, float]]] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        wav = write_clicks(folder / "clicks.wav")
+        for backend in backends:
+            results[backend] = run(backend, wav, folder, args.seconds)
+            print()
+    print(f"{'hop (ms)':<12}" + "".join(f"{b + ' p50':>14}{b + ' p95':>14}" for b in backends))
+    for hop in ("speaker", "interpreter"):
+        cells = ""
+        for backend in backends:
+            figures = results[backend].get(hop) or {}
+            for p in ("p50", "p95"):
+                cells += f"{figures[p]:14.1f}" if p in figures else f"{'-':>14}"
+        print(f"{hop:<12}{cells}")
 
 
 if __name__ == "__main__":
