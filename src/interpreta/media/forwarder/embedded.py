@@ -33,8 +33,6 @@ from interpreta.media.forwarder.track import ForwardingTrack
 from interpreta.media.peer_states import PeerStateListeners
 from interpreta.media.plane import (
     ChannelStats,
-    MediaPlaneError,
-    PeerExistsError,
     PeerRole,
     PeerStateChange,
     PeerStateListener,
@@ -43,6 +41,8 @@ from interpreta.media.plane import (
     UnknownChannelError,
     UnknownPeerError,
 )
+from interpreta.media.records import PlaneRecords
+from interpreta.media.tasks import BackgroundTasks
 
 __all__ = ["EmbeddedMediaPlane"]
 
@@ -76,7 +76,7 @@ def _drop(_packet: object) -> None:
     return None
 
 
-class EmbeddedMediaPlane:
+class EmbeddedMediaPlane(PlaneRecords[Channel, _Peer]):
     """The media plane as an Opus packet forwarder on aiortc, inside this process.
 
     Implements :class:`~interpreta.media.plane.MediaPlane`.
@@ -110,17 +110,15 @@ class EmbeddedMediaPlane:
             raise ValueError("max_queue must be at least 1")
         if late_after <= 0:
             raise ValueError("late_after must be positive")
+        super().__init__()
         self._host_addresses = None if host_addresses is None else tuple(host_addresses)
         self._ice_servers = list(ice_servers)
         self._max_queue = max_queue
         self._late_after = late_after
         self._clock = clock
         self._connect_timeout = connect_timeout
-        self._channels: dict[str, Channel] = {}
-        self._peers: dict[str, _Peer] = {}
         self._listeners = PeerStateListeners()
-        self._tasks: set[asyncio.Future[object]] = set()
-        self._shut_down = False
+        self._tasks = BackgroundTasks(logger, "media plane task failed")
 
     # --- channels ------------------------------------------------------------------------
 
@@ -273,22 +271,9 @@ class EmbeddedMediaPlane:
         self._shut_down = True
         await asyncio.gather(*(self.close_peer(peer_id) for peer_id in list(self._peers)))
         self._channels.clear()
-        tasks = list(self._tasks)
-        if tasks:
-            await asyncio.gather(*tasks, return_exceptions=True)
+        await self._tasks.wait()
 
     # --- internals -----------------------------------------------------------------------
-
-    def _check_running(self) -> None:
-        if self._shut_down:
-            raise MediaPlaneError("the media plane is shut down")
-
-    def _channel(self, channel_id: str) -> Channel:
-        self._check_running()
-        channel = self._channels.get(channel_id)
-        if channel is None:
-            raise UnknownChannelError(f"channel {channel_id!r} is not open")
-        return channel
 
     def _state(self, peer_id: str) -> str:
         peer = self._peers.get(peer_id)
@@ -296,10 +281,6 @@ class EmbeddedMediaPlane:
 
     def _new_peer_connection(self) -> RTCPeerConnection:
         return RTCPeerConnection(RTCConfiguration(iceServers=list(self._ice_servers)))
-
-    def _check_new_peer_id(self, peer_id: str) -> None:
-        if peer_id in self._peers:
-            raise PeerExistsError(f"peer {peer_id!r} is already attached")
 
     def _add_peer(self, peer: _Peer) -> _Peer:
         self._check_new_peer_id(peer.peer_id)
@@ -337,13 +318,13 @@ class EmbeddedMediaPlane:
     def _close_unless_connected(self, peer: _Peer) -> None:
         if not peer.closed and peer.pc.connectionState in ("new", "connecting"):
             logger.info("peer %s did not connect in time; closing it", peer.peer_id)
-            self._spawn(self.close_peer(peer.peer_id))
+            self._tasks.spawn(self.close_peer(peer.peer_id))
 
     def _channel_for_new_peer(self, peer: _Peer) -> Channel:
         """The channel a peer that just negotiated joins, unless it closed meanwhile."""
         channel = self._channels.get(peer.channel_id or "")
         if channel is None or self._shut_down:
-            self._spawn(self.close_peer(peer.peer_id))
+            self._tasks.spawn(self.close_peer(peer.peer_id))
             raise UnknownChannelError(f"channel {peer.channel_id!r} closed while connecting")
         return channel
 
@@ -365,19 +346,9 @@ class EmbeddedMediaPlane:
     def _on_state(self, peer: _Peer) -> None:
         state = peer.pc.connectionState
         change = PeerStateChange(peer.peer_id, peer.channel_id, peer.role, state)
-        self._listeners.tell(change, self._spawn)
+        self._listeners.tell(change, self._tasks.spawn)
         if state == "failed":
             self._detach(peer)
-            self._spawn(peer.pc.close())
+            self._tasks.spawn(peer.pc.close())
         elif state == "closed":
             self._detach(peer)
-
-    def _spawn(self, awaitable: object) -> None:
-        future = asyncio.ensure_future(awaitable)  # type: ignore[call-overload]
-        self._tasks.add(future)
-        future.add_done_callback(self._task_done)
-
-    def _task_done(self, future: asyncio.Future[object]) -> None:
-        self._tasks.discard(future)
-        if not future.cancelled() and future.exception() is not None:
-            logger.error("media plane task failed", exc_info=future.exception())

@@ -36,7 +36,7 @@ import contextlib
 import ipaddress
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import Any
 
 from interpreta.bus import Bus, MemoryBus
@@ -53,8 +53,6 @@ from interpreta.media.janus.sdp import answer_for_janus, answer_for_subscriber, 
 from interpreta.media.peer_states import PeerStateListeners
 from interpreta.media.plane import (
     ChannelStats,
-    MediaPlaneError,
-    PeerExistsError,
     PeerRole,
     PeerStateChange,
     PeerStateListener,
@@ -63,6 +61,8 @@ from interpreta.media.plane import (
     UnknownChannelError,
     UnknownPeerError,
 )
+from interpreta.media.records import PlaneRecords
+from interpreta.media.tasks import BackgroundTasks
 
 __all__ = ["JanusMediaPlane"]
 
@@ -87,7 +87,7 @@ ID_TAKEN = frozenset({427, 456})
 "VideoRoom's and Streaming's error codes for an id that is already taken."
 
 
-class JanusMediaPlane:
+class JanusMediaPlane(PlaneRecords[JanusChannel, JanusPeer]):
     """The media plane on a Janus server, driven over its WebSocket API.
 
     Implements :class:`~interpreta.media.plane.MediaPlane`. The connection is opened on
@@ -125,6 +125,7 @@ class JanusMediaPlane:
             raise ValueError("stats_interval must be positive")
         if mountpoint_threads < 0:
             raise ValueError("mountpoint_threads must not be negative")
+        super().__init__()
         self._url = url
         self._admin = JanusAdmin(admin_url, admin_secret) if admin_url and admin_secret else None
         self._stats_interval = stats_interval
@@ -140,14 +141,11 @@ class JanusMediaPlane:
         self._channel_lock = asyncio.Lock()
         self._entries: dict[int, int] = {}
         self._entry_lock = asyncio.Lock()
-        self._channels: dict[str, JanusChannel] = {}
-        self._peers: dict[str, JanusPeer] = {}
         self._listeners = PeerStateListeners()
         self._stats_wanted: dict[str, float] = {}
         self._refreshing: dict[str, asyncio.Task[None]] = {}
         self._poller: asyncio.Task[None] | None = None
-        self._tasks: set[asyncio.Future[object]] = set()
-        self._shut_down = False
+        self._tasks = BackgroundTasks(logger, "Janus media plane task failed")
         self._registry = JanusRegistry(bus or MemoryBus(), url)
 
     # --- channels ------------------------------------------------------------------------
@@ -376,9 +374,7 @@ class JanusMediaPlane:
             await self._session.close()
         if self._admin is not None:
             await self._admin.close()
-        tasks = list(self._tasks)
-        if tasks:
-            await asyncio.gather(*tasks, return_exceptions=True)
+        await self._tasks.wait()
 
     # --- Janus: connection, rooms, mountpoints, forwarders -------------------------------
 
@@ -567,7 +563,7 @@ class JanusMediaPlane:
         channel = self._channels.get(peer.channel_id)
         if peer.phase is PeerPhase.CLOSED or channel is None or self._shut_down:
             closed = peer.phase is PeerPhase.CLOSED
-            self._spawn(self._discard(peer))
+            self._tasks.spawn(self._discard(peer))
             if closed:
                 raise UnknownPeerError(f"peer {peer.peer_id!r} was closed while connecting")
             raise UnknownChannelError(f"channel {peer.channel_id!r} closed while connecting")
@@ -639,9 +635,9 @@ class JanusMediaPlane:
                 if event.body.get("reason") in FAILURES:
                     self._set_state(peer, "failed")
                 if peer.phase is PeerPhase.ATTACHED:
-                    self._spawn(self._close(peer))
+                    self._tasks.spawn(self._close(peer))
             elif event.kind == "detached" and peer.phase is PeerPhase.ATTACHED:
-                self._spawn(self._close(peer))
+                self._tasks.spawn(self._close(peer))
 
         return on_event
 
@@ -650,7 +646,7 @@ class JanusMediaPlane:
             return
         peer.state = state
         change = PeerStateChange(peer.peer_id, peer.channel_id, peer.role, state)
-        self._listeners.tell(change, self._spawn)
+        self._listeners.tell(change, self._tasks.spawn)
 
     def _on_lost(self) -> None:
         """The connection to Janus dropped: every peer connection is lost with it, and the
@@ -658,7 +654,7 @@ class JanusMediaPlane:
         for peer in list(self._peers.values()):
             if peer.phase is PeerPhase.ATTACHED:
                 self._set_state(peer, "failed")
-            self._spawn(self._close(peer))
+            self._tasks.spawn(self._close(peer))
         for channel in self._channels.values():
             channel.source = None
             channel.stale = True
@@ -691,7 +687,7 @@ class JanusMediaPlane:
                 self._refresh(channel, subscribers=subscribers)
             )
             self._refreshing[channel.channel_id] = task
-            task.add_done_callback(self._task_done)
+            task.add_done_callback(self._tasks.done)
 
     async def _refresh(self, channel: JanusChannel, *, subscribers: bool) -> None:
         admin, session = self._admin, self._session
@@ -720,29 +716,4 @@ class JanusMediaPlane:
             channel.packets_forwarded += max(0, counters.packets_in - before.packets_in)
         peer.counters = counters
 
-    # --- checks and tasks ----------------------------------------------------------------
-
-    def _check_running(self) -> None:
-        if self._shut_down:
-            raise MediaPlaneError("the media plane is shut down")
-
-    def _channel(self, channel_id: str) -> JanusChannel:
-        self._check_running()
-        channel = self._channels.get(channel_id)
-        if channel is None:
-            raise UnknownChannelError(f"channel {channel_id!r} is not open")
-        return channel
-
-    def _check_new_peer_id(self, peer_id: str) -> None:
-        if peer_id in self._peers:
-            raise PeerExistsError(f"peer {peer_id!r} is already attached")
-
-    def _spawn(self, awaitable: Awaitable[object]) -> None:
-        future = asyncio.ensure_future(awaitable)
-        self._tasks.add(future)
-        future.add_done_callback(self._task_done)
-
-    def _task_done(self, future: asyncio.Future[Any]) -> None:
-        self._tasks.discard(future)
-        if not future.cancelled() and future.exception() is not None:
-            logger.error("Janus media plane task failed", exc_info=future.exception())
+    # --- checks --------------------------------------------------------------------------
