@@ -33,7 +33,6 @@ import asyncio
 import json
 import multiprocessing as mp
 import os
-import statistics
 import sys
 import time
 from dataclasses import dataclass
@@ -42,6 +41,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.listener_scores import ClientFigures, listener_counts
 from bench.media_listeners import (
     _client_main,
     _pin,
@@ -112,10 +112,7 @@ class Row:
 
     listeners: int
     cpu: float
-    client_on_time: float
-    subs_99: float
-    p99_ms: float
-    client_cpu: float
+    clients: ClientFigures
     rss_mib: float
 
 
@@ -171,12 +168,7 @@ def run_one(listeners: int, args: argparse.Namespace) -> Row:
         time.sleep(max(0.0, end - time.monotonic()))
         cpu = (_cpu_seconds(pid) - cpu_start) / (time.monotonic() - wall_start)
         rss = _rss_mib(pid)
-        scores: list[dict[str, float]] = []
-        client_cpu = 0.0
-        for _ in clients:
-            result = results.get(timeout=120)
-            scores += result["subs"]
-            client_cpu += result["cpu"]
+        figures = ClientFigures.collect(results, len(clients), timeout=120)
         _request_sync(port, {"op": "stop"})
         for proc in [*clients, publisher, plane]:
             proc.join(timeout=5)
@@ -189,10 +181,7 @@ def run_one(listeners: int, args: argparse.Namespace) -> Row:
     return Row(
         listeners=listeners,
         cpu=cpu,
-        client_on_time=statistics.fmean(s["on_time"] for s in scores),
-        subs_99=sum(1 for s in scores if s["on_time"] >= 0.99) / len(scores),
-        p99_ms=statistics.median(s["p99_ms"] for s in scores),
-        client_cpu=client_cpu,
+        clients=figures,
         rss_mib=rss,
     )
 
@@ -205,28 +194,23 @@ def _print_header(args: argparse.Namespace) -> None:
         f"{args.on_time_ms:g} ms; {os.cpu_count()} CPUs"
     )
     print(
-        f"{'listeners':>9} {'janus cpu%':>10} {'cpu%/listener':>13} {'on time (client)':>16} "
-        f"{'subs≥99%':>9} {'p99 delay ms':>12} {'client cpu%':>11} {'janus RSS MiB':>13}"
+        f"{'listeners':>9} {'janus cpu%':>10} {'cpu%/listener':>13} {ClientFigures.HEADER} "
+        f"{ClientFigures.CPU_HEADER} {'janus RSS MiB':>13}"
     )
 
 
 def _print_row(row: Row) -> None:
     print(
         f"{row.listeners:9d} {100 * row.cpu:10.1f} {100 * row.cpu / row.listeners:13.3f} "
-        f"{100 * row.client_on_time:15.2f}% {100 * row.subs_99:8.1f}% {row.p99_ms:12.1f} "
-        f"{100 * row.client_cpu:11.0f} {row.rss_mib:13.1f}",
+        f"{row.clients.cells()} {row.clients.cpu_cell()} {row.rss_mib:13.1f}",
         flush=True,
     )
-
-
-def _ints(text: str) -> list[int]:
-    return [int(x) for x in text.split(",") if x.strip()]
 
 
 def main(argv: list[str] | None = None) -> None:
     """Run the benchmark for each ``--listeners`` count and print a table."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--listeners", type=_ints, default=[50, 100, 200])
+    parser.add_argument("--listeners", type=listener_counts, default=[50, 100, 200])
     parser.add_argument("--threads", type=int, default=0, help="mountpoint helper threads")
     parser.add_argument(
         "--event-loops", type=int, default=0, help="Janus event_loops (0: a thread per handle)"

@@ -37,10 +37,15 @@ import json
 import multiprocessing as mp
 import os
 import socket
-import statistics
+import sys
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.listener_scores import ClientFigures, Listened, listener_counts, score
 
 LOOPBACK = ("127.0.0.1",)
 TIME_BASE = fractions.Fraction(1, 48000)
@@ -233,12 +238,6 @@ async def _publish(port: int, ready: Any, addresses: tuple[str, ...] = LOOPBACK)
 # --- listeners ---------------------------------------------------------------------------
 
 
-@dataclass
-class _Listened:
-    arrivals: list[float]
-    timestamps: list[int]
-
-
 def _client_main(
     port: int,
     index: int,
@@ -267,13 +266,13 @@ async def _listen(
 
     from interpreta.media.forwarder.aiortc_hooks import host_addresses, tap_receiver
 
-    listened: list[_Listened] = []
+    listened: list[Listened] = []
     pcs: list[Any] = []
 
     async def one(n: int) -> None:
         pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
         pcs.append(pc)
-        record = _Listened([], [])
+        record = Listened([], [])
         listened.append(record)
         arrivals, timestamps = record.arrivals, record.timestamps
 
@@ -306,35 +305,11 @@ async def _listen(
     await asyncio.sleep(max(0.0, end - time.monotonic()) + 0.2)
     cpu = (time.process_time() - cpu_start) / (time.monotonic() - wall_start)
     results.put(
-        {"index": index, "cpu": cpu, "subs": [_score(r, start, end, on_time) for r in listened]}
+        {"index": index, "cpu": cpu, "subs": [score(r, start, end, on_time) for r in listened]}
     )
     results.close()
     results.join_thread()
     os._exit(0)  # the server is going away too: no need to close the peer connections
-
-
-def _score(record: _Listened, start: float, end: float, on_time: float) -> dict[str, float]:
-    transits: list[float] = []
-    origin: int | None = None
-    unwrapped = 0
-    for arrival, ts in zip(record.arrivals, record.timestamps, strict=True):
-        if origin is None:
-            origin = ts
-        unwrapped = (ts - origin) & 0xFFFFFFFF
-        if start <= arrival < end:
-            transits.append(arrival - unwrapped / 48000)
-    expected = round((end - start) / 0.02)
-    if not transits:
-        return {"on_time": 0.0, "p99_ms": float("inf"), "received": 0, "expected": expected}
-    base = min(transits)
-    delays = sorted(t - base for t in transits)
-    good = sum(1 for d in delays if d <= on_time)
-    return {
-        "on_time": min(1.0, good / expected),
-        "p99_ms": 1000 * delays[min(len(delays) - 1, int(0.99 * len(delays)))],
-        "received": len(transits),
-        "expected": expected,
-    }
 
 
 # --- orchestration -----------------------------------------------------------------------
@@ -342,14 +317,13 @@ def _score(record: _Listened, start: float, end: float, on_time: float) -> dict[
 
 @dataclass
 class Row:
+    """One mode's and listener count's results."""
+
     mode: str
     listeners: int
     cpu: float
-    client_on_time: float
-    subs_99: float
-    p99_ms: float
+    clients: ClientFigures
     server_on_time: float | None
-    client_cpu: float
 
 
 def run_one(mode: str, listeners: int, args: argparse.Namespace) -> Row:
@@ -388,12 +362,7 @@ def run_one(mode: str, listeners: int, args: argparse.Namespace) -> Row:
     first = _request_sync(port, {"op": "mark"})
     time.sleep(max(0.0, end - time.monotonic()))
     last = _request_sync(port, {"op": "mark"})
-    scores: list[dict[str, float]] = []
-    client_cpu = 0.0
-    for _ in clients:
-        result = results.get(timeout=60)
-        scores += result["subs"]
-        client_cpu += result["cpu"]
+    figures = ClientFigures.collect(results, len(clients), timeout=60)
     _request_sync(port, {"op": "stop"})
     for proc in [*clients, publisher, server]:
         proc.join(timeout=5)
@@ -411,11 +380,8 @@ def run_one(mode: str, listeners: int, args: argparse.Namespace) -> Row:
         mode=mode,
         listeners=listeners,
         cpu=cpu,
-        client_on_time=statistics.fmean(s["on_time"] for s in scores),
-        subs_99=sum(1 for s in scores if s["on_time"] >= 0.99) / len(scores),
-        p99_ms=statistics.median(s["p99_ms"] for s in scores),
+        clients=figures,
         server_on_time=server_on_time,
-        client_cpu=client_cpu,
     )
 
 
@@ -427,8 +393,7 @@ def _print_header(args: argparse.Namespace) -> None:
     )
     print(
         f"{'mode':8} {'listeners':>9} {'cpu%':>6} {'cpu%/listener':>13} "
-        f"{'on time (client)':>16} {'subs≥99%':>9} {'p99 delay ms':>12} "
-        f"{'on time (server)':>16} {'client cpu%':>11}"
+        f"{ClientFigures.HEADER} {'on time (server)':>16} {ClientFigures.CPU_HEADER}"
     )
 
 
@@ -437,19 +402,14 @@ def _print_row(row: Row) -> None:
     print(
         f"{row.mode:8} {row.listeners:9d} {100 * row.cpu:6.1f} "
         f"{100 * row.cpu / row.listeners:13.3f} "
-        f"{100 * row.client_on_time:15.2f}% {100 * row.subs_99:8.1f}% {row.p99_ms:12.1f} "
-        f"{server:>16} {100 * row.client_cpu:11.0f}",
+        f"{row.clients.cells()} {server:>16} {row.clients.cpu_cell()}",
         flush=True,
     )
 
 
-def _ints(text: str) -> list[int]:
-    return [int(x) for x in text.split(",") if x.strip()]
-
-
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--listeners", type=_ints, default=[50, 100, 200, 300])
+    parser.add_argument("--listeners", type=listener_counts, default=[50, 100, 200, 300])
     parser.add_argument(
         "--mode",
         choices=["forward", "relay", "both"],
@@ -458,7 +418,7 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument(
         "--relay-listeners",
-        type=_ints,
+        type=listener_counts,
         default=[5, 10, 20],
         help="listener counts for the relay with --mode both",
     )
