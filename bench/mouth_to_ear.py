@@ -24,10 +24,11 @@ are inside.
 
     PYTHONPATH=src python bench/mouth_to_ear.py [--backend embedded|janus|both] [--seconds 30]
 
-``both`` (the default) measures the two backends one after the other and prints them
-side by side. Goals: p95 <= 80 ms per hop (issue 2, embedded), <= 60 ms per hop through
-Janus (issue 12). For each hop it also prints the listener's ICE candidate pair, the
-path the media took.
+``both`` (the default) measures the two backends one after the other and prints them side
+by side. ``--event-loops N`` gives the Janus it starts N shared media threads (Janus's
+``event_loops``) instead of one per handle. Goals: p95 <= 80 ms per hop (issue 2,
+embedded), <= 60 ms per hop through Janus (issue 12). For each hop it also prints the
+listener's ICE candidate pair, the path the media took.
 
 The pages are opened with ``bypass_csp``: the probes this benchmark injects (and
 Playwright's wait_for_function) evaluate strings in the page, which the pages'
@@ -297,8 +298,13 @@ def _open(browser: Any, base: str, cookie: str | None = None) -> Any:
     return context.new_page()
 
 
-def run(backend: str, wav: Path, folder: Path, seconds: float) -> dict[str, dict[str, float]]:
-    """Serve the demo on `backend`, measure both hops; each hop's p50 and p95 (ms)."""
+def run(
+    backend: str, wav: Path, folder: Path, seconds: float, event_loops: int = 0
+) -> dict[str, dict[str, float]]:
+    """Serve the demo on `backend`, measure both hops; each hop's p50 and p95 (ms).
+
+    `event_loops`: Janus's ``event_loops`` (0: a thread per handle, Janus's default).
+    """
     from playwright.sync_api import sync_playwright
 
     from interpreta import demo
@@ -308,9 +314,10 @@ def run(backend: str, wav: Path, folder: Path, seconds: float) -> dict[str, dict
         path = "loopback"
         if backend == "janus":
             address = ensure_host_address()
-            janus = stack.enter_context(JanusProcess(ice_address=address))
+            janus = JanusProcess(ice_address=address, event_loops=event_loops)
+            stack.enter_context(janus)
             media |= {"janus_url": janus.url}
-            path = f"Janus on {address}"
+            path = f"Janus on {address}, event loops {event_loops or 'per handle'}"
         data = folder / f"data-{backend}"
         port = _free_port()
         base = f"http://localhost:{port}"
@@ -384,6 +391,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--backend", choices=[*BACKENDS, "both"], default="both", help="the media plane"
     )
+    parser.add_argument(
+        "--event-loops", type=int, default=0, help="Janus event_loops (0: a thread per handle)"
+    )
     args = parser.parse_args(argv)
     backends = BACKENDS if args.backend == "both" else (args.backend,)
     results: dict[str, dict[str, dict[str, float]]] = {}
@@ -391,7 +401,7 @@ def main(argv: list[str] | None = None) -> None:
         folder = Path(tmp)
         wav = write_clicks(folder / "clicks.wav")
         for backend in backends:
-            results[backend] = run(backend, wav, folder, args.seconds)
+            results[backend] = run(backend, wav, folder, args.seconds, args.event_loops)
             print()
     print(f"{'hop (ms)':<12}" + "".join(f"{b + ' p50':>14}{b + ' p95':>14}" for b in backends))
     for hop in ("speaker", "interpreter"):
@@ -404,4 +414,4 @@ def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()
