@@ -16,9 +16,10 @@ import tempfile
 import time
 from ipaddress import ip_address
 from pathlib import Path
-from types import TracebackType
 
 import pytest
+
+from interpreta.child_process import ChildServer, end_process, port_open
 
 REALM = "interpreta.test"
 
@@ -48,7 +49,7 @@ def _free_port(address: str) -> int:
             return port
 
 
-class TurnServer:
+class TurnServer(ChildServer):
     """coturn in a child process, on ``address`` (listening and relaying), with a secret.
 
     Use as a context manager. :attr:`url` is its ``turn:`` URL (UDP), :attr:`secret` the
@@ -117,42 +118,17 @@ class TurnServer:
             stderr=subprocess.STDOUT,
         )
         deadline = time.monotonic() + timeout
-        while not self._listening():
+        while not port_open(self.address, self.port):
             if self._process.poll() is not None or time.monotonic() > deadline:
                 log = self.log
                 self.stop()
                 raise RuntimeError(f"turnserver did not start:\n{log[-3000:]}")
             time.sleep(0.05)
 
-    def _listening(self) -> bool:
-        try:
-            with socket.create_connection((self.address, self.port), timeout=0.2):
-                return True
-        except OSError:
-            return False
-
     def stop(self) -> None:
         """Stop coturn and remove its folder."""
         process, self._process = self._process, None
-        if process is not None and process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(5)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        end_process(process)
         if self._folder is not None:
             self._folder.cleanup()
             self._folder = None
-
-    def __enter__(self) -> TurnServer:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.stop()

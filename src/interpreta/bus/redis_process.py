@@ -13,7 +13,8 @@ import subprocess
 import tempfile
 import time
 from pathlib import Path
-from types import TracebackType
+
+from interpreta.child_process import ChildServer, end_process
 
 __all__ = ["RedisNotInstalledError", "RedisProcess", "redis_binary"]
 
@@ -27,7 +28,7 @@ def redis_binary() -> str | None:
     return shutil.which("redis-server")
 
 
-class RedisProcess:
+class RedisProcess(ChildServer):
     """A throw-away Redis server; use as a context manager."""
 
     def __init__(self, *, host: str | None = None, port: int = 0) -> None:
@@ -94,26 +95,8 @@ class RedisProcess:
 
     def stop(self) -> None:
         """Stop the server and remove its folder."""
-        if self._process is not None:
-            self._process.terminate()
-            try:
-                self._process.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                self._process.kill()
-                self._process.wait()
-            self._process = None
+        process, self._process = self._process, None
+        end_process(process)
         if self._folder is not None:
             shutil.rmtree(self._folder, ignore_errors=True)
             self._folder = None
-
-    def __enter__(self) -> RedisProcess:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.stop()

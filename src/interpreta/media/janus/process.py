@@ -18,7 +18,8 @@ import subprocess
 import tempfile
 import time
 from pathlib import Path
-from types import TracebackType
+
+from interpreta.child_process import ChildServer, end_process, port_open
 
 __all__ = ["JanusNotInstalledError", "JanusProcess", "JanusStartError", "janus_binary"]
 
@@ -69,7 +70,7 @@ def _quote(value: str) -> str:
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-class JanusProcess:
+class JanusProcess(ChildServer):
     """A Janus server in a child process, with a configuration written for it.
 
     Use as a context manager, or call :meth:`start` and :meth:`stop`. The Janus API is
@@ -170,7 +171,7 @@ class JanusProcess:
             command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT
         )
         deadline = time.monotonic() + timeout
-        while not all(self._listening(port) for port in (self._port, self._admin_port)):
+        while not all(port_open("127.0.0.1", port) for port in (self._port, self._admin_port)):
             if self._process.poll() is not None or time.monotonic() > deadline:
                 log = self._log_tail()
                 self.stop()
@@ -180,38 +181,12 @@ class JanusProcess:
     def stop(self) -> None:
         """Stop Janus (SIGTERM, then SIGKILL after 5 s) and remove its folder."""
         process, self._process = self._process, None
-        if process is not None and process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(5)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        end_process(process)
         if self._folder is not None:
             self._folder.cleanup()
             self._folder = None
 
-    def __enter__(self) -> JanusProcess:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.stop()
-
     # --- internals -------------------------------------------------------------------------
-
-    @staticmethod
-    def _listening(port: int) -> bool:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return True
-        except OSError:
-            return False
 
     def _log_tail(self, lines: int = 40) -> str:
         try:
