@@ -12,11 +12,11 @@ import os
 import re
 import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 
 import pyotp
 import pytest
@@ -318,6 +318,22 @@ class Account:
     outbox: RecordingMailer
     """The platform's mail (where this account's links arrive)."""
 
+    def create_event(self, title: str, languages: Sequence[str] = (), **fields: Any) -> Any:
+        """An event of this account's organisation on 24 November 2026, 08:00-18:00 UTC,
+        with interpretation into `languages`; the API's answer (JSON)."""
+        response = self.client.post(
+            f"/api/organisations/{self.organisation_id}/events",
+            json={
+                "title": title,
+                "starts_at": "2026-11-24T08:00:00+00:00",
+                "ends_at": "2026-11-24T18:00:00+00:00",
+                "languages": [{"code": code} for code in languages],
+                **fields,
+            },
+        )
+        assert response.status_code == 201, response.text
+        return response.json()
+
 
 @pytest.fixture
 def sign_up(platform: Platform, outbox: RecordingMailer) -> Iterator[object]:
@@ -382,3 +398,12 @@ def speaker_key_of(platform: Platform, event_id: int) -> str:
 
     with platform.sessions() as db:
         return speaker_key(db, event_id)
+
+
+@pytest.fixture
+async def closing() -> AsyncIterator[list[Any]]:
+    """Things a test opened (live clients, peers): closed after it, last first."""
+    things: list[Any] = []
+    yield things
+    for thing in reversed(things):
+        await thing.close()

@@ -18,14 +18,7 @@ from tests.live_server import serving
 def served_event(platform: Platform, sign_up: Any) -> Iterator[tuple[str, str, str]]:
     """(base URL, event code, speaker key) of an event kept for probing."""
     owner: Account = sign_up("olivia")
-    event = owner.client.post(
-        f"/api/organisations/{owner.organisation_id}/events",
-        json={
-            "title": "Status probe",
-            "starts_at": "2026-11-24T08:00:00+00:00",
-            "ends_at": "2026-11-24T18:00:00+00:00",
-        },
-    ).json()
+    event = owner.create_event("Status probe")
     with serving(create_app(platform)) as base_url:
         yield base_url, event["code"], speaker_key_of(platform, event["id"])
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -49,15 +49,7 @@ def staged_event(platform: Platform, sign_up: Any) -> Stage:
     org = owner.organisation_id
     for name in ("anna", "bernd", "chloe"):
         join(owner, people[name])
-    event = owner.client.post(
-        f"/api/organisations/{org}/events",
-        json={
-            "title": "Live test",
-            "starts_at": "2026-11-24T08:00:00+00:00",
-            "ends_at": "2026-11-24T18:00:00+00:00",
-            "languages": [{"code": "de"}, {"code": "fr"}],
-        },
-    ).json()
+    event = owner.create_event("Live test", ["de", "fr"])
     channels = {c["language_code"]: c for c in event["topics"][0]["channels"]}
     for name, lang in (("anna", "de"), ("bernd", "de"), ("chloe", "fr")):
         response = owner.client.post(
@@ -120,11 +112,3 @@ def two_nodes(
     probe = RedisBus(redis_server.url, "test", prefix=redis_prefix)
     with serving(apps["a"]) as a, serving(apps["b"]) as b:
         yield TwoNodes(staged_event, a, b, hubs, probe)
-
-
-@pytest.fixture
-async def closing() -> AsyncIterator[list[Any]]:
-    things: list[Any] = []
-    yield things
-    for thing in reversed(things):
-        await thing.close()

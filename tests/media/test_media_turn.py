@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any, cast
 
@@ -192,26 +192,10 @@ def settings(settings: Settings, turn_servers: dict[str, TurnServer]) -> Setting
 
 
 @pytest.fixture
-async def closing() -> AsyncIterator[list[Any]]:
-    things: list[Any] = []
-    yield things
-    for thing in reversed(things):
-        await thing.close()
-
-
-@pytest.fixture
 def event(platform: Platform, sign_up: Any) -> Iterator[tuple[str, str, int, str]]:
     """A served event with only a floor: (base URL, code, floor channel, speaker key)."""
     owner = sign_up("olivia")
-    created = owner.client.post(
-        f"/api/organisations/{owner.organisation_id}/events",
-        json={
-            "title": "Behind a firewall",
-            "starts_at": "2026-11-24T08:00:00+00:00",
-            "ends_at": "2026-11-24T18:00:00+00:00",
-            "languages": [],
-        },
-    ).json()
+    created = owner.create_event("Behind a firewall")
     floor = created["topics"][0]["channels"][0]["id"]
     with serving(create_app(platform)) as base_url:
         yield base_url, created["code"], floor, speaker_key_of(platform, created["id"])

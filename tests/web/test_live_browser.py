@@ -48,18 +48,9 @@ def _cookie(account: Account) -> str:
 def stage(platform: Platform, sign_up: Any) -> Stage:
     owner: Account = sign_up("olivia")
     people = {name: sign_up(name) for name in ("anna", "bernd", "chloe")}
-    org = owner.organisation_id
     for person in people.values():
         join(owner, person)
-    event = owner.client.post(
-        f"/api/organisations/{org}/events",
-        json={
-            "title": "Live in the browser",
-            "starts_at": "2026-11-24T08:00:00+00:00",
-            "ends_at": "2026-11-24T18:00:00+00:00",
-            "languages": [{"code": "de"}, {"code": "fr"}],
-        },
-    ).json()
+    event = owner.create_event("Live in the browser", ["de", "fr"])
     channels = {c["language_code"]: c for c in event["topics"][0]["channels"]}
     for name, lang in (("anna", "de"), ("bernd", "de"), ("chloe", "fr")):
         response = owner.client.post(

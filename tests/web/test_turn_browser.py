@@ -59,15 +59,7 @@ def test_a_listener_whose_browser_can_only_use_the_relay_hears_the_floor(
 ) -> None:
     clock.moment = SystemClock().now()  # coturn checks the credential's expiry by its own clock
     owner = sign_up("olivia")
-    event = owner.client.post(
-        f"/api/organisations/{owner.organisation_id}/events",
-        json={
-            "title": "Behind a firewall",
-            "starts_at": "2026-11-24T08:00:00+00:00",
-            "ends_at": "2026-11-24T18:00:00+00:00",
-            "languages": [],
-        },
-    ).json()
+    event = owner.create_event("Behind a firewall")
     code, key = event["code"], speaker_key_of(platform, event["id"])
     voice = audio_browser(write_tone(Path(screenshots) / "tone-440.wav", 440))
     speaker = voice.new_context(base_url=media_server).new_page()
