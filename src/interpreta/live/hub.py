@@ -485,12 +485,8 @@ class LiveHub:
             shared = await self._read(live)
             sources = _sources(shared, live.channels)
             on_air = {channel: console.on_air for channel, console in shared.booths.items()}
-            try:
-                yield shared
-                await self._settle_leases(shared, on_air)
-            except BaseException:
-                await self._refresh(live)
-                raise
+            yield shared  # the block works on this fresh copy: raising leaves live.shared as is
+            await self._settle_leases(shared, on_air)
             await shared_state.save(self.bus, live.event_id, shared.booths, shared.floors)
             live.shared = shared
             for channel, source in _sources(shared, live.channels).items():
