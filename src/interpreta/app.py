@@ -19,6 +19,7 @@ from interpreta.api import (
     account,
     auth,
     events,
+    health,
     invitations,
     join,
     organisations,
@@ -356,6 +357,7 @@ def create_app(
         signaling,
         privacy_requests,
         status,
+        health,
     )
     web = (pages, account_pages, privacy_centre, staff, status_page)
     for router in (*(m.router for m in api), *(m.router for m in web)):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+from ssl import SSLContext
 from typing import Any
 
 import websockets
@@ -35,12 +36,19 @@ class LiveClient:
 
     @classmethod
     async def join(
-        cls, base_url: str, code: str, *, cookie: str | None = None, **join: Any
+        cls,
+        base_url: str,
+        code: str,
+        *,
+        cookie: str | None = None,
+        ssl: SSLContext | None = None,
+        **join: Any,
     ) -> LiveClient:
-        """Connect and join; raises SignalingError when the join is refused."""
-        url = base_url.replace("http://", "ws://") + f"/api/live/{code}"
+        """Connect and join (over TLS with `ssl` when `base_url` is https); raises
+        SignalingError when the join is refused."""
+        url = base_url.replace("http", "ws", 1) + f"/api/live/{code}"
         headers = {"Cookie": f"interpreta_session={cookie}"} if cookie else {}
-        ws = await websockets.connect(url, additional_headers=headers)
+        ws = await websockets.connect(url, additional_headers=headers, ssl=ssl)
         await ws.send(json.dumps({"type": "join", **join}))
         first = json.loads(await ws.recv())
         if first["type"] != "welcome":

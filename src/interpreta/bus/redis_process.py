@@ -12,6 +12,7 @@ import shutil
 import subprocess
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 from interpreta.child_process import ChildServer, end_process
@@ -31,11 +32,15 @@ def redis_binary() -> str | None:
 class RedisProcess(ChildServer):
     """A throw-away Redis server; use as a context manager."""
 
-    def __init__(self, *, host: str | None = None, port: int = 0) -> None:
+    def __init__(
+        self, *, host: str | None = None, port: int = 0, launcher: Sequence[str] = ()
+    ) -> None:
         """
         :param host: also listen on this TCP address (with `port`); unix socket only
             when None.
         :param port: the TCP port with `host`.
+        :param launcher: a command the server is started through, e.g.
+            ``ip netns exec NAME``.
         """
         binary = redis_binary()
         if binary is None:
@@ -43,6 +48,7 @@ class RedisProcess(ChildServer):
         self._binary = binary
         self._host = host
         self._port = port
+        self._launcher = list(launcher)
         self._folder: Path | None = None
         self._process: subprocess.Popen[bytes] | None = None
 
@@ -83,7 +89,7 @@ class RedisProcess(ChildServer):
         ]
         if self._host is not None:
             arguments += ["--bind", self._host, "--protected-mode", "no"]
-        self._process = subprocess.Popen(arguments, stdin=subprocess.DEVNULL)
+        self._process = subprocess.Popen([*self._launcher, *arguments], stdin=subprocess.DEVNULL)
         deadline = time.monotonic() + timeout
         while not self.socket_path.exists():
             if self._process.poll() is not None or time.monotonic() > deadline:

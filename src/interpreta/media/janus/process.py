@@ -17,6 +17,7 @@ import socket
 import subprocess
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 from interpreta.child_process import ChildServer, end_process, port_open
@@ -75,8 +76,9 @@ class JanusProcess(ChildServer):
 
     Use as a context manager, or call :meth:`start` and :meth:`stop`. The Janus API is
     at :attr:`url`, its Admin API at :attr:`admin_url` (secret :attr:`admin_secret`),
-    both on 127.0.0.1. Janus skips loopback interfaces when it gathers ICE candidates,
-    so ``ice_address`` must be an address of a non-loopback interface (see
+    both on ``api_address`` (127.0.0.1 by default). Janus skips loopback interfaces when
+    it gathers ICE candidates, so ``ice_address`` must be an address of a non-loopback
+    interface (see
     :func:`~interpreta.media.janus.hostaddress.ensure_host_address`).
     """
 
@@ -87,6 +89,9 @@ class JanusProcess(ChildServer):
         rtp_ports: tuple[int, int] = (20000, 40000),
         debug_level: int = 3,
         session_timeout: int = 60,
+        reclaim_session_timeout: int = 0,
+        api_address: str = "127.0.0.1",
+        launcher: Sequence[str] = (),
         event_loops: int = 0,
         cpus: set[int] | None = None,
         binary: str | None = None,
@@ -97,6 +102,12 @@ class JanusProcess(ChildServer):
             mountpoints' RTP inputs).
         :param debug_level: Janus's log level (0 nothing, 4 info, 7 everything).
         :param session_timeout: seconds after which Janus drops a silent API session.
+        :param reclaim_session_timeout: seconds a session outlives the API connection that
+            made it (an app node that died): its peers' media keeps flowing meanwhile,
+            so their clients can move to another node without a gap. 0: it goes at once.
+        :param api_address: where the API and the Admin API listen (an address the app
+            nodes reach; never a public one).
+        :param launcher: a command Janus is started through, e.g. ``ip netns exec NAME``.
         :param event_loops: threads that share the handles' media loops (Janus's
             ``event_loops``); 0: one thread per handle (Janus's default).
         :param cpus: CPUs to pin Janus to (``taskset``), e.g. ``{0}`` for a benchmark.
@@ -110,6 +121,9 @@ class JanusProcess(ChildServer):
         self._rtp_ports = rtp_ports
         self._debug_level = debug_level
         self._session_timeout = session_timeout
+        self._reclaim_session_timeout = reclaim_session_timeout
+        self._api_address = api_address
+        self._launcher = list(launcher)
         self._event_loops = event_loops
         self._cpus = cpus
         self._folder: tempfile.TemporaryDirectory[str] | None = None
@@ -124,12 +138,12 @@ class JanusProcess(ChildServer):
     @property
     def url(self) -> str:
         """The Janus API (WebSocket transport)."""
-        return f"ws://127.0.0.1:{self._port}"
+        return f"ws://{self._api_address}:{self._port}"
 
     @property
     def admin_url(self) -> str:
         """The Admin API (WebSocket transport)."""
-        return f"ws://127.0.0.1:{self._admin_port}"
+        return f"ws://{self._api_address}:{self._admin_port}"
 
     @property
     def pid(self) -> int | None:
@@ -167,11 +181,13 @@ class JanusProcess(ChildServer):
         command += ["-F", str(self._config_folder), "-L", str(self.log_path), "-N", "-o"]
         if self._cpus:
             command = ["taskset", "-c", ",".join(map(str, sorted(self._cpus))), *command]
+        command = [*self._launcher, *command]
         self._process = subprocess.Popen(
             command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT
         )
         deadline = time.monotonic() + timeout
-        while not all(port_open("127.0.0.1", port) for port in (self._port, self._admin_port)):
+        ports = (self._port, self._admin_port)
+        while not all(port_open(self._api_address, port) for port in ports):
             if self._process.poll() is not None or time.monotonic() > deadline:
                 log = self._log_tail()
                 self.stop()
@@ -210,6 +226,7 @@ general: {{
     admin_secret = {_quote(self.admin_secret)}
     server_name = "interpreta"
     session_timeout = {self._session_timeout}
+    reclaim_session_timeout = {self._reclaim_session_timeout}
 {f"    event_loops = {self._event_loops}" if self._event_loops else ""}
     protected_folders = [
         "/bin", "/boot", "/dev", "/etc", "/lib", "/proc", "/sbin", "/sys", "/usr", "/var"
@@ -243,13 +260,13 @@ general: {{
     events = false
     ws = true
     ws_port = {self._port}
-    ws_ip = "127.0.0.1"
+    ws_ip = {_quote(self._api_address)}
     wss = false
 }}
 admin: {{
     admin_ws = true
     admin_ws_port = {self._admin_port}
-    admin_ws_ip = "127.0.0.1"
+    admin_ws_ip = {_quote(self._api_address)}
     admin_wss = false
 }}
 """,
