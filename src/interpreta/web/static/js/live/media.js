@@ -6,6 +6,7 @@
 // credentials); where the deployment names none the list is empty (host candidates).
 
 const ICE_WAIT_MS = 2500;
+const CONNECT_WAIT_MS = 4000;
 const OPUS_PARAMS = {
   stereo: "0",
   "sprop-stereo": "0",
@@ -100,7 +101,31 @@ function watch(pc, onLost) {
   });
 }
 
-/** What the page hears: a recvonly peer connection subscribed to one channel. */
+/** Resolve when `pc` is connected (true), or failed, closed or slow (false). */
+function connected(pc, timeoutMs = CONNECT_WAIT_MS) {
+  if (pc.connectionState === "connected") return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const done = (value) => {
+      clearTimeout(timer);
+      pc.removeEventListener("connectionstatechange", check);
+      resolve(value);
+    };
+    const check = () => {
+      if (pc.connectionState === "connected") done(true);
+      else if (pc.connectionState === "failed" || pc.connectionState === "closed") done(false);
+    };
+    const timer = setTimeout(() => done(false), timeoutMs);
+    pc.addEventListener("connectionstatechange", check);
+  });
+}
+
+/**
+ * What the page hears: a recvonly peer connection subscribed to one channel.
+ *
+ * A new subscription is made before the old one is broken: the old connection keeps
+ * playing until the new one is connected (after an app node died, Janus keeps its
+ * media flowing for a while), so the listener hears no gap.
+ */
 export class Ear {
   /**
    * @param {HTMLAudioElement} audio where the remote stream plays (volume lives there)
@@ -117,32 +142,42 @@ export class Ear {
 
   /** Subscribe to `channelId` through `session` (a new peer connection). */
   async start(session, channelId) {
-    this.close();
+    const old = this.pc;
     const pc = newPeerConnection(session);
     this.pc = pc;
+    let stream = null;
     const transceiver = pc.addTransceiver("audio", { direction: "recvonly" });
     preferOpus(transceiver, "receiver");
     pc.addEventListener("track", (event) => {
-      if (pc !== this.pc) return;
-      const stream = event.streams[0] || new MediaStream([event.track]);
-      this.stream = stream;
-      this.audio.srcObject = stream;
-      this.audio.play().catch(() => {});
-      this.probe = new Probe(stream);
+      stream = event.streams[0] || new MediaStream([event.track]);
     });
     watch(pc, () => {
       if (pc === this.pc) this.onLost();
     });
-    await pc.setLocalDescription(await pc.createOffer());
-    await iceGathered(pc);
-    const reply = await session.request({
-      type: "subscribe",
-      channel_id: channelId,
-      sdp: tuneOpus(pc.localDescription.sdp),
-    });
-    if (pc !== this.pc) return;
-    await pc.setRemoteDescription({ type: "answer", sdp: reply.sdp });
+    try {
+      await pc.setLocalDescription(await pc.createOffer());
+      await iceGathered(pc);
+      const reply = await session.request({
+        type: "subscribe",
+        channel_id: channelId,
+        sdp: tuneOpus(pc.localDescription.sdp),
+      });
+      if (pc !== this.pc) return pc.close(); // a newer subscription took over
+      await pc.setRemoteDescription({ type: "answer", sdp: reply.sdp });
+      await connected(pc);
+    } catch (error) {
+      pc.close();
+      if (pc === this.pc) this.pc = old;
+      throw error;
+    }
+    if (pc !== this.pc) return pc.close();
+    if (old) old.close();
+    if (this.probe) this.probe.close();
     this.channelId = channelId;
+    this.stream = stream;
+    this.probe = stream ? new Probe(stream) : null;
+    this.audio.srcObject = stream;
+    this.audio.play().catch(() => {});
   }
 
   /** Hear another channel on the same connection (no renegotiation). */
@@ -202,8 +237,9 @@ export class Mic {
   /** Publish the open microphone through `session` (a new peer connection). */
   async publish(session) {
     if (!this.stream) throw new Error("Open the microphone first.");
-    if (this.pc) this.pc.close();
-    this.published = false;
+    // The old connection keeps sending until the new one is connected: the server
+    // moves the channel to the new microphone when it answers, so nothing is lost.
+    const old = this.pc;
     const pc = newPeerConnection(session);
     this.pc = pc;
     const [track] = this.stream.getAudioTracks();
@@ -212,14 +248,23 @@ export class Mic {
     watch(pc, () => {
       if (pc === this.pc) this.onLost();
     });
-    const offer = await pc.createOffer();
-    await pc.setLocalDescription({ type: "offer", sdp: tuneOpus(offer.sdp) });
-    await iceGathered(pc);
-    const reply = await session.request({ type: "publish", sdp: pc.localDescription.sdp });
-    if (pc !== this.pc) return;
-    // The answer's fmtp tells this browser how to encode: mono, fullband, 64 kbit/s.
-    await pc.setRemoteDescription({ type: "answer", sdp: tuneOpus(reply.sdp) });
-    this.published = true;
+    try {
+      const offer = await pc.createOffer();
+      await pc.setLocalDescription({ type: "offer", sdp: tuneOpus(offer.sdp) });
+      await iceGathered(pc);
+      const reply = await session.request({ type: "publish", sdp: pc.localDescription.sdp });
+      if (pc !== this.pc) return pc.close(); // a newer publish took over
+      // The answer's fmtp tells this browser how to encode: mono, fullband, 64 kbit/s.
+      await pc.setRemoteDescription({ type: "answer", sdp: tuneOpus(reply.sdp) });
+      await connected(pc);
+    } catch (error) {
+      pc.close();
+      if (pc === this.pc) this.pc = old;
+      throw error;
+    } finally {
+      if (pc === this.pc && old) old.close();
+    }
+    if (pc === this.pc) this.published = true;
   }
 
   /** Close the connection (the microphone stays open). */
