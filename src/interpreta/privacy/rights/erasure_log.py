@@ -26,6 +26,7 @@ original log cannot bring back the people erased since the backup.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
@@ -156,9 +157,12 @@ def continues(data_dir: Path, recorded: LogState) -> bool:
 
 
 def _write(data_dir: Path, line: dict[str, object]) -> None:
-    """Append one line durably (flushed to disk)."""
+    """Append one line durably (flushed to disk), under an exclusive lock: the app nodes
+    of one deployment share the data directory (NFS locks it across machines), and
+    appends from two of them must not interleave."""
     ensure(data_dir)
     with open(path(data_dir), "a", encoding="utf-8") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
         handle.write(json.dumps(line, sort_keys=True) + "\n")
         handle.flush()
         os.fsync(handle.fileno())
