@@ -8,6 +8,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse, RedirectResponse
@@ -35,7 +36,7 @@ from interpreta.errors import Problem
 from interpreta.live import signaling
 from interpreta.live.hub import LiveHub
 from interpreta.media.forwarder import EmbeddedMediaPlane
-from interpreta.media.janus import JanusMediaPlane
+from interpreta.media.janus import JanusFleet, JanusMediaPlane
 from interpreta.media.plane import MediaPlane
 from interpreta.platform import Platform
 from interpreta.privacy import audit_publish
@@ -291,13 +292,25 @@ def media_plane(settings: Settings, bus: Bus | None = None) -> MediaPlane:
     its channels recorded on `bus` for the other nodes driving it).
     """
     if settings.media_backend == "janus":
-        return JanusMediaPlane(
-            settings.janus_url,
-            admin_url=settings.janus_admin_url,
-            admin_secret=settings.janus_admin_secret,
-            bus=bus,
-        )
+        urls = settings.janus_urls
+        if len(urls) == 1:
+            return JanusMediaPlane(
+                urls[0],
+                admin_url=settings.janus_admin_url,
+                admin_secret=settings.janus_admin_secret,
+                bus=bus,
+            )
+        members = [JanusMediaPlane(url, forward_host=_url_host(url), bus=bus) for url in urls]
+        return JanusFleet(members, bus=bus)
     return EmbeddedMediaPlane(host_addresses=[settings.media_host])
+
+
+def _url_host(url: str) -> str:
+    """The address in a Janus URL (where a fleet member's mountpoints listen)."""
+    host = urlsplit(url).hostname
+    if host is None:
+        raise ValueError(f"no host in {url!r}")
+    return host
 
 
 def live_bus(settings: Settings) -> Bus:

@@ -175,7 +175,11 @@ class Settings(BaseSettings):
     )
     janus_url: str = Field(
         default="ws://127.0.0.1:8188",
-        description="The Janus API's WebSocket (media_backend=janus); never on a public address.",
+        description=(
+            "The Janus API's WebSocket (media_backend=janus); never on a public address. "
+            "Several, comma-separated, make a fleet that survives the loss of one: each "
+            "server's mountpoints then listen on the address its URL names."
+        ),
     )
     janus_admin_url: str | None = Field(
         default=None,
@@ -298,6 +302,19 @@ class Settings(BaseSettings):
             "(production)."
         ),
     )
+
+    @field_validator("janus_url")
+    @classmethod
+    def _janus_urls(cls, value: str) -> str:
+        for url in value.split(","):
+            if not url.strip().startswith(("ws://", "wss://")):
+                raise ValueError("janus_url must be ws:// or wss:// URLs, comma-separated")
+        return value
+
+    @property
+    def janus_urls(self) -> list[str]:
+        """The Janus servers: one, or a fleet."""
+        return [url.strip() for url in self.janus_url.split(",") if url.strip()]
 
     @field_validator("redis_url")
     @classmethod

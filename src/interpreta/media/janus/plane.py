@@ -272,6 +272,73 @@ class JanusMediaPlane(PlaneRecords[JanusChannel, JanusPeer]):
         """Read a channel's packet counters from Janus now (nothing without an Admin API)."""
         await self._refresh(self._channel(channel_id), subscribers=True)
 
+    # --- forwarding between servers (for a fleet of them) ---------------------------------
+
+    @property
+    def url(self) -> str:
+        """The Janus API this plane drives."""
+        return self._url
+
+    @property
+    def forward_host(self) -> str:
+        """Where this server's mountpoints listen for forwarded RTP."""
+        return self._forward_host
+
+    async def reachable(self) -> bool:
+        """Whether the server answers now (connecting again if the connection dropped)."""
+        try:
+            await self._connected()
+        except (TimeoutError, JanusError, OSError):
+            return False
+        return True
+
+    def mountpoint_port(self, channel_id: str) -> int:
+        """The RTP port of the channel's mountpoint on this server."""
+        return self._channel(channel_id).port
+
+    def has_peer(self, peer_id: str) -> bool:
+        """Whether `peer_id` is a peer of this plane."""
+        return peer_id in self._peers
+
+    @property
+    def peer_count(self) -> int:
+        """How many peers this plane has on its server (a fleet places by it)."""
+        return len(self._peers)
+
+    def is_open(self, channel_id: str) -> bool:
+        """Whether the channel is open on this server."""
+        return channel_id in self._channels
+
+    async def has_publisher(self, channel_id: str, peer_id: str) -> bool:
+        """Whether `peer_id` publishes into the channel on this server (through any node)."""
+        try:
+            await self._publisher_record(self._channel(channel_id), peer_id)
+        except UnknownPeerError:
+            return False
+        return True
+
+    async def forward(self, channel_id: str, peer_id: str, host: str, port: int) -> tuple[int, int]:
+        """Forward a publisher of this server to `host`:`port` (another server's
+        mountpoint); its publisher id and the forwarder's ``stream_id``."""
+        channel = self._channel(channel_id)
+        record = await self._publisher_record(channel, peer_id)
+        stream = {"mid": record.mid, "port": port, "ssrc": new_ssrc()}
+        family = f"ipv{ipaddress.ip_address(host).version}"
+        request = channel.room_request(
+            "rtp_forward",
+            publisher_id=record.publisher_id,
+            host=host,
+            host_family=family,
+            streams=[stream],
+        )
+        data = await self._control(self._rooms).request(request)
+        return record.publisher_id, int(data["forwarders"][0]["stream_id"])
+
+    async def unforward(self, channel_id: str, publisher_id: int, stream_id: int) -> None:
+        """Stop a forwarder :meth:`forward` started (nothing if its publisher left)."""
+        channel = self._channel(channel_id)
+        await self._stop_forwarder(channel, Forwarder("", publisher_id, stream_id))
+
     # --- peers ---------------------------------------------------------------------------
 
     async def publish(self, channel_id: str, peer_id: str, offer_sdp: str) -> str:

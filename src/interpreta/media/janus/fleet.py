@@ -1,0 +1,306 @@
+"""``JanusFleet``: one media plane over several Janus servers, surviving the loss of one.
+
+Each server is driven by its own :class:`~interpreta.media.janus.plane.JanusMediaPlane`
+(a *member*), and every channel is open on every member: a room for its publishers and
+a mountpoint for its listeners on each server.
+
+* A **publisher** joins the member with the fewest peers that answers.
+* A **subscriber** (listener) joins the member with the fewest peers too, so listeners
+  spread over the servers.
+* The channel's **source** is forwarded from the member its publisher is on to the
+  channel's mountpoint on *every* member (VideoRoom ``rtp_forward`` to each server's
+  forwarding address), so a listener hears the channel on whichever server it landed.
+
+**When a server dies**, its member's connection drops. The member reports each of its
+peers ``failed``, and the live pages make them again (a listener subscribes anew; an
+interpreter or speaker publishes anew). The fleet places these new peers on the
+members that still answer, and the forwarders feed those. So a lost server's listeners
+move to another within the time it takes their page to notice and subscribe again.
+
+**What the nodes share.** The forwarders are recorded on the bus (``janus-fleet:``),
+one per channel and member, so any app node can move a channel's source; the members'
+own registries hold the rooms, mountpoints and publishers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, replace
+
+from interpreta.bus import Bus, MemoryBus
+from interpreta.media.janus.api import JanusError
+from interpreta.media.janus.plane import JanusMediaPlane
+from interpreta.media.plane import (
+    ChannelStats,
+    MediaPlaneError,
+    PeerExistsError,
+    PeerStateListener,
+    UnknownChannelError,
+    UnknownPeerError,
+)
+
+__all__ = ["JanusFleet"]
+
+logger = logging.getLogger(__name__)
+
+DOWN_FOR = 5.0
+"Seconds a member that did not answer is passed over before it is tried again."
+
+
+@dataclass(frozen=True)
+class FleetForwarder:
+    """What feeds one member's mountpoint of a channel: a publisher on `server`."""
+
+    source: str
+    server: str
+    port: int
+    "The mountpoint's port it feeds (a server that restarted has new ones)."
+    publisher_id: int
+    stream_id: int
+
+
+class JanusFleet:
+    """The media plane over several Janus servers (implements
+    :class:`~interpreta.media.plane.MediaPlane`)."""
+
+    def __init__(
+        self,
+        members: Sequence[JanusMediaPlane],
+        *,
+        bus: Bus | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        """
+        :param members: one plane per server, built on the same `bus`; each with a
+            ``forward_host`` the other servers reach.
+        """
+        if not members:
+            raise ValueError("a fleet needs at least one Janus server")
+        self.members = list(members)
+        self._bus = bus or MemoryBus()
+        self._clock = clock
+        self._open: set[str] = set()
+        self._sources: dict[str, str | None] = {}
+        self._down_until: dict[str, float] = {}
+
+    # --- channels ------------------------------------------------------------------------
+
+    async def open_channel(self, channel_id: str) -> None:
+        """Open the channel on every member that answers (on the others when they are
+        next used)."""
+        self._open.add(channel_id)
+        opened = 0
+        for member in self.members:
+            if await self._usable(member):
+                try:
+                    await member.open_channel(channel_id)
+                    opened += 1
+                except (JanusError, OSError) as exc:
+                    self._mark_down(member, exc)
+        if not opened:
+            self._open.discard(channel_id)
+            raise MediaPlaneError("no Janus server answers")
+
+    async def close_channel(self, channel_id: str) -> None:
+        """Close the channel on every member."""
+        self._open.discard(channel_id)
+        self._sources.pop(channel_id, None)
+        for member in self.members:
+            try:
+                await member.close_channel(channel_id)
+            except (JanusError, OSError) as exc:
+                logger.info("closing %s on %s: %s", channel_id, member.url, exc)
+
+    async def set_source(self, channel_id: str, peer_id: str | None) -> None:
+        """Forward `peer_id` (on whichever member) to the channel's mountpoint on every
+        member; ``None``: nobody."""
+        self._check_open(channel_id)
+        async with self._bus.lock(self._key(channel_id)):
+            origin = None if peer_id is None else await self._member_publishing(channel_id, peer_id)
+            for member in self.members:
+                if await self._usable(member):
+                    await self._feed(channel_id, member, peer_id, origin)
+            if peer_id is None:
+                await self._bus.drop(self._key(channel_id), "source")
+            else:
+                await self._bus.put(self._key(channel_id), {"source": peer_id})
+            self._sources[channel_id] = peer_id
+
+    def listener_count(self, channel_id: str) -> int:
+        """The subscribers of a channel on all members (this node's record)."""
+        self._check_open(channel_id)
+        return sum(m.listener_count(channel_id) for m in self.members if m.is_open(channel_id))
+
+    def channel_stats(self, channel_id: str) -> ChannelStats:
+        """The members' snapshots of a channel, added up."""
+        self._check_open(channel_id)
+        parts = [m.channel_stats(channel_id) for m in self.members if m.is_open(channel_id)]
+        return ChannelStats(
+            channel_id=channel_id,
+            source=self._sources.get(channel_id),
+            packets_forwarded=sum(p.packets_forwarded for p in parts),
+            publishers=tuple(
+                replace(publisher, on_air=publisher.peer_id == self._sources.get(channel_id))
+                for part in parts
+                for publisher in part.publishers
+            ),
+            subscribers=tuple(s for p in parts for s in p.subscribers),
+        )
+
+    # --- peers ---------------------------------------------------------------------------
+
+    async def publish(self, channel_id: str, peer_id: str, offer_sdp: str) -> str:
+        """Join a publisher on the least busy member that answers."""
+        self._check_open(channel_id)
+        self._check_new(peer_id)
+        for member in await self._by_load(channel_id):
+            try:
+                return await member.publish(channel_id, peer_id, offer_sdp)
+            except (JanusError, OSError) as exc:
+                self._mark_down(member, exc)
+        raise MediaPlaneError("no Janus server answers")
+
+    async def subscribe(self, channel_id: str, peer_id: str, offer_sdp: str) -> str:
+        """Have a listener watch the channel on the least busy member that answers; its
+        mountpoint there is fed first."""
+        self._check_open(channel_id)
+        self._check_new(peer_id)
+        for member in await self._by_load(channel_id):
+            try:
+                await self._ensure_fed(channel_id, member)
+                return await member.subscribe(channel_id, peer_id, offer_sdp)
+            except (JanusError, OSError) as exc:
+                self._mark_down(member, exc)
+        raise MediaPlaneError("no Janus server answers")
+
+    async def switch_subscription(self, peer_id: str, channel_id: str) -> None:
+        """Move a listener to another channel, on its member (whose mountpoint of that
+        channel is fed first)."""
+        self._check_open(channel_id)
+        member = self._member_of(peer_id)
+        await self._ensure_fed(channel_id, member)
+        await member.switch_subscription(peer_id, channel_id)
+
+    async def close_peer(self, peer_id: str) -> None:
+        """Close a peer on its member; unknown ids are ignored."""
+        for member in self.members:
+            if member.has_peer(peer_id):
+                await member.close_peer(peer_id)
+
+    def on_peer_state(self, listener: PeerStateListener) -> Callable[[], None]:
+        """Call `listener` on every peer state change of every member."""
+        removers = [member.on_peer_state(listener) for member in self.members]
+
+        def remove() -> None:
+            for remover in removers:
+                remover()
+
+        return remove
+
+    async def shutdown(self) -> None:
+        """Shut every member down."""
+        await asyncio.gather(*(member.shutdown() for member in self.members))
+
+    # --- internals -------------------------------------------------------------------------
+
+    @staticmethod
+    def _key(channel_id: str) -> str:
+        return f"janus-fleet:channel:{channel_id}"
+
+    def _check_open(self, channel_id: str) -> None:
+        if channel_id not in self._open:
+            raise UnknownChannelError(f"channel {channel_id!r} is not open")
+
+    def _check_new(self, peer_id: str) -> None:
+        for member in self.members:
+            if member.has_peer(peer_id):
+                raise PeerExistsError(f"peer {peer_id!r} is already attached")
+
+    def _member_of(self, peer_id: str) -> JanusMediaPlane:
+        for member in self.members:
+            if member.has_peer(peer_id):
+                return member
+        raise UnknownPeerError(f"{peer_id!r} is not a peer of this plane")
+
+    def _mark_down(self, member: JanusMediaPlane, reason: object) -> None:
+        logger.warning("Janus at %s does not answer (%s): passed over", member.url, reason)
+        self._down_until[member.url] = self._clock() + DOWN_FOR
+
+    async def _usable(self, member: JanusMediaPlane) -> bool:
+        """Whether to use `member` now: not passed over lately, and answering."""
+        if self._down_until.get(member.url, 0.0) > self._clock():
+            return False
+        if await member.reachable():
+            return True
+        self._mark_down(member, "no connection")
+        return False
+
+    async def _by_load(self, channel_id: str) -> list[JanusMediaPlane]:
+        """The members that answer, the least busy first, the channel open on each."""
+        usable = []
+        for member in self.members:
+            if await self._usable(member):
+                try:
+                    await member.open_channel(channel_id)
+                except (JanusError, OSError) as exc:
+                    self._mark_down(member, exc)
+                    continue
+                usable.append(member)
+        return sorted(usable, key=lambda m: m.peer_count)
+
+    async def _member_publishing(self, channel_id: str, peer_id: str) -> JanusMediaPlane:
+        for member in self.members:
+            if member.has_peer(peer_id):
+                return member
+        for member in self.members:  # a publisher that joined through another node
+            if member.is_open(channel_id) and await member.has_publisher(channel_id, peer_id):
+                return member
+        raise UnknownPeerError(f"{peer_id!r} is not a publisher of {channel_id!r}")
+
+    async def _ensure_fed(self, channel_id: str, member: JanusMediaPlane) -> None:
+        """Feed `member`'s mountpoint with the channel's source, if it is not yet (a
+        member that came back, or was passed over when the source last changed)."""
+        async with self._bus.lock(self._key(channel_id)):
+            source = (await self._bus.fields(self._key(channel_id))).get("source")
+            if source is None:
+                return
+            try:
+                origin = await self._member_publishing(channel_id, source)
+            except UnknownPeerError:
+                return
+            await self._feed(channel_id, member, source, origin)
+
+    async def _feed(
+        self,
+        channel_id: str,
+        member: JanusMediaPlane,
+        peer_id: str | None,
+        origin: JanusMediaPlane | None,
+    ) -> None:
+        """Make `peer_id` on `origin` what feeds `member`'s mountpoint (under the lock)."""
+        await member.open_channel(channel_id)
+        field = f"into:{member.url}"
+        value = (await self._bus.fields(self._key(channel_id))).get(field)
+        current = None if value is None else FleetForwarder(**json.loads(value))
+        port = member.mountpoint_port(channel_id)
+        if current is not None and current.source == peer_id and current.port == port:
+            return
+        if current is not None:
+            old = next((m for m in self.members if m.url == current.server), None)
+            if old is not None and old.is_open(channel_id):
+                try:
+                    await old.unforward(channel_id, current.publisher_id, current.stream_id)
+                except (JanusError, OSError) as exc:  # that server is gone with its forwarder
+                    logger.info("stopping a forwarder on %s: %s", current.server, exc)
+            await self._bus.drop(self._key(channel_id), field)
+        if peer_id is None or origin is None:
+            return
+        publisher_id, stream_id = await origin.forward(
+            channel_id, peer_id, member.forward_host, port
+        )
+        record = FleetForwarder(peer_id, origin.url, port, publisher_id, stream_id)
+        await self._bus.put(self._key(channel_id), {field: json.dumps(asdict(record))})
