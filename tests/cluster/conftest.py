@@ -1,5 +1,6 @@
-"""A whole deployment on this machine: 2 app nodes behind HAProxy (TLS), Janus, Redis and
-PostgreSQL, each on its own host, a network namespace (see :mod:`tests.cluster.netns`).
+"""A whole deployment on this machine: 2 app nodes behind HAProxy (TLS), 2 Janus servers
+(a fleet), Redis and PostgreSQL, each on its own host, a network namespace (see
+:mod:`tests.cluster.netns`).
 
 The clients run on a host of the same network, so every byte between them and the
 cluster crosses the private bridge, as between machines. The app nodes are ``interpreta
@@ -52,7 +53,7 @@ class Cluster:
     ca: Path
     "The certificate clients trust."
     nodes: dict[str, AppNode]
-    janus: JanusProcess
+    janus: dict[str, JanusProcess]
     event_code: str
     "The demo event's code."
 
@@ -72,7 +73,8 @@ def cluster(tmp_path: Path) -> Iterator[Cluster]:
     shared = tmp_path / "shared-data"
     network = Network(f"ip{os.getpid() % 10000}")
     with network.running():
-        db, media = network.add("db"), network.add("janus1")
+        db = network.add("db")
+        media = {name: network.add(name) for name in ("janus1", "janus2")}
         hosts = {name: network.add(name) for name in ("app1", "app2")}
         lb, client = network.add("lb"), network.add("client")
         certificate, key = self_signed(tmp_path, "interpreta.test", lb.address)
@@ -80,13 +82,16 @@ def cluster(tmp_path: Path) -> Iterator[Cluster]:
         bundle.write_bytes(certificate.read_bytes() + key.read_bytes())
         postgres = PrivatePostgres(db)
         redis = RedisProcess(host=db.address, port=6379, launcher=db.command([]))
-        janus = JanusProcess(
-            ice_address=media.address,
-            api_address=media.address,
-            reclaim_session_timeout=JANUS_RECLAIM_SECONDS,
-            launcher=media.command([]),
-            debug_level=2,
-        )
+        janus = {
+            name: JanusProcess(
+                ice_address=host.address,
+                api_address=host.address,
+                reclaim_session_timeout=JANUS_RECLAIM_SECONDS,
+                launcher=host.command([]),
+                debug_level=2,
+            )
+            for name, host in media.items()
+        }
         balancer_url = f"https://{lb.address}"
         settings = {
             "INTERPRETA_DATA_DIR": str(shared),
@@ -105,11 +110,11 @@ def cluster(tmp_path: Path) -> Iterator[Cluster]:
         started: list[object] = []
 
         def start() -> None:
-            for server in (postgres, redis, janus):
+            for server in (postgres, redis, *janus.values()):
                 server.start()
                 started.append(server)
             settings["INTERPRETA_DATABASE_URL"] = postgres.url
-            settings["INTERPRETA_JANUS_URL"] = janus.url
+            settings["INTERPRETA_JANUS_URL"] = ",".join(j.url for j in janus.values())
             for node in nodes.values():  # one by one: the first migrates and seeds
                 node.start()
                 started.append(node)

@@ -39,6 +39,7 @@ class Rejoining:
     ssl: SSLContext
     cookie: str | None = None
     on_welcome: Callable[[Rejoining, bool], Awaitable[None]] | None = None
+    "Makes the media after a join (``again``: a rejoin) and after the server reported it lost."
     client: LiveClient | None = None
     welcomes: list[float] = field(default_factory=list)
     "When each welcome came (monotonic seconds)."
@@ -46,6 +47,8 @@ class Rejoining:
     "When each drop was noticed."
     states: list[tuple[float, dict[str, Any]]] = field(default_factory=list)
     "Every state message, with when it came, across connections."
+    losses: list[float] = field(default_factory=list)
+    "When the server reported the media lost (its Janus died)."
     errors: list[BaseException] = field(default_factory=list)
     "What failed in `on_welcome` after a rejoin (the test reports them)."
     _task: asyncio.Task[None] | None = None
@@ -74,6 +77,9 @@ class Rejoining:
                 for message in self.client.messages[seen:]:
                     if message.get("type") == "state":
                         self.states.append((time.monotonic(), message))
+                    elif message.get("type") == "media.lost":
+                        self.losses.append(time.monotonic())
+                        await self._remake()
                 seen = len(self.client.messages)
                 await asyncio.sleep(0.02)
             self.drops.append(time.monotonic())
@@ -87,6 +93,15 @@ class Rejoining:
                 except Exception as error:  # reported by the test, not lost with the task
                     self.errors.append(error)
                     break
+
+    async def _remake(self) -> None:
+        """Make the media again on the same connection (``media.lost``), as the pages do."""
+        if self.on_welcome is None:
+            return
+        try:
+            await self.on_welcome(self, True)
+        except Exception as error:  # reported by the test
+            self.errors.append(error)
 
     async def close(self) -> None:
         """Stop rejoining and leave."""

@@ -4,8 +4,6 @@ and move to the survivor when one server is killed."""
 from __future__ import annotations
 
 import asyncio
-import os
-import signal
 import time
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
@@ -53,11 +51,6 @@ def test_several_janus_urls_make_a_fleet_whose_servers_forward_to_each_other() -
         Settings(_env_file=None, janus_url="ws://10.0.0.5:8188,http://10.0.0.6")  # type: ignore[call-arg]
 
 
-def _kill(server: JanusProcess) -> None:
-    assert server.pid is not None
-    os.kill(server.pid, signal.SIGKILL)
-
-
 def _member(fleet: JanusFleet, peer: str) -> int:
     return next(i for i, m in enumerate(fleet.members) if m.has_peer(peer))
 
@@ -96,7 +89,7 @@ async def test_a_killed_server_s_listeners_hear_again_from_the_other_within_3_s(
     await ear.wait_for_tone(880)
 
     killed = time.monotonic()
-    _kill(servers[_member(fleet, "ear1")])
+    servers[_member(fleet, "ear1")].kill()
     while "ear1" not in failed:  # what the hub turns into media.lost for the page
         assert time.monotonic() - killed < 3, "the loss was not noticed"
         await asyncio.sleep(0.01)
@@ -117,7 +110,7 @@ async def test_when_the_publisher_s_server_dies_it_publishes_again_on_the_other(
     closing.append(ear)
     await ear.wait_for_tone(880)
 
-    _kill(servers[_member(fleet, "anna")])
+    servers[_member(fleet, "anna")].kill()
     closing.append(await start_publisher(fleet, CHANNEL, "anna2", 660, addresses=address))
     await fleet.set_source(CHANNEL, "anna2")
     assert _member(fleet, "anna2") == _member(fleet, "ear1")

@@ -194,6 +194,13 @@ class JanusProcess(ChildServer):
                 raise JanusStartError(f"Janus did not start:\n{log}")
             time.sleep(0.05)
 
+    def kill(self) -> None:
+        """``kill -9`` Janus, as a crash would (tests and benchmarks of its loss); its
+        folder stays until :meth:`stop`."""
+        if self._process is not None and self._process.poll() is None:
+            self._process.kill()
+            self._process.wait()
+
     def stop(self) -> None:
         """Stop Janus (SIGTERM, then SIGKILL after 5 s) and remove its folder."""
         process, self._process = self._process, None
