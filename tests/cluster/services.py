@@ -162,15 +162,26 @@ class AppNode(ChildServer):
 class Balancer(ChildServer):
     """HAProxy on `host`: TLS for the clients, health-checked app nodes behind it.
 
-    ``balance first`` sends every client to the first healthy node, so a test knows
-    which node to kill; production balances with ``leastconn`` (docs/deployment.md).
+    ``balance first`` (the default here) sends every client to the first healthy node,
+    so a test knows which node to kill; production balances with ``leastconn``
+    (docs/deployment.md), as the benchmarks do.
     """
 
-    def __init__(self, host: Host, nodes: list[AppNode], certificate: Path, folder: Path):
+    def __init__(
+        self,
+        host: Host,
+        nodes: list[AppNode],
+        certificate: Path,
+        folder: Path,
+        *,
+        balance: str = "first",
+    ):
         """
         :param certificate: the certificate and its key, in one PEM file.
+        :param balance: HAProxy's ``balance`` algorithm.
         """
         self.host = host
+        self._balance = balance
         self._nodes = nodes
         self._certificate = certificate
         self._folder = folder
@@ -202,7 +213,7 @@ frontend clients
     option forwardfor
     default_backend nodes
 backend nodes
-    balance first
+    balance {self._balance}
     option httpchk
     http-check send meth GET uri /health hdr X-Forwarded-Proto https
     http-check expect status 200

@@ -1,6 +1,6 @@
 """The deployment loses a node: its clients move on their own.
 
-The claims of issue 12 proven here, on the cluster of :mod:`tests.cluster.conftest`:
+The claims of issue 12 proven here, on the cluster of :mod:`tests.cluster.deployment`:
 
 * an **app node** killed with ``kill -9``: its clients are back within 3 s through
   HAProxy, nobody pressing anything; the interpreter on air keeps the microphone (the
@@ -24,7 +24,7 @@ import pytest
 
 from interpreta import demo
 from interpreta.live.hub import LEASE_TTL
-from tests.cluster.conftest import Cluster
+from tests.cluster.deployment import Cluster
 from tests.cluster.rejoining import Ear, Mic, Rejoining
 
 pytestmark = pytest.mark.cluster
