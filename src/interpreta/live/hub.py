@@ -162,6 +162,8 @@ class LiveHub:
         self._start_lock: asyncio.Lock | None = None
         self._start_lock_loop: asyncio.AbstractEventLoop | None = None
         self._keeper: asyncio.Task[None] | None = None
+        self._loading: dict[int, asyncio.Lock] = {}
+        "Per event: loading it (and opening its channels) and forgetting it take turns."
 
     # --- joining and leaving -------------------------------------------------------
 
@@ -610,6 +612,7 @@ class LiveHub:
         async with self._start_lock:
             if self._loop is loop:
                 return
+            self._loading.clear()  # locks of an earlier loop
             await self.bus.subscribe(TOPIC, self._on_message)
             await self.bus.beat(NODE_TTL)
             self._keeper = loop.create_task(self._keep_alive())
@@ -683,12 +686,17 @@ class LiveHub:
         live = self._events.get(event_id)
         if live is not None:
             return live
-        channels = await asyncio.to_thread(self._load_channels, event_id)
-        live = self._events.setdefault(event_id, LiveEvent(event_id, channels))
-        for info in channels.values():
-            await self.plane.open_channel(_plane_id(info.id))
-        await self._refresh(live)
-        return live
+        async with self._loading.setdefault(event_id, asyncio.Lock()):
+            live = self._events.get(event_id)
+            if live is not None:
+                return live
+            channels = await asyncio.to_thread(self._load_channels, event_id)
+            live = LiveEvent(event_id, channels)
+            for info in channels.values():  # open before anyone can use them
+                await self.plane.open_channel(_plane_id(info.id))
+            await self._refresh(live)
+            self._events[event_id] = live
+            return live
 
     async def _reload(self, live: LiveEvent) -> LiveEvent:
         """Pick up channels and booths added to the event since it was loaded."""
@@ -703,12 +711,13 @@ class LiveHub:
     async def _forget(self, live: LiveEvent) -> None:
         """Drop an event nobody here is connected to any more, and close its channels on
         this node's plane; the shared state goes when nobody is connected anywhere."""
-        async with live.lock:
-            if live.clients or self._events.get(live.event_id) is not live:
-                return
-            del self._events[live.event_id]
-        for info in live.channels.values():
-            await self.plane.close_channel(_plane_id(info.id))
+        async with self._loading.setdefault(live.event_id, asyncio.Lock()):
+            async with live.lock:
+                if live.clients or self._events.get(live.event_id) is not live:
+                    return
+                del self._events[live.event_id]
+            for info in live.channels.values():  # before the event can be loaded again
+                await self.plane.close_channel(_plane_id(info.id))
         async with self.bus.lock(shared_state.lock_name(live.event_id)):
             if live.event_id in self._events:
                 return  # someone joined here meanwhile

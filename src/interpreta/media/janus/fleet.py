@@ -264,6 +264,8 @@ class JanusFleet:
     async def _ensure_fed(self, channel_id: str, member: JanusMediaPlane) -> None:
         """Feed `member`'s mountpoint with the channel's source, if it is not yet (a
         member that came back, or was passed over when the source last changed)."""
+        if await self._fed(channel_id, member):
+            return  # the usual case, read without the lock
         async with self._bus.lock(self._key(channel_id)):
             source = (await self._bus.fields(self._key(channel_id))).get("source")
             if source is None:
@@ -273,6 +275,19 @@ class JanusFleet:
             except UnknownPeerError:
                 return
             await self._feed(channel_id, member, source, origin)
+
+    async def _fed(self, channel_id: str, member: JanusMediaPlane) -> bool:
+        """Whether `member`'s mountpoint already gets the channel's source (or there is
+        none to get)."""
+        fields = await self._bus.fields(self._key(channel_id))
+        source = fields.get("source")
+        if source is None:
+            return True
+        value = fields.get(f"into:{member.url}")
+        if value is None or not member.is_open(channel_id):
+            return False
+        current = FleetForwarder(**json.loads(value))
+        return current.source == source and current.port == member.mountpoint_port(channel_id)
 
     async def _feed(
         self,
