@@ -202,6 +202,7 @@ class Balancer(ChildServer):
 defaults
     mode http
     timeout connect 1s
+    timeout check 2s
     timeout client 1h
     timeout server 1h
     timeout tunnel 1h
@@ -217,7 +218,7 @@ backend nodes
     option httpchk
     http-check send meth GET uri /health hdr X-Forwarded-Proto https
     http-check expect status 200
-    default-server check inter 500ms fall 2 rise 2
+    default-server check inter 500ms fall 3 rise 2
 {servers}
 """
 
