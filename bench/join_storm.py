@@ -29,6 +29,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import shutil
 import ssl
 import statistics
@@ -119,6 +120,21 @@ async def _sign_in(cluster: Cluster, context: ssl.SSLContext) -> str:
         return response.cookies["interpreta_session"]
 
 
+def cpu_seconds(pid: int | None) -> float:
+    """CPU time (user and system) a process has used so far."""
+    if pid is None:
+        return 0.0
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def server_cpu(cluster: Cluster) -> dict[str, float]:
+    """CPU seconds used so far by the app nodes and the Janus servers."""
+    servers = {name: node.pid for name, node in cluster.nodes.items()}
+    servers |= {name: janus.pid for name, janus in cluster.janus.items()}
+    return {name: cpu_seconds(pid) for name, pid in servers.items()}
+
+
 async def _storm(cluster: Cluster, arguments: argparse.Namespace) -> dict[str, Any]:
     context = ssl.create_default_context(cafile=str(cluster.ca))
     dora = Rejoining(
@@ -160,11 +176,14 @@ async def _storm(cluster: Cluster, arguments: argparse.Namespace) -> dict[str, A
                 stdout=subprocess.PIPE,
             )
         )
+    before = server_cpu(cluster)
     results = [json.loads((await w.communicate())[0]) for w in workers]
+    after = server_cpu(cluster)
     await dora.close()
     latencies = sorted(x for r in results for x in r["latencies"])
     failures = [f for r in results for f in r["failures"]]
-    return {"latencies": latencies, "failures": failures}
+    cpu = {name: after[name] - before[name] for name in before}
+    return {"latencies": latencies, "failures": failures, "cpu": cpu}
 
 
 def _quantile(values: list[float], q: float) -> float:
@@ -214,6 +233,14 @@ def main() -> None:
             f"max {latencies[-1]:.3f} s"
         )
     print(f"  joined {len(latencies)}, failed {len(failures)}")
+    cpu = figures["cpu"]
+    joined = max(1, len(latencies))
+    print(
+        "  server CPU over the storm: "
+        + ", ".join(f"{name} {seconds:.1f} s" for name, seconds in cpu.items())
+        + f"; per join: app nodes {1000 * (cpu['app1'] + cpu['app2']) / joined:.1f} ms, "
+        f"Janus {1000 * (cpu['janus1'] + cpu['janus2']) / joined:.1f} ms"
+    )
     for failure in sorted(set(failures))[:5]:
         print(f"    {failure}")
     ok = not failures and len(latencies) >= 2 and _quantile(latencies, 0.95) <= 1.5

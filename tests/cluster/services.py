@@ -129,6 +129,11 @@ class AppNode(ChildServer):
         return self._folder / f"{self.name}.log"
 
     @property
+    def pid(self) -> int | None:
+        """The node's process id while it runs."""
+        return None if self._process is None else self._process.pid
+
+    @property
     def address(self) -> str:
         """Where the balancer reaches it."""
         return f"{self.host.address}:{APP_PORT}"
