@@ -335,10 +335,12 @@ def create_app(
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         sweeper = asyncio.create_task(retention_schedule(platform))
+        unshare = await platform.join_cache.share(hub.bus)
         gc.collect()
         gc.freeze()  # start-up objects never need collecting: shorter GC pauses, better p99
         yield
         sweeper.cancel()
+        await unshare()
         await hub.shutdown()
 
     app = FastAPI(

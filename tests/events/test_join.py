@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from fastapi.testclient import TestClient
 
 from interpreta.app import create_app
+from interpreta.bus.redis_backend import RedisBus
+from interpreta.bus.redis_process import RedisProcess
+from interpreta.datamap.activities import CUSTOMER_VIEW
+from interpreta.db.engine import make_sessionmaker
+from interpreta.events.join_cache import PublicInfoCache
+from interpreta.events.models import Event
 from interpreta.platform import Platform
+from interpreta.privacy.processing import processing
 from tests.conftest import Account
 
 
@@ -61,8 +69,6 @@ def test_join_sees_changes_at_once_despite_the_cache(platform: Platform, sign_up
 async def test_an_audience_arriving_at_once_costs_one_query(
     platform: Platform, sign_up: Any
 ) -> None:
-    import asyncio
-
     event = _event(sign_up("ursula"))
     cache = platform.join_cache
     cache.clear()
@@ -77,3 +83,57 @@ async def test_an_audience_arriving_at_once_costs_one_query(
     cache.load = counting  # type: ignore[method-assign]
     answers = await asyncio.gather(*(cache.get(event["code"]) for _ in range(50)))
     assert loads == 1 and len(set(answers)) == 1 and answers[0] is not None
+
+
+def _counting_loads(platform: Platform) -> list[str]:
+    """Record each code the join cache reads from the database."""
+    cache = platform.join_cache
+    cache.clear()
+    loads: list[str] = []
+    original = cache.load
+
+    def counting(code: str) -> bytes | None:
+        loads.append(code)
+        return original(code)
+
+    cache.load = counting  # type: ignore[method-assign]
+    return loads
+
+
+def test_the_join_page_reads_the_cache_not_the_database(platform: Platform, sign_up: Any) -> None:
+    event = _event(sign_up("pia"))
+    anonymous = TestClient(create_app(platform), base_url="https://testserver")
+    loads = _counting_loads(platform)
+    for _ in range(3):
+        page = anonymous.get(f"/join/{event['code']}")
+        assert page.status_code == 200 and "Open day" in page.text
+    assert anonymous.get(f"/api/join/{event['code']}").json()["title"] == "Open day"
+    assert len(loads) == 1
+    assert anonymous.get("/join/NOSUCHCODE1").status_code == 404
+
+
+async def test_a_change_on_one_node_clears_every_node_s_cache_at_once(
+    platform: Platform, sign_up: Any, redis_server: RedisProcess, redis_prefix: str
+) -> None:
+    """Two nodes (their own sessions and caches) share a Redis bus; a cache that would
+    otherwise keep its entry for a minute is cleared as soon as the other node commits."""
+    event = _event(sign_up("quinn"))
+    buses = [RedisBus(redis_server.url, name, prefix=redis_prefix) for name in ("a", "b")]
+    on_a = make_sessionmaker(platform.engine)
+    caches = [PublicInfoCache(on_a), PublicInfoCache(make_sessionmaker(platform.engine), ttl=60)]
+    stops = [await cache.share(bus) for cache, bus in zip(caches, buses, strict=True)]
+    try:
+        assert caches[1].info(event["code"])["title"] == "Open day"  # type: ignore[index]
+        with processing(CUSTOMER_VIEW), on_a.begin() as db:
+            db.get_one(Event, event["id"]).title = "Open day (moved)"
+        for _ in range(100):
+            hit, _body = caches[1].cached(event["code"])
+            if not hit:
+                break
+            await asyncio.sleep(0.01)
+        assert caches[1].info(event["code"])["title"] == "Open day (moved)"  # type: ignore[index]
+    finally:
+        for stop in stops:
+            await stop()
+        for bus in buses:
+            await bus.close()

@@ -225,8 +225,7 @@ def join_page(
     normalised = codes.normalise(code)
     if normalised != code and codes.is_well_formed(normalised):
         return RedirectResponse(f"/join/{normalised}", status_code=307)
-    with platform.sessions() as db:
-        info = public_info(db, code)
+    info = platform.join_cache.info(code)
     if info is None:
         return not_found_page(
             request,
