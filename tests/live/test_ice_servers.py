@@ -1,18 +1,23 @@
 """ICE servers in the settings, and the list each client is given: STUN and TURN URLs
-are checked when the settings load, TURN gets time-limited REST credentials."""
+are checked when the settings load, TURN gets time-limited REST credentials, and a
+long session asks for fresh ones."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pydantic import ValidationError
 from typer.testing import CliRunner
 
 from interpreta.cli import app
+from interpreta.clock import FrozenClock
 from interpreta.config import Settings
 from interpreta.live.ice_servers import ice_servers, turn_password
+from tests.live.conftest import Stage
+from tests.live.live_client import LiveClient
 
 NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 
@@ -94,3 +99,30 @@ def test_clients_get_stun_and_turn_with_fresh_time_limited_credentials() -> None
     assert turn["credential"] == turn_password("s3cret", turn["username"])
     _, again = ice_servers(settings, NOW)
     assert again["username"].split(":")[1] != opaque  # a new random id every time
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    """The test's settings with a TURN server whose credentials last an hour."""
+    return settings.model_copy(
+        update={
+            "turn_urls": ["turn:turn.example.org:3478"],
+            "turn_secret": "s3cret",
+            "turn_credential_hours": 1,
+        }
+    )
+
+
+async def test_a_long_session_gets_fresh_turn_credentials_when_it_asks(
+    stage: Stage, clock: FrozenClock, closing: list[Any]
+) -> None:
+    listener = await LiveClient.join(stage.base_url, stage.code, role="listener")
+    closing.append(listener)
+    assert listener.welcome["ice_servers_ttl"] == 3600
+    first = listener.welcome["ice_servers"][-1]["username"]
+    clock.advance(timedelta(minutes=45))
+    reply = await listener.request({"type": "ice_servers"})
+    assert reply["ice_servers_ttl"] == 3600
+    fresh = reply["ice_servers"][-1]
+    assert int(fresh["username"].split(":")[0]) == int(first.split(":")[0]) + 45 * 60
+    assert fresh["credential"] == turn_password("s3cret", fresh["username"])

@@ -65,6 +65,15 @@ def turn_credential(
     return TurnCredential(username, turn_password(secret, username), expires_at)
 
 
+def ice_servers_ttl(settings: Settings) -> int:
+    """Seconds the credentials in :func:`ice_servers` work (0: nothing expires). A page
+    open longer asks for fresh ones (``ice_servers`` on the signaling socket) before it
+    makes a new peer connection."""
+    if settings.turn_urls and settings.turn_secret:
+        return settings.turn_credential_hours * 3600
+    return 0
+
+
 def ice_servers(settings: Settings, now: datetime) -> list[IceServer]:
     """The ICE servers the settings name, TURN with a fresh credential; empty if none.
 

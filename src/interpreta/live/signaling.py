@@ -2,9 +2,10 @@
 
 The first message joins the event in a role; the server authorises it, records
 the participant and the connection as the data map declares, and answers
-``welcome`` (with ``ice_servers``, the STUN/TURN servers for its peer connections).
-After that, each message is one request (``subscribe``, ``switch``, ``publish``,
-``mic``, ``cough``, ``handover``, ``chat``, ``slowdown``, ``ping``); the reply
+``welcome`` (with ``ice_servers``, the STUN/TURN servers for its peer connections,
+and ``ice_servers_ttl``, the seconds their TURN credentials work). After that, each
+message is one request (``subscribe``, ``switch``, ``publish``, ``mic``, ``cough``,
+``handover``, ``chat``, ``slowdown``, ``ice_servers``: fresh credentials, ``ping``); the reply
 echoes the request's ``id``. Refusals are explicit ``error`` messages
 with a code; a refused join closes the socket with code 4403.
 """
@@ -28,7 +29,7 @@ from interpreta.events.models import Event, ParticipantRole
 from interpreta.live.access import AccessDenied, BoothSeat, assigned_booths, authorise
 from interpreta.live.booth import ConsoleError
 from interpreta.live.hub import Client, LiveHub
-from interpreta.live.ice_servers import ice_servers
+from interpreta.live.ice_servers import ice_servers, ice_servers_ttl
 from interpreta.live.useragent import parse as parse_user_agent
 from interpreta.media.plane import MediaPlaneError
 from interpreta.platform import Platform
@@ -198,6 +199,7 @@ async def live(websocket: WebSocket, code: str) -> None:
                     },
                     "state": hub.view(live_event, client),
                     "ice_servers": ice_servers(platform.settings, platform.clock.now()),
+                    "ice_servers_ttl": ice_servers_ttl(platform.settings),
                 }
             )
         while True:
@@ -228,6 +230,15 @@ async def _handle(hub: LiveHub, client: Client, message: Any, send: Any) -> None
             reply = {"type": "answer", "id": request_id, "for": kind, "sdp": sdp}
         elif kind == "switch":
             await hub.switch(client, int(message["channel_id"]))
+        elif kind == "ice_servers":  # a long session's TURN credentials ran old
+            settings = hub.platform.settings
+            reply = {
+                "type": "ice_servers",
+                "id": request_id,
+                "for": kind,
+                "ice_servers": ice_servers(settings, hub.platform.clock.now()),
+                "ice_servers_ttl": ice_servers_ttl(settings),
+            }
         elif kind == "mic":
             await hub.console(client, "mic", on=bool(message.get("on")))
         elif kind == "cough":

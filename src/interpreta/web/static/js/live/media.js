@@ -43,9 +43,9 @@ export function iceGathered(pc) {
   });
 }
 
-/** A new peer connection using the ICE servers the session's welcome named. */
-export function newPeerConnection(session) {
-  return new RTCPeerConnection({ iceServers: session.welcome?.ice_servers ?? [] });
+/** A new peer connection using the session's ICE servers (fresh TURN credentials). */
+export async function newPeerConnection(session) {
+  return new RTCPeerConnection({ iceServers: await session.iceServers() });
 }
 
 /** Put Opus first in the transceiver's codec list, where the browser allows it. */
@@ -143,7 +143,7 @@ export class Ear {
   /** Subscribe to `channelId` through `session` (a new peer connection). */
   async start(session, channelId) {
     const old = this.pc;
-    const pc = newPeerConnection(session);
+    const pc = await newPeerConnection(session);
     this.pc = pc;
     let stream = null;
     const transceiver = pc.addTransceiver("audio", { direction: "recvonly" });
@@ -240,7 +240,7 @@ export class Mic {
     // The old connection keeps sending until the new one is connected: the server
     // moves the channel to the new microphone when it answers, so nothing is lost.
     const old = this.pc;
-    const pc = newPeerConnection(session);
+    const pc = await newPeerConnection(session);
     this.pc = pc;
     const [track] = this.stream.getAudioTracks();
     const transceiver = pc.addTransceiver(track, { direction: "sendonly", streams: [this.stream] });

@@ -41,6 +41,26 @@ export class LiveSession {
     this.timer = null;
     this.pinger = null;
     this.joinedBefore = false;
+    this.iceAt = 0;
+  }
+
+  /**
+   * The STUN/TURN servers for a new peer connection. TURN credentials expire
+   * (`ice_servers_ttl` seconds after they were made): past half of that, fresh ones
+   * are asked for first, so a page open all day still gets through a relay.
+   */
+  async iceServers() {
+    const ttl = this.welcome?.ice_servers_ttl || 0;
+    if (ttl > 0 && this.open && Date.now() - this.iceAt > (ttl * 1000) / 2) {
+      try {
+        const reply = await this.request({ type: "ice_servers" });
+        this.welcome.ice_servers = reply.ice_servers;
+        this.iceAt = Date.now();
+      } catch {
+        /* the old ones may still work: try them */
+      }
+    }
+    return this.welcome?.ice_servers ?? [];
   }
 
   get open() {
@@ -126,6 +146,7 @@ export class LiveSession {
       this.joinedBefore = true;
       this.attempt = 0;
       this.welcome = message;
+      this.iceAt = Date.now();
       this.state = message.state;
       sessionStorage.setItem(this.options.storageKey, message.participant);
       clearInterval(this.pinger);
