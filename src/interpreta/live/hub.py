@@ -26,6 +26,7 @@ import contextlib
 import itertools
 import json
 import logging
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -65,6 +66,12 @@ KEEP_ALIVE = 2.0
 
 NODE_TTL = 3 * KEEP_ALIVE
 """Seconds after its last beat a node counts as gone."""
+
+
+FORGET_AFTER = 30.0
+"""Seconds an event stays loaded on a node after its last client there left, so one
+listener coming and going does not close and reopen its channels on the media servers
+each time (the node's keeper forgets it then)."""
 
 
 def mic_lease(channel_id: int) -> str:
@@ -124,6 +131,8 @@ class LiveEvent:
     """Guards this node's membership (clients joining while the event is forgotten)."""
     counts_written: dict[int, int] | None = None
     broadcast_pending: bool = False
+    emptied_at: float | None = None
+    """When its last client here left (monotonic seconds); None while it has clients."""
 
     @property
     def booths(self) -> dict[int, BoothConsole]:
@@ -162,6 +171,8 @@ class LiveHub:
         self._start_lock: asyncio.Lock | None = None
         self._start_lock_loop: asyncio.AbstractEventLoop | None = None
         self._keeper: asyncio.Task[None] | None = None
+        self.forget_after = FORGET_AFTER
+        "Seconds an empty event stays loaded here (see :data:`FORGET_AFTER`)."
         self._loading: dict[int, asyncio.Lock] = {}
         "Per event: loading it (and opening its channels) and forgetting it take turns."
 
@@ -203,6 +214,7 @@ class LiveHub:
                 if self._events.get(client.event_id) is not live:
                     continue  # forgotten meanwhile (its last client left): take the new one
                 live.clients.add(client)
+                live.emptied_at = None
                 break
         booth = client.seat.channel_id if client.seat is not None else None
         presence = Presence(self.bus.node, client.key, client.role.value, booth)
@@ -222,7 +234,8 @@ class LiveHub:
             return
         async with live.lock:
             live.clients.discard(client)
-            emptied = not live.clients
+            if not live.clients:
+                live.emptied_at = time.monotonic()
         await shared_state.clear_presence(self.bus, client.event_id, client.session_id)
         if client.seat is not None or client.mic_peer is not None:
             await self._leave_shared(live, client)
@@ -235,10 +248,7 @@ class LiveHub:
                 live, client.seat.channel_id, {"type": "booth.left", "name": client.name}
             )
         await asyncio.to_thread(self._close_connection, client.connection_id)
-        if emptied and self._events.get(client.event_id) is live:
-            await self._forget(live)  # nobody left here: free its channels, reload on next join
-        else:
-            self._schedule_broadcast(live)
+        self._schedule_broadcast(live)  # the keeper forgets it once empty for a while
 
     async def _leave_shared(self, live: LiveEvent, client: Client) -> None:
         """Free the leaving client's seat (unless the same interpreter is still connected
@@ -627,6 +637,9 @@ class LiveHub:
                 await self.bus.beat(NODE_TTL)
                 for live in list(self._events.values()):
                     await self._keep_event(live)
+                    emptied = live.emptied_at
+                    if emptied is not None and time.monotonic() - emptied >= self.forget_after:
+                        await self._forget(live)
             except Exception:
                 log.exception("keeping the live state failed; retrying")
 
