@@ -133,6 +133,9 @@ class LiveEvent:
     broadcast_pending: bool = False
     emptied_at: float | None = None
     """When its last client here left (monotonic seconds); None while it has clients."""
+    stale: bool = False
+    """A node announced a change since :attr:`shared` was read: the next broadcast reads it
+    again (a broadcast for this node's own clients alone does not need to)."""
 
     @property
     def booths(self) -> dict[int, BoothConsole]:
@@ -462,8 +465,9 @@ class LiveHub:
         self._spawn(later())
 
     async def broadcast(self, live: LiveEvent) -> None:
-        """Publish this node's listener counts if they changed, read the shared state, and
-        send every client here its view, when it changed since the last one it got."""
+        """Publish this node's listener counts if they changed, read the shared state if a
+        node changed it since, and send every client here its view, when it changed since
+        the last one it got."""
         if self._events.get(live.event_id) is not live:
             return  # forgotten meanwhile: its channels are closed
         counts = {
@@ -474,7 +478,9 @@ class LiveHub:
             live.counts_written = counts
             await shared_state.set_listener_counts(self.bus, live.event_id, counts)
             await self._announce(live)
-        await self._refresh(live)
+        if live.stale:
+            live.stale = False  # before the read: a change announced during it marks it again
+            await self._refresh(live)
         for client in list(live.clients):
             view = self.view(live, client)
             encoded = json.dumps(view, sort_keys=True)
@@ -564,6 +570,7 @@ class LiveHub:
             return
         kind = message.get("kind")
         if kind == "changed":
+            live.stale = True
             self._schedule_broadcast(live)
         elif kind == "booth":
             for client in list(live.clients):
