@@ -335,12 +335,16 @@ def create_app(
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         sweeper = asyncio.create_task(retention_schedule(platform))
-        unshare = await platform.join_cache.share(hub.bus)
+        # one node (an in-memory bus) has nobody to tell
+        unshare = (
+            None if isinstance(hub.bus, MemoryBus) else await platform.join_cache.share(hub.bus)
+        )
         gc.collect()
         gc.freeze()  # start-up objects never need collecting: shorter GC pauses, better p99
         yield
         sweeper.cancel()
-        await unshare()
+        if unshare is not None:
+            await unshare()
         await hub.shutdown()
 
     app = FastAPI(
