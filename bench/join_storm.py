@@ -45,10 +45,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import httpx
 from aiortc import RTCPeerConnection, RTCSessionDescription
 
-from interpreta import demo
 from interpreta.media.forwarder.aiortc_hooks import host_addresses, tap_receiver
-from tests.cluster.deployment import Cluster, deployment, missing_tools
-from tests.cluster.rejoining import Mic, Rejoining
+from tests.cluster.deployment import Cluster, deployment, missing_tools, wall_seconds
+from tests.cluster.rejoining import interpreter_on_air
 from tests.live.live_client import LiveClient
 
 
@@ -87,7 +86,7 @@ async def _worker(job: dict[str, Any]) -> dict[str, Any]:
     async with httpx.AsyncClient(base_url=job["url"], verify=context, limits=limits) as http:
 
         async def one(index: int) -> None:
-            delay = job["start_at"] + index * job["within"] / job["total"] - time.time()
+            delay = job["start_at"] + index * job["within"] / job["total"] - wall_seconds()
             await asyncio.sleep(max(0.0, delay))
             try:
                 latency, pc, client = await _listen(job, http, context)
@@ -103,21 +102,11 @@ async def _worker(job: dict[str, Any]) -> dict[str, Any]:
 
         await asyncio.gather(*(one(i) for i in job["indices"]))
         end = job["start_at"] + job["within"] + job["hold"]
-        await asyncio.sleep(max(0.0, end - time.time()))
+        await asyncio.sleep(max(0.0, end - wall_seconds()))
         for pc, client in kept:
             await pc.close()
             await client.close()
     return {"latencies": latencies, "failures": failures}
-
-
-async def _sign_in(cluster: Cluster, context: ssl.SSLContext) -> str:
-    async with httpx.AsyncClient(base_url=cluster.url, verify=context) as http:
-        email = demo.INTERPRETERS[0][0]
-        response = await http.post(
-            "/api/auth/login", json={"email": email, "password": demo.PASSWORD}
-        )
-        response.raise_for_status()
-        return response.cookies["interpreta_session"]
 
 
 def cpu_seconds(pid: int | None) -> float:
@@ -137,18 +126,10 @@ def server_cpu(cluster: Cluster) -> dict[str, float]:
 
 async def _storm(cluster: Cluster, arguments: argparse.Namespace) -> dict[str, Any]:
     context = ssl.create_default_context(cafile=str(cluster.ca))
-    dora = Rejoining(
-        cluster.url,
-        cluster.event_code,
-        {"role": "interpreter"},
-        context,
-        cookie=await _sign_in(cluster, context),
-        on_welcome=Mic(cluster.client.address, 880).publish,
-    )
-    await dora.start()
+    dora = await interpreter_on_air(cluster, context)
     assert dora.client is not None
     channel = dora.client.welcome["state"]["booth"]["channel_id"]
-    start_at = time.time() + 3 + arguments.processes  # after the workers have started
+    start_at = wall_seconds() + 3 + arguments.processes  # after the workers have started
     shares = [
         list(range(n, arguments.listeners, arguments.processes)) for n in range(arguments.processes)
     ]

@@ -40,13 +40,11 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import httpx
 from aiortc import RTCPeerConnection, RTCSessionDescription
 
-from interpreta import demo
 from interpreta.media.forwarder.aiortc_hooks import host_addresses, tap_receiver
-from tests.cluster.deployment import Cluster, deployment, missing_tools
-from tests.cluster.rejoining import Mic, Rejoining
+from tests.cluster.deployment import Cluster, deployment, missing_tools, wall_seconds
+from tests.cluster.rejoining import Rejoining, interpreter_on_air
 
 JOIN_S = 10.0
 "Seconds over which the listeners join."
@@ -75,7 +73,7 @@ class CountingEar:
         first = asyncio.get_running_loop().create_future()
 
         def on_packet(_packet: Any) -> None:
-            now = time.time()
+            now = wall_seconds()
             self.arrivals.append(now)
             if not first.done():
                 first.set_result(now)
@@ -113,7 +111,9 @@ async def _worker(job: dict[str, Any]) -> list[dict[str, Any]]:
     listeners: list[tuple[Rejoining, CountingEar]] = []
 
     async def one(index: int) -> None:
-        await asyncio.sleep(max(0.0, job["start_at"] + index * JOIN_S / job["total"] - time.time()))
+        await asyncio.sleep(
+            max(0.0, job["start_at"] + index * JOIN_S / job["total"] - wall_seconds())
+        )
         ear = CountingEar(job["address"], job["channel"])
         session = Rejoining(
             job["url"], job["code"], {"role": "listener"}, context, on_welcome=ear.subscribe
@@ -125,10 +125,10 @@ async def _worker(job: dict[str, Any]) -> list[dict[str, Any]]:
         listeners.append((session, ear))
 
     await asyncio.gather(*(one(i) for i in job["indices"]))
-    await asyncio.sleep(max(0.0, janus_kill + AFTER_S - time.time()))
+    await asyncio.sleep(max(0.0, janus_kill + AFTER_S - wall_seconds()))
     report = []
     for session, ear in listeners:
-        wall = time.time() - time.monotonic()  # Rejoining records monotonic times
+        wall = wall_seconds() - time.monotonic()  # Rejoining records monotonic times
         drops = [d + wall for d in session.drops]
         welcomes = [w + wall for w in session.welcomes]
         losses = [loss + wall for loss in session.losses]
@@ -152,31 +152,13 @@ async def _worker(job: dict[str, Any]) -> list[dict[str, Any]]:
     return report
 
 
-async def _sign_in(cluster: Cluster, context: ssl.SSLContext) -> str:
-    async with httpx.AsyncClient(base_url=cluster.url, verify=context) as http:
-        email = demo.INTERPRETERS[0][0]
-        response = await http.post(
-            "/api/auth/login", json={"email": email, "password": demo.PASSWORD}
-        )
-        response.raise_for_status()
-        return response.cookies["interpreta_session"]
-
-
 async def _run(cluster: Cluster, arguments: argparse.Namespace) -> dict[str, Any]:
     context = ssl.create_default_context(cafile=str(cluster.ca))
-    dora = Rejoining(
-        cluster.url,
-        cluster.event_code,
-        {"role": "interpreter"},
-        context,
-        cookie=await _sign_in(cluster, context),
-        on_welcome=Mic(cluster.client.address, 880).publish,
-    )
-    await dora.start()
+    dora = await interpreter_on_air(cluster, context)
     assert dora.client is not None
     channel = dora.client.welcome["state"]["booth"]["channel_id"]
     dora_key = dora.client.welcome["participant"]
-    start_at = time.time() + 3 + arguments.processes
+    start_at = wall_seconds() + 3 + arguments.processes
     app_kill = start_at + JOIN_S + SETTLE_S
     janus_kill = app_kill + SETTLE_S
     count, processes = arguments.listeners, arguments.processes
@@ -199,12 +181,12 @@ async def _run(cluster: Cluster, arguments: argparse.Namespace) -> dict[str, Any
                 sys.executable, __file__, "--worker", json.dumps(job), stdout=subprocess.PIPE
             )
         )
-    await asyncio.sleep(app_kill - time.time())
+    await asyncio.sleep(app_kill - wall_seconds())
     cluster.nodes["app1"].kill()
-    await asyncio.sleep(janus_kill - time.time())
+    await asyncio.sleep(janus_kill - wall_seconds())
     cluster.janus["janus2"].kill()
     results = [json.loads((await w.communicate())[0]) for w in workers]
-    states_after = [s for at, s in dora.states if at + time.time() - time.monotonic() > app_kill]
+    states_after = [s for at, s in dora.states if at + wall_seconds() - time.monotonic() > app_kill]
     mic_kept = all(s["booth"]["on_air"] == dora_key for s in states_after)
     await dora.close()
     return {

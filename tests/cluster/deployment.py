@@ -20,15 +20,22 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from interpreta.bus.redis_process import RedisProcess, redis_binary
+from interpreta.clock import SystemClock
 from interpreta.media.janus.process import JanusProcess, janus_binary
 from tests.certificates import self_signed
 from tests.cluster.netns import Host, Network, namespaces_available
 from tests.cluster.services import AppNode, Balancer, PrivatePostgres
 
-__all__ = ["Cluster", "deployment", "missing_tools"]
+__all__ = ["Cluster", "deployment", "missing_tools", "wall_seconds"]
 
 JANUS_RECLAIM_SECONDS = 20
 "How long a dead app node's Janus sessions (and their media) outlive it."
+
+
+def wall_seconds() -> float:
+    """Seconds since the epoch, on the platform's system clock: the moments the cluster
+    benchmarks' processes agree on (a monotonic clock is per process)."""
+    return SystemClock().now().timestamp()
 
 
 def missing_tools() -> str | None:

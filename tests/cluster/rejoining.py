@@ -17,6 +17,10 @@ from dataclasses import dataclass, field
 from ssl import SSLContext
 from typing import Any
 
+import httpx
+
+from interpreta import demo
+from tests.cluster.deployment import Cluster
 from tests.live.live_client import LiveClient
 from tests.media.media_testkit import (
     ListeningSubscriber,
@@ -25,6 +29,8 @@ from tests.media.media_testkit import (
     start_subscriber,
 )
 
+INTERPRETER = demo.INTERPRETERS[0][0]
+"The demo's first German interpreter (her email)."
 BACKOFF = (0.3, 0.7, 1.5, 3.0)
 "Seconds before each reconnect attempt (``session.js``'s first steps)."
 
@@ -171,3 +177,26 @@ class Mic:
     async def close(self) -> None:
         for publisher in self.publishers:
             await publisher.close()
+
+
+async def interpreter_on_air(
+    cluster: Cluster, context: SSLContext, *, frequency: float = 880
+) -> Rejoining:
+    """The demo's first German interpreter, signed in through the balancer, publishing a
+    tone and on air, rejoining as the interpreter's page does."""
+    async with httpx.AsyncClient(base_url=cluster.url, verify=context) as http:
+        response = await http.post(
+            "/api/auth/login", json={"email": INTERPRETER, "password": demo.PASSWORD}
+        )
+        response.raise_for_status()
+        cookie = response.cookies["interpreta_session"]
+    session = Rejoining(
+        cluster.url,
+        cluster.event_code,
+        {"role": "interpreter"},
+        context,
+        cookie=cookie,
+        on_welcome=Mic(cluster.client.address, frequency).publish,
+    )
+    await session.start()
+    return session

@@ -19,31 +19,17 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
 import pytest
 
-from interpreta import demo
 from interpreta.live.hub import LEASE_TTL
 from tests.cluster.deployment import Cluster
-from tests.cluster.rejoining import Ear, Mic, Rejoining
+from tests.cluster.rejoining import Ear, Rejoining, interpreter_on_air
 
 pytestmark = pytest.mark.cluster
-
-DORA = demo.INTERPRETERS[0][0]
-"The demo's first German interpreter."
 
 
 def _german(state: dict[str, Any]) -> dict[str, Any]:
     return next(c for c in state["channels"] if c["language_code"] == "de")
-
-
-async def _sign_in(cluster: Cluster, context: ssl.SSLContext, email: str) -> str:
-    async with httpx.AsyncClient(base_url=cluster.url, verify=context) as http:
-        response = await http.post(
-            "/api/auth/login", json={"email": email, "password": demo.PASSWORD}
-        )
-        response.raise_for_status()
-        return response.cookies["interpreta_session"]
 
 
 @dataclass
@@ -81,15 +67,7 @@ class OnAir:
 async def _on_air(cluster: Cluster) -> OnAir:
     context = ssl.create_default_context(cafile=str(cluster.ca))
     address = cluster.client.address
-    dora = Rejoining(
-        cluster.url,
-        cluster.event_code,
-        {"role": "interpreter"},
-        context,
-        cookie=await _sign_in(cluster, context, DORA),
-        on_welcome=Mic(address, 880).publish,
-    )
-    await dora.start()
+    dora = await interpreter_on_air(cluster, context)
     assert dora.client is not None
     ear = Ear(address, dora.client.welcome["state"]["booth"]["channel_id"])
     listener = Rejoining(

@@ -122,8 +122,15 @@ class JanusFleet:
         async with self._bus.lock(self._key(channel_id)):
             origin = None if peer_id is None else await self._member_publishing(channel_id, peer_id)
             for member in self.members:
-                if await self._usable(member):
+                if not await self._usable(member):
+                    continue
+                try:
                     await self._feed(channel_id, member, peer_id, origin)
+                except (JanusError, OSError) as exc:
+                    if origin is not None and not await origin.reachable():
+                        self._mark_down(origin, exc)  # the publisher went with its server:
+                        break  # its page publishes again, and that sets the source anew
+                    self._mark_down(member, exc)  # died meanwhile: the others still hear
             if peer_id is None:
                 await self._bus.drop(self._key(channel_id), "source")
             else:
