@@ -218,3 +218,56 @@ def test_editor_changes_are_saved_at_once(live_server: str, browser: Any) -> Non
     expect(page).to_have_url(re.compile(r"/events$"))
     expect(page.get_by_text("No events yet.")).to_be_visible()
     context.close()
+
+
+def test_the_organiser_prints_a_poster_whose_qr_code_opens_the_listener_page(
+    live_server: str, browser: Any, screenshots: Path
+) -> None:
+    from playwright.sync_api import expect
+
+    context = browser.new_context(base_url=live_server, viewport=PHONE, is_mobile=True)
+    page = context.new_page()
+    checks = PageChecks(page, screenshots)
+    me = page.request.post(
+        "/api/auth/signup",
+        data={
+            "email": "pia@example.org",
+            "name": "Pia",
+            "password": PASSWORD,
+            "organisation_name": "Pia Events",
+        },
+    ).json()
+    event = page.request.post(
+        f"/api/organisations/{me['organisations'][0]['id']}/events",
+        data={
+            "title": "Harbour Forum",
+            "starts_at": "2026-12-01T09:00:00+00:00",
+            "ends_at": "2026-12-01T10:00:00+00:00",
+            "languages": [{"code": "de"}, {"code": "fr"}],
+        },
+    ).json()
+    page.goto(f"/events/{event['id']}/live")
+    qr = page.get_by_role("img", name=re.compile(r"QR code for .*join"))
+    expect(qr).to_be_visible()
+    checks.fits("live-view-qr")
+
+    page.get_by_role("link", name="Print a poster").click()
+    expect(page.get_by_role("heading", name="Harbour Forum")).to_be_visible()
+    poster_qr = page.locator("#poster-qr svg")
+    expect(poster_qr).to_be_visible()
+    box = poster_qr.bounding_box()
+    assert box is not None and box["width"] >= 250  # scannable across a room
+    expect(page.locator("#poster-code")).to_have_text(event["code"])
+    expect(page.get_by_role("button", name="Print")).to_be_visible()
+    checks.fits("poster")
+    page.emulate_media(media="print")
+    expect(page.get_by_role("button", name="Print")).to_be_hidden()  # not on the paper
+    page.emulate_media(media="screen")
+
+    # what the code holds is the listener page, which plays the event
+    target = page.locator("#poster-qr title").text_content() or ""
+    target = target.removeprefix("QR code for ")
+    assert target.endswith(f"/join/{event['code']}")
+    page.goto(target)
+    expect(page.get_by_role("button", name="Play")).to_be_visible()
+    context.close()

@@ -19,6 +19,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup
 from sqlalchemy import select
 
 from interpreta import __version__
@@ -36,9 +37,11 @@ from interpreta.events import codes, languages
 from interpreta.events.join import public_info
 from interpreta.events.models import Event
 from interpreta.live.access import assigned_booths, speaker_key
+from interpreta.platform import Platform
 from interpreta.privacy.models import NoticeVersion
 from interpreta.privacy.notice import latest_version, version_line
 from interpreta.privacy.processing import runs_in
+from interpreta.web.qr import join_qr_svg, join_qr_svg_file
 
 router = APIRouter(include_in_schema=False, dependencies=[within(CUSTOMER_VIEW)])
 
@@ -627,22 +630,14 @@ def live_view_page(
     event_id: PathId, request: Request, user: OptionalUserDep, platform: PlatformDep
 ) -> Response:
     """The organisers' live view: channels, who is on air, listeners, slow-down signals."""
-    if user is None:
-        return _login_redirect(request)
-    with platform.sessions() as db:
-        try:
-            event = load_event(db, event_id, user)
-        except Problem:
-            return not_found_page(request, user, "There is no such event in your organisations.")
-        if not _manages(db, user, event):
-            return not_found_page(request, user, "Only the event's organisers see its live view.")
-        info = public_info(db, event.code)
-    if info is None:
-        return not_found_page(request, user, "There is no such event in your organisations.")
+    info = _managed_info(request, user, platform, event_id)
+    if isinstance(info, Response):
+        return info
     base = str(request.base_url).rstrip("/")
     topics = live_topics(info)
     links = _live_links(base, info["code"], event_id, topics, platform)
     data = {"code": info["code"], "event_id": event_id, "topics": topics}
+    join_url = f"{base}/join/{info['code']}"
     return render(
         request,
         "live_moderator.html",
@@ -651,6 +646,69 @@ def live_view_page(
         event_id=event_id,
         topics=topics,
         links=links,
-        join_url=f"{base}/join/{info['code']}",
+        join_url=join_url,
+        join_qr=Markup(join_qr_svg(join_url, scale=4, label=f"QR code for {join_url}")),
         data=data,
     )
+
+
+@router.get("/events/{event_id}/poster", response_model=None)
+def poster_page(
+    event_id: PathId, request: Request, user: OptionalUserDep, platform: PlatformDep
+) -> Response:
+    """A printable poster for the room: the event, its languages, and a QR code that
+    opens the listener page."""
+    info = _managed_info(request, user, platform, event_id)
+    if isinstance(info, Response):
+        return info
+    join_url = f"{str(request.base_url).rstrip('/')}/join/{info['code']}"
+    languages = sorted(
+        {c["name"] for t in info["topics"] for c in t["channels"] if c["kind"] != "floor"}
+    )
+    return render(
+        request,
+        "poster.html",
+        user,
+        event=info,
+        event_id=event_id,
+        join_url=join_url,
+        languages=languages,
+        schedule=format_schedule(info["starts_at"], info["ends_at"], info["timezone"]),
+        join_qr=Markup(join_qr_svg(join_url, scale=10, label=f"QR code for {join_url}")),
+    )
+
+
+@router.get("/events/{event_id}/qr.svg", response_model=None)
+def join_qr_file(
+    event_id: PathId, request: Request, user: OptionalUserDep, platform: PlatformDep
+) -> Response:
+    """The event's join QR code as an SVG file, for slides and print shops."""
+    info = _managed_info(request, user, platform, event_id)
+    if isinstance(info, Response):
+        return info
+    join_url = f"{str(request.base_url).rstrip('/')}/join/{info['code']}"
+    return Response(
+        join_qr_svg_file(join_url),
+        media_type="image/svg+xml",
+        headers={"Content-Disposition": f'attachment; filename="join-{info["code"]}.svg"'},
+    )
+
+
+def _managed_info(
+    request: Request, user: User | None, platform: Platform, event_id: int
+) -> dict[str, Any] | Response:
+    """The public information of an event `user` manages; else the page to answer with
+    (sign in, or not found: an event of someone else's looks like no event)."""
+    if user is None:
+        return _login_redirect(request)
+    with platform.sessions() as db:
+        try:
+            event = load_event(db, event_id, user)
+        except Problem:
+            return not_found_page(request, user, "There is no such event in your organisations.")
+        if not _manages(db, user, event):
+            return not_found_page(request, user, "Only the event's organisers see this page.")
+        info = public_info(db, event.code)
+    if info is None:
+        return not_found_page(request, user, "There is no such event in your organisations.")
+    return info
