@@ -98,7 +98,7 @@ CLIENTS = {
 
 @pytest.mark.parametrize(("method", "route"), PAGES, ids=[f"{m} {r.path}" for m, r in PAGES])
 @settings(
-    max_examples=20,
+    max_examples=12,
     derandomize=True,
     deadline=None,
     suppress_health_check=list(HealthCheck),
