@@ -31,6 +31,7 @@ import asyncio
 import json
 import os
 import shutil
+import signal
 import ssl
 import statistics
 import subprocess
@@ -193,6 +194,8 @@ def main() -> None:
     missing = missing_tools()
     if missing is not None:
         sys.exit(f"cannot run the cluster: {missing}")
+    # stopped (timeout, kill): leave through the with-block, which stops the cluster
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit("stopped"))
     with (
         tempfile.TemporaryDirectory(prefix="join-storm-") as folder,
         deployment(Path(folder), balance="leastconn") as cluster,

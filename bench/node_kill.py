@@ -26,8 +26,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import itertools
 import json
+import signal
 import ssl
 import statistics
 import subprocess
@@ -147,8 +149,9 @@ async def _worker(job: dict[str, Any]) -> list[dict[str, Any]]:
                 "janus_gap": _longest_gap(ear.arrivals, janus_kill - 1, janus_kill + AFTER_S - 1),
             }
         )
-        await session.close()
-        await ear.close()
+    closing = [c for session, ear in listeners for c in (session.close(), ear.close())]
+    with contextlib.suppress(TimeoutError):  # a socket to a dead node may never answer
+        await asyncio.wait_for(asyncio.gather(*closing, return_exceptions=True), 15)
     return report
 
 
@@ -220,6 +223,8 @@ def main() -> None:
     missing = missing_tools()
     if missing is not None:
         sys.exit(f"cannot run the cluster: {missing}")
+    # stopped (timeout, kill): leave through the with-block, which stops the cluster
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit("stopped"))
     with (
         tempfile.TemporaryDirectory(prefix="node-kill-") as folder,
         deployment(Path(folder), balance="leastconn") as cluster,
