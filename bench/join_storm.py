@@ -31,12 +31,10 @@ import asyncio
 import json
 import os
 import shutil
-import signal
 import ssl
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -47,7 +45,7 @@ import httpx
 from aiortc import RTCPeerConnection, RTCSessionDescription
 
 from interpreta.media.forwarder.aiortc_hooks import host_addresses, tap_receiver
-from tests.cluster.deployment import Cluster, deployment, missing_tools, wall_seconds
+from tests.cluster.deployment import Cluster, run_benchmark, wall_seconds
 from tests.cluster.rejoining import interpreter_on_air
 from tests.live.live_client import LiveClient
 
@@ -164,6 +162,9 @@ async def _storm(cluster: Cluster, arguments: argparse.Namespace) -> dict[str, A
     await dora.close()
     latencies = sorted(x for r in results for x in r["latencies"])
     failures = [f for r in results for f in r["failures"]]
+    if arguments.logs:
+        for node in cluster.nodes.values():
+            shutil.copy(node.log, Path(arguments.logs) / node.log.name)
     cpu = {name: after[name] - before[name] for name in before}
     return {"latencies": latencies, "failures": failures, "cpu": cpu}
 
@@ -191,19 +192,7 @@ def main() -> None:
     if arguments.worker:
         print(json.dumps(asyncio.run(_worker(json.loads(arguments.worker)))))
         return
-    missing = missing_tools()
-    if missing is not None:
-        sys.exit(f"cannot run the cluster: {missing}")
-    # stopped (timeout, kill): leave through the with-block, which stops the cluster
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit("stopped"))
-    with (
-        tempfile.TemporaryDirectory(prefix="join-storm-") as folder,
-        deployment(Path(folder), balance="leastconn") as cluster,
-    ):
-        figures = cluster.client.run(lambda: asyncio.run(_storm(cluster, arguments)))
-        if arguments.logs:
-            for node in cluster.nodes.values():
-                shutil.copy(node.log, Path(arguments.logs) / node.log.name)
+    figures = run_benchmark("join-storm", lambda cluster: _storm(cluster, arguments))
     latencies, failures = figures["latencies"], figures["failures"]
     print(
         f"join storm: {arguments.listeners} listeners within {arguments.within:g} s, "

@@ -29,12 +29,10 @@ import asyncio
 import contextlib
 import itertools
 import json
-import signal
 import ssl
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,7 +43,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from aiortc import RTCPeerConnection, RTCSessionDescription
 
 from interpreta.media.forwarder.aiortc_hooks import host_addresses, tap_receiver
-from tests.cluster.deployment import Cluster, deployment, missing_tools, wall_seconds
+from tests.cluster.deployment import Cluster, run_benchmark, wall_seconds
 from tests.cluster.rejoining import Rejoining, interpreter_on_air
 
 JOIN_S = 10.0
@@ -220,16 +218,7 @@ def main() -> None:
     if arguments.worker:
         print(json.dumps(asyncio.run(_worker(json.loads(arguments.worker)))))
         return
-    missing = missing_tools()
-    if missing is not None:
-        sys.exit(f"cannot run the cluster: {missing}")
-    # stopped (timeout, kill): leave through the with-block, which stops the cluster
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit("stopped"))
-    with (
-        tempfile.TemporaryDirectory(prefix="node-kill-") as folder,
-        deployment(Path(folder), balance="leastconn") as cluster,
-    ):
-        figures = cluster.client.run(lambda: asyncio.run(_run(cluster, arguments)))
+    figures = run_benchmark("node-kill", lambda cluster: _run(cluster, arguments))
     listeners = figures["listeners"]
     errors = [e for x in listeners for e in x["errors"]]
     dropped = [x for x in listeners if x["dropped"]]

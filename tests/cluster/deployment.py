@@ -11,13 +11,18 @@ The cluster tests and the cluster benchmarks (``bench/join_storm.py``,
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import shutil
-from collections.abc import Iterator
+import signal
+import sys
+import tempfile
+from collections.abc import Callable, Coroutine, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TypeVar
 
 from interpreta.bus.redis_process import RedisProcess, redis_binary
 from interpreta.clock import SystemClock
@@ -26,7 +31,9 @@ from tests.certificates import self_signed
 from tests.cluster.netns import Host, Network, namespaces_available
 from tests.cluster.services import AppNode, Balancer, PrivatePostgres
 
-__all__ = ["Cluster", "deployment", "missing_tools", "wall_seconds"]
+__all__ = ["Cluster", "deployment", "missing_tools", "run_benchmark", "wall_seconds"]
+
+T = TypeVar("T")
 
 JANUS_RECLAIM_SECONDS = 20
 "How long a dead app node's Janus sessions (and their media) outlive it."
@@ -145,3 +152,18 @@ def deployment(folder: Path, *, balance: str = "first") -> Iterator[Cluster]:
             )
         finally:
             client.run(stop)
+
+
+def run_benchmark(name: str, work: Callable[[Cluster], Coroutine[Any, Any, T]]) -> T:
+    """Start the cluster (HAProxy balancing ``leastconn``, as in production), run `work`
+    on its client host, and stop the cluster: also when the benchmark is stopped
+    (SIGTERM from ``timeout`` or ``kill``), so no namespace or server outlives it."""
+    missing = missing_tools()
+    if missing is not None:
+        sys.exit(f"cannot run the cluster: {missing}")
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit("stopped"))  # through the with-block
+    with (
+        tempfile.TemporaryDirectory(prefix=f"{name}-") as folder,
+        deployment(Path(folder), balance="leastconn") as cluster,
+    ):
+        return cluster.client.run(lambda: asyncio.run(work(cluster)))

@@ -45,6 +45,30 @@ class PageChecks:
         page.screenshot(path=str(self.shots / f"{name}.png"), full_page=True)
 
 
+def signed_up_with_an_event(page: Any, name: str, title: str) -> dict[str, Any]:
+    """Sign `name` up through the page's own requests (its cookie is the page's) and
+    create an event in German and French for 1 December 2026; the event."""
+    me = page.request.post(
+        "/api/auth/signup",
+        data={
+            "email": f"{name.lower()}@example.org",
+            "name": name,
+            "password": PASSWORD,
+            "organisation_name": f"{name} Events",
+        },
+    ).json()
+    event: dict[str, Any] = page.request.post(
+        f"/api/organisations/{me['organisations'][0]['id']}/events",
+        data={
+            "title": title,
+            "starts_at": "2026-12-01T09:00:00+00:00",
+            "ends_at": "2026-12-01T10:00:00+00:00",
+            "languages": [{"code": "de"}, {"code": "fr"}],
+        },
+    ).json()
+    return event
+
+
 def test_organiser_creates_an_event_and_a_listener_joins_it(
     live_server: str, browser: Any, screenshots: Path
 ) -> None:
@@ -170,24 +194,7 @@ def test_editor_changes_are_saved_at_once(live_server: str, browser: Any) -> Non
     context = browser.new_context(base_url=live_server, viewport=PHONE)
     page = context.new_page()
     page.on("dialog", lambda dialog: dialog.accept())
-    me = page.request.post(
-        "/api/auth/signup",
-        data={
-            "email": "ann@example.org",
-            "name": "Ann",
-            "password": PASSWORD,
-            "organisation_name": "Ann Events",
-        },
-    ).json()
-    event = page.request.post(
-        f"/api/organisations/{me['organisations'][0]['id']}/events",
-        data={
-            "title": "Summit",
-            "starts_at": "2026-12-01T09:00:00+00:00",
-            "ends_at": "2026-12-01T10:00:00+00:00",
-            "languages": [{"code": "de"}, {"code": "fr"}],
-        },
-    ).json()
+    event = signed_up_with_an_event(page, "Ann", "Summit")
     page.goto(f"/events/{event['id']}")
 
     page.get_by_label("Topic name").fill("Workshop")
@@ -228,24 +235,7 @@ def test_the_organiser_prints_a_poster_whose_qr_code_opens_the_listener_page(
     context = browser.new_context(base_url=live_server, viewport=PHONE, is_mobile=True)
     page = context.new_page()
     checks = PageChecks(page, screenshots)
-    me = page.request.post(
-        "/api/auth/signup",
-        data={
-            "email": "pia@example.org",
-            "name": "Pia",
-            "password": PASSWORD,
-            "organisation_name": "Pia Events",
-        },
-    ).json()
-    event = page.request.post(
-        f"/api/organisations/{me['organisations'][0]['id']}/events",
-        data={
-            "title": "Harbour Forum",
-            "starts_at": "2026-12-01T09:00:00+00:00",
-            "ends_at": "2026-12-01T10:00:00+00:00",
-            "languages": [{"code": "de"}, {"code": "fr"}],
-        },
-    ).json()
+    event = signed_up_with_an_event(page, "Pia", "Harbour Forum")
     page.goto(f"/events/{event['id']}/live")
     qr = page.get_by_role("img", name=re.compile(r"QR code for .*join"))
     expect(qr).to_be_visible()

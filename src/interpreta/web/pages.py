@@ -441,7 +441,7 @@ def event_page(
         ends_value = local_input_value(event.ends_at, event.timezone)
         schedule = format_schedule(event.starts_at, event.ends_at, event.timezone)
     base = str(request.base_url).rstrip("/")
-    join_url = f"{base}/join/{document['code']}"
+    join_url = _join_url(request, document["code"])
     live_links = (
         _live_links(base, document["code"], event_id, document["topics"], platform)
         if can_manage
@@ -637,7 +637,7 @@ def live_view_page(
     topics = live_topics(info)
     links = _live_links(base, info["code"], event_id, topics, platform)
     data = {"code": info["code"], "event_id": event_id, "topics": topics}
-    join_url = f"{base}/join/{info['code']}"
+    join_url = _join_url(request, info["code"])
     return render(
         request,
         "live_moderator.html",
@@ -647,7 +647,7 @@ def live_view_page(
         topics=topics,
         links=links,
         join_url=join_url,
-        join_qr=Markup(join_qr_svg(join_url, scale=4, label=f"QR code for {join_url}")),
+        join_qr=Markup(join_qr_svg(join_url, scale=4)),
         data=data,
     )
 
@@ -661,7 +661,7 @@ def poster_page(
     info = _managed_info(request, user, platform, event_id)
     if isinstance(info, Response):
         return info
-    join_url = f"{str(request.base_url).rstrip('/')}/join/{info['code']}"
+    join_url = _join_url(request, info["code"])
     languages = sorted(
         {c["name"] for t in info["topics"] for c in t["channels"] if c["kind"] != "floor"}
     )
@@ -674,7 +674,7 @@ def poster_page(
         join_url=join_url,
         languages=languages,
         schedule=format_schedule(info["starts_at"], info["ends_at"], info["timezone"]),
-        join_qr=Markup(join_qr_svg(join_url, scale=10, label=f"QR code for {join_url}")),
+        join_qr=Markup(join_qr_svg(join_url, scale=10)),
     )
 
 
@@ -686,12 +686,17 @@ def join_qr_file(
     info = _managed_info(request, user, platform, event_id)
     if isinstance(info, Response):
         return info
-    join_url = f"{str(request.base_url).rstrip('/')}/join/{info['code']}"
+    join_url = _join_url(request, info["code"])
     return Response(
         join_qr_svg_file(join_url),
         media_type="image/svg+xml",
         headers={"Content-Disposition": f'attachment; filename="join-{info["code"]}.svg"'},
     )
+
+
+def _join_url(request: Request, code: str) -> str:
+    """The listener page of the event with `code`, as this server is reached."""
+    return f"{str(request.base_url).rstrip('/')}/join/{code}"
 
 
 def _managed_info(

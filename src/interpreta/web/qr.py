@@ -15,11 +15,16 @@ __all__ = ["join_qr_svg", "join_qr_svg_file"]
 ERROR_CORRECTION = "m"
 
 
-def join_qr_svg(url: str, *, scale: int = 6, label: str = "QR code") -> str:
-    """The QR code of `url` as an inline ``<svg>`` element, named `label` for screen
-    readers (``role="img"`` with a ``<title>``)."""
+def join_qr_svg(url: str, *, scale: int = 6, label: str | None = None) -> str:
+    """The QR code of `url` as an inline ``<svg>`` element, named for screen readers
+    (``role="img"`` with a ``<title>``: `label`, by default "QR code for" the URL)."""
     svg: str = segno.make(url, error=ERROR_CORRECTION).svg_inline(
-        scale=scale, border=2, title=label, svgclass="qr", lineclass="qr-modules", dark="#000"
+        scale=scale,
+        border=2,
+        title=label or f"QR code for {url}",
+        svgclass="qr",
+        lineclass="qr-modules",
+        dark="#000",
     )
     return svg.replace("<svg ", '<svg role="img" ', 1)
 
