@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -23,6 +24,7 @@ from interpreta.api import (
     health,
     invitations,
     join,
+    meeting_files,
     organisations,
     privacy_requests,
     problems,
@@ -194,22 +196,37 @@ class RequireTLS:
         await self.app(scope, receive, send)
 
 
+SHARED_FILES = re.compile(r"/api/live/[^/]+/files")
+"""The path of file shares, whose bodies may be as large as a shared file may."""
+
+
 class BodyLimit:
     """Refuse a request body larger than `limit` bytes with 413, before reading it all:
-    by its Content-Length, or while it streams in when it has none."""
+    by its Content-Length, or while it streams in when it has none. Paths matching
+    `uploads` (shared files) take up to `upload_limit` instead."""
 
-    def __init__(self, app: ASGIApp, limit: int) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        limit: int,
+        upload_limit: int | None = None,
+        uploads: re.Pattern[str] | None = None,
+    ) -> None:
         if limit < 1:
             raise ValueError("the body limit must be positive")
         self.app = app
         self.limit = limit
+        self.upload_limit = upload_limit or limit
+        self.uploads = uploads
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        upload = self.uploads is not None and self.uploads.fullmatch(scope["path"]) is not None
+        limit = self.upload_limit if upload else self.limit
         declared = dict(scope["headers"]).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.limit:
+        if declared is not None and declared.isdigit() and int(declared) > limit:
             await self._refuse(scope, receive, send)
             return
         received = 0
@@ -220,7 +237,7 @@ class BodyLimit:
             message = await receive()
             if message["type"] == "http.request" and not refused:
                 received += len(message.get("body", b""))
-                if received > self.limit:
+                if received > limit:
                     refused = True
                     if not started:
                         await self._refuse(scope, receive, send)
@@ -362,7 +379,12 @@ def create_app(
         ),
     )
     app.add_middleware(SameOriginWrites)
-    app.add_middleware(BodyLimit, limit=platform.settings.max_body_bytes)
+    app.add_middleware(
+        BodyLimit,
+        limit=platform.settings.max_body_bytes,
+        upload_limit=platform.settings.meeting_file_max_bytes,
+        uploads=SHARED_FILES,
+    )
     if platform.settings.requires_tls:
         app.add_middleware(RequireTLS)
     app.add_middleware(SecurityHeaders)
@@ -374,6 +396,7 @@ def create_app(
         invitations,
         events,
         signaling,
+        meeting_files,
         privacy_requests,
         status,
         health,

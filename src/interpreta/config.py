@@ -294,6 +294,12 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(
         default=1024 * 1024, ge=1024, description="The largest request body accepted (bytes)."
     )
+    meeting_file_max_bytes: int = Field(
+        default=10 * 1024 * 1024,
+        ge=1024,
+        le=100 * 1024 * 1024,
+        description="The largest file a participant may share in an event (bytes).",
+    )
     activity_checks: Literal["enforce", "log"] = Field(
         default="enforce",
         description=(

@@ -14,6 +14,7 @@ from interpreta.availability import models as availability_models
 from interpreta.db.base import Base
 from interpreta.events import models as events_models
 from interpreta.events import statistics as statistics_models
+from interpreta.meetings import models as meetings_models
 from interpreta.privacy import breaches as breaches_models
 from interpreta.privacy import holds as holds_models
 from interpreta.privacy import marks as marks_models
@@ -24,6 +25,7 @@ MODEL_MODULES = (
     accounts_models,
     availability_models,
     events_models,
+    meetings_models,
     privacy_models,
     holds_models,
     statistics_models,

@@ -63,7 +63,9 @@ BODIES: dict[tuple[str, str], dict[str, Any] | None] = {
     ("GET", "/api/privacy/requests/{request_id}/export.zip"): None,
     ("POST", "/api/privacy/requests/{request_id}/parts/{part_id}/execute"): {},
     ("POST", "/api/privacy/requests/{request_id}/parts/{part_id}/reject"): {"reason": "no"},
-    ("POST", "/api/privacy/requests/{request_id}/parts/{part_id}/redact"): {"keys": [1]},
+    ("POST", "/api/privacy/requests/{request_id}/parts/{part_id}/redact"): {
+        "keys": ["booth_chat_messages:1"]
+    },
     ("POST", "/api/privacy/requests/{request_id}/extend"): {
         "until": "2027-01-01T00:00:00+00:00",
         "reason": "complex",

@@ -244,7 +244,13 @@ def test_p22_every_confidential_column_is_encrypted() -> None:
     names = [f"{t.name}.{c.name}" for t, c in encrypted_columns(all_metadata())]
     assert sorted(names) == [
         "booth_chat_messages.body",
+        "chat_messages.body",
         "participants.phone",
+        "poll_options.text",
+        "polls.question",
+        "questions.body",
+        "shared_files.content",
+        "shared_files.name",
         "users.totp_secret",
     ]
 

@@ -13,7 +13,7 @@ import json
 import tempfile
 from collections.abc import Callable, Iterator
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, StreamingResponse
@@ -114,10 +114,12 @@ class ExecuteIn(Input):
 
 
 class RedactIn(Input):
-    """Which of the texts naming the erased person to redact (their keys, as listed in
-    the part's outcome)."""
+    """Which of the texts naming the erased person to redact (their keys, ``table:row``,
+    as listed in the part's outcome)."""
 
-    keys: list[int] = Field(min_length=1, max_length=1000)
+    keys: list[Annotated[str, Field(min_length=1, max_length=120)]] = Field(
+        min_length=1, max_length=1000
+    )
 
 
 class RejectIn(Input):

@@ -131,6 +131,37 @@ LIVE_EVENT = Activity(
     shared_with=("the event's organiser (our customer), who decides about the event",),
 )
 
+SHARING = Activity(
+    key="meeting_content",
+    title="Chat, polls, questions and files in events",
+    what=(
+        "What you write in an event's chat, the polls you answer, the questions you ask "
+        "or upvote and the files you share are kept, encrypted, for the time the "
+        "organiser chose, and shown to the people you addressed them to (everyone, the "
+        "hosts, or one person). Questions you ask as anonymous show no name to others."
+    ),
+    purposes=(Purpose.PROVIDE_EVENTS,),
+    basis=LegalBasis.CONTRACT,
+    subjects=(Subject.PARTICIPANT, Subject.CUSTOMER_USER),
+    audiences=(Audience.PARTICIPANT,),
+    reads=(
+        "participants.event_id",
+        "participants.role",
+        "participants.anonymous_id",
+        "participants.first_name",
+    ),
+    writes=(
+        "chat_messages.*",
+        "polls.*",
+        "poll_options.*",
+        "poll_votes.*",
+        "questions.*",
+        "question_votes.*",
+        "shared_files.*",
+    ),
+    shared_with=("the event's organiser (our customer), who decides about the event",),
+)
+
 TROUBLESHOOTING = Activity(
     key="troubleshooting",
     title="Fixing connection and sound problems",
@@ -336,16 +367,32 @@ ENCRYPTION = Activity(
         "participants.phone",
         "participants.event_id",
         "booth_chat_messages.*",
+        "chat_messages.*",
+        "polls.*",
+        "poll_options.*",
+        "questions.*",
+        "shared_files.*",
         "users.id",
         "users.totp_secret",
     ),
-    writes=("participants.phone", "booth_chat_messages.body", "users.totp_secret"),
+    writes=(
+        "participants.phone",
+        "booth_chat_messages.body",
+        "chat_messages.body",
+        "polls.question",
+        "poll_options.text",
+        "questions.body",
+        "shared_files.name",
+        "shared_files.content",
+        "users.totp_secret",
+    ),
     stores_only=True,
     processors=False,
 )
 
 ACTIVITIES: tuple[Activity, ...] = (
     LIVE_EVENT,
+    SHARING,
     TROUBLESHOOTING,
     STATISTICS,
     CUSTOMER_VIEW,

@@ -35,10 +35,18 @@ from sqlalchemy import select
 
 from interpreta.bus import Bus, MemoryBus
 from interpreta.events import participation
-from interpreta.events.models import BoothChatMessage, Channel, ChannelKind, ParticipantRole, Topic
+from interpreta.events.models import (
+    BoothChatMessage,
+    Channel,
+    ChannelKind,
+    Participant,
+    ParticipantRole,
+    Topic,
+)
 from interpreta.live import shared_state
 from interpreta.live.access import AccessDenied, BoothSeat
 from interpreta.live.booth import BoothConsole, ConsoleError
+from interpreta.live.content_delivery import deliver
 from interpreta.live.shared_state import Presence, SharedState
 from interpreta.media.plane import MediaPlane, PeerStateChange, UnknownPeerError
 from interpreta.platform import Platform
@@ -72,6 +80,11 @@ FORGET_AFTER = 30.0
 """Seconds an event stays loaded on a node after its last client there left, so one
 listener coming and going does not close and reopen its channels on the media servers
 each time (the node's keeper forgets it then)."""
+
+
+def removed_key(event_id: int) -> str:
+    """The bus document of the participants (and accounts) a host removed from an event."""
+    return f"live:{event_id}:removed"
 
 
 def mic_lease(channel_id: int) -> str:
@@ -188,10 +201,12 @@ class LiveHub:
         *,
         user_id: int | None = None,
         roles: frozenset[ParticipantRole] | None = None,
+        key: str | None = None,
     ) -> int:
         """End the live sessions of `event_id` whose rights are gone, on every node: those
-        of `user_id` (any, when None) in `roles` (any, when None). Each is told why, then
-        closed; returns how many on this node (the others end theirs on the bus message)."""
+        of `user_id` (any, when None) in `roles` (any, when None), of the participant
+        `key` (any, when None). Each is told why, then closed; returns how many on this
+        node (the others end theirs on the bus message)."""
         await self._started()
         await self.bus.publish(
             TOPIC,
@@ -202,9 +217,26 @@ class LiveHub:
                 "reason": reason,
                 "user_id": user_id,
                 "roles": None if roles is None else sorted(r.value for r in roles),
+                "key": key,
             },
         )
-        return await self._revoke_here(event_id, reason, user_id, roles)
+        return await self._revoke_here(event_id, reason, user_id, roles, key)
+
+    async def remove_participant(self, event_id: int, key: str) -> None:
+        """A host removes participant `key`: their sessions end on every node, and they
+        (that participant, and their account if they have one) cannot join again while
+        the event is live."""
+        user_id = await asyncio.to_thread(self._user_of, event_id, key)
+        barred = {f"key:{key}": "1"}
+        if user_id is not None:
+            barred[f"user:{user_id}"] = "1"
+        await self.bus.put(removed_key(event_id), barred)
+        await self.revoke(event_id, "A host removed you from this event.", key=key)
+
+    async def is_removed(self, event_id: int, key: str, user_id: int | None) -> bool:
+        """Whether a host removed participant `key` (or the account `user_id`)."""
+        barred = await self.bus.fields(removed_key(event_id))
+        return f"key:{key}" in barred or (user_id is not None and f"user:{user_id}" in barred)
 
     async def attach(self, client: Client) -> LiveEvent:
         """Register a connected client; interpreters take their seat in the booth."""
@@ -220,7 +252,7 @@ class LiveHub:
                 live.emptied_at = None
                 break
         booth = client.seat.channel_id if client.seat is not None else None
-        presence = Presence(self.bus.node, client.key, client.role.value, booth)
+        presence = Presence(self.bus.node, client.key, client.role.value, booth, client.name)
         await shared_state.set_presence(self.bus, client.event_id, client.session_id, presence)
         if client.seat is None:
             self._schedule_broadcast(live)  # nothing shared changes: no lock for a listener
@@ -427,6 +459,12 @@ class LiveHub:
             "channels": channels,
             "listening": client.listening,
         }
+        if client.role is ParticipantRole.MODERATOR:  # the hosts: whom they may remove
+            people = {p.key: p for p in live.shared.presence.values()}
+            view["participants"] = [
+                {"key": p.key, "name": p.name or p.role.title(), "role": p.role}
+                for p in sorted(people.values(), key=lambda p: (p.role, p.name, p.key))
+            ]
         if client.seat is not None:
             console = live.booths.get(client.seat.channel_id) or BoothConsole("")
             view["booth"] = {
@@ -578,6 +616,8 @@ class LiveHub:
                 in_booth = seat is not None and seat.channel_id == message["channel"]
                 if in_booth and client.session_id != message.get("skip"):
                     await self._send(client, message["message"])
+        elif kind == "content":
+            await deliver(live.clients, message, self._send)
         elif kind == "slowdown":
             for client in list(live.clients):
                 if client.role is ParticipantRole.MODERATOR or (
@@ -591,6 +631,7 @@ class LiveHub:
                 str(message["reason"]),
                 message.get("user_id"),
                 None if roles is None else frozenset(ParticipantRole(r) for r in roles),
+                message.get("key"),
             )
 
     async def _revoke_here(
@@ -599,6 +640,7 @@ class LiveHub:
         reason: str,
         user_id: int | None,
         roles: frozenset[ParticipantRole] | None,
+        key: str | None = None,
     ) -> int:
         live = self._events.get(event_id)
         if live is None:
@@ -606,7 +648,9 @@ class LiveHub:
         ended = [
             c
             for c in list(live.clients)
-            if (user_id is None or c.user_id == user_id) and (roles is None or c.role in roles)
+            if (user_id is None or c.user_id == user_id)
+            and (roles is None or c.role in roles)
+            and (key is None or c.key == key)
         ]
         for client in ended:
             with contextlib.suppress(Exception):
@@ -826,6 +870,14 @@ class LiveHub:
     def _close_connection(self, connection_id: int) -> None:
         with self.platform.transaction() as db:
             participation.close_connection(db, connection_id, self.platform.clock.now())
+
+    def _user_of(self, event_id: int, key: str) -> int | None:
+        with self.platform.sessions() as db:
+            return db.scalar(
+                select(Participant.user_id).where(
+                    Participant.event_id == event_id, Participant.anonymous_id == key
+                )
+            )
 
     def _store_chat(self, client: Client, text: str) -> None:
         assert client.seat is not None

@@ -64,6 +64,8 @@ class Presence:
     role: str
     booth: int | None
     """The booth (its channel) the client sits in, if an interpreter."""
+    name: str = ""
+    """The name the client joined with (the hosts see who is there)."""
 
 
 @dataclass

@@ -5,9 +5,11 @@ the participant and the connection as the data map declares, and answers
 ``welcome`` (with ``ice_servers``, the STUN/TURN servers for its peer connections,
 and ``ice_servers_ttl``, the seconds their TURN credentials work). After that, each
 message is one request (``subscribe``, ``switch``, ``publish``, ``mic``, ``cough``,
-``handover``, ``chat``, ``slowdown``, ``ice_servers``: fresh credentials, ``ping``); the reply
-echoes the request's ``id``. Refusals are explicit ``error`` messages
-with a code; a refused join closes the socket with code 4403.
+``handover``, ``chat`` (booth chat), ``slowdown``, ``ice_servers``: fresh credentials,
+``ping``, and the meeting content's requests, :data:`interpreta.live.content.REQUESTS`);
+the reply echoes the request's ``id``. The welcome's ``content_token`` lets the page
+share and fetch files over HTTP while this connection is open. Refusals are explicit
+``error`` messages with a code; a refused join closes the socket with code 4403.
 """
 
 from __future__ import annotations
@@ -26,12 +28,14 @@ from interpreta.accounts.signin import COOKIE_NAME, user_for_token
 from interpreta.datamap.activities import LIVE_EVENT
 from interpreta.events import codes, participation
 from interpreta.events.models import Event, ParticipantRole
+from interpreta.live import content
 from interpreta.live.access import AccessDenied, BoothSeat, assigned_booths, authorise
 from interpreta.live.booth import ConsoleError
 from interpreta.live.hub import Client, LiveHub
 from interpreta.live.ice_servers import ice_servers, ice_servers_ttl
 from interpreta.live.useragent import parse as parse_user_agent
 from interpreta.media.plane import MediaPlaneError
+from interpreta.meetings.people import ContentRefused
 from interpreta.platform import Platform
 from interpreta.privacy.processing import ProcessingStopped, enter, refuse_if_stopped
 
@@ -165,6 +169,14 @@ async def live(websocket: WebSocket, code: str) -> None:
             await websocket.close(code=CLOSE_BAD_REQUEST)
         return
 
+    if await hub.is_removed(event.id, participant.anonymous_id, user.id if user else None):
+        await asyncio.to_thread(_close_connection, platform, connection.id)
+        reason = "A host removed you from this event."
+        with contextlib.suppress(Exception):
+            await send({"type": "error", "code": "refused", "message": reason})
+            await websocket.close(code=CLOSE_REFUSED, reason=reason)
+        return
+
     client = Client(
         event_id=event.id,
         role=role,
@@ -200,6 +212,7 @@ async def live(websocket: WebSocket, code: str) -> None:
                     "state": hub.view(live_event, client),
                     "ice_servers": ice_servers(platform.settings, platform.clock.now()),
                     "ice_servers_ttl": ice_servers_ttl(platform.settings),
+                    "content_token": connection.session_id,
                 }
             )
         while True:
@@ -213,6 +226,11 @@ async def live(websocket: WebSocket, code: str) -> None:
         pass
     finally:
         await hub.detach(client)
+
+
+def _close_connection(platform: Platform, connection_id: int) -> None:
+    with platform.transaction() as db:
+        participation.close_connection(db, connection_id, platform.clock.now())
 
 
 async def _handle(hub: LiveHub, client: Client, message: Any, send: Any) -> None:
@@ -252,6 +270,9 @@ async def _handle(hub: LiveHub, client: Client, message: Any, send: Any) -> None
             await hub.slow_down(client)
         elif kind == "ping":
             reply = {"type": "pong", "id": request_id}
+        elif kind in content.REQUESTS:
+            found = await content.handle(hub, client, kind, message)
+            reply = {"type": found.pop("type", "ok"), "id": request_id, "for": kind, **found}
         else:
             raise ConsoleError("unknown_type", f"Unknown message type {kind!r}.")
     except AccessDenied as exc:
@@ -262,7 +283,7 @@ async def _handle(hub: LiveHub, client: Client, message: Any, send: Any) -> None
             "code": "forbidden",
             "message": exc.message,
         }
-    except ConsoleError as exc:
+    except (ConsoleError, ContentRefused) as exc:
         reply = {
             "type": "error",
             "id": request_id,

@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import io
 import itertools
-import json
-import zipfile
 from pathlib import Path
-from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -18,10 +14,9 @@ from interpreta.datamap.declarations import Personal, not_personal, personal
 from interpreta.datamap.processors import Processor
 from interpreta.datamap.ties import Tie
 from interpreta.datamap.vocabulary import Category, LegalBasis, Purpose, Scope, Subject
-from interpreta.db.engine import checkpoint
 from interpreta.platform import Platform
 from interpreta.privacy import holds
-from interpreta.privacy.rights import access, erase
+from interpreta.privacy.rights import erase
 from interpreta.privacy.rights.requests import Rights
 from interpreta.privacy.rights.subjects import (
     CONTROLLER,
@@ -30,26 +25,10 @@ from interpreta.privacy.rights.subjects import (
     parts,
 )
 from interpreta.schema import all_metadata
+from tests.privacy.rights.answers import erased, exported
 from tests.privacy.rights.seed import Person, World, add_person, seed_world
 
 _numbers = itertools.count(1000)
-
-
-def _export(platform: Platform, person: Person) -> tuple[list[Any], bytes]:
-    md = all_metadata()
-    with platform.sessions() as db:
-        found = find(db, md, Identity.of(user_id=person.user_id, email=person.email))
-        everything = parts(db, md, found) | {CONTROLLER}
-        buffer = io.BytesIO()
-        access.write_zip(
-            buffer, db, md, platform.settings, found, everything, generated_at=platform.clock.now()
-        )
-    archive = zipfile.ZipFile(io.BytesIO(buffer.getvalue()))
-    values: list[Any] = []
-    for name in archive.namelist():
-        if name.endswith(".json") and name != "context.json":
-            values += [v["value"] for v in json.loads(archive.read(name))["values"]]
-    return values, buffer.getvalue()
 
 
 def _scan(platform: Platform) -> str:
@@ -92,11 +71,11 @@ def test_p27_p28_export_holds_all_of_the_person_and_nothing_of_anyone_else(
                 connections=connections,
             )
     person = world.people[pick % len(world.people)]
-    values, _raw = _export(platform, person)
-    exported = {str(v) for v in values}
-    assert person.identifiers <= exported
+    values, _raw = exported(platform, person)
+    found = {str(v) for v in values}
+    assert person.identifiers <= found
     others = set().union(*(p.identifiers for p in world.people if p is not person))
-    assert not (others & exported)
+    assert not (others & found)
 
 
 def _seeded(platform: Platform) -> tuple[World, Person, Person]:
@@ -108,22 +87,11 @@ def _seeded(platform: Platform) -> tuple[World, Person, Person]:
     return world, person, other
 
 
-def _erase_all(platform: Platform, person: Person) -> list[dict[str, Any]]:
-    md = all_metadata()
-    reports = []
-    with platform.transaction() as db:
-        found = find(db, md, Identity.of(user_id=person.user_id, email=person.email))
-        for part in sorted(parts(db, md, found) | {CONTROLLER}, key=lambda p: p.label):
-            reports.append(erase.erase(db, md, found, part).as_dict())
-    checkpoint(platform.engine)
-    return reports
-
-
 def test_p30_erasure_leaves_no_identifier_in_any_table_nor_in_the_file(
     platform: Platform,
 ) -> None:
     _world, person, other = _seeded(platform)
-    _erase_all(platform, person)
+    erased(platform, person)
     scanned = _scan(platform)
     assert [i for i in person.identifiers if i in scanned] == []
     assert all(i in scanned for i in other.identifiers)
@@ -139,9 +107,9 @@ def test_p30_erasure_leaves_no_identifier_in_any_table_nor_in_the_file(
 
 def test_p30_erasure_again_changes_nothing(platform: Platform) -> None:
     _world, person, _other = _seeded(platform)
-    _erase_all(platform, person)
+    erased(platform, person)
     before = _scan(platform)
-    again = _erase_all(platform, person)
+    again = erased(platform, person)
     assert all(not r["deleted"] and not r["anonymised"] for r in again)
     assert _scan(platform) == before
 
@@ -157,7 +125,7 @@ def test_p15_held_records_are_kept_and_reported(platform: Platform) -> None:
             placed_by="dpo",
             now=platform.clock.now(),
         )
-    reports = _erase_all(platform, person)
+    reports = erased(platform, person)
     kept = [k for r in reports for k in r["kept"] if k["reason"] == "covered by a legal hold"]
     assert {k["table"] for k in kept} >= {"participants", "users"}
     assert person.email in _scan(platform)

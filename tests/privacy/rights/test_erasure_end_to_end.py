@@ -1,7 +1,8 @@
 """One person, put everywhere through the public paths, then erased: nothing is left.
 
 Quillon signs up, runs an organisation, is invited into a customer's, interprets and
-chats in a live event, joins another as a named listener and as a speaker, objects,
+chats in a live event, joins another as a named listener (chatting, voting, asking and
+sharing a file there) and as a speaker, objects,
 asks by the public form and by the privacy centre, and is mailed along the way.
 Others' chat names them. Then they ask for erasure, the DPO and the customer answer
 their parts, and the customer redacts the mentions offered. Every column of every
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx
 from sqlalchemy import select
 
 from interpreta.app import create_app
@@ -87,10 +89,69 @@ def _traces_in_files(folder: Path) -> list[str]:
     return found
 
 
+async def _meeting_content(base_url: str, code: str, me: LiveClient, host: LiveClient) -> None:
+    """As a named listener: chat to everyone and privately, vote, ask, upvote, share."""
+    poll = await host.request(
+        {"type": "poll.open", "question": "Lunch?", "options": ["Now", "Later"]}
+    )
+    await me.request({"type": "chat.send", "text": f"{NAME} says hello"})
+    await me.request(
+        {
+            "type": "chat.send",
+            "audience": "private",
+            "to": host.welcome["participant"],
+            "text": f"Write to {EMAIL}",
+        }
+    )
+    await host.request({"type": "chat.send", "text": f"Welcome, {NAME}!"})
+    await me.request(
+        {
+            "type": "poll.vote",
+            "poll_id": poll["poll"]["id"],
+            "options": [poll["poll"]["options"][0]["id"]],
+        }
+    )
+    theirs = await host.request({"type": "question.ask", "text": "Any questions?"})
+    await me.request({"type": "question.upvote", "question_id": theirs["question"]["id"]})
+    await me.request({"type": "question.ask", "text": f"{NAME} asks: when is lunch?"})
+    async with httpx.AsyncClient(base_url=base_url) as http:
+        shared = await http.post(
+            f"/api/live/{code}/files",
+            params={"name": f"{NAME} notes.txt"},
+            content=f"Notes by {NAME} <{EMAIL}>".encode(),
+            headers={"Authorization": f"Bearer {me.welcome['content_token']}"},
+        )
+    assert shared.status_code == 201, shared.text
+
+
+async def _host_a_poll(platform: Platform, quillon: Account) -> None:
+    """Host an event of their own organisation and ask a poll in it."""
+    own = _ok(
+        quillon.client.post(
+            f"/api/organisations/{quillon.organisation_id}/events",
+            json={
+                "title": "Booth meeting",
+                "starts_at": "2026-11-25T08:00:00+00:00",
+                "ends_at": "2026-11-25T09:00:00+00:00",
+            },
+        ),
+        201,
+    )
+    with serving(create_app(platform)) as base_url:
+        host = await LiveClient.join(
+            base_url, own["code"], role="moderator", cookie=_cookie(quillon)
+        )
+        await host.request(
+            {"type": "poll.open", "question": f"Is {NAME} on time?", "options": ["Yes", "No"]}
+        )
+        await host.close()
+
+
 async def _live(
-    platform: Platform, event: dict[str, Any], quillon: Account, bernd: Account
+    platform: Platform, event: dict[str, Any], quillon: Account, bernd: Account, olivia: Account
 ) -> None:
-    """Interpret and chat, listen with a name and address, and speak with a phone."""
+    """Interpret and chat, listen with a name and address (and chat, vote, ask and share
+    files in the meeting), and speak with a phone."""
     code = event["code"]
     with serving(create_app(platform)) as base_url:
         joined = [
@@ -105,6 +166,10 @@ async def _live(
         joined.append(
             await LiveClient.join(base_url, code, role="listener", name=NAME, email=EMAIL.title())
         )
+        joined.append(
+            await LiveClient.join(base_url, code, role="moderator", cookie=_cookie(olivia))
+        )
+        await _meeting_content(base_url, code, joined[-2], joined[-1])
         key = speaker_key_of(platform, event["id"])
         joined.append(
             await LiveClient.join(
@@ -160,7 +225,8 @@ async def test_p30_a_person_seeded_through_every_public_path_leaves_no_trace(
             ),
             201,
         )
-    await _live(platform, event, quillon, bernd)
+    await _live(platform, event, quillon, bernd, olivia)
+    await _host_a_poll(platform, quillon)
 
     said = f"I am {NAME}, {EMAIL}; please stop profiling me"
     _ok(
@@ -196,7 +262,10 @@ async def test_p30_a_person_seeded_through_every_public_path_leaves_no_trace(
         201,
     )
     handlers = {None: dora, olivia.organisation_id: olivia}
-    for part in request["parts"]:
+    # Quillon answers for his own organisation (the event he hosted) before the
+    # operator's part erases his account
+    own_first = sorted(request["parts"], key=lambda p: p["organisation_id"] in handlers)
+    for part in own_first:
         handler = handlers.get(part["organisation_id"], quillon)
         answered = _ok(
             handler.client.post(

@@ -54,7 +54,10 @@ def test_p30_messages_by_others_that_name_the_person_are_offered_for_redaction(
             for part in list(request.parts)
         }
     offered = outcomes[world.organisations[0]]["mentions"]
-    assert sorted(m["key"] for m in offered) == sorted([ids["names"], ids["mails"]])
+    assert sorted(m["row"] for m in offered) == sorted([ids["names"], ids["mails"]])
+    assert {m["key"] for m in offered} == {
+        f"booth_chat_messages:{ids[k]}" for k in ("names", "mails")
+    }
     assert {m["table"] for m in offered} == {"booth_chat_messages"}
     with platform.sessions() as db:  # the writer's messages stay until the customer decides
         assert db.get_one(BoothChatMessage, ids["names"]).body == texts["names"]
@@ -63,13 +66,18 @@ def test_p30_messages_by_others_that_name_the_person_are_offered_for_redaction(
         part = next(
             p for p in db.merge(request).parts if p.organisation_id == world.organisations[0]
         )
-        assert rights.redact_mentions(db, part, actor_user_id=5, keys=[ids["names"]]) == 1
+        assert rights.redact_mentions(db, part, actor_user_id=5, keys=[_key(ids["names"])]) == 1
     with platform.sessions() as db:
         assert db.get_one(BoothChatMessage, ids["names"]).body == "[redacted]"
         assert db.get_one(BoothChatMessage, ids["mails"]).body == texts["mails"]
-    for wrong in ([ids["names"]], [ids["other"]]):  # done already; never listed
+    for wrong in ([_key(ids["names"])], [_key(ids["other"])]):  # done already; never listed
         with pytest.raises(Problem), platform.transaction() as db:
             part = _part(db, request_id, world.organisations[0])
             rights.redact_mentions(db, part, actor_user_id=5, keys=wrong)
     with platform.sessions() as db:
         assert db.get_one(BoothChatMessage, ids["other"]).body == texts["other"]
+
+
+def _key(row: int) -> str:
+    """A booth chat message's key among the mentions an erasure lists."""
+    return f"booth_chat_messages:{row}"

@@ -114,12 +114,14 @@ def _neutral(column: Column[Any], table: str, key: Any) -> Any:
 
 
 def _referenced(db: Session, metadata: MetaData, table: Table, keys: list[Any]) -> set[Any]:
-    """Keys among `keys` that rows of other tables still point to."""
+    """Keys among `keys` that rows of other tables still point to. A reference with
+    ``ON DELETE CASCADE`` does not count: the schema says the pointing row belongs to this
+    one (an upvote to its question) and goes with it."""
     found: set[Any] = set()
     for other in metadata.sorted_tables:
         for column in other.columns:
             for foreign in column.foreign_keys:
-                if foreign.column.table is table:
+                if foreign.column.table is table and (foreign.ondelete or "").upper() != "CASCADE":
                     for batch in chunks(keys):
                         found.update(db.scalars(select(column).where(column.in_(batch)).distinct()))
     return found

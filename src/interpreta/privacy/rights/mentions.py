@@ -45,8 +45,15 @@ class Mention:
     organisation_id: int | None
 
     def as_dict(self) -> dict[str, Any]:
-        """The mention as a request part's outcome lists it (for the customer)."""
-        return {"table": self.table, "key": self.key, "column": self.column, "event": self.event_id}
+        """The mention as a request part's outcome lists it (for the customer): its
+        ``key`` (``table:row``) names it among the texts of every table."""
+        return {
+            "table": self.table,
+            "key": f"{self.table}:{self.key}",
+            "row": self.key,
+            "column": self.column,
+            "event": self.event_id,
+        }
 
 
 def fold(text: str) -> str:

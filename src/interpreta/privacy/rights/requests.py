@@ -594,12 +594,13 @@ class Rights:
         texts can be touched. Returns how many; audited."""
         outcome = json.loads(part.outcome or "{}")
         listed = outcome.get("mentions", [])
-        chosen = [m for m in listed if m["key"] in keys and not m.get("redacted")]
-        if part.status is not RequestStatus.DONE or len(chosen) != len(set(keys)):
+        wanted = {str(k) for k in keys}
+        chosen = [m for m in listed if str(m["key"]) in wanted and not m.get("redacted")]
+        if part.status is not RequestStatus.DONE or len(chosen) != len(wanted):
             raise invalid("keys", "Choose among the texts this erasure listed, not yet redacted.")
         for mention in chosen:
             model = mapped_class(self.metadata, self.metadata.tables[mention["table"]])
-            row = db.get(model, mention["key"])
+            row = db.get(model, mention.get("row", mention["key"]))
             if row is not None:
                 setattr(row, mention["column"], REDACTED)
             mention["redacted"] = True
