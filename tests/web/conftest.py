@@ -157,3 +157,31 @@ def media_server(platform: Platform) -> Iterator[str]:
 
     with serving(create_app(platform)) as base_url:
         yield base_url.replace("127.0.0.1", "localhost")
+
+
+PASSWORD = "a long enough password"
+"""The password of the accounts the browser tests sign up."""
+
+
+def signed_up_with_an_event(page: Any, name: str, title: str) -> dict[str, Any]:
+    """Sign `name` up through the page's own requests (its cookie is the page's) and
+    create an event in German and French for 1 December 2026; the event."""
+    me = page.request.post(
+        "/api/auth/signup",
+        data={
+            "email": f"{name.lower()}@example.org",
+            "name": name,
+            "password": PASSWORD,
+            "organisation_name": f"{name} Events",
+        },
+    ).json()
+    event: dict[str, Any] = page.request.post(
+        f"/api/organisations/{me['organisations'][0]['id']}/events",
+        data={
+            "title": title,
+            "starts_at": "2026-12-01T09:00:00+00:00",
+            "ends_at": "2026-12-01T10:00:00+00:00",
+            "languages": [{"code": "de"}, {"code": "fr"}],
+        },
+    ).json()
+    return event

@@ -9,10 +9,11 @@ from typing import Any
 
 import pytest
 
+from tests.web.conftest import PASSWORD, signed_up_with_an_event
+
 pytestmark = pytest.mark.browser
 
 PHONE = {"width": 390, "height": 844}
-PASSWORD = "a long enough password"
 
 
 class PageChecks:
@@ -43,30 +44,6 @@ class PageChecks:
         self.errors.clear()
         assert not errors, f"{name}: {errors}"
         page.screenshot(path=str(self.shots / f"{name}.png"), full_page=True)
-
-
-def signed_up_with_an_event(page: Any, name: str, title: str) -> dict[str, Any]:
-    """Sign `name` up through the page's own requests (its cookie is the page's) and
-    create an event in German and French for 1 December 2026; the event."""
-    me = page.request.post(
-        "/api/auth/signup",
-        data={
-            "email": f"{name.lower()}@example.org",
-            "name": name,
-            "password": PASSWORD,
-            "organisation_name": f"{name} Events",
-        },
-    ).json()
-    event: dict[str, Any] = page.request.post(
-        f"/api/organisations/{me['organisations'][0]['id']}/events",
-        data={
-            "title": title,
-            "starts_at": "2026-12-01T09:00:00+00:00",
-            "ends_at": "2026-12-01T10:00:00+00:00",
-            "languages": [{"code": "de"}, {"code": "fr"}],
-        },
-    ).json()
-    return event
 
 
 def test_organiser_creates_an_event_and_a_listener_joins_it(

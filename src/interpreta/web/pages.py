@@ -173,6 +173,14 @@ def render(
     )
 
 
+def meeting_panel(platform: Platform, *, host: bool = False) -> dict[str, Any]:
+    """What the meeting panel (``_meeting.html``) of a live page needs."""
+    return {
+        "meeting_host": host,
+        "meeting_file_mb": platform.settings.meeting_file_max_bytes // (1024 * 1024),
+    }
+
+
 def not_found_page(
     request: Request, user: User | None, message: str, code: str = ""
 ) -> HTMLResponse:
@@ -238,7 +246,15 @@ def join_page(
         )
     schedule = format_schedule(info["starts_at"], info["ends_at"], info["timezone"])
     player = {"code": info["code"], "status": info["status"], "topics": live_topics(info)}
-    return render(request, "join.html", user, event=info, schedule=schedule, player=player)
+    return render(
+        request,
+        "join.html",
+        user,
+        event=info,
+        schedule=schedule,
+        player=player,
+        **meeting_panel(platform),
+    )
 
 
 @router.get("/privacy", response_class=HTMLResponse)
@@ -568,7 +584,14 @@ def speak_page(
     chosen = next((t for t in topics if t["id"] == topic), topics[0])
     data = {"code": info["code"], "key": key, "topic_id": chosen["id"], "topics": topics}
     return render(
-        request, "live_speaker.html", user, event=info, topic=chosen, topics=topics, data=data
+        request,
+        "live_speaker.html",
+        user,
+        event=info,
+        topic=chosen,
+        topics=topics,
+        data=data,
+        **meeting_panel(platform),
     )
 
 
@@ -622,6 +645,7 @@ def interpret_page(
         topic_name=channels[seat.channel_id][0]["name"],
         booths=booths,
         data=data,
+        **meeting_panel(platform),
     )
 
 
@@ -649,6 +673,7 @@ def live_view_page(
         join_url=join_url,
         join_qr=Markup(join_qr_svg(join_url, scale=4)),
         data=data,
+        **meeting_panel(platform, host=True),
     )
 
 

@@ -9,6 +9,7 @@
 
 import { Backoff, channelIndex, channelLabel, connectionText, pageData, say } from "./common.js";
 import { Ear, Mic, audioContext, runMeter } from "./media.js";
+import { MeetingPanel } from "./meeting.js";
 import { LiveSession } from "./session.js";
 
 const data = pageData();
@@ -75,16 +76,19 @@ const session = new LiveSession({
     say(el.connection, connectionText(status, detail));
     el.root.dataset.connection = status;
     if (status === "refused") say(el.startError, detail || "Joining was refused.");
+    if (status !== "open") meeting.offline(connectionText(status, detail));
     render();
   },
   onWelcome: () => {
+    meeting.connected();
     micRetry.reset();
     earRetry.reset();
     publish();
     subscribe();
   },
-  onMessage: (message) => handle(message),
+  onMessage: (message) => meeting.handle(message) || handle(message),
 });
+const meeting = new MeetingPanel(session);
 
 function floorOf(topicId) {
   for (const channel of channels.values()) {

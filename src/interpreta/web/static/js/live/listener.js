@@ -7,6 +7,7 @@
 
 import { Backoff, channelIndex, channelLabel, connectionText, pageData, say } from "./common.js";
 import { Ear, audioContext, runMeter } from "./media.js";
+import { MeetingPanel } from "./meeting.js";
 import { LiveSession } from "./session.js";
 
 const root = document.getElementById("player");
@@ -43,18 +44,23 @@ const session = new LiveSession({
   storageKey: `interpreta.participant.listener.${data.code}`,
   onStatus: (status, detail) => {
     connection = status;
+    if (status !== "open") meeting.offline(connectionText(status, detail));
     if (status === "refused") stop(detail);
     render(detail);
   },
   onWelcome: () => {
+    meeting.connected();
     mediaRetry.reset();
     subscribe();
   },
   onMessage: (message) => {
+    if (meeting.handle(message)) return;
     if (message.type === "state") render();
     else if (message.type === "media.lost") resubscribeLater();
   },
 });
+
+const meeting = new MeetingPanel(session);
 
 function floorOf(topic) {
   for (const channel of channels.values()) {

@@ -3,6 +3,7 @@
 // interpreters' slow-down signals. Reconnects by itself.
 
 import { connectionText, pageData, say } from "./common.js";
+import { MeetingPanel } from "./meeting.js";
 import { LiveSession } from "./session.js";
 
 const data = pageData();
@@ -34,8 +35,13 @@ const session = new LiveSession({
   code: data.code,
   join: { role: "moderator" },
   storageKey: `interpreta.participant.moderator.${data.code}`,
-  onStatus: (status, detail) => say(connectionLine, status === "open" ? "Connected: live" : connectionText(status, detail)),
+  onStatus: (status, detail) => {
+    say(connectionLine, status === "open" ? "Connected: live" : connectionText(status, detail));
+    if (status !== "open") meeting.offline(connectionText(status, detail));
+  },
+  onWelcome: () => meeting.connected(),
   onMessage: (message) => {
+    if (meeting.handle(message)) return;
     if (message.type === "state") render(message);
     else if (message.type === "slowdown") {
       const item = document.createElement("li");
@@ -47,6 +53,7 @@ const session = new LiveSession({
     }
   },
 });
+const meeting = new MeetingPanel(session);
 session.start();
 
 for (const button of document.querySelectorAll("[data-copy]")) {

@@ -3,6 +3,7 @@
 
 import { Backoff, connectionText, pageData, say } from "./common.js";
 import { Mic, audioContext, runMeter } from "./media.js";
+import { MeetingPanel } from "./meeting.js";
 import { LiveSession } from "./session.js";
 
 const data = pageData();
@@ -30,6 +31,7 @@ const session = new LiveSession({
   onStatus: (value, detail) => {
     connection = value;
     say(connectionLine, connectionText(value, detail));
+    if (value !== "open") meeting.offline(connectionText(value, detail));
     if (value === "refused") {
       say(error, detail || "Joining was refused.");
       stop();
@@ -37,15 +39,19 @@ const session = new LiveSession({
     render();
   },
   onWelcome: () => {
+    meeting.connected();
     retry.reset();
     publish();
   },
   onMessage: (message) => {
+    if (meeting.handle(message)) return;
     if (message.type === "slowdown") slowDown(message);
     else if (message.type === "media.lost") republishLater();
     render();
   },
 });
+
+const meeting = new MeetingPanel(session);
 
 async function publish() {
   if (!speaking || !session.open) return;
