@@ -288,3 +288,46 @@ async def test_live_sessions_end_when_their_rights_do(stage: Stage, closing: lis
         assert ended.status_code == 200
         for client in (bernd, again, listener):
             await _ended(client, "ended the event")
+
+
+class _Beneath:
+    """A LiveClient seen as a media plane whose subscriptions take the ``under`` slot."""
+
+    def __init__(self, client: LiveClient) -> None:
+        self.client = client
+
+    async def subscribe(self, channel_id: str, _peer_id: str, offer_sdp: str) -> str:
+        reply = await self.client.request(
+            {"type": "subscribe", "channel_id": int(channel_id), "slot": "under", "sdp": offer_sdp}
+        )
+        return str(reply["sdp"])
+
+
+async def test_a_listener_mixes_the_floor_beneath_the_interpretation(
+    stage: Stage, closing: list[Any]
+) -> None:
+    join = LiveClient.join
+    speaker = await join(stage.base_url, stage.code, role="speaker", key=stage.speaker_key)
+    anna = await join(
+        stage.base_url, stage.code, role="interpreter", cookie=stage.interpreters["anna"]
+    )
+    listener = await join(stage.base_url, stage.code, role="listener")
+    closing += [speaker, anna, listener]
+    closing.append(await start_publisher(speaker, "", "", 440))
+    closing.append(await start_publisher(anna, "", "", 880))
+    await anna.request({"type": "mic", "on": True})
+
+    ear = await start_subscriber(listener, str(stage.german), "")
+    beneath = await start_subscriber(_Beneath(listener), str(stage.floor), "")  # type: ignore[arg-type]
+    closing += [ear, beneath]
+    await ear.wait_for_tone(880, timeout=8)
+    await beneath.wait_for_tone(440, timeout=8)
+
+    with pytest.raises(SignalingError) as refused:
+        await listener.request({"type": "switch", "channel_id": stage.floor, "slot": "aside"})
+    assert refused.value.code == "bad_request"
+    await listener.request({"type": "unsubscribe", "slot": "under"})
+    stopped = time.monotonic()
+    await asyncio.sleep(0.5)
+    assert not [p for p in beneath.rtp if p[0] > stopped + 0.2], "the floor still comes"
+    await ear.wait_for_tone(880, after=time.monotonic())  # the interpretation plays on

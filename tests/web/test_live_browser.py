@@ -191,7 +191,7 @@ def test_interpretation_in_the_browser(
 
     # Booth chat reaches the booth mate.
     anna.get_by_label("Message to your booth mates").fill("Numbers coming up, slide 12")
-    anna.get_by_role("button", name="Send").click()
+    anna.locator("#chat-form").get_by_role("button", name="Send").click()
     expect(bernd.locator("#chat-log")).to_contain_text("Anna Numbers coming up, slide 12")
 
     # The cough key (held down on the keyboard) silences the channel while held.
@@ -206,6 +206,26 @@ def test_interpretation_in_the_browser(
     hears(german, 440, timeout=2)
     german.get_by_label("Language").select_option(str(stage.german))
     hears(german, 1320, timeout=2)
+
+    # The mix: the floor beneath the interpretation, at the level the listener chose,
+    # kept on the device; the interpretation itself plays on as before.
+    german.get_by_label("Floor underneath").fill("0.3")
+    wait_until(
+        german,
+        "(() => { const f = window.interpreta.underFrequency(); "
+        "return f && Math.abs(f - 440) < 25; })()",
+        every=0.1,
+    )
+    hears(german, 1320, timeout=2)
+    mixed = german.evaluate("window.interpreta.mix")
+    assert mixed["channel"] == stage.floor and mixed["level"] == 0.3
+    assert abs(mixed["volume"] - 0.3) < 1e-6  # 30 % of the full volume
+    again = german.context.new_page()
+    again.goto(f"/join/{code}")
+    expect(again.get_by_label("Floor underneath")).to_have_value("0.3")
+    again.close()
+    german.get_by_label("Floor underneath").fill("0")
+    wait_until(german, "window.interpreta.mix.channel === null")
 
     # Slow-down reaches the speaker, with the language; the organiser sees the live state.
     live_view = f"/events/{stage.event_id}/live"
@@ -226,7 +246,7 @@ def test_interpretation_in_the_browser(
         assert handles >= 2 + 4 + 2  # four publishers (speaker, booth), two listeners
 
     # A listener has no way to publish, and a crafted publish is refused.
-    assert german.get_by_role("button", name=re.compile("micro|speak|send", re.I)).count() == 0
+    assert german.get_by_role("button", name=re.compile("micro|speak|sending", re.I)).count() == 0
     refused = german.evaluate(
         """(code) => new Promise((resolve) => {
             const ws = new WebSocket(`ws://${location.host}/api/live/${code}`);

@@ -82,6 +82,18 @@ listener coming and going does not close and reopen its channels on the media se
 each time (the node's keeper forgets it then)."""
 
 
+MAIN = "main"
+"""The subscription slot of what a client hears."""
+
+UNDER = "under"
+"""The slot of the channel a listener mixes under the main one (the floor)."""
+
+
+def _check_slot(slot: str) -> None:
+    if slot not in (MAIN, UNDER):
+        raise ConsoleError("bad_request", "The slot must be main or under.")
+
+
 def removed_key(event_id: int) -> str:
     """The bus document of the participants (and accounts) a host removed from an event."""
     return f"live:{event_id}:removed"
@@ -111,6 +123,8 @@ class Client:
     """Ends the client's session (closes its WebSocket) when its rights are gone."""
     mic_peer: str | None = None
     ear_peer: str | None = None
+    under_peer: str | None = None
+    """A listener's second subscription: the floor under the interpretation (the mix)."""
     listening: int | None = None
     last_view: str | None = None
     media_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
@@ -274,7 +288,7 @@ class LiveHub:
         await shared_state.clear_presence(self.bus, client.event_id, client.session_id)
         if client.seat is not None or client.mic_peer is not None:
             await self._leave_shared(live, client)
-        for peer in (client.mic_peer, client.ear_peer):
+        for peer in (client.mic_peer, client.ear_peer, client.under_peer):
             if peer is not None:
                 self._peers.pop(peer, None)
                 await self.plane.close_peer(peer)
@@ -306,37 +320,61 @@ class LiveHub:
 
     # --- media ---------------------------------------------------------------------
 
-    async def subscribe(self, client: Client, channel_id: int, offer_sdp: str) -> str:
-        """Start hearing a channel: the browser's recvonly offer in, the answer out."""
+    async def subscribe(
+        self, client: Client, channel_id: int, offer_sdp: str, slot: str = MAIN
+    ) -> str:
+        """Start hearing a channel: the browser's recvonly offer in, the answer out. The
+        ``under`` slot is a second subscription a listener mixes under the first (the
+        floor beneath the interpretation)."""
         live = self._events[client.event_id]
         await self._check_channel(live, channel_id)
+        _check_slot(slot)
         async with client.media_lock:
-            old = client.ear_peer
+            old = client.ear_peer if slot == MAIN else client.under_peer
             if old is not None:
                 self._peers.pop(old, None)
                 await self.plane.close_peer(old)
-                client.ear_peer = None
-            peer = f"{client.session_id}:ear:{next(self._serial)}"
+            peer = f"{client.session_id}:{'ear' if slot == MAIN else 'under'}:{next(self._serial)}"
             answer = await self.plane.subscribe(_plane_id(channel_id), peer, offer_sdp)
-            client.ear_peer, client.listening = peer, channel_id
+            if slot == MAIN:
+                client.ear_peer, client.listening = peer, channel_id
+            else:
+                client.under_peer = peer
             self._peers[peer] = (live, client)
-        await asyncio.to_thread(self._record_media, client, peer, channel_id, "listen")
+        kind = "listen" if slot == MAIN else "mix"
+        await asyncio.to_thread(self._record_media, client, peer, channel_id, kind)
         self._schedule_broadcast(live)
         return answer
 
-    async def switch(self, client: Client, channel_id: int) -> None:
+    async def switch(self, client: Client, channel_id: int, slot: str = MAIN) -> None:
         """Hear another channel without renegotiating (language switch, relay)."""
         live = self._events[client.event_id]
         await self._check_channel(live, channel_id)
-        if client.ear_peer is None:
-            raise ConsoleError("not_listening", "Start listening first.")
+        _check_slot(slot)
         async with client.media_lock:
-            if client.ear_peer is None:
+            peer = client.ear_peer if slot == MAIN else client.under_peer
+            if peer is None:
                 raise ConsoleError("not_listening", "Start listening first.")
-            await self.plane.switch_subscription(client.ear_peer, _plane_id(channel_id))
-            client.listening = channel_id
-        await asyncio.to_thread(self._record_media, client, client.ear_peer, channel_id, "switch")
+            await self.plane.switch_subscription(peer, _plane_id(channel_id))
+            if slot == MAIN:
+                client.listening = channel_id
+        await asyncio.to_thread(self._record_media, client, peer, channel_id, "switch")
         self._schedule_broadcast(live)
+
+    async def unsubscribe(self, client: Client, slot: str = UNDER) -> None:
+        """Stop a subscription (a listener turning the mix off)."""
+        _check_slot(slot)
+        async with client.media_lock:
+            peer = client.ear_peer if slot == MAIN else client.under_peer
+            if peer is None:
+                return
+            self._peers.pop(peer, None)
+            if slot == MAIN:
+                client.ear_peer = client.listening = None
+            else:
+                client.under_peer = None
+            await self.plane.close_peer(peer)
+        self._schedule_broadcast(self._events[client.event_id])
 
     async def publish(self, client: Client, offer_sdp: str) -> str:
         """Send the microphone: speakers to their floor, interpreters to their booth.
@@ -832,6 +870,9 @@ class LiveHub:
                 dropped = {"type": "booth.dropped", "name": client.name}
                 await self._to_booth(live, client.seat.channel_id, dropped, skip=client.session_id)
             await self._send(client, {"type": "media.lost", "what": "microphone"})
+        elif change.peer_id == client.under_peer:
+            client.under_peer = None
+            await self._send(client, {"type": "media.lost", "what": "mix"})
         elif change.peer_id == client.ear_peer:
             client.ear_peer = None
             await self._send(client, {"type": "media.lost", "what": "listening"})

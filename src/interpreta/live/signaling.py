@@ -4,8 +4,10 @@ The first message joins the event in a role; the server authorises it, records
 the participant and the connection as the data map declares, and answers
 ``welcome`` (with ``ice_servers``, the STUN/TURN servers for its peer connections,
 and ``ice_servers_ttl``, the seconds their TURN credentials work). After that, each
-message is one request (``subscribe``, ``switch``, ``publish``, ``mic``, ``cough``,
-``handover``, ``chat`` (booth chat), ``slowdown``, ``ice_servers``: fresh credentials,
+message is one request (``subscribe`` and ``switch``, with a ``slot``: ``main``, or
+``under`` for the floor a listener mixes beneath the interpretation; ``unsubscribe``,
+``publish``, ``mic``, ``cough``, ``handover``, ``chat`` (booth chat), ``slowdown``,
+``ice_servers``: fresh credentials,
 ``ping``, and the meeting content's requests, :data:`interpreta.live.content.REQUESTS`);
 the reply echoes the request's ``id``. The welcome's ``content_token`` lets the page
 share and fetch files over HTTP while this connection is open. Refusals are explicit
@@ -241,13 +243,16 @@ async def _handle(hub: LiveHub, client: Client, message: Any, send: Any) -> None
     reply: dict[str, Any] = {"type": "ok", "id": request_id, "for": kind}
     try:
         if kind == "subscribe":
-            sdp = await hub.subscribe(client, int(message["channel_id"]), str(message["sdp"]))
+            slot = str(message.get("slot", "main"))
+            sdp = await hub.subscribe(client, int(message["channel_id"]), str(message["sdp"]), slot)
             reply = {"type": "answer", "id": request_id, "for": kind, "sdp": sdp}
         elif kind == "publish":
             sdp = await hub.publish(client, str(message["sdp"]))
             reply = {"type": "answer", "id": request_id, "for": kind, "sdp": sdp}
         elif kind == "switch":
-            await hub.switch(client, int(message["channel_id"]))
+            await hub.switch(client, int(message["channel_id"]), str(message.get("slot", "main")))
+        elif kind == "unsubscribe":
+            await hub.unsubscribe(client, str(message.get("slot", "under")))
         elif kind == "ice_servers":  # a long session's TURN credentials ran old
             settings = hub.platform.settings
             reply = {

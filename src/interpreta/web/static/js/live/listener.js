@@ -4,6 +4,10 @@
 // channel; changing the language sends `switch` on the same connection (no
 // renegotiation). When the socket or the peer connection drops, it reconnects with
 // backoff, resumes the same participant and subscribes to the same channel again.
+//
+// The mix: while an interpretation plays, a listener may hear the floor beneath it at
+// 0-50 % of the volume. A second subscription (slot "under") brings the floor to its own
+// audio element; the choice is kept on the device (localStorage).
 
 import { Backoff, channelIndex, channelLabel, connectionText, pageData, say } from "./common.js";
 import { Ear, audioContext, runMeter } from "./media.js";
@@ -20,6 +24,11 @@ const volume = document.getElementById("player-volume");
 const statusLine = document.getElementById("player-status");
 const audio = document.getElementById("player-audio");
 const meter = document.getElementById("player-meter");
+const mixSlider = document.getElementById("player-mix");
+const mixValue = document.getElementById("player-mix-value");
+const underAudio = document.getElementById("player-under");
+const mixKey = "interpreta.listen.mix";
+let mix = Math.min(0.5, Math.max(0, Number(localStorage.getItem(mixKey)) || 0));
 
 const choiceKey = `interpreta.listen.${data.code}`;
 const firstTopic = data.topics[0];
@@ -37,6 +46,9 @@ const ear = new Ear(audio, () => {
   render();
   resubscribeLater();
 });
+
+const under = new Ear(underAudio, () => mixLater(), "under");
+const mixRetry = new Backoff();
 
 const session = new LiveSession({
   code: data.code,
@@ -56,6 +68,7 @@ const session = new LiveSession({
   onMessage: (message) => {
     if (meeting.handle(message)) return;
     if (message.type === "state") render();
+    else if (message.type === "media.lost" && message.what === "mix") mixLater();
     else if (message.type === "media.lost") resubscribeLater();
   },
 });
@@ -86,6 +99,7 @@ async function subscribe() {
     await ear.start(session, channelId);
     mediaState = "playing";
     mediaRetry.reset();
+    syncMix();
   } catch (error) {
     mediaState = "lost";
     resubscribeLater();
@@ -110,7 +124,49 @@ async function choose(channelId) {
       subscribe();
     }
   }
+  syncMix();
   render();
+}
+
+/** Whether the floor should play beneath: an interpretation is playing and the mix is up. */
+function mixWanted() {
+  return playing && session.open && ear.connected && mix > 0 && channels.get(current())?.kind !== "floor";
+}
+
+/** Start, move or stop the floor beneath the interpretation, as the mix says. */
+async function syncMix() {
+  applyVolumes();
+  if (!mixWanted()) {
+    if (under.pc) {
+      under.close();
+      if (session.open) session.request({ type: "unsubscribe", slot: "under" }).catch(() => {});
+    }
+    return;
+  }
+  const floor = floorOf(topicId);
+  if (under.connected && under.channelId === floor) return;
+  try {
+    if (under.connected) await under.switchTo(session, floor);
+    else await under.start(session, floor);
+    mixRetry.reset();
+  } catch {
+    mixLater();
+  }
+  applyVolumes();
+}
+
+function mixLater() {
+  if (!mixWanted()) return;
+  mixRetry.schedule(() => syncMix());
+}
+
+function applyVolumes() {
+  const level = Number(volume.value);
+  audio.volume = level;
+  underAudio.volume = level * mix;
+  const shown = `${Math.round(mix * 100)} %`;
+  say(mixValue, shown);
+  mixSlider.setAttribute("aria-valuetext", shown);
 }
 
 /** The details the organiser asks for (name, email), or null when one is missing. */
@@ -143,7 +199,9 @@ function play() {
 function stop(reason) {
   playing = false;
   mediaRetry.reset();
+  mixRetry.reset();
   ear.close();
+  under.close();
   mediaState = "idle";
   if (!reason) session.stop();
   render(reason);
@@ -218,9 +276,14 @@ if (topicSelect) {
     choose(same ? same.id : floorOf(topicId));
   });
 }
-volume.addEventListener("input", () => {
-  audio.volume = Number(volume.value);
+volume.addEventListener("input", () => applyVolumes());
+mixSlider.value = String(mix);
+mixSlider.addEventListener("input", () => {
+  mix = Number(mixSlider.value);
+  localStorage.setItem(mixKey, String(mix));
+  syncMix();
 });
+applyVolumes();
 runMeter(meter, () => ear.probe);
 render();
 
@@ -242,5 +305,10 @@ window.interpreta = {
     return connection;
   },
   dominantFrequency: () => (ear.probe ? ear.probe.dominantFrequency() : null),
+  /** What plays beneath (the mix): its channel, dominant frequency and volume. */
+  get mix() {
+    return { channel: under.channelId, volume: underAudio.volume, level: mix };
+  },
+  underFrequency: () => (under.probe ? under.probe.dominantFrequency() : null),
   level: () => (ear.probe ? ear.probe.level() : 0),
 };

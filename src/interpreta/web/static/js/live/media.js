@@ -130,10 +130,13 @@ export class Ear {
   /**
    * @param {HTMLAudioElement} audio where the remote stream plays (volume lives there)
    * @param {() => void} onLost called when the connection fails
+   * @param {"main"|"under"} slot the server's subscription slot: "under" is the channel a
+   *   listener mixes beneath the main one (the floor under the interpretation)
    */
-  constructor(audio, onLost) {
+  constructor(audio, onLost, slot = "main") {
     this.audio = audio;
     this.onLost = onLost;
+    this.slot = slot;
     this.pc = null;
     this.stream = null;
     this.channelId = null;
@@ -160,6 +163,7 @@ export class Ear {
       const reply = await session.request({
         type: "subscribe",
         channel_id: channelId,
+        slot: this.slot,
         sdp: tuneOpus(pc.localDescription.sdp),
       });
       if (pc !== this.pc) return pc.close(); // a newer subscription took over
@@ -182,7 +186,7 @@ export class Ear {
 
   /** Hear another channel on the same connection (no renegotiation). */
   async switchTo(session, channelId) {
-    await session.request({ type: "switch", channel_id: channelId });
+    await session.request({ type: "switch", channel_id: channelId, slot: this.slot });
     this.channelId = channelId;
   }
 
