@@ -295,8 +295,8 @@ export class MeetingPanel {
               type: "button",
               class: "button button-small",
               "aria-pressed": voted ? "true" : "false",
-              "aria-label": `Upvote: ${q.text}`,
-              text: `▲ ${q.votes}`,
+              "aria-describedby": `meeting-question-${q.id}`,
+              text: `▲ Upvote (${q.votes})`,
               onclick: () => this.upvote(q),
             }),
           );
@@ -313,7 +313,7 @@ export class MeetingPanel {
         return element(
           "li",
           { class: `qa-item qa-${q.status}`, "data-id": q.id },
-          element("p", { class: "qa-text", text: q.text }),
+          element("p", { class: "qa-text", id: `meeting-question-${q.id}`, text: q.text }),
           element("span", { class: "muted", text: q.mine ? `${q.from} (you)` : q.from }),
           badge,
           controls,
