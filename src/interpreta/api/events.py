@@ -22,6 +22,7 @@ from interpreta.events.models import (
     Booth,
     Channel,
     Event,
+    EventMode,
     EventStatus,
     ListenerDetails,
     Topic,
@@ -58,6 +59,8 @@ class EventIn(Input):
     ends_at: AwareDatetime
     timezone: str = Field(default="UTC", max_length=64)
     listener_details: ListenerDetails = ListenerDetails.NONE
+    mode: EventMode = EventMode.WEBINAR
+    waiting_room: bool = False
     languages: list[LanguageIn] = Field(default_factory=list, max_length=50)
     topics: list[Annotated[str, Field(min_length=1, max_length=200)]] = Field(
         default_factory=list, max_length=50
@@ -74,6 +77,8 @@ class EventPatch(Input):
     timezone: str | None = Field(default=None, max_length=64)
     status: EventStatus | None = None
     listener_details: ListenerDetails | None = None
+    mode: EventMode | None = None
+    waiting_room: bool | None = None
 
 
 class TopicIn(Input):
@@ -133,6 +138,8 @@ class EventOut(BaseModel):
     timezone: str
     status: str
     listener_details: str
+    mode: str
+    waiting_room: bool
     languages: list[LanguageIn]
     topics: list[TopicOut]
 
@@ -171,6 +178,8 @@ def event_out(db: Session, event: Event) -> EventOut:
         ends_at=event.ends_at,
         timezone=event.timezone,
         listener_details=str(event.listener_details),
+        mode=str(event.mode),
+        waiting_room=event.waiting_room,
         status=str(event.status),
         languages=[LanguageIn(code=lang.code, name=lang.name) for lang in event.languages],
         topics=[
@@ -233,6 +242,8 @@ def create_event(
             language_specs=[actions.LanguageSpec(lang.code, lang.name) for lang in body.languages],
             topic_names=body.topics,
             listener_details=body.listener_details,
+            mode=body.mode,
+            waiting_room=body.waiting_room,
         )
         return event_out(db, event)
 

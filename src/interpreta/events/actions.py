@@ -23,6 +23,7 @@ from interpreta.events.models import (
     ChannelKind,
     Event,
     EventLanguage,
+    EventMode,
     EventStatus,
     ListenerDetails,
     Participant,
@@ -92,6 +93,8 @@ def create_event(
     language_specs: Sequence[LanguageSpec] = (),
     topic_names: Sequence[str] = (),
     listener_details: ListenerDetails = ListenerDetails.NONE,
+    mode: EventMode = EventMode.WEBINAR,
+    waiting_room: bool = False,
 ) -> Event:
     """Create an event with its topics (one, 'Main', if none given) and languages."""
     check_timezone(timezone)
@@ -106,6 +109,8 @@ def create_event(
         timezone=timezone,
         status=EventStatus.DRAFT,
         listener_details=listener_details,
+        mode=mode,
+        waiting_room=waiting_room,
         created_at=now,
     )
     db.add(event)
@@ -118,8 +123,8 @@ def create_event(
 
 
 def update_event(db: Session, event: Event, **changes: object) -> Event:
-    """Change an event's title, description, schedule, time zone, status, or what it asks
-    listeners for at join."""
+    """Change an event's title, description, schedule, time zone, status, what it asks
+    listeners for at join, its mode or its waiting room."""
     allowed = {
         "title",
         "description",
@@ -128,6 +133,8 @@ def update_event(db: Session, event: Event, **changes: object) -> Event:
         "timezone",
         "status",
         "listener_details",
+        "mode",
+        "waiting_room",
     }
     for key, value in changes.items():
         if key not in allowed:

@@ -35,6 +35,8 @@ def public_info(db: Session, code: str) -> dict[str, Any] | None:
             Channel.kind,
             Channel.language_code,
             EventLanguage.name,
+            Event.mode,
+            Event.waiting_room,
         )
         .join(Topic, Topic.event_id == Event.id)
         .join(Channel, Channel.topic_id == Topic.id)
@@ -70,5 +72,7 @@ def public_info(db: Session, code: str) -> dict[str, Any] | None:
         "timezone": first[5],
         "status": str(first[6]),
         "listener_details": str(first[7]),
+        "mode": str(first[14]),
+        "waiting_room": bool(first[15]),
         "topics": list(topics.values()),
     }

@@ -11,7 +11,17 @@ import secrets
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint, func, text
+from sqlalchemy import (
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from interpreta.datamap import retention_rules as rules
@@ -71,6 +81,16 @@ class ListenerDetails(StrEnum):
     NONE = "none"
     NAME = "name"
     NAME_AND_EMAIL = "name_and_email"
+
+
+class EventMode(StrEnum):
+    """How people take part: who may talk on the floor."""
+
+    WEBINAR = "webinar"
+    """Panelists (speakers, through the speaker link) talk; attendees listen, and talk
+    only when a host lets them (a raised hand)."""
+    MEETING = "meeting"
+    """Everyone may talk; hosts may mute anyone."""
 
 
 class ChannelKind(StrEnum):
@@ -147,6 +167,18 @@ class Event(Base):
         default=ListenerDetails.NONE,
         server_default=ListenerDetails.NONE.value,
         info=not_personal("what the organiser asks listeners for at join (a setting)"),
+    )
+    mode: Mapped[EventMode] = mapped_column(
+        enum_type(EventMode, 12),
+        default=EventMode.WEBINAR,
+        server_default=EventMode.WEBINAR.value,
+        info=not_personal("webinar or meeting: who may talk (a setting)"),
+    )
+    waiting_room: Mapped[bool] = mapped_column(
+        Boolean,
+        default=False,
+        server_default=text("false"),
+        info=not_personal("whether attendees wait until a host lets them in (a setting)"),
     )
     purged_at: Mapped[datetime | None] = mapped_column(
         UTCDateTime, info=not_personal("when the event's participation data was purged")

@@ -156,6 +156,7 @@ async def handle(
         key = message.get("key")
         if not isinstance(key, str) or not key or key == me.key:
             raise ContentRefused("bad_request", "Name another participant by their ID.")
+        await hub.moderate(event_id, drop=(f"hand:{key}", f"waiting:{key}", f"cohost:{key}"))
         await hub.remove_participant(event_id, key)
         return {}
     raise ContentRefused("unknown_type", f"Unknown message type {kind!r}.")

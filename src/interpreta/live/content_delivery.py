@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, Protocol
 
-from interpreta.events.models import ParticipantRole
 from interpreta.meetings import chat, polls, questions
 from interpreta.meetings.people import Person
 
@@ -23,17 +22,15 @@ class Member(Protocol):
     participant_id: int
     key: str
     name: str
-    role: ParticipantRole
+
+    @property
+    def hosting(self) -> bool:
+        """Whether they host (the organisers moderating, and co-hosts)."""
 
 
 def person_of(member: Member) -> Person:
-    """The person a client is, for the content rules: moderators host the event."""
-    return Person(
-        member.participant_id,
-        member.key,
-        member.name,
-        host=member.role is ParticipantRole.MODERATOR,
-    )
+    """The person a client is, for the content rules: hosts moderate."""
+    return Person(member.participant_id, member.key, member.name, host=member.hosting)
 
 
 def shown(item: str, payload: Any, viewer: Person) -> dict[str, Any] | None:

@@ -39,6 +39,7 @@ from interpreta.events.models import (
     BoothChatMessage,
     Channel,
     ChannelKind,
+    EventMode,
     Participant,
     ParticipantRole,
     Topic,
@@ -129,6 +130,17 @@ class Client:
     last_view: str | None = None
     media_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     """Held while the client's peers change (one negotiation at a time)."""
+    mode: EventMode = EventMode.WEBINAR
+    """The event's mode when the client joined: who may talk on the floor."""
+    waiting: bool = False
+    """In the waiting room: connected, but nothing else until a host lets them in."""
+    cohost: bool = False
+    """Made a co-host by a host (kept current from the shared moderation state)."""
+
+    @property
+    def hosting(self) -> bool:
+        """Whether the client hosts: the event's organisers (moderators) and co-hosts."""
+        return self.role is ParticipantRole.MODERATOR or self.cohost
 
     @property
     def staff(self) -> bool:
@@ -252,8 +264,9 @@ class LiveHub:
         barred = await self.bus.fields(removed_key(event_id))
         return f"key:{key}" in barred or (user_id is not None and f"user:{user_id}" in barred)
 
-    async def attach(self, client: Client) -> LiveEvent:
-        """Register a connected client; interpreters take their seat in the booth."""
+    async def attach(self, client: Client, *, waiting_room: bool = False) -> LiveEvent:
+        """Register a connected client; interpreters take their seat in the booth. With
+        a `waiting_room`, a listener not yet let in waits there."""
         await self._started()
         while True:
             live = await self._live_event(client.event_id)
@@ -268,6 +281,12 @@ class LiveHub:
         booth = client.seat.channel_id if client.seat is not None else None
         presence = Presence(self.bus.node, client.key, client.role.value, booth, client.name)
         await shared_state.set_presence(self.bus, client.event_id, client.session_id, presence)
+        moderation = await self._moderation(client.event_id)
+        client.cohost = client.key in moderation.cohosts
+        if waiting_room and client.role is ParticipantRole.LISTENER:
+            client.waiting = client.key not in moderation.admitted
+        if client.waiting:
+            await self.moderate(client.event_id, put={f"waiting:{client.key}": self._entry(client)})
         if client.seat is None:
             self._schedule_broadcast(live)  # nothing shared changes: no lock for a listener
             return live
@@ -286,6 +305,10 @@ class LiveHub:
             if not live.clients:
                 live.emptied_at = time.monotonic()
         await shared_state.clear_presence(self.bus, client.event_id, client.session_id)
+        if not any(c.key == client.key for c in live.clients):
+            await self.moderate(
+                client.event_id, drop=(f"hand:{client.key}", f"waiting:{client.key}")
+            )
         if client.seat is not None or client.mic_peer is not None:
             await self._leave_shared(live, client)
         for peer in (client.mic_peer, client.ear_peer, client.under_peer):
@@ -383,8 +406,11 @@ class LiveHub:
         republishing client on air leaves no gap.
         """
         live = self._events[client.event_id]
-        if client.role is ParticipantRole.LISTENER:
-            raise AccessDenied("Listeners cannot publish.")
+        if client.role is ParticipantRole.LISTENER and not self.may_talk(live, client):
+            raise AccessDenied(
+                "Listeners cannot publish: in a webinar, raise your hand and a host can let "
+                "you talk."
+            )
         channel_id = (
             client.seat.channel_id if client.seat is not None else live.floor_of(client.topic_id)
         )
@@ -408,6 +434,74 @@ class LiveHub:
                 await self.plane.close_peer(old)
         await asyncio.to_thread(self._record_media, client, peer, channel_id, "publish")
         return answer
+
+    # --- meeting and webinar: who may talk, hands, the waiting room -----------------
+
+    def may_talk(self, live: LiveEvent, client: Client) -> bool:
+        """Whether a listener may send their microphone to the floor: in a meeting,
+        everyone; in a webinar, those a host lets talk (and hosts)."""
+        if client.waiting:
+            return False
+        return (
+            client.mode is EventMode.MEETING
+            or client.hosting
+            or client.key in live.shared.moderation.talkers
+        )
+
+    async def moderate(
+        self, event_id: int, *, put: dict[str, str] | None = None, drop: tuple[str, ...] = ()
+    ) -> None:
+        """Change the event's moderation state (hands, talkers, co-hosts, waiting room)
+        on the bus, and tell every node."""
+        await shared_state.moderate(self.bus, event_id, put=put, drop=drop)
+        await self.bus.publish(TOPIC, {"event": event_id, "kind": "changed"})
+
+    def _entry(self, client: Client) -> str:
+        """A hand or waiting-room entry: the name, and when (for the order)."""
+        return json.dumps({"name": client.name, "at": self.platform.clock.now().timestamp()})
+
+    async def raise_hand(self, client: Client, raised: bool) -> None:
+        """Raise or lower the client's hand."""
+        field = f"hand:{client.key}"
+        if raised:
+            await self.moderate(client.event_id, put={field: self._entry(client)})
+        else:
+            await self.moderate(client.event_id, drop=(field,))
+
+    async def mute(self, event_id: int, key: str, by: str) -> None:
+        """Take participant `key`'s microphone off the floor, on every node; in a
+        webinar they may not talk again until a host lets them."""
+        await self.moderate(event_id, drop=(f"talk:{key}", f"hand:{key}"))
+        await self.bus.publish(TOPIC, {"event": event_id, "kind": "mute", "key": key, "by": by})
+
+    async def admit(self, event_id: int, key: str) -> None:
+        """Let participant `key` in from the waiting room (now and when they rejoin)."""
+        await self.moderate(event_id, put={f"admitted:{key}": "1"}, drop=(f"waiting:{key}",))
+        await self.bus.publish(TOPIC, {"event": event_id, "kind": "admit", "key": key})
+
+    async def react(self, client: Client, emoji: str) -> None:
+        """Show a reaction to everyone in the event (nothing is stored)."""
+        message = {"type": "reaction", "emoji": emoji, "from": client.name}
+        await self.bus.publish(
+            TOPIC, {"event": client.event_id, "kind": "reaction", "message": message}
+        )
+
+    async def _moderation(self, event_id: int) -> shared_state.Moderation:
+        fields = await self.bus.fields(shared_state.moderation_key(event_id))
+        return shared_state.Moderation.from_fields(fields)
+
+    async def _mute_here(self, live: LiveEvent, key: str, by: str) -> None:
+        for client in [c for c in live.clients if c.key == key and c.seat is None]:
+            peer = client.mic_peer
+            if peer is None:
+                continue
+            async with client.media_lock:
+                client.mic_peer = None
+                self._peers.pop(peer, None)
+                async with self._changing(live) as shared:
+                    _drop_floor_publisher(shared, peer)
+                await self.plane.close_peer(peer)
+            await self._send(client, {"type": "muted", "by": by})
 
     # --- booth console ---------------------------------------------------------------
 
@@ -497,12 +591,31 @@ class LiveHub:
             "channels": channels,
             "listening": client.listening,
         }
-        if client.role is ParticipantRole.MODERATOR:  # the hosts: whom they may remove
+        moderation = live.shared.moderation
+        view["you"] = {
+            "host": client.hosting,
+            "cohost": client.cohost,
+            "waiting": client.waiting,
+            "hand": client.key in moderation.hands,
+            "may_talk": client.role is not ParticipantRole.LISTENER or self.may_talk(live, client),
+            "mode": client.mode.value,
+        }
+        if client.hosting:  # whom they may let in, let talk, mute, promote or remove
             people = {p.key: p for p in live.shared.presence.values()}
             view["participants"] = [
-                {"key": p.key, "name": p.name or p.role.title(), "role": p.role}
+                {
+                    "key": p.key,
+                    "name": p.name or p.role.title(),
+                    "role": p.role,
+                    "cohost": p.key in moderation.cohosts,
+                    "may_talk": p.key in moderation.talkers,
+                    "hand": p.key in moderation.hands,
+                }
                 for p in sorted(people.values(), key=lambda p: (p.role, p.name, p.key))
+                if p.key not in moderation.waiting
             ]
+            view["hands"] = [{"key": k, "name": n} for k, n in moderation.hands.items()]
+            view["waiting"] = [{"key": k, "name": n} for k, n in moderation.waiting.items()]
         if client.seat is not None:
             console = live.booths.get(client.seat.channel_id) or BoothConsole("")
             view["booth"] = {
@@ -558,6 +671,7 @@ class LiveHub:
             live.stale = False  # before the read: a change announced during it marks it again
             await self._refresh(live)
         for client in list(live.clients):
+            client.cohost = client.key in live.shared.moderation.cohosts
             view = self.view(live, client)
             encoded = json.dumps(view, sort_keys=True)
             if encoded != client.last_view:
@@ -655,7 +769,17 @@ class LiveHub:
                 if in_booth and client.session_id != message.get("skip"):
                     await self._send(client, message["message"])
         elif kind == "content":
-            await deliver(live.clients, message, self._send)
+            await deliver([c for c in live.clients if not c.waiting], message, self._send)
+        elif kind == "reaction":
+            for client in [c for c in live.clients if not c.waiting]:
+                await self._send(client, message["message"])
+        elif kind == "mute":
+            await self._mute_here(live, str(message["key"]), str(message["by"]))
+        elif kind == "admit":
+            for client in [c for c in live.clients if c.key == message["key"]]:
+                client.waiting = False
+                await self._send(client, {"type": "admitted"})
+            self._schedule_broadcast(live)
         elif kind == "slowdown":
             for client in list(live.clients):
                 if client.role is ParticipantRole.MODERATOR or (

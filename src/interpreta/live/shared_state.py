@@ -1,13 +1,16 @@
 """The part of an event's live state every node shares, as documents on the bus.
 
-Three documents per event:
+Four documents per event:
 
 * ``live:{event}:state``: each booth's console (``booth:{channel}``: seats, who is on
   air, the pending handover) and each floor's publishers (``floor:{channel}``, the
   latest speaker last); written only under the event's lock;
 * ``live:{event}:presence``: one field per connected client (its session), saying on
   which node it is, who it is and in which booth it sits;
-* ``live:{event}:listeners``: one field per node, its listener count per channel.
+* ``live:{event}:listeners``: one field per node, its listener count per channel;
+* ``live:{event}:moderation``: raised hands (``hand:{key}``), attendees a host lets
+  talk in a webinar (``talk:{key}``), co-hosts (``cohost:{key}``), people in the waiting
+  room (``waiting:{key}``) and those let in (``admitted:{key}``).
 
 A node that stops beating is gone: its presence and counts no longer count, even before
 anyone removes them. Nothing here names a person beyond the pseudonymous participant
@@ -23,11 +26,13 @@ from interpreta.bus import Bus
 from interpreta.live.booth import BoothConsole
 
 __all__ = [
+    "Moderation",
     "Presence",
     "SharedState",
     "clear_presence",
     "forget",
     "load",
+    "moderate",
     "save",
     "set_listener_counts",
     "set_presence",
@@ -43,6 +48,11 @@ def state_key(event_id: int) -> str:
 def presence_key(event_id: int) -> str:
     """The document of connected clients."""
     return f"live:{event_id}:presence"
+
+
+def moderation_key(event_id: int) -> str:
+    """The document of hands, talkers, co-hosts and the waiting room."""
+    return f"live:{event_id}:moderation"
 
 
 def listeners_key(event_id: int) -> str:
@@ -69,6 +79,39 @@ class Presence:
 
 
 @dataclass
+class Moderation:
+    """Who raised a hand, may talk, co-hosts, waits, or was let in (by participant key)."""
+
+    hands: dict[str, str] = field(default_factory=dict)
+    """Raised hands: key → name, in the order they were raised."""
+    talkers: set[str] = field(default_factory=set)
+    cohosts: set[str] = field(default_factory=set)
+    waiting: dict[str, str] = field(default_factory=dict)
+    """The waiting room: key → name, in the order they arrived."""
+    admitted: set[str] = field(default_factory=set)
+
+    @classmethod
+    def from_fields(cls, fields: dict[str, str]) -> Moderation:
+        """Read the bus document's fields."""
+        found = cls()
+        ordered: dict[str, list[tuple[float, str, str]]] = {"hand": [], "waiting": []}
+        for name, value in fields.items():
+            kind, _, key = name.partition(":")
+            if kind in ordered:
+                entry = json.loads(value)
+                ordered[kind].append((entry["at"], key, entry["name"]))
+            elif kind == "talk":
+                found.talkers.add(key)
+            elif kind == "cohost":
+                found.cohosts.add(key)
+            elif kind == "admitted":
+                found.admitted.add(key)
+        found.hands = {key: name for _, key, name in sorted(ordered["hand"])}
+        found.waiting = {key: name for _, key, name in sorted(ordered["waiting"])}
+        return found
+
+
+@dataclass
 class SharedState:
     """What :func:`load` read: the consoles, floors, live presence and listener counts."""
 
@@ -77,6 +120,7 @@ class SharedState:
     presence: dict[str, Presence] = field(default_factory=dict)
     listeners: dict[int, int] = field(default_factory=dict)
     """Listeners per channel, summed over the live nodes."""
+    moderation: Moderation = field(default_factory=Moderation)
 
 
 async def load(bus: Bus, event_id: int) -> SharedState:
@@ -97,6 +141,7 @@ async def load(bus: Bus, event_id: int) -> SharedState:
         if node in live:
             for channel, count in json.loads(value).items():
                 state.listeners[int(channel)] = state.listeners.get(int(channel), 0) + count
+    state.moderation = Moderation.from_fields(await bus.fields(moderation_key(event_id)))
     return state
 
 
@@ -111,7 +156,12 @@ async def save(
 
 async def forget(bus: Bus, event_id: int) -> None:
     """Drop the event's shared state (nobody is connected anywhere)."""
-    for key in (state_key(event_id), presence_key(event_id), listeners_key(event_id)):
+    for key in (
+        state_key(event_id),
+        presence_key(event_id),
+        listeners_key(event_id),
+        moderation_key(event_id),
+    ):
         await bus.drop(key)
 
 
@@ -144,3 +194,18 @@ async def sweep(bus: Bus, event_id: int) -> None:
 async def set_listener_counts(bus: Bus, event_id: int, counts: dict[int, int]) -> None:
     """This node's listeners per channel."""
     await bus.put(listeners_key(event_id), {bus.node: json.dumps(counts)})
+
+
+async def moderate(
+    bus: Bus,
+    event_id: int,
+    *,
+    put: dict[str, str] | None = None,
+    drop: tuple[str, ...] = (),
+) -> None:
+    """Change the moderation document: set the fields `put`, remove those in `drop`
+    (``hand:{key}``...). Hands and the waiting room take ``{"name", "at"}`` as JSON."""
+    if drop:
+        await bus.drop(moderation_key(event_id), *drop)
+    if put:
+        await bus.put(moderation_key(event_id), put)

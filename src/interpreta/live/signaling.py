@@ -8,10 +8,13 @@ message is one request (``subscribe`` and ``switch``, with a ``slot``: ``main``,
 ``under`` for the floor a listener mixes beneath the interpretation; ``unsubscribe``,
 ``publish``, ``mic``, ``cough``, ``handover``, ``chat`` (booth chat), ``slowdown``,
 ``ice_servers``: fresh credentials,
-``ping``, and the meeting content's requests, :data:`interpreta.live.content.REQUESTS`);
+``ping``, the meeting content's requests, :data:`interpreta.live.content.REQUESTS`, and
+the meeting controls', :data:`interpreta.live.floor_control.REQUESTS`);
 the reply echoes the request's ``id``. The welcome's ``content_token`` lets the page
 share and fetch files over HTTP while this connection is open. Refusals are explicit
-``error`` messages with a code; a refused join closes the socket with code 4403.
+``error`` messages with a code; a refused join closes the socket with code 4403. In an
+event with a waiting room, a listener's welcome says ``waiting`` and every request but
+``ping`` is refused until a host lets them in (the ``admitted`` message).
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ from interpreta.accounts.signin import COOKIE_NAME, user_for_token
 from interpreta.datamap.activities import LIVE_EVENT
 from interpreta.events import codes, participation
 from interpreta.events.models import Event, ParticipantRole
-from interpreta.live import content
+from interpreta.live import content, floor_control
 from interpreta.live.access import AccessDenied, BoothSeat, assigned_booths, authorise
 from interpreta.live.booth import ConsoleError
 from interpreta.live.hub import Client, LiveHub
@@ -191,12 +194,13 @@ async def live(websocket: WebSocket, code: str) -> None:
         send=send,
         seat=seat,
         user_id=user.id if user is not None else None,
+        mode=event.mode,
         close=lambda code, reason: websocket.close(code=code, reason=reason),
     )
     try:
         # the welcome goes first: what the hub sends the client once it is attached waits
         async with send_lock:
-            live_event = await hub.attach(client)
+            live_event = await hub.attach(client, waiting_room=event.waiting_room)
             await websocket.send_json(
                 {
                     "type": "welcome",
@@ -215,6 +219,7 @@ async def live(websocket: WebSocket, code: str) -> None:
                     "ice_servers": ice_servers(platform.settings, platform.clock.now()),
                     "ice_servers_ttl": ice_servers_ttl(platform.settings),
                     "content_token": connection.session_id,
+                    "waiting": client.waiting,
                 }
             )
         while True:
@@ -242,6 +247,8 @@ async def _handle(hub: LiveHub, client: Client, message: Any, send: Any) -> None
     kind, request_id = message.get("type"), message.get("id")
     reply: dict[str, Any] = {"type": "ok", "id": request_id, "for": kind}
     try:
+        if client.waiting and kind not in ("ping", "ice_servers"):
+            raise ConsoleError("waiting", "You are in the waiting room: a host lets you in.")
         if kind == "subscribe":
             slot = str(message.get("slot", "main"))
             sdp = await hub.subscribe(client, int(message["channel_id"]), str(message["sdp"]), slot)
@@ -275,6 +282,8 @@ async def _handle(hub: LiveHub, client: Client, message: Any, send: Any) -> None
             await hub.slow_down(client)
         elif kind == "ping":
             reply = {"type": "pong", "id": request_id}
+        elif kind in floor_control.REQUESTS:
+            await floor_control.handle(hub, client, kind, message)
         elif kind in content.REQUESTS:
             found = await content.handle(hub, client, kind, message)
             reply = {"type": found.pop("type", "ok"), "id": request_id, "for": kind, **found}

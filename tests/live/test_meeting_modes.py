@@ -1,0 +1,181 @@
+"""Meeting and webinar modes through real signaling: who may talk, hands, muting,
+co-hosts, the waiting room and reactions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from interpreta.events.models import Event, EventMode, ListenerDetails
+from interpreta.platform import Platform
+from tests.live.conftest import Stage
+from tests.live.live_client import LiveClient, SignalingError
+from tests.media.media_testkit import start_publisher
+
+
+def _configure(
+    platform: Platform,
+    stage: Stage,
+    *,
+    mode: EventMode = EventMode.WEBINAR,
+    waiting_room: bool = False,
+) -> None:
+    """Set the event's mode and waiting room; listeners give their name."""
+    with platform.transaction() as db:
+        event = db.get_one(Event, stage.event_id)
+        event.mode, event.waiting_room = mode, waiting_room
+        event.listener_details = ListenerDetails.NAME
+
+
+async def _host(stage: Stage) -> LiveClient:
+    return await LiveClient.join(stage.base_url, stage.code, role="moderator", cookie=stage.owner)
+
+
+async def _listener(stage: Stage, name: str = "Lea", **join: Any) -> LiveClient:
+    return await LiveClient.join(stage.base_url, stage.code, role="listener", name=name, **join)
+
+
+def _you(client: LiveClient) -> dict[str, Any]:
+    return [m for m in client.messages if m.get("type") == "state"][-1]["you"]
+
+
+async def test_in_a_webinar_attendees_talk_only_when_a_host_lets_them(
+    platform: Platform, stage: Stage, closing: list[Any]
+) -> None:
+    _configure(platform, stage)
+    host, lea = await _host(stage), await _listener(stage)
+    closing += [host, lea]
+    assert lea.welcome["state"]["you"] == {
+        "host": False,
+        "cohost": False,
+        "waiting": False,
+        "hand": False,
+        "may_talk": False,
+        "mode": "webinar",
+    }
+    with pytest.raises(SignalingError) as refused:
+        await start_publisher(lea, "", "", 440)
+    assert refused.value.code == "forbidden"
+
+    await lea.request({"type": "hand", "raised": True})
+    lea_key = lea.welcome["participant"]
+    state = await host.latest_state(lambda s: s.get("hands"))
+    assert state["hands"] == [{"key": lea_key, "name": "Lea"}]
+    await host.request({"type": "talk.allow", "key": lea_key})
+    await lea.latest_state(lambda s: s["you"]["may_talk"] and not s["you"]["hand"])
+    closing.append(await start_publisher(lea, "", "", 440))
+    await host.latest_state(lambda s: any(c["on_air"] for c in s["channels"]))
+
+    await host.request({"type": "mute", "key": lea_key})
+    assert (await lea.next_message("muted"))["by"] == "Olivia"
+    await host.latest_state(lambda s: not any(c["on_air"] for c in s["channels"]))
+    await lea.latest_state(lambda s: not s["you"]["may_talk"])
+    with pytest.raises(SignalingError):  # muted in a webinar: the permission went too
+        await start_publisher(lea, "", "", 440)
+
+
+async def test_in_a_meeting_everyone_talks_and_hosts_mute(
+    platform: Platform, stage: Stage, closing: list[Any]
+) -> None:
+    _configure(platform, stage, mode=EventMode.MEETING, waiting_room=False)
+    host, lea = await _host(stage), await _listener(stage)
+    closing += [host, lea]
+    assert lea.welcome["state"]["you"]["may_talk"] is True
+    closing.append(await start_publisher(lea, "", "", 440))
+    await host.latest_state(lambda s: any(c["on_air"] for c in s["channels"]))
+    await host.request({"type": "mute", "key": lea.welcome["participant"]})
+    await lea.next_message("muted")
+    await host.latest_state(lambda s: not any(c["on_air"] for c in s["channels"]))
+    closing.append(await start_publisher(lea, "", "", 440))  # a meeting: unmute yourself
+
+
+async def test_the_waiting_room_holds_attendees_until_a_host_lets_them_in(
+    platform: Platform, stage: Stage, closing: list[Any]
+) -> None:
+    _configure(platform, stage, mode=EventMode.WEBINAR, waiting_room=True)
+    host = await _host(stage)
+    assert host.welcome["waiting"] is False  # hosts never wait
+    lea, max_ = await _listener(stage, "Lea"), await _listener(stage, "Max")
+    closing += [host, lea, max_]
+    assert lea.welcome["waiting"] is True
+    with pytest.raises(SignalingError) as refused:
+        await lea.request({"type": "content"})
+    assert refused.value.code == "waiting"
+    await host.request({"type": "chat.send", "text": "Only for those inside"})
+    state = await host.latest_state(lambda s: len(s.get("waiting", [])) == 2)
+    assert [w["name"] for w in state["waiting"]] == ["Lea", "Max"]
+    assert not [m for m in lea.messages if m.get("type") == "chat.message"]
+
+    await host.request({"type": "lobby.admit", "key": lea.welcome["participant"]})
+    await lea.next_message("admitted")
+    await lea.latest_state(lambda s: not s["you"]["waiting"])
+    assert (await lea.request({"type": "content"}))["chat"][0]["text"] == "Only for those inside"
+
+    max_key = max_.welcome["participant"]
+    await host.request({"type": "lobby.deny", "key": max_key})
+    assert (await max_.next_message("error"))["code"] == "revoked"
+    await host.latest_state(lambda s: s.get("waiting") == [])
+    with pytest.raises(SignalingError):
+        await _listener(stage, "Max", resume=max_key)
+    # someone let in comes back in without waiting again
+    again = await _listener(stage, "Lea", resume=lea.welcome["participant"])
+    closing.append(again)
+    assert again.welcome["waiting"] is False
+
+
+async def test_a_co_host_moderates_like_a_host(
+    platform: Platform, stage: Stage, closing: list[Any]
+) -> None:
+    _configure(platform, stage)
+    host, lea, max_ = (
+        await _host(stage),
+        await _listener(stage, "Lea"),
+        await _listener(stage, "Max"),
+    )
+    closing += [host, lea, max_]
+    sent = await max_.request({"type": "chat.send", "text": "spam"})
+    with pytest.raises(SignalingError):
+        await lea.request({"type": "chat.delete", "message_id": sent["message"]["id"]})
+    await host.request({"type": "cohost", "key": lea.welcome["participant"]})
+    await lea.latest_state(lambda s: s["you"]["cohost"] and s["you"]["host"])
+    state = await lea.latest_state(lambda s: "participants" in s)
+    assert any(p["name"] == "Max" for p in state["participants"])
+    await lea.request({"type": "chat.delete", "message_id": sent["message"]["id"]})
+    await lea.request({"type": "talk.allow", "key": max_.welcome["participant"]})
+    await max_.latest_state(lambda s: s["you"]["may_talk"])
+    await host.request({"type": "cohost", "key": lea.welcome["participant"], "on": False})
+    await lea.latest_state(lambda s: not s["you"]["host"])
+    with pytest.raises(SignalingError) as refused:
+        await lea.request({"type": "mute", "key": max_.welcome["participant"]})
+    assert refused.value.code == "forbidden"
+
+
+async def test_reactions_reach_everyone_and_bad_requests_are_refused(
+    platform: Platform, stage: Stage, closing: list[Any]
+) -> None:
+    _configure(platform, stage)
+    host, lea = await _host(stage), await _listener(stage)
+    closing += [host, lea]
+    await lea.request({"type": "reaction", "emoji": "👏"})
+    reaction = await host.next_message("reaction")
+    assert reaction == {"type": "reaction", "emoji": "👏", "from": "Lea"}
+    for request, code in (
+        ({"type": "reaction", "emoji": "💩"}, "bad_request"),
+        ({"type": "reaction"}, "bad_request"),
+        ({"type": "mute", "key": host.welcome["participant"]}, "forbidden"),
+        ({"type": "cohost", "key": lea.welcome["participant"]}, "forbidden"),
+        ({"type": "lobby.admit", "key": "p_x"}, "forbidden"),
+    ):
+        with pytest.raises(SignalingError) as refused:
+            await lea.request(request)
+        assert refused.value.code == code, request
+    for request in (
+        {"type": "mute"},
+        {"type": "mute", "key": 7},
+        {"type": "mute", "key": host.welcome["participant"]},  # themselves
+        {"type": "talk.allow", "key": "x" * 65},
+    ):
+        with pytest.raises(SignalingError) as refused:
+            await host.request(request)
+        assert refused.value.code == "bad_request", request
