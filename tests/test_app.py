@@ -45,7 +45,8 @@ def test_personal_exports_and_reports_are_never_cached(sign_up: Any) -> None:
 def test_the_microphone_is_granted_only_where_it_is_used(app_client: TestClient) -> None:
     for path, microphone in (
         ("/", "microphone=()"),
-        ("/join/ZZZZZZZ", "microphone=()"),
+        ("/join/ZZZZZZZ", "microphone=(self)"),  # in a meeting, listeners talk
+        ("/events", "microphone=()"),
         ("/speak/ZZZZZZZ", "microphone=(self)"),
         ("/interpret/ZZZZZZZ", "microphone=(self)"),
     ):

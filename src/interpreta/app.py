@@ -72,8 +72,9 @@ class SecurityHeaders:
       builds with an inline script from a CDN, get their own, and carry no data);
     - ``Cache-Control: no-store`` on everything but the static files, so no page,
       export or report with personal data stays in a cache;
-    - a Permissions-Policy granting the microphone only to the speaker and
-      interpreter pages, and the camera, location and payment to no one.
+    - a Permissions-Policy granting the microphone only to the live pages that may
+      send it (speaker, interpreter, and the listener page: in a meeting listeners
+      talk), and the camera, location and payment to no one.
 
     A response that sets one of these itself (the HTML report of an access request,
     whose style is inline) keeps its own. Plain ASGI rather than
@@ -101,7 +102,7 @@ class SecurityHeaders:
     NO_STORE = (b"cache-control", b"no-store")
     CACHEABLE = ("/static/",)
     PERMISSIONS = b"camera=(), geolocation=(), payment=(), usb=(), microphone=()"
-    MICROPHONE_PAGES = ("/speak/", "/interpret/")
+    MICROPHONE_PAGES = ("/speak/", "/interpret/", "/join/")
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app

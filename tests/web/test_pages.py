@@ -82,7 +82,8 @@ def test_join_page_shows_the_event(app_client: TestClient, sign_up: SignUp) -> N
     assert "Europe/Berlin" in html
     assert "Not live yet" in html
     shown = re.sub(r'<script type="application/json".*?</script>', "", html, flags=re.S)
-    assert shown.count("Floor") == 2
+    assert shown.count('<span class="channel-name">Floor</span>') == 2  # one per topic
+    assert "Floor underneath" in shown  # the listener mix
     assert shown.count("Deutsch (German)") == 2 and shown.count("Français (French)") == 2
     assert "Workshop A" in html
     assert 'id="player"' in html and "Audio starts when the event is live" in html

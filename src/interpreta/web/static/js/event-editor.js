@@ -400,6 +400,8 @@ function detailsBody(form) {
     ends_at: localToIso(String(values.ends_at), timezone),
     timezone,
     listener_details: String(values.listener_details || "none"),
+    mode: String(values.mode || "webinar"),
+    waiting_room: values.waiting_room === "on",
   };
   if (!isNew && values.status) body.status = values.status;
   return body;

@@ -8,9 +8,12 @@
 // The mix: while an interpretation plays, a listener may hear the floor beneath it at
 // 0-50 % of the volume. A second subscription (slot "under") brings the floor to its own
 // audio element; the choice is kept on the device (localStorage).
+//
+// Talking: in a meeting, or in a webinar once a host lets them, a listener may send their
+// microphone to the floor ("Talk"); a host's mute stops it.
 
 import { Backoff, channelIndex, channelLabel, connectionText, pageData, say } from "./common.js";
-import { Ear, audioContext, runMeter } from "./media.js";
+import { Ear, Mic, audioContext, runMeter } from "./media.js";
 import { MeetingPanel } from "./meeting.js";
 import { LiveSession } from "./session.js";
 
@@ -27,6 +30,7 @@ const meter = document.getElementById("player-meter");
 const mixSlider = document.getElementById("player-mix");
 const mixValue = document.getElementById("player-mix-value");
 const underAudio = document.getElementById("player-under");
+const talkButton = document.getElementById("player-talk");
 const mixKey = "interpreta.listen.mix";
 let mix = Math.min(0.5, Math.max(0, Number(localStorage.getItem(mixKey)) || 0));
 
@@ -48,6 +52,9 @@ const ear = new Ear(audio, () => {
 });
 
 const under = new Ear(underAudio, () => mixLater(), "under");
+const mic = new Mic(() => stopTalking("Your microphone connection dropped."));
+let talking = false;
+let admitted = true; // false while in the waiting room
 const mixRetry = new Backoff();
 
 const session = new LiveSession({
@@ -60,14 +67,21 @@ const session = new LiveSession({
     if (status === "refused") stop(detail);
     render(detail);
   },
-  onWelcome: () => {
+  onWelcome: (welcome) => {
     meeting.connected();
     mediaRetry.reset();
-    subscribe();
+    admitted = !welcome.waiting;
+    if (admitted) subscribe();
+    else render();
   },
   onMessage: (message) => {
     if (meeting.handle(message)) return;
     if (message.type === "state") render();
+    else if (message.type === "muted") stopTalking(`${message.by} muted your microphone.`);
+    else if (message.type === "admitted") {
+      admitted = true;
+      subscribe();
+    }
     else if (message.type === "media.lost" && message.what === "mix") mixLater();
     else if (message.type === "media.lost") resubscribeLater();
   },
@@ -91,7 +105,7 @@ function current() {
 }
 
 async function subscribe() {
-  if (!playing || !session.open) return;
+  if (!playing || !session.open || !admitted) return;
   const channelId = current();
   mediaState = "connecting";
   render();
@@ -196,7 +210,29 @@ function play() {
   render();
 }
 
+/** Send the microphone to the floor (in a meeting, or when a host lets this listener). */
+async function talk() {
+  talking = true;
+  render();
+  try {
+    await mic.open(true); // echo cancellation: a listener talking likely has no headset
+    await mic.publish(session);
+  } catch (error) {
+    stopTalking(`Talking failed: ${error.message}`);
+  }
+  render();
+}
+
+function stopTalking(reason) {
+  if (!talking) return;
+  talking = false;
+  mic.release();
+  if (reason) say(document.getElementById("meeting-notice"), reason);
+  render();
+}
+
 function stop(reason) {
+  stopTalking();
   playing = false;
   mediaRetry.reset();
   mixRetry.reset();
@@ -237,6 +273,7 @@ function describe() {
     return `${note}Press Play to listen.`;
   }
   if (connection === "reconnecting") return "Connection lost. Reconnecting…";
+  if (session.open && !admitted) return "You are in the waiting room. A host will let you in shortly.";
   if (!session.open || mediaState === "connecting") return "Connecting…";
   if (mediaState === "lost") return "Audio connection lost. Reconnecting…";
   const channelId = current();
@@ -251,7 +288,16 @@ function describe() {
   return `Interpretation paused: the ${name} interpreter's microphone is off.`;
 }
 
+function renderTalk() {
+  const mayTalk = playing && session.open && Boolean(session.state?.you?.may_talk);
+  if (!mayTalk && talking) stopTalking();
+  talkButton.hidden = !mayTalk;
+  talkButton.textContent = talking ? "Stop talking" : "Talk";
+  talkButton.setAttribute("aria-pressed", talking ? "true" : "false");
+}
+
 function render(detail) {
+  renderTalk();
   if (topicSelect) topicSelect.value = String(topicId);
   renderLanguages();
   toggle.textContent = playing ? "Stop" : "Play";
@@ -264,6 +310,7 @@ function render(detail) {
 }
 
 toggle.addEventListener("click", () => (playing ? stop() : play()));
+talkButton.addEventListener("click", () => (talking ? stopTalking() : talk()));
 languageSelect.addEventListener("change", () => choose(Number(languageSelect.value)));
 if (topicSelect) {
   topicSelect.addEventListener("change", () => {
@@ -303,6 +350,9 @@ window.interpreta = {
   },
   get connection() {
     return connection;
+  },
+  get talking() {
+    return talking && mic.published;
   },
   dominantFrequency: () => (ear.probe ? ear.probe.dominantFrequency() : null),
   /** What plays beneath (the mix): its channel, dominant frequency and volume. */

@@ -6,6 +6,11 @@
 // `file.removed`). Hosts (moderators) also get the moderation controls and the list of
 // people. Files go over HTTP with the welcome's `content_token`.
 //
+// It also carries the meeting controls: reactions, raising a hand, and for hosts (and
+// co-hosts, who become hosts while the page is open) the waiting room, the raised hands
+// and the people here, each with let in, let talk, mute, co-host and remove. A page in
+// the waiting room shows only that until a host lets it in.
+//
 // Everything shown is built with textContent: what people write is never HTML.
 
 import { say } from "./common.js";
@@ -51,6 +56,10 @@ export class MeetingPanel {
     this.mine = new Map(); // poll id → the options this person chose
     this.voted = new Set(); // questions this person upvoted
     this.privateTo = null; // {key, name} of a private message's recipient
+    this.you = null; // the state's "you": host, cohost, waiting, hand, may_talk, mode
+    this.hands = [];
+    this.waitingRoom = [];
+    this.reactions = [];
     if (root) this.wire();
   }
 
@@ -85,11 +94,33 @@ export class MeetingPanel {
       event.preventDefault();
       this.openPoll();
     });
+    for (const button of this.root.querySelectorAll("button.reaction")) {
+      button.addEventListener("click", () =>
+        this.session.request({ type: "reaction", emoji: button.dataset.emoji }).catch(() => {}),
+      );
+    }
+    $("meeting-hand")?.addEventListener("click", () => {
+      const raised = !this.you?.hand;
+      this.session.request({ type: "hand", raised }).catch((error) => say($("meeting-notice"), error.message));
+    });
+  }
+
+  /** A host request about another participant; failures show in the notice line. */
+  act(request) {
+    return this.session.request(request).catch((error) => say($("meeting-notice"), error.message));
   }
 
   /** The session is open (again): load what this person may see. */
   async connected() {
     if (!this.root) return;
+    const waiting = Boolean(this.session.welcome?.waiting) && !this.admitted;
+    $("meeting-waiting").hidden = !waiting;
+    $("meeting-offline").hidden = true;
+    if (waiting) {
+      $("meeting-body").hidden = true;
+      $("meeting-bar").hidden = true;
+      return;
+    }
     try {
       const content = await this.session.request({ type: "content" });
       this.chat = new Map(content.chat.map((m) => [m.id, m]));
@@ -103,6 +134,7 @@ export class MeetingPanel {
     }
     $("meeting-offline").hidden = true;
     $("meeting-body").hidden = false;
+    $("meeting-bar").hidden = false;
     this.root.dataset.ready = "true";
     this.render();
   }
@@ -147,17 +179,50 @@ export class MeetingPanel {
         this.renderFiles();
         return true;
       case "state":
-        if (this.host && message.participants) {
-          this.people = message.participants;
-          this.renderPeople();
-        }
+        this.follow(message);
         return false; // the page renders its own part of the state
+      case "reaction":
+        this.react(message);
+        return true;
+      case "admitted":
+        this.admitted = true;
+        this.connected();
+        return false; // the page starts its media too
+      case "muted":
+        say($("meeting-notice"), `${message.by} muted your microphone.`);
+        return false; // the page stops its microphone too
       default:
         return false;
     }
   }
 
+  /** Follow the state's moderation part: who we are, hands, the waiting room, people. */
+  follow(state) {
+    if (state.you) {
+      const wasHost = this.host;
+      this.you = state.you;
+      this.host = state.you.host;
+      if (!state.you.waiting && this.session.welcome?.waiting) this.admitted = true;
+      const hand = $("meeting-hand");
+      if (hand) {
+        hand.setAttribute("aria-pressed", state.you.hand ? "true" : "false");
+        hand.textContent = state.you.hand ? "Lower hand" : "Raise hand";
+      }
+      if (wasHost !== this.host && this.root.dataset.ready === "true") this.render();
+    }
+    this.people = state.participants || [];
+    this.hands = state.hands || [];
+    this.waitingRoom = state.waiting || [];
+    this.renderPeople();
+  }
+
+  react(message) {
+    this.reactions = [...this.reactions, `${message.emoji} ${message.from}`].slice(-5);
+    say($("meeting-reactions"), this.reactions.join("  "));
+  }
+
   render() {
+    $("meeting-poll-new").hidden = !this.host;
     this.renderChat();
     this.renderQuestions();
     this.renderPolls();
@@ -490,16 +555,50 @@ export class MeetingPanel {
   // --- people (hosts) ------------------------------------------------------------
 
   renderPeople() {
-    const list = $("meeting-people-list");
-    if (!list) return;
-    list.replaceChildren(
+    $("meeting-hosting").hidden = !this.host;
+    if (!this.host) return;
+    const button = (text, label, request, danger = false) =>
+      element("button", {
+        type: "button",
+        class: `button button-small${danger ? " button-danger" : ""}`,
+        text,
+        "aria-label": label,
+        onclick: () => this.act(request),
+      });
+    const webinar = this.you?.mode !== "meeting";
+    $("meeting-waiting-empty").hidden = this.waitingRoom.length > 0;
+    $("meeting-waiting-list").replaceChildren(
+      ...this.waitingRoom.map((person) =>
+        element(
+          "li",
+          { class: "person", "data-key": person.key },
+          element("span", { text: person.name }),
+          button("Let in", `Let in: ${person.name}`, { type: "lobby.admit", key: person.key }),
+          button("Turn away", `Turn away: ${person.name}`, { type: "lobby.deny", key: person.key }, true),
+        ),
+      ),
+    );
+    $("meeting-hands-empty").hidden = this.hands.length > 0;
+    $("meeting-hands-list").replaceChildren(
+      ...this.hands.map((person) =>
+        element(
+          "li",
+          { class: "person", "data-key": person.key },
+          element("span", { text: `✋ ${person.name}` }),
+          webinar ? button("Let talk", `Let talk: ${person.name}`, { type: "talk.allow", key: person.key }) : null,
+          button("Lower hand", `Lower hand: ${person.name}`, { type: "mute", key: person.key }),
+        ),
+      ),
+    );
+    $("meeting-people-list").replaceChildren(
       ...this.people
         .filter((p) => p.key !== this.me)
-        .map((person) =>
-          element(
+        .map((person) => {
+          const flags = [person.role, person.cohost ? "co-host" : null, person.may_talk ? "may talk" : null];
+          const item = element(
             "li",
             { class: "person", "data-key": person.key },
-            element("span", { text: `${person.name} · ${person.role}` }),
+            element("span", { text: `${person.name} · ${flags.filter(Boolean).join(", ")}` }),
             element("button", {
               type: "button",
               class: "button button-small",
@@ -507,6 +606,19 @@ export class MeetingPanel {
               "aria-label": `Message ${person.name} privately`,
               onclick: () => this.writePrivately(person.key, person.name),
             }),
+            button("Mute", `Mute: ${person.name}`, { type: "mute", key: person.key }),
+          );
+          if (webinar && person.role === "listener" && !person.may_talk) {
+            item.append(button("Let talk", `Let talk: ${person.name}`, { type: "talk.allow", key: person.key }));
+          }
+          if (person.role !== "moderator") {
+            item.append(
+              person.cohost
+                ? button("Remove co-host", `Remove co-host: ${person.name}`, { type: "cohost", key: person.key, on: false })
+                : button("Make co-host", `Make co-host: ${person.name}`, { type: "cohost", key: person.key }),
+            );
+          }
+          item.append(
             element("button", {
               type: "button",
               class: "button button-small button-danger",
@@ -514,12 +626,13 @@ export class MeetingPanel {
               "aria-label": `Remove ${person.name} from the event`,
               onclick: () => {
                 if (confirm(`Remove ${person.name} from the event? They cannot join again.`)) {
-                  this.session.request({ type: "participant.remove", key: person.key }).catch(() => {});
+                  this.act({ type: "participant.remove", key: person.key });
                 }
               },
             }),
-          ),
-        ),
+          );
+          return item;
+        }),
     );
   }
 }

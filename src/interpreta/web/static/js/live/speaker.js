@@ -45,7 +45,11 @@ const session = new LiveSession({
   },
   onMessage: (message) => {
     if (meeting.handle(message)) return;
-    if (message.type === "slowdown") slowDown(message);
+    if (message.type === "muted") {
+      stop();
+      say(error, `${message.by} muted your microphone. Start it again when you are ready.`);
+    }
+    else if (message.type === "slowdown") slowDown(message);
     else if (message.type === "media.lost") republishLater();
     render();
   },
