@@ -28,6 +28,7 @@ from interpreta.api import (
     organisations,
     privacy_requests,
     problems,
+    recordings,
     status,
 )
 from interpreta.bus import Bus, MemoryBus
@@ -348,7 +349,9 @@ def create_app(
     """
     bus = bus or live_bus(platform.settings)
     plane = media or media_plane(platform.settings, bus)
-    hub = LiveHub(platform, plane, bus)
+    embedded = isinstance(plane, EmbeddedMediaPlane)
+    taps = [platform.settings.media_host] if embedded else None  # Janus must reach them
+    hub = LiveHub(platform, plane, bus, tap_addresses=taps)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -398,6 +401,7 @@ def create_app(
         events,
         signaling,
         meeting_files,
+        recordings,
         privacy_requests,
         status,
         health,

@@ -20,12 +20,14 @@ from interpreta.privacy import holds as holds_models
 from interpreta.privacy import marks as marks_models
 from interpreta.privacy import models as privacy_models
 from interpreta.privacy.rights import models as rights_models
+from interpreta.recordings import models as recordings_models
 
 MODEL_MODULES = (
     accounts_models,
     availability_models,
     events_models,
     meetings_models,
+    recordings_models,
     privacy_models,
     holds_models,
     statistics_models,

@@ -249,6 +249,7 @@ def test_p22_every_confidential_column_is_encrypted() -> None:
         "poll_options.text",
         "polls.question",
         "questions.body",
+        "recording_chunks.data",
         "shared_files.content",
         "shared_files.name",
         "users.totp_secret",

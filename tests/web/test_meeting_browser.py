@@ -96,6 +96,22 @@ def test_chat_poll_questions_and_files_between_host_and_listener(
     host.get_by_role("button", name="Delete the message from Listener").click()
     expect(listener.locator("#meeting-chat-log")).not_to_contain_text("Hello from row 3")
 
+    # recording: everyone sees it is on; the organiser finds each channel's recording
+    host.get_by_role("button", name="Start recording").click()
+    expect(listener.locator("#meeting-recording")).to_be_visible()
+    expect(listener.locator("#meeting-recording")).to_contain_text("Recording")
+    host.wait_for_timeout(1000)
+    host.get_by_role("button", name="Stop recording").click()
+    expect(listener.locator("#meeting-recording")).to_be_hidden()
+    host.goto(f"/events/{event['id']}")
+    recordings = host.locator("#recordings .recording")
+    expect(recordings).to_have_count(3)  # the floor, German, French
+    expect(recordings.first.locator("audio")).to_have_count(1)
+    download = host.get_by_role("link", name="Download the recording of floor")
+    response = host.request.get(str(download.get_attribute("href")))
+    assert response.ok and response.headers["content-type"] == "audio/ogg"
+    assert response.body()[:4] == b"OggS"
+
     host.screenshot(path=str(screenshots / "meeting-host.png"), full_page=True)
     listener.screenshot(path=str(screenshots / "meeting-listener.png"), full_page=True)
     assert not errors

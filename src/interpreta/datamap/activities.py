@@ -162,6 +162,24 @@ SHARING = Activity(
     shared_with=("the event's organiser (our customer), who decides about the event",),
 )
 
+RECORDING = Activity(
+    key="recordings",
+    title="Recording events",
+    what=(
+        "When the organiser records an event, everyone taking part sees that recording "
+        "is on; we record the floor and each interpretation as you hear them, encrypted, "
+        "and note who was heard when. The organiser plays the recordings back and "
+        "downloads them; they are kept for the time the organiser chose."
+    ),
+    purposes=(Purpose.PROVIDE_EVENTS,),
+    basis=LegalBasis.CONTRACT,
+    subjects=(Subject.PARTICIPANT, Subject.CUSTOMER_USER),
+    audiences=(Audience.PARTICIPANT,),
+    reads=("connection_sessions.session_id", "connection_sessions.participant_id"),
+    writes=("recordings.*", "recording_chunks.*", "recording_voices.*"),
+    shared_with=("the event's organiser (our customer), who decides about the event",),
+)
+
 TROUBLESHOOTING = Activity(
     key="troubleshooting",
     title="Fixing connection and sound problems",
@@ -372,6 +390,7 @@ ENCRYPTION = Activity(
         "poll_options.*",
         "questions.*",
         "shared_files.*",
+        "recording_chunks.*",
         "users.id",
         "users.totp_secret",
     ),
@@ -384,6 +403,7 @@ ENCRYPTION = Activity(
         "questions.body",
         "shared_files.name",
         "shared_files.content",
+        "recording_chunks.data",
         "users.totp_secret",
     ),
     stores_only=True,
@@ -393,6 +413,7 @@ ENCRYPTION = Activity(
 ACTIVITIES: tuple[Activity, ...] = (
     LIVE_EVENT,
     SHARING,
+    RECORDING,
     TROUBLESHOOTING,
     STATISTICS,
     CUSTOMER_VIEW,

@@ -3,7 +3,9 @@ co-hosts, the waiting room, and reactions.
 
 Signaling hands each of these requests here: ``hand`` (raise or lower), ``reaction``
 (one of :data:`REACTIONS`), and for hosts ``talk.allow`` (let an attendee talk in a
-webinar, or stop them), ``mute``, ``cohost``, ``lobby.admit`` and ``lobby.deny``. The
+webinar, or stop them), ``mute``, ``cohost``, ``lobby.admit``, ``lobby.deny``,
+``recording.start`` and ``recording.stop`` (everyone's view says ``recording`` while it
+is on). The
 state lives on the bus (:class:`interpreta.live.shared_state.Moderation`), so every
 node shows the same hands and waiting room; nothing here is stored in the database.
 """
@@ -17,7 +19,17 @@ from interpreta.live.booth import ConsoleError
 from interpreta.live.hub import Client, LiveHub
 
 REQUESTS = frozenset(
-    {"hand", "reaction", "talk.allow", "mute", "cohost", "lobby.admit", "lobby.deny"}
+    {
+        "hand",
+        "reaction",
+        "talk.allow",
+        "mute",
+        "cohost",
+        "lobby.admit",
+        "lobby.deny",
+        "recording.start",
+        "recording.stop",
+    }
 )
 """The signaling requests this module answers."""
 
@@ -69,6 +81,12 @@ async def handle(hub: LiveHub, client: Client, kind: str, message: dict[str, Any
     elif kind == "lobby.admit":
         _host(client)
         await hub.admit(event_id, _key(client, message))
+    elif kind == "recording.start":
+        _host(client)
+        await hub.start_recording(client)
+    elif kind == "recording.stop":
+        _host(client)
+        await hub.stop_recording(client)
     elif kind == "lobby.deny":
         _host(client)
         key = _key(client, message)

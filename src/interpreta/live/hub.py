@@ -27,7 +27,7 @@ import itertools
 import json
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -48,6 +48,7 @@ from interpreta.live import shared_state
 from interpreta.live.access import AccessDenied, BoothSeat
 from interpreta.live.booth import BoothConsole, ConsoleError
 from interpreta.live.content_delivery import deliver
+from interpreta.live.recording import EventRecorder
 from interpreta.live.shared_state import Presence, SharedState
 from interpreta.media.plane import MediaPlane, PeerStateChange, UnknownPeerError
 from interpreta.platform import Platform
@@ -197,9 +198,18 @@ def _plane_id(channel_id: int) -> str:
 class LiveHub:
     """The live events of this node, on one media plane and one bus."""
 
-    def __init__(self, platform: Platform, plane: MediaPlane, bus: Bus | None = None) -> None:
+    def __init__(
+        self,
+        platform: Platform,
+        plane: MediaPlane,
+        bus: Bus | None = None,
+        *,
+        tap_addresses: Sequence[str] | None = None,
+    ) -> None:
         """
         :param bus: what the nodes share; an in-memory bus (one node) when None.
+        :param tap_addresses: where the recorder's peers gather ICE candidates (the
+            embedded plane's own address; None: every interface but loopback).
         """
         self.platform = platform
         self.plane = plane
@@ -217,6 +227,9 @@ class LiveHub:
         "Seconds an empty event stays loaded here (see :data:`FORGET_AFTER`)."
         self._loading: dict[int, asyncio.Lock] = {}
         "Per event: loading it (and opening its channels) and forgetting it take turns."
+        self._recorders: dict[int, EventRecorder] = {}
+        "The events this node records, while a host has recording on."
+        self._tap_addresses = None if tap_addresses is None else tuple(tap_addresses)
 
     # --- joining and leaving -------------------------------------------------------
 
@@ -486,6 +499,50 @@ class LiveHub:
             TOPIC, {"event": client.event_id, "kind": "reaction", "message": message}
         )
 
+    async def start_recording(self, client: Client) -> None:
+        """Record every channel of the event, on this node, until a host stops it."""
+        live = self._events[client.event_id]
+        async with self.bus.lock(shared_state.lock_name(live.event_id)):
+            if (await self._moderation(live.event_id)).recording is not None:
+                raise ConsoleError("recording", "The event is being recorded already.")
+            await shared_state.moderate(self.bus, live.event_id, put={"recording": self.bus.node})
+        several = len({c.topic_id for c in live.channels.values()}) > 1
+        labels = {
+            info.id: (info.language_code or "floor")
+            + (f" (topic {info.topic_id})" if several else "")
+            for info in live.channels.values()
+        }
+        recorder = EventRecorder(
+            self.platform, self.plane, live.event_id, addresses=self._tap_addresses
+        )
+        self._recorders[live.event_id] = recorder
+        try:
+            await recorder.start(labels)
+        except Exception:
+            self._recorders.pop(live.event_id, None)
+            await shared_state.moderate(self.bus, live.event_id, drop=("recording",))
+            raise
+        await recorder.note_sources(_sources(live.shared, live.channels))
+        await self._announce(live)
+
+    async def stop_recording(self, client: Client) -> None:
+        """Stop the event's recording, on whichever node records it."""
+        node = (await self._moderation(client.event_id)).recording
+        if node is None:
+            raise ConsoleError("not_recording", "The event is not being recorded.")
+        if node == self.bus.node:
+            await self._stop_recorder(client.event_id)
+        else:
+            await self.bus.publish(
+                TOPIC, {"event": client.event_id, "kind": "recording.stop", "node": node}
+            )
+
+    async def _stop_recorder(self, event_id: int) -> None:
+        recorder = self._recorders.pop(event_id, None)
+        if recorder is not None:
+            await recorder.stop()
+        await self.moderate(event_id, drop=("recording",))
+
     async def _moderation(self, event_id: int) -> shared_state.Moderation:
         fields = await self.bus.fields(shared_state.moderation_key(event_id))
         return shared_state.Moderation.from_fields(fields)
@@ -592,6 +649,7 @@ class LiveHub:
             "listening": client.listening,
         }
         moderation = live.shared.moderation
+        view["recording"] = moderation.recording is not None
         view["you"] = {
             "host": client.hosting,
             "cohost": client.cohost,
@@ -659,8 +717,10 @@ class LiveHub:
         the last one it got."""
         if self._events.get(live.event_id) is not live:
             return  # forgotten meanwhile: its channels are closed
+        recorder = self._recorders.get(live.event_id)
         counts = {
             info.id: self.plane.listener_count(_plane_id(info.id))
+            - (recorder.taps(info.id) if recorder else 0)
             for info in live.channels.values()
         }
         if counts != live.counts_written:
@@ -670,6 +730,8 @@ class LiveHub:
         if live.stale:
             live.stale = False  # before the read: a change announced during it marks it again
             await self._refresh(live)
+        if recorder is not None:
+            await recorder.note_sources(_sources(live.shared, live.channels))
         for client in list(live.clients):
             client.cohost = client.key in live.shared.moderation.cohosts
             view = self.view(live, client)
@@ -773,6 +835,8 @@ class LiveHub:
         elif kind == "reaction":
             for client in [c for c in live.clients if not c.waiting]:
                 await self._send(client, message["message"])
+        elif kind == "recording.stop" and message.get("node") == self.bus.node:
+            await self._stop_recorder(live.event_id)
         elif kind == "mute":
             await self._mute_here(live, str(message["key"]), str(message["by"]))
         elif kind == "admit":
@@ -942,6 +1006,8 @@ class LiveHub:
                 if live.clients or self._events.get(live.event_id) is not live:
                     return
                 del self._events[live.event_id]
+            if live.event_id in self._recorders:  # nobody left to record
+                await self._stop_recorder(live.event_id)
             for info in live.channels.values():  # before the event can be loaded again
                 await self.plane.close_channel(_plane_id(info.id))
         async with self.bus.lock(shared_state.lock_name(live.event_id)):
@@ -1057,7 +1123,10 @@ class LiveHub:
             )
 
     async def shutdown(self) -> None:
-        """Stop beating, leave the bus, and shut the media plane down."""
+        """Stop recording, stop beating, leave the bus, and shut the media plane down."""
+        for event_id in list(self._recorders):
+            with contextlib.suppress(Exception):
+                await self._stop_recorder(event_id)
         self._unsubscribe()
         if self._keeper is not None:
             self._keeper.cancel()

@@ -10,7 +10,8 @@ Four documents per event:
 * ``live:{event}:listeners``: one field per node, its listener count per channel;
 * ``live:{event}:moderation``: raised hands (``hand:{key}``), attendees a host lets
   talk in a webinar (``talk:{key}``), co-hosts (``cohost:{key}``), people in the waiting
-  room (``waiting:{key}``) and those let in (``admitted:{key}``).
+  room (``waiting:{key}``), those let in (``admitted:{key}``), and the node recording
+  the event (``recording``).
 
 A node that stops beating is gone: its presence and counts no longer count, even before
 anyone removes them. Nothing here names a person beyond the pseudonymous participant
@@ -89,6 +90,8 @@ class Moderation:
     waiting: dict[str, str] = field(default_factory=dict)
     """The waiting room: key → name, in the order they arrived."""
     admitted: set[str] = field(default_factory=set)
+    recording: str | None = None
+    """The node recording the event's channels (``recording``), if a host started it."""
 
     @classmethod
     def from_fields(cls, fields: dict[str, str]) -> Moderation:
@@ -106,6 +109,8 @@ class Moderation:
                 found.cohosts.add(key)
             elif kind == "admitted":
                 found.admitted.add(key)
+            elif kind == "recording":
+                found.recording = value
         found.hands = {key: name for _, key, name in sorted(ordered["hand"])}
         found.waiting = {key: name for _, key, name in sorted(ordered["waiting"])}
         return found

@@ -31,7 +31,7 @@ from interpreta.api.dependencies import OptionalUserDep, PlatformDep, within
 from interpreta.api.events import event_out, load_event
 from interpreta.api.inputs import PathId
 from interpreta.availability import records
-from interpreta.datamap.activities import ACCOUNT, CUSTOMER_VIEW
+from interpreta.datamap.activities import ACCOUNT, CUSTOMER_VIEW, RECORDING
 from interpreta.errors import Problem
 from interpreta.events import codes, languages
 from interpreta.events.join import public_info
@@ -40,7 +40,8 @@ from interpreta.live.access import assigned_booths, speaker_key
 from interpreta.platform import Platform
 from interpreta.privacy.models import NoticeVersion
 from interpreta.privacy.notice import latest_version, version_line
-from interpreta.privacy.processing import runs_in
+from interpreta.privacy.processing import processing, runs_in
+from interpreta.recordings import store as recording_store
 from interpreta.web.qr import join_qr_svg, join_qr_svg_file
 
 router = APIRouter(include_in_schema=False, dependencies=[within(CUSTOMER_VIEW)])
@@ -453,6 +454,8 @@ def event_page(
             else []
         )
         organisation_name = account_actions.organisation_name(db, event.organisation_id)
+        with processing(RECORDING):
+            recorded = recording_store.listed(db, event_id) if can_manage else []
         starts_value = local_input_value(event.starts_at, event.timezone)
         ends_value = local_input_value(event.ends_at, event.timezone)
         schedule = format_schedule(event.starts_at, event.ends_at, event.timezone)
@@ -480,6 +483,7 @@ def event_page(
         schedule=schedule,
         join_url=join_url,
         live_links=live_links,
+        recordings=recorded,
         created=request.query_params.get("created") == "1",
         language_options=_language_options(),
         data={

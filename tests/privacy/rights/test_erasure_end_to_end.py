@@ -2,7 +2,7 @@
 
 Quillon signs up, runs an organisation, is invited into a customer's, interprets and
 chats in a live event, joins another as a named listener (chatting, voting, asking and
-sharing a file there) and as a speaker, objects,
+sharing a file there) and as a speaker (heard in a recording), objects,
 asks by the public form and by the privacy centre, and is mailed along the way.
 Others' chat names them. Then they ask for erasure, the DPO and the customer answer
 their parts, and the customer redacts the mentions offered. Every column of every
@@ -29,6 +29,7 @@ from interpreta.schema import all_metadata
 from tests.conftest import Account, RecordingMailer, join, make_staff, speaker_key_of
 from tests.live.live_client import LiveClient
 from tests.live_server import serving
+from tests.media.media_testkit import start_publisher
 
 NAME = "Quillon"
 EMAIL = "quillon@example.org"
@@ -181,6 +182,13 @@ async def _live(
                 phone="+49 30 555 0101",
             )
         )
+        # heard on the floor while the organiser records
+        voice = await start_publisher(joined[-1], "", "", 440)
+        host = next(c for c in joined if c.welcome["role"] == "moderator")
+        await host.request({"type": "recording.start"})
+        await asyncio.sleep(0.5)
+        await host.request({"type": "recording.stop"})
+        await voice.close()
         await asyncio.sleep(0.3)
         for client in reversed(joined):
             await client.close()

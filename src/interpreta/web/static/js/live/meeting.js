@@ -60,6 +60,7 @@ export class MeetingPanel {
     this.hands = [];
     this.waitingRoom = [];
     this.reactions = [];
+    this.recording = false;
     if (root) this.wire();
   }
 
@@ -99,6 +100,9 @@ export class MeetingPanel {
         this.session.request({ type: "reaction", emoji: button.dataset.emoji }).catch(() => {}),
       );
     }
+    $("meeting-record").addEventListener("click", () => {
+      this.act({ type: this.recording ? "recording.stop" : "recording.start" });
+    });
     $("meeting-hand")?.addEventListener("click", () => {
       const raised = !this.you?.hand;
       this.session.request({ type: "hand", raised }).catch((error) => say($("meeting-notice"), error.message));
@@ -198,6 +202,13 @@ export class MeetingPanel {
 
   /** Follow the state's moderation part: who we are, hands, the waiting room, people. */
   follow(state) {
+    if ("recording" in state) {
+      this.recording = state.recording;
+      $("meeting-recording").hidden = !state.recording;
+      const record = $("meeting-record");
+      record.textContent = state.recording ? "Stop recording" : "Start recording";
+      record.setAttribute("aria-pressed", state.recording ? "true" : "false");
+    }
     if (state.you) {
       const wasHost = this.host;
       this.you = state.you;
@@ -223,6 +234,7 @@ export class MeetingPanel {
 
   render() {
     $("meeting-poll-new").hidden = !this.host;
+    $("meeting-record").hidden = !this.host;
     this.renderChat();
     this.renderQuestions();
     this.renderPolls();

@@ -1,0 +1,67 @@
+"""An event's recordings, for its organisers: the list, and each channel's sound.
+
+``GET /api/events/{event_id}/recordings`` lists them (channel, times, length, how many
+people are heard); ``GET /api/events/{event_id}/recordings/{recording_id}/audio`` is one
+channel's sound as Ogg Opus, decrypted on the way out (``?download=true`` for a file).
+Owners and organisers of the event's organisation only.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Response
+
+from interpreta.accounts.models import MemberRole
+from interpreta.api.dependencies import PlatformDep, UserDep, within
+from interpreta.api.events import load_event
+from interpreta.api.inputs import PathId
+from interpreta.datamap.activities import RECORDING
+from interpreta.errors import not_found
+from interpreta.recordings import store
+
+router = APIRouter(tags=["recordings"], dependencies=[within(RECORDING)])
+
+MANAGERS = (MemberRole.OWNER, MemberRole.ORGANISER)
+
+
+@router.get(
+    "/api/events/{event_id}/recordings",
+    responses={404: {"description": "No such event"}, 403: {"description": "Not an organiser"}},
+)
+def list_recordings(event_id: PathId, user: UserDep, platform: PlatformDep) -> list[dict[str, Any]]:
+    """The event's recordings, newest first."""
+    with platform.sessions() as db:
+        load_event(db, event_id, user, *MANAGERS)
+        return store.listed(db, event_id)
+
+
+@router.get(
+    "/api/events/{event_id}/recordings/{recording_id}/audio",
+    responses={
+        200: {"description": "The recording (Ogg Opus)", "content": {"audio/ogg": {}}},
+        404: {"description": "No such event or recording"},
+        403: {"description": "Not an organiser"},
+    },
+)
+def recording_audio(
+    event_id: PathId,
+    recording_id: PathId,
+    user: UserDep,
+    platform: PlatformDep,
+    download: bool = False,
+) -> Response:
+    """One channel's recorded sound."""
+    with platform.sessions() as db:
+        event = load_event(db, event_id, user, *MANAGERS)
+        sound = store.audio(db, event_id, recording_id)
+        if sound is None:
+            raise not_found("recording")
+        label = next(
+            (r["label"] for r in store.listed(db, event_id) if r["id"] == recording_id), ""
+        )
+        name = f"{event.code}-{recording_id}-{label}.ogg".replace(" ", "-")
+    headers = {"Cache-Control": "private, no-store"}
+    if download:
+        headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    return Response(sound, media_type="audio/ogg", headers=headers)

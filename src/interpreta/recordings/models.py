@@ -1,0 +1,115 @@
+"""The tables of recordings: one row per channel recorded, its sound in encrypted chunks,
+and who was heard in it when."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from interpreta.datamap.declarations import not_personal, personal
+from interpreta.datamap.ties import Tie
+from interpreta.db.base import Base, UTCDateTime, enum_type
+from interpreta.events.models import MEETING_CONTENT
+from interpreta.privacy.crypto import EncryptedText
+
+
+class RecordingStatus(StrEnum):
+    """Where a recording is in its life."""
+
+    RECORDING = "recording"
+    DONE = "done"
+
+
+class Recording(Base):
+    """The recording of one channel of an event, from when a host started it to the stop."""
+
+    __tablename__ = "recordings"
+    __untied__ = (
+        "a channel's recording is the event's; who is heard in it, and when, is in "
+        "recording_voices, tied to each person"
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, info=not_personal("row number"))
+    event_id: Mapped[int] = mapped_column(
+        ForeignKey("events.id", ondelete="CASCADE"),
+        index=True,
+        info=not_personal("event", tie=Tie.EVENT),
+    )
+    channel_id: Mapped[int | None] = mapped_column(
+        ForeignKey("channels.id", ondelete="SET NULL"),
+        info=not_personal("the channel recorded"),
+    )
+    label: Mapped[str] = mapped_column(
+        String(40), info=not_personal("the channel's name: floor, or its language code")
+    )
+    status: Mapped[RecordingStatus] = mapped_column(
+        enum_type(RecordingStatus, 10), info=not_personal("recording or done")
+    )
+    started_at: Mapped[datetime] = mapped_column(
+        UTCDateTime,
+        info=personal(MEETING_CONTENT, "when a recording started", confidential=False),
+    )
+    ended_at: Mapped[datetime | None] = mapped_column(
+        UTCDateTime, info=not_personal("when the recording stopped")
+    )
+    duration_ms: Mapped[int] = mapped_column(
+        Integer, default=0, info=not_personal("how long the recording is")
+    )
+    size: Mapped[int] = mapped_column(
+        Integer, default=0, info=not_personal("bytes of sound recorded")
+    )
+
+
+class RecordingChunk(Base):
+    """A piece of a recording's sound (Ogg Opus bytes), encrypted as it was recorded."""
+
+    __tablename__ = "recording_chunks"
+    __table_args__ = (UniqueConstraint("recording_id", "seq"),)
+    __untied__ = "a piece of a channel's recording (see recordings)"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, info=not_personal("row number"))
+    recording_id: Mapped[int] = mapped_column(
+        ForeignKey("recordings.id", ondelete="CASCADE"),
+        index=True,
+        info=not_personal("recording", tie=Tie.EVENT),
+    )
+    seq: Mapped[int] = mapped_column(Integer, info=not_personal("order of the pieces"))
+    data: Mapped[str] = mapped_column(
+        EncryptedText,
+        info=personal(MEETING_CONTENT, "recorded sound of a channel (Ogg Opus, base64)"),
+    )
+
+
+class RecordingVoice(Base):
+    """A stretch of a recording in which a person was heard (on air on that channel)."""
+
+    __tablename__ = "recording_voices"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, info=not_personal("row number"))
+    recording_id: Mapped[int] = mapped_column(
+        ForeignKey("recordings.id", ondelete="CASCADE"),
+        index=True,
+        info=not_personal("recording", tie=Tie.EVENT),
+    )
+    participant_id: Mapped[int] = mapped_column(
+        ForeignKey("participants.id", ondelete="CASCADE"),
+        index=True,
+        info=personal(
+            MEETING_CONTENT, "who was heard in a recording", tie=Tie.OWNER, confidential=False
+        ),
+    )
+    from_ms: Mapped[int] = mapped_column(
+        Integer,
+        info=personal(
+            MEETING_CONTENT, "from when you were heard in the recording", confidential=False
+        ),
+    )
+    to_ms: Mapped[int | None] = mapped_column(
+        Integer,
+        info=personal(
+            MEETING_CONTENT, "until when you were heard in the recording", confidential=False
+        ),
+    )

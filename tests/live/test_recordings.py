@@ -1,0 +1,105 @@
+"""Recording an event's channels: started and stopped by a host, every participant told,
+each channel's sound stored encrypted in chunks, played back with the right tone per
+language, and who was heard noted for their access export."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+from pathlib import Path
+from typing import Any
+
+import av
+import httpx
+import numpy as np
+import pytest
+from sqlalchemy import select, text
+
+from interpreta.platform import Platform
+from interpreta.recordings.models import RecordingVoice
+from tests.live.conftest import Stage
+from tests.live.live_client import LiveClient, SignalingError
+from tests.media.media_testkit import start_publisher
+
+
+def dominant_frequency(ogg: bytes) -> float:
+    """The strongest frequency of a recording's sound, past its first half second."""
+    with av.open(io.BytesIO(ogg)) as container:
+        samples = np.concatenate(
+            [frame.to_ndarray().reshape(-1) for frame in container.decode(audio=0)]
+        ).astype(float)
+    window = samples[24000:72000]
+    spectrum = np.abs(np.fft.rfft(window * np.hanning(len(window))))
+    return float(np.argmax(spectrum) * 48000 / len(window))
+
+
+async def test_each_channel_is_recorded_and_plays_back_its_own_tone(
+    platform: Platform, stage: Stage, closing: list[Any]
+) -> None:
+    join = LiveClient.join
+    host = await join(stage.base_url, stage.code, role="moderator", cookie=stage.owner)
+    speaker = await join(stage.base_url, stage.code, role="speaker", key=stage.speaker_key)
+    anna = await join(
+        stage.base_url, stage.code, role="interpreter", cookie=stage.interpreters["anna"]
+    )
+    listener = await join(stage.base_url, stage.code, role="listener")
+    closing += [host, speaker, anna, listener]
+    closing.append(await start_publisher(speaker, "", "", 440))
+    closing.append(await start_publisher(anna, "", "", 880))
+    await anna.request({"type": "mic", "on": True})
+
+    with pytest.raises(SignalingError) as refused:
+        await listener.request({"type": "recording.start"})
+    assert refused.value.code == "forbidden"
+    await host.request({"type": "recording.start"})
+    await listener.latest_state(lambda s: s["recording"])
+    with pytest.raises(SignalingError) as again:
+        await host.request({"type": "recording.start"})
+    assert again.value.code == "recording"
+    await asyncio.sleep(3)
+    # the taps are not listeners
+    state = await host.latest_state(lambda s: s["recording"])
+    assert {c["id"]: c["listeners"] for c in state["channels"]}[stage.floor] == 0
+    await host.request({"type": "recording.stop"})
+    await listener.latest_state(lambda s: not s["recording"])
+
+    cookies = {"interpreta_session": stage.owner}
+    async with httpx.AsyncClient(base_url=stage.base_url, cookies=cookies) as http:
+        listed = (await http.get(f"/api/events/{stage.event_id}/recordings")).json()
+        by_label = {r["label"]: r for r in listed}
+        assert set(by_label) == {"floor", "de", "fr"}
+        assert all(r["status"] == "done" for r in listed)
+        assert by_label["de"]["voices"] == 1 and by_label["floor"]["voices"] == 1
+        assert by_label["de"]["duration_ms"] > 2000
+        sounds = {}
+        for label in ("floor", "de"):
+            got = await http.get(
+                f"/api/events/{stage.event_id}/recordings/{by_label[label]['id']}/audio",
+                params={"download": "true"},
+            )
+            assert got.status_code == 200 and got.headers["content-type"] == "audio/ogg"
+            assert got.headers["content-disposition"].startswith("attachment;")
+            sounds[label] = got.content
+        assert (
+            await http.get(f"/api/events/{stage.event_id}/recordings/999999/audio")
+        ).status_code == 404
+    async with httpx.AsyncClient(
+        base_url=stage.base_url, cookies={"interpreta_session": stage.interpreters["anna"]}
+    ) as http:
+        assert (await http.get(f"/api/events/{stage.event_id}/recordings")).status_code == 403
+    assert abs(dominant_frequency(sounds["floor"]) - 440) < 10
+    assert abs(dominant_frequency(sounds["de"]) - 880) < 10
+
+    # Anna is heard in the German recording, from its start
+    with platform.sessions() as db:
+        voices = db.scalars(select(RecordingVoice)).all()
+    assert len(voices) == 2 and all(v.to_ms is not None and v.to_ms > v.from_ms for v in voices)
+
+    # no plaintext sound anywhere: not in a file, not in the database
+    data_dir: Path = platform.settings.data_dir
+    for path in data_dir.parent.rglob("*"):
+        if path.is_file():
+            assert b"OggS" not in path.read_bytes(), path
+    with platform.engine.connect() as connection:
+        stored = connection.execute(text("SELECT data FROM recording_chunks")).scalars().all()
+    assert stored and all(not s.startswith("T2dnUw") for s in stored)  # base64 of "OggS"
