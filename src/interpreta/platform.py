@@ -39,6 +39,7 @@ from interpreta.privacy.processing import Enforcement, install
 from interpreta.privacy.retention import RetentionEngine
 from interpreta.privacy.rights import erasure_log
 from interpreta.ratelimit import RateLimits
+from interpreta.recordings.redaction import redact_voices
 from interpreta.schema import all_metadata
 from interpreta.secrets_store import Secrets, load_secrets
 
@@ -129,6 +130,12 @@ class Platform:
         """What follows an erasure in its transaction: a customer whose last member was
         erased is closed, and its retention starts."""
         return (close_memberless,)
+
+    @property
+    def erasure_preamble(self) -> tuple[Any, ...]:
+        """What comes before an erasure deletes a person's rows, in its transaction: their
+        voice is silenced in the recordings they are heard in."""
+        return (redact_voices,)
 
     @property
     def request_handlers(self) -> Any:

@@ -16,7 +16,11 @@ import pytest
 from sqlalchemy import select, text
 
 from interpreta.platform import Platform
+from interpreta.privacy.rights.models import RequestKind
+from interpreta.privacy.rights.requests import Rights
+from interpreta.recordings import store
 from interpreta.recordings.models import RecordingVoice
+from tests.conftest import RecordingMailer
 from tests.live.conftest import Stage
 from tests.live.live_client import LiveClient, SignalingError
 from tests.media.media_testkit import start_publisher
@@ -103,3 +107,56 @@ async def test_each_channel_is_recorded_and_plays_back_its_own_tone(
     with platform.engine.connect() as connection:
         stored = connection.execute(text("SELECT data FROM recording_chunks")).scalars().all()
     assert stored and all(not s.startswith("T2dnUw") for s in stored)  # base64 of "OggS"
+
+
+async def test_erasing_someone_heard_silences_them_in_the_recording(
+    platform: Platform, stage: Stage, closing: list[Any]
+) -> None:
+    join = LiveClient.join
+    host = await join(stage.base_url, stage.code, role="moderator", cookie=stage.owner)
+    speaker = await join(stage.base_url, stage.code, role="speaker", key=stage.speaker_key)
+    anna = await join(
+        stage.base_url, stage.code, role="interpreter", cookie=stage.interpreters["anna"]
+    )
+    closing += [host, speaker, anna]
+    closing.append(await start_publisher(speaker, "", "", 440))
+    closing.append(await start_publisher(anna, "", "", 880))
+    await anna.request({"type": "mic", "on": True})
+    await host.request({"type": "recording.start"})
+    await asyncio.sleep(2)
+    await host.request({"type": "recording.stop"})
+    await host.latest_state(lambda s: not s["recording"])
+
+    rights = Rights.of(platform, RecordingMailer())
+    with platform.transaction() as db:
+        request = rights.logged_by_staff(
+            db, staff_user_id=9, kind=RequestKind.ERASURE, email="anna@example.org"
+        )
+        # the customer's part first: the operator's erases the account that finds the rest
+        parts = sorted(request.parts, key=lambda p: p.organisation_id is None)
+        outcomes = [rights.execute(db, part, actor_user_id=9) for part in parts]
+    assert sum(o.get("recordings_redacted", 0) for o in outcomes) == 1
+
+    with platform.sessions() as db:
+        assert db.scalars(select(RecordingVoice.participant_id)).all() != []  # the speaker's
+        listed = {r["label"]: r for r in store.listed(db, stage.event_id)}
+        german = store.audio(db, stage.event_id, listed["de"]["id"])
+        floor = store.audio(db, stage.event_id, listed["floor"]["id"])
+    assert german is not None and floor is not None
+    assert listed["de"]["voices"] == 0
+    assert _level(german) < 0.005  # Anna was on air all along: silence now, same length
+    assert abs(_duration(german) - listed["de"]["duration_ms"] / 1000) < 0.2
+    assert abs(dominant_frequency(floor) - 440) < 10  # the speaker is still heard
+
+
+def _samples(ogg: bytes) -> np.ndarray:
+    with av.open(io.BytesIO(ogg)) as container:
+        return np.concatenate([f.to_ndarray().reshape(-1) for f in container.decode(audio=0)])
+
+
+def _level(ogg: bytes) -> float:
+    return float(np.abs(_samples(ogg)).mean())
+
+
+def _duration(ogg: bytes) -> float:
+    return len(_samples(ogg)) / 48000

@@ -138,11 +138,10 @@ class EventRecorder:
 
     async def _flush(self, entry: ChannelRecording, data: bytes) -> None:
         duration = entry.recorder.duration_ms
-        await asyncio.to_thread(
-            self._stored, store.append, entry.recording_id, entry.seq, data, duration
-        )
-        if data:
+        seq = entry.seq
+        if data:  # taken before the store: a flush cancelled while storing keeps its number
             entry.seq += 1
+        await asyncio.to_thread(self._stored, store.append, entry.recording_id, seq, data, duration)
 
     def _voice(self, recording_id: int, peer: str, at: int) -> int | None:
         with processing(RECORDING), self.platform.transaction() as db:

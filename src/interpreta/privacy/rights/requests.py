@@ -110,6 +110,9 @@ class Rights:
     """Where notices to recipients (Art. 19) are recorded once sent; None: not sent."""
     guard: OutboundGuard | None = None
     """The outbound guard those notices pass."""
+    preamble: tuple[Callable[[Session, MetaData, Found, Part], int], ...] = ()
+    """What the platform does before an erasure deletes the person's rows, in its
+    transaction: silencing their voice in recordings (how many were rewritten)."""
 
     @classmethod
     def of(cls, platform: Any, mailer: Mailer | None = None) -> Rights:
@@ -125,6 +128,7 @@ class Rights:
             getattr(platform, "request_handlers", None),
             getattr(platform, "sessions", None),
             platform.outbound_guard,
+            tuple(getattr(platform, "erasure_preamble", ())),
         )
 
     # --- intake -----------------------------------------------------------------------
@@ -449,7 +453,10 @@ class Rights:
                 if part.scope is Scope.PROCESSOR and m.organisation_id == part.organisation_id
             ]
             changed = recipients.changed_categories(db, self.metadata, found, part)
+            redacted = sum(before(db, self.metadata, found, part) for before in self.preamble)
             report = erasure.erase(db, self.metadata, found, part).as_dict()
+            if redacted:
+                report["recordings_redacted"] = redacted
             report["notified"] = recipients.listed(self.settings, changed, found.identity.emails)
             if named:  # others' texts naming the person: the customer decides on them
                 report["mentions"] = named
