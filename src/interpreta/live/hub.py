@@ -471,7 +471,13 @@ class LiveHub:
 
     def _entry(self, client: Client) -> str:
         """A hand or waiting-room entry: the name, and when (for the order)."""
-        return json.dumps({"name": client.name, "at": self.platform.clock.now().timestamp()})
+        return json.dumps(
+            {
+                "name": client.name,
+                "at": self.platform.clock.now().timestamp(),
+                "seq": time.monotonic_ns(),  # the order within one tick of the clock
+            }
+        )
 
     async def raise_hand(self, client: Client, raised: bool) -> None:
         """Raise or lower the client's hand."""

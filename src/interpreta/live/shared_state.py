@@ -97,12 +97,12 @@ class Moderation:
     def from_fields(cls, fields: dict[str, str]) -> Moderation:
         """Read the bus document's fields."""
         found = cls()
-        ordered: dict[str, list[tuple[float, str, str]]] = {"hand": [], "waiting": []}
+        ordered: dict[str, list[tuple[float, int, str, str]]] = {"hand": [], "waiting": []}
         for name, value in fields.items():
             kind, _, key = name.partition(":")
             if kind in ordered:
                 entry = json.loads(value)
-                ordered[kind].append((entry["at"], key, entry["name"]))
+                ordered[kind].append((entry["at"], entry.get("seq", 0), key, entry["name"]))
             elif kind == "talk":
                 found.talkers.add(key)
             elif kind == "cohost":
@@ -111,8 +111,8 @@ class Moderation:
                 found.admitted.add(key)
             elif kind == "recording":
                 found.recording = value
-        found.hands = {key: name for _, key, name in sorted(ordered["hand"])}
-        found.waiting = {key: name for _, key, name in sorted(ordered["waiting"])}
+        found.hands = {key: name for _, _, key, name in sorted(ordered["hand"])}
+        found.waiting = {key: name for _, _, key, name in sorted(ordered["waiting"])}
         return found
 
 
