@@ -410,6 +410,10 @@ class Rights:
             raise conflict("This part of the request was already answered.")
         now = self.clock.now()
         found = self.found(db, request)
+        if request.subject_user_id is None and len(found.identity.user_ids) == 1:
+            # A request known by its address alone learns the account it found, before a
+            # part erases the address: the parts answered later still find the person.
+            request.subject_user_id = next(iter(found.identity.user_ids))
         outcome = self._answer(db, request, found, part_of(part), list(corrections), now)
         part.status = RequestStatus.DONE
         part.handled_by_user_id = actor_user_id
