@@ -28,29 +28,32 @@ from tests.media.media_testkit import start_publisher
 
 def dominant_frequency(ogg: bytes) -> float:
     """The strongest frequency of a recording's sound, past its first half second."""
-    with av.open(io.BytesIO(ogg)) as container:
-        samples = np.concatenate(
-            [frame.to_ndarray().reshape(-1) for frame in container.decode(audio=0)]
-        ).astype(float)
-    window = samples[24000:72000]
+    window = _samples(ogg).astype(float)[24000:72000]
     spectrum = np.abs(np.fft.rfft(window * np.hanning(len(window))))
     return float(np.argmax(spectrum) * 48000 / len(window))
 
 
-async def test_each_channel_is_recorded_and_plays_back_its_own_tone(
-    platform: Platform, stage: Stage, closing: list[Any]
-) -> None:
+async def _on_air(stage: Stage, closing: list[Any]) -> LiveClient:
+    """The speaker on the floor (440 Hz) and Anna on air in German (880 Hz); the host."""
     join = LiveClient.join
     host = await join(stage.base_url, stage.code, role="moderator", cookie=stage.owner)
     speaker = await join(stage.base_url, stage.code, role="speaker", key=stage.speaker_key)
     anna = await join(
         stage.base_url, stage.code, role="interpreter", cookie=stage.interpreters["anna"]
     )
-    listener = await join(stage.base_url, stage.code, role="listener")
-    closing += [host, speaker, anna, listener]
+    closing += [host, speaker, anna]
     closing.append(await start_publisher(speaker, "", "", 440))
     closing.append(await start_publisher(anna, "", "", 880))
     await anna.request({"type": "mic", "on": True})
+    return host
+
+
+async def test_each_channel_is_recorded_and_plays_back_its_own_tone(
+    platform: Platform, stage: Stage, closing: list[Any]
+) -> None:
+    host = await _on_air(stage, closing)
+    listener = await LiveClient.join(stage.base_url, stage.code, role="listener")
+    closing.append(listener)
 
     with pytest.raises(SignalingError) as refused:
         await listener.request({"type": "recording.start"})
@@ -112,16 +115,7 @@ async def test_each_channel_is_recorded_and_plays_back_its_own_tone(
 async def test_erasing_someone_heard_silences_them_in_the_recording(
     platform: Platform, stage: Stage, closing: list[Any]
 ) -> None:
-    join = LiveClient.join
-    host = await join(stage.base_url, stage.code, role="moderator", cookie=stage.owner)
-    speaker = await join(stage.base_url, stage.code, role="speaker", key=stage.speaker_key)
-    anna = await join(
-        stage.base_url, stage.code, role="interpreter", cookie=stage.interpreters["anna"]
-    )
-    closing += [host, speaker, anna]
-    closing.append(await start_publisher(speaker, "", "", 440))
-    closing.append(await start_publisher(anna, "", "", 880))
-    await anna.request({"type": "mic", "on": True})
+    host = await _on_air(stage, closing)
     await host.request({"type": "recording.start"})
     await asyncio.sleep(2)
     await host.request({"type": "recording.stop"})

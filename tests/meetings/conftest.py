@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 from sqlalchemy import select
 
 from interpreta.events.models import Participant, ParticipantRole
+from interpreta.meetings import polls
 from interpreta.meetings.people import Person
 from interpreta.platform import Platform
 from tests.privacy.rights.seed import Person as Seeded
@@ -24,6 +26,29 @@ class Room:
     ben: Person
     world: World
     seeded: dict[str, Seeded]
+
+    def poll(
+        self,
+        platform: Platform,
+        question: str = "Coffee or tea?",
+        options: tuple[str, ...] = ("Coffee", "Tea", "Water"),
+        *,
+        by: Person | None = None,
+        multiple: bool = False,
+        live: bool = False,
+    ) -> dict[str, Any]:
+        """A poll asked (by the host unless `by`), as :func:`polls.open_poll` returns it."""
+        with platform.transaction() as db:
+            return polls.open_poll(
+                db,
+                self.event_id,
+                by or self.host,
+                question,
+                list(options),
+                multiple=multiple,
+                live_results=live,
+                now=platform.clock.now(),
+            )
 
 
 def _person(platform: Platform, seeded: Seeded, event_id: int, *, host: bool) -> Person:

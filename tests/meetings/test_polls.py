@@ -13,17 +13,7 @@ from tests.meetings.conftest import Room
 
 
 def _open(platform: Platform, room: Room, *, multiple: bool = False, live: bool = False) -> Any:
-    with platform.transaction() as db:
-        return polls.open_poll(
-            db,
-            room.event_id,
-            room.host,
-            "Coffee or tea?",
-            ["Coffee", "Tea", "Water"],
-            multiple=multiple,
-            live_results=live,
-            now=platform.clock.now(),
-        )
+    return room.poll(platform, multiple=multiple, live=live)
 
 
 def _vote(platform: Platform, room: Room, voter: Person, poll_id: object, choice: object) -> Any:
@@ -123,17 +113,8 @@ def test_bad_polls_are_refused(
 
 
 def test_only_hosts_ask_and_close_polls(platform: Platform, room: Room) -> None:
-    with platform.transaction() as db, pytest.raises(ContentRefused) as refused:
-        polls.open_poll(
-            db,
-            room.event_id,
-            room.ada,
-            "Mine?",
-            ["a", "b"],
-            multiple=False,
-            live_results=False,
-            now=platform.clock.now(),
-        )
+    with pytest.raises(ContentRefused) as refused:
+        room.poll(platform, "Mine?", ("a", "b"), by=room.ada)
     assert refused.value.code == "forbidden"
     poll = _open(platform, room)
     with platform.transaction() as db, pytest.raises(ContentRefused):

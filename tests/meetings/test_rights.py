@@ -48,17 +48,7 @@ def _count(platform: Platform, model: type) -> int:
 def test_content_is_exported_to_its_author_and_erased_with_them(
     platform: Platform, room: Room
 ) -> None:
-    with platform.transaction() as db:
-        poll = polls.open_poll(
-            db,
-            room.event_id,
-            room.host,
-            "poll-question",
-            ["yes", "no"],
-            multiple=False,
-            live_results=False,
-            now=platform.clock.now(),
-        )
+    poll = room.poll(platform, "poll-question", ("yes", "no"))
     _everything_from(platform, room, room.ada, "ada", poll["id"])
     _everything_from(platform, room, room.ben, "ben", poll["id"])
     with platform.transaction() as db:
@@ -96,17 +86,7 @@ def test_content_is_exported_to_its_author_and_erased_with_them(
 def test_erasing_the_host_unlinks_the_poll_and_keeps_the_votes(
     platform: Platform, room: Room
 ) -> None:
-    with platform.transaction() as db:
-        poll = polls.open_poll(
-            db,
-            room.event_id,
-            room.host,
-            "Keep me?",
-            ["yes", "no"],
-            multiple=False,
-            live_results=False,
-            now=platform.clock.now(),
-        )
+    poll = room.poll(platform, "Keep me?", ("yes", "no"))
     _everything_from(platform, room, room.ada, "ada", poll["id"])
     erased(platform, room.seeded["host"])
     with platform.sessions() as db:
