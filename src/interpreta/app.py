@@ -36,6 +36,7 @@ from interpreta.bus.redis_backend import RedisBus
 from interpreta.config import Settings
 from interpreta.datamap.activities import PRIVACY_REQUESTS
 from interpreta.errors import Problem
+from interpreta.i18n.locales import LocaleMiddleware
 from interpreta.live import signaling
 from interpreta.live.hub import LiveHub
 from interpreta.media.forwarder import EmbeddedMediaPlane
@@ -392,6 +393,7 @@ def create_app(
     if platform.settings.requires_tls:
         app.add_middleware(RequireTLS)
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(LocaleMiddleware)
     api = (
         join,
         auth,

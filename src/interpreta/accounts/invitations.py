@@ -21,13 +21,14 @@ from interpreta.accounts.verification import link_url
 from interpreta.config import Settings
 from interpreta.datamap.activities import ACCOUNT
 from interpreta.errors import forbidden, not_found
+from interpreta.i18n.catalogues import N_, gettext
 from interpreta.mail import Mail, Mailer
 from interpreta.privacy.processing import runs_in
 
 ROLE_WORDS = {
-    MemberRole.OWNER: "an owner",
-    MemberRole.ORGANISER: "an organiser",
-    MemberRole.INTERPRETER: "an interpreter",
+    MemberRole.OWNER: N_("an owner"),
+    MemberRole.ORGANISER: N_("an organiser"),
+    MemberRole.INTERPRETER: N_("an interpreter"),
 }
 
 
@@ -68,15 +69,23 @@ def invite(
         Mail(
             activity=ACCOUNT.key,
             to=address,
-            subject=f"Invitation to join {organisation.name} on Interpreta",
-            body=(
-                f"{inviter.name} invites you to join {organisation.name} as "
-                f"{ROLE_WORDS[role]}.\n\nTo accept or decline, open this link within "
-                f"{settings.invitation_days} days (you will be asked to sign in or to "
-                f"create an account with this address):\n\n"
-                f"{link_url(settings, '/invitations', token)}\n\n"
-                "If you do not know them, ignore this message; nothing will happen."
+            subject=gettext(
+                "Invitation to join %(organisation)s on Interpreta", organisation=organisation.name
             ),
+            body=gettext(
+                "%(inviter)s invites you to join %(organisation)s as %(role)s.",
+                inviter=inviter.name,
+                organisation=organisation.name,
+                role=gettext(ROLE_WORDS[role]),
+            )
+            + "\n\n"
+            + gettext(
+                "To accept or decline, open this link within %(days)s days (you will be asked "
+                "to sign in or to create an account with this address):",
+                days=settings.invitation_days,
+            )
+            + f"\n\n{link_url(settings, '/invitations', token)}\n\n"
+            + gettext("If you do not know them, ignore this message; nothing will happen."),
         )
     )
 

@@ -17,6 +17,7 @@ from interpreta.accounts.verification import link_url
 from interpreta.config import Settings
 from interpreta.datamap.activities import SIGN_IN
 from interpreta.errors import invalid
+from interpreta.i18n.catalogues import gettext
 from interpreta.mail import Mail, Mailer
 from interpreta.privacy.processing import runs_in
 
@@ -43,13 +44,16 @@ def send_reset(
         Mail(
             activity=SIGN_IN.key,
             to=user.email,
-            subject="Set a new password",
-            body=(
-                f"Hello {user.name},\n\nsomeone (we hope you) asked to set a new password for "
-                f"your account. Open this link within {minutes} minutes:\n\n"
-                f"{link_url(settings, '/account/reset', token)}\n\n"
-                "If you did not ask, ignore this message; your password stays as it is."
-            ),
+            subject=gettext("Set a new password"),
+            body=gettext("Hello %(name)s,", name=user.name)
+            + "\n\n"
+            + gettext(
+                "someone (we hope you) asked to set a new password for your account. Open "
+                "this link within %(minutes)s minutes:",
+                minutes=minutes,
+            )
+            + f"\n\n{link_url(settings, '/account/reset', token)}\n\n"
+            + gettext("If you did not ask, ignore this message; your password stays as it is."),
         )
     )
 

@@ -21,6 +21,7 @@ from interpreta.accounts.models import LinkPurpose, User
 from interpreta.config import Settings
 from interpreta.datamap.activities import SIGN_IN
 from interpreta.datamap.ties import normalise_email
+from interpreta.i18n.catalogues import gettext
 from interpreta.mail import Mail, Mailer
 from interpreta.privacy.processing import runs_in
 
@@ -56,17 +57,19 @@ def send_verification(
         Mail(
             activity=SIGN_IN.key,
             to=address,
-            subject="Confirm your email address",
+            subject=gettext("Confirm your email address"),
             body=(
-                f"Hello {user.name},\n\n"
+                gettext("Hello %(name)s,", name=user.name)
+                + "\n\n"
                 + (
-                    "you asked to use this address for your account."
+                    gettext("you asked to use this address for your account.")
                     if change
-                    else "welcome. Please confirm that this address is yours."
+                    else gettext("welcome. Please confirm that this address is yours.")
                 )
-                + f" Open this link within {hours} hours:\n\n"
-                f"{link_url(settings, '/account/verify', token)}\n\n"
-                "If you did not ask for this, ignore this message; nothing will change."
+                + " "
+                + gettext("Open this link within %(hours)s hours:", hours=hours)
+                + f"\n\n{link_url(settings, '/account/verify', token)}\n\n"
+                + gettext("If you did not ask for this, ignore this message; nothing will change.")
             ),
         )
     )
@@ -86,11 +89,14 @@ def request_change(
             Mail(
                 activity=SIGN_IN.key,
                 to=user.email,
-                subject="Your email address is about to change",
-                body=(
-                    f"Hello {user.name},\n\nsomeone signed in to your account asked to use "
-                    f"{address} instead of this address. Nothing changes until that address "
-                    "is confirmed. If this was not you, change your password now."
+                subject=gettext("Your email address is about to change"),
+                body=gettext("Hello %(name)s,", name=user.name)
+                + "\n\n"
+                + gettext(
+                    "someone signed in to your account asked to use %(address)s instead of "
+                    "this address. Nothing changes until that address is confirmed. If this "
+                    "was not you, change your password now.",
+                    address=address,
                 ),
             )
         )

@@ -25,6 +25,7 @@ from interpreta.api.dependencies import (
 from interpreta.api.inputs import PathId
 from interpreta.datamap.activities import SIGN_IN
 from interpreta.errors import Problem
+from interpreta.i18n.catalogues import gettext
 from interpreta.platform import Platform
 from interpreta.web.pages import _login_redirect, render
 
@@ -167,7 +168,7 @@ def forgot(
             "account/forgot.html",
             user,
             sent=False,
-            error="Enter the email address of your account.",
+            error=gettext("Enter the email address of your account."),
             status_code=422,
         )
     try:
@@ -209,7 +210,7 @@ def reset(
             user,
             token=token[:100],
             done=False,
-            error=f"Choose a password of {MIN_PASSWORD} to 200 characters.",
+            error=gettext("Choose a password of %(least)s to 200 characters.", least=MIN_PASSWORD),
             status_code=422,
         )
     try:
@@ -231,7 +232,7 @@ def invitation_page(
             found = invitations.standing(db, token[:100], platform.clock.now())
             offer = {
                 "organisation": organisation_name(db, found.organisation_id),
-                "role": ROLE_WORDS[found.role],
+                "role": gettext(ROLE_WORDS[found.role]),
                 "email": found.email,
             }
     except Problem as problem:
@@ -255,7 +256,7 @@ def answer_invitation(
             request,
             "account/invitation.html",
             None,
-            error="Sign in with the invited address to accept.",
+            error=gettext("Sign in with the invited address to accept."),
             status_code=401,
         )
     now = platform.clock.now()

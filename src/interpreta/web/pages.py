@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from babel import dates as babel_dates
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
@@ -36,6 +37,8 @@ from interpreta.errors import Problem
 from interpreta.events import codes, languages
 from interpreta.events.join import public_info
 from interpreta.events.models import Event
+from interpreta.i18n import catalogues, locales
+from interpreta.i18n.catalogues import N_, Translated, gettext
 from interpreta.live.access import assigned_booths, speaker_key
 from interpreta.platform import Platform
 from interpreta.privacy.models import NoticeVersion
@@ -69,10 +72,12 @@ TIMEZONE_REGIONS = (
     "Pacific",
 )
 
-STATUS_LABELS = {"draft": "Draft", "live": "Live now", "ended": "Ended"}
+STATUS_LABELS = Translated({"draft": N_("Draft"), "live": N_("Live now"), "ended": N_("Ended")})
 """How an event's status reads to its organisers."""
 
-PUBLIC_STATUS_LABELS = {"draft": "Not live yet", "live": "Live now", "ended": "Ended"}
+PUBLIC_STATUS_LABELS = Translated(
+    {"draft": N_("Not live yet"), "live": N_("Live now"), "ended": N_("Ended")}
+)
 """How an event's status reads to listeners."""
 
 EN_DASH = "\u2013"
@@ -85,7 +90,9 @@ def _asset(path: str) -> str:
     return f"/static/{path}?v={__version__}"
 
 
+catalogues.install(templates.env)
 templates.env.globals.update(
+    site_languages=[(code, locales.own_name(code)) for code in locales.SUPPORTED],
     product="Interpreta",
     asset=_asset,
     code_pattern=CODE_PATTERN,
@@ -124,7 +131,12 @@ def in_zone(moment: datetime | str, timezone: str) -> datetime:
 
 
 def _day(value: datetime) -> str:
-    return f"{value:%A} {value.day} {value:%B %Y}"
+    """'Tuesday 1 December 2026' in English; the current language's full date (CLDR)
+    otherwise ('Dienstag, 1. Dezember 2026')."""
+    locale = locales.current()
+    if locale == locales.DEFAULT:
+        return f"{value:%A} {value.day} {value:%B %Y}"
+    return babel_dates.format_date(value.date(), format="full", locale=locale)
 
 
 def format_schedule(starts_at: datetime | str, ends_at: datetime | str, timezone: str) -> str:
@@ -139,7 +151,10 @@ def format_schedule(starts_at: datetime | str, ends_at: datetime | str, timezone
 def format_date(moment: datetime | str, timezone: str) -> str:
     """'1 Dec 2026, 09:00' in the event's time zone."""
     value = in_zone(moment, timezone)
-    return f"{value.day} {value:%b %Y, %H:%M}"
+    locale = locales.current()
+    if locale == locales.DEFAULT:
+        return f"{value.day} {value:%b %Y, %H:%M}"
+    return babel_dates.format_datetime(value, format="medium", locale=locale)
 
 
 def local_input_value(moment: datetime, timezone: str) -> str:
@@ -168,10 +183,29 @@ def render(
     status_code: int = 200,
     **context: Any,
 ) -> HTMLResponse:
-    """Render template `name` with the signed-in `user` (or None) and `context`."""
-    return templates.TemplateResponse(
-        request, name, {"user": user, **context}, status_code=status_code
+    """Render template `name` with the signed-in `user` (or None) and `context`, in the
+    visitor's language (``?lang=`` sets it and is kept in a cookie; else the browser's)."""
+    asked = locales.supported(request.query_params.get("lang"))
+    locale = locales.choose(
+        asked, request.cookies.get(locales.COOKIE), request.headers.get("accept-language")
     )
+    locales.use(locale)
+    response = templates.TemplateResponse(
+        request,
+        name,
+        {
+            "user": user,
+            "locale": locale,
+            "script_messages": catalogues.script_messages(locale),
+            **context,
+        },
+        status_code=status_code,
+    )
+    if asked is not None:
+        response.set_cookie(
+            locales.COOKIE, asked, max_age=365 * 24 * 3600, samesite="lax", secure=True
+        )
+    return response
 
 
 def meeting_panel(platform: Platform, *, host: bool = False) -> dict[str, Any]:
@@ -242,7 +276,7 @@ def join_page(
         return not_found_page(
             request,
             user,
-            "No event has this code. Check it with the organiser and try again.",
+            gettext("No event has this code. Check it with the organiser and try again."),
             code=normalised[: codes.MAX_LENGTH],
         )
     schedule = format_schedule(info["starts_at"], info["ends_at"], info["timezone"])
@@ -265,7 +299,9 @@ def privacy(request: Request, user: OptionalUserDep, platform: PlatformDep) -> H
         current = latest_version(db)
         versions = list(db.scalars(select(NoticeVersion).order_by(NoticeVersion.number.desc())))
     if current is None:
-        return not_found_page(request, user, "The privacy notice has not been published yet.")
+        return not_found_page(
+            request, user, gettext("The privacy notice has not been published yet.")
+        )
     return _notice_page(request, user, current, versions, is_latest=True)
 
 
@@ -279,7 +315,9 @@ def privacy_version(
         current = latest_version(db)
         versions = list(db.scalars(select(NoticeVersion).order_by(NoticeVersion.number.desc())))
     if version is None:
-        return not_found_page(request, user, f"There is no version {number} of the notice.")
+        return not_found_page(
+            request, user, gettext("There is no version %(number)s of the notice.", number=number)
+        )
     is_latest = current is not None and current.number == version.number
     return _notice_page(request, user, version, versions, is_latest=is_latest)
 
@@ -402,7 +440,9 @@ def new_event_page(
     if organisation is not None:
         chosen = [c for c in choices if c["id"] == organisation]
         if not chosen:
-            return not_found_page(request, user, "You cannot create events for this organisation.")
+            return not_found_page(
+                request, user, gettext("You cannot create events for this organisation.")
+            )
     return render(
         request,
         "event_editor.html",
@@ -423,7 +463,7 @@ def new_event_page(
             "members": [],
             "can_manage": bool(choices),
             "language_names": languages.NAMES,
-            "status_labels": STATUS_LABELS,
+            "status_labels": dict(STATUS_LABELS),
         },
     )
 
@@ -439,7 +479,9 @@ def event_page(
         try:
             event = load_event(db, event_id, user)
         except Problem:
-            return not_found_page(request, user, "There is no such event in your organisations.")
+            return not_found_page(
+                request, user, gettext("There is no such event in your organisations.")
+            )
         document = event_out(db, event).model_dump(mode="json")
         member = next(
             m for _org, m in _memberships(user, db) if m.organisation_id == event.organisation_id
@@ -492,7 +534,7 @@ def event_page(
             "members": members,
             "can_manage": can_manage,
             "language_names": languages.NAMES,
-            "status_labels": STATUS_LABELS,
+            "status_labels": dict(STATUS_LABELS),
         },
     )
 
@@ -502,7 +544,7 @@ def event_page(
 
 def _channel_label(kind: str, language_code: str | None, name: str | None) -> str:
     if kind == "floor":
-        return "Floor (original)"
+        return gettext("Floor (original)")
     code = language_code or ""
     return name or languages.NAMES.get(code, code)
 
@@ -576,13 +618,15 @@ def speak_page(
         event = _live_event(db, code)
         info = public_info(db, code) if event is not None else None
         if event is None or info is None:
-            return not_found_page(request, user, "No event has this code.")
+            return not_found_page(request, user, gettext("No event has this code."))
         expected = event.speaker_key
         if not key and _manages(db, user, event):
             key = expected
     if not hmac.compare_digest(key.encode(), expected.encode()):
         return not_found_page(
-            request, user, "This speaker link is not valid. Ask the organiser for the current one."
+            request,
+            user,
+            gettext("This speaker link is not valid. Ask the organiser for the current one."),
         )
     topics = live_topics(info)
     chosen = next((t for t in topics if t["id"] == topic), topics[0])
@@ -614,10 +658,12 @@ def interpret_page(
         event = _live_event(db, code)
         info = public_info(db, code) if event is not None else None
         if event is None or info is None:
-            return not_found_page(request, user, "No event has this code.")
+            return not_found_page(request, user, gettext("No event has this code."))
         seats = assigned_booths(db, event.id, user.id)
     if not seats:
-        return not_found_page(request, user, "You are not assigned to a booth of this event.")
+        return not_found_page(
+            request, user, gettext("You are not assigned to a booth of this event.")
+        )
     seat = next((s for s in seats if s.booth_id == booth), seats[0])
     topics = live_topics(info)
     channels = {c["id"]: (t, c) for t in topics for c in t["channels"]}
@@ -739,10 +785,16 @@ def _managed_info(
         try:
             event = load_event(db, event_id, user)
         except Problem:
-            return not_found_page(request, user, "There is no such event in your organisations.")
+            return not_found_page(
+                request, user, gettext("There is no such event in your organisations.")
+            )
         if not _manages(db, user, event):
-            return not_found_page(request, user, "Only the event's organisers see this page.")
+            return not_found_page(
+                request, user, gettext("Only the event's organisers see this page.")
+            )
         info = public_info(db, event.code)
     if info is None:
-        return not_found_page(request, user, "There is no such event in your organisations.")
+        return not_found_page(
+            request, user, gettext("There is no such event in your organisations.")
+        )
     return info

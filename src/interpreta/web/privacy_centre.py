@@ -19,6 +19,7 @@ from interpreta.api.privacy_requests import is_dpo, request_out
 from interpreta.datamap.activities import PRIVACY_REQUESTS
 from interpreta.datamap.vocabulary import Scope
 from interpreta.errors import Problem
+from interpreta.i18n.catalogues import N_, Translated, gettext
 from interpreta.privacy.rights import requests, stored
 from interpreta.privacy.rights.models import RequestKind, RequestPart
 from interpreta.privacy.rights.requests import Rights
@@ -27,16 +28,18 @@ from interpreta.web.pages import _login_redirect, render
 
 router = APIRouter(include_in_schema=False, dependencies=[within(PRIVACY_REQUESTS)])
 
-KIND_LABELS = {
-    RequestKind.ACCESS: "Get a copy of my data",
-    RequestKind.RECTIFICATION: "Correct my data",
-    RequestKind.ERASURE: "Erase my data",
-    RequestKind.RESTRICTION: "Pause the use of my data (restriction)",
-    RequestKind.LIFT_RESTRICTION: "Lift the restriction",
-    RequestKind.OBJECTION: "Object to analytics based on legitimate interest",
-    RequestKind.MARKETING_OBJECTION: "Object to direct marketing",
-    RequestKind.AUTOMATED_OPT_OUT: "Opt out of automated assessment",
-}
+KIND_LABELS = Translated(
+    {
+        RequestKind.ACCESS: N_("Get a copy of my data"),
+        RequestKind.RECTIFICATION: N_("Correct my data"),
+        RequestKind.ERASURE: N_("Erase my data"),
+        RequestKind.RESTRICTION: N_("Pause the use of my data (restriction)"),
+        RequestKind.LIFT_RESTRICTION: N_("Lift the restriction"),
+        RequestKind.OBJECTION: N_("Object to analytics based on legitimate interest"),
+        RequestKind.MARKETING_OBJECTION: N_("Object to direct marketing"),
+        RequestKind.AUTOMATED_OPT_OUT: N_("Opt out of automated assessment"),
+    }
+)
 
 
 @router.get("/privacy/me", response_model=None)
@@ -115,7 +118,7 @@ def queues(
             )
             sections.append(
                 {
-                    "title": "Operator (DPO) queue",
+                    "title": gettext("Operator (DPO) queue"),
                     "scope": "controller",
                     "org": None,
                     "requests": [request_out(r, now) for r in found],

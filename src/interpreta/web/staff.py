@@ -22,6 +22,7 @@ from interpreta.api.inputs import PathId
 from interpreta.datamap.activities import SECURITY_AUDIT
 from interpreta.datamap.vocabulary import Category
 from interpreta.errors import Problem
+from interpreta.i18n.catalogues import gettext
 from interpreta.platform import Platform
 from interpreta.privacy import audit, breaches
 from interpreta.privacy.breaches import Recipient, Risk
@@ -69,7 +70,7 @@ def _page(
 def breach_register(request: Request, user: OptionalUserDep, platform: PlatformDep) -> Response:
     """The register: every breach, open ones with their 72-hour countdown."""
     if not _staff(user):
-        return not_found_page(request, user, "This page does not exist.")
+        return not_found_page(request, user, gettext("This page does not exist."))
     assert user is not None
     return _page(request, user, platform)
 
@@ -102,7 +103,7 @@ def report_breach(
 ) -> Response:
     """Record a breach from the form."""
     if not _staff(user):
-        return not_found_page(request, user, "This page does not exist.")
+        return not_found_page(request, user, gettext("This page does not exist."))
     assert user is not None
     now = platform.clock.now()
     try:
@@ -137,7 +138,7 @@ def notify_breach(
 ) -> Response:
     """Record a notification sent."""
     if not _staff(user):
-        return not_found_page(request, user, "This page does not exist.")
+        return not_found_page(request, user, gettext("This page does not exist."))
     assert user is not None
     try:
         with platform.transaction() as db:
@@ -156,7 +157,7 @@ def close_breach(
 ) -> Response:
     """Close an incident."""
     if not _staff(user):
-        return not_found_page(request, user, "This page does not exist.")
+        return not_found_page(request, user, gettext("This page does not exist."))
     assert user is not None
     try:
         with platform.transaction() as db:
@@ -275,7 +276,7 @@ def marks_register(
 ) -> Response:
     """Restrictions and objections in force, with a form for each objection's grounds."""
     if not _staff(user):
-        return not_found_page(request, user, "This page does not exist.")
+        return not_found_page(request, user, gettext("This page does not exist."))
     assert user is not None
     return _marks_page(request, user, platform, recorded=recorded)
 
@@ -290,7 +291,7 @@ def override_objection(
 ) -> Response:
     """Record the compelling grounds that override an objection (Art. 21(1))."""
     if not _staff(user):
-        return not_found_page(request, user, "This page does not exist.")
+        return not_found_page(request, user, gettext("This page does not exist."))
     assert user is not None
     try:
         with platform.transaction() as db:

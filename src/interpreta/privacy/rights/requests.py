@@ -27,6 +27,7 @@ from interpreta.datamap.retention_rules import Period
 from interpreta.datamap.vocabulary import Scope
 from interpreta.db.after_commit import after_commit
 from interpreta.errors import Problem, conflict, invalid, not_found
+from interpreta.i18n.catalogues import gettext
 from interpreta.mail import Mail, Mailer, mailer_for
 from interpreta.outbound import OutboundGuard
 from interpreta.privacy.marks import MarkKind, ProcessingMark
@@ -227,13 +228,17 @@ class Rights:
             Mail(
                 activity=PRIVACY_REQUESTS.key,
                 to=request.subject_email or "",
-                subject="Confirm your privacy request",
-                body=(
-                    f"Someone (we hope you) asked for: {kind.value.replace('_', ' ')}.\n"
-                    f"To confirm that this address is yours, open this link within "
-                    f"{self.settings.dsr_link_hours} hours:\n\n{url}\n\n"
-                    "If you did not ask, ignore this message; nothing will happen."
-                ),
+                subject=gettext("Confirm your privacy request"),
+                body=gettext(
+                    "Someone (we hope you) asked for: %(kind)s.", kind=kind.value.replace("_", " ")
+                )
+                + "\n"
+                + gettext(
+                    "To confirm that this address is yours, open this link within %(hours)s hours:",
+                    hours=self.settings.dsr_link_hours,
+                )
+                + f"\n\n{url}\n\n"
+                + gettext("If you did not ask, ignore this message; nothing will happen."),
             )
         )
         return request
@@ -485,8 +490,8 @@ class Rights:
                     Mail(
                         activity=PRIVACY_REQUESTS.key,
                         to=request.subject_email,
-                        subject="The restriction of your data is lifted",
-                        body=(
+                        subject=gettext("The restriction of your data is lifted"),
+                        body=gettext(
                             "As you asked, or as announced, the restriction of processing "
                             "of your personal data has been lifted (Art. 18(3) GDPR)."
                         ),

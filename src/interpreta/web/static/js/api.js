@@ -2,6 +2,8 @@
 // (application/problem+json: {type, title, status, detail, errors: [{field, message}]});
 // they are thrown as ApiError so callers can show them next to the fields.
 
+import { _ } from "./i18n.js";
+
 /** An API call that failed, with its problem document. */
 export class ApiError extends Error {
   /**
@@ -9,10 +11,10 @@ export class ApiError extends Error {
    * @param {{title?: string, detail?: string, errors?: {field: string, message: string}[]}} problem
    */
   constructor(status, problem) {
-    super(problem.detail || problem.title || `Request failed (${status})`);
+    super(problem.detail || problem.title || _("Request failed (%(status)s)", { status }));
     this.name = "ApiError";
     this.status = status;
-    this.title = problem.title || "Something went wrong";
+    this.title = problem.title || _("Something went wrong");
     this.detail = problem.detail || "";
     this.errors = Array.isArray(problem.errors) ? problem.errors : [];
   }
@@ -40,8 +42,8 @@ export async function api(method, path, body) {
     response = await fetch(path, init);
   } catch {
     throw new ApiError(0, {
-      title: "No connection",
-      detail: "We could not reach the server. Check your connection and try again.",
+      title: _("No connection"),
+      detail: _("We could not reach the server. Check your connection and try again."),
     });
   }
   if (response.status === 204) return null;
@@ -49,7 +51,7 @@ export async function api(method, path, body) {
   const isJson = type.includes("json");
   const data = isJson ? await response.json().catch(() => ({})) : {};
   if (!response.ok) {
-    if (response.status === 401 && !data.detail) data.detail = "Sign in again to continue.";
+    if (response.status === 401 && !data.detail) data.detail = _("Sign in again to continue.");
     throw new ApiError(response.status, data);
   }
   return data;

@@ -8,6 +8,7 @@
 
 import { ApiError, api } from "./api.js";
 import { bindJsonForm, clearErrors, showProblem, whileBusy } from "./forms.js";
+import { _ } from "./i18n.js";
 import { describeSchedule, localToIso } from "./time.js";
 
 const data = JSON.parse(document.getElementById("editor-data").textContent);
@@ -110,7 +111,7 @@ function renderLanguages() {
         { class: "chip" },
         h("span", { text: lang.name || languageName(lang.code) }),
         h("span", { class: "code-tag", text: lang.code }),
-        canManage && removeButton(`Remove ${lang.name || lang.code}`, () => removeLanguage(lang)),
+        canManage && removeButton(_("Remove %(name)s", { name: lang.name || lang.code }), () => removeLanguage(lang)),
       ),
     ),
   );
@@ -131,17 +132,17 @@ function resolveLanguage(typed) {
 }
 
 function invalid(field, message) {
-  return new ApiError(422, { title: "Invalid input", errors: [{ field, message }] });
+  return new ApiError(422, { title: _("Invalid input"), errors: [{ field, message }] });
 }
 
 /** Add the typed language to the draft; throws ApiError when it cannot be added. */
 function addDraftLanguage(typed) {
   const code = resolveLanguage(typed);
   if (!/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/.test(code)) {
-    throw invalid("code", `“${typed.trim()}” is not a language code such as de, fr or pt-BR.`);
+    throw invalid("code", _("“%(text)s” is not a language code such as de, fr or pt-BR.", { text: typed.trim() }));
   }
   if (draft.languages.some((l) => l.code === code)) {
-    throw invalid("code", `${languageName(code)} is already in the list.`);
+    throw invalid("code", _("%(language)s is already in the list.", { language: languageName(code) }));
   }
   draft.languages.push({ code, name: names[code] || names[code.split("-")[0]] || code });
   return code;
@@ -152,17 +153,17 @@ async function removeLanguage(lang) {
   if (isNew) {
     draft.languages = draft.languages.filter((l) => l.code !== lang.code);
     renderLanguages();
-    announce(`Removed ${label}.`);
+    announce(_("Removed %(name)s.", { name: label }));
     refocus("add-language-code");
     return;
   }
   const ok = window.confirm(
-    `Remove ${label}? Its channel and booth, with their interpreters, go from every topic.`,
+    _("Remove %(name)s? Its channel and booth, with their interpreters, go from every topic.", { name: label }),
   );
   if (!ok) return;
   const path = `/api/events/${event.id}/languages/${encodeURIComponent(lang.code)}`;
   await change("DELETE", path, undefined, {
-    message: `Removed ${label}.`,
+    message: _("Removed %(name)s.", { name: label }),
     focusId: "add-language-code",
   });
 }
@@ -177,7 +178,7 @@ if (languageForm) {
         const code = addDraftLanguage(input.value);
         input.value = "";
         renderLanguages();
-        announce(`Added ${languageName(code)}.`);
+        announce(_("Added %(name)s.", { name: languageName(code) }));
       } catch (error) {
         showProblem(languageForm, error);
       }
@@ -191,7 +192,7 @@ if (languageForm) {
         { code },
         {
           form: languageForm,
-          message: `Added ${names[code] || code}.`,
+          message: _("Added %(name)s.", { name: names[code] || code }),
           focusId: "add-language-code",
         },
       );
@@ -216,7 +217,7 @@ function renderTopics() {
         h("span", { text: topic.name }),
         canManage &&
           (isNew || items.length > 1) &&
-          removeButton(`Remove topic ${topic.name}`, () => removeTopic(topic)),
+          removeButton(_("Remove topic %(name)s", { name: topic.name }), () => removeTopic(topic)),
       ),
     ),
   );
@@ -227,13 +228,13 @@ async function removeTopic(topic) {
   if (isNew) {
     draft.topics = draft.topics.filter((name) => name !== topic.name);
     renderTopics();
-    announce(`Removed topic ${topic.name}.`);
+    announce(_("Removed topic %(name)s.", { name: topic.name }));
     refocus("add-topic-name");
     return;
   }
-  if (!window.confirm(`Remove the topic “${topic.name}” with its channels and booths?`)) return;
+  if (!window.confirm(_("Remove the topic “%(name)s” with its channels and booths?", { name: topic.name }))) return;
   await change("DELETE", `/api/events/${event.id}/topics/${topic.id}`, undefined, {
-    message: `Removed topic ${topic.name}.`,
+    message: _("Removed topic %(name)s.", { name: topic.name }),
     focusId: "add-topic-name",
   });
 }
@@ -245,14 +246,14 @@ if (topicForm) {
     clearErrors(topicForm);
     const name = input.value.trim();
     if (isNew) {
-      if (!name) return showProblem(topicForm, invalid("name", "Give the topic a name."));
+      if (!name) return showProblem(topicForm, invalid("name", _("Give the topic a name.")));
       if (draft.topics.includes(name)) {
-        return showProblem(topicForm, invalid("name", `There is already a topic “${name}”.`));
+        return showProblem(topicForm, invalid("name", _("There is already a topic “%(name)s”.", { name })));
       }
       draft.topics.push(name);
       input.value = "";
       renderTopics();
-      announce(`Added topic ${name}.`);
+      announce(_("Added topic %(name)s.", { name }));
       return;
     }
     await whileBusy(topicForm, async () => {
@@ -260,7 +261,7 @@ if (topicForm) {
         "POST",
         `/api/events/${event.id}/topics`,
         { name },
-        { form: topicForm, message: `Added topic ${name}.`, focusId: "add-topic-name" },
+        { form: topicForm, message: _("Added topic %(name)s.", { name }), focusId: "add-topic-name" },
       );
       if (done) input.value = "";
     });
@@ -281,7 +282,7 @@ function renderBooths() {
       h("h3", { id: `booths-topic-${topic.id}`, text: topic.name }),
       channels.length
         ? h("div", { class: "booth-grid" }, ...channels.map((c) => renderBooth(topic, c)))
-        : h("p", { class: "empty", text: "Add a language to get a booth." }),
+        : h("p", { class: "empty", text: _("Add a language to get a booth.") }),
     );
   });
   booths.replaceChildren(...sections);
@@ -307,24 +308,28 @@ function renderBooth(topic, channel) {
     h(
       "label",
       { for: selectId },
-      "Add an interpreter",
-      h("span", { class: "visually-hidden", text: ` to ${language}, ${topic.name}` }),
+      _("Add an interpreter"),
+      h("span", {
+        class: "visually-hidden",
+        // the label reads "Add an interpreter to <language>, <topic>"
+        text: " " + _("to %(language)s, %(topic)s", { language, topic: topic.name }),
+      }),
     ),
     h(
       "select",
       { id: selectId, name: "user_id", required: true },
-      h("option", { value: "", text: "Choose a member" }),
+      h("option", { value: "", text: _("Choose a member") }),
       ...available.map((m) => h("option", { value: m.user_id, text: `${m.name} (${m.email})` })),
     ),
-    h("button", { type: "submit", class: "button" }, "Assign"),
+    h("button", { type: "submit", class: "button" }, _("Assign")),
     h("p", { class: "field-error", "data-error-for": "user_id" }),
   );
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
     clearErrors(form);
     const userId = Number(form.elements.namedItem("user_id").value);
-    if (!userId) return showProblem(form, invalid("user_id", "Choose a member to assign."));
-    const who = members.find((m) => m.user_id === userId)?.name || "Interpreter";
+    if (!userId) return showProblem(form, invalid("user_id", _("Choose a member to assign.")));
+    const who = members.find((m) => m.user_id === userId)?.name || _("Interpreter");
     await whileBusy(form, () =>
       change(
         "POST",
@@ -332,7 +337,7 @@ function renderBooth(topic, channel) {
         { user_id: userId },
         {
           form,
-          message: `${who} assigned to ${language}, ${topic.name}.`,
+          message: _("%(name)s assigned to %(language)s, %(topic)s.", { name: who, language, topic: topic.name }),
           focusId: [selectId, headingId],
         },
       ),
@@ -344,7 +349,7 @@ function renderBooth(topic, channel) {
     h(
       "h4",
       { id: headingId, tabindex: "-1" },
-      `${language} booth`,
+      _("%(language)s booth", { language }),
       h("span", { class: "code-tag", text: channel.language_code }),
     ),
     channel.interpreters.length
@@ -362,19 +367,19 @@ function renderBooth(topic, channel) {
                 " ",
                 h("span", { class: "muted", text: i.email }),
               ),
-              removeButton(`Unassign ${i.name} from ${language}, ${topic.name}`, () =>
+              removeButton(_("Unassign %(name)s from %(language)s, %(topic)s", { name: i.name, language, topic: topic.name }), () =>
                 change("DELETE", `${boothPath}/interpreters/${i.user_id}`, undefined, {
-                  message: `${i.name} unassigned from ${language}, ${topic.name}.`,
+                  message: _("%(name)s unassigned from %(language)s, %(topic)s.", { name: i.name, language, topic: topic.name }),
                   focusId: [selectId, headingId],
                 }),
               ),
             ),
           ),
         )
-      : h("p", { class: "empty", text: "No interpreter yet." }),
+      : h("p", { class: "empty", text: _("No interpreter yet.") }),
     available.length
       ? form
-      : h("p", { class: "hint", text: "Every member of the organisation is in this booth." }),
+      : h("p", { class: "hint", text: _("Every member of the organisation is in this booth.") }),
   );
 }
 
@@ -389,8 +394,8 @@ function detailsBody(form) {
   const missing = ["title", "starts_at", "ends_at"].filter((k) => !String(values[k] || "").trim());
   if (missing.length) {
     throw new ApiError(422, {
-      title: "Invalid input",
-      errors: missing.map((field) => ({ field, message: "Fill this in." })),
+      title: _("Invalid input"),
+      errors: missing.map((field) => ({ field, message: _("Fill this in.") })),
     });
   }
   const body = {
@@ -425,7 +430,7 @@ if (details && canManage && isNew) {
           renderLanguages();
         } catch (error) {
           showProblem(languageForm, error);
-          throw new ApiError(422, { title: "Check the language you started to add" });
+          throw new ApiError(422, { title: _("Check the language you started to add") });
         }
       }
       return {
@@ -456,7 +461,7 @@ if (details && canManage && isNew) {
         badge.textContent = (data.status_labels || {})[updated.status] || updated.status;
       }
       render();
-      announce("Details saved.");
+      announce(_("Details saved."));
     },
   });
 }
@@ -482,7 +487,7 @@ const rotate = document.getElementById("rotate-speaker-link");
 if (rotate && canManage) {
   rotate.addEventListener("click", async () => {
     const error = document.getElementById("rotate-speaker-link-error");
-    if (!window.confirm("Replace the speaker link? Speakers using the old one are disconnected.")) {
+    if (!window.confirm(_("Replace the speaker link? Speakers using the old one are disconnected."))) {
       return;
     }
     error.textContent = "";
@@ -501,9 +506,9 @@ for (const button of document.querySelectorAll("[data-copy]")) {
   button.addEventListener("click", async () => {
     try {
       await copyText(button.dataset.copy);
-      announce(button.dataset.copied || "Copied.");
+      announce(button.dataset.copied || _("Copied."));
     } catch {
-      announce("Could not copy; select the text and copy it yourself.");
+      announce(_("Could not copy; select the text and copy it yourself."));
     }
   });
 }
@@ -511,7 +516,7 @@ for (const button of document.querySelectorAll("[data-copy]")) {
 const deleteButton = document.getElementById("delete-event");
 if (deleteButton) {
   deleteButton.addEventListener("click", async () => {
-    if (!window.confirm(`Delete “${event.title}”? This cannot be undone.`)) return;
+    if (!window.confirm(_("Delete “%(title)s”? This cannot be undone.", { title: event.title }))) return;
     try {
       await api("DELETE", `/api/events/${event.id}`);
       window.location.assign("/events");

@@ -3,6 +3,7 @@
 // the input gets aria-invalid, and a summary goes into the form's role="alert" box.
 
 import { ApiError, api } from "./api.js";
+import { _ } from "./i18n.js";
 
 /**
  * The form's named, enabled controls as an object of strings.
@@ -39,7 +40,7 @@ export function showProblem(form, error) {
   const problem =
     error instanceof ApiError
       ? error
-      : { title: "Something went wrong", detail: String(error), errors: [] };
+      : { title: _("Something went wrong"), detail: String(error), errors: [] };
   const unplaced = [];
   let first = null;
   for (const { field, message } of problem.errors) {
@@ -57,7 +58,7 @@ export function showProblem(form, error) {
   const alert = form.querySelector("[data-form-alert]");
   if (alert) {
     const summary = first
-      ? `${problem.title}. Check the fields marked below.`
+      ? _("%(title)s. Check the fields marked below.", { title: problem.title })
       : [problem.title, problem.detail].filter(Boolean).join(": ");
     alert.textContent = [summary, ...unplaced].join(" ");
     alert.hidden = false;

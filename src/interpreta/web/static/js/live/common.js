@@ -1,5 +1,7 @@
 // Small helpers shared by the live pages.
 
+import { _ } from "../i18n.js";
+
 /** The JSON the page template embedded in <script type="application/json" id=...>. */
 export function pageData(id = "live-data") {
   const element = document.getElementById(id);
@@ -18,7 +20,7 @@ export function channelIndex(data) {
 /** A channel's name as people read it: "Floor (original)" or the language. */
 export function channelLabel(channel) {
   if (!channel) return "";
-  return channel.kind === "floor" ? "Floor (original)" : channel.name || channel.language_code;
+  return channel.kind === "floor" ? _("Floor (original)") : channel.name || channel.language_code;
 }
 
 /** Set an element's text (and keep aria-live regions quiet when nothing changed). */
@@ -30,15 +32,15 @@ export function say(element, text) {
 export function connectionText(status, detail) {
   switch (status) {
     case "connecting":
-      return "Connecting…";
+      return _("Connecting…");
     case "open":
-      return "Connected";
+      return _("Connected");
     case "reconnecting":
-      return "Connection lost. Reconnecting…";
+      return _("Connection lost. Reconnecting…");
     case "refused":
-      return detail || "Joining was refused.";
+      return detail || _("Joining was refused.");
     default:
-      return "Not connected";
+      return _("Not connected");
   }
 }
 

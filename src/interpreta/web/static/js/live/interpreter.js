@@ -7,6 +7,7 @@
 // reconnects, publishes and subscribes again, and goes back on air if it was on air
 // and no booth mate took over.
 
+import { _ } from "../i18n.js";
 import { Backoff, channelIndex, channelLabel, connectionText, pageData, say } from "./common.js";
 import { Ear, Mic, audioContext, runMeter } from "./media.js";
 import { MeetingPanel } from "./meeting.js";
@@ -75,7 +76,7 @@ const session = new LiveSession({
     connection = status;
     say(el.connection, connectionText(status, detail));
     el.root.dataset.connection = status;
-    if (status === "refused") say(el.startError, detail || "Joining was refused.");
+    if (status === "refused") say(el.startError, detail || _("Joining was refused."));
     if (status !== "open") meeting.offline(connectionText(status, detail));
     render();
   },
@@ -139,7 +140,7 @@ async function publish() {
       });
     }
   } catch (error) {
-    say(el.micError, `Microphone connection failed: ${error.message}. Retrying…`);
+    say(el.micError, _("Microphone connection failed: %(error)s. Retrying…", { error: error.message }));
     republishLater();
   }
   render();
@@ -174,7 +175,7 @@ async function enter() {
     await mic.open(el.processing.checked);
   } catch (error) {
     el.enter.disabled = false;
-    say(el.startError, `The browser gave no microphone: ${error.message}`);
+    say(el.startError, _("The browser gave no microphone: %(error)s", { error: error.message }));
     return;
   }
   started = true;
@@ -228,17 +229,17 @@ function handle(message) {
     case "chat": {
       const item = document.createElement("li");
       const who = document.createElement("strong");
-      who.textContent = message.from === data.name ? "You" : message.from;
+      who.textContent = message.from === data.name ? _("You") : message.from;
       item.append(who, document.createTextNode(` ${message.text}`));
       el.chatLog.append(item);
       el.chatLog.scrollTop = el.chatLog.scrollHeight;
       break;
     }
     case "booth.left":
-      notice(`${message.name} left the booth.`);
+      notice(_("%(name)s left the booth.", { name: message.name }));
       break;
     case "booth.dropped":
-      notice(`${message.name}'s connection dropped.`);
+      notice(_("%(name)s's connection dropped.", { name: message.name }));
       break;
     case "media.lost":
       if (message.what === "microphone") republishLater();
@@ -257,8 +258,10 @@ function renderIncoming() {
   for (const channel of channels.values()) {
     if (channel.topic_id !== booth.topic_id || channel.id === booth.channel_id) continue;
     const live = info(channel.id);
-    let label = channel.kind === "floor" ? "Floor (original)" : `Relay: ${channelLabel(channel)}`;
-    if (channel.kind !== "floor" && session.state && !live?.live) label += " (no interpreter)";
+    let label;
+    if (channel.kind === "floor") label = _("Floor (original)");
+    else if (session.state && !live?.live) label = _("Relay: %(channel)s (no interpreter)", { channel: channelLabel(channel) });
+    else label = _("Relay: %(channel)s", { channel: channelLabel(channel) });
     options.push([channel.id, label]);
   }
   const signature = JSON.stringify(options);
@@ -270,10 +273,13 @@ function renderIncoming() {
   const live = info(incomingId);
   const channel = channels.get(incomingId);
   let text = "";
-  if (!ear.connected) text = started ? "Connecting…" : "";
-  else if (channel.kind === "floor") text = live?.on_air ? "Speaker on air." : "The floor is quiet.";
-  else if (live?.on_air) text = `${live.on_air_name || "The interpreter"} is on air in ${channelLabel(channel)}.`;
-  else text = `${channelLabel(channel)} is paused.`;
+  if (!ear.connected) text = started ? _("Connecting…") : "";
+  else if (channel.kind === "floor") text = live?.on_air ? _("Speaker on air.") : _("The floor is quiet.");
+  else if (live?.on_air) {
+    text = live.on_air_name
+      ? _("%(name)s is on air in %(channel)s.", { name: live.on_air_name, channel: channelLabel(channel) })
+      : _("The interpreter is on air in %(channel)s.", { channel: channelLabel(channel) });
+  } else text = _("%(channel)s is paused.", { channel: channelLabel(channel) });
   say(el.incomingStatus, text);
 }
 
@@ -288,16 +294,16 @@ function renderBooth() {
       item.dataset.onAir = seat.on_air ? "true" : "false";
       const name = document.createElement("span");
       name.className = "seat-name";
-      name.textContent = seat.key === you ? `${seat.name} (you)` : seat.name;
+      name.textContent = seat.key === you ? _("%(name)s (you)", { name: seat.name }) : seat.name;
       const tag = document.createElement("span");
       tag.className = "seat-tag";
       tag.textContent = seat.on_air
         ? seat.coughing
-          ? "On air · coughing"
-          : "On air"
+          ? _("On air · coughing")
+          : _("On air")
         : seat.mic
-          ? "Ready"
-          : "Connecting mic…";
+          ? _("Ready")
+          : _("Connecting mic…");
       item.append(name, tag);
       return item;
     }),
@@ -307,7 +313,7 @@ function renderBooth() {
   const mates = seats.filter((s) => s.key !== you);
   // the handover button
   el.handover.disabled = !session.open || mates.length === 0 || (!onAir && !mateOnAir) || Boolean(state?.handover);
-  el.handover.textContent = onAir ? "Offer handover to your booth mate" : "Ask to take over";
+  el.handover.textContent = onAir ? _("Offer handover to your booth mate") : _("Ask to take over");
   // the prompt (a mate asked us) and the waiting line (we asked)
   const pending = handoverPending && state?.handover;
   el.prompt.hidden = !pending;
@@ -315,12 +321,12 @@ function renderBooth() {
     say(
       el.promptText,
       handoverPending.giver === you
-        ? `${handoverPending.from} asks to take over the microphone.`
-        : `${handoverPending.from} offers you the microphone.`,
+        ? _("%(name)s asks to take over the microphone.", { name: handoverPending.from })
+        : _("%(name)s offers you the microphone.", { name: handoverPending.from }),
     );
   }
   el.waiting.hidden = !(state?.handover && !pending);
-  if (!el.waiting.hidden) say(el.waiting, "Handover requested: waiting for your booth mate…");
+  if (!el.waiting.hidden) say(el.waiting, _("Handover requested: waiting for your booth mate…"));
   return { onAir, mateOnAir };
 }
 
@@ -328,21 +334,28 @@ function render() {
   const { onAir, mateOnAir } = renderBooth();
   el.root.dataset.onAir = onAir ? "true" : "false";
   el.onAir.dataset.onAir = onAir ? "true" : "false";
-  let status = "Microphone off";
-  if (onAir) status = coughing ? "ON AIR · cough key held" : "ON AIR";
+  let status = _("Microphone off");
+  if (onAir) status = coughing ? _("ON AIR · cough key held") : _("ON AIR");
   else if (mateOnAir) {
     const mate = boothState().seats.find((s) => s.key === boothState().on_air);
-    status = `Microphone off · ${mate ? mate.name : "your booth mate"} is on air`;
-  } else if (started && !mic.published) status = "Microphone connecting…";
+    status = mate
+      ? _("Microphone off · %(name)s is on air", { name: mate.name })
+      : _("Microphone off · your booth mate is on air");
+  } else if (started && !mic.published) status = _("Microphone connecting…");
   say(el.onAir, status);
   el.mic.setAttribute("aria-pressed", onAir ? "true" : "false");
-  say(el.micLabel, onAir ? "On air" : "Microphone");
+  say(el.micLabel, onAir ? _("On air") : _("Microphone"));
   el.mic.disabled = !session.open || !mic.published || (mateOnAir && !onAir);
   el.cough.disabled = !onAir;
   el.slowdown.disabled = !session.open;
   const mine = info(booth.channel_id);
   const count = mine?.listeners ?? 0;
-  say(el.listeners, `${count} ${count === 1 ? "listener" : "listeners"} on ${booth.name}`);
+  say(
+    el.listeners,
+    count === 1
+      ? _("1 listener on %(booth)s", { booth: booth.name })
+      : _("%(count)s listeners on %(booth)s", { count, booth: booth.name }),
+  );
   renderIncoming();
 }
 
@@ -399,7 +412,7 @@ el.volume.addEventListener("input", () => {
   el.audio.volume = Number(el.volume.value);
 });
 el.slowdown.addEventListener("click", async () => {
-  if (await act({ type: "slowdown" })) toast("Slow-down signal sent to the speaker.");
+  if (await act({ type: "slowdown" })) toast(_("Slow-down signal sent to the speaker."));
 });
 el.handover.addEventListener("click", () => act({ type: "handover", action: "request" }));
 el.accept.addEventListener("click", () => act({ type: "handover", action: "accept" }));
@@ -419,9 +432,9 @@ el.processing.addEventListener("change", async () => {
   try {
     await mic.open(el.processing.checked);
     await publish();
-    toast(el.processing.checked ? "Voice processing on." : "Voice processing off.");
+    toast(el.processing.checked ? _("Voice processing on.") : _("Voice processing off."));
   } catch (error) {
-    say(el.micError, `Could not reopen the microphone: ${error.message}`);
+    say(el.micError, _("Could not reopen the microphone: %(error)s", { error: error.message }));
   }
 });
 

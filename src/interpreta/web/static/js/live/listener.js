@@ -12,6 +12,7 @@
 // Talking: in a meeting, or in a webinar once a host lets them, a listener may send their
 // microphone to the floor ("Talk"); a host's mute stops it.
 
+import { _ } from "../i18n.js";
 import { Backoff, channelIndex, channelLabel, connectionText, pageData, say } from "./common.js";
 import { Ear, Mic, audioContext, runMeter } from "./media.js";
 import { MeetingPanel } from "./meeting.js";
@@ -52,7 +53,7 @@ const ear = new Ear(audio, () => {
 });
 
 const under = new Ear(underAudio, () => mixLater(), "under");
-const mic = new Mic(() => stopTalking("Your microphone connection dropped."));
+const mic = new Mic(() => stopTalking(_("Your microphone connection dropped.")));
 let talking = false;
 let admitted = true; // false while in the waiting room
 const mixRetry = new Backoff();
@@ -77,7 +78,7 @@ const session = new LiveSession({
   onMessage: (message) => {
     if (meeting.handle(message)) return;
     if (message.type === "state") render();
-    else if (message.type === "muted") stopTalking(`${message.by} muted your microphone.`);
+    else if (message.type === "muted") stopTalking(_("%(name)s muted your microphone.", { name: message.by }));
     else if (message.type === "admitted") {
       admitted = true;
       subscribe();
@@ -218,7 +219,7 @@ async function talk() {
     await mic.open(true); // echo cancellation: a listener talking likely has no headset
     await mic.publish(session);
   } catch (error) {
-    stopTalking(`Talking failed: ${error.message}`);
+    stopTalking(_("Talking failed: %(error)s", { error: error.message }));
   }
   render();
 }
@@ -253,7 +254,7 @@ function renderLanguages() {
     const available = channel.kind === "floor" || !known || info?.live || channel.id === wanted;
     if (!available) continue;
     let label = channelLabel(channel);
-    if (known && channel.kind !== "floor" && !info?.live) label += " (not live)";
+    if (known && channel.kind !== "floor" && !info?.live) label = _("%(language)s (not live)", { language: label });
     options.push([channel.id, label]);
   }
   const signature = JSON.stringify(options);
@@ -269,30 +270,33 @@ function renderLanguages() {
 function describe() {
   if (connection === "refused") return null;
   if (!playing) {
-    const note = data.status === "draft" ? "Audio starts when the event is live. " : "";
-    return `${note}Press Play to listen.`;
+    return data.status === "draft"
+      ? _("Audio starts when the event is live. Press Play to listen.")
+      : _("Press Play to listen.");
   }
-  if (connection === "reconnecting") return "Connection lost. Reconnecting…";
-  if (session.open && !admitted) return "You are in the waiting room. A host will let you in shortly.";
-  if (!session.open || mediaState === "connecting") return "Connecting…";
-  if (mediaState === "lost") return "Audio connection lost. Reconnecting…";
+  if (connection === "reconnecting") return _("Connection lost. Reconnecting…");
+  if (session.open && !admitted) return _("You are in the waiting room. A host will let you in shortly.");
+  if (!session.open || mediaState === "connecting") return _("Connecting…");
+  if (mediaState === "lost") return _("Audio connection lost. Reconnecting…");
   const channelId = current();
   const channel = channels.get(channelId);
   const info = liveInfo(channelId);
   if (channel.kind === "floor") {
-    return info?.on_air ? "Live: original sound from the floor." : "The floor is quiet: no speaker is on air.";
+    return info?.on_air
+      ? _("Live: original sound from the floor.")
+      : _("The floor is quiet: no speaker is on air.");
   }
   const name = channelLabel(channel);
-  if (!info?.live) return `No interpreter is in the ${name} booth right now.`;
-  if (info.on_air) return `Interpreter on air: ${name}.`;
-  return `Interpretation paused: the ${name} interpreter's microphone is off.`;
+  if (!info?.live) return _("No interpreter is in the %(name)s booth right now.", { name });
+  if (info.on_air) return _("Interpreter on air: %(name)s.", { name });
+  return _("Interpretation paused: the %(name)s interpreter's microphone is off.", { name });
 }
 
 function renderTalk() {
   const mayTalk = playing && session.open && Boolean(session.state?.you?.may_talk);
   if (!mayTalk && talking) stopTalking();
   talkButton.hidden = !mayTalk;
-  talkButton.textContent = talking ? "Stop talking" : "Talk";
+  talkButton.textContent = talking ? _("Stop talking") : _("Talk");
   talkButton.setAttribute("aria-pressed", talking ? "true" : "false");
 }
 
@@ -300,7 +304,7 @@ function render(detail) {
   renderTalk();
   if (topicSelect) topicSelect.value = String(topicId);
   renderLanguages();
-  toggle.textContent = playing ? "Stop" : "Play";
+  toggle.textContent = playing ? _("Stop") : _("Play");
   toggle.setAttribute("aria-pressed", playing ? "true" : "false");
   toggle.classList.toggle("button-playing", playing);
   const text = describe() ?? connectionText(connection, detail);

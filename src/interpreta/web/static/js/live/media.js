@@ -5,6 +5,8 @@
 // servers come from the session's welcome (`ice_servers`, TURN with time-limited
 // credentials); where the deployment names none the list is empty (host candidates).
 
+import { _ } from "../i18n.js";
+
 const ICE_WAIT_MS = 2500;
 const CONNECT_WAIT_MS = 4000;
 const OPUS_PARAMS = {
@@ -78,7 +80,7 @@ export function tuneOpus(sdp, params = OPUS_PARAMS) {
     for (const [key, value] of Object.entries(params)) values.set(key, value);
     return [...values].map(([key, value]) => `${key}=${value}`).join(";");
   };
-  if (fmtp.test(sdp)) return sdp.replace(fmtp, (_, existing) => `a=fmtp:${pt} ${merge(existing)}`);
+  if (fmtp.test(sdp)) return sdp.replace(fmtp, (unused, existing) => `a=fmtp:${pt} ${merge(existing)}`);
   return sdp.replace(rtpmap[0], `${rtpmap[0]}\r\na=fmtp:${pt} ${merge("")}`);
 }
 
@@ -240,7 +242,7 @@ export class Mic {
 
   /** Publish the open microphone through `session` (a new peer connection). */
   async publish(session) {
-    if (!this.stream) throw new Error("Open the microphone first.");
+    if (!this.stream) throw new Error(_("Open the microphone first."));
     // The old connection keeps sending until the new one is connected: the server
     // moves the channel to the new microphone when it answers, so nothing is lost.
     const old = this.pc;

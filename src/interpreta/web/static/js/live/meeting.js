@@ -13,6 +13,7 @@
 //
 // Everything shown is built with textContent: what people write is never HTML.
 
+import { _ } from "../i18n.js";
 import { say } from "./common.js";
 
 const $ = (id) => document.getElementById(id);
@@ -33,10 +34,26 @@ function time(iso) {
   return new Date(iso).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
 }
 
+/** A participant's role as people read it (the server sends listener, speaker, …). */
+function roleLabel(role) {
+  switch (role) {
+    case "listener":
+      return _("listener");
+    case "speaker":
+      return _("speaker");
+    case "interpreter":
+      return _("interpreter");
+    case "moderator":
+      return _("moderator");
+    default:
+      return role;
+  }
+}
+
 function size(bytes) {
-  if (bytes < 1024) return `${bytes} B`;
-  if (bytes < 1024 * 1024) return `${Math.round(bytes / 1024)} KB`;
-  return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
+  if (bytes < 1024) return _("%(size)s B", { size: bytes });
+  if (bytes < 1024 * 1024) return _("%(size)s KB", { size: Math.round(bytes / 1024) });
+  return _("%(size)s MB", { size: (bytes / (1024 * 1024)).toFixed(1) });
 }
 
 export class MeetingPanel {
@@ -193,7 +210,7 @@ export class MeetingPanel {
         this.connected();
         return false; // the page starts its media too
       case "muted":
-        say($("meeting-notice"), `${message.by} muted your microphone.`);
+        say($("meeting-notice"), _("%(name)s muted your microphone.", { name: message.by }));
         return false; // the page stops its microphone too
       default:
         return false;
@@ -206,7 +223,7 @@ export class MeetingPanel {
       this.recording = state.recording;
       $("meeting-recording").hidden = !state.recording;
       const record = $("meeting-record");
-      record.textContent = state.recording ? "Stop recording" : "Start recording";
+      record.textContent = state.recording ? _("Stop recording") : _("Start recording");
       record.setAttribute("aria-pressed", state.recording ? "true" : "false");
     }
     if (state.you) {
@@ -217,7 +234,7 @@ export class MeetingPanel {
       const hand = $("meeting-hand");
       if (hand) {
         hand.setAttribute("aria-pressed", state.you.hand ? "true" : "false");
-        hand.textContent = state.you.hand ? "Lower hand" : "Raise hand";
+        hand.textContent = state.you.hand ? _("Lower hand") : _("Raise hand");
       }
       if (wasHost !== this.host && this.root.dataset.ready === "true") this.render();
     }
@@ -257,7 +274,7 @@ export class MeetingPanel {
     let option = select.querySelector('option[value="private"]');
     if (this.privateTo) {
       if (!option) option = select.appendChild(new Option("", "private"));
-      option.textContent = `Privately to ${this.privateTo.name}`;
+      option.textContent = _("Privately to %(name)s", { name: this.privateTo.name });
     } else if (option) {
       option.remove();
     }
@@ -285,16 +302,20 @@ export class MeetingPanel {
       ...items.map((m) => {
         const own = m.from_key === this.me;
         let label = m.from;
-        if (m.audience === "hosts") label += " → the hosts";
-        if (m.audience === "private") label += own ? ` → ${m.to} (private)` : " (private, to you)";
+        if (m.audience === "hosts") label = _("%(name)s → the hosts", { name: m.from });
+        else if (m.audience === "private") {
+          label = own
+            ? _("%(name)s → %(to)s (private)", { name: m.from, to: m.to })
+            : _("%(name)s (private, to you)", { name: m.from });
+        }
         const actions = element("span", { class: "chat-actions" });
         if (!own && m.from_key) {
           actions.append(
             element("button", {
               type: "button",
               class: "button button-small",
-              text: "Reply privately",
-              "aria-label": `Reply privately to ${m.from}`,
+              text: _("Reply privately"),
+              "aria-label": _("Reply privately to %(name)s", { name: m.from }),
               onclick: () => this.writePrivately(m.from_key, m.from),
             }),
           );
@@ -304,8 +325,8 @@ export class MeetingPanel {
             element("button", {
               type: "button",
               class: "button button-small button-danger",
-              text: "Delete",
-              "aria-label": `Delete the message from ${m.from}`,
+              text: _("Delete"),
+              "aria-label": _("Delete the message from %(name)s", { name: m.from }),
               onclick: () => this.session.request({ type: "chat.delete", message_id: m.id }).catch((e) => say($("meeting-chat-error"), e.message)),
             }),
           );
@@ -373,25 +394,25 @@ export class MeetingPanel {
               class: "button button-small",
               "aria-pressed": voted ? "true" : "false",
               "aria-describedby": `meeting-question-${q.id}`,
-              text: `▲ Upvote (${q.votes})`,
+              text: _("▲ Upvote (%(votes)s)", { votes: q.votes }),
               onclick: () => this.upvote(q),
             }),
           );
         }
         if (this.host) {
-          for (const [status, label] of [["answered", "Answered"], ["dismissed", "Dismiss"], ["open", "Reopen"]]) {
+          for (const [status, label] of [["answered", _("Answered")], ["dismissed", _("Dismiss")], ["open", _("Reopen")]]) {
             if (q.status === status) continue;
             controls.append(
               element("button", { type: "button", class: "button button-small", text: label, onclick: () => this.moderate(q, status) }),
             );
           }
         }
-        const badge = q.status === "open" ? null : element("span", { class: `badge badge-${q.status}`, text: q.status === "answered" ? "Answered" : "Dismissed" });
+        const badge = q.status === "open" ? null : element("span", { class: `badge badge-${q.status}`, text: q.status === "answered" ? _("Answered") : _("Dismissed") });
         return element(
           "li",
           { class: `qa-item qa-${q.status}`, "data-id": q.id },
           element("p", { class: "qa-text", id: `meeting-question-${q.id}`, text: q.text }),
-          element("span", { class: "muted", text: q.mine ? `${q.from} (you)` : q.from }),
+          element("span", { class: "muted", text: q.mine ? _("%(name)s (you)", { name: q.from }) : q.from }),
           badge,
           controls,
         );
@@ -423,7 +444,7 @@ export class MeetingPanel {
     const chosen = [...form.querySelectorAll("input:checked")].map((input) => Number(input.value));
     const error = form.querySelector(".field-error");
     if (!chosen.length) {
-      say(error, "Choose an option first.");
+      say(error, _("Choose an option first."));
       return;
     }
     try {
@@ -447,7 +468,7 @@ export class MeetingPanel {
         const headingId = `poll-${poll.id}-question`;
         const form = element("form", { class: "poll", "aria-labelledby": headingId, "data-id": poll.id });
         form.append(element("h4", { id: headingId, text: poll.question }));
-        if (!open) form.append(element("span", { class: "badge badge-ended", text: "Closed" }));
+        if (!open) form.append(element("span", { class: "badge badge-ended", text: _("Closed") }));
         const total = poll.options.reduce((sum, o) => sum + (o.votes || 0), 0);
         const group = element("fieldset", {}, element("legend", { class: "visually-hidden", text: poll.question }));
         for (const option of poll.options) {
@@ -471,20 +492,23 @@ export class MeetingPanel {
         }
         form.append(group);
         if (open) {
-          form.append(element("button", { type: "submit", class: "button button-small", text: mine.length ? "Change my vote" : "Vote" }));
+          form.append(element("button", { type: "submit", class: "button button-small", text: mine.length ? _("Change my vote") : _("Vote") }));
           form.addEventListener("submit", (event) => {
             event.preventDefault();
             this.vote(poll, form);
           });
         }
-        if (poll.results && poll.voters != null) form.append(element("p", { class: "muted", text: `${poll.voters} voted` }));
-        else if (open) form.append(element("p", { class: "muted", text: "Results are shown when the poll closes." }));
+        if (poll.results && poll.voters != null) {
+          const voted = poll.voters === 1 ? _("1 voted") : _("%(count)s voted", { count: poll.voters });
+          form.append(element("p", { class: "muted", text: voted }));
+        }
+        else if (open) form.append(element("p", { class: "muted", text: _("Results are shown when the poll closes.") }));
         if (this.host && open) {
           form.append(
             element("button", {
               type: "button",
               class: "button button-small",
-              text: "Close the poll",
+              text: _("Close the poll"),
               onclick: () => this.session.request({ type: "poll.close", poll_id: poll.id }).catch((e) => say(form.querySelector(".field-error"), e.message)),
             }),
           );
@@ -506,7 +530,7 @@ export class MeetingPanel {
       const response = await fetch(url, { method: "POST", body: file, headers: { Authorization: `Bearer ${token}` } });
       if (!response.ok) {
         const problem = await response.json().catch(() => ({}));
-        throw new Error(problem.detail || `Sharing failed (${response.status}).`);
+        throw new Error(problem.detail || _("Sharing failed (%(status)s).", { status: response.status }));
       }
       $("meeting-file-form").reset();
       say($("meeting-file-error"), "");
@@ -520,7 +544,7 @@ export class MeetingPanel {
     const url = `/api/live/${encodeURIComponent(this.session.options.code)}/files/${file.id}`;
     try {
       const response = await fetch(url, { headers: { Authorization: `Bearer ${token}` } });
-      if (!response.ok) throw new Error(`Download failed (${response.status}).`);
+      if (!response.ok) throw new Error(_("Download failed (%(status)s).", { status: response.status }));
       const link = element("a", { href: URL.createObjectURL(await response.blob()), download: file.name });
       document.body.append(link);
       link.click();
@@ -543,7 +567,7 @@ export class MeetingPanel {
             type: "button",
             class: "link-button",
             text: file.name,
-            "aria-label": `Download ${file.name}`,
+            "aria-label": _("Download %(name)s", { name: file.name }),
             onclick: () => this.download(file),
           }),
           element("span", { class: "muted", text: ` ${size(file.size)} · ${file.from}` }),
@@ -553,8 +577,8 @@ export class MeetingPanel {
             element("button", {
               type: "button",
               class: "button button-small button-danger",
-              text: "Remove",
-              "aria-label": `Remove ${file.name}`,
+              text: _("Remove"),
+              "aria-label": _("Remove %(name)s", { name: file.name }),
               onclick: () => this.session.request({ type: "file.remove", file_id: file.id }).catch((e) => say($("meeting-file-error"), e.message)),
             }),
           );
@@ -585,8 +609,8 @@ export class MeetingPanel {
           "li",
           { class: "person", "data-key": person.key },
           element("span", { text: person.name }),
-          button("Let in", `Let in: ${person.name}`, { type: "lobby.admit", key: person.key }),
-          button("Turn away", `Turn away: ${person.name}`, { type: "lobby.deny", key: person.key }, true),
+          button(_("Let in"), _("Let in: %(name)s", { name: person.name }), { type: "lobby.admit", key: person.key }),
+          button(_("Turn away"), _("Turn away: %(name)s", { name: person.name }), { type: "lobby.deny", key: person.key }, true),
         ),
       ),
     );
@@ -597,8 +621,10 @@ export class MeetingPanel {
           "li",
           { class: "person", "data-key": person.key },
           element("span", { text: `✋ ${person.name}` }),
-          webinar ? button("Let talk", `Let talk: ${person.name}`, { type: "talk.allow", key: person.key }) : null,
-          button("Lower hand", `Lower hand: ${person.name}`, { type: "mute", key: person.key }),
+          webinar
+            ? button(_("Let talk"), _("Let talk: %(name)s", { name: person.name }), { type: "talk.allow", key: person.key })
+            : null,
+          button(_("Lower hand"), _("Lower hand: %(name)s", { name: person.name }), { type: "mute", key: person.key }),
         ),
       ),
     );
@@ -606,7 +632,7 @@ export class MeetingPanel {
       ...this.people
         .filter((p) => p.key !== this.me)
         .map((person) => {
-          const flags = [person.role, person.cohost ? "co-host" : null, person.may_talk ? "may talk" : null];
+          const flags = [roleLabel(person.role), person.cohost ? _("co-host") : null, person.may_talk ? _("may talk") : null];
           const item = element(
             "li",
             { class: "person", "data-key": person.key },
@@ -614,30 +640,39 @@ export class MeetingPanel {
             element("button", {
               type: "button",
               class: "button button-small",
-              text: "Message",
-              "aria-label": `Message ${person.name} privately`,
+              text: _("Message"),
+              "aria-label": _("Message %(name)s privately", { name: person.name }),
               onclick: () => this.writePrivately(person.key, person.name),
             }),
-            button("Mute", `Mute: ${person.name}`, { type: "mute", key: person.key }),
+            button(_("Mute"), _("Mute: %(name)s", { name: person.name }), { type: "mute", key: person.key }),
           );
           if (webinar && person.role === "listener" && !person.may_talk) {
-            item.append(button("Let talk", `Let talk: ${person.name}`, { type: "talk.allow", key: person.key }));
+            item.append(
+              button(_("Let talk"), _("Let talk: %(name)s", { name: person.name }), { type: "talk.allow", key: person.key }),
+            );
           }
           if (person.role !== "moderator") {
             item.append(
               person.cohost
-                ? button("Remove co-host", `Remove co-host: ${person.name}`, { type: "cohost", key: person.key, on: false })
-                : button("Make co-host", `Make co-host: ${person.name}`, { type: "cohost", key: person.key }),
+                ? button(_("Remove co-host"), _("Remove co-host: %(name)s", { name: person.name }), {
+                    type: "cohost",
+                    key: person.key,
+                    on: false,
+                  })
+                : button(_("Make co-host"), _("Make co-host: %(name)s", { name: person.name }), {
+                    type: "cohost",
+                    key: person.key,
+                  }),
             );
           }
           item.append(
             element("button", {
               type: "button",
               class: "button button-small button-danger",
-              text: "Remove",
-              "aria-label": `Remove ${person.name} from the event`,
+              text: _("Remove"),
+              "aria-label": _("Remove %(name)s from the event", { name: person.name }),
               onclick: () => {
-                if (confirm(`Remove ${person.name} from the event? They cannot join again.`)) {
+                if (confirm(_("Remove %(name)s from the event? They cannot join again.", { name: person.name }))) {
                   this.act({ type: "participant.remove", key: person.key });
                 }
               },

@@ -2,6 +2,7 @@
 // channel, whether it is live, who is on air and how many listen; and the
 // interpreters' slow-down signals. Reconnects by itself.
 
+import { _ } from "../i18n.js";
 import { connectionText, pageData, say } from "./common.js";
 import { MeetingPanel } from "./meeting.js";
 import { LiveSession } from "./session.js";
@@ -19,15 +20,15 @@ function render(state) {
     row.dataset.live = channel.live ? "true" : "false";
     row.dataset.onAir = channel.on_air ? "true" : "false";
     const floor = channel.kind === "floor";
-    let text = "Not live";
-    if (channel.on_air) text = "On air";
-    else if (channel.live) text = floor ? "Live · quiet" : "Live · paused";
+    let text = _("Not live");
+    if (channel.on_air) text = _("On air");
+    else if (channel.live) text = floor ? _("Live · quiet") : _("Live · paused");
     say(row.querySelector('[data-role="state"]'), text);
     let who = "";
-    if (channel.on_air) who = floor ? "Speaker" : channel.on_air_name || "Interpreter";
+    if (channel.on_air) who = floor ? _("Speaker") : channel.on_air_name || _("Interpreter");
     say(row.querySelector('[data-role="who"]'), who);
     const count = channel.listeners ?? 0;
-    say(row.querySelector('[data-role="listeners"]'), `${count} ${count === 1 ? "listener" : "listeners"}`);
+    say(row.querySelector('[data-role="listeners"]'), count === 1 ? _("1 listener") : _("%(count)s listeners", { count }));
   }
 }
 
@@ -36,7 +37,7 @@ const session = new LiveSession({
   join: { role: "moderator" },
   storageKey: `interpreta.participant.moderator.${data.code}`,
   onStatus: (status, detail) => {
-    say(connectionLine, status === "open" ? "Connected: live" : connectionText(status, detail));
+    say(connectionLine, status === "open" ? _("Connected: live") : connectionText(status, detail));
     if (status !== "open") meeting.offline(connectionText(status, detail));
   },
   onWelcome: () => meeting.connected(),
@@ -46,7 +47,11 @@ const session = new LiveSession({
     else if (message.type === "slowdown") {
       const item = document.createElement("li");
       const time = new Date().toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit" });
-      item.textContent = `${time} · ${message.from} (${message.language}) asks the speaker to slow down.`;
+      const asks = _("%(name)s (%(language)s) asks the speaker to slow down.", {
+        name: message.from,
+        language: message.language,
+      });
+      item.textContent = `${time} · ${asks}`;
       signals.prepend(item);
       signalsEmpty.hidden = true;
       while (signals.children.length > 20) signals.lastChild.remove();
@@ -60,9 +65,9 @@ for (const button of document.querySelectorAll("[data-copy]")) {
   button.addEventListener("click", async () => {
     try {
       await navigator.clipboard.writeText(button.dataset.copy);
-      say(toast, "Link copied.");
+      say(toast, _("Link copied."));
     } catch {
-      say(toast, "Could not copy; select the link and copy it yourself.");
+      say(toast, _("Could not copy; select the link and copy it yourself."));
     }
     toast.classList.add("visible");
     setTimeout(() => toast.classList.remove("visible"), 3000);

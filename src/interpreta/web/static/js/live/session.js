@@ -6,6 +6,8 @@
 // with backoff and rejoins with `resume` = the participant id it had, kept in
 // sessionStorage so a page reload resumes too. A refused join (close code 4403) is final.
 
+import { _ } from "../i18n.js";
+
 const BACKOFF_MS = [300, 700, 1500, 3000, 6000, 10000];
 const PING_MS = 20000;
 const REQUEST_TIMEOUT_MS = 15000;
@@ -13,7 +15,7 @@ const REQUEST_TIMEOUT_MS = 15000;
 /** An error reply to a request: {code, message}. */
 export class LiveError extends Error {
   constructor(reply) {
-    super(reply.message || reply.code || "Request failed");
+    super(reply.message || reply.code || _("Request failed"));
     this.name = "LiveError";
     this.code = reply.code || "error";
   }
@@ -123,7 +125,7 @@ export class LiveSession {
       if (this.stopped) return;
       if (event.code === 4403) {
         this.stopped = true;
-        this.status("refused", event.reason || "Joining was refused.");
+        this.status("refused", event.reason || _("Joining was refused."));
         return;
       }
       this.scheduleReconnect();
@@ -180,12 +182,12 @@ export class LiveSession {
    * @param {object} message
    */
   request(message) {
-    if (!this.open) return Promise.reject(new LiveError({ code: "offline", message: "Not connected." }));
+    if (!this.open) return Promise.reject(new LiveError({ code: "offline", message: _("Not connected.") }));
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.waiters.delete(id);
-        reject(new LiveError({ code: "timeout", message: "No answer from the server." }));
+        reject(new LiveError({ code: "timeout", message: _("No answer from the server.") }));
       }, REQUEST_TIMEOUT_MS);
       this.waiters.set(id, { resolve, reject, timer });
       this.ws.send(JSON.stringify({ ...message, id }));
@@ -195,7 +197,7 @@ export class LiveSession {
   failWaiters(code) {
     for (const [id, waiter] of this.waiters) {
       clearTimeout(waiter.timer);
-      waiter.reject(new LiveError({ code, message: "The connection dropped." }));
+      waiter.reject(new LiveError({ code, message: _("The connection dropped.") }));
       this.waiters.delete(id);
     }
   }

@@ -1,6 +1,7 @@
 // The speaker's page: publish the microphone to the topic's floor, show its level and
 // the interpreters' slow-down signals. Reconnects and publishes again after a drop.
 
+import { _ } from "../i18n.js";
 import { Backoff, connectionText, pageData, say } from "./common.js";
 import { Mic, audioContext, runMeter } from "./media.js";
 import { MeetingPanel } from "./meeting.js";
@@ -33,7 +34,7 @@ const session = new LiveSession({
     say(connectionLine, connectionText(value, detail));
     if (value !== "open") meeting.offline(connectionText(value, detail));
     if (value === "refused") {
-      say(error, detail || "Joining was refused.");
+      say(error, detail || _("Joining was refused."));
       stop();
     }
     render();
@@ -47,7 +48,7 @@ const session = new LiveSession({
     if (meeting.handle(message)) return;
     if (message.type === "muted") {
       stop();
-      say(error, `${message.by} muted your microphone. Start it again when you are ready.`);
+      say(error, _("%(name)s muted your microphone. Start it again when you are ready.", { name: message.by }));
     }
     else if (message.type === "slowdown") slowDown(message);
     else if (message.type === "media.lost") republishLater();
@@ -64,7 +65,7 @@ async function publish() {
     retry.reset();
     say(error, "");
   } catch (problem) {
-    say(error, `Sending failed: ${problem.message}. Retrying…`);
+    say(error, _("Sending failed: %(error)s. Retrying…", { error: problem.message }));
     republishLater();
   }
   render();
@@ -87,7 +88,7 @@ async function start() {
   try {
     await mic.open(processing.checked);
   } catch (problem) {
-    say(error, `The browser gave no microphone: ${problem.message}`);
+    say(error, _("The browser gave no microphone: %(error)s", { error: problem.message }));
     startButton.disabled = false;
     return;
   }
@@ -106,25 +107,29 @@ function stop() {
 }
 
 function slowDown(message) {
-  const language = message.language ? ` (${message.language})` : "";
-  const text = `Slow down, please${language}`;
-  banner.textContent = `${text}: ${message.from}`;
+  const { language, from: name } = message;
+  banner.textContent = language
+    ? _("Slow down, please (%(language)s): %(name)s", { language, name })
+    : _("Slow down, please: %(name)s", { name });
   banner.hidden = false;
   clearTimeout(slowDown.timer);
   slowDown.timer = setTimeout(() => (banner.hidden = true), 10000);
   const item = document.createElement("li");
   const time = new Date().toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
-  item.textContent = `${time} · ${message.from}${language} asks you to slow down.`;
+  const asks = language
+    ? _("%(name)s (%(language)s) asks you to slow down.", { name, language })
+    : _("%(name)s asks you to slow down.", { name });
+  item.textContent = `${time} · ${asks}`;
   signals.prepend(item);
   while (signals.children.length > 8) signals.lastChild.remove();
 }
 
 function render() {
-  startButton.textContent = speaking ? "Stop sending" : "Start sending my microphone";
+  startButton.textContent = speaking ? _("Stop sending") : _("Start sending my microphone");
   startButton.setAttribute("aria-pressed", speaking ? "true" : "false");
-  let text = "Your microphone is off.";
-  if (speaking && mic.published && session.open) text = "On air: the listeners and interpreters hear you.";
-  else if (speaking) text = connection === "reconnecting" ? "Connection lost. Reconnecting…" : "Connecting…";
+  let text = _("Your microphone is off.");
+  if (speaking && mic.published && session.open) text = _("On air: the listeners and interpreters hear you.");
+  else if (speaking) text = connection === "reconnecting" ? _("Connection lost. Reconnecting…") : _("Connecting…");
   say(status, text);
   root.dataset.onAir = speaking && mic.published ? "true" : "false";
 }
