@@ -322,6 +322,11 @@ async def test_a_listener_mixes_the_floor_beneath_the_interpretation(
     closing += [ear, beneath]
     await ear.wait_for_tone(880, timeout=8)
     await beneath.wait_for_tone(440, timeout=8)
+    # one listener, of German: the floor beneath does not count as listening to it
+    counts = await anna.latest_state(
+        lambda s: {c["id"]: c["listeners"] for c in s["channels"]}[stage.german] == 1
+    )
+    assert {c["id"]: c["listeners"] for c in counts["channels"]}[stage.floor] == 0
 
     with pytest.raises(SignalingError) as refused:
         await listener.request({"type": "switch", "channel_id": stage.floor, "slot": "aside"})

@@ -27,6 +27,7 @@ import itertools
 import json
 import logging
 import time
+from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -127,6 +128,8 @@ class Client:
     ear_peer: str | None = None
     under_peer: str | None = None
     """A listener's second subscription: the floor under the interpretation (the mix)."""
+    under_channel: int | None = None
+    """The channel of :attr:`under_peer` (not counted as a listener of it)."""
     listening: int | None = None
     last_view: str | None = None
     media_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
@@ -375,7 +378,7 @@ class LiveHub:
             if slot == MAIN:
                 client.ear_peer, client.listening = peer, channel_id
             else:
-                client.under_peer = peer
+                client.under_peer, client.under_channel = peer, channel_id
             self._peers[peer] = (live, client)
         kind = "listen" if slot == MAIN else "mix"
         await asyncio.to_thread(self._record_media, client, peer, channel_id, kind)
@@ -394,6 +397,8 @@ class LiveHub:
             await self.plane.switch_subscription(peer, _plane_id(channel_id))
             if slot == MAIN:
                 client.listening = channel_id
+            else:
+                client.under_channel = channel_id
         await asyncio.to_thread(self._record_media, client, peer, channel_id, "switch")
         self._schedule_broadcast(live)
 
@@ -408,7 +413,7 @@ class LiveHub:
             if slot == MAIN:
                 client.ear_peer = client.listening = None
             else:
-                client.under_peer = None
+                client.under_peer = client.under_channel = None
             await self.plane.close_peer(peer)
         self._schedule_broadcast(self._events[client.event_id])
 
@@ -724,9 +729,11 @@ class LiveHub:
         if self._events.get(live.event_id) is not live:
             return  # forgotten meanwhile: its channels are closed
         recorder = self._recorders.get(live.event_id)
-        counts = {
+        mixing = Counter(c.under_channel for c in live.clients if c.under_peer is not None)
+        counts = {  # neither the recorder's taps nor a mix beneath count as listeners
             info.id: self.plane.listener_count(_plane_id(info.id))
             - (recorder.taps(info.id) if recorder else 0)
+            - mixing[info.id]
             for info in live.channels.values()
         }
         if counts != live.counts_written:
@@ -1067,7 +1074,7 @@ class LiveHub:
                 await self._to_booth(live, client.seat.channel_id, dropped, skip=client.session_id)
             await self._send(client, {"type": "media.lost", "what": "microphone"})
         elif change.peer_id == client.under_peer:
-            client.under_peer = None
+            client.under_peer = client.under_channel = None
             await self._send(client, {"type": "media.lost", "what": "mix"})
         elif change.peer_id == client.ear_peer:
             client.ear_peer = None
