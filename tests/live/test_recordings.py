@@ -135,9 +135,10 @@ async def test_erasing_someone_heard_silences_them_in_the_recording(
     with platform.sessions() as db:
         assert db.scalars(select(RecordingVoice.participant_id)).all() != []  # the speaker's
         listed = {r["label"]: r for r in store.listed(db, stage.event_id)}
-        german = store.audio(db, stage.event_id, listed["de"]["id"])
-        floor = store.audio(db, stage.event_id, listed["floor"]["id"])
-    assert german is not None and floor is not None
+        german_found = store.audio(db, stage.event_id, listed["de"]["id"])
+        floor_found = store.audio(db, stage.event_id, listed["floor"]["id"])
+    assert german_found is not None and floor_found is not None
+    (_, german), (_, floor) = german_found, floor_found
     assert listed["de"]["voices"] == 0
     assert _level(german) < 0.005  # Anna was on air all along: silence now, same length
     assert abs(_duration(german) - listed["de"]["duration_ms"] / 1000) < 0.2

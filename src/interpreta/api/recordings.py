@@ -12,17 +12,15 @@ from typing import Any
 
 from fastapi import APIRouter, Response
 
-from interpreta.accounts.models import MemberRole
 from interpreta.api.dependencies import PlatformDep, UserDep, within
 from interpreta.api.events import load_event
 from interpreta.api.inputs import PathId
 from interpreta.datamap.activities import RECORDING
 from interpreta.errors import not_found
+from interpreta.live.access import MANAGERS
 from interpreta.recordings import store
 
 router = APIRouter(tags=["recordings"], dependencies=[within(RECORDING)])
-
-MANAGERS = (MemberRole.OWNER, MemberRole.ORGANISER)
 
 
 @router.get(
@@ -54,12 +52,10 @@ def recording_audio(
     """One channel's recorded sound."""
     with platform.sessions() as db:
         event = load_event(db, event_id, user, *MANAGERS)
-        sound = store.audio(db, event_id, recording_id)
-        if sound is None:
+        found = store.audio(db, event_id, recording_id)
+        if found is None:
             raise not_found("recording")
-        label = next(
-            (r["label"] for r in store.listed(db, event_id) if r["id"] == recording_id), ""
-        )
+        label, sound = found
         name = f"{event.code}-{recording_id}-{label}.ogg".replace(" ", "-")
     headers = {"Cache-Control": "private, no-store"}
     if download:

@@ -15,6 +15,7 @@ from interpreta.datamap.activities import SHARING
 from interpreta.meetings.models import ChatAudience, ChatMessage
 from interpreta.meetings.people import (
     ContentRefused,
+    Named,
     Person,
     clean_text,
     named,
@@ -68,15 +69,20 @@ def send(
     )
     db.add(message)
     db.flush()
+    return _shown(message, Named(author.key, author.name), recipient)
+
+
+def _shown(message: ChatMessage, author: Named | None, recipient: Named | None) -> dict[str, Any]:
+    """A message as clients receive it (``from_key`` None: its author left no trace)."""
     return {
         "id": message.id,
-        "audience": audience.value,
-        "from": author.name,
-        "from_key": author.key,
+        "audience": message.audience.value,
+        "from": author.name if author else "Former participant",
+        "from_key": author.key if author else None,
         "to": recipient.name if recipient else None,
         "to_key": recipient.key if recipient else None,
-        "text": body,
-        "sent_at": now.isoformat(),
+        "text": message.body,
+        "sent_at": message.sent_at.isoformat(),
     }
 
 
@@ -107,22 +113,10 @@ def history(db: Session, event_id: int, viewer: Person) -> list[dict[str, Any]]:
         .limit(HISTORY)
     ).all()
     names = named(db, [m.author_id for m in rows] + [m.recipient_id for m in rows])
-    found = []
-    for m in reversed(rows):
-        author, recipient = names.get(m.author_id or 0), names.get(m.recipient_id or 0)
-        found.append(
-            {
-                "id": m.id,
-                "audience": m.audience.value,
-                "from": author.name if author else "Former participant",
-                "from_key": author.key if author else None,
-                "to": recipient.name if recipient else None,
-                "to_key": recipient.key if recipient else None,
-                "text": m.body,
-                "sent_at": m.sent_at.isoformat(),
-            }
-        )
-    return found
+    return [
+        _shown(m, names.get(m.author_id or 0), names.get(m.recipient_id or 0))
+        for m in reversed(rows)
+    ]
 
 
 @runs_in(SHARING)

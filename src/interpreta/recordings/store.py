@@ -138,16 +138,17 @@ def listed(db: Session, event_id: int) -> list[dict[str, Any]]:
 
 
 @runs_in(RECORDING)
-def audio(db: Session, event_id: int, recording_id: int) -> bytes | None:
-    """A recording's sound (Ogg Opus), decrypted; None when the event has no such one."""
-    exists = db.scalar(
-        select(Recording.id).where(Recording.id == recording_id, Recording.event_id == event_id)
+def audio(db: Session, event_id: int, recording_id: int) -> tuple[str, bytes] | None:
+    """A recording's label and sound (Ogg Opus), decrypted; None when the event has no
+    such recording."""
+    label = db.scalar(
+        select(Recording.label).where(Recording.id == recording_id, Recording.event_id == event_id)
     )
-    if exists is None:
+    if label is None:
         return None
     chunks = db.scalars(
         select(RecordingChunk)
         .where(RecordingChunk.recording_id == recording_id)
         .order_by(RecordingChunk.seq)
     )
-    return b"".join(base64.b64decode(c.data) for c in chunks)
+    return label, b"".join(base64.b64decode(c.data) for c in chunks)
