@@ -20,6 +20,7 @@ from media_testkit import (
     start_publisher,
     start_subscriber,
 )
+from video_testkit import Camera, Viewer, start_camera, start_viewer
 
 from interpreta.media.forwarder import EmbeddedMediaPlane
 from interpreta.media.janus import JanusMediaPlane
@@ -82,6 +83,18 @@ class Peers:
     async def subscriber(self, channel_id: str, peer_id: str) -> ListeningSubscriber:
         """A peer listening to a channel."""
         return await start_subscriber(self.plane, channel_id, peer_id, addresses=self.addresses)
+
+    async def camera(
+        self, channel_id: str, peer_id: str, colour: str, codec: str = "VP8"
+    ) -> Camera:
+        """A peer publishing a solid-colour camera."""
+        return await start_camera(
+            self.plane, channel_id, peer_id, colour, codec=codec, addresses=self.addresses
+        )
+
+    async def viewer(self, channel_id: str, peer_id: str) -> Viewer:
+        """A peer watching a video channel."""
+        return await start_viewer(self.plane, channel_id, peer_id, addresses=self.addresses)
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""The media plane: Opus packets from publishers to subscribers, behind one interface.
+"""The media plane: Opus and video from publishers to subscribers, behind one interface.
 
 The control plane drives a :class:`~interpreta.media.plane.MediaPlane`; which backend
 implements it (the embedded aiortc forwarder in :mod:`interpreta.media.forwarder`, or a
@@ -6,7 +6,9 @@ media server later) is none of its business.
 """
 
 from interpreta.media.plane import (
+    VIDEO_CODECS,
     ChannelStats,
+    MediaKind,
     MediaPlane,
     MediaPlaneError,
     PeerExistsError,
@@ -20,7 +22,9 @@ from interpreta.media.plane import (
 )
 
 __all__ = [
+    "VIDEO_CODECS",
     "ChannelStats",
+    "MediaKind",
     "MediaPlane",
     "MediaPlaneError",
     "PeerExistsError",

@@ -2,9 +2,13 @@
 
 Vocabulary (ISO 20109 console functions mapped onto a packet plane):
 
-* A **channel** carries one audio stream to its listeners: the floor of a topic, or one
-  interpretation language.
-* A **publisher** is a peer connection that sends Opus to a channel (a speaker's or an
+* A **channel** carries one stream to its subscribers. An *audio* channel (the default)
+  carries Opus: the floor of a topic, or one interpretation language. A *video* channel
+  carries one picture, VP8 or H.264 as the plane was configured: a speaker's camera, a
+  shared screen, a sign-language interpreter, a booth's camera. Video is forwarded as it
+  was encoded, never transcoded; a viewer that joins or switches gets a key frame first
+  (the plane asks the source for one).
+* A **publisher** is a peer connection that sends Opus (or video) to a channel (a speaker's or an
   interpreter's microphone). Several can be attached to one channel (booth mates).
 * The channel's **source** is the one publisher that is on air; only its packets are
   forwarded. Changing it is the *handover*; ``None`` is the *mic off* / cough key.
@@ -24,7 +28,9 @@ from enum import StrEnum
 from typing import Protocol, runtime_checkable
 
 __all__ = [
+    "VIDEO_CODECS",
     "ChannelStats",
+    "MediaKind",
     "MediaPlane",
     "MediaPlaneError",
     "PeerExistsError",
@@ -52,6 +58,17 @@ class UnknownPeerError(MediaPlaneError, KeyError):
 
 class PeerExistsError(MediaPlaneError):
     """A peer with this id is already attached: peer ids name one peer connection each."""
+
+
+class MediaKind(StrEnum):
+    """What a channel carries."""
+
+    AUDIO = "audio"
+    VIDEO = "video"
+
+
+VIDEO_CODECS = ("VP8", "H264")
+"""The video codecs a plane forwards (one per plane, chosen when it is made)."""
 
 
 class PeerRole(StrEnum):
@@ -96,9 +113,9 @@ class PublisherStats:
     on_air: bool
     "Whether it is the channel's source."
     packets_received: int
-    "Opus packets received from it (forwarded or not)."
+    "RTP packets received from it (forwarded or not)."
     bytes_received: int
-    "Opus payload bytes received from it."
+    "Payload bytes received from it."
     packets_stale: int
     "Packets dropped on arrival as too late to be live (the plane had fallen behind)."
     last_packet_age: float | None
@@ -114,7 +131,7 @@ class SubscriberStats:
     state: str
     "Its connection state."
     packets_sent: int
-    "Packets handed to its RTP sender."
+    "Packets (of a video channel: frames) handed to its RTP sender."
     packets_late: int
     "Of those, packets that waited longer than the plane's lateness threshold."
     packets_dropped: int
@@ -129,6 +146,8 @@ class ChannelStats:
 
     channel_id: str
     "The channel's id."
+    kind: MediaKind
+    "What it carries."
     source: str | None
     "The publisher on air, or ``None``."
     packets_forwarded: int
@@ -152,8 +171,11 @@ class MediaPlane(Protocol):
     returned (no trickle), so one offer/answer exchange sets a peer up.
     """
 
-    async def open_channel(self, channel_id: str) -> None:
-        """Open a channel; opening an open channel does nothing."""
+    async def open_channel(self, channel_id: str, kind: MediaKind = MediaKind.AUDIO) -> None:
+        """Open a channel of `kind`; opening an open channel does nothing.
+
+        :raises MediaPlaneError: the channel is open with another kind.
+        """
         ...
 
     async def close_channel(self, channel_id: str) -> None:
@@ -161,7 +183,8 @@ class MediaPlane(Protocol):
         ...
 
     async def publish(self, channel_id: str, peer_id: str, offer_sdp: str) -> str:
-        """Attach a publisher to a channel from its offer (``sendonly``/``sendrecv`` audio).
+        """Attach a publisher to a channel from its offer (``sendonly``/``sendrecv`` audio,
+        or video for a video channel: the answer accepts only the plane's video codec).
 
         The publisher is not on air until :meth:`set_source` names it.
         Returns the answer SDP.
@@ -183,7 +206,8 @@ class MediaPlane(Protocol):
         ...
 
     async def subscribe(self, channel_id: str, peer_id: str, offer_sdp: str) -> str:
-        """Attach a subscriber to a channel from its ``recvonly`` audio offer.
+        """Attach a subscriber to a channel from its ``recvonly`` offer (audio, or video
+        for a video channel).
 
         Returns the answer SDP.
 
@@ -199,6 +223,7 @@ class MediaPlane(Protocol):
 
         :raises UnknownPeerError: ``peer_id`` is not a subscriber.
         :raises UnknownChannelError: the channel is not open.
+        :raises MediaPlaneError: the channel is of another kind than the subscriber's.
         """
         ...
 
