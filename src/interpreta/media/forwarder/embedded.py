@@ -6,6 +6,13 @@ packets go straight to the channel's fan-out, never through a jitter buffer or a
 decoder. Each subscriber has one :class:`~interpreta.media.forwarder.track.ForwardingTrack`
 for its whole life, which its ``RTCRtpSender`` packetises without encoding; switching
 channel or source only changes what feeds that track.
+
+Video channels work the same way with whole frames: a publisher's packets are
+reassembled into frames (:mod:`~interpreta.media.forwarder.frames`), and each viewer's
+:class:`~interpreta.media.forwarder.video_track.VideoForwardingTrack` starts from a key
+frame, which the plane asks the source for (an RTCP PLI) whenever a viewer needs one.
+One video codec (VP8 or H.264) is negotiated on every video peer of the plane, so frames
+pass from any publisher to any viewer as they were encoded.
 """
 
 from __future__ import annotations
@@ -25,14 +32,25 @@ from aiortc import (
     RTCSessionDescription,
 )
 
-from interpreta.media.forwarder.aiortc_hooks import host_addresses, tap_receiver
-from interpreta.media.forwarder.channel import Channel
+from interpreta.media.forwarder.aiortc_hooks import (
+    host_addresses,
+    on_key_frame_request,
+    request_key_frame,
+    tap_receiver,
+    tap_video_receiver,
+)
+from interpreta.media.forwarder.channel import Channel, Publisher, Subscriber
 from interpreta.media.forwarder.ingress import Ingress
 from interpreta.media.forwarder.mdns import without_mdns_candidates
 from interpreta.media.forwarder.track import ForwardingTrack
+from interpreta.media.forwarder.video_ingress import VideoIngress
+from interpreta.media.forwarder.video_track import VideoForwardingTrack
 from interpreta.media.peer_states import PeerStateListeners
 from interpreta.media.plane import (
+    VIDEO_CODECS,
     ChannelStats,
+    MediaKind,
+    MediaPlaneError,
     PeerRole,
     PeerStateChange,
     PeerStateListener,
@@ -55,8 +73,8 @@ class _Peer:
     role: PeerRole
     pc: RTCPeerConnection
     channel_id: str | None
-    ingress: Ingress | None = None
-    track: ForwardingTrack | None = None
+    ingress: Publisher | None = None
+    track: Subscriber | None = None
     closed: bool = False
     deadline: asyncio.TimerHandle | None = None
     """Closes the peer if it has not connected in time (offers that named no address)."""
@@ -72,7 +90,15 @@ def _prefer_opus(transceiver: RTCRtpTransceiver) -> None:
     transceiver.setCodecPreferences(opus)
 
 
-def _drop(_packet: object) -> None:
+def _prefer_video(transceiver: RTCRtpTransceiver, codec: str) -> None:
+    capabilities = RTCRtpSender.getCapabilities("video")
+    wanted = (f"video/{codec.lower()}", "video/rtx")
+    transceiver.setCodecPreferences(
+        [c for c in capabilities.codecs if c.mimeType.lower() in wanted]
+    )
+
+
+def _drop(*_packet: object) -> None:
     return None
 
 
@@ -91,6 +117,7 @@ class EmbeddedMediaPlane(PlaneRecords[Channel, _Peer]):
         late_after: float = 0.020,
         clock: Callable[[], float] = time.monotonic,
         connect_timeout: float = CONNECT_TIMEOUT,
+        video_codec: str = "VP8",
     ) -> None:
         """
         :param host_addresses: the addresses ICE host candidates are gathered on (e.g.
@@ -105,9 +132,12 @@ class EmbeddedMediaPlane(PlaneRecords[Channel, _Peer]):
         :param connect_timeout: seconds a peer whose offer named no address (only mDNS
             names, see :mod:`~interpreta.media.forwarder.mdns`) has to connect before it
             is closed.
+        :param video_codec: the codec of every video channel (``"VP8"`` or ``"H264"``).
         """
         if max_queue < 1:
             raise ValueError("max_queue must be at least 1")
+        if video_codec not in VIDEO_CODECS:
+            raise ValueError(f"video_codec must be one of {VIDEO_CODECS}, not {video_codec!r}")
         if late_after <= 0:
             raise ValueError("late_after must be positive")
         super().__init__()
@@ -117,16 +147,20 @@ class EmbeddedMediaPlane(PlaneRecords[Channel, _Peer]):
         self._late_after = late_after
         self._clock = clock
         self._connect_timeout = connect_timeout
+        self._video_codec = video_codec
         self._listeners = PeerStateListeners()
         self._tasks = BackgroundTasks(logger, "media plane task failed")
 
     # --- channels ------------------------------------------------------------------------
 
-    async def open_channel(self, channel_id: str) -> None:
-        """Open a channel; opening an open channel does nothing."""
+    async def open_channel(self, channel_id: str, kind: MediaKind = MediaKind.AUDIO) -> None:
+        """Open a channel of `kind`; opening an open channel does nothing."""
         self._check_running()
-        if channel_id not in self._channels:
-            self._channels[channel_id] = Channel(channel_id)
+        channel = self._channels.get(channel_id)
+        if channel is None:
+            self._channels[channel_id] = Channel(channel_id, kind)
+        elif channel.kind is not kind:
+            raise MediaPlaneError(f"channel {channel_id!r} is open as {channel.kind} channel")
 
     async def close_channel(self, channel_id: str) -> None:
         """Close a channel and every peer attached to it; unknown channels are ignored."""
@@ -152,9 +186,6 @@ class EmbeddedMediaPlane(PlaneRecords[Channel, _Peer]):
         """A snapshot of a channel's counters."""
         channel = self._channel(channel_id)
         now = self._clock()
-
-        def age(ingress: Ingress) -> float | None:
-            return None if ingress.last_arrival is None else now - ingress.last_arrival
 
         publishers = tuple(
             PublisherStats(
@@ -183,6 +214,7 @@ class EmbeddedMediaPlane(PlaneRecords[Channel, _Peer]):
         )
         return ChannelStats(
             channel_id=channel_id,
+            kind=channel.kind,
             source=None if channel.source is None else channel.source.peer_id,
             packets_forwarded=channel.packets_forwarded,
             publishers=publishers,
@@ -196,7 +228,8 @@ class EmbeddedMediaPlane(PlaneRecords[Channel, _Peer]):
 
         The publisher is not on air until :meth:`set_source` names it.
         """
-        self._channel(channel_id)
+        if self._channel(channel_id).kind is MediaKind.VIDEO:
+            return await self._publish_video(channel_id, peer_id, offer_sdp)
         self._check_new_peer_id(peer_id)
         offer = without_mdns_candidates(offer_sdp)
         pc = self._new_peer_connection()
@@ -217,9 +250,38 @@ class EmbeddedMediaPlane(PlaneRecords[Channel, _Peer]):
         self._channel_for_new_peer(peer).attach_publisher(ingress)
         return answer
 
+    async def _publish_video(self, channel_id: str, peer_id: str, offer_sdp: str) -> str:
+        """Attach a camera (or a shared screen) to a video channel."""
+        self._check_new_peer_id(peer_id)
+        offer = without_mdns_candidates(offer_sdp)
+        pc = self._new_peer_connection()
+        first = pc.addTransceiver("video", direction="recvonly")
+        _prefer_video(first, self._video_codec)
+
+        def ask(ssrc: int) -> None:
+            self._tasks.spawn(request_key_frame(first.receiver, ssrc))
+
+        ingress = VideoIngress(peer_id, self._video_codec, ask, self._clock)
+        peer = self._add_peer(_Peer(peer_id, PeerRole.PUBLISHER, pc, channel_id, ingress=ingress))
+
+        async def tap_then_answer() -> None:
+            await pc.setRemoteDescription(RTCSessionDescription(sdp=offer.sdp, type="offer"))
+            for transceiver in pc.getTransceivers():
+                if transceiver is first:
+                    tap_video_receiver(transceiver.receiver, ingress.on_rtp, self._tasks.spawn)
+                elif transceiver.kind == "video":
+                    tap_video_receiver(transceiver.receiver, _drop, self._tasks.spawn)
+                else:
+                    tap_receiver(transceiver.receiver, _drop)
+
+        answer = await self._negotiate(peer, tap_then_answer, offer.awaits_checks)
+        self._channel_for_new_peer(peer).attach_publisher(ingress)
+        return answer
+
     async def subscribe(self, channel_id: str, peer_id: str, offer_sdp: str) -> str:
         """Attach a subscriber to a channel from its ``recvonly`` offer; returns the answer."""
-        self._channel(channel_id)
+        if self._channel(channel_id).kind is MediaKind.VIDEO:
+            return await self._subscribe_video(channel_id, peer_id, offer_sdp)
         self._check_new_peer_id(peer_id)
         offer = without_mdns_candidates(offer_sdp)
         pc = self._new_peer_connection()
@@ -240,6 +302,31 @@ class EmbeddedMediaPlane(PlaneRecords[Channel, _Peer]):
         self._channel_for_new_peer(peer).attach_subscriber(peer_id, track)
         return answer
 
+    async def _subscribe_video(self, channel_id: str, peer_id: str, offer_sdp: str) -> str:
+        """Attach a viewer to a video channel; it starts from the source's next key frame."""
+        self._check_new_peer_id(peer_id)
+        offer = without_mdns_candidates(offer_sdp)
+        pc = self._new_peer_connection()
+        track = VideoForwardingTrack(clock=self._clock)
+        transceiver = pc.addTransceiver(track, direction="sendonly")
+        _prefer_video(transceiver, self._video_codec)
+        on_key_frame_request(transceiver.sender, lambda: track.want_key_frame())
+        peer = self._add_peer(_Peer(peer_id, PeerRole.SUBSCRIBER, pc, channel_id, track=track))
+
+        async def apply_offer() -> None:
+            await pc.setRemoteDescription(RTCSessionDescription(sdp=offer.sdp, type="offer"))
+            for other in pc.getTransceivers():
+                if other is transceiver:
+                    continue
+                if other.kind == "video":
+                    tap_video_receiver(other.receiver, _drop, self._tasks.spawn)
+                else:
+                    tap_receiver(other.receiver, _drop)
+
+        answer = await self._negotiate(peer, apply_offer, offer.awaits_checks)
+        self._channel_for_new_peer(peer).attach_subscriber(peer_id, track)
+        return answer
+
     async def switch_subscription(self, peer_id: str, channel_id: str) -> None:
         """Move a subscriber to another channel, keeping its track (no renegotiation)."""
         peer = self._peers.get(peer_id)
@@ -248,9 +335,14 @@ class EmbeddedMediaPlane(PlaneRecords[Channel, _Peer]):
         new = self._channel(channel_id)
         if peer.channel_id == channel_id:
             return
+        if (new.kind is MediaKind.VIDEO) != isinstance(peer.track, VideoForwardingTrack):
+            raise MediaPlaneError(f"{peer_id!r} cannot switch to {new.kind} channel {channel_id!r}")
         if peer.channel_id is not None and (old := self._channels.get(peer.channel_id)):
             old.detach_subscriber(peer_id)
-        peer.track.flush()
+        if isinstance(peer.track, VideoForwardingTrack):
+            peer.track.restart()
+        else:
+            peer.track.flush()
         new.attach_subscriber(peer_id, peer.track)
         peer.channel_id = channel_id
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import Protocol
+from typing import Any, Protocol
 
 from aiortc.rtp import RtpPacket
 
@@ -15,15 +15,15 @@ __all__ = ["Ingress", "PacketSink"]
 
 
 class PacketSink(Protocol):
-    """Where a publisher's packets go: a channel, while the publisher is its source."""
+    """Where a publisher's packets (or frames) go: a channel, while it is its source."""
 
     @property
     def source(self) -> object:
         """The publisher whose packets the sink forwards now."""
         ...
 
-    def forward(self, packet: ForwardedPacket) -> None:
-        """Fan one packet out."""
+    def forward(self, packet: Any) -> None:
+        """Fan one packet (or a video frame) out."""
         ...
 
 

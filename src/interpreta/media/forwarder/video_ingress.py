@@ -1,0 +1,103 @@
+"""Where one publisher's video enters the plane: whole frames, key frames on request."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from aiortc.rtp import RtpPacket
+
+from interpreta.media.forwarder.frames import FrameAssembler
+from interpreta.media.forwarder.ingress import PacketSink
+from interpreta.media.forwarder.video_track import ForwardedFrame
+
+__all__ = ["KEY_FRAME_INTERVAL", "VideoIngress"]
+
+KEY_FRAME_INTERVAL = 0.25
+"""Seconds between two key frame requests to one publisher: viewers joining together
+share one key frame, and a publisher is not flooded with requests."""
+
+
+class VideoIngress:
+    """Takes a publisher's video packets, on air or not, and forwards whole frames.
+
+    Frames are reassembled per stream (:class:`~interpreta.media.forwarder.frames.FrameAssembler`).
+    After a loss it could not repair, the stream's frames are dropped until its next key
+    frame, and the publisher is asked for one at once. :meth:`request_key_frame` is how
+    viewers ask (a new viewer, a switch, a viewer's own picture loss).
+    """
+
+    def __init__(
+        self,
+        peer_id: str,
+        codec: str,
+        ask: Callable[[int], None],
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        """
+        :param codec: the negotiated video codec (``"VP8"`` or ``"H264"``).
+        :param ask: sends the publisher a key frame request for a stream (its SSRC).
+        """
+        self.peer_id = peer_id
+        "The publisher's peer id."
+        self.channel: PacketSink | None = None
+        "The channel it publishes to, once attached."
+        self.packets_received = 0
+        "RTP packets received."
+        self.bytes_received = 0
+        "Payload bytes received."
+        self.packets_stale = 0
+        "Frames dropped because they could not be decoded (a loss before the key frame)."
+        self.last_arrival: float | None = None
+        "When the last packet arrived."
+        self.frames_received = 0
+        "Whole frames reassembled."
+        self._codec = codec
+        self._ask = ask
+        self._clock = clock
+        self._assemblers: dict[int, FrameAssembler] = {}
+        self._broken: set[int] = set()
+        self._last_ssrc: int | None = None
+        self._asked_at: float | None = None
+
+    def on_rtp(self, packet: RtpPacket, data: bytes) -> None:
+        """Take one depayloaded video packet (the receiver tap's callback)."""
+        arrival = self._clock()
+        self.packets_received += 1
+        self.bytes_received += len(packet.payload)
+        self.last_arrival = arrival
+        ssrc = packet.ssrc
+        self._last_ssrc = ssrc
+        assembler = self._assemblers.get(ssrc)
+        if assembler is None:
+            assembler = self._assemblers[ssrc] = FrameAssembler(self._codec)
+            self._broken.add(ssrc)
+        frames = assembler.add(
+            packet.sequence_number, packet.timestamp, bool(packet.marker), data, arrival
+        )
+        for frame in frames:
+            self.frames_received += 1
+            if frame.after_loss:
+                self._broken.add(ssrc)
+            if ssrc in self._broken:
+                if not frame.key:
+                    self.packets_stale += 1
+                    self.request_key_frame()
+                    continue
+                self._broken.discard(ssrc)
+            channel = self.channel
+            if channel is None or channel.source is not self:
+                continue
+            channel.forward(
+                ForwardedFrame(frame.data, assembler, frame.timestamp, frame.key, arrival)
+            )
+
+    def request_key_frame(self) -> None:
+        """Ask the publisher for a key frame (at most every :data:`KEY_FRAME_INTERVAL`)."""
+        now = self._clock()
+        if self._last_ssrc is None:
+            return  # nothing received yet: its first frame is a key frame
+        if self._asked_at is not None and now - self._asked_at < KEY_FRAME_INTERVAL:
+            return
+        self._asked_at = now
+        self._ask(self._last_ssrc)
