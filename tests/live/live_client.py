@@ -115,3 +115,27 @@ class LiveClient:
         """Leave the event."""
         await self.ws.close()
         self._reader.cancel()
+
+
+class VideoSignaling:
+    """A plane-like face of a live session for the video test peers: ``publish`` sends a
+    feed of one kind, ``subscribe`` watches a feed (the channel id) in a slot (the peer
+    id)."""
+
+    def __init__(self, client: LiveClient, kind: str = "camera") -> None:
+        self.client = client
+        self.kind = kind
+
+    async def publish(self, _channel_id: str, _peer_id: str, offer_sdp: str) -> str:
+        """Send this kind of feed."""
+        reply = await self.client.request(
+            {"type": "video.send", "kind": self.kind, "sdp": offer_sdp}
+        )
+        return str(reply["sdp"])
+
+    async def subscribe(self, feed: str, slot: str, offer_sdp: str) -> str:
+        """Watch `feed` in `slot`."""
+        reply = await self.client.request(
+            {"type": "video.watch", "slot": slot, "feed": feed, "sdp": offer_sdp}
+        )
+        return str(reply["sdp"])

@@ -12,10 +12,10 @@ import numpy as np
 from aiortc import RTCRtpSender, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 from av import VideoFrame
-from media_testkit import LOOPBACK, new_peer_connection
 
 from interpreta.media.forwarder.aiortc_hooks import host_addresses
 from interpreta.media.plane import MediaPlane
+from tests.media.media_testkit import LOOPBACK, new_peer_connection
 
 VIDEO_RATE = 90000
 FPS = 30

@@ -45,13 +45,13 @@ from interpreta.events.models import (
     ParticipantRole,
     Topic,
 )
-from interpreta.live import shared_state
+from interpreta.live import shared_state, video_feeds
 from interpreta.live.access import AccessDenied, BoothSeat
 from interpreta.live.booth import BoothConsole, ConsoleError
 from interpreta.live.content_delivery import deliver
 from interpreta.live.recording import EventRecorder
 from interpreta.live.shared_state import Presence, SharedState
-from interpreta.media.plane import MediaPlane, PeerStateChange, UnknownPeerError
+from interpreta.media.plane import MediaKind, MediaPlane, PeerStateChange, UnknownPeerError
 from interpreta.platform import Platform
 
 log = logging.getLogger(__name__)
@@ -140,6 +140,11 @@ class Client:
     """In the waiting room: connected, but nothing else until a host lets them in."""
     cohost: bool = False
     """Made a co-host by a host (kept current from the shared moderation state)."""
+    video_peers: dict[str, str] = field(default_factory=dict)
+    """The video the client sends: feed kind → publisher peer."""
+    viewers: dict[str, tuple[str, str]] = field(default_factory=dict)
+    """The video the client watches: its slot (a name the page chooses) → viewer peer
+    and feed."""
 
     @property
     def hosting(self) -> bool:
@@ -179,6 +184,8 @@ class LiveEvent:
     stale: bool = False
     """A node announced a change since :attr:`shared` was read: the next broadcast reads it
     again (a broadcast for this node's own clients alone does not need to)."""
+    stages: dict[int, str] = field(default_factory=dict)
+    """The camera last on each topic's stage (kept while nobody with a camera speaks)."""
 
     @property
     def booths(self) -> dict[int, BoothConsole]:
@@ -331,6 +338,10 @@ class LiveHub:
             if peer is not None:
                 self._peers.pop(peer, None)
                 await self.plane.close_peer(peer)
+        for slot in list(client.viewers):
+            await self.stop_watching(client, slot)
+        for kind in list(client.video_peers):
+            await self.stop_video(client, kind)
         if client.seat is not None:
             await self._to_booth(
                 live, client.seat.channel_id, {"type": "booth.left", "name": client.name}
@@ -453,6 +464,80 @@ class LiveHub:
         await asyncio.to_thread(self._record_media, client, peer, channel_id, "publish")
         return answer
 
+    # --- video: the plane's part (live/video.py says who may do what) ----------------
+
+    def joined(self, client: Client) -> LiveEvent:
+        """The live event a connected client is in."""
+        return self._events[client.event_id]
+
+    async def send_video(self, client: Client, feed: video_feeds.Feed, offer_sdp: str) -> str:
+        """Start (or replace) the client's feed: its own video channel, the client's peer
+        on air in it, and every node told. Returns the answer SDP."""
+        live = self._events[client.event_id]
+        channel = video_feeds.plane_channel(client.event_id, feed.id)
+        async with client.media_lock:
+            old = client.video_peers.get(feed.kind)
+            await self.plane.open_channel(channel, MediaKind.VIDEO)
+            peer = f"{client.session_id}:{feed.kind}:{next(self._serial)}"
+            answer = await self.plane.publish(channel, peer, offer_sdp)
+            await self.plane.set_source(channel, peer)
+            client.video_peers[feed.kind] = peer
+            self._peers[peer] = (live, client)
+            if old is not None:
+                self._peers.pop(old, None)
+                await self.plane.close_peer(old)
+        await self.bus.put(video_feeds.video_key(client.event_id), {feed.id: feed.to_json()})
+        await self._announce(live)
+        return answer
+
+    async def stop_video(self, client: Client, kind: str) -> None:
+        """Stop the client's feed of `kind` (nothing if it sends none)."""
+        live = self._events[client.event_id]
+        async with client.media_lock:
+            peer = client.video_peers.pop(kind, None)
+            if peer is None:
+                return
+            self._peers.pop(peer, None)
+            feed = video_feeds.feed_id(client.session_id, video_feeds.FeedKind(kind))
+            await video_feeds.withdraw(self.bus, client.event_id, feed)
+            await self.plane.close_channel(video_feeds.plane_channel(client.event_id, feed))
+        await self._announce(live)
+
+    async def watch(self, client: Client, slot: str, feed: str, offer_sdp: str) -> str:
+        """Watch a feed in one of the client's slots (replacing what the slot showed)."""
+        live = self._events[client.event_id]
+        channel = video_feeds.plane_channel(client.event_id, feed)
+        async with client.media_lock:
+            old = client.viewers.pop(slot, None)
+            if old is not None:
+                self._peers.pop(old[0], None)
+                await self.plane.close_peer(old[0])
+            await self.plane.open_channel(channel, MediaKind.VIDEO)
+            peer = f"{client.session_id}:view:{next(self._serial)}"
+            answer = await self.plane.subscribe(channel, peer, offer_sdp)
+            client.viewers[slot] = (peer, feed)
+            self._peers[peer] = (live, client)
+        return answer
+
+    async def switch_view(self, client: Client, slot: str, feed: str) -> None:
+        """Show another feed in a slot, on the same connection (no renegotiation)."""
+        async with client.media_lock:
+            watching = client.viewers.get(slot)
+            if watching is None:
+                raise ConsoleError("not_watching", "Watch a feed in this slot first.")
+            channel = video_feeds.plane_channel(client.event_id, feed)
+            await self.plane.open_channel(channel, MediaKind.VIDEO)
+            await self.plane.switch_subscription(watching[0], channel)
+            client.viewers[slot] = (watching[0], feed)
+
+    async def stop_watching(self, client: Client, slot: str) -> None:
+        """Stop watching in a slot (nothing if it shows nothing)."""
+        async with client.media_lock:
+            watching = client.viewers.pop(slot, None)
+            if watching is not None:
+                self._peers.pop(watching[0], None)
+                await self.plane.close_peer(watching[0])
+
     # --- meeting and webinar: who may talk, hands, the waiting room -----------------
 
     def may_talk(self, live: LiveEvent, client: Client) -> bool:
@@ -560,6 +645,10 @@ class LiveHub:
 
     async def _mute_here(self, live: LiveEvent, key: str, by: str) -> None:
         for client in [c for c in live.clients if c.key == key and c.seat is None]:
+            attendee = client.role is ParticipantRole.LISTENER and not client.hosting
+            if attendee and client.mode is EventMode.WEBINAR:  # no longer on the panel
+                for kind in (video_feeds.FeedKind.CAMERA, video_feeds.FeedKind.SCREEN):
+                    await self.stop_video(client, kind.value)
             peer = client.mic_peer
             if peer is None:
                 continue
@@ -685,6 +774,7 @@ class LiveHub:
             ]
             view["hands"] = [{"key": k, "name": n} for k, n in moderation.hands.items()]
             view["waiting"] = [{"key": k, "name": n} for k, n in moderation.waiting.items()]
+        view["video"] = self._video_view(live, client)
         if client.seat is not None:
             console = live.booths.get(client.seat.channel_id) or BoothConsole("")
             view["booth"] = {
@@ -707,6 +797,37 @@ class LiveHub:
                 else {"giver": console.handover.giver, "taker": console.handover.taker},
             }
         return view
+
+    def _video_view(self, live: LiveEvent, client: Client) -> dict[str, Any]:
+        """The feeds `client` may watch, the camera on its topic's stage, and what it
+        watches and sends."""
+        if client.waiting:
+            return {"feeds": [], "stage": None, "watching": {}, "sending": []}
+        floor = live.channels.get(live.floor_of(client.topic_id))
+        speaking = video_feeds.speaking_session(
+            None if floor is None else _source(live.shared, floor)
+        )
+        topic = client.topic_id
+        stage = video_feeds.stage(live.shared.feeds, topic, speaking, live.stages.get(topic))
+        if stage is not None:
+            live.stages[topic] = stage
+        booth = client.seat.channel_id if client.seat is not None else None
+        return {
+            "feeds": [
+                {
+                    "id": feed.id,
+                    "kind": feed.kind,
+                    "name": feed.name,
+                    "key": feed.key,
+                    "mine": feed.session == client.session_id,
+                }
+                for feed in live.shared.feeds.values()
+                if video_feeds.visible(feed, booth) and feed.topic_id == topic
+            ],
+            "stage": stage,
+            "watching": {slot: feed for slot, (_peer, feed) in client.viewers.items()},
+            "sending": sorted(client.video_peers),
+        }
 
     def _schedule_broadcast(self, live: LiveEvent) -> None:
         if live.broadcast_pending:
@@ -1079,6 +1200,15 @@ class LiveHub:
         elif change.peer_id == client.ear_peer:
             client.ear_peer = None
             await self._send(client, {"type": "media.lost", "what": "listening"})
+        elif change.peer_id in client.video_peers.values():
+            kind = next(k for k, p in client.video_peers.items() if p == change.peer_id)
+            await self.stop_video(client, kind)
+            await self._send(client, {"type": "media.lost", "what": "video", "kind": kind})
+        else:
+            slot = next((s for s, w in client.viewers.items() if w[0] == change.peer_id), None)
+            if slot is not None:
+                del client.viewers[slot]
+                await self._send(client, {"type": "media.lost", "what": "view", "slot": slot})
         self._schedule_broadcast(live)
 
     async def _send(self, client: Client, message: dict[str, Any]) -> None:

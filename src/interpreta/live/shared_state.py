@@ -1,6 +1,6 @@
 """The part of an event's live state every node shares, as documents on the bus.
 
-Four documents per event:
+Five documents per event:
 
 * ``live:{event}:state``: each booth's console (``booth:{channel}``: seats, who is on
   air, the pending handover) and each floor's publishers (``floor:{channel}``, the
@@ -11,7 +11,9 @@ Four documents per event:
 * ``live:{event}:moderation``: raised hands (``hand:{key}``), attendees a host lets
   talk in a webinar (``talk:{key}``), co-hosts (``cohost:{key}``), people in the waiting
   room (``waiting:{key}``), those let in (``admitted:{key}``), and the node recording
-  the event (``recording``).
+  the event (``recording``);
+* ``live:{event}:video``: the video feeds participants send (cameras, screens, sign
+  language, booth cameras), one field each (:mod:`interpreta.live.video_feeds`).
 
 A node that stops beating is gone: its presence and counts no longer count, even before
 anyone removes them. Nothing here names a person beyond the pseudonymous participant
@@ -25,6 +27,7 @@ from dataclasses import asdict, dataclass, field
 
 from interpreta.bus import Bus
 from interpreta.live.booth import BoothConsole
+from interpreta.live.video_feeds import Feed, parse_feeds, video_key
 
 __all__ = [
     "Moderation",
@@ -126,6 +129,8 @@ class SharedState:
     listeners: dict[int, int] = field(default_factory=dict)
     """Listeners per channel, summed over the live nodes."""
     moderation: Moderation = field(default_factory=Moderation)
+    feeds: dict[str, Feed] = field(default_factory=dict)
+    """The video feeds being sent, by id."""
 
 
 async def load(bus: Bus, event_id: int) -> SharedState:
@@ -147,6 +152,7 @@ async def load(bus: Bus, event_id: int) -> SharedState:
             for channel, count in json.loads(value).items():
                 state.listeners[int(channel)] = state.listeners.get(int(channel), 0) + count
     state.moderation = Moderation.from_fields(await bus.fields(moderation_key(event_id)))
+    state.feeds = parse_feeds(await bus.fields(video_key(event_id)), live)
     return state
 
 
@@ -166,6 +172,7 @@ async def forget(bus: Bus, event_id: int) -> None:
         presence_key(event_id),
         listeners_key(event_id),
         moderation_key(event_id),
+        video_key(event_id),
     ):
         await bus.drop(key)
 
@@ -190,6 +197,13 @@ async def sweep(bus: Bus, event_id: int) -> None:
         if json.loads(value)["node"] not in live
     ]
     await clear_presence(bus, event_id, *gone)
+    orphaned = [
+        field
+        for field, value in (await bus.fields(video_key(event_id))).items()
+        if json.loads(value)["node"] not in live
+    ]
+    if orphaned:
+        await bus.drop(video_key(event_id), *orphaned)
     counted = await bus.fields(listeners_key(event_id))
     stale = [node for node in counted if node not in live]
     if stale:

@@ -33,7 +33,7 @@ from interpreta.accounts.signin import COOKIE_NAME, user_for_token
 from interpreta.datamap.activities import LIVE_EVENT
 from interpreta.events import codes, participation
 from interpreta.events.models import Event, ParticipantRole
-from interpreta.live import content, floor_control
+from interpreta.live import content, floor_control, video
 from interpreta.live.access import AccessDenied, BoothSeat, assigned_booths, authorise
 from interpreta.live.booth import ConsoleError
 from interpreta.live.hub import Client, LiveHub
@@ -284,6 +284,9 @@ async def _handle(hub: LiveHub, client: Client, message: Any, send: Any) -> None
             reply = {"type": "pong", "id": request_id}
         elif kind in floor_control.REQUESTS:
             await floor_control.handle(hub, client, kind, message)
+        elif kind in video.REQUESTS:
+            found = await video.handle(hub, client, kind, message)
+            reply = {"type": found.pop("type", "ok"), "id": request_id, "for": kind, **found}
         elif kind in content.REQUESTS:
             found = await content.handle(hub, client, kind, message)
             reply = {"type": found.pop("type", "ok"), "id": request_id, "for": kind, **found}

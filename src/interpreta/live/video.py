@@ -1,0 +1,128 @@
+"""Video in the live session: sending a camera or a screen, and watching feeds.
+
+Signaling hands these requests here:
+
+* ``video.send`` ``{kind, sdp}``: start sending a feed of a
+  :class:`~interpreta.live.video_feeds.FeedKind` on a new peer connection; the answer
+  comes back. A ``camera`` or a ``screen`` may be sent by whoever may talk (speakers,
+  interpreters, hosts; in a meeting everyone, in a webinar attendees a host lets
+  talk); ``sign`` by interpreters, speakers and hosts;
+  ``booth`` by an interpreter in a booth, and only their booth sees it.
+* ``video.stop`` ``{kind}``: stop sending it.
+* ``video.watch`` ``{slot, feed, sdp}``: watch a feed in a *slot*, a name the page gives
+  each picture it shows (``stage``, ``pin``, ``tile-3``...); at most
+  :data:`~interpreta.live.video_feeds.MAX_VIEWERS` slots.
+* ``video.show`` ``{slot, feed}``: show another feed in a slot, on the same connection
+  (the active speaker changed, the listener pinned someone).
+* ``video.unwatch`` ``{slot}``: stop watching in a slot.
+
+Each view's ``video`` says which feeds the client may watch, the camera on its topic's
+stage (the active speaker), and what it watches and sends.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from interpreta.events.models import ParticipantRole
+from interpreta.live.access import AccessDenied
+from interpreta.live.booth import ConsoleError
+from interpreta.live.hub import Client, LiveHub
+from interpreta.live.video_feeds import MAX_VIEWERS, Feed, FeedKind, feed_id, visible
+
+__all__ = ["REQUESTS", "handle"]
+
+REQUESTS = frozenset({"video.send", "video.stop", "video.watch", "video.show", "video.unwatch"})
+"""The signaling requests this module answers."""
+
+_SLOT = re.compile(r"[a-z0-9][a-z0-9-]{0,31}")
+
+
+def _kind(message: dict[str, Any]) -> FeedKind:
+    try:
+        return FeedKind(str(message.get("kind")))
+    except ValueError:
+        kinds = ", ".join(k.value for k in FeedKind)
+        raise ConsoleError("bad_request", f"The kind must be one of {kinds}.") from None
+
+
+def _slot(message: dict[str, Any]) -> str:
+    slot = message.get("slot")
+    if not isinstance(slot, str) or not _SLOT.fullmatch(slot):
+        raise ConsoleError(
+            "bad_request", "Name the slot with up to 32 lower-case letters, digits or dashes."
+        )
+    return slot
+
+
+def _sdp(message: dict[str, Any]) -> str:
+    sdp = message.get("sdp")
+    if not isinstance(sdp, str) or not sdp.startswith("v=0"):
+        raise ConsoleError("bad_request", "Send the offer's SDP.")
+    return sdp
+
+
+def _check_may_send(hub: LiveHub, client: Client, kind: FeedKind) -> None:
+    live = hub.joined(client)
+    if kind is FeedKind.BOOTH:
+        if client.seat is None:
+            raise AccessDenied("Only interpreters in a booth send a booth camera.")
+    elif kind is FeedKind.SIGN:
+        if client.role is ParticipantRole.LISTENER:
+            raise AccessDenied("Sign-language interpreters join as interpreters or speakers.")
+    elif client.role is ParticipantRole.LISTENER and not hub.may_talk(live, client):
+        raise AccessDenied(
+            "In a webinar, attendees send video when a host lets them talk: raise your hand."
+        )
+
+
+def _feed_to_watch(hub: LiveHub, client: Client, message: dict[str, Any]) -> str:
+    wanted = message.get("feed")
+    live = hub.joined(client)
+    feed = live.shared.feeds.get(wanted) if isinstance(wanted, str) else None
+    booth = client.seat.channel_id if client.seat is not None else None
+    if feed is None or not visible(feed, booth) or feed.topic_id != client.topic_id:
+        raise ConsoleError("unknown_feed", "No such video in this event now.")
+    return feed.id
+
+
+async def handle(
+    hub: LiveHub, client: Client, kind: str, message: dict[str, Any]
+) -> dict[str, Any]:
+    """Do one request of `client`; returns the reply's fields (an answer's ``sdp``).
+
+    :raises AccessDenied: the client may not send this kind of video.
+    :raises ConsoleError: a malformed request, or a feed that is not there.
+    """
+    if kind == "video.send":
+        feed_kind = _kind(message)
+        sdp = _sdp(message)
+        _check_may_send(hub, client, feed_kind)
+        feed = Feed(
+            id=feed_id(client.session_id, feed_kind),
+            kind=feed_kind.value,
+            key=client.key,
+            name=client.name,
+            session=client.session_id,
+            topic_id=client.topic_id,
+            booth=client.seat.channel_id if feed_kind is FeedKind.BOOTH and client.seat else None,
+            node=hub.bus.node,
+        )
+        return {"type": "answer", "sdp": await hub.send_video(client, feed, sdp)}
+    if kind == "video.stop":
+        await hub.stop_video(client, _kind(message).value)
+    elif kind == "video.watch":
+        slot, sdp = _slot(message), _sdp(message)
+        wanted = _feed_to_watch(hub, client, message)
+        if slot not in client.viewers and len(client.viewers) >= MAX_VIEWERS:
+            raise ConsoleError("too_many", f"Watch at most {MAX_VIEWERS} videos at once.")
+        return {"type": "answer", "sdp": await hub.watch(client, slot, wanted, sdp)}
+    elif kind == "video.show":
+        slot = _slot(message)
+        await hub.switch_view(client, slot, _feed_to_watch(hub, client, message))
+    elif kind == "video.unwatch":
+        await hub.stop_watching(client, _slot(message))
+    else:
+        raise ConsoleError("unknown_type", f"Unknown message type {kind!r}.")
+    return {}
