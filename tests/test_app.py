@@ -42,16 +42,22 @@ def test_personal_exports_and_reports_are_never_cached(sign_up: Any) -> None:
     assert _csp(report) == "default-src 'none'; style-src 'unsafe-inline'"  # no script
 
 
-def test_the_microphone_is_granted_only_where_it_is_used(app_client: TestClient) -> None:
-    for path, microphone in (
-        ("/", "microphone=()"),
-        ("/join/ZZZZZZZ", "microphone=(self)"),  # in a meeting, listeners talk
-        ("/events", "microphone=()"),
-        ("/speak/ZZZZZZZ", "microphone=(self)"),
-        ("/interpret/ZZZZZZZ", "microphone=(self)"),
+def test_microphone_camera_and_screen_are_granted_only_where_they_are_used(
+    app_client: TestClient,
+) -> None:
+    for path, granted in (
+        ("/", False),
+        ("/join/ZZZZZZZ", True),  # in a meeting, listeners talk and show themselves
+        ("/events", False),
+        ("/events/7", False),
+        ("/events/7/live", True),  # the organiser's camera and screen
+        ("/speak/ZZZZZZZ", True),
+        ("/interpret/ZZZZZZZ", True),
     ):
         policy = app_client.get(path, follow_redirects=False).headers["permissions-policy"]
-        assert microphone in policy and "camera=()" in policy, path
+        grant = "(self)" if granted else "()"
+        for feature in ("microphone", "camera", "display-capture"):
+            assert f"{feature}={grant}" in policy, (path, policy)
 
 
 @pytest.fixture

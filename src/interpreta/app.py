@@ -74,9 +74,10 @@ class SecurityHeaders:
       builds with an inline script from a CDN, get their own, and carry no data);
     - ``Cache-Control: no-store`` on everything but the static files, so no page,
       export or report with personal data stays in a cache;
-    - a Permissions-Policy granting the microphone only to the live pages that may
-      send it (speaker, interpreter, and the listener page: in a meeting listeners
-      talk), and the camera, location and payment to no one.
+    - a Permissions-Policy granting the microphone, the camera and screen capture only
+      to the live pages that may send them (speaker, interpreter, the organiser's live
+      page, and the listener page: in a meeting listeners talk), and location and
+      payment to no one.
 
     A response that sets one of these itself (the HTML report of an access request,
     whose style is inline) keeps its own. Plain ASGI rather than
@@ -103,8 +104,14 @@ class SecurityHeaders:
     DOCS = ("/docs", "/redoc")
     NO_STORE = (b"cache-control", b"no-store")
     CACHEABLE = ("/static/",)
-    PERMISSIONS = b"camera=(), geolocation=(), payment=(), usb=(), microphone=()"
-    MICROPHONE_PAGES = ("/speak/", "/interpret/", "/join/")
+    PERMISSIONS = (
+        b"camera=(), display-capture=(), geolocation=(), payment=(), usb=(), microphone=()"
+    )
+    MEDIA_PERMISSIONS = (
+        b"camera=(self), display-capture=(self), geolocation=(), payment=(), usb=(), "
+        b"microphone=(self)"
+    )
+    MEDIA_PAGES = re.compile(r"/(speak|interpret|join)/|/events/\d+/live$")
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -113,9 +120,8 @@ class SecurityHeaders:
         """The headers a response to `scope` gets, unless it sets them itself."""
         path: str = scope.get("path", "")
         csp = self.DOCS_CSP if path.startswith(self.DOCS) else self.CSP
-        permissions = self.PERMISSIONS
-        if path.startswith(self.MICROPHONE_PAGES):
-            permissions = permissions.replace(b"microphone=()", b"microphone=(self)")
+        media = self.MEDIA_PAGES.match(path) is not None
+        permissions = self.MEDIA_PERMISSIONS if media else self.PERMISSIONS
         extra = [
             *self.HEADERS,
             (b"content-security-policy", csp),

@@ -11,6 +11,7 @@ import { _ } from "../i18n.js";
 import { Backoff, channelIndex, channelLabel, connectionText, pageData, say } from "./common.js";
 import { Ear, Mic, audioContext, runMeter } from "./media.js";
 import { MeetingPanel } from "./meeting.js";
+import { VideoPanel } from "./video.js";
 import { LiveSession } from "./session.js";
 
 const data = pageData();
@@ -77,6 +78,7 @@ const session = new LiveSession({
     say(el.connection, connectionText(status, detail));
     el.root.dataset.connection = status;
     if (status === "refused") say(el.startError, detail || _("Joining was refused."));
+    if (status !== "open") video.offline();
     if (status !== "open") meeting.offline(connectionText(status, detail));
     render();
   },
@@ -87,9 +89,10 @@ const session = new LiveSession({
     publish();
     subscribe();
   },
-  onMessage: (message) => meeting.handle(message) || handle(message),
+  onMessage: (message) => video.handle(message) || meeting.handle(message) || handle(message),
 });
 const meeting = new MeetingPanel(session);
+const video = new VideoPanel(session, { sends: ["booth", "sign"], maySend: (kind, state) => kind !== "booth" || Boolean(state?.booth) });
 
 function floorOf(topicId) {
   for (const channel of channels.values()) {
@@ -444,6 +447,10 @@ render();
 
 /** A hook for tests and diagnostics. */
 window.interpreta = {
+  /** What the video panel shows (slot → feed, size, frames decoded) and sends. */
+  get video() {
+    return video.snapshot;
+  },
   get state() {
     return session.state;
   },

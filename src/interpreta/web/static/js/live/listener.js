@@ -16,6 +16,7 @@ import { _ } from "../i18n.js";
 import { Backoff, channelIndex, channelLabel, connectionText, pageData, say } from "./common.js";
 import { Ear, Mic, audioContext, runMeter } from "./media.js";
 import { MeetingPanel } from "./meeting.js";
+import { VideoPanel } from "./video.js";
 import { LiveSession } from "./session.js";
 
 const root = document.getElementById("player");
@@ -64,6 +65,7 @@ const session = new LiveSession({
   storageKey: `interpreta.participant.listener.${data.code}`,
   onStatus: (status, detail) => {
     connection = status;
+    if (status !== "open") video.offline();
     if (status !== "open") meeting.offline(connectionText(status, detail));
     if (status === "refused") stop(detail);
     render(detail);
@@ -76,7 +78,7 @@ const session = new LiveSession({
     else render();
   },
   onMessage: (message) => {
-    if (meeting.handle(message)) return;
+    if (video.handle(message) || meeting.handle(message)) return;
     if (message.type === "state") render();
     else if (message.type === "muted") stopTalking(_("%(name)s muted your microphone.", { name: message.by }));
     else if (message.type === "admitted") {
@@ -89,6 +91,7 @@ const session = new LiveSession({
 });
 
 const meeting = new MeetingPanel(session);
+const video = new VideoPanel(session, { sends: ["camera", "screen"], maySend: (kind, state) => Boolean(state?.you?.may_talk) });
 
 function floorOf(topic) {
   for (const channel of channels.values()) {
@@ -340,6 +343,10 @@ render();
 
 /** A hook for tests and diagnostics: what this page hears. */
 window.interpreta = {
+  /** What the video panel shows (slot → feed, size, frames decoded) and sends. */
+  get video() {
+    return video.snapshot;
+  },
   get state() {
     return session.state;
   },

@@ -5,6 +5,7 @@
 import { _ } from "../i18n.js";
 import { connectionText, pageData, say } from "./common.js";
 import { MeetingPanel } from "./meeting.js";
+import { VideoPanel } from "./video.js";
 import { LiveSession } from "./session.js";
 
 const data = pageData();
@@ -38,11 +39,12 @@ const session = new LiveSession({
   storageKey: `interpreta.participant.moderator.${data.code}`,
   onStatus: (status, detail) => {
     say(connectionLine, status === "open" ? _("Connected: live") : connectionText(status, detail));
+    if (status !== "open") video.offline();
     if (status !== "open") meeting.offline(connectionText(status, detail));
   },
   onWelcome: () => meeting.connected(),
   onMessage: (message) => {
-    if (meeting.handle(message)) return;
+    if (video.handle(message) || meeting.handle(message)) return;
     if (message.type === "state") render(message);
     else if (message.type === "slowdown") {
       const item = document.createElement("li");
@@ -59,6 +61,7 @@ const session = new LiveSession({
   },
 });
 const meeting = new MeetingPanel(session);
+const video = new VideoPanel(session, { sends: ["camera", "screen"], maySend: () => true });
 session.start();
 
 for (const button of document.querySelectorAll("[data-copy]")) {
@@ -76,6 +79,10 @@ for (const button of document.querySelectorAll("[data-copy]")) {
 
 /** A hook for tests and diagnostics. */
 window.interpreta = {
+  /** What the video panel shows (slot → feed, size, frames decoded) and sends. */
+  get video() {
+    return video.snapshot;
+  },
   get state() {
     return session.state;
   },

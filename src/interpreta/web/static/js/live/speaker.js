@@ -5,6 +5,7 @@ import { _ } from "../i18n.js";
 import { Backoff, connectionText, pageData, say } from "./common.js";
 import { Mic, audioContext, runMeter } from "./media.js";
 import { MeetingPanel } from "./meeting.js";
+import { VideoPanel } from "./video.js";
 import { LiveSession } from "./session.js";
 
 const data = pageData();
@@ -32,6 +33,7 @@ const session = new LiveSession({
   onStatus: (value, detail) => {
     connection = value;
     say(connectionLine, connectionText(value, detail));
+    if (value !== "open") video.offline();
     if (value !== "open") meeting.offline(connectionText(value, detail));
     if (value === "refused") {
       say(error, detail || _("Joining was refused."));
@@ -45,7 +47,7 @@ const session = new LiveSession({
     publish();
   },
   onMessage: (message) => {
-    if (meeting.handle(message)) return;
+    if (video.handle(message) || meeting.handle(message)) return;
     if (message.type === "muted") {
       stop();
       say(error, _("%(name)s muted your microphone. Start it again when you are ready.", { name: message.by }));
@@ -57,6 +59,7 @@ const session = new LiveSession({
 });
 
 const meeting = new MeetingPanel(session);
+const video = new VideoPanel(session, { sends: ["camera", "screen"], maySend: () => true });
 
 async function publish() {
   if (!speaking || !session.open) return;
@@ -146,6 +149,10 @@ render();
 
 /** A hook for tests and diagnostics. */
 window.interpreta = {
+  /** What the video panel shows (slot → feed, size, frames decoded) and sends. */
+  get video() {
+    return video.snapshot;
+  },
   get state() {
     return session.state;
   },
