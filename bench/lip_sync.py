@@ -19,8 +19,9 @@ floor's video on its stage, all on one clock (one machine). For each flash/beep 
 is how much later the picture shows than the sound it belongs with, compared with how
 they were captured (positive: the video lags). The audio and the video travel on
 separate peer connections (the video has its own, so a listener switching language
-never touches it), so the browser does not align them itself; the figure is what the two
-paths' latencies leave.
+never touches it), so the browser does not align them itself: the console does
+(``static/js/live/video.js``), holding the picture back by as much as the sound waits
+longer in its jitter buffer. The figure is what remains.
 
     PYTHONPATH=src python bench/lip_sync.py [--backend embedded|janus] [--seconds 40]
 
@@ -226,9 +227,11 @@ def run(backend: str, folder: Path, seconds: float) -> list[float]:
         heard_beeps, shown_flashes = (
             booth.evaluate(f"window.__{n}") for n in ("onsets", "flashes")
         )
+        held = booth.evaluate("window.interpreta.video.shown.stage.held")
         print(
             f"{backend}: {len(sent_beeps)} beeps and {len(sent_flashes)} flashes sent, "
-            f"{len(heard_beeps)} heard and {len(shown_flashes)} shown at the console"
+            f"{len(heard_beeps)} heard and {len(shown_flashes)} shown at the console "
+            f"(the console holds the picture back {held} ms to meet the sound)"
         )
         return offsets(sent_beeps[1:], heard_beeps, sent_flashes[1:], shown_flashes[1:])
 

@@ -92,7 +92,7 @@ const session = new LiveSession({
   onMessage: (message) => video.handle(message) || meeting.handle(message) || handle(message),
 });
 const meeting = new MeetingPanel(session);
-const video = new VideoPanel(session, { sends: ["booth", "sign"], maySend: (kind, state) => kind !== "booth" || Boolean(state?.booth) });
+const video = new VideoPanel(session, { soundOf: () => ear.pc, sends: ["booth", "sign"], maySend: (kind, state) => kind !== "booth" || Boolean(state?.booth) });
 
 function floorOf(topicId) {
   for (const channel of channels.values()) {

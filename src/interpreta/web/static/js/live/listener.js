@@ -91,7 +91,7 @@ const session = new LiveSession({
 });
 
 const meeting = new MeetingPanel(session);
-const video = new VideoPanel(session, { sends: ["camera", "screen"], maySend: (kind, state) => Boolean(state?.you?.may_talk) });
+const video = new VideoPanel(session, { soundOf: () => ear.pc, sends: ["camera", "screen"], maySend: (kind, state) => Boolean(state?.you?.may_talk) });
 
 function floorOf(topic) {
   for (const channel of channels.values()) {

@@ -8,11 +8,18 @@
 // own, so switching the audio language never touches it. The panel reconciles what it
 // shows with each state the server sends (`state.video`: feeds, the stage, what it
 // watches); the layout and the pinned feed are kept on the device.
+//
+// Lip sync: the sound and the picture travel on separate connections, so the browser
+// does not align them. Given the connection the page hears (`soundOf`), the panel holds
+// the stage picture back by as much longer as the sound waits in its jitter buffer
+// (`RTCRtpReceiver.jitterBufferTarget`), measured again every second.
 
 import { _ } from "../i18n.js";
 import { iceGathered, newPeerConnection } from "./media.js";
 
 const layoutKey = "interpreta.video.layout";
+const SYNC_EVERY_MS = 1000;
+const MAX_HOLD_MS = 400;
 const LAYOUTS = ["speaker", "gallery", "off"];
 
 /** getUserMedia constraints for a camera: 720p at 30 frames a second where it can. */
@@ -29,6 +36,22 @@ function tile(slot) {
   const caption = document.createElement("figcaption");
   figure.append(video, caption);
   return figure;
+}
+
+const lastBuffer = new WeakMap(); // peer connection → its last jitter buffer counters
+
+/** Milliseconds a connection's `kind` track waited in its jitter buffer lately, or null. */
+async function bufferDelay(pc, kind) {
+  const stats = await pc.getStats();
+  for (const report of stats.values()) {
+    if (report.type !== "inbound-rtp" || report.kind !== kind || !report.jitterBufferEmittedCount) continue;
+    const last = lastBuffer.get(pc) || { delay: 0, count: 0 };
+    lastBuffer.set(pc, { delay: report.jitterBufferDelay, count: report.jitterBufferEmittedCount });
+    const count = report.jitterBufferEmittedCount - last.count;
+    if (count <= 0) return null;
+    return ((report.jitterBufferDelay - last.delay) / count) * 1000;
+  }
+  return null;
 }
 
 /** One picture: a recvonly connection watching a feed in a slot. */
@@ -116,8 +139,9 @@ class Sender {
  * while the server's view allows it, see `maySend`).
  */
 export class VideoPanel {
-  constructor(session, { sends = [], maySend = () => true } = {}) {
+  constructor(session, { sends = [], maySend = () => true, soundOf = null } = {}) {
     this.session = session;
+    this.soundOf = soundOf;
     this.root = document.getElementById("video");
     this.maySend = maySend;
     this.viewers = new Map(); // slot → Viewer
@@ -145,6 +169,7 @@ export class VideoPanel {
       this.pinned = this.pinSelect.value;
       this.refresh();
     });
+    if (soundOf) setInterval(() => this.syncLips().catch(() => {}), SYNC_EVERY_MS);
     this.buttons = new Map();
     for (const button of this.root.querySelectorAll("[data-send]")) {
       if (sends.includes(button.dataset.send)) this.buttons.set(button.dataset.send, button);
@@ -349,6 +374,20 @@ export class VideoPanel {
     this.refresh();
   }
 
+  /** Hold the stage picture back as long as the sound waits longer than it (lip sync). */
+  async syncLips() {
+    const sound = this.soundOf?.();
+    const viewer = this.viewers.get("speaker") || this.viewers.get("stage");
+    const receiver = viewer?.pc?.getReceivers()[0];
+    if (!sound || !receiver || !("jitterBufferTarget" in receiver)) return;
+    const [audio, video] = await Promise.all([bufferDelay(sound, "audio"), bufferDelay(viewer.pc, "video")]);
+    if (audio === null || video === null) return;
+    const held = receiver.jitterBufferTarget || 0;
+    const target = Math.round(Math.max(0, Math.min(MAX_HOLD_MS, held + audio - video)));
+    if (Math.abs(target - held) >= 5) receiver.jitterBufferTarget = target;
+    viewer.held = target;
+  }
+
   /** For tests and diagnostics: what each slot shows, and what is sent. */
   get snapshot() {
     const shown = {};
@@ -357,6 +396,7 @@ export class VideoPanel {
         feed: viewer.feed,
         width: viewer.video.videoWidth,
         frames: viewer.video.getVideoPlaybackQuality?.().totalVideoFrames ?? 0,
+        held: viewer.held ?? 0,
       };
     }
     return { layout: this.layout, shown, sending: [...this.senders.keys()] };
