@@ -26,7 +26,7 @@ from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
 from interpreta.media.forwarder.aiortc_hooks import RtpPacket, host_addresses, tap_receiver
 from interpreta.media.plane import MediaPlane
 
-__all__ = ["SILENCE", "ChannelTap", "OggOpusRecorder"]
+__all__ = ["SILENCE", "ChannelTap", "OggOpusRecorder", "Spool"]
 
 RATE = 48000
 FRAME = 960
@@ -46,7 +46,7 @@ def opus_head(channels: int = 1, pre_skip: int = 312) -> bytes:
     return b"OpusHead" + struct.pack("<BBHIhB", 1, channels, pre_skip, RATE, 0, 0)
 
 
-class _Spool(io.RawIOBase):
+class Spool(io.RawIOBase):
     """A write-only, forward-only file the muxer writes to; :meth:`take` empties it."""
 
     def __init__(self) -> None:
@@ -79,7 +79,7 @@ class OggOpusRecorder:
     """Opus packets in, Ogg Opus bytes out, on the channel's timeline."""
 
     def __init__(self) -> None:
-        self._spool = _Spool()
+        self._spool = Spool()
         self._container: Any = av.open(self._spool, mode="w", format="ogg")
         self._stream = self._container.add_stream("libopus", rate=RATE)
         self._stream.codec_context.layout = "mono"
