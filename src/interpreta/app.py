@@ -325,10 +325,18 @@ def media_plane(settings: Settings, bus: Bus | None = None) -> MediaPlane:
                 admin_url=settings.janus_admin_url,
                 admin_secret=settings.janus_admin_secret,
                 bus=bus,
+                video_codec=settings.video_codec,
             )
-        members = [JanusMediaPlane(url, forward_host=_url_host(url), bus=bus) for url in urls]
+        members = [
+            JanusMediaPlane(
+                url, forward_host=_url_host(url), bus=bus, video_codec=settings.video_codec
+            )
+            for url in urls
+        ]
         return JanusFleet(members, bus=bus)
-    return EmbeddedMediaPlane(host_addresses=[settings.media_host])
+    return EmbeddedMediaPlane(
+        host_addresses=[settings.media_host], video_codec=settings.video_codec
+    )
 
 
 def _url_host(url: str) -> str:

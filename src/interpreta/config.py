@@ -173,6 +173,14 @@ class Settings(BaseSettings):
             "The media plane: the embedded aiortc forwarder, or a Janus server (janus_url)."
         ),
     )
+    video_codec: Literal["VP8", "H264"] = Field(
+        default="VP8",
+        description=(
+            "The codec of every camera, screen and recording of the stage: forwarded as "
+            "the browsers encode it, never transcoded, so all video of a deployment uses "
+            "one codec. VP8 (every browser sends it), or H.264 (hardware encoders)."
+        ),
+    )
     janus_url: str = Field(
         default="ws://127.0.0.1:8188",
         description=(

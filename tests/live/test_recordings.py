@@ -22,8 +22,9 @@ from interpreta.recordings import store
 from interpreta.recordings.models import RecordingVoice
 from tests.conftest import RecordingMailer
 from tests.live.conftest import Stage
-from tests.live.live_client import LiveClient, SignalingError
+from tests.live.live_client import LiveClient, SignalingError, VideoSignaling
 from tests.media.media_testkit import start_publisher
+from tests.media.video_testkit import colour_of, start_camera
 
 
 def dominant_frequency(ogg: bytes) -> float:
@@ -135,10 +136,10 @@ async def test_erasing_someone_heard_silences_them_in_the_recording(
     with platform.sessions() as db:
         assert db.scalars(select(RecordingVoice.participant_id)).all() != []  # the speaker's
         listed = {r["label"]: r for r in store.listed(db, stage.event_id)}
-        german_found = store.audio(db, stage.event_id, listed["de"]["id"])
-        floor_found = store.audio(db, stage.event_id, listed["floor"]["id"])
+        german_found = store.media(db, stage.event_id, listed["de"]["id"])
+        floor_found = store.media(db, stage.event_id, listed["floor"]["id"])
     assert german_found is not None and floor_found is not None
-    (_, german), (_, floor) = german_found, floor_found
+    (_, _, german), (_, _, floor) = german_found, floor_found
     assert listed["de"]["voices"] == 0
     assert _level(german) < 0.005  # Anna was on air all along: silence now, same length
     assert abs(_duration(german) - listed["de"]["duration_ms"] / 1000) < 0.2
@@ -156,3 +157,53 @@ def _level(ogg: bytes) -> float:
 
 def _duration(ogg: bytes) -> float:
     return len(_samples(ogg)) / 48000
+
+
+async def test_the_stage_video_is_recorded_and_a_person_erased_is_blacked_out(
+    platform: Platform, stage: Stage, closing: list[Any]
+) -> None:
+    host = await _on_air(stage, closing)
+    anna = await LiveClient.join(  # her camera is the only one: the stage shows her
+        stage.base_url, stage.code, role="interpreter", cookie=stage.interpreters["anna"]
+    )
+    closing.append(anna)
+    closing.append(await start_camera(VideoSignaling(anna), "", "", "green"))
+    await host.latest_state(lambda s: s["video"]["stage"])
+    await host.request({"type": "recording.start"})
+    await asyncio.sleep(3)
+    await host.request({"type": "recording.stop"})
+    await host.latest_state(lambda s: not s["recording"])
+
+    cookies = {"interpreta_session": stage.owner}
+    async with httpx.AsyncClient(base_url=stage.base_url, cookies=cookies) as http:
+        listed = {
+            r["label"]: r
+            for r in (await http.get(f"/api/events/{stage.event_id}/recordings")).json()
+        }
+        video = listed["floor video"]
+        assert video["media_type"] == "video/webm" and video["voices"] == 1
+        got = await http.get(f"/api/events/{stage.event_id}/recordings/{video['id']}/media")
+    assert got.status_code == 200 and got.headers["content-type"] == "video/webm"
+    seen = _frames(got.content)
+    assert len(seen) >= 30 and {colour for _, colour in seen} == {"green"}
+
+    rights = Rights.of(platform, RecordingMailer())
+    with platform.transaction() as db:
+        request = rights.logged_by_staff(
+            db, staff_user_id=9, kind=RequestKind.ERASURE, email="anna@example.org"
+        )
+        parts = sorted(request.parts, key=lambda p: p.organisation_id is not None)
+        outcomes = [rights.execute(db, part, actor_user_id=9) for part in parts]
+    assert sum(o.get("recordings_redacted", 0) for o in outcomes) == 2  # her voice, her face
+    with platform.sessions() as db:
+        found = store.media(db, stage.event_id, video["id"])
+    assert found is not None
+    assert {colour for _, colour in _frames(found[2])} == {"black"}
+
+
+def _frames(recording: bytes) -> list[tuple[int, str]]:
+    with av.open(io.BytesIO(recording)) as container:
+        return [
+            (int(frame.pts * frame.time_base * 1000), colour_of(frame))
+            for frame in container.decode(video=0)
+        ]

@@ -34,30 +34,42 @@ def list_recordings(event_id: PathId, user: UserDep, platform: PlatformDep) -> l
         return store.listed(db, event_id)
 
 
+_EXTENSIONS = {"audio/ogg": "ogg", "video/webm": "webm", "video/x-matroska": "mkv"}
+_PLAYBACK: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "The recording: a channel's sound (Ogg Opus), or a topic's stage "
+        "video (WebM, or Matroska for H.264)",
+        "content": {media_type: {} for media_type in _EXTENSIONS},
+    },
+    404: {"description": "No such event or recording"},
+    403: {"description": "Not an organiser"},
+}
+
+
+@router.get("/api/events/{event_id}/recordings/{recording_id}/media", responses=_PLAYBACK)
 @router.get(
     "/api/events/{event_id}/recordings/{recording_id}/audio",
-    responses={
-        200: {"description": "The recording (Ogg Opus)", "content": {"audio/ogg": {}}},
-        404: {"description": "No such event or recording"},
-        403: {"description": "Not an organiser"},
-    },
+    responses=_PLAYBACK,
+    deprecated=True,
+    summary="Recording Media (the former name of /media)",
 )
-def recording_audio(
+def recording_media(
     event_id: PathId,
     recording_id: PathId,
     user: UserDep,
     platform: PlatformDep,
     download: bool = False,
 ) -> Response:
-    """One channel's recorded sound."""
+    """One recording: a channel's sound, or a topic's stage video."""
     with platform.sessions() as db:
         event = load_event(db, event_id, user, *MANAGERS)
-        found = store.audio(db, event_id, recording_id)
+        found = store.media(db, event_id, recording_id)
         if found is None:
             raise not_found("recording")
-        label, sound = found
-        name = f"{event.code}-{recording_id}-{label}.ogg".replace(" ", "-")
+        label, media_type, content = found
+        extension = _EXTENSIONS.get(media_type, "bin")
+        name = f"{event.code}-{recording_id}-{label}.{extension}".replace(" ", "-")
     headers = {"Cache-Control": "private, no-store"}
     if download:
         headers["Content-Disposition"] = f'attachment; filename="{name}"'
-    return Response(sound, media_type="audio/ogg", headers=headers)
+    return Response(content, media_type=media_type, headers=headers)

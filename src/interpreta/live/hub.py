@@ -612,13 +612,19 @@ class LiveHub:
             self.platform, self.plane, live.event_id, addresses=self._tap_addresses
         )
         self._recorders[live.event_id] = recorder
+        floors = {
+            info.id: "floor video" + (f" (topic {info.topic_id})" if several else "")
+            for info in live.channels.values()
+            if info.kind is ChannelKind.FLOOR
+        }
         try:
-            await recorder.start(labels)
+            await recorder.start(labels, floors)
         except Exception:
             self._recorders.pop(live.event_id, None)
             await shared_state.moderate(self.bus, live.event_id, drop=("recording",))
             raise
         await recorder.note_sources(_sources(live.shared, live.channels))
+        await recorder.note_stages(self._stages(live))
         await self._announce(live)
 
     async def stop_recording(self, client: Client) -> None:
@@ -798,19 +804,41 @@ class LiveHub:
             }
         return view
 
+    def _stage(self, live: LiveEvent, topic_id: int) -> str | None:
+        """The feed on a topic's stage now: the camera of whoever speaks on its floor
+        (kept while nobody with a camera speaks)."""
+        floor = live.channels.get(live.floor_of(topic_id))
+        speaking = video_feeds.speaking_session(
+            None if floor is None else _source(live.shared, floor)
+        )
+        previous = live.stages.get(topic_id)
+        stage = video_feeds.stage(live.shared.feeds, topic_id, speaking, previous)
+        if stage is not None:
+            live.stages[topic_id] = stage
+        return stage
+
+    def _stages(self, live: LiveEvent) -> dict[int, tuple[str, str] | None]:
+        """Each topic's stage, by its floor channel: the feed's plane channel and the
+        session sending it (for the recorder)."""
+        stages: dict[int, tuple[str, str] | None] = {}
+        for info in live.channels.values():
+            if info.kind is not ChannelKind.FLOOR:
+                continue
+            feed = live.shared.feeds.get(self._stage(live, info.topic_id) or "")
+            stages[info.id] = (
+                None
+                if feed is None
+                else (video_feeds.plane_channel(live.event_id, feed.id), feed.session)
+            )
+        return stages
+
     def _video_view(self, live: LiveEvent, client: Client) -> dict[str, Any]:
         """The feeds `client` may watch, the camera on its topic's stage, and what it
         watches and sends."""
         if client.waiting:
             return {"feeds": [], "stage": None, "watching": {}, "sending": []}
-        floor = live.channels.get(live.floor_of(client.topic_id))
-        speaking = video_feeds.speaking_session(
-            None if floor is None else _source(live.shared, floor)
-        )
         topic = client.topic_id
-        stage = video_feeds.stage(live.shared.feeds, topic, speaking, live.stages.get(topic))
-        if stage is not None:
-            live.stages[topic] = stage
+        stage = self._stage(live, topic)
         booth = client.seat.channel_id if client.seat is not None else None
         return {
             "feeds": [
@@ -866,6 +894,7 @@ class LiveHub:
             await self._refresh(live)
         if recorder is not None:
             await recorder.note_sources(_sources(live.shared, live.channels))
+            await recorder.note_stages(self._stages(live))
         for client in list(live.clients):
             client.cohost = client.key in live.shared.moderation.cohosts
             view = self.view(live, client)

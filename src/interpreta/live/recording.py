@@ -3,11 +3,15 @@
 One :class:`EventRecorder` per recorded event, on the node where a host started it: a
 :class:`~interpreta.media.recording.ChannelTap` and an
 :class:`~interpreta.media.recording.OggOpusRecorder` per channel (the floor of each
-topic and each interpretation). Every :data:`FLUSH_SECONDS` the Ogg bytes recorded
-since the last flush are stored as the next chunk, encrypted as they enter the
-database; nothing is written to a file. As the channels' sources change the recorder
-notes who is heard from when (their connection's session names them), so a person's
-access export lists the recordings they are in.
+topic and each interpretation), and per topic a recording of its stage's video (the
+camera of whoever speaks, as every listener's stage shows it): a
+:class:`~interpreta.media.video_recording.VideoTap` that moves to the stage's feed as it
+changes, and a :class:`~interpreta.media.video_recording.VideoRecorder`. Every
+:data:`FLUSH_SECONDS` the bytes recorded since the last flush are stored as the next
+chunk, encrypted as they enter the database; nothing is written to a file. As the
+channels' sources and the stages change the recorder notes who is heard (or seen) from
+when (their connection's session names them), so a person's access export lists the
+recordings they are in, and their erasure silences (or blacks out) those stretches.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from interpreta.datamap.activities import RECORDING
 from interpreta.media.forwarder.aiortc_hooks import RtpPacket
 from interpreta.media.plane import MediaPlane
 from interpreta.media.recording import ChannelTap, OggOpusRecorder
+from interpreta.media.video_recording import VideoRecorder, VideoTap, container_format
 from interpreta.platform import Platform
 from interpreta.privacy.processing import processing
 from interpreta.recordings import store
@@ -48,6 +53,26 @@ class ChannelRecording:
     """The open ``recording_voices`` row of whoever is heard now."""
 
 
+VIDEO_TYPES = {"webm": "video/webm", "matroska": "video/x-matroska"}
+"""The media type of a stage recording, by its container."""
+
+
+@dataclass(eq=False)
+class StageRecording:
+    """The video of one topic's stage being recorded."""
+
+    floor_id: int
+    recording_id: int
+    recorder: VideoRecorder
+    tap: VideoTap | None = None
+    feed: str | None = None
+    """The plane's video channel the tap watches (the stage's feed), if any."""
+    seq: int = 0
+    taps: int = 0
+    voice: int | None = None
+    """The open ``recording_voices`` row of whoever is seen now."""
+
+
 class EventRecorder:
     """The recordings of one event's channels, on this node."""
 
@@ -64,6 +89,9 @@ class EventRecorder:
         self.event_id = event_id
         self.addresses = addresses
         self.channels: dict[int, ChannelRecording] = {}
+        self.stages: dict[int, StageRecording] = {}
+        "The stage recordings, by the floor channel of their topic (from its first video)."
+        self._floors: dict[int, str] = {}
         self._flusher: asyncio.Task[None] | None = None
         self._lock = asyncio.Lock()
         self._started = 0.0
@@ -73,14 +101,16 @@ class EventRecorder:
         """How many subscribers of `channel_id` are this recorder's (not listeners)."""
         return 1 if channel_id in self.channels else 0
 
-    async def start(self, channels: dict[int, str]) -> None:
-        """Start recording each channel (ID → label)."""
+    async def start(self, channels: dict[int, str], floors: dict[int, str] | None = None) -> None:
+        """Start recording each channel (ID → label), and the stage video of each topic
+        (its floor channel's ID → label)."""
         now = self.platform.clock.now()
         loop = asyncio.get_running_loop()
         self._started = loop.time()
         started = await asyncio.to_thread(
             self._stored, store.begin, self.event_id, list(channels.items()), now
         )
+        self._floors = dict(floors or {})
         for channel_id, recording_id in started.items():
             tap = ChannelTap(self.plane, f"recorder:{self.event_id}:{channel_id}:{recording_id}")
             entry = ChannelRecording(channel_id, recording_id, tap)
@@ -110,6 +140,59 @@ class EventRecorder:
                         self._voice, entry.recording_id, source, at
                     )
 
+    async def note_stages(self, stages: dict[int, tuple[str, str] | None]) -> None:
+        """Follow each topic's stage (by floor channel: the feed's plane channel and the
+        session sending it, or None): the tap moves to the new feed, and who is seen is
+        noted."""
+        async with self._lock:
+            for floor_id, label in self._floors.items():
+                if floor_id not in self.stages and stages.get(floor_id) is not None:
+                    await self._begin_stage(floor_id, label)
+            for floor_id, entry in self.stages.items():
+                stage = stages.get(floor_id)
+                feed = None if stage is None else stage[0]
+                if feed == entry.feed and (entry.tap is None or not entry.tap.closed):
+                    continue
+                at = entry.recorder.duration_ms
+                if entry.tap is not None:
+                    await entry.tap.close()
+                    entry.tap = None
+                entry.feed = feed
+                if entry.voice is not None:
+                    await asyncio.to_thread(self._stored, store.unheard, entry.voice, at)
+                    entry.voice = None
+                if stage is None:
+                    continue
+                entry.taps += 1
+                peer = f"recorder:{self.event_id}:stage:{entry.recording_id}:{entry.taps}"
+                entry.tap = VideoTap(self.plane, peer, entry.recorder.codec)
+                try:
+                    await entry.tap.start(stage[0], self._recording(entry), self.addresses)
+                except Exception:
+                    log.warning("the stage of floor %s could not be recorded", floor_id)
+                    entry.tap, entry.feed = None, None
+                    continue
+                entry.voice = await asyncio.to_thread(self._voice, entry.recording_id, stage[1], at)
+
+    async def _begin_stage(self, floor_id: int, label: str) -> None:
+        """Start recording a topic's stage, when it first shows someone."""
+        codec = self.platform.settings.video_codec
+        media_type = VIDEO_TYPES[container_format(codec)]
+        now = self.platform.clock.now()
+        begun = await asyncio.to_thread(
+            self._stored, store.begin, self.event_id, [(floor_id, label)], now, media_type
+        )
+        self.stages[floor_id] = StageRecording(floor_id, begun[floor_id], VideoRecorder(codec))
+
+    def _recording(self, entry: StageRecording) -> Callable[[Any], None]:
+        loop = asyncio.get_running_loop()
+
+        def record(frame: Any) -> None:
+            at_ms = int((loop.time() - self._started) * 1000)
+            entry.recorder.add(frame.data, frame.key, at_ms)
+
+        return record
+
     async def stop(self) -> None:
         """Stop recording: the last sound stored, every recording marked done."""
         if self._flusher is not None:
@@ -122,21 +205,34 @@ class EventRecorder:
                 await entry.tap.close()
                 entry.recorder.pad_to(length)
                 await self._flush(entry, entry.recorder.finish())
+            for stage in self.stages.values():
+                if stage.tap is not None:
+                    await stage.tap.close()
+                if stage.voice is not None:
+                    await asyncio.to_thread(self._stored, store.unheard, stage.voice, length)
+                await self._flush(stage, stage.recorder.finish())
             now = self.platform.clock.now()
-            for entry in self.channels.values():
-                await asyncio.to_thread(self._stored, store.finish, entry.recording_id, now)
+            for recording_id in [
+                *(e.recording_id for e in self.channels.values()),
+                *(s.recording_id for s in self.stages.values()),
+            ]:
+                await asyncio.to_thread(self._stored, store.finish, recording_id, now)
 
     async def _flush_every(self) -> None:
         while True:
             await asyncio.sleep(FLUSH_SECONDS)
             try:
                 async with self._lock:
-                    for entry in self.channels.values():
+                    recordings: list[ChannelRecording | StageRecording] = [
+                        *self.channels.values(),
+                        *self.stages.values(),
+                    ]
+                    for entry in recordings:
                         await self._flush(entry, entry.recorder.take())
             except Exception:
                 log.exception("storing the recording of event %s failed; retrying", self.event_id)
 
-    async def _flush(self, entry: ChannelRecording, data: bytes) -> None:
+    async def _flush(self, entry: ChannelRecording | StageRecording, data: bytes) -> None:
         duration = entry.recorder.duration_ms
         seq = entry.seq
         if data:  # taken before the store: a flush cancelled while storing keeps its number

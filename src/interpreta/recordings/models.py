@@ -15,6 +15,9 @@ from interpreta.db.base import Base, UTCDateTime, enum_type
 from interpreta.events.models import MEETING_CONTENT
 from interpreta.privacy.crypto import EncryptedText
 
+AUDIO = "audio/ogg"
+"""The media type of a channel's sound recording (Ogg Opus)."""
+
 
 class RecordingStatus(StrEnum):
     """Where a recording is in its life."""
@@ -44,6 +47,12 @@ class Recording(Base):
     )
     label: Mapped[str] = mapped_column(
         String(40), info=not_personal("the channel's name: floor, or its language code")
+    )
+    media_type: Mapped[str] = mapped_column(
+        String(40),
+        default=AUDIO,
+        server_default=AUDIO,
+        info=not_personal("the recording's format: Ogg Opus sound, or the stage's video"),
     )
     status: Mapped[RecordingStatus] = mapped_column(
         enum_type(RecordingStatus, 10), info=not_personal("recording or done")

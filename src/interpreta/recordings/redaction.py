@@ -1,10 +1,12 @@
-"""Taking a person's voice out of recordings when they are erased.
+"""Taking a person's voice and picture out of recordings when they are erased.
 
 Before the rights engine deletes a person's ``recording_voices`` rows, each stretch in
-which they were heard is silenced in its recording: the sound is decrypted, its Opus
-packets in those stretches are replaced by silence frames (no decoding, the rest is
-untouched), and the recording is stored again as new encrypted chunks. The recording
-keeps its length, so the other channels stay in step with it.
+which they were heard (or, in a stage recording, seen) is taken out of its recording:
+the recording is decrypted; in a sound recording its Opus packets in those stretches are
+replaced by silence frames (no decoding, the rest is untouched), in a video recording
+the picture turns black (:func:`~interpreta.media.video_recording.blacked_out`); and the
+recording is stored again as new encrypted chunks. The recording keeps its length, so
+the other channels stay in step with it.
 """
 
 from __future__ import annotations
@@ -20,9 +22,13 @@ from sqlalchemy.orm import Session
 
 from interpreta.datamap.activities import RECORDING
 from interpreta.media.recording import SILENCE, OggOpusRecorder
+from interpreta.media.video_recording import blacked_out
 from interpreta.privacy.processing import runs_in
 from interpreta.privacy.rights.subjects import Found, Part, rows_in_part
-from interpreta.recordings.models import RecordingChunk, RecordingVoice
+from interpreta.recordings.models import AUDIO, Recording, RecordingChunk, RecordingVoice
+
+VIDEO_CODECS = {"video/webm": "VP8", "video/x-matroska": "H264"}
+"""The codec of a stage recording, by its media type."""
 
 CHUNK_BYTES = 256 * 1024
 """The size of the chunks a redacted recording is stored in again."""
@@ -46,8 +52,8 @@ def silenced(ogg: bytes, spans: list[tuple[int, int]]) -> bytes:
 
 @runs_in(RECORDING)
 def redact_voices(db: Session, metadata: Any, found: Found, part: Part) -> int:
-    """Silence, in their recordings, the stretches where the person `found` was heard
-    (within `part`); how many recordings were rewritten."""
+    """Silence (or black out), in their recordings, the stretches where the person
+    `found` was heard or seen (within `part`); how many recordings were rewritten."""
     voice_keys: list[Any] = []
     for ties, _columns, keys in rows_in_part(db, metadata, found, part):
         if ties.table.name == RecordingVoice.__tablename__:
@@ -65,10 +71,14 @@ def redact_voices(db: Session, metadata: Any, found: Found, part: Part) -> int:
             .where(RecordingChunk.recording_id == recording_id)
             .order_by(RecordingChunk.seq)
         ).all()
-        sound = b"".join(base64.b64decode(c.data) for c in chunks)
-        if not sound:
+        content = b"".join(base64.b64decode(c.data) for c in chunks)
+        if not content:
             continue
-        quiet = silenced(sound, stretches)
+        media_type = db.scalar(select(Recording.media_type).where(Recording.id == recording_id))
+        if media_type == AUDIO:
+            quiet = silenced(content, stretches)
+        else:
+            quiet = blacked_out(content, VIDEO_CODECS[str(media_type)], stretches)
         db.execute(delete(RecordingChunk).where(RecordingChunk.recording_id == recording_id))
         for seq, start in enumerate(range(0, len(quiet), CHUNK_BYTES)):
             piece = quiet[start : start + CHUNK_BYTES]

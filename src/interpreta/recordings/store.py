@@ -15,6 +15,7 @@ from interpreta.datamap.activities import RECORDING
 from interpreta.events.models import ConnectionSession
 from interpreta.privacy.processing import runs_in
 from interpreta.recordings.models import (
+    AUDIO,
     Recording,
     RecordingChunk,
     RecordingStatus,
@@ -24,15 +25,21 @@ from interpreta.recordings.models import (
 
 @runs_in(RECORDING)
 def begin(
-    db: Session, event_id: int, channels: list[tuple[int, str]], now: datetime
+    db: Session,
+    event_id: int,
+    channels: list[tuple[int, str]],
+    now: datetime,
+    media_type: str = AUDIO,
 ) -> dict[int, int]:
-    """Start a recording of each channel (ID and label); their IDs by channel."""
+    """Start a recording of each channel (ID and label) in `media_type` (a channel's
+    sound, or the video of the stage of the channel's topic); their IDs by channel."""
     started = {}
     for channel_id, label in channels:
         recording = Recording(
             event_id=event_id,
             channel_id=channel_id,
             label=label,
+            media_type=media_type,
             status=RecordingStatus.RECORDING,
             started_at=now,
             duration_ms=0,
@@ -125,6 +132,7 @@ def listed(db: Session, event_id: int) -> list[dict[str, Any]]:
         {
             "id": r.id,
             "label": r.label,
+            "media_type": r.media_type,
             "channel_id": r.channel_id,
             "status": r.status.value,
             "started_at": r.started_at.isoformat(),
@@ -138,17 +146,20 @@ def listed(db: Session, event_id: int) -> list[dict[str, Any]]:
 
 
 @runs_in(RECORDING)
-def audio(db: Session, event_id: int, recording_id: int) -> tuple[str, bytes] | None:
-    """A recording's label and sound (Ogg Opus), decrypted; None when the event has no
-    such recording."""
-    label = db.scalar(
-        select(Recording.label).where(Recording.id == recording_id, Recording.event_id == event_id)
-    )
-    if label is None:
+def media(db: Session, event_id: int, recording_id: int) -> tuple[str, str, bytes] | None:
+    """A recording's label, media type and content (Ogg Opus sound, or video), decrypted;
+    None when the event has no such recording."""
+    found = db.execute(
+        select(Recording.label, Recording.media_type).where(
+            Recording.id == recording_id, Recording.event_id == event_id
+        )
+    ).first()
+    if found is None:
         return None
+    label, media_type = found
     chunks = db.scalars(
         select(RecordingChunk)
         .where(RecordingChunk.recording_id == recording_id)
         .order_by(RecordingChunk.seq)
     )
-    return label, b"".join(base64.b64decode(c.data) for c in chunks)
+    return label, media_type, b"".join(base64.b64decode(c.data) for c in chunks)
