@@ -53,7 +53,7 @@ def container_format(codec: str) -> str:
 
 def _size(codec: str, key_frame: bytes) -> tuple[int, int]:
     """The picture size of a key frame (decoded once, only to read it)."""
-    decoder = av.CodecContext.create(_MUXED[codec][1], "r")
+    decoder: Any = av.CodecContext.create(_MUXED[codec][1], "r")
     for frame in decoder.decode(av.Packet(key_frame)):
         return frame.width, frame.height
     for frame in decoder.decode(None):
@@ -119,7 +119,7 @@ class VideoRecorder:
 
 
 def _black_key_frame(codec: str, width: int, height: int) -> bytes:
-    encoder = av.CodecContext.create(_ENCODERS[codec], "w")
+    encoder: Any = av.CodecContext.create(_ENCODERS[codec], "w")
     encoder.width, encoder.height, encoder.pix_fmt = width, height, "yuv420p"
     encoder.time_base = Fraction(1, 30)
     pixels = np.zeros((height, width, 3), dtype=np.uint8)
