@@ -8,8 +8,8 @@ attachment to a plugin: one peer connection, or the plane's own control handle.
 
 Plugin requests come in two kinds. *Synchronous* ones (``create``, ``rtp_forward``,
 ``info`` ...) are answered at once: :meth:`JanusHandle.request`. *Asynchronous* ones
-(``joinandconfigure``, ``watch``, ``start``, ``switch``) are acknowledged, then answered
-by an event carrying the same transaction, with a JSEP when there is SDP:
+(``joinandconfigure``, ``configure``, ``watch``, ``start``, ``switch``) are acknowledged,
+then answered by an event carrying the same transaction, with a JSEP when there is SDP:
 :meth:`JanusHandle.message`.
 """
 

@@ -1,12 +1,17 @@
 """A channel on Janus: a VideoRoom room, a Streaming mountpoint, and the forwarder between.
 
 Publishers of the channel join its room; subscribers watch its mountpoint. The on-air
-publisher's audio is ``rtp_forward``ed by the VideoRoom plugin to the mountpoint's RTP
-port on loopback, untouched (no decoding, no mixing). A handover stops that forwarder and
-starts one from the new source. Every forwarder gets an SSRC of its own, so the
-mountpoint, and each viewer, always sees a new stream start: the Streaming plugin's RTP
-switching context then continues the viewer's sequence numbers and moves its timestamps
-on by the wall-clock time since the last packet (``janus_rtp_header_update``).
+publisher's stream (its audio, or its video in a video channel) is ``rtp_forward``ed by
+the VideoRoom plugin to the mountpoint's RTP port on loopback, untouched (no decoding, no
+mixing, no transcoding). A handover stops that forwarder and starts one from the new
+source. Every forwarder gets an SSRC of its own, so the mountpoint, and each viewer,
+always sees a new stream start: the Streaming plugin's RTP switching context then
+continues the viewer's sequence numbers and moves its timestamps on by the wall-clock
+time since the last packet (``janus_rtp_header_update``).
+
+A video channel's forwarder also has an RTCP port, and the mountpoint one of its own:
+the forwarder's first packets there let the mountpoint learn where to send key frame
+requests, and the VideoRoom plugin passes those it gets on to the publisher as PLIs.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ from typing import Any
 
 from interpreta.media.janus.admin import PacketCounters
 from interpreta.media.janus.api import JanusHandle
-from interpreta.media.plane import PeerRole
+from interpreta.media.plane import MediaKind, PeerRole
 
 __all__ = ["JanusChannel", "JanusPeer", "PeerPhase", "new_id", "new_ssrc"]
 
@@ -56,6 +61,8 @@ class JanusPeer:
     "Publisher or subscriber."
     channel_id: str
     "The channel it is attached to."
+    kind: MediaKind = MediaKind.AUDIO
+    "What it sends or receives: its channel's kind (a switch keeps it)."
     handle: JanusHandle | None = None
     "Its Janus handle, once attached to the plugin."
     state: str = "new"
@@ -65,7 +72,7 @@ class JanusPeer:
     publisher_id: int | None = None
     "Its participant id in the room (publishers)."
     mid: str | None = None
-    "The mid of its audio stream in the room (publishers)."
+    "The mid of its stream forwarded from the room: audio, or video (publishers)."
     counters: PacketCounters = field(default_factory=PacketCounters)
     "Its packet counters, as last read from the Admin API."
     counted_at: float | None = None
@@ -86,6 +93,10 @@ class JanusChannel:
     "Its Streaming mountpoint."
     port: int
     "The mountpoint's RTP port (on loopback) that the source is forwarded to."
+    kind: MediaKind = MediaKind.AUDIO
+    "What it carries."
+    rtcp_port: int = 0
+    "The mountpoint's RTCP port, for the forwarder's key frame requests (video; 0: none)."
     publishers: dict[str, JanusPeer] = field(default_factory=dict)
     "Its attached publishers, in the order they joined."
     subscribers: dict[str, JanusPeer] = field(default_factory=dict)
@@ -96,6 +107,10 @@ class JanusChannel:
     "The connection to Janus was lost: the room and mountpoint must be made again."
     packets_forwarded: int = 0
     "The source's packets counted while it was on air (see ``channel_stats``)."
+    key_frame_asked: tuple[str, float] | None = None
+    "Which publisher this node last asked for a key frame, and when (monotonic seconds)."
+    key_frame_due: str | None = None
+    "The publisher a key frame request is waiting for the end of the interval for."
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     "Serialises handovers."
 

@@ -10,6 +10,12 @@ a mountpoint for its listeners on each server.
 * The channel's **source** is forwarded from the member its publisher is on to the
   channel's mountpoint on *every* member (VideoRoom ``rtp_forward`` to each server's
   forwarding address), so a listener hears the channel on whichever server it landed.
+* A **video channel** is the same, with the members' video codec (they must agree). Each
+  forwarder into a member's video mountpoint also takes key frame requests from it
+  (``rtcp_port``: the mountpoint's RTCP port on that member), so the Streaming plugin of
+  any server can ask the source's server for a key frame. The fleet asks the source's
+  member itself when a source goes on air, when a viewer on any member connects, and
+  when one switches.
 
 **When a server dies**, its member's connection drops. The member reports each of its
 peers ``failed``, and the live pages make them again (a listener subscribes anew; an
@@ -25,10 +31,11 @@ own registries hold the rooms, mountpoints and publishers.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import asdict, dataclass, replace
 
 from interpreta.bus import Bus, MemoryBus
@@ -36,8 +43,11 @@ from interpreta.media.janus.api import JanusError
 from interpreta.media.janus.plane import JanusMediaPlane
 from interpreta.media.plane import (
     ChannelStats,
+    MediaKind,
     MediaPlaneError,
     PeerExistsError,
+    PeerRole,
+    PeerStateChange,
     PeerStateListener,
     UnknownChannelError,
     UnknownPeerError,
@@ -80,34 +90,45 @@ class JanusFleet:
         """
         if not members:
             raise ValueError("a fleet needs at least one Janus server")
+        if len({member.video_codec for member in members}) > 1:
+            raise ValueError("the Janus servers of a fleet must forward the same video codec")
         self.members = list(members)
         self._bus = bus or MemoryBus()
         self._clock = clock
-        self._open: set[str] = set()
+        self._open: dict[str, MediaKind] = {}
         self._sources: dict[str, str | None] = {}
         self._down_until: dict[str, float] = {}
+        for member in self.members:
+            member.on_peer_state(self._on_member_peer_state)
 
     # --- channels ------------------------------------------------------------------------
 
-    async def open_channel(self, channel_id: str) -> None:
+    async def open_channel(self, channel_id: str, kind: MediaKind = MediaKind.AUDIO) -> None:
         """Open the channel on every member that answers (on the others when they are
-        next used)."""
-        self._open.add(channel_id)
+        next used).
+
+        :raises MediaPlaneError: the channel is open with another kind.
+        """
+        kind = MediaKind(kind)
+        known = self._open.get(channel_id)
+        if known is not None and known is not kind:
+            raise MediaPlaneError(f"channel {channel_id!r} is open as a {known.value} channel")
+        self._open[channel_id] = kind
         opened = 0
         for member in self.members:
             if await self._usable(member):
                 try:
-                    await member.open_channel(channel_id)
+                    await member.open_channel(channel_id, kind)
                     opened += 1
                 except (JanusError, OSError) as exc:
                     self._mark_down(member, exc)
         if not opened:
-            self._open.discard(channel_id)
+            self._open.pop(channel_id, None)
             raise MediaPlaneError("no Janus server answers")
 
     async def close_channel(self, channel_id: str) -> None:
         """Close the channel on every member."""
-        self._open.discard(channel_id)
+        self._open.pop(channel_id, None)
         self._sources.pop(channel_id, None)
         for member in self.members:
             try:
@@ -148,6 +169,7 @@ class JanusFleet:
         parts = [m.channel_stats(channel_id) for m in self.members if m.is_open(channel_id)]
         return ChannelStats(
             channel_id=channel_id,
+            kind=self._open[channel_id],
             source=self._sources.get(channel_id),
             packets_forwarded=sum(p.packets_forwarded for p in parts),
             publishers=tuple(
@@ -186,11 +208,22 @@ class JanusFleet:
 
     async def switch_subscription(self, peer_id: str, channel_id: str) -> None:
         """Move a listener to another channel, on its member (whose mountpoint of that
-        channel is fed first)."""
+        channel is fed first); a video channel's source is asked for a key frame.
+
+        :raises MediaPlaneError: the channel is of another kind than the listener's.
+        """
         self._check_open(channel_id)
         member = self._member_of(peer_id)
+        kind = member.subscriber_kind(peer_id)
+        if kind is not self._open[channel_id]:
+            raise MediaPlaneError(
+                f"{peer_id!r} receives {kind.value}; {channel_id!r} is a "
+                f"{self._open[channel_id].value} channel"
+            )
         await self._ensure_fed(channel_id, member)
         await member.switch_subscription(peer_id, channel_id)
+        if kind is MediaKind.VIDEO:
+            await self._key_frame_for(channel_id)
 
     async def close_peer(self, peer_id: str) -> None:
         """Close a peer on its member; unknown ids are ignored."""
@@ -213,6 +246,25 @@ class JanusFleet:
         await asyncio.gather(*(member.shutdown() for member in self.members))
 
     # --- internals -------------------------------------------------------------------------
+
+    def _on_member_peer_state(self, change: PeerStateChange) -> Awaitable[None] | None:
+        """A viewer of a video channel connected, on any member: ask for a key frame."""
+        channel_id = change.channel_id
+        if change.state != "connected" or change.role is not PeerRole.SUBSCRIBER:
+            return None
+        if channel_id is None or self._open.get(channel_id) is not MediaKind.VIDEO:
+            return None
+        return self._key_frame_for(channel_id)
+
+    async def _key_frame_for(self, channel_id: str) -> None:
+        """Ask a video channel's source, on whichever member it publishes, for a key frame
+        (the members' own requests miss it: the fleet feeds their mountpoints)."""
+        source = (await self._bus.fields(self._key(channel_id))).get("source")
+        if source is None:
+            return
+        with contextlib.suppress(UnknownPeerError, UnknownChannelError):
+            origin = await self._member_publishing(channel_id, source)
+            await origin.request_key_frame(channel_id, source)
 
     @staticmethod
     def _key(channel_id: str) -> str:
@@ -252,7 +304,7 @@ class JanusFleet:
         for member in self.members:
             if await self._usable(member):
                 try:
-                    await member.open_channel(channel_id)
+                    await member.open_channel(channel_id, self._open[channel_id])
                 except (JanusError, OSError) as exc:
                     self._mark_down(member, exc)
                     continue
@@ -304,7 +356,7 @@ class JanusFleet:
         origin: JanusMediaPlane | None,
     ) -> None:
         """Make `peer_id` on `origin` what feeds `member`'s mountpoint (under the lock)."""
-        await member.open_channel(channel_id)
+        await member.open_channel(channel_id, self._open[channel_id])
         field = f"into:{member.url}"
         value = (await self._bus.fields(self._key(channel_id))).get(field)
         current = None if value is None else FleetForwarder(**json.loads(value))
@@ -322,7 +374,7 @@ class JanusFleet:
         if peer_id is None or origin is None:
             return
         publisher_id, stream_id = await origin.forward(
-            channel_id, peer_id, member.forward_host, port
+            channel_id, peer_id, member.forward_host, port, member.mountpoint_rtcp_port(channel_id)
         )
         record = FleetForwarder(peer_id, origin.url, port, publisher_id, stream_id)
         await self._bus.put(self._key(channel_id), {field: json.dumps(asdict(record))})

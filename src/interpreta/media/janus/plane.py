@@ -3,30 +3,56 @@
 How the vocabulary maps onto Janus (1.1.2, the Debian package):
 
 * a **channel** is a VideoRoom room plus a Streaming mountpoint (an RTP mountpoint
-  listening on loopback);
+  listening on loopback) with one stream: Opus for an audio channel, the plane's video
+  codec (VP8 or H.264, ``video_codec``) for a video channel;
 * a **publisher** is a VideoRoom publisher in the channel's room (its offer in, Janus's
-  answer out);
-* the **source** is the publisher whose audio the VideoRoom plugin ``rtp_forward``s to the
-  channel's mountpoint: Opus packets as they came, never decoded (no AudioBridge, which
-  mixes and re-encodes). :meth:`set_source` stops one forwarder and starts the next;
+  answer out). A video channel's room is created with the plane's video codec only, so
+  the answer accepts nothing else;
+* the **source** is the publisher whose stream (audio, or video) the VideoRoom plugin
+  ``rtp_forward``s to the channel's mountpoint: packets as they came, never decoded (no
+  AudioBridge, which mixes and re-encodes; no transcoding of video).
+  :meth:`set_source` stops one forwarder and starts the next;
 * a **subscriber** is a Streaming viewer of the channel's mountpoint;
   :meth:`switch_subscription` is the Streaming ``switch`` request: same peer connection,
-  another mountpoint, no renegotiation.
+  another mountpoint of the same kind, no renegotiation.
 
 Sequence numbers and timestamps stay continuous for the viewers across a handover and a
 switch because Janus's RTP switching context rewrites them whenever the SSRC changes
 (see :mod:`interpreta.media.janus.channel`).
 
 Janus 1.1.2's Streaming plugin only makes offers, while subscribers here offer:
-:mod:`interpreta.media.janus.sdp` answers each side from the two offers. A viewer's Opus
+:mod:`interpreta.media.janus.sdp` answers each side from the two offers. A viewer's
 payload type is fixed when it starts watching (it is the mountpoint's) and kept across
 switches, so a subscriber first watches a silent *entry* mountpoint created with its own
-payload type, then switches to the channel's.
+payload type (one per codec and payload type), then switches to the channel's.
+
+**Video: key frames.** A viewer can only decode from a key frame, and a camera sends one
+only when asked (browsers send none on their own), so the plane asks the on-air camera
+for one whenever a viewer needs it: when a viewer's connection is up (Janus's
+``webrtcup``), when a viewer switches to the channel, and, for every viewer at once, when
+:meth:`set_source` puts a new camera on air. It asks with the VideoRoom ``configure``
+request (``keyframe: true``) on the publisher's handle, so Janus sends the camera a PLI;
+a publisher that joined through another app node is asked by that node, over the bus.
+Requests to one camera are at least :data:`KEY_FRAME_INTERVAL` apart (viewers arriving
+together share a key frame). Measured with aiortc peers on one machine: the new picture
+60-100 ms after ``set_source`` or a switch, and a new viewer's first picture 100-200 ms
+after it subscribed (ICE and DTLS included). Besides:
+
+* a video mountpoint has an RTCP port, and each forwarder into it is started with that
+  port (VideoRoom ``rtp_forward``'s ``rtcp_port``): the forwarder's first packets tell
+  the mountpoint where to send key frame requests, and the VideoRoom plugin passes those
+  it gets on to the publisher as a PLI. The Streaming plugin sends one when a viewer
+  starts or switches to the mountpoint (at most one a second), and passes on a viewer's
+  own (its answer keeps PLI and FIR);
+* the mountpoint does not keep the last key frame for new viewers (Streaming
+  ``bufferkf``): Janus 1.1.2's buffering is broken for forwarded streams (see
+  :mod:`interpreta.media.janus.codecs`).
 
 The plane keeps its own record of channels, peers and sources, so ``listener_count`` and
 the membership in ``channel_stats`` are exact and synchronous. Packet counters come from
 Janus's Admin API (``handle_info``), read in the background: a snapshot's counters are
-up to ``stats_interval`` old, and zero without an Admin API.
+up to ``stats_interval`` old, and zero without an Admin API. They count RTP packets,
+video too (Janus knows nothing of frames).
 """
 
 from __future__ import annotations
@@ -40,19 +66,28 @@ from collections.abc import Callable
 from typing import Any
 
 from interpreta.bus import Bus, MemoryBus
+from interpreta.bus.interface import Unsubscribe
 from interpreta.media.janus.admin import JanusAdmin, PacketCounters, packet_counters
 from interpreta.media.janus.api import JanusError, JanusEvent, JanusHandle, JanusSession
 from interpreta.media.janus.channel import JanusChannel, JanusPeer, PeerPhase, new_id, new_ssrc
+from interpreta.media.janus.codecs import StreamCodec, stream_codec, video_codec_named
 from interpreta.media.janus.registry import (
     ChannelObjects,
     Forwarder,
     JanusRegistry,
     PublisherRecord,
 )
-from interpreta.media.janus.sdp import answer_for_janus, answer_for_subscriber, opus_payload_type
+from interpreta.media.janus.sdp import (
+    answer_for_janus,
+    answer_for_subscriber,
+    check_publisher_offer,
+    codec_payload_type,
+)
 from interpreta.media.peer_states import PeerStateListeners
 from interpreta.media.plane import (
     ChannelStats,
+    MediaKind,
+    MediaPlaneError,
     PeerRole,
     PeerStateChange,
     PeerStateListener,
@@ -70,8 +105,6 @@ logger = logging.getLogger(__name__)
 
 VIDEOROOM = "janus.plugin.videoroom"
 STREAMING = "janus.plugin.streaming"
-CHANNEL_PAYLOAD_TYPE = 111
-"The channel mountpoints' Opus payload type (what browsers offer; viewers get their own)."
 FAILURES = frozenset(
     {
         "ICE failed",
@@ -85,6 +118,9 @@ FAILURES = frozenset(
 "Janus ``hangup`` reasons that mean the connection failed (the others close it in order)."
 ID_TAKEN = frozenset({427, 456})
 "VideoRoom's and Streaming's error codes for an id that is already taken."
+KEY_FRAME_INTERVAL = 0.25
+"""Seconds between two key frame requests the plane sends one publisher of a channel:
+viewers switching together share one key frame, and a camera is not flooded."""
 
 
 class JanusMediaPlane(PlaneRecords[JanusChannel, JanusPeer]):
@@ -106,6 +142,7 @@ class JanusMediaPlane(PlaneRecords[JanusChannel, JanusPeer]):
         timeout: float = 10.0,
         clock: Callable[[], float] = time.monotonic,
         bus: Bus | None = None,
+        video_codec: str = "VP8",
     ) -> None:
         """
         :param url: the Janus API's WebSocket, e.g. ``ws://127.0.0.1:8188``.
@@ -120,7 +157,11 @@ class JanusMediaPlane(PlaneRecords[JanusChannel, JanusPeer]):
         :param clock: monotonic clock in seconds (for the counters' ages).
         :param bus: shared with the other app nodes driving this Janus (see
             :mod:`~interpreta.media.janus.registry`); this plane's own when None.
+        :param video_codec: what the video channels carry, one of
+            :data:`~interpreta.media.plane.VIDEO_CODECS` (``VP8`` or ``H264``).
+        :raises ValueError: a bad setting, e.g. a video codec the plane cannot forward.
         """
+        video = video_codec_named(video_codec)
         if stats_interval <= 0:
             raise ValueError("stats_interval must be positive")
         if mountpoint_threads < 0:
@@ -139,7 +180,8 @@ class JanusMediaPlane(PlaneRecords[JanusChannel, JanusPeer]):
         self._streams: JanusHandle | None = None
         self._connect_lock = asyncio.Lock()
         self._channel_lock = asyncio.Lock()
-        self._entries: dict[int, int] = {}
+        self._video = video
+        self._entries: dict[tuple[str, int], int] = {}
         self._entry_lock = asyncio.Lock()
         self._listeners = PeerStateListeners()
         self._stats_wanted: dict[str, float] = {}
@@ -147,21 +189,43 @@ class JanusMediaPlane(PlaneRecords[JanusChannel, JanusPeer]):
         self._poller: asyncio.Task[None] | None = None
         self._tasks = BackgroundTasks(logger, "Janus media plane task failed")
         self._registry = JanusRegistry(bus or MemoryBus(), url)
+        self._key_frame_topic = f"janus:{url}:key-frames"
+        self._key_frame_requests: Unsubscribe | None = None
 
     # --- channels ------------------------------------------------------------------------
 
-    async def open_channel(self, channel_id: str) -> None:
-        """Open a channel (a room and a mountpoint on Janus); opening an open one does nothing."""
+    @property
+    def video_codec(self) -> str:
+        """What this plane's video channels carry (``VP8`` or ``H264``)."""
+        return self._video.name
+
+    async def open_channel(self, channel_id: str, kind: MediaKind = MediaKind.AUDIO) -> None:
+        """Open a channel of `kind` (a room and a mountpoint on Janus); opening an open one
+        does nothing.
+
+        :raises MediaPlaneError: the channel is open with another kind (here, or through
+            another node).
+        """
         self._check_running()
+        kind = MediaKind(kind)
         async with self._channel_lock:
-            if channel_id in self._channels:
+            channel = self._channels.get(channel_id)
+            if channel is not None:
+                _check_kind(channel_id, channel.kind, kind)
                 return
             await self._connected()
             async with self._registry.lock(channel_id):
-                objects = await self._shared_objects(channel_id)
+                objects = await self._shared_objects(channel_id, kind)
                 await self._registry.use(channel_id)
+            if kind is MediaKind.VIDEO:
+                await self._listen_for_key_frame_requests()
             self._channels[channel_id] = JanusChannel(
-                channel_id, objects.room_id, objects.mountpoint_id, objects.port
+                channel_id,
+                objects.room_id,
+                objects.mountpoint_id,
+                objects.port,
+                kind=kind,
+                rtcp_port=objects.rtcp_port,
             )
 
     async def close_channel(self, channel_id: str) -> None:
@@ -186,7 +250,8 @@ class JanusMediaPlane(PlaneRecords[JanusChannel, JanusPeer]):
 
         The publisher may have joined through another node. Stops the old source's
         forwarder, then starts the new one's: the channel's listeners miss at most the
-        packets in flight during those two requests.
+        packets in flight during those two requests. On a video channel the new source
+        is then asked for a key frame, which the viewers' pictures switch on.
         """
         channel = self._channel(channel_id)
         async with channel.lock, self._registry.lock(channel_id):
@@ -208,6 +273,7 @@ class JanusMediaPlane(PlaneRecords[JanusChannel, JanusPeer]):
             forwarder = Forwarder(peer_id, target.publisher_id, stream_id)
             await self._registry.record_forwarder(channel_id, forwarder)
             channel.source = peer_id
+            await self._ask_for_key_frame(channel, peer_id)
 
     def listener_count(self, channel_id: str) -> int:
         """The number of subscribers of a channel (the plane's own record: exact, at once)."""
@@ -252,6 +318,7 @@ class JanusMediaPlane(PlaneRecords[JanusChannel, JanusPeer]):
         )
         return ChannelStats(
             channel_id=channel_id,
+            kind=channel.kind,
             source=channel.source,
             packets_forwarded=channel.packets_forwarded,
             publishers=publishers,
@@ -296,6 +363,21 @@ class JanusMediaPlane(PlaneRecords[JanusChannel, JanusPeer]):
         """The RTP port of the channel's mountpoint on this server."""
         return self._channel(channel_id).port
 
+    def mountpoint_rtcp_port(self, channel_id: str) -> int:
+        """The RTCP port of the channel's mountpoint on this server, which sends key frame
+        requests to its forwarder (a video channel's; 0: none)."""
+        return self._channel(channel_id).rtcp_port
+
+    def subscriber_kind(self, peer_id: str) -> MediaKind:
+        """What the subscriber `peer_id` receives (its channel's kind; a switch keeps it).
+
+        :raises UnknownPeerError: not a subscriber of this plane.
+        """
+        peer = self._peers.get(peer_id)
+        if peer is None or peer.role is not PeerRole.SUBSCRIBER:
+            raise UnknownPeerError(f"{peer_id!r} is not a subscriber")
+        return peer.kind
+
     def has_peer(self, peer_id: str) -> bool:
         """Whether `peer_id` is a peer of this plane."""
         return peer_id in self._peers
@@ -317,21 +399,27 @@ class JanusMediaPlane(PlaneRecords[JanusChannel, JanusPeer]):
             return False
         return True
 
-    async def forward(self, channel_id: str, peer_id: str, host: str, port: int) -> tuple[int, int]:
+    async def forward(
+        self, channel_id: str, peer_id: str, host: str, port: int, rtcp_port: int = 0
+    ) -> tuple[int, int]:
         """Forward a publisher of this server to `host`:`port` (another server's
-        mountpoint); its publisher id and the forwarder's ``stream_id``."""
+        mountpoint); its publisher id and the forwarder's ``stream_id``.
+
+        For a video channel, `rtcp_port` is that mountpoint's RTCP port (its key frame
+        requests then reach the publisher), and the publisher is asked for a key frame.
+        """
         channel = self._channel(channel_id)
         record = await self._publisher_record(channel, peer_id)
-        stream = {"mid": record.mid, "port": port, "ssrc": new_ssrc()}
         family = f"ipv{ipaddress.ip_address(host).version}"
         request = channel.room_request(
             "rtp_forward",
             publisher_id=record.publisher_id,
             host=host,
             host_family=family,
-            streams=[stream],
+            streams=[_forwarded_stream(record.mid, port, rtcp_port)],
         )
         data = await self._control(self._rooms).request(request)
+        await self._ask_for_key_frame(channel, peer_id)
         return record.publisher_id, int(data["forwarders"][0]["stream_id"])
 
     async def unforward(self, channel_id: str, publisher_id: int, stream_id: int) -> None:
@@ -344,10 +432,16 @@ class JanusMediaPlane(PlaneRecords[JanusChannel, JanusPeer]):
     async def publish(self, channel_id: str, peer_id: str, offer_sdp: str) -> str:
         """Join a publisher to the channel's room from its offer; returns Janus's answer.
 
-        The publisher is not on air until :meth:`set_source` names it.
+        A video channel's publisher must offer the plane's video codec (its room accepts
+        no other). The publisher is not on air until :meth:`set_source` names it.
+
+        :raises OfferError: the offer cannot send the channel's codec.
         """
         channel = self._channel(channel_id)
-        peer = self._add_peer(JanusPeer(peer_id, PeerRole.PUBLISHER, channel_id))
+        self._check_new_peer_id(peer_id)
+        if channel.kind is MediaKind.VIDEO:
+            check_publisher_offer(offer_sdp, self._codec(channel.kind))
+        peer = self._add_peer(JanusPeer(peer_id, PeerRole.PUBLISHER, channel_id, channel.kind))
         try:
             session = await self._connected()
             peer.handle = await session.attach(VIDEOROOM, self._on_event(peer))
@@ -357,10 +451,7 @@ class JanusMediaPlane(PlaneRecords[JanusChannel, JanusPeer]):
             if jsep is None or "id" not in data:
                 raise JanusError(0, "the VideoRoom plugin did not answer the offer")
             peer.publisher_id = int(data["id"])
-            audio = [s for s in data.get("streams", ()) if s.get("type") == "audio"]
-            if not audio:
-                raise JanusError(0, "the publisher's offer has no audio stream")
-            peer.mid = str(audio[0]["mid"])
+            peer.mid = _forwarded_mid(data, channel.kind)
         except BaseException:
             await self._discard(peer)
             raise
@@ -370,14 +461,19 @@ class JanusMediaPlane(PlaneRecords[JanusChannel, JanusPeer]):
         return answer
 
     async def subscribe(self, channel_id: str, peer_id: str, offer_sdp: str) -> str:
-        """Have a subscriber watch the channel's mountpoint; returns the answer to its offer."""
+        """Have a subscriber watch the channel's mountpoint; returns the answer to its offer
+        (the channel's codec on the subscriber's payload type for it).
+
+        :raises OfferError: the offer cannot receive the channel's codec.
+        """
         channel = self._channel(channel_id)
         self._check_new_peer_id(peer_id)
-        payload_type = opus_payload_type(offer_sdp)
-        peer = self._add_peer(JanusPeer(peer_id, PeerRole.SUBSCRIBER, channel_id))
+        codec = self._codec(channel.kind)
+        payload_type = codec_payload_type(offer_sdp, codec)
+        peer = self._add_peer(JanusPeer(peer_id, PeerRole.SUBSCRIBER, channel_id, channel.kind))
         try:
             session = await self._connected()
-            entry = await self._entry_mountpoint(payload_type)
+            entry = await self._entry_mountpoint(codec, payload_type)
             peer.handle = await session.attach(STREAMING, self._on_event(peer))
             _, jsep = await peer.handle.message({"request": "watch", "id": entry})
             if jsep is None:
@@ -385,21 +481,30 @@ class JanusMediaPlane(PlaneRecords[JanusChannel, JanusPeer]):
             janus_offer = str(jsep["sdp"])
             await peer.handle.message({"request": "switch", "id": channel.mountpoint_id})
             # every candidate is in the SDP: no trickle
-            answer = {"type": "answer", "sdp": answer_for_janus(offer_sdp, janus_offer)}
+            answer = {"type": "answer", "sdp": answer_for_janus(offer_sdp, janus_offer, codec)}
             await peer.handle.message({"request": "start"}, {**answer, "trickle": False})
         except BaseException:
             await self._discard(peer)
             raise
-        return self._attach(peer, answer_for_subscriber(offer_sdp, janus_offer))
+        return self._attach(peer, answer_for_subscriber(offer_sdp, janus_offer, codec))
 
     async def switch_subscription(self, peer_id: str, channel_id: str) -> None:
-        """Move a subscriber to another channel's mountpoint (Streaming ``switch``)."""
+        """Move a subscriber to another channel's mountpoint (Streaming ``switch``).
+
+        A video channel's source is asked for a key frame: the viewer's picture changes
+        on it (the Streaming plugin asks too, but at most once a second per channel).
+
+        :raises MediaPlaneError: the channel is of another kind than the subscriber's.
+        """
         peer = self._peers.get(peer_id)
         if peer is None or peer.role is not PeerRole.SUBSCRIBER or peer.handle is None:
             raise UnknownPeerError(f"{peer_id!r} is not a subscriber")
         new = self._channel(channel_id)
         if peer.phase is not PeerPhase.ATTACHED:
             raise UnknownPeerError(f"{peer_id!r} is not subscribed yet")
+        if new.kind is not peer.kind:
+            kinds = f"{peer.kind.value}, not {new.kind.value}"
+            raise MediaPlaneError(f"{peer_id!r} receives {kinds} ({channel_id!r})")
         async with peer.lock:
             if peer.channel_id == channel_id or peer.phase is not PeerPhase.ATTACHED:
                 return
@@ -412,6 +517,7 @@ class JanusMediaPlane(PlaneRecords[JanusChannel, JanusPeer]):
             peer.channel_id = channel_id
             if self._channels.get(channel_id) is new:
                 new.subscribers[peer_id] = peer
+        await self._key_frame_for(channel_id)
 
     async def close_peer(self, peer_id: str) -> None:
         """Close a peer connection and detach it; unknown ids are ignored."""
@@ -434,6 +540,7 @@ class JanusMediaPlane(PlaneRecords[JanusChannel, JanusPeer]):
         for mountpoint_id in self._entries.values():
             await self._destroy(self._streams, {"request": "destroy", "id": mountpoint_id})
         self._entries.clear()
+        await self._stop_listening_for_key_frame_requests()
         for task in [self._poller, *self._refreshing.values()]:
             if task is not None:
                 task.cancel()
@@ -465,27 +572,36 @@ class JanusMediaPlane(PlaneRecords[JanusChannel, JanusPeer]):
             for channel in list(self._channels.values()):
                 if channel.stale:
                     async with self._registry.lock(channel.channel_id):
-                        objects = await self._shared_objects(channel.channel_id)
+                        objects = await self._shared_objects(channel.channel_id, channel.kind)
                     channel.room_id, channel.mountpoint_id = objects.room_id, objects.mountpoint_id
-                    channel.port = objects.port
+                    channel.port, channel.rtcp_port = objects.port, objects.rtcp_port
                     channel.stale = False
             return self._session
 
-    async def _shared_objects(self, channel_id: str) -> ChannelObjects:
+    async def _shared_objects(self, channel_id: str, kind: MediaKind) -> ChannelObjects:
         """The channel's room and mountpoint: those a node recorded, if Janus still has
-        them, else new ones (recorded for the other nodes). Under the channel's lock."""
+        them, else new ones (recorded for the other nodes). Under the channel's lock.
+
+        :raises MediaPlaneError: another node has the channel open with another kind.
+        """
         known = await self._registry.objects(channel_id)
         if known is not None and await self._still_there(known):
+            _check_kind(channel_id, MediaKind(known.kind), kind)
             return known
-        room_id = await self._create_room(channel_id)
+        codec = self._codec(kind)
+        room_id = await self._create_room(channel_id, codec)
         try:
-            mountpoint_id, port = await self._create_mountpoint(
-                CHANNEL_PAYLOAD_TYPE, f"interpreta channel {channel_id}", self._mountpoint_threads
+            mountpoint_id, port, rtcp_port = await self._create_mountpoint(
+                codec,
+                codec.channel_payload_type,
+                f"interpreta channel {channel_id}",
+                threads=self._mountpoint_threads,
+                feedback=True,
             )
         except BaseException:
             await self._destroy(self._rooms, {"request": "destroy", "room": room_id})
             raise
-        objects = ChannelObjects(room_id, mountpoint_id, port)
+        objects = ChannelObjects(room_id, mountpoint_id, port, kind.value, rtcp_port)
         await self._registry.record_objects(channel_id, objects)
         return objects
 
@@ -512,7 +628,8 @@ class JanusMediaPlane(PlaneRecords[JanusChannel, JanusPeer]):
             raise UnknownPeerError(f"{peer_id!r} is not a publisher of {channel.channel_id!r}")
         return record
 
-    async def _create_room(self, channel_id: str) -> int:
+    async def _create_room(self, channel_id: str, codec: StreamCodec) -> int:
+        """A room whose publishers' answers accept `codec` only; its id."""
         rooms = self._control(self._rooms)
         for attempt in range(3):
             room_id = new_id()
@@ -523,8 +640,7 @@ class JanusMediaPlane(PlaneRecords[JanusChannel, JanusPeer]):
                 "is_private": True,
                 "permanent": False,
                 "publishers": 64,
-                "audiocodec": "opus",
-                "opus_fec": True,
+                **codec.room_fields(),
                 "notify_joining": False,
                 "audiolevel_event": False,
             }
@@ -538,14 +654,21 @@ class JanusMediaPlane(PlaneRecords[JanusChannel, JanusPeer]):
         raise AssertionError("unreachable")
 
     async def _create_mountpoint(
-        self, payload_type: int, description: str, threads: int = 0
-    ) -> tuple[int, int]:
-        """A live RTP mountpoint of one Opus stream on loopback; its id and RTP port."""
+        self,
+        codec: StreamCodec,
+        payload_type: int,
+        description: str,
+        *,
+        threads: int = 0,
+        feedback: bool = False,
+    ) -> tuple[int, int, int]:
+        """A live RTP mountpoint of one `codec` stream on loopback; its id, RTP port and
+        RTCP port (0 without `feedback`, which only a video stream takes: see
+        :meth:`StreamCodec.medium`)."""
         streams = self._control(self._streams)
         for attempt in range(3):
             mountpoint_id = new_id()
-            medium: dict[str, Any] = {"type": "audio", "mid": "a", "port": 0}
-            medium |= {"iface": self._forward_host, "pt": payload_type, "codec": "opus"}
+            medium = codec.medium(payload_type, self._forward_host, feedback=feedback)
             request: dict[str, Any] = {
                 "request": "create",
                 "type": "rtp",
@@ -563,30 +686,122 @@ class JanusMediaPlane(PlaneRecords[JanusChannel, JanusPeer]):
                 if exc.code in ID_TAKEN and attempt < 2:
                     continue
                 raise
-            return mountpoint_id, int(data["stream"]["ports"][0]["port"])
+            ports = data["stream"]["ports"][0]
+            return mountpoint_id, int(ports["port"]), int(ports.get("rtcp_port") or 0)
         raise AssertionError("unreachable")
 
-    async def _entry_mountpoint(self, payload_type: int) -> int:
-        """The silent mountpoint a subscriber offering ``payload_type`` first watches."""
+    async def _entry_mountpoint(self, codec: StreamCodec, payload_type: int) -> int:
+        """The silent mountpoint a subscriber offering `codec` on ``payload_type`` first
+        watches."""
+        key = (codec.name, payload_type)
         async with self._entry_lock:
-            if payload_type not in self._entries:
-                mountpoint_id, _ = await self._create_mountpoint(
-                    payload_type, f"interpreta entry, payload type {payload_type}"
+            if key not in self._entries:
+                mountpoint_id, _, _ = await self._create_mountpoint(
+                    codec, payload_type, f"interpreta entry, {codec.name} on {payload_type}"
                 )
-                self._entries[payload_type] = mountpoint_id
-            return self._entries[payload_type]
+                self._entries[key] = mountpoint_id
+            return self._entries[key]
 
     async def _start_forwarder(self, channel: JanusChannel, publisher: PublisherRecord) -> int:
-        stream = {"mid": publisher.mid, "port": channel.port, "ssrc": new_ssrc()}
         request = channel.room_request(
             "rtp_forward",
             publisher_id=publisher.publisher_id,
             host=self._forward_host,
             host_family=self._forward_family,
-            streams=[stream],
+            streams=[_forwarded_stream(publisher.mid, channel.port, channel.rtcp_port)],
         )
         data = await self._control(self._rooms).request(request)
         return int(data["forwarders"][0]["stream_id"])
+
+    def _codec(self, kind: MediaKind) -> StreamCodec:
+        """What a channel of `kind` carries on this plane."""
+        return stream_codec(kind, self._video)
+
+    # --- key frames ------------------------------------------------------------------------
+
+    async def _key_frame_for(self, channel_id: str) -> None:
+        """Ask a video channel's source (whoever put it on air) for a key frame, for a
+        viewer that has just connected or switched to it."""
+        channel = self._channels.get(channel_id)
+        if channel is None or channel.kind is not MediaKind.VIDEO or self._shut_down:
+            return
+        current = await self._registry.forwarder(channel_id)
+        if current is not None:
+            await self._ask_for_key_frame(channel, current.source)
+
+    async def request_key_frame(self, channel_id: str, peer_id: str) -> None:
+        """Ask a video channel's publisher `peer_id` (joined through any node) for a key
+        frame, at most every :data:`KEY_FRAME_INTERVAL`; nothing for an audio channel."""
+        await self._ask_for_key_frame(self._channel(channel_id), peer_id)
+
+    async def _ask_for_key_frame(self, channel: JanusChannel, peer_id: str) -> None:
+        """Have a video channel's publisher `peer_id` send a key frame: through its handle
+        if it joined through this plane, else through the node it joined through (over
+        the bus). Nothing for an audio channel.
+
+        Requests are at least :data:`KEY_FRAME_INTERVAL` apart: one asked sooner is sent
+        when the interval is over (once, however many came meanwhile), as the last one
+        may have been lost or have come before the viewer that needs it could decode it.
+        A publisher of this plane that is not connected yet is not asked: it has sent
+        nothing, and its first frame is a key frame.
+        """
+        if channel.kind is not MediaKind.VIDEO or self._shut_down:
+            return
+        local = self._peers.get(peer_id)
+        if local is not None and local.role is PeerRole.PUBLISHER and local.state != "connected":
+            return
+        now = self._clock()
+        last = channel.key_frame_asked
+        wait = 0.0 if last is None or last[0] != peer_id else last[1] + KEY_FRAME_INTERVAL - now
+        if wait > 0:
+            if channel.key_frame_due is None:
+                channel.key_frame_due = peer_id
+                self._tasks.spawn(self._ask_for_key_frame_later(channel, wait))
+            return
+        channel.key_frame_asked = (peer_id, now)
+        if await self._request_key_frame(channel.channel_id, peer_id):
+            return
+        message = {"channel": channel.channel_id, "peer": peer_id, "from": self._registry.bus.node}
+        await self._registry.bus.publish(self._key_frame_topic, message)
+
+    async def _ask_for_key_frame_later(self, channel: JanusChannel, wait: float) -> None:
+        """Send the key frame request that came too soon after the last one."""
+        await asyncio.sleep(wait)
+        peer_id, channel.key_frame_due = channel.key_frame_due, None
+        if peer_id is not None and self._channels.get(channel.channel_id) is channel:
+            await self._ask_for_key_frame(channel, peer_id)
+
+    async def _request_key_frame(self, channel_id: str, peer_id: str) -> bool:
+        """Ask this plane's publisher `peer_id` of the channel for a key frame (VideoRoom
+        ``configure`` with ``keyframe``: Janus sends it a PLI); False if it is not one."""
+        channel = self._channels.get(channel_id)
+        peer = None if channel is None else channel.publishers.get(peer_id)
+        if peer is None or peer.handle is None or peer.phase is not PeerPhase.ATTACHED:
+            return False
+        request = {"request": "configure", "streams": [{"mid": peer.mid, "keyframe": True}]}
+        try:
+            await peer.handle.message(request)
+        except JanusError as exc:  # it left meanwhile: nothing to ask
+            logger.info("asking %s for a key frame: %s", peer_id, exc)
+        return True
+
+    async def _on_key_frame_request(self, message: dict[str, Any]) -> None:
+        """Another node put a publisher of ours on air: ask it for a key frame."""
+        if message.get("from") != self._registry.bus.node and not self._shut_down:
+            await self._request_key_frame(str(message.get("channel")), str(message.get("peer")))
+
+    async def _listen_for_key_frame_requests(self) -> None:
+        """Take the other nodes' key frame requests for our publishers (from the first
+        video channel on)."""
+        if self._key_frame_requests is None:
+            self._key_frame_requests = await self._registry.bus.subscribe(
+                self._key_frame_topic, self._on_key_frame_request
+            )
+
+    async def _stop_listening_for_key_frame_requests(self) -> None:
+        unsubscribe, self._key_frame_requests = self._key_frame_requests, None
+        if unsubscribe is not None:
+            await unsubscribe()
 
     async def _stop_forwarder(self, channel: JanusChannel, forwarder: Forwarder) -> None:
         request = channel.room_request(
@@ -698,6 +913,8 @@ class JanusMediaPlane(PlaneRecords[JanusChannel, JanusPeer]):
                 return
             if event.kind == "webrtcup":
                 self._set_state(peer, "connected")
+                if peer.role is PeerRole.SUBSCRIBER and peer.kind is MediaKind.VIDEO:
+                    self._tasks.spawn(self._key_frame_for(peer.channel_id))
             elif event.kind == "hangup":
                 if event.body.get("reason") in FAILURES:
                     self._set_state(peer, "failed")
@@ -784,3 +1001,36 @@ class JanusMediaPlane(PlaneRecords[JanusChannel, JanusPeer]):
         peer.counters = counters
 
     # --- checks --------------------------------------------------------------------------
+
+
+def _check_kind(channel_id: str, kind: MediaKind, wanted: MediaKind) -> None:
+    """Refuse to open a channel as `wanted` that is open as `kind`."""
+    if kind is not wanted:
+        raise MediaPlaneError(
+            f"channel {channel_id!r} is open as a {kind.value} channel, not {wanted.value}"
+        )
+
+
+def _forwarded_mid(joined: dict[str, Any], kind: MediaKind) -> str:
+    """The ``mid`` of the publisher's stream a channel of `kind` forwards, from the
+    VideoRoom's answer to ``joinandconfigure``.
+
+    :raises JanusError: the publisher has no such stream.
+    """
+    streams = [
+        s
+        for s in joined.get("streams", ())
+        if s.get("type") == kind.value and not s.get("disabled")
+    ]
+    if not streams:
+        raise JanusError(0, f"the publisher's offer has no {kind.value} stream")
+    return str(streams[0]["mid"])
+
+
+def _forwarded_stream(mid: str, port: int, rtcp_port: int) -> dict[str, Any]:
+    """A VideoRoom ``rtp_forward`` stream: `mid` to `port` with a fresh SSRC, and key
+    frame requests taken from `rtcp_port` (the mountpoint's; 0: none)."""
+    stream: dict[str, Any] = {"mid": mid, "port": port, "ssrc": new_ssrc()}
+    if rtcp_port:
+        stream["rtcp_port"] = rtcp_port
+    return stream

@@ -5,9 +5,11 @@ on it, whichever node opened it first, and any node must be able to put any publ
 air (an interpreter on node A hands over to a booth mate on node B). So the plane keeps
 on the bus, per channel of the server:
 
-* its **objects**: the room, the mountpoint and the mountpoint's RTP port;
+* its **objects**: its kind (audio or video), the room, the mountpoint and the
+  mountpoint's RTP port (and, for video, its RTCP port);
 * its **users**: the nodes that have it open (the last to close it destroys it);
-* its **publishers**: each publisher's id in the room and its audio ``mid``;
+* its **publishers**: each publisher's id in the room and the ``mid`` of the stream it
+  forwards (its audio, or its video in a video channel);
 * its **forwarder**: which publisher is forwarded to the mountpoint, and the forwarder's
   ``stream_id``, so any node can stop it.
 
@@ -33,11 +35,16 @@ class ChannelObjects:
     room_id: int
     mountpoint_id: int
     port: int
+    kind: str = "audio"
+    "What the channel carries (a :class:`~interpreta.media.plane.MediaKind` value)."
+    rtcp_port: int = 0
+    "The mountpoint's RTCP port, where key frame requests come from (video; 0: none)."
 
 
 @dataclass(frozen=True)
 class PublisherRecord:
-    """What forwarding a publisher takes: its id in the room and its audio stream."""
+    """What forwarding a publisher takes: its id in the room and the ``mid`` of the stream
+    forwarded (audio, or video in a video channel)."""
 
     publisher_id: int
     mid: str

@@ -1,14 +1,15 @@
 """Crossing two offers: a subscriber's offer and the Streaming plugin's, into two answers.
 
-The plane's subscribers offer (``recvonly`` audio) and expect an answer. Janus 1.1.2's
-Streaming plugin cannot take an offer from a viewer: on ``watch`` it makes its own offer
-(``sendonly`` audio) and expects an answer. The plane therefore answers each side on the
-other's behalf, from the two offers:
+The plane's subscribers offer (``recvonly`` audio, or video for a video channel) and
+expect an answer. Janus 1.1.2's Streaming plugin cannot take an offer from a viewer: on
+``watch`` it makes its own offer (``sendonly``) and expects an answer. The plane therefore
+answers each side on the other's behalf, from the two offers, for the channel's codec (a
+:class:`~interpreta.media.janus.codecs.StreamCodec`: Opus, VP8 or H.264):
 
 * to Janus, an answer carrying the subscriber's ICE credentials, candidates and DTLS
-  fingerprints, receiving Opus on the payload type of Janus's offer;
+  fingerprints, receiving the codec on the payload type of Janus's offer;
 * to the subscriber, an answer carrying Janus's ICE credentials, candidates, DTLS
-  fingerprints and SSRC, sending Opus on the payload type of the subscriber's offer.
+  fingerprints and SSRC, sending the codec on the payload type of the subscriber's offer.
 
 Both payload types are the same: the plane has Janus offer the subscriber's own (see
 :mod:`interpreta.media.janus.plane`). Each side believes it offered, so both start as
@@ -18,9 +19,15 @@ Janus connects as the DTLS client) and the subscriber that Janus is ``active``. 
 round the handshake starts when Janus's side of ICE is ready; the other way, the
 subscriber's first ClientHello could arrive before and be lost, costing a one-second
 retransmission (measured: 1 subscriber in 15). RTP header
-extensions, RTCP feedback and every m-line but the first audio one are declined, so
-what flows is plain Opus over SRTP with RTCP multiplexed. No trickle: both answers carry
-every candidate and ``end-of-candidates``.
+extensions and every m-line but the first of the channel's kind are declined, and so is
+every codec but the channel's (no RTX either). Audio keeps no RTCP feedback, so what
+flows is plain Opus over SRTP with RTCP multiplexed; video keeps NACK, PLI and FIR where
+both offers have them, so a viewer can ask for a lost packet or a key frame. No trickle:
+both answers carry every candidate and ``end-of-candidates``.
+
+A publisher's offer goes to the VideoRoom plugin as it is (the plugin answers offers);
+:func:`check_publisher_offer` only refuses, before Janus sees it, one that lacks the
+channel's codec.
 """
 
 from __future__ import annotations
@@ -28,6 +35,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass, field
 
+from interpreta.media.janus.codecs import OPUS, StreamCodec
 from interpreta.media.plane import MediaPlaneError
 
 __all__ = [
@@ -36,12 +44,15 @@ __all__ = [
     "SessionDescription",
     "answer_for_janus",
     "answer_for_subscriber",
+    "check_publisher_offer",
+    "codec_payload_type",
     "opus_payload_type",
 ]
 
 
 class OfferError(MediaPlaneError, ValueError):
-    """An offer the plane cannot answer (no audio m-line with Opus, no ICE credentials)."""
+    """An offer the plane cannot answer (no m-line with the channel's codec, no ICE
+    credentials)."""
 
 
 @dataclass
@@ -86,6 +97,34 @@ class MediaSection:
             if encoding.split("/")[0].lower() == codec.lower() and pt in self.formats:
                 return int(pt)
         return None
+
+    def codec_payload_type(self, codec: StreamCodec) -> int | None:
+        """The payload type to answer ``codec`` on (see :meth:`StreamCodec.payload_type`)."""
+        candidates = []
+        for rtpmap in self.values("rtpmap"):
+            pt, _, encoding = rtpmap.partition(" ")
+            if codec.names(encoding) and pt in self.formats:
+                candidates.append((int(pt), self.fmtp(int(pt))))
+        candidates.sort(key=lambda candidate: self.formats.index(str(candidate[0])))
+        return codec.payload_type(candidates)
+
+    def feedback(self, payload_type: int) -> set[str]:
+        """The ``a=rtcp-fb`` values of ``payload_type`` (``nack``, ``nack pli`` ...)."""
+        found = set()
+        for value in self.values("rtcp-fb"):
+            pt, _, feedback = value.partition(" ")
+            if pt == str(payload_type):
+                found.add(" ".join(feedback.split()))
+        return found
+
+    def primary_ssrcs(self) -> list[str]:
+        """The ``a=ssrc`` values, less those of RTX streams (``a=ssrc-group:FID``)."""
+        repairs = set()
+        for group in self.values("ssrc-group"):
+            semantics, *ssrcs = group.split()
+            if semantics == "FID":
+                repairs.update(ssrcs[1:])
+        return [value for value in self.values("ssrc") if value.split()[0] not in repairs]
 
     def fmtp(self, payload_type: int) -> str | None:
         """The ``a=fmtp`` parameters of ``payload_type``, if any."""
@@ -150,12 +189,21 @@ class SessionDescription:
 
         :raises OfferError: there is none.
         """
+        return self.first_section(OPUS)
+
+    def first_section(self, codec: StreamCodec) -> MediaSection:
+        """The first section of ``codec``'s kind that is not rejected, if it can carry
+        ``codec``.
+
+        :raises OfferError: there is none, or it cannot.
+        """
+        kind = codec.kind.value
         for section in self.media:
-            if section.kind == "audio" and section.port != "0":
-                if section.payload_type("opus") is None:
-                    raise OfferError("the offer's audio m-line has no Opus")
+            if section.kind == kind and section.port != "0":
+                if section.codec_payload_type(codec) is None:
+                    raise OfferError(f"the offer's {kind} m-line has no usable {codec.name}")
                 return section
-        raise OfferError("the offer has no audio m-line")
+        raise OfferError(f"the offer has no {kind} m-line")
 
 
 def opus_payload_type(offer_sdp: str) -> int:
@@ -163,9 +211,27 @@ def opus_payload_type(offer_sdp: str) -> int:
 
     :raises OfferError: no audio m-line with Opus.
     """
-    pt = SessionDescription.parse(offer_sdp).first_audio().payload_type("opus")
-    assert pt is not None  # first_audio() checked
+    return codec_payload_type(offer_sdp, OPUS)
+
+
+def codec_payload_type(offer_sdp: str, codec: StreamCodec) -> int:
+    """The payload type a subscriber is answered ``codec`` on: its offer's, on its first
+    m-line of ``codec``'s kind.
+
+    :raises OfferError: no such m-line with ``codec``.
+    """
+    pt = SessionDescription.parse(offer_sdp).first_section(codec).codec_payload_type(codec)
+    assert pt is not None  # first_section() checked
     return pt
+
+
+def check_publisher_offer(offer_sdp: str, codec: StreamCodec) -> None:
+    """Refuse a publisher's offer that cannot send ``codec`` (the VideoRoom answers the
+    rest).
+
+    :raises OfferError: no m-line of ``codec``'s kind with ``codec``.
+    """
+    SessionDescription.parse(offer_sdp).first_section(codec)
 
 
 @dataclass(frozen=True)
@@ -222,11 +288,41 @@ def _rejected(section: MediaSection) -> list[str]:
     return lines
 
 
-def _opus_lines(pt: int, fmtp: str | None) -> list[str]:
-    lines = [f"a=rtpmap:{pt} opus/48000/2"]
+def _codec_lines(codec: StreamCodec, pt: int, fmtp: str | None, feedback: set[str]) -> list[str]:
+    """The ``a=rtpmap``, ``a=fmtp`` and ``a=rtcp-fb`` lines of the one codec answered."""
+    lines = [codec.rtpmap(pt)]
     if fmtp:
         lines.append(f"a=fmtp:{pt} {fmtp}")
+    lines += [f"a=rtcp-fb:{pt} {value}" for value in codec.feedback if value in feedback]
     return lines
+
+
+@dataclass(frozen=True)
+class _Crossing:
+    """The two offers' m-sections of the channel's stream, and what each answer keeps."""
+
+    subscriber: SessionDescription
+    janus: SessionDescription
+    ours: MediaSection
+    "The subscriber's section."
+    theirs: MediaSection
+    "Janus's section."
+    our_pt: int
+    their_pt: int
+    fmtp: str | None
+    "The subscriber's ``a=fmtp`` of its payload type (both answers carry it)."
+    feedback: set[str]
+    "The RTCP feedback both offers have."
+
+
+def _cross(subscriber_offer: str, janus_offer: str, codec: StreamCodec) -> _Crossing:
+    subscriber = SessionDescription.parse(subscriber_offer)
+    janus = SessionDescription.parse(janus_offer)
+    ours, theirs = subscriber.first_section(codec), janus.first_section(codec)
+    our_pt, their_pt = ours.codec_payload_type(codec), theirs.codec_payload_type(codec)
+    assert our_pt is not None and their_pt is not None  # first_section() checked
+    feedback = ours.feedback(our_pt) & theirs.feedback(their_pt)
+    return _Crossing(subscriber, janus, ours, theirs, our_pt, their_pt, ours.fmtp(our_pt), feedback)
 
 
 def _transport_lines(transport: _Transport, setup: str) -> list[str]:
@@ -238,51 +334,49 @@ def _transport_lines(transport: _Transport, setup: str) -> list[str]:
     return lines
 
 
-def answer_for_janus(subscriber_offer: str, janus_offer: str) -> str:
+def answer_for_janus(subscriber_offer: str, janus_offer: str, codec: StreamCodec = OPUS) -> str:
     """Janus's answer to its own offer, as if the subscriber had written it.
 
-    :raises OfferError: either offer lacks an audio m-line with Opus or its transport.
+    :raises OfferError: either offer lacks an m-line with ``codec`` or its transport.
     """
-    subscriber = SessionDescription.parse(subscriber_offer)
-    janus = SessionDescription.parse(janus_offer)
-    ours, theirs = subscriber.first_audio(), janus.first_audio()
-    transport = _transport(subscriber, ours, "subscriber's")
-    if _transport(janus, theirs, "Janus's").setup != "actpass":
+    crossing = _cross(subscriber_offer, janus_offer, codec)
+    theirs, pt = crossing.theirs, crossing.their_pt
+    transport = _transport(crossing.subscriber, crossing.ours, "subscriber's")
+    if _transport(crossing.janus, theirs, "Janus's").setup != "actpass":
         raise OfferError("Janus's offer does not leave the DTLS role open")
-    pt = theirs.payload_type("opus")
-    assert pt is not None
     mid = theirs.mid or "0"
     setup, _ = _dtls_roles(transport.setup)
-    lines = [f"m=audio 9 {theirs.proto} {pt}", "c=IN IP4 0.0.0.0", f"a=mid:{mid}", "a=recvonly"]
-    lines += ["a=rtcp-mux", *_opus_lines(pt, ours.fmtp(ours.payload_type("opus") or pt))]
+    lines = [f"m={theirs.kind} 9 {theirs.proto} {pt}", "c=IN IP4 0.0.0.0", f"a=mid:{mid}"]
+    lines += ["a=recvonly", "a=rtcp-mux"]
+    lines += _codec_lines(codec, pt, crossing.fmtp, crossing.feedback)
     lines += _transport_lines(transport, setup)
     origin = f"- {secrets.randbelow(2**62)} 1 IN IP4 0.0.0.0"
     return _write(origin, mid, [lines])
 
 
-def answer_for_subscriber(subscriber_offer: str, janus_offer: str) -> str:
+def answer_for_subscriber(
+    subscriber_offer: str, janus_offer: str, codec: StreamCodec = OPUS
+) -> str:
     """The subscriber's answer, carrying Janus's transport and SSRC.
 
-    :raises OfferError: either offer lacks an audio m-line with Opus or its transport.
+    :raises OfferError: either offer lacks an m-line with ``codec`` or its transport.
     """
-    subscriber = SessionDescription.parse(subscriber_offer)
-    janus = SessionDescription.parse(janus_offer)
-    ours, theirs = subscriber.first_audio(), janus.first_audio()
-    transport = _transport(janus, theirs, "Janus's")
-    offered_setup = _transport(subscriber, ours, "subscriber's").setup
-    pt = ours.payload_type("opus")
-    assert pt is not None
+    crossing = _cross(subscriber_offer, janus_offer, codec)
+    ours, theirs, pt = crossing.ours, crossing.theirs, crossing.our_pt
+    transport = _transport(crossing.janus, theirs, "Janus's")
+    offered_setup = _transport(crossing.subscriber, ours, "subscriber's").setup
     mid = ours.mid or "0"
     sections: list[list[str]] = []
-    for section in subscriber.media:
+    for section in crossing.subscriber.media:
         if section is not ours:
             sections.append(_rejected(section))
             continue
         connection = theirs.connection or "IN IP4 0.0.0.0"
-        lines = [f"m=audio {theirs.port} {ours.proto} {pt}", f"c={connection}", f"a=mid:{mid}"]
-        lines += ["a=sendonly", "a=rtcp-mux", *_opus_lines(pt, ours.fmtp(pt))]
+        lines = [f"m={ours.kind} {theirs.port} {ours.proto} {pt}", f"c={connection}"]
+        lines += [f"a=mid:{mid}", "a=sendonly", "a=rtcp-mux"]
+        lines += _codec_lines(codec, pt, crossing.fmtp, crossing.feedback)
         lines += [f"a=msid:{msid}" for msid in theirs.values("msid")]
-        lines += [f"a=ssrc:{ssrc}" for ssrc in theirs.values("ssrc")]
+        lines += [f"a=ssrc:{ssrc}" for ssrc in theirs.primary_ssrcs()]
         lines += _transport_lines(transport, _dtls_roles(offered_setup)[1])
         sections.append(lines)
-    return _write(f"- {janus.origin.split()[1]} 1 IN IP4 0.0.0.0", mid, sections)
+    return _write(f"- {crossing.janus.origin.split()[1]} 1 IN IP4 0.0.0.0", mid, sections)
