@@ -181,3 +181,36 @@ async def test_a_feed_ends_when_its_sender_stops_or_leaves(
     await speaker.close()
     state = await lea.latest_state(lambda s: not _video(s)["feeds"])
     assert _video(state)["stage"] is None
+
+
+async def test_a_feed_tells_nothing_that_would_let_others_act_as_its_sender(
+    stage: Stage, closing: list[Any]
+) -> None:
+    """The session (the bearer token of file sharing) and the participant key (what a
+    page resumes with) of whoever sends video reach no one else."""
+    speaker, lea = await _speaker(stage), await _listener(stage)
+    closing += [speaker, lea]
+    closing.append(await start_camera(VideoSignaling(speaker), "", "", "red"))
+    state = await lea.latest_state(lambda s: _feed(s, "camera"))
+    shown = str(_video(state))
+    assert speaker.welcome["content_token"] not in shown
+    assert speaker.welcome["participant"] not in shown
+    assert set(_video(state)["feeds"][0]) == {"id", "kind", "name", "mine"}
+
+
+async def test_the_waiting_room_sees_no_video(
+    platform: Platform, stage: Stage, closing: list[Any]
+) -> None:
+    with platform.transaction() as db:
+        event = db.get_one(Event, stage.event_id)
+        event.waiting_room, event.listener_details = True, ListenerDetails.NAME
+    speaker = await _speaker(stage)
+    closing.append(speaker)
+    closing.append(await start_camera(VideoSignaling(speaker), "", "", "red"))
+    waiting = await _listener(stage, "Wendy")
+    closing.append(waiting)
+    state = await waiting.latest_state(lambda s: s["you"]["waiting"])
+    assert _video(state)["feeds"] == [] and _video(state)["stage"] is None
+    with pytest.raises(SignalingError) as refused:
+        await start_viewer(VideoSignaling(waiting), "anything", "stage")
+    assert refused.value.code == "waiting"

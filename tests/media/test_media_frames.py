@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from interpreta.media.forwarder.frames import FrameAssembler, is_key_frame
+from interpreta.media.forwarder.frames import FrameAssembler, is_key_frame, starts_frame
 from interpreta.media.forwarder.video_track import ForwardedFrame, VideoForwardingTrack
 
 KEY_VP8 = b"\x10\x02\x00\x9d\x01\x2a"  # frame tag P bit 0: a key frame
@@ -38,6 +38,25 @@ def test_a_frame_comes_out_whole_when_its_last_packet_arrives() -> None:
     assert _frame(assembler, 100, 3000, [KEY_VP8, b"b", b"c"])[0].data == KEY_VP8 + b"bc"
     frames = _frame(assembler, 103, 6000, [DELTA_VP8, b"e"])
     assert [(f.timestamp, f.key, f.after_loss) for f in frames] == [(6000, False, False)]
+
+
+def test_a_slow_key_frame_is_waited_for_when_nothing_is_missing() -> None:
+    assembler = _primed()
+    parts = [KEY_VP8] + [b"k"] * 99  # a big key frame, trickling in over 0.3 s
+    out = []
+    for index, part in enumerate(parts):
+        out += assembler.add(100 + index, 3000, index == 99, part, index * 0.003)
+    assert [(f.key, len(f.data)) for f in out] == [(True, len(KEY_VP8) + 99)]
+
+
+def test_a_packet_that_starts_a_frame_lets_the_first_frame_through() -> None:
+    assembler = FrameAssembler("VP8")
+    first = assembler.add(500, 3000, False, KEY_VP8, 0.0, starts=True)
+    frames = first + assembler.add(501, 3000, True, b"rest", 0.0)
+    assert [(f.key, f.data) for f in frames] == [(True, KEY_VP8 + b"rest")]
+    assert starts_frame("VP8", b"\x10\x00") and not starts_frame("VP8", b"\x00\x00")
+    assert starts_frame("H264", b"\x67\x42") and starts_frame("H264", b"\x78\x00")
+    assert not starts_frame("H264", b"\x7c\x45")  # a FU-A piece
 
 
 def test_the_first_frame_after_priming_says_frames_were_lost() -> None:
@@ -77,19 +96,24 @@ def _forwarded(stream: object, ts: int, key: bool) -> ForwardedFrame:
     return ForwardedFrame(KEY_VP8 if key else DELTA_VP8, stream, ts, key, 0.0)
 
 
-def test_a_viewer_starts_from_a_key_frame_and_asks_for_one() -> None:
-    asked: list[str] = []
-    track = VideoForwardingTrack(max_queue=2)
-    track.want_key_frame = lambda: asked.append("key")
+async def test_a_viewer_starts_from_a_key_frame_and_asks_for_one_once_connected() -> None:
+    asked: list[float] = []
+    now = [0.0]
+    track = VideoForwardingTrack(max_queue=2, clock=lambda: now[0])
+    track.want_key_frame = lambda: asked.append(now[0])
     camera = object()
     track.push(_forwarded(camera, 3000, key=False))
-    assert (track.queued, asked) == (0, ["key"])
+    assert (track.queued, asked) == (0, [])  # not connected yet: nobody to ask for
     track.push(_forwarded(camera, 6000, key=True))
+    await track.recv()  # the sender takes its first frame: connected
     track.push(_forwarded(camera, 9000, key=False))
-    assert track.queued == 2
+    assert track.queued == 1
     other = object()  # the source changed: its frames count from its key frame
+    now[0] = 1.0
     track.push(_forwarded(other, 100, key=False))
-    assert asked == ["key", "key"]
+    now[0] = 1.1
+    track.push(_forwarded(other, 3100, key=False))  # asked a moment ago: not again yet
+    assert asked == [1.0]
 
 
 def test_a_viewer_that_falls_behind_starts_again_from_a_key_frame() -> None:

@@ -50,8 +50,10 @@ def _wait_for_picture(page: Any, slot: str, kind: str | None, timeout: float) ->
         page,
         """([slot, kind]) => {
             const shown = window.interpreta.video.shown[slot];
+            const feeds = window.interpreta.state?.video?.feeds || [];
+            const feed = shown && feeds.find((f) => f.id === shown.feed);
             return Boolean(shown && shown.width > 0 && shown.frames > 5
-                && (!kind || shown.feed.endsWith(':' + kind)));
+                && (!kind || (feed && feed.kind === kind)));
         }""",
         [slot, kind],
         timeout=timeout,

@@ -18,6 +18,7 @@ from interpreta.api.inputs import PathId
 from interpreta.datamap.activities import RECORDING
 from interpreta.errors import not_found
 from interpreta.live.access import MANAGERS
+from interpreta.media.video_recording import file_extension
 from interpreta.recordings import store
 
 router = APIRouter(tags=["recordings"], dependencies=[within(RECORDING)])
@@ -34,12 +35,11 @@ def list_recordings(event_id: PathId, user: UserDep, platform: PlatformDep) -> l
         return store.listed(db, event_id)
 
 
-_EXTENSIONS = {"audio/ogg": "ogg", "video/webm": "webm", "video/x-matroska": "mkv"}
 _PLAYBACK: dict[int | str, dict[str, Any]] = {
     200: {
         "description": "The recording: a channel's sound (Ogg Opus), or a topic's stage "
         "video (WebM, or Matroska for H.264)",
-        "content": {media_type: {} for media_type in _EXTENSIONS},
+        "content": {"audio/ogg": {}, "video/webm": {}, "video/x-matroska": {}},
     },
     404: {"description": "No such event or recording"},
     403: {"description": "Not an organiser"},
@@ -67,7 +67,7 @@ def recording_media(
         if found is None:
             raise not_found("recording")
         label, media_type, content = found
-        extension = _EXTENSIONS.get(media_type, "bin")
+        extension = file_extension(media_type)
         name = f"{event.code}-{recording_id}-{label}.{extension}".replace(" ", "-")
     headers = {"Cache-Control": "private, no-store"}
     if download:

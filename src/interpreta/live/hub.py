@@ -140,8 +140,8 @@ class Client:
     """In the waiting room: connected, but nothing else until a host lets them in."""
     cohost: bool = False
     """Made a co-host by a host (kept current from the shared moderation state)."""
-    video_peers: dict[str, str] = field(default_factory=dict)
-    """The video the client sends: feed kind → publisher peer."""
+    video_peers: dict[str, tuple[str, str]] = field(default_factory=dict)
+    """The video the client sends: feed kind → publisher peer and feed id."""
     viewers: dict[str, tuple[str, str]] = field(default_factory=dict)
     """The video the client watches: its slot (a name the page chooses) → viewer peer
     and feed."""
@@ -338,10 +338,13 @@ class LiveHub:
             if peer is not None:
                 self._peers.pop(peer, None)
                 await self.plane.close_peer(peer)
-        for slot in list(client.viewers):
-            await self.stop_watching(client, slot)
-        for kind in list(client.video_peers):
-            await self.stop_video(client, kind)
+        try:
+            for slot in list(client.viewers):
+                await self.stop_watching(client, slot)
+            for kind in list(client.video_peers):
+                await self.stop_video(client, kind)
+        except Exception:  # the bus or the plane failed: the rest of the leaving goes on
+            log.exception("the video of %s did not stop cleanly", client.session_id)
         if client.seat is not None:
             await self._to_booth(
                 live, client.seat.channel_id, {"type": "booth.left", "name": client.name}
@@ -470,37 +473,63 @@ class LiveHub:
         """The live event a connected client is in."""
         return self._events[client.event_id]
 
-    async def send_video(self, client: Client, feed: video_feeds.Feed, offer_sdp: str) -> str:
-        """Start (or replace) the client's feed: its own video channel, the client's peer
-        on air in it, and every node told. Returns the answer SDP."""
+    async def send_video(
+        self, client: Client, kind: video_feeds.FeedKind, offer_sdp: str, booth: int | None
+    ) -> str:
+        """Start (or replace) the client's feed of `kind` (a booth camera: for `booth`):
+        its own video channel, the client's peer on air in it, and every node told.
+        Returns the answer SDP."""
         live = self._events[client.event_id]
-        channel = video_feeds.plane_channel(client.event_id, feed.id)
         async with client.media_lock:
-            old = client.video_peers.get(feed.kind)
+            old = client.video_peers.get(kind.value)
+            feed_id = old[1] if old is not None else video_feeds.new_feed_id()
+            channel = video_feeds.plane_channel(client.event_id, feed_id)
             await self.plane.open_channel(channel, MediaKind.VIDEO)
-            peer = f"{client.session_id}:{feed.kind}:{next(self._serial)}"
-            answer = await self.plane.publish(channel, peer, offer_sdp)
-            await self.plane.set_source(channel, peer)
-            client.video_peers[feed.kind] = peer
+            peer = f"{client.session_id}:{kind.value}:{next(self._serial)}"
+            try:
+                answer = await self.plane.publish(channel, peer, offer_sdp)
+                await self.plane.set_source(channel, peer)
+            except BaseException:
+                if old is None:
+                    await self.plane.close_channel(channel)  # and the peer with it
+                else:
+                    await self.plane.close_peer(peer)
+                raise
+            client.video_peers[kind.value] = (peer, feed_id)
             self._peers[peer] = (live, client)
+            feed = video_feeds.Feed(
+                id=feed_id,
+                kind=kind.value,
+                key=client.key,
+                name=client.name,
+                session=client.session_id,
+                topic_id=client.topic_id,
+                booth=booth,
+                node=self.bus.node,
+            )
+            await self.bus.put(video_feeds.video_key(client.event_id), {feed_id: feed.to_json()})
             if old is not None:
-                self._peers.pop(old, None)
-                await self.plane.close_peer(old)
-        await self.bus.put(video_feeds.video_key(client.event_id), {feed.id: feed.to_json()})
+                self._peers.pop(old[0], None)
+                await self.plane.close_peer(old[0])
         await self._announce(live)
         return answer
 
-    async def stop_video(self, client: Client, kind: str) -> None:
-        """Stop the client's feed of `kind` (nothing if it sends none)."""
+    async def stop_video(self, client: Client, kind: str, *, peer: str | None = None) -> None:
+        """Stop the client's feed of `kind` (nothing if it sends none, or, given a `peer`,
+        if that is no longer the feed's: a newer one replaced it)."""
         live = self._events[client.event_id]
         async with client.media_lock:
-            peer = client.video_peers.pop(kind, None)
-            if peer is None:
+            sending = client.video_peers.get(kind)
+            if sending is None or (peer is not None and sending[0] != peer):
                 return
-            self._peers.pop(peer, None)
-            feed = video_feeds.feed_id(client.session_id, video_feeds.FeedKind(kind))
-            await video_feeds.withdraw(self.bus, client.event_id, feed)
-            await self.plane.close_channel(video_feeds.plane_channel(client.event_id, feed))
+            del client.video_peers[kind]
+            self._peers.pop(sending[0], None)
+            try:
+                await video_feeds.withdraw(self.bus, client.event_id, sending[1])
+            finally:  # its viewers' connections close with it
+                await self.plane.close_channel(
+                    video_feeds.plane_channel(client.event_id, sending[1])
+                )
         await self._announce(live)
 
     async def watch(self, client: Client, slot: str, feed: str, offer_sdp: str) -> str:
@@ -517,6 +546,7 @@ class LiveHub:
             answer = await self.plane.subscribe(channel, peer, offer_sdp)
             client.viewers[slot] = (peer, feed)
             self._peers[peer] = (live, client)
+        self._schedule_broadcast(live)  # its view says what it watches
         return answer
 
     async def switch_view(self, client: Client, slot: str, feed: str) -> None:
@@ -529,6 +559,7 @@ class LiveHub:
             await self.plane.open_channel(channel, MediaKind.VIDEO)
             await self.plane.switch_subscription(watching[0], channel)
             client.viewers[slot] = (watching[0], feed)
+        self._schedule_broadcast(self._events[client.event_id])
 
     async def stop_watching(self, client: Client, slot: str) -> None:
         """Stop watching in a slot (nothing if it shows nothing)."""
@@ -537,6 +568,8 @@ class LiveHub:
             if watching is not None:
                 self._peers.pop(watching[0], None)
                 await self.plane.close_peer(watching[0])
+        if watching is not None and client.event_id in self._events:
+            self._schedule_broadcast(self._events[client.event_id])
 
     # --- meeting and webinar: who may talk, hands, the waiting room -----------------
 
@@ -846,7 +879,6 @@ class LiveHub:
                     "id": feed.id,
                     "kind": feed.kind,
                     "name": feed.name,
-                    "key": feed.key,
                     "mine": feed.session == client.session_id,
                 }
                 for feed in live.shared.feeds.values()
@@ -894,7 +926,7 @@ class LiveHub:
             await self._refresh(live)
         if recorder is not None:
             await recorder.note_sources(_sources(live.shared, live.channels))
-            await recorder.note_stages(self._stages(live))
+            self._spawn(recorder.note_stages(self._stages(live)))  # negotiates: not here
         for client in list(live.clients):
             client.cohost = client.key in live.shared.moderation.cohosts
             view = self.view(live, client)
@@ -1229,9 +1261,9 @@ class LiveHub:
         elif change.peer_id == client.ear_peer:
             client.ear_peer = None
             await self._send(client, {"type": "media.lost", "what": "listening"})
-        elif change.peer_id in client.video_peers.values():
-            kind = next(k for k, p in client.video_peers.items() if p == change.peer_id)
-            await self.stop_video(client, kind)
+        elif any(sent[0] == change.peer_id for sent in client.video_peers.values()):
+            kind = next(k for k, sent in client.video_peers.items() if sent[0] == change.peer_id)
+            await self.stop_video(client, kind, peer=change.peer_id)
             await self._send(client, {"type": "media.lost", "what": "video", "kind": kind})
         else:
             slot = next((s for s, w in client.viewers.items() if w[0] == change.peer_id), None)

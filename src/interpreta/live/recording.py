@@ -25,9 +25,10 @@ from typing import Any, TypeVar
 
 from interpreta.datamap.activities import RECORDING
 from interpreta.media.forwarder.aiortc_hooks import RtpPacket
+from interpreta.media.forwarder.frames import AssembledFrame
 from interpreta.media.plane import MediaPlane
 from interpreta.media.recording import ChannelTap, OggOpusRecorder
-from interpreta.media.video_recording import VideoRecorder, VideoTap, container_format
+from interpreta.media.video_recording import VideoRecorder, VideoTap, media_type
 from interpreta.platform import Platform
 from interpreta.privacy.processing import processing
 from interpreta.recordings import store
@@ -53,22 +54,25 @@ class ChannelRecording:
     """The open ``recording_voices`` row of whoever is heard now."""
 
 
-VIDEO_TYPES = {"webm": "video/webm", "matroska": "video/x-matroska"}
-"""The media type of a stage recording, by its container."""
-
-
 @dataclass(eq=False)
 class StageRecording:
     """The video of one topic's stage being recorded."""
 
     floor_id: int
+    "The floor channel of the topic."
     recording_id: int
     recorder: VideoRecorder
+    "Where the frames go."
     tap: VideoTap | None = None
+    "The viewer of the stage's feed, while there is one."
     feed: str | None = None
     """The plane's video channel the tap watches (the stage's feed), if any."""
     seq: int = 0
+    "The number of the next chunk stored."
     taps: int = 0
+    "Taps made so far (each has its own peer id)."
+    failed: bool = False
+    "A frame could not be recorded (logged once)."
     voice: int | None = None
     """The open ``recording_voices`` row of whoever is seen now."""
 
@@ -92,6 +96,8 @@ class EventRecorder:
         self.stages: dict[int, StageRecording] = {}
         "The stage recordings, by the floor channel of their topic (from its first video)."
         self._floors: dict[int, str] = {}
+        self.stopped = False
+        "Whether :meth:`stop` ran (a late :meth:`note_stages` then does nothing)."
         self._flusher: asyncio.Task[None] | None = None
         self._lock = asyncio.Lock()
         self._started = 0.0
@@ -145,6 +151,8 @@ class EventRecorder:
         session sending it, or None): the tap moves to the new feed, and who is seen is
         noted."""
         async with self._lock:
+            if self.stopped:
+                return  # a broadcast that began before the stop
             for floor_id, label in self._floors.items():
                 if floor_id not in self.stages and stages.get(floor_id) is not None:
                     await self._begin_stage(floor_id, label)
@@ -168,8 +176,9 @@ class EventRecorder:
                 entry.tap = VideoTap(self.plane, peer, entry.recorder.codec)
                 try:
                     await entry.tap.start(stage[0], self._recording(entry), self.addresses)
-                except Exception:
+                except Exception:  # the feed stopped meanwhile: the next stage is tried
                     log.warning("the stage of floor %s could not be recorded", floor_id)
+                    await entry.tap.close()
                     entry.tap, entry.feed = None, None
                     continue
                 entry.voice = await asyncio.to_thread(self._voice, entry.recording_id, stage[1], at)
@@ -177,19 +186,27 @@ class EventRecorder:
     async def _begin_stage(self, floor_id: int, label: str) -> None:
         """Start recording a topic's stage, when it first shows someone."""
         codec = self.platform.settings.video_codec
-        media_type = VIDEO_TYPES[container_format(codec)]
         now = self.platform.clock.now()
         begun = await asyncio.to_thread(
-            self._stored, store.begin, self.event_id, [(floor_id, label)], now, media_type
+            self._stored, store.begin, self.event_id, [(floor_id, label)], now, media_type(codec)
         )
         self.stages[floor_id] = StageRecording(floor_id, begun[floor_id], VideoRecorder(codec))
 
-    def _recording(self, entry: StageRecording) -> Callable[[Any], None]:
+    def _recording(self, entry: StageRecording) -> Callable[[AssembledFrame], None]:
+        """What a stage tap calls with each frame: it goes into the recording. (It runs
+        inside aiortc's receive loop: an error is logged, never raised there.)"""
         loop = asyncio.get_running_loop()
 
-        def record(frame: Any) -> None:
+        def record(frame: AssembledFrame) -> None:
             at_ms = int((loop.time() - self._started) * 1000)
-            entry.recorder.add(frame.data, frame.key, at_ms)
+            try:
+                entry.recorder.add(frame.data, frame.key, at_ms)
+            except Exception:
+                if not entry.failed:
+                    log.exception(
+                        "a frame of the stage of floor %s was not recorded", entry.floor_id
+                    )
+                entry.failed = True
 
         return record
 
@@ -200,6 +217,7 @@ class EventRecorder:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._flusher
         async with self._lock:
+            self.stopped = True
             length = int((asyncio.get_running_loop().time() - self._started) * 1000)
             for entry in self.channels.values():
                 await entry.tap.close()

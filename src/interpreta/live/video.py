@@ -29,7 +29,7 @@ from interpreta.events.models import ParticipantRole
 from interpreta.live.access import AccessDenied
 from interpreta.live.booth import ConsoleError
 from interpreta.live.hub import Client, LiveHub
-from interpreta.live.video_feeds import MAX_VIEWERS, Feed, FeedKind, feed_id, visible
+from interpreta.live.video_feeds import MAX_VIEWERS, FeedKind, current, visible
 
 __all__ = ["REQUESTS", "handle"]
 
@@ -77,10 +77,12 @@ def _check_may_send(hub: LiveHub, client: Client, kind: FeedKind) -> None:
         )
 
 
-def _feed_to_watch(hub: LiveHub, client: Client, message: dict[str, Any]) -> str:
+async def _feed_to_watch(hub: LiveHub, client: Client, message: dict[str, Any]) -> str:
+    """The feed a request names, if the client may watch it now (read afresh: a feed
+    that just stopped must not have its channel opened again)."""
     wanted = message.get("feed")
-    live = hub.joined(client)
-    feed = live.shared.feeds.get(wanted) if isinstance(wanted, str) else None
+    feeds = await current(hub.bus, client.event_id) if isinstance(wanted, str) else {}
+    feed = feeds.get(str(wanted))
     booth = client.seat.channel_id if client.seat is not None else None
     if feed is None or not visible(feed, booth) or feed.topic_id != client.topic_id:
         raise ConsoleError("unknown_feed", "No such video in this event now.")
@@ -99,28 +101,19 @@ async def handle(
         feed_kind = _kind(message)
         sdp = _sdp(message)
         _check_may_send(hub, client, feed_kind)
-        feed = Feed(
-            id=feed_id(client.session_id, feed_kind),
-            kind=feed_kind.value,
-            key=client.key,
-            name=client.name,
-            session=client.session_id,
-            topic_id=client.topic_id,
-            booth=client.seat.channel_id if feed_kind is FeedKind.BOOTH and client.seat else None,
-            node=hub.bus.node,
-        )
-        return {"type": "answer", "sdp": await hub.send_video(client, feed, sdp)}
+        booth = client.seat.channel_id if feed_kind is FeedKind.BOOTH and client.seat else None
+        return {"type": "answer", "sdp": await hub.send_video(client, feed_kind, sdp, booth)}
     if kind == "video.stop":
         await hub.stop_video(client, _kind(message).value)
     elif kind == "video.watch":
         slot, sdp = _slot(message), _sdp(message)
-        wanted = _feed_to_watch(hub, client, message)
+        wanted = await _feed_to_watch(hub, client, message)
         if slot not in client.viewers and len(client.viewers) >= MAX_VIEWERS:
             raise ConsoleError("too_many", f"Watch at most {MAX_VIEWERS} videos at once.")
         return {"type": "answer", "sdp": await hub.watch(client, slot, wanted, sdp)}
     elif kind == "video.show":
         slot = _slot(message)
-        await hub.switch_view(client, slot, _feed_to_watch(hub, client, message))
+        await hub.switch_view(client, slot, await _feed_to_watch(hub, client, message))
     elif kind == "video.unwatch":
         await hub.stop_watching(client, _slot(message))
     else:

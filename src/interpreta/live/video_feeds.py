@@ -18,6 +18,7 @@ through the plane and is gone.
 from __future__ import annotations
 
 import json
+import secrets
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from enum import StrEnum
@@ -28,7 +29,8 @@ __all__ = [
     "MAX_VIEWERS",
     "Feed",
     "FeedKind",
-    "feed_id",
+    "current",
+    "new_feed_id",
     "parse_feeds",
     "plane_channel",
     "speaking_session",
@@ -56,7 +58,7 @@ class Feed:
     """One picture a participant sends, as every node sees it."""
 
     id: str
-    "The feed's id: its sender's session and its kind (:func:`feed_id`)."
+    "The feed's id (:func:`new_feed_id`)."
     kind: str
     "A :class:`FeedKind` value."
     key: str
@@ -82,9 +84,10 @@ def video_key(event_id: int) -> str:
     return f"live:{event_id}:video"
 
 
-def feed_id(session: str, kind: FeedKind) -> str:
-    """The id of `session`'s feed of `kind` (one of each kind per session)."""
-    return f"{session}:{kind.value}"
+def new_feed_id() -> str:
+    """A new feed's id: random, for it is shown to every participant (a session id is a
+    bearer token, and must not be)."""
+    return f"f{secrets.token_urlsafe(12)}"
 
 
 def plane_channel(event_id: int, feed: str) -> str:
@@ -99,14 +102,23 @@ async def withdraw(bus: Bus, event_id: int, *feed_ids: str) -> None:
 
 
 def parse_feeds(fields: dict[str, str], live_nodes: Iterable[str]) -> dict[str, Feed]:
-    """The feeds in the bus document whose node still beats."""
+    """The feeds in the bus document whose node still beats (a malformed field is
+    skipped, not fatal to the event)."""
     nodes = set(live_nodes)
     feeds = {}
     for value in fields.values():
-        feed = Feed(**json.loads(value))
+        try:
+            feed = Feed(**json.loads(value))
+        except (ValueError, TypeError):
+            continue
         if feed.node in nodes:
             feeds[feed.id] = feed
     return feeds
+
+
+async def current(bus: Bus, event_id: int) -> dict[str, Feed]:
+    """The event's feeds now, read from the bus (not a node's last copy)."""
+    return parse_feeds(await bus.fields(video_key(event_id)), await bus.live_nodes())
 
 
 def visible(feed: Feed, booth: int | None) -> bool:
@@ -129,7 +141,10 @@ def stage(
     """The camera on a topic's stage (active speaker): the camera of whoever speaks on
     the floor; while nobody with a camera speaks, the one that was there, else the first
     camera of the topic."""
-    cameras = [f for f in feeds.values() if f.kind == FeedKind.CAMERA and f.topic_id == topic_id]
+    cameras = sorted(  # in one order on every node
+        (f for f in feeds.values() if f.kind == FeedKind.CAMERA and f.topic_id == topic_id),
+        key=lambda f: f.id,
+    )
     for feed in cameras:
         if speaking is not None and feed.session == speaking:
             return feed.id

@@ -27,7 +27,7 @@ from typing import Any
 
 import av
 import numpy as np
-from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
+from aiortc import RTCConfiguration, RTCPeerConnection, RTCRtpReceiver, RTCSessionDescription
 
 from interpreta.media.forwarder.aiortc_hooks import (
     RtpPacket,
@@ -35,20 +35,48 @@ from interpreta.media.forwarder.aiortc_hooks import (
     request_key_frame,
     tap_video_receiver,
 )
-from interpreta.media.forwarder.frames import AssembledFrame, FrameAssembler
+from interpreta.media.forwarder.frames import AssembledFrame, FrameAssembler, starts_frame
 from interpreta.media.plane import MediaPlane
 from interpreta.media.recording import Spool
 
-__all__ = ["VideoRecorder", "VideoTap", "blacked_out", "container_format"]
+__all__ = [
+    "VideoRecorder",
+    "VideoTap",
+    "blacked_out",
+    "codec_of",
+    "container_format",
+    "file_extension",
+    "media_type",
+]
 
 _MS = Fraction(1, 1000)
 _MUXED = {"VP8": ("webm", "vp8"), "H264": ("matroska", "h264")}
 _ENCODERS = {"VP8": "libvpx", "H264": "libx264"}
+_MEDIA_TYPES = {"VP8": "video/webm", "H264": "video/x-matroska"}
+_EXTENSIONS = {"audio/ogg": "ogg", "video/webm": "webm", "video/x-matroska": "mkv"}
 
 
 def container_format(codec: str) -> str:
     """The container a recording of `codec` is written in: WebM for VP8, else Matroska."""
     return _MUXED[codec][0]
+
+
+def media_type(codec: str) -> str:
+    """The media type of a video recording of `codec`."""
+    return _MEDIA_TYPES[codec]
+
+
+def codec_of(media: str) -> str:
+    """The codec of a video recording of media type `media`.
+
+    :raises KeyError: not a video recording's media type.
+    """
+    return next(codec for codec, known in _MEDIA_TYPES.items() if known == media)
+
+
+def file_extension(media: str) -> str:
+    """The file name extension of a recording of media type `media` (sound or video)."""
+    return _EXTENSIONS.get(media, "bin")
 
 
 def _size(codec: str, key_frame: bytes) -> tuple[int, int]:
@@ -76,6 +104,7 @@ class VideoRecorder:
         self.frames = 0
         "Frames recorded."
         self.closed = False
+        "Whether :meth:`finish` ended the stream."
 
     @property
     def duration_ms(self) -> int:
@@ -131,8 +160,9 @@ def _black_key_frame(codec: str, width: int, height: int) -> bytes:
 
 
 def blacked_out(recording: bytes, codec: str, spans: list[tuple[int, int]]) -> bytes:
-    """`recording` with the picture black within each span (milliseconds, end excluded)
-    and nothing decodable of those stretches left; the same timeline."""
+    """`recording` with the picture black within each span (milliseconds, both ends
+    included: a span ends at its person's last frame) and nothing decodable of those
+    stretches left; the same timeline."""
     recorder = VideoRecorder(codec)
     black: bytes | None = None
     cut = False  # inside a span, or after one until the next key frame
@@ -143,7 +173,7 @@ def blacked_out(recording: bytes, codec: str, spans: list[tuple[int, int]]) -> b
             if packet.size == 0 or packet.pts is None:
                 continue
             at_ms = int(packet.pts * packet.time_base * 1000)
-            inside = any(start <= at_ms < end for start, end in spans)
+            inside = any(start <= at_ms <= end for start, end in spans)
             if inside:
                 if not cut:
                     black = black or _black_key_frame(codec, *size)
@@ -161,6 +191,10 @@ class VideoTap:
     """A viewer of a plane's video channel that hands each whole frame to a callback."""
 
     def __init__(self, plane: MediaPlane, peer_id: str, codec: str = "VP8") -> None:
+        """
+        :param peer_id: the tap's peer id on the plane.
+        :param codec: the plane's video codec.
+        """
         self.plane = plane
         self.peer_id = peer_id
         self.codec = codec
@@ -170,8 +204,9 @@ class VideoTap:
 
     @property
     def closed(self) -> bool:
-        """Whether the tap's connection is gone (closed here, or by the plane)."""
-        return self._pc is None or self._pc.connectionState == "closed"
+        """Whether the tap's connection is gone (closed here, failed, or closed by the
+        plane)."""
+        return self._pc is None or self._pc.connectionState in ("closed", "failed")
 
     async def start(
         self,
@@ -180,7 +215,7 @@ class VideoTap:
         addresses: Sequence[str] | None = None,
     ) -> None:
         """Watch `channel_id`; ICE host candidates on `addresses` (every interface but
-        loopback when None)."""
+        loopback when None). `on_frame` gets whole frames from a key frame on."""
         pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
         self._pc = pc
         transceiver = pc.addTransceiver("video", direction="recvonly")
@@ -191,10 +226,12 @@ class VideoTap:
         def on_packet(packet: RtpPacket, data: bytes) -> None:
             nonlocal waiting
             seq, ts, end = packet.sequence_number, packet.timestamp, bool(packet.marker)
-            for frame in assembler.add(seq, ts, end, data, time.monotonic()):
+            starts = starts_frame(self.codec, packet.payload)
+            for frame in assembler.add(seq, ts, end, data, time.monotonic(), starts=starts):
                 waiting = (waiting or frame.after_loss) and not frame.key
-                if waiting:
+                if waiting:  # it would decode against a picture the recording lacks
                     self._ask(transceiver.receiver, packet.ssrc)
+                    continue
                 on_frame(frame)
 
         tap_video_receiver(transceiver.receiver, on_packet, _ignore)
@@ -202,12 +239,12 @@ class VideoTap:
             await pc.setLocalDescription(await pc.createOffer())
         try:
             answer = await self.plane.subscribe(channel_id, self.peer_id, pc.localDescription.sdp)
+            await pc.setRemoteDescription(RTCSessionDescription(sdp=answer, type="answer"))
         except BaseException:
             await self.close()
             raise
-        await pc.setRemoteDescription(RTCSessionDescription(sdp=answer, type="answer"))
 
-    def _ask(self, receiver: Any, ssrc: int) -> None:
+    def _ask(self, receiver: RTCRtpReceiver, ssrc: int) -> None:
         """Ask for a key frame (the first one, or after a loss), twice a second at most."""
         now = time.monotonic()
         if now - self._asked_at < 0.5:

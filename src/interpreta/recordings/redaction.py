@@ -22,13 +22,10 @@ from sqlalchemy.orm import Session
 
 from interpreta.datamap.activities import RECORDING
 from interpreta.media.recording import SILENCE, OggOpusRecorder
-from interpreta.media.video_recording import blacked_out
+from interpreta.media.video_recording import blacked_out, codec_of
 from interpreta.privacy.processing import runs_in
 from interpreta.privacy.rights.subjects import Found, Part, rows_in_part
 from interpreta.recordings.models import AUDIO, Recording, RecordingChunk, RecordingVoice
-
-VIDEO_CODECS = {"video/webm": "VP8", "video/x-matroska": "H264"}
-"""The codec of a stage recording, by its media type."""
 
 CHUNK_BYTES = 256 * 1024
 """The size of the chunks a redacted recording is stored in again."""
@@ -78,7 +75,7 @@ def redact_voices(db: Session, metadata: Any, found: Found, part: Part) -> int:
         if media_type == AUDIO:
             quiet = silenced(content, stretches)
         else:
-            quiet = blacked_out(content, VIDEO_CODECS[str(media_type)], stretches)
+            quiet = blacked_out(content, codec_of(str(media_type)), stretches)
         db.execute(delete(RecordingChunk).where(RecordingChunk.recording_id == recording_id))
         for seq, start in enumerate(range(0, len(quiet), CHUNK_BYTES)):
             piece = quiet[start : start + CHUNK_BYTES]

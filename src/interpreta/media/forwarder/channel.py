@@ -13,7 +13,9 @@ from interpreta.media.plane import MediaKind, UnknownPeerError
 __all__ = ["Channel"]
 
 Publisher = Ingress | VideoIngress
+"""Where a publisher's media enters a channel: Opus packets, or video frames."""
 Subscriber = ForwardingTrack | VideoForwardingTrack
+"""A subscriber's outgoing track: forwarded Opus packets, or forwarded video frames."""
 
 
 class Channel:
@@ -64,7 +66,11 @@ class Channel:
         if ingress is None:
             raise UnknownPeerError(f"{peer_id!r} is not a publisher of channel {self.channel_id!r}")
         self.source = ingress
-        self.request_key_frame()  # its viewers start on it from its next key frame
+        if self.kind is MediaKind.VIDEO:  # even the same source again: frames were missed
+            for track in self._tracks:
+                if isinstance(track, VideoForwardingTrack):
+                    track.restart()
+            self.request_key_frame()  # its viewers start on it from its next key frame
 
     def attach_subscriber(self, peer_id: str, track: Subscriber) -> None:
         """Start feeding a subscriber's track from this channel."""

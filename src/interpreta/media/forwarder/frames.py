@@ -13,10 +13,27 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["AssembledFrame", "FrameAssembler", "is_key_frame"]
+__all__ = ["AssembledFrame", "FrameAssembler", "is_key_frame", "starts_frame"]
 
 _H264_IDR = 5
 _H264_SPS = 7
+_H264_AUD = 9
+_H264_STAP_A = 24
+_H264_FU_A = 28
+_MAX_HELD = 2000
+"""Packets held at most (a key frame of a 1080p screen is a few hundred)."""
+
+
+def starts_frame(codec: str, payload: bytes) -> bool:
+    """Whether an RTP payload (as sent, before depayloading) surely begins a frame: a VP8
+    payload descriptor with S set for partition 0 (RFC 7741); for H.264 an access unit
+    delimiter, an SPS, or a STAP-A (which carries the SPS and PPS of a key frame)."""
+    if not payload:
+        return False
+    if codec == "VP8":
+        return bool(payload[0] & 0x10) and payload[0] & 0x07 == 0
+    nal = payload[0] & 0x1F
+    return nal in (_H264_AUD, _H264_SPS, _H264_STAP_A)
 
 
 def is_key_frame(codec: str, data: bytes) -> bool:
@@ -51,12 +68,22 @@ class FrameAssembler:
     """Reassembles one stream's frames (one SSRC), in order.
 
     Packets are held by sequence number until the frame they belong to is complete. A gap
-    that stays open longer than ``max_wait`` seconds (the NACKed packet did not come back)
-    is given up: the frames around it are dropped and the next whole frame comes with
-    ``after_loss`` set.
+    (a sequence number missing below one that came) that stays open longer than
+    ``max_wait`` seconds (the NACKed packet did not come back) is given up: the frames
+    around it are dropped and the next whole frame comes with ``after_loss`` set. A frame
+    whose packets merely take long to come (a big key frame on a slow link) is waited for.
     """
 
-    __slots__ = ("_codec", "_held", "_last_seq", "_lost", "_max_wait", "_next")
+    __slots__ = (
+        "_codec",
+        "_gap_since",
+        "_held",
+        "_highest",
+        "_last_seq",
+        "_lost",
+        "_max_wait",
+        "_next",
+    )
 
     def __init__(self, codec: str, *, max_wait: float = 0.15) -> None:
         self._codec = codec
@@ -67,25 +94,54 @@ class FrameAssembler:
         """The sequence number the next frame starts at (unknown before the first marker)."""
         self._last_seq: int | None = None
         self._lost = True  # the frames before the first one seen are lost to us
+        self._highest = -1
+        "The highest sequence number held."
+        self._gap_since: float | None = None
+        "When a sequence number first went missing below one held."
 
     def add(
-        self, sequence_number: int, timestamp: int, marker: bool, data: bytes, arrival: float
+        self,
+        sequence_number: int,
+        timestamp: int,
+        marker: bool,
+        data: bytes,
+        arrival: float,
+        *,
+        starts: bool = False,
     ) -> list[AssembledFrame]:
-        """Take one packet; return the frames it completes, in order (often none)."""
+        """Take one packet; return the frames it completes, in order (often none).
+
+        ``starts``: the packet surely begins a frame (:func:`starts_frame`); before the
+        first frame is known, such a packet lets it begin there rather than after the
+        first frame end seen.
+        """
         seq = self._unwrap(sequence_number)
         if self._next is not None and seq < self._next:
             return []  # a late duplicate of a frame already out, or given up
+        if len(self._held) >= _MAX_HELD:
+            self._held.clear()
+            self._next, self._gap_since, self._lost = None, None, True
         self._held[seq] = (data, marker, timestamp, arrival)
+        self._highest = max(self._highest, seq)
         if self._next is None:
-            if not marker:
+            if starts:
+                for old in [s for s in self._held if s < seq]:
+                    del self._held[old]
+                self._next = seq
+            elif marker:  # the first frame end seen: what follows it starts a frame
+                for old in [s for s in self._held if s <= seq]:
+                    del self._held[old]
+                self._next = seq + 1
                 return []
-            # The first frame end seen: what follows it starts a frame.
-            for old in [s for s in self._held if s <= seq]:
-                del self._held[old]
-            self._next = seq + 1
-            return []
+            else:
+                return []
         frames = self._complete()
-        if self._held and arrival - min(h[3] for h in self._held.values()) > self._max_wait:
+        if not self._held or self._highest - self._next + 1 == len(self._held):
+            self._gap_since = None  # nothing missing: a frame still coming is waited for
+        elif self._gap_since is None:
+            self._gap_since = arrival
+        elif arrival - self._gap_since > self._max_wait:
+            self._gap_since = None
             frames.extend(self._give_up())
         return frames
 

@@ -7,11 +7,14 @@ from collections.abc import Callable
 
 from aiortc.rtp import RtpPacket
 
-from interpreta.media.forwarder.frames import FrameAssembler
+from interpreta.media.forwarder.frames import FrameAssembler, starts_frame
 from interpreta.media.forwarder.ingress import PacketSink
 from interpreta.media.forwarder.video_track import ForwardedFrame
 
-__all__ = ["KEY_FRAME_INTERVAL", "VideoIngress"]
+__all__ = ["KEY_FRAME_INTERVAL", "MAX_STREAMS", "VideoIngress"]
+
+MAX_STREAMS = 4
+"""Streams (SSRCs) followed per publisher; a new one beyond them replaces the oldest."""
 
 KEY_FRAME_INTERVAL = 0.25
 """Seconds between two key frame requests to one publisher: viewers joining together
@@ -47,7 +50,7 @@ class VideoIngress:
         self.bytes_received = 0
         "Payload bytes received."
         self.packets_stale = 0
-        "Frames dropped because they could not be decoded (a loss before the key frame)."
+        "Frames dropped because they could not be decoded (after a loss, until a key frame)."
         self.last_arrival: float | None = None
         "When the last packet arrived."
         self.frames_received = 0
@@ -70,11 +73,15 @@ class VideoIngress:
         self._last_ssrc = ssrc
         assembler = self._assemblers.get(ssrc)
         if assembler is None:
+            if len(self._assemblers) >= MAX_STREAMS:
+                oldest = next(iter(self._assemblers))
+                del self._assemblers[oldest]
+                self._broken.discard(oldest)
             assembler = self._assemblers[ssrc] = FrameAssembler(self._codec)
             self._broken.add(ssrc)
-        frames = assembler.add(
-            packet.sequence_number, packet.timestamp, bool(packet.marker), data, arrival
-        )
+        starts = starts_frame(self._codec, packet.payload)
+        seq, ts, end = packet.sequence_number, packet.timestamp, bool(packet.marker)
+        frames = assembler.add(seq, ts, end, data, arrival, starts=starts)
         for frame in frames:
             self.frames_received += 1
             if frame.after_loss:

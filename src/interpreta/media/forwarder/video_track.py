@@ -14,11 +14,14 @@ from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 from interpreta.media.forwarder.aiortc_hooks import VIDEO_TIME_BASE, sender_packet
 from interpreta.media.forwarder.timeline import Timeline
 
-__all__ = ["FRAME_TICKS", "ForwardedFrame", "VideoForwardingTrack"]
+__all__ = ["ASK_EVERY", "FRAME_TICKS", "ForwardedFrame", "VideoForwardingTrack"]
 
-VIDEO_RATE = 90000
+VIDEO_RATE = int(1 / VIDEO_TIME_BASE)
 FRAME_TICKS = VIDEO_RATE // 30
 """One frame at 30 frames a second, in 90 kHz ticks: the least a timestamp moves on."""
+
+ASK_EVERY = 0.5
+"""Seconds between two key frame requests of one viewer."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +78,9 @@ class VideoForwardingTrack(MediaStreamTrack):
         self._waiter: asyncio.Future[None] | None = None
         self._late_after = late_after
         self._clock = clock
+        self._sending = False
+        "Whether the sender has asked for a frame yet (it does once connected)."
+        self._asked_at = -1.0
         self.want_key_frame: Callable[[], None] = _nobody
         "Asks the source of the channel feeding the track for a key frame (set by it)."
         self.packets_sent = 0
@@ -98,17 +104,26 @@ class VideoForwardingTrack(MediaStreamTrack):
         if frame.stream is not self._decodable:
             if not frame.key:
                 self.packets_dropped += 1
-                self.want_key_frame()
+                self._ask()
                 return
             self._decodable = frame.stream
         pts = self._timeline.place(frame.stream, frame.source_ts, FRAME_TICKS, frame.arrival)
         if pts is None:
             self.packets_dropped += 1
+            self._decodable = None  # a frame out of order: what follows may need it
             return
         self._queue.append((pts, frame))
         waiter = self._waiter
         if waiter is not None and not waiter.done():
             waiter.set_result(None)
+
+    def _ask(self) -> None:
+        """Ask for a key frame, once the viewer is connected (before, its sender takes
+        nothing and the queue overflows), and at most every :data:`ASK_EVERY` seconds."""
+        now = self._clock()
+        if self._sending and now - self._asked_at >= ASK_EVERY:
+            self._asked_at = now
+            self.want_key_frame()
 
     def restart(self) -> None:
         """Start again from the next key frame (on a switch: a new stream comes)."""
@@ -117,6 +132,10 @@ class VideoForwardingTrack(MediaStreamTrack):
 
     async def recv(self) -> av.Packet:
         """The next frame to send, waiting for one if needed."""
+        if not self._sending:
+            self._sending = True
+            if self._decodable is None:  # frames came before and were dropped unasked
+                self._ask()
         queue = self._queue
         while not queue:
             if self.readyState != "live":

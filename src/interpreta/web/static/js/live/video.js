@@ -19,6 +19,7 @@ import { iceGathered, newPeerConnection } from "./media.js";
 
 const layoutKey = "interpreta.video.layout";
 const SYNC_EVERY_MS = 1000;
+const GALLERY_MAX = 16; // pictures in the gallery (the server allows 25 slots in all)
 const MAX_HOLD_MS = 400;
 const LAYOUTS = ["speaker", "gallery", "off"];
 
@@ -100,23 +101,28 @@ class Sender {
     this.onEnded = onEnded;
     this.stream = null;
     this.pc = null;
+    this.stopped = false;
   }
 
+  /** Capture and send; stopped meanwhile (the button pressed again), it sends nothing. */
   async start(session) {
     const stream =
       this.kind === "screen"
         ? await navigator.mediaDevices.getDisplayMedia({ video: true, audio: false })
         : await navigator.mediaDevices.getUserMedia(CAMERA);
     this.stream = stream;
+    if (this.stopped) return this.stop();
     const [track] = stream.getVideoTracks();
     track.addEventListener("ended", () => this.onEnded(this));
-    const pc = await newPeerConnection(session);
-    this.pc = pc;
-    pc.addTransceiver(track, { direction: "sendonly", streams: [stream] });
     try {
+      const pc = await newPeerConnection(session);
+      this.pc = pc;
+      pc.addTransceiver(track, { direction: "sendonly", streams: [stream] });
       await pc.setLocalDescription(await pc.createOffer());
       await iceGathered(pc);
+      if (this.stopped) return this.stop();
       const reply = await session.request({ type: "video.send", kind: this.kind, sdp: pc.localDescription.sdp });
+      if (this.stopped) return this.stop(session);
       await pc.setRemoteDescription({ type: "answer", sdp: reply.sdp });
     } catch (error) {
       this.stop();
@@ -125,6 +131,7 @@ class Sender {
   }
 
   stop(session) {
+    this.stopped = true;
     if (this.pc) this.pc.close();
     if (this.stream) for (const track of this.stream.getTracks()) track.stop();
     this.pc = null;
@@ -187,7 +194,9 @@ export class VideoPanel {
     if (message.type === "media.lost" && message.what === "view") {
       const viewer = this.viewers.get(message.slot);
       if (viewer) {
-        viewer.pc?.close();
+        const pc = viewer.pc;
+        viewer.pc = null; // a start still under way sees it is no longer wanted
+        pc?.close();
         viewer.element.remove();
         this.viewers.delete(message.slot);
       }
@@ -227,8 +236,10 @@ export class VideoPanel {
     if (mate) wanted.set("mate", mate.id);
     if (this.layout === "off") return wanted;
     if (this.layout === "gallery") {
-      for (const feed of others) {
-        if (feed.kind === "booth") continue;
+      for (const id of [...this.gallerySlots.keys()]) {
+        if (!byId.has(id)) this.gallerySlots.delete(id); // the feed stopped
+      }
+      for (const feed of others.filter((f) => f.kind !== "booth").slice(0, GALLERY_MAX)) {
         if (!this.gallerySlots.has(feed.id)) this.gallerySlots.set(feed.id, `g${this.nextSlot++}`);
         wanted.set(this.gallerySlots.get(feed.id), feed.id);
       }
