@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import MEDIA_BACKENDS
 from tests.web.conftest import write_tone
 from tests.web.test_live_browser import Pages, Stage, enter_booth, stage, wait_until
 
@@ -61,8 +62,9 @@ def _wait_for_picture(page: Any, slot: str, kind: str | None, timeout: float) ->
     )
 
 
+@pytest.mark.parametrize("media_backend", MEDIA_BACKENDS, indirect=True)
 def test_video_reaches_listeners_and_interpreters(
-    stage: Stage, media_server: str, audio_browser: Any, screenshots: Path
+    stage: Stage, media_server: str, audio_browser: Any, screenshots: Path, media_backend: str
 ) -> None:
     from playwright.sync_api import expect
 
