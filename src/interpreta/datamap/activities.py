@@ -167,9 +167,11 @@ RECORDING = Activity(
     title="Recording events",
     what=(
         "When the organiser records an event, everyone taking part sees that recording "
-        "is on; we record the floor and each interpretation as you hear them, encrypted, "
-        "and note who was heard when. The organiser plays the recordings back and "
-        "downloads them; they are kept for the time the organiser chose."
+        "is on; we record the floor and each interpretation as you hear them, and the "
+        "video of the stage (the camera of whoever speaks) when someone shows their "
+        "camera, encrypted, and note who was heard or seen when. The organiser plays the "
+        "recordings back and downloads them; they are kept for the time the organiser "
+        "chose."
     ),
     purposes=(Purpose.PROVIDE_EVENTS,),
     basis=LegalBasis.CONTRACT,

@@ -67,9 +67,7 @@ class Recording(Base):
     duration_ms: Mapped[int] = mapped_column(
         Integer, default=0, info=not_personal("how long the recording is")
     )
-    size: Mapped[int] = mapped_column(
-        Integer, default=0, info=not_personal("bytes of sound recorded")
-    )
+    size: Mapped[int] = mapped_column(Integer, default=0, info=not_personal("bytes recorded"))
 
 
 class RecordingChunk(Base):
@@ -88,12 +86,17 @@ class RecordingChunk(Base):
     seq: Mapped[int] = mapped_column(Integer, info=not_personal("order of the pieces"))
     data: Mapped[str] = mapped_column(
         EncryptedText,
-        info=personal(MEETING_CONTENT, "recorded sound of a channel (Ogg Opus, base64)"),
+        info=personal(
+            MEETING_CONTENT,
+            "recorded sound of a channel (Ogg Opus), or video of a topic's stage (WebM or "
+            "Matroska), in base64",
+        ),
     )
 
 
 class RecordingVoice(Base):
-    """A stretch of a recording in which a person was heard (on air on that channel)."""
+    """A stretch of a recording in which a person was heard (on air on that channel), or
+    seen (on the stage, in a stage video recording)."""
 
     __tablename__ = "recording_voices"
 
@@ -107,18 +110,23 @@ class RecordingVoice(Base):
         ForeignKey("participants.id", ondelete="CASCADE"),
         index=True,
         info=personal(
-            MEETING_CONTENT, "who was heard in a recording", tie=Tie.OWNER, confidential=False
+            MEETING_CONTENT,
+            "who was heard or seen in a recording",
+            tie=Tie.OWNER,
+            confidential=False,
         ),
     )
     from_ms: Mapped[int] = mapped_column(
         Integer,
         info=personal(
-            MEETING_CONTENT, "from when you were heard in the recording", confidential=False
+            MEETING_CONTENT, "from when you were heard or seen in the recording", confidential=False
         ),
     )
     to_ms: Mapped[int | None] = mapped_column(
         Integer,
         info=personal(
-            MEETING_CONTENT, "until when you were heard in the recording", confidential=False
+            MEETING_CONTENT,
+            "until when you were heard or seen in the recording",
+            confidential=False,
         ),
     )
