@@ -11,13 +11,17 @@ from sqlalchemy import func, select
 
 from interpreta.accounts.models import Membership, Organisation, SignInSession, User
 from interpreta.clock import FrozenClock
+from interpreta.datamap.activities import RECORDING
 from interpreta.events.actions import LanguageSpec, create_event
 from interpreta.events.models import (
     BoothChatMessage,
+    Channel,
+    ChannelKind,
     ConnectionSession,
     Event,
     Participant,
     ParticipantRole,
+    Topic,
     UsageEvent,
 )
 from interpreta.events.participation import join, open_connection, record_usage
@@ -25,7 +29,10 @@ from interpreta.events.statistics import EventStatistic
 from interpreta.platform import Platform
 from interpreta.privacy import holds, retention
 from interpreta.privacy.holds import HoldScope
+from interpreta.privacy.processing import processing
 from interpreta.privacy.retention import RetentionEngine
+from interpreta.recordings import store as recordings
+from interpreta.recordings.models import Recording, RecordingChunk
 
 SECOND = timedelta(seconds=1)
 
@@ -376,3 +383,31 @@ def test_p15_holds_from_the_command_line(settings: object, platform: Platform) -
         actions = {e.action for e in audit.entries(db, limit=20)}
         assert not holds.active(db)
     assert {"hold.place", "hold.release"} <= actions
+
+
+def test_p16_recordings_sound_and_video_follow_the_customer_period(
+    platform: Platform, clock: FrozenClock
+) -> None:
+    organisation = _organisation(platform)
+    event_id = _event_with_people(platform, organisation, listeners=1)
+    with platform.transaction() as db:
+        db.get(Organisation, organisation).content_retention_days = 10  # type: ignore[union-attr]
+    with processing(RECORDING), platform.transaction() as db:
+        floor = db.scalar(
+            select(Channel.id)
+            .join(Topic, Channel.topic_id == Topic.id)
+            .where(Topic.event_id == event_id, Channel.kind == ChannelKind.FLOOR)
+        )
+        assert floor is not None
+        now = clock.now()
+        sound = recordings.begin(db, event_id, [(floor, "floor")], now)[floor]
+        video = recordings.begin(db, event_id, [(floor, "floor video")], now, "video/webm")[floor]
+        for recording_id in (sound, video):
+            recordings.append(db, recording_id, 0, b"recorded", 1000)
+    engine = _engine(platform)
+    clock.advance(timedelta(hours=1) + timedelta(days=10) - SECOND)
+    engine.run(clock.now())
+    assert (_count(platform, Recording), _count(platform, RecordingChunk)) == (2, 2)
+    clock.advance(SECOND)
+    engine.run(clock.now())
+    assert (_count(platform, Recording), _count(platform, RecordingChunk)) == (0, 0)
