@@ -50,13 +50,13 @@ from bench.mouth_to_ear import (
     CHROMIUM,
     DETECTOR,
     RATE,
-    _free_port,
-    _open,
-    _percentile,
-    _sign_in,
-    _speaker_key,
-    _wait_for_server,
+    free_port,
+    open_page,
+    percentile,
     serve,
+    sign_in,
+    speaker_key_of,
+    wait_for_server,
 )
 from interpreta.media.janus.hostaddress import ensure_host_address
 from interpreta.media.janus.process import JanusProcess
@@ -177,7 +177,7 @@ def run(backend: str, folder: Path, seconds: float) -> list[float]:
             stack.enter_context(janus)
             media |= {"janus_url": janus.url}
         data = folder / f"data-{backend}"
-        port = _free_port()
+        port = free_port()
         base = f"http://localhost:{port}"
         child = multiprocessing.get_context("spawn").Process(
             target=serve, args=(str(data), port, media), daemon=True
@@ -185,9 +185,9 @@ def run(backend: str, folder: Path, seconds: float) -> list[float]:
         child.start()
         stack.callback(child.join, 10)
         stack.callback(child.terminate)
-        code = _wait_for_server(f"http://127.0.0.1:{port}", data)
-        key = _speaker_key(data, code)
-        cookie = _sign_in(f"http://127.0.0.1:{port}", demo.INTERPRETERS[0][0], demo.PASSWORD)
+        code = wait_for_server(f"http://127.0.0.1:{port}", data)
+        key = speaker_key_of(data, code)
+        cookie = sign_in(f"http://127.0.0.1:{port}", demo.INTERPRETERS[0][0], demo.PASSWORD)
         playwright = stack.enter_context(sync_playwright())
 
         def launch(*extra: str) -> Any:
@@ -195,7 +195,7 @@ def run(backend: str, folder: Path, seconds: float) -> list[float]:
             stack.callback(browser.close)
             return browser
 
-        speaker = _open(
+        speaker = open_page(
             launch(
                 f"--use-file-for-fake-audio-capture={beeps}",
                 f"--use-file-for-fake-video-capture={flashes}",
@@ -208,7 +208,7 @@ def run(backend: str, folder: Path, seconds: float) -> list[float]:
         speaker.get_by_role("button", name="Camera", exact=True).click()
         speaker.wait_for_function("window.interpreta.video.sending.includes('camera')")
 
-        booth = _open(launch(), base, cookie)
+        booth = open_page(launch(), base, cookie)
         booth.goto(f"/interpret/{code}")
         booth.get_by_role("button", name="Enter the booth").click()
         booth.wait_for_function("window.interpreta.published === true")
@@ -242,7 +242,7 @@ def report(backend: str, values: list[float]) -> None:
         print(f"{backend}: no flash/beep pair matched")
         return
     magnitudes = [abs(v) for v in values]
-    p95 = _percentile(magnitudes, 0.95)
+    p95 = percentile(magnitudes, 0.95)
     print(
         f"{backend}: pairs {len(values)}  offset (video - audio) median "
         f"{statistics.median(values):+.1f} ms  min {min(values):+.1f}  max {max(values):+.1f}  "

@@ -174,7 +174,8 @@ def write_clicks(path: Path, seconds: float = 10.0) -> Path:
     return path
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A free TCP port on loopback."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
@@ -196,7 +197,8 @@ def serve(data_dir: str, port: int, media: dict[str, str]) -> None:
     uvicorn.run(create_app(platform), host="127.0.0.1", port=port, log_level="warning")
 
 
-def _wait_for_server(base: str, data_dir: Path) -> str:
+def wait_for_server(base: str, data_dir: Path) -> str:
+    """Wait until the served demo answers; its event code."""
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         code_file = data_dir / "code"
@@ -210,7 +212,8 @@ def _wait_for_server(base: str, data_dir: Path) -> str:
     raise RuntimeError("the server did not start")
 
 
-def _sign_in(base: str, email: str, password: str) -> str:
+def sign_in(base: str, email: str, password: str) -> str:
+    """Sign in; the session cookie's value."""
     request = urllib.request.Request(
         f"{base}/api/auth/login",
         data=json.dumps({"email": email, "password": password}).encode(),
@@ -224,7 +227,8 @@ def _sign_in(base: str, email: str, password: str) -> str:
     return jar["interpreta_session"].value
 
 
-def _speaker_key(data_dir: Path, code: str) -> str:
+def speaker_key_of(data_dir: Path, code: str) -> str:
+    """The speaker key of the event `code` in the data directory's database."""
     from sqlalchemy import select
 
     from interpreta.config import Settings
@@ -242,7 +246,8 @@ def _speaker_key(data_dir: Path, code: str) -> str:
         platform.close()
 
 
-def _percentile(values: list[float], p: float) -> float:
+def percentile(values: list[float], p: float) -> float:
+    """The `p` quantile (0..1) of `values`, interpolated."""
     ordered = sorted(values)
     k = (len(ordered) - 1) * p
     low, high = int(k), min(int(k) + 1, len(ordered) - 1)
@@ -280,7 +285,7 @@ def report(name: str, values: list[float]) -> dict[str, float]:
     if not values:
         print(f"{name:<34} no bursts matched")
         return {}
-    p50, p95 = statistics.median(values), _percentile(values, 0.95)
+    p50, p95 = statistics.median(values), percentile(values, 0.95)
     print(
         f"{name:<34} n={len(values):3d}  p50 {p50:6.1f} ms  p95 {p95:6.1f} ms"
         f"  min {min(values):6.1f}  max {max(values):6.1f}"
@@ -288,7 +293,7 @@ def report(name: str, values: list[float]) -> dict[str, float]:
     return {"p50": p50, "p95": p95}
 
 
-def _open(browser: Any, base: str, cookie: str | None = None) -> Any:
+def open_page(browser: Any, base: str, cookie: str | None = None) -> Any:
     """A page of `browser` whose peer connections are recorded (``window.__pcs``)."""
     context = browser.new_context(base_url=base, bypass_csp=True)
     context.add_init_script(RECORD_PEERS)
@@ -319,7 +324,7 @@ def run(
             media |= {"janus_url": janus.url}
             path = f"Janus on {address}, event loops {event_loops or 'per handle'}"
         data = folder / f"data-{backend}"
-        port = _free_port()
+        port = free_port()
         base = f"http://localhost:{port}"
         child = multiprocessing.get_context("spawn").Process(
             target=serve, args=(str(data), port, media), daemon=True
@@ -327,10 +332,10 @@ def run(
         child.start()
         stack.callback(child.join, 10)
         stack.callback(child.terminate)
-        code = _wait_for_server(f"http://127.0.0.1:{port}", data)
-        key = _speaker_key(data, code)
+        code = wait_for_server(f"http://127.0.0.1:{port}", data)
+        key = speaker_key_of(data, code)
         interpreter_email = demo.INTERPRETERS[0][0]
-        cookie = _sign_in(f"http://127.0.0.1:{port}", interpreter_email, demo.PASSWORD)
+        cookie = sign_in(f"http://127.0.0.1:{port}", interpreter_email, demo.PASSWORD)
         playwright = stack.enter_context(sync_playwright())
 
         def launch(with_clicks: bool) -> Any:
@@ -340,12 +345,12 @@ def run(
             return browser
 
         speaker_browser, booth_browser, ear_browser = launch(True), launch(True), launch(False)
-        speaker = _open(speaker_browser, base)
+        speaker = open_page(speaker_browser, base)
         speaker.goto(f"/speak/{code}?key={key}")
         speaker.get_by_role("button", name="Start sending my microphone").click()
         speaker.wait_for_function("window.interpreta.published === true")
 
-        listener = _open(ear_browser, base)
+        listener = open_page(ear_browser, base)
         listener.goto(f"/join/{code}")
         listener.get_by_role("button", name="Play").click()
         _tone_at(listener)
@@ -361,7 +366,7 @@ def run(
         print(f"{'':<34} ICE {listener.evaluate(ICE_PATH)}")
         speaker.get_by_role("button", name="Stop sending").click()
 
-        booth = _open(booth_browser, base, cookie)
+        booth = open_page(booth_browser, base, cookie)
         booth.goto(f"/interpret/{code}")
         booth.get_by_role("button", name="Enter the booth").click()
         booth.wait_for_function("window.interpreta.published === true")
