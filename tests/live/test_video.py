@@ -80,7 +80,7 @@ async def test_the_stage_follows_whoever_speaks_in_a_meeting(
     closing.append(await start_camera(VideoSignaling(max_), "", "", "blue"))
     state = await viewer_client.latest_state(lambda s: len(_video(s)["feeds"]) == 2)
     lea_cam, max_cam = _feed(state, "camera", "Lea"), _feed(state, "camera", "Max")
-    assert _video(state)["stage"] == lea_cam  # nobody speaks yet: the first camera
+    assert _video(state)["stage"] in {lea_cam, max_cam}  # nobody speaks yet: a camera
 
     closing.append(await start_publisher(max_, "", "", 440))  # Max takes the floor
     state = await viewer_client.latest_state(lambda s: _video(s)["stage"] == max_cam)
