@@ -65,6 +65,10 @@ def test_snr_of_speech_like_bursts_over_steady_noise_within_3_db(snr_db: float) 
     assert abs(found.snr_db - snr_db) <= 3.0
 
 
+def test_a_sound_without_pauses_gives_no_snr() -> None:
+    assert measure(_sine(0.3)).snr_db is None
+
+
 def test_silence_is_measured_as_silence() -> None:
     found = measure(np.zeros(RATE))
     assert found.loudness_lufs == float("-inf") and found.snr_db is None

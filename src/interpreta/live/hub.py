@@ -49,6 +49,7 @@ from interpreta.live import shared_state, video_feeds
 from interpreta.live.access import AccessDenied, BoothSeat
 from interpreta.live.booth import BoothConsole, ConsoleError
 from interpreta.live.content_delivery import deliver
+from interpreta.live.input_meter import FloorMeters
 from interpreta.live.recording import EventRecorder
 from interpreta.live.shared_state import Presence, SharedState
 from interpreta.media.plane import MediaKind, MediaPlane, PeerStateChange, UnknownPeerError
@@ -240,6 +241,8 @@ class LiveHub:
         self._recorders: dict[int, EventRecorder] = {}
         "The events this node records, while a host has recording on."
         self._tap_addresses = None if tap_addresses is None else tuple(tap_addresses)
+        self._meters: dict[int, FloorMeters] = {}
+        "The floors' input-quality meters, per event with staff connected here."
 
     # --- joining and leaving -------------------------------------------------------
 
@@ -814,6 +817,12 @@ class LiveHub:
             view["hands"] = [{"key": k, "name": n} for k, n in moderation.hands.items()]
             view["waiting"] = [{"key": k, "name": n} for k, n in moderation.waiting.items()]
         view["video"] = self._video_view(live, client)
+        meters = self._meters.get(live.event_id)
+        if meters is not None and client.role in (
+            ParticipantRole.INTERPRETER,
+            ParticipantRole.MODERATOR,
+        ):
+            view["input_quality"] = {str(floor): f for floor, f in meters.figures.items()}
         if client.seat is not None:
             console = live.booths.get(client.seat.channel_id) or BoothConsole("")
             view["booth"] = {
@@ -910,10 +919,12 @@ class LiveHub:
         if self._events.get(live.event_id) is not live:
             return  # forgotten meanwhile: its channels are closed
         recorder = self._recorders.get(live.event_id)
+        meters = self._meters.get(live.event_id)
         mixing = Counter(c.under_channel for c in live.clients if c.under_peer is not None)
         counts = {  # neither the recorder's taps nor a mix beneath count as listeners
             info.id: self.plane.listener_count(_plane_id(info.id))
             - (recorder.taps(info.id) if recorder else 0)
+            - (meters.taps(info.id) if meters else 0)
             - mixing[info.id]
             for info in live.channels.values()
         }
@@ -1117,6 +1128,7 @@ class LiveHub:
 
     async def _keep_event(self, live: LiveEvent) -> None:
         await self._sweep(live)
+        await self._keep_meters(live)
         renewed: set[int] = set()
         for client in list(live.clients):
             seat = client.seat
@@ -1144,6 +1156,25 @@ class LiveHub:
                     log.warning("the microphone lease of booth %s lapsed", channel)
                     console.on_air = None
                     console.handover = None
+
+    async def _keep_meters(self, live: LiveEvent) -> None:
+        """Measure the floors while interpreters or organisers are connected here (they
+        see the figures), and stop when they are gone."""
+        wanted = any(
+            c.role in (ParticipantRole.INTERPRETER, ParticipantRole.MODERATOR) for c in live.clients
+        )
+        meters = self._meters.get(live.event_id)
+        if meters is None:
+            if not wanted:
+                return
+            meters = self._meters[live.event_id] = FloorMeters(
+                self.plane, live.event_id, self._tap_addresses
+            )
+        floors = [c.id for c in live.channels.values() if c.kind is ChannelKind.FLOOR]
+        if await meters.keep(floors, wanted):
+            self._schedule_broadcast(live)
+        if not wanted:
+            del self._meters[live.event_id]
 
     async def _sweep(self, live: LiveEvent) -> None:
         """Forget what gone nodes left: their presence and counts, and the seats of
@@ -1203,6 +1234,9 @@ class LiveHub:
                 del self._events[live.event_id]
             if live.event_id in self._recorders:  # nobody left to record
                 await self._stop_recorder(live.event_id)
+            meters = self._meters.pop(live.event_id, None)
+            if meters is not None:
+                await meters.close()
             for info in live.channels.values():  # before the event can be loaded again
                 await self.plane.close_channel(_plane_id(info.id))
         async with self.bus.lock(shared_state.lock_name(live.event_id)):
@@ -1331,6 +1365,10 @@ class LiveHub:
         for event_id in list(self._recorders):
             with contextlib.suppress(Exception):
                 await self._stop_recorder(event_id)
+        for meters in list(self._meters.values()):
+            with contextlib.suppress(Exception):
+                await meters.close()
+        self._meters.clear()
         self._unsubscribe()
         if self._keeper is not None:
             self._keeper.cancel()

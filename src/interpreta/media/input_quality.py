@@ -13,7 +13,8 @@ hear, from a few seconds of mono PCM (float, -1..1, 48 kHz):
   microphone through Opus fullband reaches 15 kHz or more;
 * **signal-to-noise ratio**: speech comes and goes, the noise stays. The power of 20 ms
   frames is sorted: the quietest tenth is the noise, the loudest tenth is speech plus
-  noise, and the SNR is the speech's power (noise taken out) over the noise's.
+  noise, and the SNR is the speech's power (noise taken out) over the noise's. A sound
+  without pauses (the two within 3 dB) gives no estimate.
 
 :class:`Thresholds` turns the figures into pass or fail per criterion, with advice for
 the speaker (:func:`verdicts`). The defaults are the platform's own, from broadcast and
@@ -109,7 +110,7 @@ def _snr(samples: np.ndarray) -> float | None:
     power = np.sort(np.mean(samples[: count * FRAME].reshape(count, FRAME) ** 2, axis=1))
     tenth = max(1, count // 10)
     noise, loud = float(power[:tenth].mean()), float(power[-tenth:].mean())
-    if noise <= 0 or loud <= noise * 1.01:
+    if noise <= 0 or loud < noise * 2:  # under 3 dB apart: no pauses to tell noise by
         return None
     return 10 * float(np.log10((loud - noise) / noise))
 

@@ -1,0 +1,52 @@
+"""The floor's input-quality meter, measured on the server and shown to the staff."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+
+from interpreta.live import hub as live_hub
+from interpreta.media.input_quality import measure
+from tests.live.conftest import Stage
+from tests.live.live_client import LiveClient
+from tests.media.media_testkit import start_publisher
+
+
+async def test_interpreters_see_the_floor_measured_and_listeners_do_not(
+    stage: Stage, closing: list[Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(live_hub, "KEEP_ALIVE", 0.3)
+    join = LiveClient.join
+    speaker = await join(stage.base_url, stage.code, role="speaker", key=stage.speaker_key)
+    anna = await join(
+        stage.base_url, stage.code, role="interpreter", cookie=stage.interpreters["anna"]
+    )
+    lea = await join(stage.base_url, stage.code, role="listener")
+    closing += [speaker, anna, lea]
+    closing.append(await start_publisher(speaker, "", "", 440))  # 0.3 of full scale
+
+    def measured(state: dict[str, Any]) -> bool:
+        figures = state.get("input_quality", {}).get(str(stage.floor))
+        return bool(figures and figures["lufs"] is not None)
+
+    state = await anna.latest_state(measured, timeout=15)
+    figures = state["input_quality"][str(stage.floor)]
+    t = np.arange(3 * 48000) / 48000
+    sent = measure(0.3 * np.sin(2 * np.pi * 440 * t))  # what the speaker's tone measures
+    upmix = 20 * np.log10(np.sqrt(0.5))  # aiortc's encoder sends the mono tone as stereo,
+    # each channel 3 dB down (a browser sends mono Opus, at its level)
+    assert figures["lufs"] == pytest.approx(sent.loudness_lufs + upmix, abs=1.0)
+    assert figures["peak"] == pytest.approx(sent.peak_dbfs + upmix, abs=1.0)
+    assert figures["clipped"] == 0
+    assert figures["bandwidth"] < 4000  # one tone: narrow, and judged so
+    assert figures["snr"] is None  # a steady tone has no pauses to tell noise by
+    assert figures["verdicts"] == {
+        "loudness": True,
+        "clipping": True,
+        "bandwidth": False,
+        "noise": True,
+    }
+    assert {c["id"]: c["listeners"] for c in state["channels"]}[stage.floor] == 0  # the tap
+    assert "input_quality" not in (await lea.latest_state(lambda s: True))
