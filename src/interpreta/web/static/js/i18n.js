@@ -3,7 +3,7 @@
 // The page embeds the translations of every message the scripts use
 // (<script type="application/json" id="i18n-data">, from the catalogues); `_()` looks a
 // message up there, in English when it has no translation, and fills `%(name)s`
-// placeholders. Write each message whole, as a string literal inside _(...): the
+// placeholders (`%%` is a percent sign, as in the catalogues' Python format). Write each message whole, as a string literal inside _(...): the
 // extraction (scripts/messages, gettext's keyword) finds them there.
 
 const element = document.getElementById("i18n-data");
@@ -19,5 +19,5 @@ export const locale = document.documentElement.lang || "en";
  */
 export function _(message, values = {}) {
   const text = messages[message] || message;
-  return text.replace(/%\((\w+)\)s/g, (whole, name) => String(values[name] ?? ""));
+  return text.replace(/%\((\w+)\)s|%%/g, (whole, name) => (whole === "%%" ? "%" : String(values[name] ?? "")));
 }

@@ -11,6 +11,7 @@ import { _ } from "../i18n.js";
 import { Backoff, channelIndex, channelLabel, connectionText, pageData, say } from "./common.js";
 import { Ear, Mic, audioContext, runMeter } from "./media.js";
 import { MeetingPanel } from "./meeting.js";
+import { renderQuality } from "./input_quality.js";
 import { VideoPanel } from "./video.js";
 import { LiveSession } from "./session.js";
 
@@ -218,6 +219,8 @@ function setCough(held) {
 function handle(message) {
   switch (message.type) {
     case "state": {
+      const measured = session.state?.input_quality?.[floorOf(booth.topic_id)] ?? null;
+      renderQuality(document.getElementById("input-quality"), measured);
       const state = boothState();
       if (state?.on_air && state.on_air !== me()) wantOnAir = false;
       if (state?.on_air && state.on_air === me()) wantOnAir = true;

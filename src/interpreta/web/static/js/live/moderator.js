@@ -5,6 +5,7 @@
 import { _ } from "../i18n.js";
 import { connectionText, pageData, say } from "./common.js";
 import { MeetingPanel } from "./meeting.js";
+import { floorOf, renderQuality } from "./input_quality.js";
 import { VideoPanel } from "./video.js";
 import { LiveSession } from "./session.js";
 
@@ -45,7 +46,13 @@ const session = new LiveSession({
   onWelcome: () => meeting.connected(),
   onMessage: (message) => {
     if (video.handle(message) || meeting.handle(message)) return;
-    if (message.type === "state") render(message);
+    if (message.type === "state") {
+      render(message);
+      for (const element of document.querySelectorAll(".input-quality[data-topic]")) {
+        const floor = floorOf(message, Number(element.dataset.topic));
+        renderQuality(element, message.input_quality?.[floor] ?? null);
+      }
+    }
     else if (message.type === "slowdown") {
       const item = document.createElement("li");
       const time = new Date().toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit" });
