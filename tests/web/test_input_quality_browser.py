@@ -47,3 +47,28 @@ def test_the_console_shows_the_floor_measured(
         )
         expect(meter.locator("li[data-criterion=bandwidth]")).to_contain_text("check")
     assert not pages.errors
+
+
+def test_a_speaker_checks_their_sound_before_going_live(
+    stage: Stage, media_server: str, audio_browser: Any, screenshots: Path
+) -> None:
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=20000)
+    folder = Path(screenshots)
+    voice = audio_browser(write_tone(folder / "tone-440.wav", 440))
+    pages = Pages(media_server, folder)
+    speaker = pages.open(voice, f"/speak/{stage.code}?key={stage.speaker_key}")
+    speaker.get_by_role("button", name="Check my sound").click()
+    status = speaker.locator("#soundcheck-status")
+    # a tone at half of full scale: about -10 LUFS, too loud; and as narrow as a phone line
+    expect(status).to_contain_text("Some checks failed")
+    figures = speaker.locator("#soundcheck-figures")
+    expect(figures.locator("li[data-criterion=loudness]")).to_have_attribute("data-passed", "false")
+    expect(figures.locator("li[data-criterion=clipping]")).to_have_attribute("data-passed", "true")
+    advice = speaker.locator("#soundcheck-advice")
+    expect(advice).to_contain_text("You are too loud")
+    expect(advice).to_contain_text("like a phone line")
+    assert speaker.evaluate("window.interpreta.published") is False  # never on air
+    pages.fits(speaker, "live-speaker-soundcheck")
+    assert not pages.errors

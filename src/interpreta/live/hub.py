@@ -52,6 +52,7 @@ from interpreta.live.content_delivery import deliver
 from interpreta.live.input_meter import FloorMeters
 from interpreta.live.recording import EventRecorder
 from interpreta.live.shared_state import Presence, SharedState
+from interpreta.live.sound_check import SoundCheck
 from interpreta.media.plane import MediaKind, MediaPlane, PeerStateChange, UnknownPeerError
 from interpreta.platform import Platform
 
@@ -143,6 +144,8 @@ class Client:
     """Made a co-host by a host (kept current from the shared moderation state)."""
     video_peers: dict[str, tuple[str, str]] = field(default_factory=dict)
     """The video the client sends: feed kind → publisher peer and feed id."""
+    sound_check: SoundCheck | None = None
+    """The client's sound check, while one runs."""
     viewers: dict[str, tuple[str, str]] = field(default_factory=dict)
     """The video the client watches: its slot (a name the page chooses) → viewer peer
     and feed."""
@@ -341,6 +344,7 @@ class LiveHub:
             if peer is not None:
                 self._peers.pop(peer, None)
                 await self.plane.close_peer(peer)
+        await self.stop_sound_check(client)
         try:
             for slot in list(client.viewers):
                 await self.stop_watching(client, slot)
@@ -573,6 +577,30 @@ class LiveHub:
                 await self.plane.close_peer(watching[0])
         if watching is not None and client.event_id in self._events:
             self._schedule_broadcast(self._events[client.event_id])
+
+    # --- the sound check ---------------------------------------------------------------
+
+    async def start_sound_check(self, client: Client, offer_sdp: str) -> str:
+        """Start (again) the client's sound check with its microphone's offer."""
+        await self.stop_sound_check(client)
+        check = SoundCheck(
+            self.plane, f"{client.session_id}:{next(self._serial)}", self._tap_addresses
+        )
+        answer = await check.start(offer_sdp)
+        client.sound_check = check
+        return answer
+
+    async def sound_check_result(self, client: Client) -> dict[str, Any] | None:
+        """What the client's sound check measured so far (None: too little sound yet)."""
+        if client.sound_check is None:
+            raise ConsoleError("not_checking", "Start a sound check first.")
+        return await client.sound_check.result()
+
+    async def stop_sound_check(self, client: Client) -> None:
+        """End the client's sound check, if one runs."""
+        check, client.sound_check = client.sound_check, None
+        if check is not None:
+            await check.close()
 
     # --- meeting and webinar: who may talk, hands, the waiting room -----------------
 

@@ -26,7 +26,7 @@ from interpreta.media.input_quality import measure, verdicts
 from interpreta.media.plane import MediaPlane
 from interpreta.media.recording import ChannelTap
 
-__all__ = ["WINDOW_SECONDS", "FloorMeters"]
+__all__ = ["WINDOW_SECONDS", "FloorMeters", "RecentSound", "figures_of"]
 
 log = logging.getLogger(__name__)
 
@@ -36,8 +36,8 @@ WINDOW_SECONDS = 3.0
 _RATE = 48000
 
 
-class _Sound:
-    """The last seconds of a floor, decoded from its Opus packets."""
+class RecentSound:
+    """The last :data:`WINDOW_SECONDS` of a channel, decoded from its Opus packets."""
 
     def __init__(self) -> None:
         self.decoder: Any = av.CodecContext.create("libopus", "r")
@@ -47,6 +47,7 @@ class _Sound:
         self.samples = 0
 
     def take(self, packet: RtpPacket) -> None:
+        """Decode one Opus packet into the window (a tap's callback)."""
         try:
             frames = self.decoder.decode(av.Packet(packet.payload))
         except av.FFmpegError:
@@ -66,12 +67,14 @@ class _Sound:
             self.samples -= len(self.chunks.popleft())
 
     def window(self) -> np.ndarray | None:
+        """The window's sound, or None while there is less than half of it."""
         if self.samples < WINDOW_SECONDS * _RATE * 0.5:
             return None
         return np.concatenate(list(self.chunks))
 
 
-def _figures(pcm: np.ndarray) -> dict[str, Any]:
+def figures_of(pcm: np.ndarray) -> dict[str, Any]:
+    """The figures and verdicts of a stretch of sound, as the views carry them."""
     quality = measure(pcm)
     finite = bool(np.isfinite(quality.loudness_lufs))
     return {
@@ -93,7 +96,7 @@ class FloorMeters:
         self.plane = plane
         self.event_id = event_id
         self.addresses = addresses
-        self._taps: dict[int, tuple[ChannelTap, _Sound]] = {}
+        self._taps: dict[int, tuple[ChannelTap, RecentSound]] = {}
         self.figures: dict[int, dict[str, Any] | None] = {}
         "The latest figures of each floor (None: too little sound to measure)."
         self._made = 0
@@ -116,7 +119,7 @@ class FloorMeters:
             found = self._taps.get(floor)
             window = None if found is None else found[1].window()
             try:
-                figures = None if window is None else await asyncio.to_thread(_figures, window)
+                figures = None if window is None else await asyncio.to_thread(figures_of, window)
             except Exception:
                 log.exception("measuring the floor %s failed", floor)
                 figures = None
@@ -126,7 +129,7 @@ class FloorMeters:
     async def _tap(self, floor: int) -> None:
         self._made += 1
         tap = ChannelTap(self.plane, f"meter:{self.event_id}:{floor}:{self._made}")
-        sound = _Sound()
+        sound = RecentSound()
         try:
             await tap.start(str(floor), sound.take, self.addresses)
         except Exception:

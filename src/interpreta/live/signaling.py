@@ -284,6 +284,14 @@ async def _handle(hub: LiveHub, client: Client, message: Any, send: Any) -> None
             reply = {"type": "pong", "id": request_id}
         elif kind in floor_control.REQUESTS:
             await floor_control.handle(hub, client, kind, message)
+        elif kind == "soundcheck.start":
+            sdp = await hub.start_sound_check(client, str(message["sdp"]))
+            reply = {"type": "answer", "id": request_id, "for": kind, "sdp": sdp}
+        elif kind == "soundcheck.result":
+            result = await hub.sound_check_result(client)
+            reply = {"type": "soundcheck", "id": request_id, "for": kind, "result": result}
+        elif kind == "soundcheck.stop":
+            await hub.stop_sound_check(client)
         elif kind in video.REQUESTS:
             found = await video.handle(hub, client, kind, message)
             reply = {"type": found.pop("type", "ok"), "id": request_id, "for": kind, **found}

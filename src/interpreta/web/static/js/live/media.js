@@ -240,8 +240,11 @@ export class Mic {
     this.probe = new Probe(stream);
   }
 
-  /** Publish the open microphone through `session` (a new peer connection). */
-  async publish(session) {
+  /**
+   * Publish the open microphone through `session` (a new peer connection); `type` is the
+   * request that carries the offer ("soundcheck.start" sends it to a sound check).
+   */
+  async publish(session, type = "publish") {
     if (!this.stream) throw new Error(_("Open the microphone first."));
     // The old connection keeps sending until the new one is connected: the server
     // moves the channel to the new microphone when it answers, so nothing is lost.
@@ -258,7 +261,7 @@ export class Mic {
       const offer = await pc.createOffer();
       await pc.setLocalDescription({ type: "offer", sdp: tuneOpus(offer.sdp) });
       await iceGathered(pc);
-      const reply = await session.request({ type: "publish", sdp: pc.localDescription.sdp });
+      const reply = await session.request({ type, sdp: pc.localDescription.sdp });
       if (pc !== this.pc) return pc.close(); // a newer publish took over
       // The answer's fmtp tells this browser how to encode: mono, fullband, 64 kbit/s.
       await pc.setRemoteDescription({ type: "answer", sdp: tuneOpus(reply.sdp) });

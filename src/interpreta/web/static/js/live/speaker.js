@@ -5,6 +5,7 @@ import { _ } from "../i18n.js";
 import { Backoff, connectionText, pageData, say } from "./common.js";
 import { Mic, audioContext, runMeter } from "./media.js";
 import { MeetingPanel } from "./meeting.js";
+import { renderQuality } from "./input_quality.js";
 import { VideoPanel } from "./video.js";
 import { LiveSession } from "./session.js";
 
@@ -137,6 +138,81 @@ function render() {
   root.dataset.onAir = speaking && mic.published ? "true" : "false";
 }
 
+// --- the sound check: five seconds measured on the server, heard by nobody -------------
+
+const CHECK_MS = 5000;
+const checkButton = $("soundcheck");
+const checkStatus = $("soundcheck-status");
+const checkAdvice = $("soundcheck-advice");
+let checking = false;
+
+const pause = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Advice for each criterion the check failed, in the page's language. */
+function advice(result) {
+  if (result.lufs === null) return [_("We hear nothing: check that your microphone is on.")];
+  const found = [];
+  if (!result.verdicts.loudness) {
+    found.push(
+      result.lufs < -23
+        ? _("You are too quiet: move closer to the microphone.")
+        : _("You are too loud: lower the microphone's gain."),
+    );
+  }
+  if (!result.verdicts.clipping) found.push(_("Your sound is distorted: move back from the microphone or lower its gain."));
+  if (!result.verdicts.bandwidth) {
+    found.push(_("Your sound is narrow, like a phone line: use a headset with a cable, or take your Bluetooth headset out of hands-free mode."));
+  }
+  if (!result.verdicts.noise) found.push(_("There is a lot of background noise: use a headset, or find a quieter place."));
+  return found;
+}
+
+async function soundCheck() {
+  if (checking) return;
+  checking = true;
+  checkButton.disabled = true;
+  checkAdvice.replaceChildren();
+  renderQuality($("soundcheck-figures"), null);
+  const checkMic = new Mic(() => {});
+  try {
+    audioContext();
+    await checkMic.open(processing.checked);
+    if (!session.open) session.start();
+    for (let waited = 0; !session.open; waited += 100) {
+      if (waited > 10000) throw new Error(_("Connection lost. Reconnecting…"));
+      await pause(100);
+    }
+    await checkMic.publish(session, "soundcheck.start");
+    say(checkStatus, _("Speak normally for five seconds…"));
+    await pause(CHECK_MS);
+    let result = null;
+    for (let tries = 0; result === null && tries < 10; tries++) {
+      result = (await session.request({ type: "soundcheck.result" })).result;
+      if (result === null) await pause(500);
+    }
+    if (result === null) throw new Error(_("no sound arrived"));
+    renderQuality($("soundcheck-figures"), result);
+    const found = advice(result);
+    checkAdvice.replaceChildren(
+      ...found.map((text) => {
+        const item = document.createElement("li");
+        item.textContent = text;
+        return item;
+      }),
+    );
+    say(checkStatus, found.length ? _("Some checks failed: see the advice below.") : _("Your sound passes every check."));
+  } catch (problem) {
+    say(checkStatus, _("The sound check failed: %(error)s", { error: problem.message }));
+  } finally {
+    checkMic.release();
+    if (session.open) session.request({ type: "soundcheck.stop" }).catch(() => {});
+    if (!speaking && session.open) session.stop();
+    checking = false;
+    checkButton.disabled = false;
+  }
+}
+
+checkButton.addEventListener("click", () => soundCheck());
 startButton.addEventListener("click", () => (speaking ? stop() : start()));
 processing.addEventListener("change", async () => {
   localStorage.setItem(settingsKey, String(processing.checked));
