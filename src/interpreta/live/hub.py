@@ -87,6 +87,9 @@ listener coming and going does not close and reopen its channels on the media se
 each time (the node's keeper forgets it then)."""
 
 
+METERED_FOR = frozenset({ParticipantRole.INTERPRETER, ParticipantRole.MODERATOR})
+"""Who sees the floors' input-quality meter (and whose presence here keeps it running)."""
+
 MAIN = "main"
 """The subscription slot of what a client hears."""
 
@@ -688,6 +691,7 @@ class LiveHub:
             await shared_state.moderate(self.bus, live.event_id, drop=("recording",))
             raise
         await recorder.note_sources(_sources(live.shared, live.channels))
+        self._update_stages(live)
         await recorder.note_stages(self._stages(live))
         await self._announce(live)
 
@@ -846,10 +850,7 @@ class LiveHub:
             view["waiting"] = [{"key": k, "name": n} for k, n in moderation.waiting.items()]
         view["video"] = self._video_view(live, client)
         meters = self._meters.get(live.event_id)
-        if meters is not None and client.role in (
-            ParticipantRole.INTERPRETER,
-            ParticipantRole.MODERATOR,
-        ):
+        if meters is not None and client.role in METERED_FOR:
             view["input_quality"] = {str(floor): f for floor, f in meters.figures.items()}
         if client.seat is not None:
             console = live.booths.get(client.seat.channel_id) or BoothConsole("")
@@ -874,18 +875,20 @@ class LiveHub:
             }
         return view
 
-    def _stage(self, live: LiveEvent, topic_id: int) -> str | None:
-        """The feed on a topic's stage now: the camera of whoever speaks on its floor
-        (kept while nobody with a camera speaks)."""
-        floor = live.channels.get(live.floor_of(topic_id))
-        speaking = video_feeds.speaking_session(
-            None if floor is None else _source(live.shared, floor)
-        )
-        previous = live.stages.get(topic_id)
-        stage = video_feeds.stage(live.shared.feeds, topic_id, speaking, previous)
-        if stage is not None:
-            live.stages[topic_id] = stage
-        return stage
+    def _update_stages(self, live: LiveEvent) -> None:
+        """Set each topic's stage from the state just read (once per broadcast, for every
+        view): the camera of whoever speaks on its floor, kept while nobody with a camera
+        speaks."""
+        for info in live.channels.values():
+            if info.kind is not ChannelKind.FLOOR:
+                continue
+            speaking = video_feeds.speaking_session(_source(live.shared, info))
+            previous = live.stages.get(info.topic_id)
+            stage = video_feeds.stage(live.shared.feeds, info.topic_id, speaking, previous)
+            if stage is None:
+                live.stages.pop(info.topic_id, None)
+            else:
+                live.stages[info.topic_id] = stage
 
     def _stages(self, live: LiveEvent) -> dict[int, tuple[str, str] | None]:
         """Each topic's stage, by its floor channel: the feed's plane channel and the
@@ -894,7 +897,7 @@ class LiveHub:
         for info in live.channels.values():
             if info.kind is not ChannelKind.FLOOR:
                 continue
-            feed = live.shared.feeds.get(self._stage(live, info.topic_id) or "")
+            feed = live.shared.feeds.get(live.stages.get(info.topic_id) or "")
             stages[info.id] = (
                 None
                 if feed is None
@@ -908,7 +911,7 @@ class LiveHub:
         if client.waiting:
             return {"feeds": [], "stage": None, "watching": {}, "sending": []}
         topic = client.topic_id
-        stage = self._stage(live, topic)
+        stage = live.stages.get(topic)
         booth = client.seat.channel_id if client.seat is not None else None
         return {
             "feeds": [
@@ -963,6 +966,7 @@ class LiveHub:
         if live.stale:
             live.stale = False  # before the read: a change announced during it marks it again
             await self._refresh(live)
+        self._update_stages(live)
         if recorder is not None:
             await recorder.note_sources(_sources(live.shared, live.channels))
             self._spawn(recorder.note_stages(self._stages(live)))  # negotiates: not here
@@ -1188,9 +1192,7 @@ class LiveHub:
     async def _keep_meters(self, live: LiveEvent) -> None:
         """Measure the floors while interpreters or organisers are connected here (they
         see the figures), and stop when they are gone."""
-        wanted = any(
-            c.role in (ParticipantRole.INTERPRETER, ParticipantRole.MODERATOR) for c in live.clients
-        )
+        wanted = any(c.role in METERED_FOR for c in live.clients)
         meters = self._meters.get(live.event_id)
         if meters is None:
             if not wanted:
