@@ -115,3 +115,24 @@ async def test_when_the_publisher_s_server_dies_it_publishes_again_on_the_other(
     await fleet.set_source(CHANNEL, "anna2")
     assert _member(fleet, "anna2") == _member(fleet, "ear1")
     await ear.wait_for_tone(660, timeout=3)
+
+
+async def test_a_channel_borrows_a_publisher_on_either_server(
+    fleet: JanusFleet, closing: list[Any]
+) -> None:
+    """The English channel borrows the German booth's microphone (a retour): it is
+    forwarded from the German room on its server to the English mountpoints of both."""
+    address = [ensure_host_address()]
+    await fleet.open_channel("en")
+    closing.append(await start_publisher(fleet, CHANNEL, "de-mic", 880, addresses=address))
+    ears = [await start_subscriber(fleet, "en", f"ear{n}", addresses=address) for n in range(2)]
+    closing.extend(ears)
+    assert {_member(fleet, f"ear{n}") for n in range(2)} == {0, 1}
+    await fleet.set_source("en", "de-mic")
+    for ear in ears:
+        await ear.wait_for_tone(880)
+    assert fleet.channel_stats("en").source == "de-mic"
+    assert fleet.channel_stats("en").publishers == ()
+
+    await fleet.close_peer("de-mic")
+    assert fleet.channel_stats("en").source is None

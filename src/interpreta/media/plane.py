@@ -12,6 +12,11 @@ Vocabulary (ISO 20109 console functions mapped onto a packet plane):
   interpreter's microphone). Several can be attached to one channel (booth mates).
 * The channel's **source** is the one publisher that is on air; only its packets are
   forwarded. Changing it is the *handover*; ``None`` is the *mic off* / cough key.
+  The source may also be a publisher of *another* channel of the same kind, a
+  **borrowed source**: a booth doing a *retour* puts its interpreter's microphone (a
+  publisher of its own language's channel) on the retour channel, and a *talkback*
+  channel between booth mates carries one interpreter's microphone. One publisher can
+  thus feed several channels at once, each forwarding it independently.
 * A **subscriber** is a peer connection that receives one channel (a listener, or an
   interpreter taking the floor or a *relay*). It can be moved to another channel without
   renegotiation.
@@ -111,7 +116,7 @@ class PublisherStats:
     state: str
     "Its connection state."
     on_air: bool
-    "Whether it is the channel's source."
+    "Whether it is this channel's source (channels that borrow it name it as theirs)."
     packets_received: int
     "RTP packets received from it (forwarded or not)."
     bytes_received: int
@@ -120,6 +125,12 @@ class PublisherStats:
     "Packets dropped on arrival as too late to be live (the plane had fallen behind)."
     last_packet_age: float | None
     "Seconds since its last packet, ``None`` if none yet."
+    packets_lost: int
+    """Packets it sent that never arrived: from RTP sequence-number gaps, expected less
+    received (RFC 3550 A.3), added up over its streams (SSRCs); never negative."""
+    jitter: float | None
+    """RFC 3550 interarrival jitter of its packets, in seconds (from the RTP clock of its
+    stream: 48 kHz for Opus, 90 kHz for video); ``None`` before two packets."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,11 +160,11 @@ class ChannelStats:
     kind: MediaKind
     "What it carries."
     source: str | None
-    "The publisher on air, or ``None``."
+    "The publisher on air (its own or a borrowed one), or ``None``."
     packets_forwarded: int
     "Source packets fanned out to the subscribers (each counted once)."
     publishers: tuple[PublisherStats, ...]
-    "Its publishers."
+    "Its own publishers (not a borrowed source)."
     subscribers: tuple[SubscriberStats, ...]
     "Its subscribers."
 
@@ -179,7 +190,11 @@ class MediaPlane(Protocol):
         ...
 
     async def close_channel(self, channel_id: str) -> None:
-        """Close a channel and every peer attached to it; unknown channels are ignored."""
+        """Close a channel and every peer attached to it; unknown channels are ignored.
+
+        Channels that borrowed one of its publishers are left with no source; a publisher
+        it borrowed goes on feeding the others.
+        """
         ...
 
     async def publish(self, channel_id: str, peer_id: str, offer_sdp: str) -> str:
@@ -197,11 +212,18 @@ class MediaPlane(Protocol):
     async def set_source(self, channel_id: str, peer_id: str | None) -> None:
         """Put a publisher on air (handover), or nobody with ``None`` (mic off).
 
+        ``peer_id`` is a publisher of this channel, or of another open channel of the same
+        kind (a *borrowed source*), which then feeds both: it stays what it was in its own
+        channel, on air or not, and may be borrowed by any number of channels.
+
         Takes effect on the next packet: the old source's packets stop being forwarded and
         the new one's start, with no overlap and continuous timestamps for the listeners.
+        Closing the publisher, or its channel, leaves every channel it fed with no source;
+        closing a channel that borrowed it does not touch it.
 
         :raises UnknownChannelError: the channel is not open.
-        :raises UnknownPeerError: ``peer_id`` is not a publisher of this channel.
+        :raises UnknownPeerError: ``peer_id`` is not a publisher (of any open channel).
+        :raises MediaPlaneError: ``peer_id`` publishes to a channel of another kind.
         """
         ...
 
@@ -230,7 +252,8 @@ class MediaPlane(Protocol):
     async def close_peer(self, peer_id: str) -> None:
         """Close a peer connection and detach it; unknown ids are ignored.
 
-        Closing the on-air publisher leaves its channel with no source.
+        Closing an on-air publisher leaves every channel it was the source of (its own,
+        and those that borrowed it) with no source.
         """
         ...
 

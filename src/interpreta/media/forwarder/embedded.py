@@ -5,7 +5,8 @@ are tapped (:func:`~interpreta.media.forwarder.aiortc_hooks.tap_receiver`): thei
 packets go straight to the channel's fan-out, never through a jitter buffer or a
 decoder. Each subscriber has one :class:`~interpreta.media.forwarder.track.ForwardingTrack`
 for its whole life, which its ``RTCRtpSender`` packetises without encoding; switching
-channel or source only changes what feeds that track.
+channel or source only changes what feeds that track. A publisher feeds every channel it
+is the source of: its own, and any that borrowed it (:mod:`~interpreta.media.forwarder.feeding`).
 
 Video channels work the same way with whole frames: a publisher's packets are
 reassembled into frames (:mod:`~interpreta.media.forwarder.frames`), and each viewer's
@@ -167,6 +168,7 @@ class EmbeddedMediaPlane(PlaneRecords[Channel, _Peer]):
         channel = self._channels.get(channel_id)
         if channel is None:
             return
+        channel.close()  # a borrowed source stops feeding it
         peer_ids = [*channel.publishers, *channel.subscribers]
         await asyncio.gather(*(self.close_peer(peer_id) for peer_id in peer_ids))
         self._channels.pop(channel_id, None)
@@ -174,9 +176,14 @@ class EmbeddedMediaPlane(PlaneRecords[Channel, _Peer]):
     async def set_source(self, channel_id: str, peer_id: str | None) -> None:
         """Put a publisher on air (handover), or nobody with ``None``.
 
-        Takes effect on the next packet that arrives.
+        The publisher may be one of another channel of the same kind (a borrowed source):
+        it then feeds both. Takes effect on the next packet that arrives.
+
+        :raises UnknownPeerError: ``peer_id`` is not an attached publisher.
+        :raises MediaPlaneError: it publishes to a channel of the other kind.
         """
-        self._channel(channel_id).set_source(peer_id)
+        channel = self._channel(channel_id)
+        channel.set_source(None if peer_id is None else self._publisher(peer_id))
 
     def listener_count(self, channel_id: str) -> int:
         """The number of subscribers of a channel."""
@@ -198,6 +205,8 @@ class EmbeddedMediaPlane(PlaneRecords[Channel, _Peer]):
                 last_packet_age=None
                 if ingress.last_arrival is None
                 else now - ingress.last_arrival,
+                packets_lost=ingress.reception.packets_lost,
+                jitter=ingress.reception.jitter,
             )
             for peer_id, ingress in channel.publishers.items()
         )
@@ -367,6 +376,18 @@ class EmbeddedMediaPlane(PlaneRecords[Channel, _Peer]):
 
     # --- internals -----------------------------------------------------------------------
 
+    def _publisher(self, peer_id: str) -> Publisher:
+        """The ingress of `peer_id`, an attached publisher of any channel.
+
+        :raises UnknownPeerError: no such publisher (or it is still negotiating).
+        """
+        peer = self._peers.get(peer_id)
+        home = None if peer is None else self._channels.get(peer.channel_id or "")
+        ingress = None if peer is None else peer.ingress
+        if home is None or ingress is None or home.publishers.get(peer_id) is not ingress:
+            raise UnknownPeerError(f"{peer_id!r} is not a publisher")
+        return ingress
+
     def _state(self, peer_id: str) -> str:
         peer = self._peers.get(peer_id)
         return "closed" if peer is None else peer.pc.connectionState
@@ -432,6 +453,8 @@ class EmbeddedMediaPlane(PlaneRecords[Channel, _Peer]):
                 channel.detach_publisher(peer.peer_id)
             else:
                 channel.detach_subscriber(peer.peer_id)
+        if peer.ingress is not None:
+            peer.ingress.leave()  # off air wherever it was, if its channel had gone
         if peer.track is not None:
             peer.track.stop()
 

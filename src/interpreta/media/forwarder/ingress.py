@@ -4,27 +4,15 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import Any, Protocol
 
 from aiortc.rtp import RtpPacket
 
+from interpreta.media.forwarder.feeding import Feeder
 from interpreta.media.forwarder.opus import SAMPLE_RATE, packet_samples
+from interpreta.media.forwarder.reception import Reception
 from interpreta.media.forwarder.track import ForwardedPacket
 
-__all__ = ["Ingress", "PacketSink"]
-
-
-class PacketSink(Protocol):
-    """Where a publisher's packets (or frames) go: a channel, while it is its source."""
-
-    @property
-    def source(self) -> object:
-        """The publisher whose packets the sink forwards now."""
-        ...
-
-    def forward(self, packet: Any) -> None:
-        """Fan one packet (or a video frame) out."""
-        ...
+__all__ = ["Ingress"]
 
 
 class _Stream:
@@ -39,14 +27,17 @@ class _Stream:
         self.stale_since: float | None = None
 
 
-class Ingress:
-    """Takes a publisher's packets as they arrive, on air or not.
+class Ingress(Feeder):
+    """Takes a publisher's packets as they arrive, on air or not, and forwards them to
+    every channel whose source it is (:attr:`sinks`: its own, and any that borrowed it).
 
     Nothing waits in a queue for a listener that may come later. A packet that reaches
     the plane more than ``max_delay`` later than the stream's best transit so far (the
     event loop stalled and the socket filled up) is stale: it is counted and dropped, so
     listeners get live audio again at once rather than the backlog. If a stream stays
     that late for ``rebase_after`` seconds, its new delay is accepted as the norm.
+
+    Every packet, stale or not, counts in :attr:`reception` (packets lost, jitter).
     """
 
     __slots__ = (
@@ -55,11 +46,11 @@ class Ingress:
         "_rebase_after",
         "_streams",
         "bytes_received",
-        "channel",
         "last_arrival",
         "packets_received",
         "packets_stale",
         "peer_id",
+        "reception",
     )
 
     def __init__(
@@ -70,10 +61,9 @@ class Ingress:
         max_delay: float = 0.25,
         rebase_after: float = 0.5,
     ) -> None:
+        super().__init__()
         self.peer_id = peer_id
         "The publisher's peer id."
-        self.channel: PacketSink | None = None
-        "The channel it publishes to, once attached."
         self.packets_received = 0
         "Opus packets received."
         self.bytes_received = 0
@@ -82,6 +72,8 @@ class Ingress:
         "Packets dropped because they arrived too late to be live."
         self.last_arrival: float | None = None
         "When the last packet arrived."
+        self.reception = Reception(SAMPLE_RATE)
+        "Packets lost on the way here, and interarrival jitter."
         self._clock = clock
         self._max_delay = max_delay
         self._rebase_after = rebase_after
@@ -94,18 +86,20 @@ class Ingress:
         self.packets_received += 1
         self.bytes_received += len(payload)
         self.last_arrival = arrival
+        ts = packet.timestamp
+        self.reception.add(packet.ssrc, packet.sequence_number, ts, arrival)
         stream = self._streams.get(packet.ssrc)
         if stream is None:
-            stream = self._streams[packet.ssrc] = _Stream(packet.timestamp)
-        if not self._fresh(stream, packet.timestamp, arrival):
+            stream = self._streams[packet.ssrc] = _Stream(ts)
+        if not self._fresh(stream, ts, arrival):
             self.packets_stale += 1
             return
-        channel = self.channel
-        if channel is None or channel.source is not self:
+        sinks = self.sinks
+        if not sinks:
             return
-        channel.forward(
-            ForwardedPacket(payload, stream, packet.timestamp, packet_samples(payload), arrival)
-        )
+        forwarded = ForwardedPacket(payload, stream, ts, packet_samples(payload), arrival)
+        for sink in sinks:
+            sink.forward(forwarded)
 
     def _fresh(self, stream: _Stream, ts: int, arrival: float) -> bool:
         step = (ts - stream.last_ts) & 0xFFFFFFFF

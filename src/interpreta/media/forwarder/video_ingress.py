@@ -7,9 +7,10 @@ from collections.abc import Callable
 
 from aiortc.rtp import RtpPacket
 
+from interpreta.media.forwarder.feeding import Feeder
 from interpreta.media.forwarder.frames import FrameAssembler, starts_frame
-from interpreta.media.forwarder.ingress import PacketSink
-from interpreta.media.forwarder.video_track import ForwardedFrame
+from interpreta.media.forwarder.reception import Reception
+from interpreta.media.forwarder.video_track import VIDEO_RATE, ForwardedFrame
 
 __all__ = ["KEY_FRAME_INTERVAL", "MAX_STREAMS", "VideoIngress"]
 
@@ -21,13 +22,18 @@ KEY_FRAME_INTERVAL = 0.25
 share one key frame, and a publisher is not flooded with requests."""
 
 
-class VideoIngress:
-    """Takes a publisher's video packets, on air or not, and forwards whole frames.
+class VideoIngress(Feeder):
+    """Takes a publisher's video packets, on air or not, and forwards whole frames to
+    every channel whose source it is (:attr:`sinks`: its own, and any that borrowed it).
 
     Frames are reassembled per stream (:class:`~interpreta.media.forwarder.frames.FrameAssembler`).
     After a loss it could not repair, the stream's frames are dropped until its next key
     frame, and the publisher is asked for one at once. :meth:`request_key_frame` is how
-    viewers ask (a new viewer, a switch, a viewer's own picture loss).
+    viewers ask (a new viewer, a switch, a viewer's own picture loss), whichever channel
+    they watch it on.
+
+    Every packet counts in :attr:`reception` (packets lost, jitter); a packet recovered
+    by retransmission arrives unwrapped and is not lost.
     """
 
     def __init__(
@@ -41,10 +47,9 @@ class VideoIngress:
         :param codec: the negotiated video codec (``"VP8"`` or ``"H264"``).
         :param ask: sends the publisher a key frame request for a stream (its SSRC).
         """
+        super().__init__()
         self.peer_id = peer_id
         "The publisher's peer id."
-        self.channel: PacketSink | None = None
-        "The channel it publishes to, once attached."
         self.packets_received = 0
         "RTP packets received."
         self.bytes_received = 0
@@ -55,6 +60,8 @@ class VideoIngress:
         "When the last packet arrived."
         self.frames_received = 0
         "Whole frames reassembled."
+        self.reception = Reception(VIDEO_RATE)
+        "Packets lost on the way here, and interarrival jitter."
         self._codec = codec
         self._ask = ask
         self._clock = clock
@@ -71,6 +78,7 @@ class VideoIngress:
         self.last_arrival = arrival
         ssrc = packet.ssrc
         self._last_ssrc = ssrc
+        self.reception.add(ssrc, packet.sequence_number, packet.timestamp, arrival)
         assembler = self._assemblers.get(ssrc)
         if assembler is None:
             if len(self._assemblers) >= MAX_STREAMS:
@@ -92,12 +100,12 @@ class VideoIngress:
                     self.request_key_frame()
                     continue
                 self._broken.discard(ssrc)
-            channel = self.channel
-            if channel is None or channel.source is not self:
+            sinks = self.sinks
+            if not sinks:
                 continue
-            channel.forward(
-                ForwardedFrame(frame.data, assembler, frame.timestamp, frame.key, arrival)
-            )
+            forwarded = ForwardedFrame(frame.data, assembler, frame.timestamp, frame.key, arrival)
+            for sink in sinks:
+                sink.forward(forwarded)
 
     def request_key_frame(self) -> None:
         """Ask the publisher for a key frame (at most every :data:`KEY_FRAME_INTERVAL`)."""

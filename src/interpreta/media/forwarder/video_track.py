@@ -14,9 +14,10 @@ from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 from interpreta.media.forwarder.aiortc_hooks import VIDEO_TIME_BASE, sender_packet
 from interpreta.media.forwarder.timeline import Timeline
 
-__all__ = ["ASK_EVERY", "FRAME_TICKS", "ForwardedFrame", "VideoForwardingTrack"]
+__all__ = ["ASK_EVERY", "FRAME_TICKS", "VIDEO_RATE", "ForwardedFrame", "VideoForwardingTrack"]
 
 VIDEO_RATE = int(1 / VIDEO_TIME_BASE)
+"""The video RTP clock rate: 90 kHz."""
 FRAME_TICKS = VIDEO_RATE // 30
 """One frame at 30 frames a second, in 90 kHz ticks: the least a timestamp moves on."""
 

@@ -1,9 +1,21 @@
 """The Janus Admin API, for the one thing the Janus API does not tell: packet counters.
 
 ``handle_info`` describes one handle: its ICE and DTLS state and, per m-line, the packets
-and bytes it received and sent. :func:`packet_counters` sums those up;
-:class:`JanusAdmin` asks for them over the Admin API's WebSocket transport
+and bytes it received and sent (``stats``), and what its RTCP context made of the
+incoming stream (``rtcp.main``: packets lost, jitter). :func:`packet_counters` sums those
+up; :class:`JanusAdmin` asks for them over the Admin API's WebSocket transport
 (``janus-admin-protocol``, authenticated by the ``admin_secret`` of ``janus.jcfg``).
+
+What Janus 1.1.2 reports there (``janus_admin_peerconnection_medium_summary`` and
+``rtcp.c``):
+
+* ``lost``: packets lost by RFC 3550's count (expected from the highest sequence number,
+  less received), added up each time Janus sends the peer a receiver report (about once
+  a second), never less than zero;
+* ``jitter-local``: RFC 3550 interarrival jitter of the incoming packets, computed in RTP
+  timestamp units and reported in whole **milliseconds**, rounded down
+  (``jitter / (base / 1000)``, ``base`` being the stream's clock rate). It is converted
+  to seconds here; 1 ms is its resolution.
 """
 
 from __future__ import annotations
@@ -20,7 +32,7 @@ from websockets.exceptions import ConnectionClosed
 
 from interpreta.media.janus.api import JanusError, open_socket
 
-__all__ = ["JanusAdmin", "PacketCounters", "packet_counters"]
+__all__ = ["JITTER_UNIT", "JanusAdmin", "PacketCounters", "packet_counters"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,25 +47,42 @@ class PacketCounters:
     "RTP packets sent."
     bytes_out: int = 0
     "Bytes of those packets."
+    packets_lost: int = 0
+    "Received packets' loss, as Janus counted it (RFC 3550), over all m-lines."
+    jitter: float | None = None
+    """Interarrival jitter of the received packets in seconds (the largest of the m-lines
+    that received two packets or more), ``None`` if none did."""
+
+
+JITTER_UNIT = 0.001
+"""Seconds per unit of Janus's ``jitter-local`` (whole milliseconds)."""
 
 
 def packet_counters(info: dict[str, Any]) -> PacketCounters:
-    """Sum the per-m-line ``stats`` of a ``handle_info`` answer's ``info``."""
-    totals = [0, 0, 0, 0]
+    """Sum the per-m-line ``stats`` and ``rtcp`` of a ``handle_info`` answer's ``info``."""
+    totals = [0, 0, 0, 0, 0]
+    jitters: list[float] = []
     media = info.get("webrtc", {}).get("media", {})
     for medium in media.values() if isinstance(media, dict) else ():
         stats = medium.get("stats", {})
         incoming, outgoing = stats.get("in", {}), stats.get("out", {})
+        rtcp = medium.get("rtcp", {}).get("main", {})
         for index, value in enumerate(
             (
                 incoming.get("packets", 0),
                 incoming.get("bytes", 0),
                 outgoing.get("packets", 0),
                 outgoing.get("bytes", 0),
+                rtcp.get("lost", 0),
             )
         ):
             totals[index] += int(value or 0)
-    return PacketCounters(*totals)
+        if int(incoming.get("packets", 0) or 0) >= 2 and "jitter-local" in rtcp:
+            jitters.append(int(rtcp["jitter-local"] or 0) * JITTER_UNIT)
+    packets_in, bytes_in, packets_out, bytes_out, lost = totals
+    return PacketCounters(
+        packets_in, bytes_in, packets_out, bytes_out, lost, max(jitters, default=None)
+    )
 
 
 class JanusAdmin:

@@ -4,7 +4,8 @@ Publishers of the channel join its room; subscribers watch its mountpoint. The o
 publisher's stream (its audio, or its video in a video channel) is ``rtp_forward``ed by
 the VideoRoom plugin to the mountpoint's RTP port on loopback, untouched (no decoding, no
 mixing, no transcoding). A handover stops that forwarder and starts one from the new
-source. Every forwarder gets an SSRC of its own, so the mountpoint, and each viewer,
+source; a source borrowed from another channel is forwarded from that channel's room.
+Every forwarder gets an SSRC of its own, so the mountpoint, and each viewer,
 always sees a new stream start: the Streaming plugin's RTP switching context then
 continues the viewer's sequence numbers and moves its timestamps on by the wall-clock
 time since the last packet (``janus_rtp_header_update``).

@@ -10,6 +10,9 @@ a mountpoint for its listeners on each server.
 * The channel's **source** is forwarded from the member its publisher is on to the
   channel's mountpoint on *every* member (VideoRoom ``rtp_forward`` to each server's
   forwarding address), so a listener hears the channel on whichever server it landed.
+* A **borrowed source** (a publisher of another channel of the same kind, see
+  :meth:`~interpreta.media.plane.MediaPlane.set_source`) is forwarded the same way, from
+  its own channel's room on its member.
 * A **video channel** is the same, with the members' video codec (they must agree). Each
   forwarder into a member's video mountpoint also takes key frame requests from it
   (``rtcp_port``: the mountpoint's RTCP port on that member), so the Streaming plugin of
@@ -71,6 +74,8 @@ class FleetForwarder:
     "The mountpoint's port it feeds (a server that restarted has new ones)."
     publisher_id: int
     stream_id: int
+    room_id: int = 0
+    "The room on `server` it was started in (the source's own channel's; 0: this one's)."
 
 
 class JanusFleet:
@@ -137,11 +142,19 @@ class JanusFleet:
                 logger.info("closing %s on %s: %s", channel_id, member.url, exc)
 
     async def set_source(self, channel_id: str, peer_id: str | None) -> None:
-        """Forward `peer_id` (on whichever member) to the channel's mountpoint on every
-        member; ``None``: nobody."""
+        """Forward `peer_id` (on whichever member; a publisher of the channel, or borrowed
+        from another of its kind) to the channel's mountpoint on every member; ``None``:
+        nobody.
+
+        :raises UnknownPeerError: `peer_id` publishes on no member.
+        :raises MediaPlaneError: it publishes into a channel of the other kind.
+        """
         self._check_open(channel_id)
         async with self._bus.lock(self._key(channel_id)):
             origin = None if peer_id is None else await self._member_publishing(channel_id, peer_id)
+            # a wrong peer is refused before anything changes
+            if origin is not None and not await origin.has_publisher(channel_id, str(peer_id)):
+                raise UnknownPeerError(f"{peer_id!r} is not a publisher")
             for member in self.members:
                 if not await self._usable(member):
                     continue
@@ -248,7 +261,12 @@ class JanusFleet:
     # --- internals -------------------------------------------------------------------------
 
     def _on_member_peer_state(self, change: PeerStateChange) -> Awaitable[None] | None:
-        """A viewer of a video channel connected, on any member: ask for a key frame."""
+        """A viewer of a video channel connected, on any member: ask for a key frame. A
+        publisher closed: the channels it was the source of (here) have none."""
+        if change.state == "closed" and change.role is PeerRole.PUBLISHER:
+            for fed, source in self._sources.items():
+                if source == change.peer_id:
+                    self._sources[fed] = None
         channel_id = change.channel_id
         if change.state != "connected" or change.role is not PeerRole.SUBSCRIBER:
             return None
@@ -318,7 +336,7 @@ class JanusFleet:
         for member in self.members:  # a publisher that joined through another node
             if member.is_open(channel_id) and await member.has_publisher(channel_id, peer_id):
                 return member
-        raise UnknownPeerError(f"{peer_id!r} is not a publisher of {channel_id!r}")
+        raise UnknownPeerError(f"{peer_id!r} publishes into no channel {channel_id!r} may take")
 
     async def _ensure_fed(self, channel_id: str, member: JanusMediaPlane) -> None:
         """Feed `member`'s mountpoint with the channel's source, if it is not yet (a
@@ -367,14 +385,18 @@ class JanusFleet:
             old = next((m for m in self.members if m.url == current.server), None)
             if old is not None and old.is_open(channel_id):
                 try:
-                    await old.unforward(channel_id, current.publisher_id, current.stream_id)
+                    await old.unforward(
+                        channel_id, current.publisher_id, current.stream_id, current.room_id
+                    )
                 except (JanusError, OSError) as exc:  # that server is gone with its forwarder
                     logger.info("stopping a forwarder on %s: %s", current.server, exc)
             await self._bus.drop(self._key(channel_id), field)
         if peer_id is None or origin is None:
             return
-        publisher_id, stream_id = await origin.forward(
+        started = await origin.forward(
             channel_id, peer_id, member.forward_host, port, member.mountpoint_rtcp_port(channel_id)
         )
-        record = FleetForwarder(peer_id, origin.url, port, publisher_id, stream_id)
+        record = FleetForwarder(
+            peer_id, origin.url, port, started.publisher_id, started.stream_id, started.room_id
+        )
         await self._bus.put(self._key(channel_id), {field: json.dumps(asdict(record))})

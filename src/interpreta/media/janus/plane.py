@@ -11,7 +11,9 @@ How the vocabulary maps onto Janus (1.1.2, the Debian package):
 * the **source** is the publisher whose stream (audio, or video) the VideoRoom plugin
   ``rtp_forward``s to the channel's mountpoint: packets as they came, never decoded (no
   AudioBridge, which mixes and re-encodes; no transcoding of video).
-  :meth:`set_source` stops one forwarder and starts the next;
+  :meth:`set_source` stops one forwarder and starts the next. A *borrowed source*, a
+  publisher of another channel of the same kind, is forwarded from its own channel's
+  room; a publisher has as many forwarders as channels it feeds;
 * a **subscriber** is a Streaming viewer of the channel's mountpoint;
   :meth:`switch_subscription` is the Streaming ``switch`` request: same peer connection,
   another mountpoint of the same kind, no renegotiation.
@@ -75,6 +77,7 @@ from interpreta.media.janus.registry import (
     ChannelObjects,
     Forwarder,
     JanusRegistry,
+    PublisherLocation,
     PublisherRecord,
 )
 from interpreta.media.janus.sdp import (
@@ -172,7 +175,7 @@ class JanusMediaPlane(PlaneRecords[JanusChannel, JanusPeer]):
         self._stats_interval = stats_interval
         self._mountpoint_threads = mountpoint_threads
         self._forward_host = forward_host
-        self._forward_family = f"ipv{ipaddress.ip_address(forward_host).version}"
+        ipaddress.ip_address(forward_host)  # raises ValueError for anything but an address
         self._timeout = timeout
         self._clock = clock
         self._session: JanusSession | None = None
@@ -242,22 +245,28 @@ class JanusMediaPlane(PlaneRecords[JanusChannel, JanusPeer]):
         self._stats_wanted.pop(channel_id, None)
         async with self._registry.lock(channel_id):
             if await self._registry.release(channel_id):
+                await self._stop_feeding(channel)
                 await self._destroy_objects(channel)
                 await self._registry.forget(channel_id)
 
     async def set_source(self, channel_id: str, peer_id: str | None) -> None:
         """Put a publisher on air (handover), or nobody with ``None``.
 
-        The publisher may have joined through another node. Stops the old source's
-        forwarder, then starts the new one's: the channel's listeners miss at most the
-        packets in flight during those two requests. On a video channel the new source
-        is then asked for a key frame, which the viewers' pictures switch on.
+        The publisher may have joined through another node, and may be a publisher of
+        another channel of the same kind (a borrowed source, forwarded from its own
+        channel's room). Stops the old source's forwarder, then starts the new one's: the
+        channel's listeners miss at most the packets in flight during those two requests.
+        On a video channel the new source is then asked for a key frame, which the
+        viewers' pictures switch on.
+
+        :raises UnknownPeerError: ``peer_id`` is not a publisher on this Janus server.
+        :raises MediaPlaneError: it publishes to a channel of the other kind.
         """
         channel = self._channel(channel_id)
         async with channel.lock, self._registry.lock(channel_id):
-            target = None if peer_id is None else await self._publisher_record(channel, peer_id)
+            target = None if peer_id is None else await self._locate_publisher(channel, peer_id)
             current = await self._registry.forwarder(channel_id)
-            if (current.source if current is not None else None) == peer_id:
+            if _same_source(current, peer_id, target):
                 channel.source = peer_id
                 return
             if current is not None:
@@ -266,12 +275,17 @@ class JanusMediaPlane(PlaneRecords[JanusChannel, JanusPeer]):
             channel.source = None
             if peer_id is None or target is None:
                 return
-            stream_id = await self._start_forwarder(channel, target)
-            local = channel.publishers.get(peer_id)
-            if local is not None and local.phase is not PeerPhase.ATTACHED:
-                return  # closed meanwhile: Janus dropped its forwarder with it
-            forwarder = Forwarder(peer_id, target.publisher_id, stream_id)
+            local = self._peers.get(peer_id)
+            stream_id = await self._start_forwarder(
+                target, self._forward_host, channel.port, channel.rtcp_port
+            )
+            forwarder = Forwarder(peer_id, target.record.publisher_id, stream_id, target.room_id)
             await self._registry.record_forwarder(channel_id, forwarder)
+            if local is not None and local.phase is not PeerPhase.ATTACHED:
+                # closed meanwhile: Janus dropped its forwarder with it, and its closing
+                # may have looked for the channels it feeds before this one was recorded
+                await self._registry.record_forwarder(channel_id, None)
+                return
             channel.source = peer_id
             await self._ask_for_key_frame(channel, peer_id)
 
@@ -302,6 +316,8 @@ class JanusMediaPlane(PlaneRecords[JanusChannel, JanusPeer]):
                 bytes_received=peer.counters.bytes_in,
                 packets_stale=0,
                 last_packet_age=None if peer.counted_at is None else now - peer.counted_at,
+                packets_lost=peer.counters.packets_lost,
+                jitter=peer.counters.jitter,
             )
             for peer in channel.publishers.values()
         )
@@ -392,40 +408,39 @@ class JanusMediaPlane(PlaneRecords[JanusChannel, JanusPeer]):
         return channel_id in self._channels
 
     async def has_publisher(self, channel_id: str, peer_id: str) -> bool:
-        """Whether `peer_id` publishes into the channel on this server (through any node)."""
+        """Whether `peer_id` publishes on this server (through any node), into the channel
+        or into another of its kind (a source the channel may borrow).
+
+        :raises MediaPlaneError: it publishes into a channel of the other kind.
+        """
         try:
-            await self._publisher_record(self._channel(channel_id), peer_id)
+            await self._locate_publisher(self._channel(channel_id), peer_id)
         except UnknownPeerError:
             return False
         return True
 
     async def forward(
         self, channel_id: str, peer_id: str, host: str, port: int, rtcp_port: int = 0
-    ) -> tuple[int, int]:
-        """Forward a publisher of this server to `host`:`port` (another server's
-        mountpoint); its publisher id and the forwarder's ``stream_id``.
+    ) -> Forwarder:
+        """Forward a publisher of this server (of the channel, or borrowed by it) to
+        `host`:`port` (another server's mountpoint of the channel); the forwarder started.
 
         For a video channel, `rtcp_port` is that mountpoint's RTCP port (its key frame
         requests then reach the publisher), and the publisher is asked for a key frame.
         """
         channel = self._channel(channel_id)
-        record = await self._publisher_record(channel, peer_id)
-        family = f"ipv{ipaddress.ip_address(host).version}"
-        request = channel.room_request(
-            "rtp_forward",
-            publisher_id=record.publisher_id,
-            host=host,
-            host_family=family,
-            streams=[_forwarded_stream(record.mid, port, rtcp_port)],
-        )
-        data = await self._control(self._rooms).request(request)
+        location = await self._locate_publisher(channel, peer_id)
+        stream_id = await self._start_forwarder(location, host, port, rtcp_port)
         await self._ask_for_key_frame(channel, peer_id)
-        return record.publisher_id, int(data["forwarders"][0]["stream_id"])
+        return Forwarder(peer_id, location.record.publisher_id, stream_id, location.room_id)
 
-    async def unforward(self, channel_id: str, publisher_id: int, stream_id: int) -> None:
-        """Stop a forwarder :meth:`forward` started (nothing if its publisher left)."""
+    async def unforward(
+        self, channel_id: str, publisher_id: int, stream_id: int, room_id: int = 0
+    ) -> None:
+        """Stop a forwarder :meth:`forward` started in `room_id` (0: the channel's room);
+        nothing if its publisher left."""
         channel = self._channel(channel_id)
-        await self._stop_forwarder(channel, Forwarder("", publisher_id, stream_id))
+        await self._stop_forwarder(channel, Forwarder("", publisher_id, stream_id, room_id))
 
     # --- peers ---------------------------------------------------------------------------
 
@@ -536,6 +551,7 @@ class JanusMediaPlane(PlaneRecords[JanusChannel, JanusPeer]):
         channels = list(self._channels.values())
         self._channels.clear()
         for channel in channels:
+            await self._stop_feeding(channel)
             await self._destroy_objects(channel)
         for mountpoint_id in self._entries.values():
             await self._destroy(self._streams, {"request": "destroy", "id": mountpoint_id})
@@ -618,15 +634,44 @@ class JanusMediaPlane(PlaneRecords[JanusChannel, JanusPeer]):
             return False
         return bool(room.get("exists"))
 
-    async def _publisher_record(self, channel: JanusChannel, peer_id: str) -> PublisherRecord:
-        """What forwarding `peer_id` takes, whichever node it joined through."""
-        local = channel.publishers.get(peer_id)
-        if local is not None and local.publisher_id is not None and local.mid is not None:
-            return PublisherRecord(local.publisher_id, local.mid)
-        record = await self._registry.publisher(channel.channel_id, peer_id)
-        if record is None:
-            raise UnknownPeerError(f"{peer_id!r} is not a publisher of {channel.channel_id!r}")
-        return record
+    async def _locate_publisher(self, channel: JanusChannel, peer_id: str) -> PublisherLocation:
+        """Where `peer_id` publishes and what forwarding it to `channel` takes, whichever
+        node it joined through: a publisher of the channel, or of another channel of the
+        same kind (a borrowed source).
+
+        :raises UnknownPeerError: no such publisher on this server.
+        :raises MediaPlaneError: it publishes into a channel of the other kind.
+        """
+        location = await self._find_publisher(channel, peer_id)
+        if location is None:
+            raise UnknownPeerError(f"{peer_id!r} is not a publisher")
+        if location.kind != channel.kind.value:
+            raise MediaPlaneError(
+                f"{peer_id!r} publishes {location.kind}, {channel.channel_id!r} is a "
+                f"{channel.kind.value} channel"
+            )
+        return location
+
+    async def _find_publisher(
+        self, channel: JanusChannel, peer_id: str
+    ) -> PublisherLocation | None:
+        """Where `peer_id` publishes: this node's record, then the channel's shared record
+        (one read, the usual case), then the server's index of publishers."""
+        local = self._peers.get(peer_id)
+        home = None if local is None else self._channels.get(local.channel_id)
+        if (
+            local is not None
+            and home is not None
+            and home.publishers.get(peer_id) is local
+            and local.publisher_id is not None
+            and local.mid is not None
+        ):
+            record = PublisherRecord(local.publisher_id, local.mid)
+            return PublisherLocation(home.channel_id, home.room_id, home.kind.value, record)
+        own = await self._registry.publisher(channel.channel_id, peer_id)
+        if own is not None:
+            return PublisherLocation(channel.channel_id, channel.room_id, channel.kind.value, own)
+        return await self._registry.locate(peer_id)
 
     async def _create_room(self, channel_id: str, codec: StreamCodec) -> int:
         """A room whose publishers' answers accept `codec` only; its id."""
@@ -702,14 +747,19 @@ class JanusMediaPlane(PlaneRecords[JanusChannel, JanusPeer]):
                 self._entries[key] = mountpoint_id
             return self._entries[key]
 
-    async def _start_forwarder(self, channel: JanusChannel, publisher: PublisherRecord) -> int:
-        request = channel.room_request(
-            "rtp_forward",
-            publisher_id=publisher.publisher_id,
-            host=self._forward_host,
-            host_family=self._forward_family,
-            streams=[_forwarded_stream(publisher.mid, channel.port, channel.rtcp_port)],
-        )
+    async def _start_forwarder(
+        self, publisher: PublisherLocation, host: str, port: int, rtcp_port: int
+    ) -> int:
+        """Forward `publisher`'s stream, from its own room, to `host`:`port` (a channel's
+        mountpoint, whose RTCP port is `rtcp_port`); the forwarder's ``stream_id``."""
+        request = {
+            "request": "rtp_forward",
+            "room": publisher.room_id,
+            "publisher_id": publisher.record.publisher_id,
+            "host": host,
+            "host_family": f"ipv{ipaddress.ip_address(host).version}",
+            "streams": [_forwarded_stream(publisher.record.mid, port, rtcp_port)],
+        }
         data = await self._control(self._rooms).request(request)
         return int(data["forwarders"][0]["stream_id"])
 
@@ -759,7 +809,7 @@ class JanusMediaPlane(PlaneRecords[JanusChannel, JanusPeer]):
                 self._tasks.spawn(self._ask_for_key_frame_later(channel, wait))
             return
         channel.key_frame_asked = (peer_id, now)
-        if await self._request_key_frame(channel.channel_id, peer_id):
+        if await self._request_key_frame(peer_id):
             return
         message = {"channel": channel.channel_id, "peer": peer_id, "from": self._registry.bus.node}
         await self._registry.bus.publish(self._key_frame_topic, message)
@@ -771,12 +821,17 @@ class JanusMediaPlane(PlaneRecords[JanusChannel, JanusPeer]):
         if peer_id is not None and self._channels.get(channel.channel_id) is channel:
             await self._ask_for_key_frame(channel, peer_id)
 
-    async def _request_key_frame(self, channel_id: str, peer_id: str) -> bool:
-        """Ask this plane's publisher `peer_id` of the channel for a key frame (VideoRoom
-        ``configure`` with ``keyframe``: Janus sends it a PLI); False if it is not one."""
-        channel = self._channels.get(channel_id)
-        peer = None if channel is None else channel.publishers.get(peer_id)
-        if peer is None or peer.handle is None or peer.phase is not PeerPhase.ATTACHED:
+    async def _request_key_frame(self, peer_id: str) -> bool:
+        """Ask this plane's publisher `peer_id` (of any channel: a borrowed source too) for
+        a key frame (VideoRoom ``configure`` with ``keyframe``: Janus sends it a PLI);
+        False if it is not one."""
+        peer = self._peers.get(peer_id)
+        if (
+            peer is None
+            or peer.role is not PeerRole.PUBLISHER
+            or peer.handle is None
+            or peer.phase is not PeerPhase.ATTACHED
+        ):
             return False
         request = {"request": "configure", "streams": [{"mid": peer.mid, "keyframe": True}]}
         try:
@@ -788,7 +843,7 @@ class JanusMediaPlane(PlaneRecords[JanusChannel, JanusPeer]):
     async def _on_key_frame_request(self, message: dict[str, Any]) -> None:
         """Another node put a publisher of ours on air: ask it for a key frame."""
         if message.get("from") != self._registry.bus.node and not self._shut_down:
-            await self._request_key_frame(str(message.get("channel")), str(message.get("peer")))
+            await self._request_key_frame(str(message.get("peer")))
 
     async def _listen_for_key_frame_requests(self) -> None:
         """Take the other nodes' key frame requests for our publishers (from the first
@@ -804,13 +859,27 @@ class JanusMediaPlane(PlaneRecords[JanusChannel, JanusPeer]):
             await unsubscribe()
 
     async def _stop_forwarder(self, channel: JanusChannel, forwarder: Forwarder) -> None:
-        request = channel.room_request(
-            "stop_rtp_forward", publisher_id=forwarder.publisher_id, stream_id=forwarder.stream_id
-        )
+        """Stop a forwarder into `channel`'s mountpoint, in the room it was started in."""
+        request = {
+            "request": "stop_rtp_forward",
+            "room": forwarder.room_id or channel.room_id,
+            "publisher_id": forwarder.publisher_id,
+            "stream_id": forwarder.stream_id,
+        }
         try:
             await self._control(self._rooms).request(request)
         except JanusError as exc:  # the publisher left: Janus dropped its forwarders with it
             logger.info("stopping the forwarder of %s: %s", forwarder.source, exc)
+
+    async def _stop_feeding(self, channel: JanusChannel) -> None:
+        """Stop what feeds a channel that goes: a borrowed source's forwarder outlives the
+        channel's room (it is in its own channel's), so it is stopped here."""
+        current = await self._registry.forwarder(channel.channel_id)
+        if current is None:
+            return
+        if current.room_id not in (0, channel.room_id):
+            await self._stop_forwarder(channel, current)
+        await self._registry.record_forwarder(channel.channel_id, None)
 
     async def _destroy_objects(self, channel: JanusChannel) -> None:
         await self._destroy(self._rooms, {"request": "destroy", "room": channel.room_id})
@@ -882,10 +951,12 @@ class JanusMediaPlane(PlaneRecords[JanusChannel, JanusPeer]):
         if channel is not None:
             if peer.role is PeerRole.PUBLISHER:
                 channel.publishers.pop(peer.peer_id, None)
-                if channel.source == peer.peer_id:
-                    channel.source = None
             else:
                 channel.subscribers.pop(peer.peer_id, None)
+        if peer.role is PeerRole.PUBLISHER:
+            for fed in self._channels.values():  # its own, and those that borrowed it
+                if fed.source == peer.peer_id:
+                    fed.source = None
         if peer.state != "closed":
             self._set_state(peer, "closed")
         if peer.role is PeerRole.PUBLISHER:
@@ -893,12 +964,18 @@ class JanusMediaPlane(PlaneRecords[JanusChannel, JanusPeer]):
         await self._detach_handle(peer)
 
     async def _forget_publisher(self, peer: JanusPeer) -> None:
-        """Out of the shared record, and off air there if it was on air."""
+        """Out of the shared record, and off air there in every channel it fed: its own,
+        and those that borrowed it (Janus dropped its forwarders with it)."""
         async with self._registry.lock(peer.channel_id):
             await self._registry.forget_publisher(peer.channel_id, peer.peer_id)
-            current = await self._registry.forwarder(peer.channel_id)
-            if current is not None and current.source == peer.peer_id:
-                await self._registry.record_forwarder(peer.channel_id, None)
+        fed = await self._registry.fed_by(peer.peer_id)
+        for channel_id in dict.fromkeys([peer.channel_id, *fed]):
+            async with self._registry.lock(channel_id):
+                current = await self._registry.forwarder(channel_id)
+                if current is None or current.source != peer.peer_id:
+                    await self._registry.drop_feed(peer.peer_id, channel_id)
+                elif current.publisher_id == peer.publisher_id:
+                    await self._registry.record_forwarder(channel_id, None)
 
     @staticmethod
     async def _detach_handle(peer: JanusPeer) -> None:
@@ -978,26 +1055,38 @@ class JanusMediaPlane(PlaneRecords[JanusChannel, JanusPeer]):
         if admin is None or session is None or session.closed:
             return
         peers = list(channel.publishers.values())
+        borrowed = None if channel.source is None else self._peers.get(channel.source)
+        if borrowed is not None and borrowed.channel_id != channel.channel_id:
+            peers.append(borrowed)  # a borrowed source of this node: what it forwards here
         if subscribers:
             peers += channel.subscribers.values()
         for peer in peers:
             if peer.handle is None or peer.phase is not PeerPhase.ATTACHED:
                 continue
-            on_air = channel.source == peer.peer_id
+            fed = self._fed_by(peer)
             try:
                 info = await admin.handle_info(session.session_id, peer.handle.handle_id)
             except JanusError:
                 continue
-            self._count(channel, peer, packet_counters(info), on_air)
+            self._count(peer, packet_counters(info), fed & self._fed_by(peer))
 
-    def _count(
-        self, channel: JanusChannel, peer: JanusPeer, counters: PacketCounters, on_air: bool
-    ) -> None:
+    def _fed_by(self, peer: JanusPeer) -> set[str]:
+        """The channels of this node that a publisher is the source of now."""
+        if peer.role is not PeerRole.PUBLISHER:
+            return set()
+        return {c.channel_id for c in self._channels.values() if c.source == peer.peer_id}
+
+    def _count(self, peer: JanusPeer, counters: PacketCounters, on_air_in: set[str]) -> None:
+        """Take a peer's new counters; what a publisher received counts as forwarded by
+        the channels it was on air in since the last reading (`on_air_in`)."""
         before = peer.counters
         if counters.packets_in > before.packets_in or counters.packets_out > before.packets_out:
             peer.counted_at = self._clock()
-        if on_air and channel.source == peer.peer_id:
-            channel.packets_forwarded += max(0, counters.packets_in - before.packets_in)
+        received = max(0, counters.packets_in - before.packets_in)
+        for channel_id in on_air_in:
+            channel = self._channels.get(channel_id)
+            if channel is not None:
+                channel.packets_forwarded += received
         peer.counters = counters
 
     # --- checks --------------------------------------------------------------------------
@@ -1034,3 +1123,13 @@ def _forwarded_stream(mid: str, port: int, rtcp_port: int) -> dict[str, Any]:
     if rtcp_port:
         stream["rtcp_port"] = rtcp_port
     return stream
+
+
+def _same_source(
+    current: Forwarder | None, peer_id: str | None, target: PublisherLocation | None
+) -> bool:
+    """Whether the recorded forwarder is already `peer_id`'s as it publishes now (`target`;
+    the same peer id may have published again since, with another publisher id)."""
+    if current is None or target is None:
+        return current is None and peer_id is None
+    return current.source == peer_id and current.publisher_id == target.record.publisher_id

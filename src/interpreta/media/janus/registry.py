@@ -10,11 +10,20 @@ on the bus, per channel of the server:
 * its **users**: the nodes that have it open (the last to close it destroys it);
 * its **publishers**: each publisher's id in the room and the ``mid`` of the stream it
   forwards (its audio, or its video in a video channel);
-* its **forwarder**: which publisher is forwarded to the mountpoint, and the forwarder's
-  ``stream_id``, so any node can stop it.
+* its **forwarder**: which publisher is forwarded to the mountpoint, from which room, and
+  the forwarder's ``stream_id``, so any node can stop it.
 
-Changes are made under the channel's lock. With an in-memory bus (one node) this is the
-plane's own bookkeeping.
+A channel's source may be a publisher of another channel (a *borrowed source*): it is then
+forwarded from its own channel's room to the borrowing channel's mountpoint. So the record
+also keeps, per server:
+
+* which channel each publisher joined (``publishers``), so any node can find a publisher
+  by its peer id alone (:meth:`JanusRegistry.locate`);
+* which channels each publisher feeds (``feeds:<peer>``), so that when it leaves, every
+  channel it fed is left with no source.
+
+Changes of a channel's record are made under the channel's lock. With an in-memory bus
+(one node) this is the plane's own bookkeeping.
 """
 
 from __future__ import annotations
@@ -25,7 +34,7 @@ from dataclasses import asdict, dataclass
 
 from interpreta.bus import Bus
 
-__all__ = ["ChannelObjects", "Forwarder", "JanusRegistry", "PublisherRecord"]
+__all__ = ["ChannelObjects", "Forwarder", "JanusRegistry", "PublisherLocation", "PublisherRecord"]
 
 
 @dataclass(frozen=True)
@@ -51,12 +60,30 @@ class PublisherRecord:
 
 
 @dataclass(frozen=True)
+class PublisherLocation:
+    """Where a publisher joined (its channel and that channel's room and kind), and what
+    forwarding it takes."""
+
+    channel_id: str
+    "The channel it publishes to."
+    room_id: int
+    "That channel's room, which its forwarders are started and stopped in."
+    kind: str
+    "What that channel carries (a :class:`~interpreta.media.plane.MediaKind` value)."
+    record: PublisherRecord
+    "Its id in the room and the ``mid`` of its forwarded stream."
+
+
+@dataclass(frozen=True)
 class Forwarder:
     """The publisher forwarded to a channel's mountpoint now."""
 
     source: str
     publisher_id: int
     stream_id: int
+    room_id: int = 0
+    """The room it was started in: the source's own channel's (0: the fed channel's own
+    room, as recorded before sources could be borrowed)."""
 
 
 class JanusRegistry:
@@ -72,6 +99,9 @@ class JanusRegistry:
 
     def _key(self, channel_id: str) -> str:
         return f"{self._prefix}channel:{channel_id}"
+
+    def _feeds_key(self, peer_id: str) -> str:
+        return f"{self._prefix}feeds:{peer_id}"
 
     def lock(self, channel_id: str) -> AbstractAsyncContextManager[None]:
         """The lock every change of the channel's record is made under."""
@@ -110,15 +140,32 @@ class JanusRegistry:
         await self.bus.put(
             self._key(channel_id), {f"publisher:{peer_id}": json.dumps(asdict(record))}
         )
+        await self.bus.put(self._prefix + "publishers", {peer_id: channel_id})
 
     async def publisher(self, channel_id: str, peer_id: str) -> PublisherRecord | None:
         """A publisher of the channel, joined through any node."""
         value = (await self.bus.fields(self._key(channel_id))).get(f"publisher:{peer_id}")
         return None if value is None else PublisherRecord(**json.loads(value))
 
+    async def locate(self, peer_id: str) -> PublisherLocation | None:
+        """Where the publisher `peer_id` joined, through any node, if it is still there."""
+        channel_id = (await self.bus.fields(self._prefix + "publishers")).get(peer_id)
+        if channel_id is None:
+            return None
+        fields = await self.bus.fields(self._key(channel_id))
+        record, objects = fields.get(f"publisher:{peer_id}"), fields.get("objects")
+        if record is None or objects is None:
+            return None  # it left, or its channel was closed: the index entry is stale
+        room = ChannelObjects(**json.loads(objects))
+        publisher = PublisherRecord(**json.loads(record))
+        return PublisherLocation(channel_id, room.room_id, room.kind, publisher)
+
     async def forget_publisher(self, channel_id: str, peer_id: str) -> None:
         """A publisher left the room."""
         await self.bus.drop(self._key(channel_id), f"publisher:{peer_id}")
+        index = self._prefix + "publishers"
+        if (await self.bus.fields(index)).get(peer_id) == channel_id:
+            await self.bus.drop(index, peer_id)
 
     async def forwarder(self, channel_id: str) -> Forwarder | None:
         """The channel's forwarder now, if any."""
@@ -126,8 +173,21 @@ class JanusRegistry:
         return None if value is None else Forwarder(**json.loads(value))
 
     async def record_forwarder(self, channel_id: str, forwarder: Forwarder | None) -> None:
-        """The channel's new forwarder (None: nobody is forwarded)."""
+        """The channel's new forwarder (None: nobody is forwarded), and so which channels
+        its source and the one before feed."""
+        previous = await self.forwarder(channel_id)
+        if previous is not None and (forwarder is None or forwarder.source != previous.source):
+            await self.drop_feed(previous.source, channel_id)
         if forwarder is None:
             await self.bus.drop(self._key(channel_id), "forwarder")
         else:
             await self.bus.put(self._key(channel_id), {"forwarder": json.dumps(asdict(forwarder))})
+            await self.bus.put(self._feeds_key(forwarder.source), {channel_id: "1"})
+
+    async def fed_by(self, peer_id: str) -> list[str]:
+        """The channels whose recorded forwarder comes from publisher `peer_id`."""
+        return list(await self.bus.fields(self._feeds_key(peer_id)))
+
+    async def drop_feed(self, peer_id: str, channel_id: str) -> None:
+        """Publisher `peer_id` feeds the channel no more."""
+        await self.bus.drop(self._feeds_key(peer_id), channel_id)
