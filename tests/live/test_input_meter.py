@@ -8,7 +8,9 @@ import numpy as np
 import pytest
 
 from interpreta.live import hub as live_hub
-from interpreta.media.input_quality import measure
+from interpreta.live.input_meter import NetworkCounter
+from interpreta.media.input_quality import measure, network_verdicts
+from interpreta.media.plane import ChannelStats, MediaKind, PublisherStats
 from tests.live.conftest import Stage
 from tests.live.live_client import LiveClient
 from tests.media.media_testkit import start_publisher
@@ -29,7 +31,7 @@ async def test_interpreters_see_the_floor_measured_and_listeners_do_not(
 
     def measured(state: dict[str, Any]) -> bool:
         figures = state.get("input_quality", {}).get(str(stage.floor))
-        return bool(figures and figures["lufs"] is not None)
+        return bool(figures and figures["lufs"] is not None and "loss" in figures)
 
     state = await anna.latest_state(measured, timeout=15)
     figures = state["input_quality"][str(stage.floor)]
@@ -42,11 +44,48 @@ async def test_interpreters_see_the_floor_measured_and_listeners_do_not(
     assert figures["clipped"] == 0
     assert figures["bandwidth"] < 4000  # one tone: narrow, and judged so
     assert figures["snr"] is None  # a steady tone has no pauses to tell noise by
+    # the network, on loopback: nothing lost, next to no jitter
+    assert figures["loss"] == 0
+    assert figures["jitter_ms"] is not None and 0 <= figures["jitter_ms"] < 30
     assert figures["verdicts"] == {
         "loudness": True,
         "clipping": True,
         "bandwidth": False,
         "noise": True,
+        "loss": True,
+        "jitter": True,
     }
     assert {c["id"]: c["listeners"] for c in state["channels"]}[stage.floor] == 0  # the tap
     assert "input_quality" not in (await lea.latest_state(lambda s: True))
+
+
+class Counters:
+    """A plane's counters for one floor, as a test sets them (the arithmetic of the
+    network meter, apart from any media)."""
+
+    def __init__(self) -> None:
+        self.source: str | None = "mic-1"
+        self.received, self.lost, self.jitter = 0, 0, 0.004
+
+    def channel_stats(self, channel_id: str) -> ChannelStats:
+        publisher = PublisherStats(
+            self.source or "", "connected", True, self.received, 0, 0, 0.0, self.lost, self.jitter
+        )
+        return ChannelStats(channel_id, MediaKind.AUDIO, self.source, 0, (publisher,), ())
+
+
+def test_the_network_meter_counts_loss_between_beats_and_starts_over_on_a_new_source() -> None:
+    plane = Counters()
+    counter = NetworkCounter()
+    assert counter.measure(plane, 1) is None  # a first reading: nothing to compare yet
+    plane.received, plane.lost = 98, 2
+    found = counter.measure(plane, 1)
+    assert found is not None and found.loss == pytest.approx(0.02) and found.jitter_ms == 4.0
+    assert [v.passed for v in network_verdicts(found)] == [False, True]
+    plane.received = 198  # the next 100 all arrived
+    found = counter.measure(plane, 1)
+    assert found is not None and found.loss == 0
+    plane.source = "mic-2"  # another speaker: their counters start again
+    assert counter.measure(plane, 1) is None
+    plane.source = None
+    assert counter.measure(plane, 1) is None

@@ -5,7 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from interpreta.media.input_quality import InputQuality, measure, verdicts
+from interpreta.media.input_quality import (
+    InputQuality,
+    NetworkQuality,
+    measure,
+    network_verdicts,
+    verdicts,
+)
 
 RATE = 48000
 RNG = np.random.default_rng(20)
@@ -87,3 +93,22 @@ def test_a_sound_check_passes_or_fails_each_criterion_with_advice() -> None:
 def test_too_short_a_stretch_is_refused() -> None:
     with pytest.raises(ValueError, match=r"0\.4 s"):
         measure(np.zeros(1000))
+
+
+@pytest.mark.parametrize(
+    ("loss", "jitter", "passed"),
+    [
+        (0.0, 2.0, [True, True]),
+        (0.01, 30.0, [True, True]),
+        (0.05, 5.0, [False, True]),
+        (0.0, 80.0, [True, False]),
+        (0.0, None, [True, True]),
+    ],
+)
+def test_the_network_is_judged_on_loss_and_jitter(
+    loss: float, jitter: float | None, passed: list[bool]
+) -> None:
+    found = network_verdicts(NetworkQuality(loss, jitter))
+    assert [v.criterion for v in found] == ["loss", "jitter"]
+    assert [v.passed for v in found] == passed
+    assert all((v.advice is None) == v.passed for v in found)

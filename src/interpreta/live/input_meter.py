@@ -5,9 +5,11 @@ While an interpreter or an organiser of an event is connected to this node, each
 the event has a tap here (a :class:`~interpreta.media.recording.ChannelTap`, a subscriber
 like a listener) whose Opus packets are decoded into the last :data:`WINDOW_SECONDS` of
 sound. Every time the node's keeper beats, that sound is measured
-(:func:`~interpreta.media.input_quality.measure`: loudness, clipping, bandwidth, SNR) and
-the figures go into the staff's view, with each criterion's verdict. Nothing is stored:
-the sound lives in memory for those seconds only.
+(:func:`~interpreta.media.input_quality.measure`: loudness, clipping, bandwidth, SNR),
+and so is the network between the speaker and the platform (the share of the on-air
+publisher's packets lost since the last beat, and its jitter, from the media plane's
+counters); the figures go into the staff's view, with each criterion's verdict. Nothing
+is stored: the sound lives in memory for those seconds only.
 """
 
 from __future__ import annotations
@@ -22,11 +24,23 @@ import av
 import numpy as np
 
 from interpreta.media.forwarder.aiortc_hooks import RtpPacket
-from interpreta.media.input_quality import measure, verdicts
-from interpreta.media.plane import MediaPlane
+from interpreta.media.input_quality import (
+    NetworkQuality,
+    measure,
+    network_verdicts,
+    verdicts,
+)
+from interpreta.media.plane import MediaPlane, MediaPlaneError
 from interpreta.media.recording import ChannelTap
 
-__all__ = ["WINDOW_SECONDS", "FloorMeters", "RecentSound", "figures_of"]
+__all__ = [
+    "WINDOW_SECONDS",
+    "FloorMeters",
+    "NetworkCounter",
+    "RecentSound",
+    "figures_of",
+    "network_figures",
+]
 
 log = logging.getLogger(__name__)
 
@@ -87,6 +101,44 @@ def figures_of(pcm: np.ndarray) -> dict[str, Any]:
     }
 
 
+def network_figures(network: NetworkQuality) -> dict[str, Any]:
+    """The network's figures and verdicts, as the views carry them."""
+    return {
+        "loss": round(network.loss, 4),
+        "jitter_ms": None if network.jitter_ms is None else round(network.jitter_ms, 1),
+        "verdicts": {v.criterion: v.passed for v in network_verdicts(network)},
+    }
+
+
+class NetworkCounter:
+    """A floor's on-air publisher's packet counters at the last beat, to tell the share
+    lost since then."""
+
+    def __init__(self) -> None:
+        self.last: tuple[str, int, int] | None = None
+
+    def measure(self, plane: MediaPlane, floor: int) -> NetworkQuality | None:
+        """Loss since the last call and the current jitter of the floor's source (None
+        when nobody is on air, or it just changed)."""
+        try:
+            stats = plane.channel_stats(str(floor))
+        except MediaPlaneError:
+            return None
+        source = next((p for p in stats.publishers if p.peer_id == stats.source), None)
+        if source is None:
+            self.last = None
+            return None
+        now = (source.peer_id, source.packets_received, source.packets_lost)
+        last, self.last = self.last, now
+        if last is None or last[0] != now[0]:
+            return None
+        received, lost = now[1] - last[1], now[2] - last[2]
+        if received + lost <= 0:
+            return None
+        jitter = None if source.jitter is None else source.jitter * 1000
+        return NetworkQuality(max(0, lost) / (received + max(0, lost)), jitter)
+
+
 class FloorMeters:
     """The meters of one event's floors on this node."""
 
@@ -97,6 +149,7 @@ class FloorMeters:
         self.event_id = event_id
         self.addresses = addresses
         self._taps: dict[int, tuple[ChannelTap, RecentSound]] = {}
+        self._networks: dict[int, NetworkCounter] = {}
         self.figures: dict[int, dict[str, Any] | None] = {}
         "The latest figures of each floor (None: too little sound to measure)."
         self._made = 0
@@ -123,6 +176,14 @@ class FloorMeters:
             except Exception:
                 log.exception("measuring the floor %s failed", floor)
                 figures = None
+            network = self._networks.setdefault(floor, NetworkCounter()).measure(self.plane, floor)
+            if figures is not None and network is not None:
+                measured = network_figures(network)
+                figures = {
+                    **figures,
+                    **measured,
+                    "verdicts": {**figures["verdicts"], **measured["verdicts"]},
+                }
             self.figures[floor] = figures
         return self.figures != before
 
@@ -142,5 +203,6 @@ class FloorMeters:
         """Stop every tap; forget the figures."""
         taps, self._taps = self._taps, {}
         self.figures = {}
+        self._networks = {}
         for tap, _sound in taps.values():
             await tap.close()

@@ -16,6 +16,12 @@ hear, from a few seconds of mono PCM (float, -1..1, 48 kHz):
   noise, and the SNR is the speech's power (noise taken out) over the noise's. A sound
   without pauses (the two within 3 dB) gives no estimate.
 
+The network's part is measured by the media plane on the publisher's packets
+(:class:`NetworkQuality`): the share of packets lost and the RFC 3550 interarrival
+jitter; :func:`network_verdicts` judges them (at most 1 % lost, which Opus's
+concealment hides; at most 30 ms of jitter, which a browser's jitter buffer absorbs
+without adding audible delay).
+
 :class:`Thresholds` turns the figures into pass or fail per criterion, with advice for
 the speaker (:func:`verdicts`). The defaults are the platform's own, from broadcast and
 conferencing practice (EBU R 128's -23 LUFS target, a wideband floor for speech): not
@@ -33,9 +39,11 @@ __all__ = [
     "BANDWIDTH_FLOOR_DB",
     "CLIP_RUN",
     "InputQuality",
+    "NetworkQuality",
     "Thresholds",
     "Verdict",
     "measure",
+    "network_verdicts",
     "verdicts",
 ]
 
@@ -150,6 +158,10 @@ class Thresholds:
     "The least bandwidth: wideband speech (telephone band fails)."
     snr_min_db: float = 20.0
     "The least speech-to-noise ratio."
+    loss_max: float = 0.01
+    "The largest share of packets lost on the way to the platform."
+    jitter_max_ms: float = 30.0
+    "The most interarrival jitter, in milliseconds."
 
 
 @dataclass(frozen=True)
@@ -203,3 +215,36 @@ def verdicts(quality: InputQuality, limits: Thresholds | None = None) -> list[Ve
     if quality.loudness_lufs > limits.loudness_high:
         found[0] = Verdict("loudness", False, "You are too loud: lower the microphone's gain.")
     return found
+
+
+@dataclass(frozen=True)
+class NetworkQuality:
+    """How a speaker's packets reach the platform, over a stretch of time."""
+
+    loss: float
+    "The share of packets lost (0 to 1)."
+    jitter_ms: float | None
+    "RFC 3550 interarrival jitter in milliseconds; None before it could be measured."
+
+
+def network_verdicts(network: NetworkQuality, limits: Thresholds | None = None) -> list[Verdict]:
+    """Pass or fail for packet loss and jitter, with advice."""
+    limits = limits or Thresholds()
+    lossy = network.loss > limits.loss_max
+    uneven = network.jitter_ms is not None and network.jitter_ms > limits.jitter_max_ms
+    return [
+        Verdict(
+            "loss",
+            not lossy,
+            "Your connection loses sound: use a cable, or move closer to the Wi-Fi."
+            if lossy
+            else None,
+        ),
+        Verdict(
+            "jitter",
+            not uneven,
+            "Your connection is uneven: close what else uses the network, or use a cable."
+            if uneven
+            else None,
+        ),
+    ]

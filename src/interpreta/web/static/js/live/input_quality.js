@@ -1,6 +1,6 @@
 // The floor's input-quality meter, as the server measured it (state.input_quality):
-// loudness, clipping, bandwidth and noise, each marked good or to check, in words as well
-// as in colour.
+// loudness, clipping, bandwidth and noise, and the network's packet loss and jitter, each
+// marked good or to check, in words as well as in colour.
 
 import { _ } from "../i18n.js";
 
@@ -38,6 +38,10 @@ export function renderQuality(element, figures) {
     ["bandwidth", _("Bandwidth"), _("%(value)s kHz", { value: number(figures.bandwidth / 1000) })],
     ["noise", _("Noise"), figures.snr === null ? _("not measurable yet") : _("SNR %(value)s dB", { value: number(figures.snr, 0) })],
   ];
+  if (figures.loss !== undefined) {
+    rows.push(["loss", _("Packet loss"), _("%(value)s %%", { value: number(figures.loss * 100, 1) })]);
+    rows.push(["jitter", _("Jitter"), figures.jitter_ms === null ? _("not measurable yet") : _("%(value)s ms", { value: number(figures.jitter_ms, 0) })]);
+  }
   const signature = JSON.stringify([rows, figures.verdicts]);
   if (list.dataset.signature === signature) return;
   list.dataset.signature = signature;
