@@ -196,6 +196,18 @@ class Settings(BaseSettings):
     janus_admin_secret: str | None = Field(
         default=None, repr=False, description="Janus's admin_secret (with janus_admin_url)."
     )
+    rtmp_port: int | None = Field(
+        default=None,
+        ge=1,
+        le=65535,
+        description=(
+            "The port encoders publish RTMP room feeds to (the app runs nginx with Debian's "
+            "RTMP module on it; see docs/ingest.md); unset: no RTMP ingest."
+        ),
+    )
+    rtmp_host: str = Field(
+        default="0.0.0.0", description="The address the RTMP ingest listens on (rtmp_port)."
+    )
 
     redis_url: str | None = Field(
         default=None,

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Annotated
+from urllib.parse import urlsplit
 
+import anyio.from_thread
 from fastapi import APIRouter, Request, Response
 from pydantic import AfterValidator, BaseModel, Field
 from sqlalchemy import select
@@ -15,6 +17,7 @@ from interpreta.accounts.models import MemberRole, User
 from interpreta.api import live_rights
 from interpreta.api.dependencies import PlatformDep, UserDep, within
 from interpreta.api.inputs import Input, PathId, RowId
+from interpreta.config import Settings
 from interpreta.datamap.activities import CUSTOMER_VIEW
 from interpreta.errors import invalid, not_found
 from interpreta.events import actions
@@ -26,8 +29,12 @@ from interpreta.events.models import (
     EventStatus,
     ListenerDetails,
     Topic,
+    new_ingest_key,
     new_speaker_key,
 )
+from interpreta.live.ingest import RoomFeeds
+from interpreta.live.rtmp_ingest import stream_key
+from interpreta.live.rtmp_server import APPLICATION
 
 router = APIRouter(tags=["events"], dependencies=[within(CUSTOMER_VIEW)])
 
@@ -123,6 +130,16 @@ class SpeakerLinkOut(BaseModel):
     """The secret of the event's new speaker link."""
 
     key: str
+
+
+class IngestOut(BaseModel):
+    """How a room's mixing desk, OBS or a hardware encoder feeds the event's floor
+    (docs/ingest.md): its secret, and where to send with it."""
+
+    key: str = Field(description="The ingest key: WHIP's bearer token.")
+    whip_url: str = Field(description="The WHIP endpoint (add ?topic=<id> for another topic).")
+    rtmp_url: str | None = Field(description="The RTMP server, when RTMP ingest is on.")
+    rtmp_stream_key: str | None = Field(description="The RTMP stream key (code-key).")
 
 
 class EventOut(BaseModel):
@@ -382,3 +399,42 @@ def rotate_speaker_link(
         request, [event_id], "The speaker link was replaced.", roles=live_rights.SPEAKER
     )
     return SpeakerLinkOut(key=key)
+
+
+def ingest_out(settings: Settings, event: Event) -> IngestOut:
+    """Where and with what secret the event's room feeds are sent."""
+    base = settings.base_url.rstrip("/")
+    rtmp_url = rtmp_key = None
+    if settings.rtmp_port is not None:
+        host = urlsplit(base).hostname or settings.host
+        rtmp_url = f"rtmp://{host}:{settings.rtmp_port}/{APPLICATION}"
+        rtmp_key = stream_key(event.code, event.ingest_key)
+    return IngestOut(
+        key=event.ingest_key,
+        whip_url=f"{base}/api/live/{event.code}/whip",
+        rtmp_url=rtmp_url,
+        rtmp_stream_key=rtmp_key,
+    )
+
+
+@router.get("/api/events/{event_id}/ingest", response_model=IngestOut)
+def get_ingest(event_id: PathId, user: UserDep, platform: PlatformDep) -> IngestOut:
+    """The event's ingest key and where room feeds are sent (owners and organisers)."""
+    with platform.sessions() as db:
+        return ingest_out(platform.settings, load_event(db, event_id, user, *MANAGERS))
+
+
+@router.post("/api/events/{event_id}/ingest-key", response_model=IngestOut)
+def rotate_ingest_key(
+    event_id: PathId, request: Request, user: UserDep, platform: PlatformDep
+) -> IngestOut:
+    """Give the event a new ingest key (owners and organisers): the old one stops
+    working, and the room feeds sent with it end (WHIP and RTMP)."""
+    with platform.transaction() as db:
+        event = load_event(db, event_id, user, *MANAGERS)
+        event.ingest_key = new_ingest_key()
+        document = ingest_out(platform.settings, event)
+    feeds: RoomFeeds | None = getattr(request.app.state, "room_feeds", None)
+    if feeds is not None:
+        anyio.from_thread.run(feeds.end_event, event_id, "The ingest key was replaced.")
+    return document

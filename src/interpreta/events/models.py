@@ -75,6 +75,11 @@ def new_speaker_key() -> str:
     return secrets.token_urlsafe(18)
 
 
+def new_ingest_key() -> str:
+    """A fresh secret for an event's ingest (the WHIP bearer token, the RTMP stream key)."""
+    return secrets.token_urlsafe(18)
+
+
 class ListenerDetails(StrEnum):
     """What the organiser asks listeners for when they join (nothing: anonymous)."""
 
@@ -161,6 +166,11 @@ class Event(Base):
         String(32),
         default=lambda: new_speaker_key(),
         info=not_personal("secret of the speaker link; the organiser can rotate it"),
+    )
+    ingest_key: Mapped[str] = mapped_column(
+        String(32),
+        default=lambda: new_ingest_key(),
+        info=not_personal("secret of the room feed (WHIP, RTMP); the organiser can rotate it"),
     )
     listener_details: Mapped[ListenerDetails] = mapped_column(
         enum_type(ListenerDetails, 16),

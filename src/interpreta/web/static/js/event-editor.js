@@ -502,6 +502,38 @@ if (rotate && canManage) {
   });
 }
 
+// --- the room feed (WHIP and RTMP ingest) ------------------------------------------------------
+
+const ingest = document.getElementById("ingest");
+
+function showIngest(found) {
+  for (const field of ingest.querySelectorAll("[data-ingest]")) {
+    field.textContent = found[field.dataset.ingest] ?? "";
+  }
+  for (const row of ingest.querySelectorAll("[data-rtmp]")) row.hidden = !found.rtmp_url;
+  ingest.hidden = false;
+}
+
+if (ingest && canManage) {
+  api("GET", `/api/events/${event.id}/ingest`)
+    .then(showIngest)
+    .catch(() => {}); // not an organiser here: the card stays hidden
+  const rotateKey = document.getElementById("rotate-ingest-key");
+  rotateKey.addEventListener("click", async () => {
+    const error = document.getElementById("rotate-ingest-key-error");
+    if (!window.confirm(_("Replace the ingest key? Feeds sent with the old one end."))) return;
+    error.textContent = "";
+    rotateKey.disabled = true;
+    try {
+      showIngest(await api("POST", `/api/events/${event.id}/ingest-key`));
+      announce(_("The ingest key was replaced."));
+    } catch (problem) {
+      error.textContent = problem instanceof ApiError ? problem.message : String(problem);
+    }
+    rotateKey.disabled = false;
+  });
+}
+
 for (const button of document.querySelectorAll("[data-copy]")) {
   button.addEventListener("click", async () => {
     try {

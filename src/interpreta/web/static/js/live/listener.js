@@ -7,7 +7,8 @@
 //
 // The mix: while an interpretation plays, a listener may hear the floor beneath it at
 // 0-50 % of the volume. A second subscription (slot "under") brings the floor to its own
-// audio element; the choice is kept on the device (localStorage).
+// strip (tone.js: its volume); the choice is kept on the device (localStorage). Both
+// strips end in the page's limiter (limiter.js), on unless the listener turns it off.
 //
 // Talking: in a meeting, or in a webinar once a host lets them, a listener may send their
 // microphone to the floor ("Talk"); a host's mute stops it.
@@ -15,6 +16,8 @@
 import { _ } from "../i18n.js";
 import { Backoff, channelIndex, channelLabel, connectionText, pageData, say } from "./common.js";
 import { Ear, Mic, audioContext, runMeter } from "./media.js";
+import { limiter } from "./limiter.js";
+import { Strip } from "./tone.js";
 import { MeetingPanel } from "./meeting.js";
 import { VideoPanel } from "./video.js";
 import { LiveSession } from "./session.js";
@@ -47,13 +50,21 @@ let connection = "closed";
 let mediaState = "idle";
 const mediaRetry = new Backoff();
 
-const ear = new Ear(audio, () => {
-  mediaState = "lost";
-  render();
-  resubscribeLater();
-});
+const mainStrip = new Strip();
+const underStrip = new Strip();
+const ear = new Ear(
+  audio,
+  () => {
+    mediaState = "lost";
+    render();
+    resubscribeLater();
+  },
+  "main",
+  mainStrip,
+);
 
-const under = new Ear(underAudio, () => mixLater(), "under");
+const under = new Ear(underAudio, () => mixLater(), "under", underStrip);
+limiter.bindSwitch(document.getElementById("hearing-protection"));
 const mic = new Mic(() => stopTalking(_("Your microphone connection dropped.")));
 let talking = false;
 let admitted = true; // false while in the waiting room
@@ -180,8 +191,8 @@ function mixLater() {
 
 function applyVolumes() {
   const level = Number(volume.value);
-  audio.volume = level;
-  underAudio.volume = level * mix;
+  mainStrip.volume = level;
+  underStrip.volume = level * mix;
   const shown = `${Math.round(mix * 100)} %`;
   say(mixValue, shown);
   mixSlider.setAttribute("aria-valuetext", shown);
@@ -208,8 +219,9 @@ function play() {
   if (details === null) return;
   Object.assign(session.options.join, details);
   audioContext(); // created inside the click: browsers allow audio from here on
+  limiter.prepare();
   playing = true;
-  audio.volume = Number(volume.value);
+  applyVolumes();
   session.start();
   render();
 }
@@ -368,8 +380,13 @@ window.interpreta = {
   dominantFrequency: () => (ear.probe ? ear.probe.dominantFrequency() : null),
   /** What plays beneath (the mix): its channel, dominant frequency and volume. */
   get mix() {
-    return { channel: under.channelId, volume: underAudio.volume, level: mix };
+    return { channel: under.channelId, volume: underStrip.volume, level: mix };
   },
   underFrequency: () => (under.probe ? under.probe.dominantFrequency() : null),
   level: () => (ear.probe ? ear.probe.level() : 0),
+  /** The limiter: on or off, the peaks it measured (in and out) since `resetLimiter()`. */
+  get limiter() {
+    return limiter.snapshot;
+  },
+  resetLimiter: () => limiter.resetPeaks(),
 };

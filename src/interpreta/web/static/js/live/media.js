@@ -127,18 +127,25 @@ function connected(pc, timeoutMs = CONNECT_WAIT_MS) {
  * A new subscription is made before the old one is broken: the old connection keeps
  * playing until the new one is connected (after an app node died, Janus keeps its
  * media flowing for a while), so the listener hears no gap.
+ *
+ * Given a `strip` (tone.js), the sound is heard through Web Audio: the strip's volume and
+ * tone, then the page's limiter. The audio element still plays the stream, muted:
+ * Chromium lets a remote WebRTC stream into Web Audio only while a media element plays it.
  */
 export class Ear {
   /**
-   * @param {HTMLAudioElement} audio where the remote stream plays (volume lives there)
+   * @param {HTMLAudioElement} audio the element the remote stream is attached to
    * @param {() => void} onLost called when the connection fails
    * @param {"main"|"under"} slot the server's subscription slot: "under" is the channel a
    *   listener mixes beneath the main one (the floor under the interpretation)
+   * @param {{attach(stream: MediaStream): void, detach(): void} | null} strip where the
+   *   sound goes (volume lives there); without one, the element plays it
    */
-  constructor(audio, onLost, slot = "main") {
+  constructor(audio, onLost, slot = "main", strip = null) {
     this.audio = audio;
     this.onLost = onLost;
     this.slot = slot;
+    this.strip = strip;
     this.pc = null;
     this.stream = null;
     this.channelId = null;
@@ -182,8 +189,10 @@ export class Ear {
     this.channelId = channelId;
     this.stream = stream;
     this.probe = stream ? new Probe(stream) : null;
+    this.audio.muted = this.strip !== null;
     this.audio.srcObject = stream;
     this.audio.play().catch(() => {});
+    if (this.strip) this.strip.attach(stream);
   }
 
   /** Hear another channel on the same connection (no renegotiation). */
@@ -204,6 +213,7 @@ export class Ear {
     this.stream = null;
     this.channelId = null;
     this.audio.srcObject = null;
+    if (this.strip) this.strip.detach();
   }
 }
 

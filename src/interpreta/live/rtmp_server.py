@@ -1,0 +1,242 @@
+"""``NginxRtmp``: nginx with Debian's RTMP module, the node's RTMP ingest server.
+
+ffmpeg's own RTMP listener accepts any stream key, so encoders publish to nginx
+(Debian's ``nginx`` with ``libnginx-mod-rtmp``), which asks the app before it accepts a
+stream (``on_publish``: a 2xx answer accepts it, anything else refuses it), tells it when
+the stream ends (``on_publish_done``), and asks again every
+:data:`UPDATE_SECONDS` (``on_update``: a refusal drops the encoder, so a feed the app ended
+does not keep streaming into nginx). Only this machine may play a stream back.
+
+The configuration is written into a folder of the data directory (one per node, as the
+data directory may be shared) and tuned for latency: streams are relayed as they come
+(``live on``, ``wait_key off``, ``wait_video off``, ``idle_streams off``,
+``play_restart on``, small chunks), nothing is recorded. nginx runs as a child process
+of the app (in the foreground, one worker: the live module relays within one worker).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import glob
+import os
+import shutil
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+from interpreta.child_process import ChildServer, end_process, port_open
+
+__all__ = [
+    "APPLICATION",
+    "UPDATE_SECONDS",
+    "NginxRtmp",
+    "RtmpNotInstalledError",
+    "RtmpStartError",
+    "nginx_binary",
+    "rtmp_module",
+]
+
+APPLICATION = "live"
+"""The RTMP application encoders publish to: ``rtmp://HOST:PORT/live``."""
+
+UPDATE_SECONDS = 2
+"""How often nginx asks whether a stream may go on."""
+
+WILDCARDS = ("0.0.0.0", "::", "[::]", "*")
+"""Listening addresses that include loopback."""
+
+
+class RtmpNotInstalledError(RuntimeError):
+    """nginx or its RTMP module is missing (Debian packages ``nginx`` and
+    ``libnginx-mod-rtmp``)."""
+
+
+class RtmpStartError(RuntimeError):
+    """nginx exited or did not listen in time; the message ends with its log."""
+
+
+def nginx_binary() -> str | None:
+    """The path of the ``nginx`` binary, ``None`` if it is not installed."""
+    return shutil.which("nginx") or next(
+        (p for p in ("/usr/sbin/nginx", "/usr/local/sbin/nginx") if os.access(p, os.X_OK)), None
+    )
+
+
+def rtmp_module() -> Path | None:
+    """The RTMP module's shared object (``libnginx-mod-rtmp``), ``None`` if missing."""
+    for pattern in (
+        "/usr/lib/nginx/modules/ngx_rtmp_module.so",
+        "/usr/lib/*/nginx/modules/ngx_rtmp_module.so",
+        "/usr/local/lib/nginx/modules/ngx_rtmp_module.so",
+    ):
+        found = sorted(glob.glob(pattern))
+        if found:
+            return Path(found[0])
+    return None
+
+
+class NginxRtmp(ChildServer):
+    """nginx taking RTMP on `port`, asking `hooks_url` about each stream.
+
+    Use as a context manager, or call :meth:`start` and :meth:`stop`.
+    """
+
+    def __init__(
+        self,
+        *,
+        folder: Path,
+        port: int,
+        hooks_url: str,
+        host: str = "0.0.0.0",
+        binary: str | None = None,
+        module: Path | None = None,
+    ) -> None:
+        """
+        :param folder: where the configuration, the pid file and the log are kept.
+        :param port: the RTMP port encoders publish to.
+        :param hooks_url: the base URL of the app's hooks (``http://127.0.0.1:PORT``;
+            nginx posts to ``/publish``, ``/publish_done`` and ``/update`` under it).
+        :param host: the address nginx listens on.
+        """
+        found = binary or nginx_binary()
+        module = module or rtmp_module()
+        if found is None or module is None:
+            raise RtmpNotInstalledError(
+                "RTMP ingest needs nginx with its RTMP module "
+                "(Debian packages 'nginx' and 'libnginx-mod-rtmp')"
+            )
+        self._binary = found
+        self._module = module
+        self.folder = folder
+        self.port = port
+        self.host = host
+        self.hooks_url = hooks_url.rstrip("/")
+        self._process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def play_host(self) -> str:
+        """The address this machine plays streams back from."""
+        return "127.0.0.1" if self.host in WILDCARDS else self.host
+
+    def play_url(self, name: str) -> str:
+        """The URL a stream named `name` is played back from, on this machine."""
+        return f"rtmp://{self.play_host}:{self.port}/{APPLICATION}/{name}"
+
+    @property
+    def log_path(self) -> Path:
+        """nginx's error log."""
+        return self.folder / "error.log"
+
+    @property
+    def config_path(self) -> Path:
+        """The generated configuration."""
+        return self.folder / "nginx.conf"
+
+    def config(self) -> str:
+        """The configuration nginx runs with."""
+        listen = f"[{self.host.strip('[]')}]" if ":" in self.host else self.host
+        players = {"127.0.0.1", self.play_host}
+        allow_play = "".join(f"            allow play {a};\n" for a in sorted(players))
+        hooks = self.hooks_url
+        return f"""# generated by interpreta: RTMP ingest (docs/ingest.md); rewritten at each start
+daemon off;
+master_process on;
+worker_processes 1;
+pid {self.folder / "nginx.pid"};
+error_log {self.log_path} info;
+load_module {self._module};
+
+events {{
+    worker_connections 256;
+}}
+
+rtmp {{
+    server {{
+        listen {listen}:{self.port};
+        chunk_size 4096;
+        ping 10s;
+        ping_timeout 10s;
+
+        application {APPLICATION} {{
+            live on;
+            record off;
+            meta copy;
+            wait_key off;
+            wait_video off;
+            idle_streams off;
+            play_restart on;
+            interleave off;
+            drop_idle_publisher 10s;
+            sync 100ms;
+
+            allow publish all;
+{allow_play}            deny play all;
+
+            notify_method post;
+            on_publish {hooks}/publish;
+            on_publish_done {hooks}/publish_done;
+            on_update {hooks}/update;
+            notify_update_timeout {UPDATE_SECONDS}s;
+        }}
+    }}
+}}
+"""
+
+    def start(self, timeout: float = 10.0) -> None:
+        """Write the configuration, start nginx, and wait until it listens.
+
+        :raises RtmpStartError: it exited or did not listen within ``timeout`` seconds.
+        """
+        if self._process is not None:
+            return
+        self.folder.mkdir(parents=True, exist_ok=True)
+        os.chmod(self.folder, 0o700)
+        self._stop_stale()
+        self.config_path.write_text(self.config())
+        command = [self._binary, "-e", str(self.log_path), "-p", str(self.folder)]
+        command += ["-c", str(self.config_path)]
+        self._process = subprocess.Popen(
+            command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT
+        )
+        deadline = time.monotonic() + timeout
+        while not port_open(self.play_host, self.port):
+            if self._process.poll() is not None or time.monotonic() > deadline:
+                log = self._log_tail()
+                self.stop()
+                raise RtmpStartError(f"nginx (RTMP) did not start on port {self.port}:\n{log}")
+            time.sleep(0.05)
+
+    def stop(self) -> None:
+        """Stop nginx (SIGTERM, then SIGKILL after 5 s); its folder stays, with its log."""
+        process, self._process = self._process, None
+        end_process(process)
+
+    @property
+    def pid(self) -> int | None:
+        """The master process's id while it runs."""
+        return None if self._process is None else self._process.pid
+
+    def _stop_stale(self, grace: float = 5.0) -> None:
+        """Stop an nginx an earlier run of this node left behind (the app was killed):
+        the one whose pid file is in the folder and which runs this configuration."""
+        try:
+            pid = int((self.folder / "nginx.pid").read_text().strip())
+            command = Path(f"/proc/{pid}/cmdline").read_bytes()
+        except (OSError, ValueError):
+            return
+        if str(self.config_path).encode() not in command:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGTERM)
+            deadline = time.monotonic() + grace
+            while Path(f"/proc/{pid}/cmdline").read_bytes() and time.monotonic() < deadline:
+                time.sleep(0.05)
+            if Path(f"/proc/{pid}/cmdline").read_bytes():
+                os.kill(pid, signal.SIGKILL)
+
+    def _log_tail(self, lines: int = 30) -> str:
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return "(no log)"
