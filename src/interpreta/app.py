@@ -21,15 +21,18 @@ from interpreta.api import (
     account,
     auth,
     events,
+    glossary,
     health,
     invitations,
     join,
     meeting_files,
+    on_air,
     organisations,
     privacy_requests,
     problems,
     recordings,
     status,
+    whip,
 )
 from interpreta.bus import Bus, MemoryBus
 from interpreta.bus.redis_backend import RedisBus
@@ -39,6 +42,8 @@ from interpreta.errors import Problem
 from interpreta.i18n.locales import LocaleMiddleware
 from interpreta.live import signaling
 from interpreta.live.hub import LiveHub
+from interpreta.live.ingest import RoomFeeds
+from interpreta.live.rtmp_ingest import RtmpIngest
 from interpreta.media.forwarder import EmbeddedMediaPlane
 from interpreta.media.janus import JanusFleet, JanusMediaPlane
 from interpreta.media.plane import MediaPlane
@@ -155,16 +160,20 @@ class SameOriginWrites:
 
     The session cookie is SameSite=Lax already; this also covers sibling
     subdomains and older browsers. Requests without an Origin header (not from a
-    browser form or script) pass: the cookie is what they would need.
+    browser form or script) pass: the cookie is what they would need. The WHIP
+    resources (``BEARER_ONLY``) read no cookie, only a bearer key, so pages anywhere
+    may use them (RFC 9725 asks for CORS).
     """
 
     UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+    BEARER_ONLY = re.compile(r"/api/live/[^/]+/whip(/[^/]+)?")
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["method"] in self.UNSAFE:
+        unsafe = scope["type"] == "http" and scope["method"] in self.UNSAFE
+        if unsafe and self.BEARER_ONLY.fullmatch(scope["path"]) is None:
             headers = dict(scope["headers"])
             origin = headers.get(b"origin")
             host = headers.get(b"host", b"")
@@ -367,9 +376,13 @@ def create_app(
     embedded = isinstance(plane, EmbeddedMediaPlane)
     taps = [platform.settings.media_host] if embedded else None  # Janus must reach them
     hub = LiveHub(platform, plane, bus, tap_addresses=taps)
+    feeds = RoomFeeds(hub)
+    rtmp = RtmpIngest(feeds, platform.settings, taps) if platform.settings.rtmp_port else None
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if rtmp is not None:
+            await rtmp.start()  # nginx, a child process (docs/ingest.md)
         sweeper = asyncio.create_task(retention_schedule(platform))
         # one node (an in-memory bus) has nobody to tell
         unshare = (
@@ -381,6 +394,9 @@ def create_app(
         sweeper.cancel()
         if unshare is not None:
             await unshare()
+        if rtmp is not None:
+            await rtmp.close()
+        await feeds.shutdown()
         await hub.shutdown()
 
     app = FastAPI(
@@ -391,6 +407,7 @@ def create_app(
     )
     app.state.platform = platform
     app.state.live_hub = hub
+    app.state.room_feeds = feeds
     problems.install(
         app,
         not_found_page=lambda request: pages.not_found_page(
@@ -416,8 +433,11 @@ def create_app(
         invitations,
         events,
         signaling,
+        whip,
         meeting_files,
         recordings,
+        glossary,
+        on_air,
         privacy_requests,
         status,
         health,

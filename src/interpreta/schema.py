@@ -11,6 +11,7 @@ from sqlalchemy import MetaData
 
 from interpreta.accounts import models as accounts_models
 from interpreta.availability import models as availability_models
+from interpreta.booths import models as booths_models
 from interpreta.db.base import Base
 from interpreta.events import models as events_models
 from interpreta.events import statistics as statistics_models
@@ -28,6 +29,7 @@ MODEL_MODULES = (
     events_models,
     meetings_models,
     recordings_models,
+    booths_models,
     privacy_models,
     holds_models,
     statistics_models,

@@ -126,3 +126,73 @@ def test_a_console_survives_its_document() -> None:
     again = BoothConsole.from_document("7", booth.to_document())
     assert again == booth
     assert again.source() == "ana-mic"
+
+
+def test_a_countdown_handover_passes_by_itself_when_due() -> None:
+    booth = _booth()
+    booth.microphone("ana", True)
+    request = booth.request_handover("ana", due=100.0)
+    assert request.taker == "ben"  # offered to any mate: the one with a microphone
+    assert not booth.complete_due_handover(99.9) and booth.on_air == "ana"
+    assert booth.complete_due_handover(100.0)
+    assert booth.on_air == "ben" and booth.source() == "ben-mic" and booth.handover is None
+
+
+def test_a_declined_countdown_does_not_pass_and_a_stale_one_is_dropped() -> None:
+    booth = _booth()
+    booth.microphone("ana", True)
+    booth.request_handover("ana", due=100.0)
+    booth.decline_handover("ben")
+    assert not booth.complete_due_handover(200.0) and booth.on_air == "ana"
+    booth.request_handover("ana", due=100.0)
+    booth.microphone("ana", False)  # the giver left the air meanwhile
+    assert not booth.complete_due_handover(200.0) and booth.on_air is None
+
+
+def test_takeover_takes_the_air_at_once_without_the_mate_accepting() -> None:
+    booth = _booth()
+    booth.microphone("ana", True)
+    booth.request_handover("ana")
+    assert booth.take_over("ben") == "ben-mic"
+    assert booth.on_air == "ben" and booth.handover is None
+    booth.attach_microphone("ana", None)
+    with pytest.raises(ConsoleError) as refused:
+        booth.take_over("ana")
+    assert refused.value.code == "no_microphone"
+
+
+def test_talkback_takes_the_on_air_microphone_off_the_channel_and_to_the_booth() -> None:
+    booth = _booth()
+    booth.microphone("ana", True)
+    assert booth.talkback("ana", True) is None  # listeners do not hear it
+    assert booth.talkback_source() == "ana-mic" and booth.on_air == "ana"
+    with pytest.raises(ConsoleError) as refused:
+        booth.talkback("ben", True)
+    assert refused.value.code == "mate_talking"
+    assert booth.talkback("ana", False) == "ana-mic"
+    assert booth.talkback_source() is None
+    booth.talkback("ben", True)  # the mate off air talks back: the air goes on
+    assert booth.source() == "ana-mic" and booth.talkback_source() == "ben-mic"
+    booth.leave("ben")
+    assert booth.talkback_source() is None
+
+
+def test_the_output_switches_to_another_channel_and_back() -> None:
+    booth = _booth()
+    booth.work_into("ana", 9)
+    assert booth.output == 9
+    booth.work_into("ben", 7)  # its own channel: back home
+    assert booth.output is None
+    with pytest.raises(ConsoleError):
+        booth.work_into("nobody", 9)
+
+
+def test_the_new_console_state_travels_between_nodes() -> None:
+    booth = _booth()
+    booth.microphone("ana", True)
+    booth.request_handover("ana", due=5.0)
+    booth.work_into("ana", 9)
+    booth.retour_fill, booth.on_air_since = 8, 1234.5
+    booth.talkback("ben", True)
+    copy = BoothConsole.from_document("7", booth.to_document())
+    assert copy == booth

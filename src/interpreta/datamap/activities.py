@@ -105,6 +105,7 @@ _EVENT_DATA = (
     "connection_sessions.*",
     "usage_events.*",
     "booth_chat_messages.*",
+    "on_air_stints.*",
 )
 
 LIVE_EVENT = Activity(
@@ -179,6 +180,46 @@ RECORDING = Activity(
     audiences=(Audience.PARTICIPANT,),
     reads=("connection_sessions.session_id", "connection_sessions.participant_id"),
     writes=("recordings.*", "recording_chunks.*", "recording_voices.*"),
+    shared_with=("the event's organiser (our customer), who decides about the event",),
+)
+
+GLOSSARY = Activity(
+    key="glossary",
+    title="The booths' glossary",
+    what=(
+        "Interpreters and organisers keep a glossary for each event: terms, their "
+        "equivalents and notes, and who added or last changed each. The event's booths "
+        "share and search it; it is kept, encrypted, for the time the organiser chose."
+    ),
+    purposes=(Purpose.PROVIDE_EVENTS,),
+    basis=LegalBasis.CONTRACT,
+    subjects=(Subject.CUSTOMER_USER,),
+    audiences=(Audience.CUSTOMER,),
+    reads=("glossary_terms.*", "booth_assignments.user_id"),
+    writes=("glossary_terms.*",),
+    shared_with=("the event's organiser (our customer), who decides about the event",),
+)
+
+ON_AIR_TIME = Activity(
+    key="on_air_time",
+    title="Interpreters' time on air",
+    what=(
+        "We note when each interpreter's microphone is live, and on which channel, so the "
+        "organiser can see and export each interpreter's time on air for invoicing. It is "
+        "deleted with the rest of the event's participation data."
+    ),
+    purposes=(Purpose.PROVIDE_EVENTS, Purpose.BILLING),
+    basis=LegalBasis.CONTRACT,
+    subjects=(Subject.PARTICIPANT, Subject.CUSTOMER_USER),
+    audiences=(Audience.PARTICIPANT,),
+    reads=(
+        "on_air_stints.*",
+        "participants.event_id",
+        "participants.first_name",
+        "participants.last_name",
+        "participants.anonymous_id",
+    ),
+    writes=("on_air_stints.*",),
     shared_with=("the event's organiser (our customer), who decides about the event",),
 )
 
@@ -387,6 +428,7 @@ ENCRYPTION = Activity(
         "participants.phone",
         "participants.event_id",
         "booth_chat_messages.*",
+        "glossary_terms.*",
         "chat_messages.*",
         "polls.*",
         "poll_options.*",
@@ -399,6 +441,9 @@ ENCRYPTION = Activity(
     writes=(
         "participants.phone",
         "booth_chat_messages.body",
+        "glossary_terms.term",
+        "glossary_terms.equivalent",
+        "glossary_terms.note",
         "chat_messages.body",
         "polls.question",
         "poll_options.text",
@@ -416,6 +461,8 @@ ACTIVITIES: tuple[Activity, ...] = (
     LIVE_EVENT,
     SHARING,
     RECORDING,
+    GLOSSARY,
+    ON_AIR_TIME,
     TROUBLESHOOTING,
     STATISTICS,
     CUSTOMER_VIEW,

@@ -8,7 +8,15 @@ microphone feeds the language channel. The console functions are:
 - cough key: while held, the on-air microphone is muted without leaving air;
 - handover: the on-air interpreter (or a mate) asks, a booth mate accepts, and
   the channel's source passes from one microphone to the other in one step, with
-  no gap and no overlap.
+  no gap and no overlap; or it is offered with a countdown, and passes by itself when
+  the countdown ends (unless declined);
+- takeover: a mate takes the microphone at once, without asking (the on-air
+  interpreter lost their voice or their connection);
+- talkback: while held, the interpreter's microphone reaches only their booth mates
+  (and, if they are on air, leaves the air as the cough key does);
+- output (B channel): the booth works into another language channel (a *retour*:
+  the German booth into English while a German speaker has the floor); its own
+  channel then carries the floor, or the relay the organiser chose.
 
 Methods return the new *source* (the publisher peer to forward, or None) so the
 caller can apply it to the media plane in one call.
@@ -49,6 +57,8 @@ class HandoverRequest:
     giver: str
     taker: str | None
     requested_by: str
+    due: float | None = None
+    """When a countdown handover passes by itself (epoch seconds); None: a mate accepts."""
 
 
 @dataclass
@@ -59,6 +69,15 @@ class BoothConsole:
     seats: dict[str, Seat] = field(default_factory=dict)
     on_air: str | None = None
     handover: HandoverRequest | None = None
+    output: int | None = None
+    """The channel the booth works into while on a retour; None: its own channel."""
+    retour_fill: int | None = None
+    """What the booth's own channel carries during a retour: this channel (a relay the
+    organiser chose), or the floor when None."""
+    on_air_since: float | None = None
+    """When the interpreter on air went on air (epoch seconds), for the 30-minute warning."""
+    talking: str | None = None
+    """The seat holding the talkback key: their microphone reaches only the booth."""
 
     def to_document(self) -> dict[str, Any]:
         """The console as JSON-ready data (how nodes share it)."""
@@ -66,6 +85,10 @@ class BoothConsole:
             "seats": [asdict(seat) for seat in self.seats.values()],
             "on_air": self.on_air,
             "handover": None if self.handover is None else asdict(self.handover),
+            "output": self.output,
+            "retour_fill": self.retour_fill,
+            "on_air_since": self.on_air_since,
+            "talking": self.talking,
         }
 
     @classmethod
@@ -78,14 +101,25 @@ class BoothConsole:
             seats,
             document.get("on_air"),
             None if handover is None else HandoverRequest(**handover),
+            document.get("output"),
+            document.get("retour_fill"),
+            document.get("on_air_since"),
+            document.get("talking"),
         )
 
     def source(self) -> str | None:
-        """The publisher to forward: the on-air microphone, unless coughing."""
+        """The publisher to forward: the on-air microphone, unless coughing or talking
+        to the booth."""
         seat = self.seats.get(self.on_air or "")
-        if seat is None or seat.coughing or seat.mic_peer is None:
+        if seat is None or seat.coughing or seat.mic_peer is None or self.talking == seat.key:
             return None
         return seat.mic_peer
+
+    def talkback_source(self) -> str | None:
+        """The publisher the booth's talkback carries: the microphone of whoever holds
+        the talkback key."""
+        seat = self.seats.get(self.talking or "")
+        return None if seat is None else seat.mic_peer
 
     def sit(self, key: str, name: str) -> Seat:
         """An interpreter takes (or retakes, after a reconnect) a seat."""
@@ -97,6 +131,8 @@ class BoothConsole:
     def leave(self, key: str) -> str | None:
         """An interpreter leaves or drops; if on air, the channel pauses."""
         self.seats.pop(key, None)
+        if self.talking == key:
+            self.talking = None
         if self.on_air == key:
             self.on_air = None
         if self.handover and key in (self.handover.giver, self.handover.taker):
@@ -131,20 +167,83 @@ class BoothConsole:
         self._seat(key).coughing = held
         return self.source()
 
-    def request_handover(self, key: str, taker: str | None = None) -> HandoverRequest:
-        """Ask to pass the microphone: the on-air interpreter offers it, or a mate asks."""
+    def request_handover(
+        self, key: str, taker: str | None = None, *, due: float | None = None
+    ) -> HandoverRequest:
+        """Ask to pass the microphone: the on-air interpreter offers it, or a mate asks.
+
+        With `due` (a countdown's end), the microphone passes by itself then
+        (:meth:`complete_due_handover`) unless a mate declines; an offer to any mate goes
+        to the one whose microphone is connected.
+        """
         self._seat(key)
         if len(self.seats) < 2:
             raise ConsoleError("alone", "Nobody else is in the booth to hand over to.")
         if taker is not None and taker not in self.seats:
             raise ConsoleError("unknown_mate", "That interpreter is not in the booth.")
         if self.on_air == key:
-            self.handover = HandoverRequest(giver=key, taker=taker, requested_by=key)
+            if due is not None and taker is None:
+                taker = next(
+                    (s.key for s in self.seats.values() if s.key != key and s.mic_peer), None
+                )
+                if taker is None:
+                    raise ConsoleError("no_microphone", "No booth mate has a microphone connected.")
+            self.handover = HandoverRequest(giver=key, taker=taker, requested_by=key, due=due)
         elif self.on_air is None:
             raise ConsoleError("nobody_on_air", "Nobody is on air: switch your microphone on.")
         else:
-            self.handover = HandoverRequest(giver=self.on_air, taker=key, requested_by=key)
+            self.handover = HandoverRequest(giver=self.on_air, taker=key, requested_by=key, due=due)
         return self.handover
+
+    def complete_due_handover(self, now: float) -> bool:
+        """Pass the microphone if a countdown handover is due; whether it passed. A
+        handover that cannot happen any more (the giver left the air, the taker's
+        microphone went) is dropped."""
+        request = self.handover
+        if request is None or request.due is None or request.due > now:
+            return False
+        self.handover = None
+        seat = self.seats.get(request.taker or "")
+        if self.on_air != request.giver or seat is None or seat.mic_peer is None:
+            return False
+        self.on_air = seat.key
+        seat.coughing = False
+        return True
+
+    def take_over(self, key: str) -> str | None:
+        """Take the microphone at once, without the on-air mate accepting (they lost
+        their voice or their connection)."""
+        seat = self._seat(key)
+        if seat.mic_peer is None:
+            raise ConsoleError("no_microphone", "Your microphone is not connected yet.")
+        if self.on_air == key:
+            return self.source()
+        self.on_air = key
+        seat.coughing = False
+        self.handover = None
+        return self.source()
+
+    def talkback(self, key: str, held: bool) -> str | None:
+        """Hold (True) or release (False) the talkback key: while held, the seat's
+        microphone reaches only the booth mates; one seat talks back at a time."""
+        seat = self._seat(key)
+        if not held:
+            if self.talking == key:
+                self.talking = None
+            return self.source()
+        if self.talking not in (None, key):
+            raise ConsoleError("mate_talking", "Your booth mate is talking to you.")
+        if seat.mic_peer is None:
+            raise ConsoleError("no_microphone", "Your microphone is not connected yet.")
+        self.talking = key
+        return self.source()
+
+    def work_into(self, key: str, channel: int | None) -> None:
+        """Switch the booth's output (any seated interpreter may): into `channel` (a
+        retour), or back to its own channel with None. The caller checks that `channel`
+        is another language channel of the booth's topic."""
+        self._seat(key)
+        self.output = None if channel is None or str(channel) == self.channel_id else channel
 
     def accept_handover(self, key: str) -> str | None:
         """Accept the pending handover: the microphone passes in one step."""

@@ -30,11 +30,13 @@ import time
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 
-from interpreta.bus import Bus, MemoryBus
+from interpreta.booths import on_air as on_air_time
+from interpreta.bus import Bus, BusError, MemoryBus
 from interpreta.events import participation
 from interpreta.events.models import (
     BoothChatMessage,
@@ -45,7 +47,7 @@ from interpreta.events.models import (
     ParticipantRole,
     Topic,
 )
-from interpreta.live import shared_state, video_feeds
+from interpreta.live import shared_state, sources, video_feeds
 from interpreta.live.access import AccessDenied, BoothSeat
 from interpreta.live.booth import BoothConsole, ConsoleError
 from interpreta.live.content_delivery import deliver
@@ -53,7 +55,14 @@ from interpreta.live.input_meter import FloorMeters
 from interpreta.live.recording import EventRecorder
 from interpreta.live.shared_state import Presence, SharedState
 from interpreta.live.sound_check import SoundCheck
-from interpreta.media.plane import MediaKind, MediaPlane, PeerStateChange, UnknownPeerError
+from interpreta.live.sources import ChannelInfo, talkback_channel
+from interpreta.media.plane import (
+    MediaKind,
+    MediaPlane,
+    PeerStateChange,
+    UnknownChannelError,
+    UnknownPeerError,
+)
 from interpreta.platform import Platform
 
 log = logging.getLogger(__name__)
@@ -89,6 +98,16 @@ each time (the node's keeper forgets it then)."""
 
 METERED_FOR = frozenset({ParticipantRole.INTERPRETER, ParticipantRole.MODERATOR})
 """Who sees the floors' input-quality meter (and whose presence here keeps it running)."""
+
+PRESETS = frozenset({"take_over", "coffee", "numbers", "terminology", "slower", "sound"})
+"""The preset booth messages (the page words them in the reader's language)."""
+
+COUNTDOWNS = range(0, 31)
+"""Seconds a countdown handover may take (0: the mate accepts)."""
+
+ON_AIR_WARNING = 30 * 60.0
+"""Seconds on air without a handover after which the console warns (ISO 24019: turns of
+about 30 minutes)."""
 
 MAIN = "main"
 """The subscription slot of what a client hears."""
@@ -135,6 +154,8 @@ class Client:
     """A listener's second subscription: the floor under the interpretation (the mix)."""
     under_channel: int | None = None
     """The channel of :attr:`under_peer` (not counted as a listener of it)."""
+    talkback_peer: str | None = None
+    """An interpreter's subscription to their booth's talkback (what mates say to them)."""
     listening: int | None = None
     last_view: str | None = None
     media_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
@@ -162,16 +183,6 @@ class Client:
     def staff(self) -> bool:
         """Whether the client sees listener counts (interpreters, speakers, moderators)."""
         return self.role is not ParticipantRole.LISTENER
-
-
-@dataclass(frozen=True)
-class ChannelInfo:
-    """What the hub knows about one channel of the event."""
-
-    id: int
-    topic_id: int
-    kind: ChannelKind
-    language_code: str | None
 
 
 @dataclass(eq=False)
@@ -249,6 +260,8 @@ class LiveHub:
         self._tap_addresses = None if tap_addresses is None else tuple(tap_addresses)
         self._meters: dict[int, FloorMeters] = {}
         "The floors' input-quality meters, per event with staff connected here."
+        self.on_air_warning = ON_AIR_WARNING
+        "Seconds on air without a handover before the console warns."
 
     # --- joining and leaving -------------------------------------------------------
 
@@ -343,7 +356,7 @@ class LiveHub:
             )
         if client.seat is not None or client.mic_peer is not None:
             await self._leave_shared(live, client)
-        for peer in (client.mic_peer, client.ear_peer, client.under_peer):
+        for peer in (client.mic_peer, client.ear_peer, client.under_peer, client.talkback_peer):
             if peer is not None:
                 self._peers.pop(peer, None)
                 await self.plane.close_peer(peer)
@@ -379,7 +392,7 @@ class LiveHub:
                     elif seat.mic_peer == client.mic_peer is not None:
                         console.attach_microphone(client.key, None)
             elif client.mic_peer is not None:
-                _drop_floor_publisher(shared, client.mic_peer)
+                sources.drop_floor_publisher(shared, client.mic_peer)
 
     # --- media ---------------------------------------------------------------------
 
@@ -469,7 +482,7 @@ class LiveHub:
                     console.attach_microphone(client.key, peer)
                 else:
                     if old is not None:
-                        _drop_floor_publisher(shared, old)
+                        sources.drop_floor_publisher(shared, old)
                     shared.floors.setdefault(channel_id, []).append(peer)
             if old is not None:
                 self._peers.pop(old, None)
@@ -690,7 +703,7 @@ class LiveHub:
             self._recorders.pop(live.event_id, None)
             await shared_state.moderate(self.bus, live.event_id, drop=("recording",))
             raise
-        await recorder.note_sources(_sources(live.shared, live.channels))
+        await recorder.note_sources(sources.sources(live.shared, live.channels))
         self._update_stages(live)
         await recorder.note_stages(self._stages(live))
         await self._announce(live)
@@ -730,19 +743,29 @@ class LiveHub:
                 client.mic_peer = None
                 self._peers.pop(peer, None)
                 async with self._changing(live) as shared:
-                    _drop_floor_publisher(shared, peer)
+                    sources.drop_floor_publisher(shared, peer)
                 await self.plane.close_peer(peer)
             await self._send(client, {"type": "muted", "by": by})
 
     # --- booth console ---------------------------------------------------------------
 
     async def console(self, client: Client, action: str, **arguments: Any) -> None:
-        """A console function: microphone, cough key, handover."""
+        """A console function: microphone, cough key, handover (accepted, or with a
+        countdown), takeover, talkback, and the booth's output (retour)."""
         live = self._events[client.event_id]
         if client.seat is None:
             raise AccessDenied("Only interpreters in a booth have a console.")
         channel_id = client.seat.channel_id
         announcement: dict[str, Any] | None = None
+        due: float | None = None
+        if action == "output" and arguments.get("channel") is not None:
+            self._check_output(live, channel_id, arguments["channel"])
+        if action == "handover.request":
+            countdown = arguments.get("countdown") or 0
+            if not isinstance(countdown, int) or countdown not in COUNTDOWNS:
+                raise ConsoleError("bad_request", "A countdown is 0 to 30 seconds.")
+            if countdown:
+                due = time.time() + countdown
         async with self._changing(live) as shared:
             console = shared.booths[channel_id]
             if action == "mic":
@@ -750,25 +773,125 @@ class LiveHub:
             elif action == "cough":
                 console.cough(client.key, bool(arguments["held"]))
             elif action == "handover.request":
-                request = console.request_handover(client.key, arguments.get("to"))
+                request = console.request_handover(client.key, arguments.get("to"), due=due)
                 announcement = {
                     "type": "handover.requested",
                     "from": client.name,
                     "giver": request.giver,
                     "taker": request.taker,
+                    "due": request.due,
                 }
             elif action == "handover.accept":
                 console.accept_handover(client.key)
             elif action == "handover.decline":
                 console.decline_handover(client.key)
+            elif action == "takeover":
+                console.take_over(client.key)
+                announcement = {"type": "booth.takeover", "from": client.name}
+            elif action == "talkback":
+                console.talkback(client.key, bool(arguments["held"]))
+            elif action == "output":
+                channel = arguments.get("channel")
+                if channel is not None and sources.retour_into(shared, channel) not in (
+                    None,
+                    channel_id,
+                ):
+                    raise ConsoleError("taken", "Another booth is working into that channel.")
+                console.work_into(client.key, channel)
             else:
                 raise ConsoleError("unknown_action", f"Unknown console action {action!r}.")
         if announcement is not None:
             await self._to_booth(live, channel_id, announcement, skip=client.session_id)
-        if action == "mic":
-            await asyncio.to_thread(
-                self._record_usage, client, "mic_on" if arguments["on"] else "mic_off", None
+        if due is not None:
+            self._spawn(self._hand_over_when_due(live, channel_id, due))
+        if action in ("mic", "takeover", "output"):
+            kind = {"takeover": "takeover", "output": "output"}.get(action) or (
+                "mic_on" if arguments["on"] else "mic_off"
             )
+            detail = str(arguments.get("channel")) if action == "output" else None
+            await asyncio.to_thread(self._record_usage, client, kind, detail)
+
+    def _check_output(self, live: LiveEvent, booth: int, channel: Any) -> None:
+        """A booth may work into another language channel of its own topic."""
+        info = live.channels.get(channel) if isinstance(channel, int) else None
+        own = live.channels[booth]
+        if info is None or info.kind is not ChannelKind.LANGUAGE or info.topic_id != own.topic_id:
+            raise ConsoleError(
+                "bad_output", "A booth can work into another language channel of its topic."
+            )
+
+    async def _hand_over_when_due(self, live: LiveEvent, channel_id: int, due: float) -> None:
+        """Pass the microphone when a countdown handover ends (the keeper does it too, if
+        this node is gone by then)."""
+        await asyncio.sleep(max(0.0, due - time.time()))
+        await self._complete_due_handovers(live)
+
+    async def _complete_due_handovers(self, live: LiveEvent) -> None:
+        now = time.time()
+        if not any(
+            c.handover is not None and c.handover.due is not None and c.handover.due <= now
+            for c in live.booths.values()
+        ):
+            return
+        async with self._changing(live) as shared:
+            for console in shared.booths.values():
+                console.complete_due_handover(now)
+
+    async def booth_preset(self, client: Client, code: str) -> None:
+        """A preset message to the booth mates (take over, coffee, numbers...): sent, not
+        stored; each mate's page words it in their language."""
+        live = self._events[client.event_id]
+        if client.seat is None:
+            raise AccessDenied("Only interpreters in a booth can send booth messages.")
+        if code not in PRESETS:
+            raise ConsoleError("bad_request", f"Unknown booth message {code!r}.")
+        message = {"type": "preset", "code": code, "from": client.name}
+        await self._to_booth(live, client.seat.channel_id, message, skip=client.session_id)
+
+    async def glossary_changed(self, event_id: int) -> None:
+        """Tell the event's booths and organisers, on every node, that its glossary
+        changed (their consoles fetch it again). Best effort: the change is stored
+        already, and a console that missed the word fetches it when it reconnects."""
+        try:
+            await self._started()
+            await self.bus.publish(TOPIC, {"event": event_id, "kind": "glossary"})
+        except BusError:
+            log.warning("the glossary change of event %s was not announced", event_id)
+
+    async def set_retour_fill(self, client: Client, booth: int, fill: int | None) -> None:
+        """A host chooses what a booth's own channel carries while the booth is on a
+        retour: another booth's channel (a relay), or the floor with None."""
+        live = self._events[client.event_id]
+        if not client.hosting:
+            raise AccessDenied("Only the event's hosts choose the relay during a retour.")
+        info = live.channels.get(booth)
+        if info is None or info.kind is not ChannelKind.LANGUAGE:
+            raise ConsoleError("bad_request", "No such booth in this event.")
+        if fill is not None:
+            if fill == booth:
+                raise ConsoleError("bad_request", "A booth cannot relay itself.")
+            self._check_output(live, booth, fill)
+        async with self._changing(live) as shared:
+            shared.booths[booth].retour_fill = fill
+
+    async def subscribe_talkback(self, client: Client, offer_sdp: str) -> str:
+        """Hear the booth's talkback (what a mate says only to the booth): the console's
+        recvonly offer in, the answer out. Only the booth's interpreters can."""
+        live = self._events[client.event_id]
+        if client.seat is None:
+            raise AccessDenied("Only interpreters in a booth hear its talkback.")
+        async with client.media_lock:
+            old = client.talkback_peer
+            if old is not None:
+                self._peers.pop(old, None)
+                await self.plane.close_peer(old)
+            peer = f"{client.session_id}:talkback:{next(self._serial)}"
+            answer = await self.plane.subscribe(
+                talkback_channel(client.seat.channel_id), peer, offer_sdp
+            )
+            client.talkback_peer = peer
+            self._peers[peer] = (live, client)
+        return answer
 
     async def booth_chat(self, client: Client, text: str) -> None:
         """A message to the booth mates (stored as confidential meeting content)."""
@@ -808,14 +931,18 @@ class LiveHub:
                 "topic_id": info.topic_id,
                 "kind": str(info.kind),
                 "language_code": info.language_code,
-                "live": _is_live(live.shared, info),
-                "on_air": _source(live.shared, info) is not None,
+                "live": sources.is_live(live.shared, info),
+                "on_air": sources.source(live.shared, info, live.channels) is not None,
             }
             if client.staff:
                 entry["listeners"] = live.shared.listeners.get(info.id, 0)
+                entry["carrier"] = sources.carrier(live.shared, info, live.channels)
                 console = live.booths.get(info.id)
                 if console is not None and console.on_air in console.seats:
                     entry["on_air_name"] = console.seats[console.on_air].name
+                if console is not None:
+                    entry["output"] = console.output
+                    entry["retour_fill"] = console.retour_fill
             channels.append(entry)
         view: dict[str, Any] = {
             "type": "state",
@@ -871,7 +998,15 @@ class LiveHub:
                 ],
                 "handover": None
                 if console.handover is None
-                else {"giver": console.handover.giver, "taker": console.handover.taker},
+                else {
+                    "giver": console.handover.giver,
+                    "taker": console.handover.taker,
+                    "due": console.handover.due,
+                },
+                "output": console.output,
+                "talking": console.talking,
+                "on_air_since": console.on_air_since,
+                "warn_after": self.on_air_warning,
             }
         return view
 
@@ -882,7 +1017,9 @@ class LiveHub:
         for info in live.channels.values():
             if info.kind is not ChannelKind.FLOOR:
                 continue
-            speaking = video_feeds.speaking_session(_source(live.shared, info))
+            speaking = video_feeds.speaking_session(
+                sources.source(live.shared, info, live.channels)
+            )
             previous = live.stages.get(info.topic_id)
             stage = video_feeds.stage(live.shared.feeds, info.topic_id, speaking, previous)
             if stage is None:
@@ -968,7 +1105,7 @@ class LiveHub:
             await self._refresh(live)
         self._update_stages(live)
         if recorder is not None:
-            await recorder.note_sources(_sources(live.shared, live.channels))
+            await recorder.note_sources(sources.sources(live.shared, live.channels))
             self._spawn(recorder.note_stages(self._stages(live)))  # negotiates: not here
         for client in list(live.clients):
             client.cohost = client.key in live.shared.moderation.cohosts
@@ -991,15 +1128,32 @@ class LiveHub:
         """
         async with self.bus.lock(shared_state.lock_name(live.event_id)):
             shared = await self._read(live)
-            sources = _sources(shared, live.channels)
+            before = sources.sources(shared, live.channels)
+            talkback_before = sources.talkback_sources(shared)
             on_air = {channel: console.on_air for channel, console in shared.booths.items()}
             yield shared  # the block works on this fresh copy: raising leaves live.shared as is
+            now = self.platform.clock.now()
+            went_on_air = {
+                channel: console.on_air
+                for channel, console in shared.booths.items()
+                if console.on_air != on_air.get(channel)
+            }
+            for channel, key in went_on_air.items():
+                shared.booths[channel].on_air_since = None if key is None else time.time()
             await self._settle_leases(shared, on_air)
             await shared_state.save(self.bus, live.event_id, shared.booths, shared.floors)
             live.shared = shared
-            for channel, source in _sources(shared, live.channels).items():
-                if sources.get(channel) != source:
-                    await self._set_source(channel, source)
+            for channel, source in sources.sources(shared, live.channels).items():
+                if before.get(channel) != source:
+                    await self._set_source(_plane_id(channel), source)
+            for channel, source in sources.talkback_sources(shared).items():
+                if talkback_before.get(channel) != source:
+                    await self._set_source(talkback_channel(channel), source)
+        if went_on_air:
+            try:
+                await asyncio.to_thread(self._record_on_air, live.event_id, went_on_air, now)
+            except Exception:  # the change stands; only its line in the on-air report is lost
+                log.exception("the on-air time of event %s was not recorded", live.event_id)
         await self._announce(live)
 
     async def _settle_leases(self, shared: SharedState, before: dict[int, str | None]) -> None:
@@ -1032,11 +1186,11 @@ class LiveHub:
     async def _announce(self, live: LiveEvent) -> None:
         await self.bus.publish(TOPIC, {"event": live.event_id, "kind": "changed"})
 
-    async def _set_source(self, channel_id: int, source: str | None) -> None:
+    async def _set_source(self, channel: str, source: str | None) -> None:
         try:
-            await self.plane.set_source(_plane_id(channel_id), source)
-        except UnknownPeerError as exc:  # closed meanwhile: its own state change follows
-            log.info("source of channel %s not set: %s", channel_id, exc)
+            await self.plane.set_source(channel, source)
+        except (UnknownPeerError, UnknownChannelError) as exc:  # closed meanwhile
+            log.info("source of channel %s not set: %s", channel, exc)
 
     async def _to_booth(
         self, live: LiveEvent, channel_id: int, message: dict[str, Any], skip: str | None = None
@@ -1082,6 +1236,10 @@ class LiveHub:
                 client.waiting = False
                 await self._send(client, {"type": "admitted"})
             self._schedule_broadcast(live)
+        elif kind == "glossary":
+            for client in list(live.clients):
+                if client.seat is not None or client.role is ParticipantRole.MODERATOR:
+                    await self._send(client, {"type": "glossary.changed"})
         elif kind == "slowdown":
             for client in list(live.clients):
                 if client.role is ParticipantRole.MODERATOR or (
@@ -1161,6 +1319,7 @@ class LiveHub:
     async def _keep_event(self, live: LiveEvent) -> None:
         await self._sweep(live)
         await self._keep_meters(live)
+        await self._complete_due_handovers(live)
         renewed: set[int] = set()
         for client in list(live.clients):
             seat = client.seat
@@ -1239,7 +1398,7 @@ class LiveHub:
             channels = await asyncio.to_thread(self._load_channels, event_id)
             live = LiveEvent(event_id, channels)
             for info in channels.values():  # open before anyone can use them
-                await self.plane.open_channel(_plane_id(info.id))
+                await self._open(info)
             await self._refresh(live)
             self._events[event_id] = live
             return live
@@ -1250,7 +1409,7 @@ class LiveHub:
         for info in channels.values():
             if info.id not in live.channels:
                 live.channels[info.id] = info
-                await self.plane.open_channel(_plane_id(info.id))
+                await self._open(info)
         await self._refresh(live)
         return live
 
@@ -1269,6 +1428,8 @@ class LiveHub:
                 await meters.close()
             for info in live.channels.values():  # before the event can be loaded again
                 await self.plane.close_channel(_plane_id(info.id))
+                if info.kind is ChannelKind.LANGUAGE:
+                    await self.plane.close_channel(talkback_channel(info.id))
         async with self.bus.lock(shared_state.lock_name(live.event_id)):
             if live.event_id in self._events:
                 return  # someone joined here meanwhile
@@ -1281,6 +1442,12 @@ class LiveHub:
                 if console.on_air is not None:
                     await self.bus.release(mic_lease(channel), console.on_air)
             await shared_state.forget(self.bus, live.event_id)
+
+    async def _open(self, info: ChannelInfo) -> None:
+        """Open a channel on this node's plane, and a booth's talkback with its channel."""
+        await self.plane.open_channel(_plane_id(info.id))
+        if info.kind is ChannelKind.LANGUAGE:
+            await self.plane.open_channel(talkback_channel(info.id))
 
     def _load_channels(self, event_id: int) -> dict[int, ChannelInfo]:
         with self.platform.sessions() as db:
@@ -1314,7 +1481,7 @@ class LiveHub:
                     if console is not None and seat is not None and seat.mic_peer == change.peer_id:
                         console.attach_microphone(client.key, None)
                 else:
-                    _drop_floor_publisher(shared, change.peer_id)
+                    sources.drop_floor_publisher(shared, change.peer_id)
             if client.seat is not None:
                 dropped = {"type": "booth.dropped", "name": client.name}
                 await self._to_booth(live, client.seat.channel_id, dropped, skip=client.session_id)
@@ -1322,6 +1489,9 @@ class LiveHub:
         elif change.peer_id == client.under_peer:
             client.under_peer = client.under_channel = None
             await self._send(client, {"type": "media.lost", "what": "mix"})
+        elif change.peer_id == client.talkback_peer:
+            client.talkback_peer = None
+            await self._send(client, {"type": "media.lost", "what": "talkback"})
         elif change.peer_id == client.ear_peer:
             client.ear_peer = None
             await self._send(client, {"type": "media.lost", "what": "listening"})
@@ -1366,6 +1536,11 @@ class LiveHub:
                 db, client.connection_id, kind, detail, self.platform.clock.now()
             )
 
+    def _record_on_air(self, event_id: int, on_air: dict[int, str | None], at: datetime) -> None:
+        """Note who went on air where (for the on-air time report)."""
+        with self.platform.transaction() as db:
+            on_air_time.record_changes(db, event_id, on_air, at)
+
     def _close_connection(self, connection_id: int) -> None:
         with self.platform.transaction() as db:
             participation.close_connection(db, connection_id, self.platform.clock.now())
@@ -1406,29 +1581,3 @@ class LiveHub:
                 await self._keeper
         await self.plane.shutdown()
         await self.bus.close()
-
-
-def _source(shared: SharedState, info: ChannelInfo) -> str | None:
-    """The publisher a channel forwards now."""
-    if info.kind is ChannelKind.FLOOR:
-        publishers = shared.floors.get(info.id) or []
-        return publishers[-1] if publishers else None
-    console = shared.booths.get(info.id)
-    return console.source() if console else None
-
-
-def _sources(shared: SharedState, channels: dict[int, ChannelInfo]) -> dict[int, str | None]:
-    return {info.id: _source(shared, info) for info in channels.values()}
-
-
-def _is_live(shared: SharedState, info: ChannelInfo) -> bool:
-    if info.kind is ChannelKind.FLOOR:
-        return bool(shared.floors.get(info.id))
-    console = shared.booths.get(info.id)
-    return console is not None and any(s.mic_peer for s in console.seats.values())
-
-
-def _drop_floor_publisher(shared: SharedState, peer: str) -> None:
-    for publishers in shared.floors.values():
-        if peer in publishers:
-            publishers.remove(peer)

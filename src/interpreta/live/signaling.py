@@ -33,7 +33,7 @@ from interpreta.accounts.signin import COOKIE_NAME, user_for_token
 from interpreta.datamap.activities import LIVE_EVENT
 from interpreta.events import codes, participation
 from interpreta.events.models import Event, ParticipantRole
-from interpreta.live import content, floor_control, video
+from interpreta.live import booth_requests, content, floor_control, video
 from interpreta.live.access import AccessDenied, BoothSeat, assigned_booths, authorise
 from interpreta.live.booth import ConsoleError
 from interpreta.live.hub import Client, LiveHub
@@ -249,7 +249,10 @@ async def _handle(hub: LiveHub, client: Client, message: Any, send: Any) -> None
     try:
         if client.waiting and kind not in ("ping", "ice_servers"):
             raise ConsoleError("waiting", "You are in the waiting room: a host lets you in.")
-        if kind == "subscribe":
+        if kind == "subscribe" and message.get("slot") == "talkback":  # the booth's own
+            sdp = await hub.subscribe_talkback(client, str(message["sdp"]))
+            reply = {"type": "answer", "id": request_id, "for": kind, "sdp": sdp}
+        elif kind == "subscribe":
             slot = str(message.get("slot", "main"))
             sdp = await hub.subscribe(client, int(message["channel_id"]), str(message["sdp"]), slot)
             reply = {"type": "answer", "id": request_id, "for": kind, "sdp": sdp}
@@ -275,7 +278,12 @@ async def _handle(hub: LiveHub, client: Client, message: Any, send: Any) -> None
             await hub.console(client, "cough", held=bool(message.get("held")))
         elif kind == "handover":
             action = str(message.get("action", ""))
-            await hub.console(client, f"handover.{action}", to=message.get("to"))
+            await hub.console(
+                client,
+                f"handover.{action}",
+                to=message.get("to"),
+                countdown=message.get("countdown"),
+            )
         elif kind == "chat":
             await hub.booth_chat(client, str(message.get("text", "")))
         elif kind == "slowdown":
@@ -294,6 +302,9 @@ async def _handle(hub: LiveHub, client: Client, message: Any, send: Any) -> None
             await hub.stop_sound_check(client)
         elif kind in video.REQUESTS:
             found = await video.handle(hub, client, kind, message)
+            reply = {"type": found.pop("type", "ok"), "id": request_id, "for": kind, **found}
+        elif kind in booth_requests.REQUESTS:
+            found = await booth_requests.handle(hub, client, kind, message)
             reply = {"type": found.pop("type", "ok"), "id": request_id, "for": kind, **found}
         elif kind in content.REQUESTS:
             found = await content.handle(hub, client, kind, message)
