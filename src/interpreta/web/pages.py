@@ -676,6 +676,7 @@ def interpret_page(
     ]
     data = {
         "code": info["code"],
+        "event_id": event.id,
         "name": user.name,
         "booth": {
             "booth_id": seat.booth_id,
@@ -695,8 +696,19 @@ def interpret_page(
         topic_name=channels[seat.channel_id][0]["name"],
         booths=booths,
         data=data,
+        glossary_languages=glossary_languages(topics),
         **meeting_panel(platform),
     )
+
+
+def glossary_languages(topics: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    """The languages a glossary offers: the event's interpretation languages, once each."""
+    found: dict[str, str] = {}
+    for topic in topics:
+        for channel in topic["channels"]:
+            if channel["language_code"]:
+                found.setdefault(channel["language_code"], channel["name"])
+    return list(found.items())
 
 
 @router.get("/events/{event_id}/live", response_model=None)
@@ -723,6 +735,7 @@ def live_view_page(
         join_url=join_url,
         join_qr=Markup(join_qr_svg(join_url, scale=4)),
         data=data,
+        glossary_languages=glossary_languages(topics),
         **meeting_panel(platform, host=True),
     )
 

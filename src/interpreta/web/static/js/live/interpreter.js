@@ -1,5 +1,6 @@
 // The interpreter console: microphone (on air / off), cough key, handover, incoming
-// channel (floor or relay) with its own volume, booth chat, slow-down, level meters.
+// channel (floor or relay) with its own volume and tone, booth chat, slow-down, level
+// meters. What the interpreter hears goes through the page's limiter (limiter.js).
 //
 // Entering the booth opens the microphone (no browser voice processing unless the
 // setting asks for it), joins as interpreter, publishes the microphone to the booth's
@@ -10,10 +11,15 @@
 import { _ } from "../i18n.js";
 import { Backoff, channelIndex, channelLabel, connectionText, pageData, say } from "./common.js";
 import { Ear, Mic, audioContext, runMeter } from "./media.js";
+import { limiter } from "./limiter.js";
+import { Strip } from "./tone.js";
+import { ToneControls } from "./tone-controls.js";
 import { MeetingPanel } from "./meeting.js";
 import { renderQuality } from "./input_quality.js";
 import { VideoPanel } from "./video.js";
 import { LiveSession } from "./session.js";
+import { BoothWork } from "./booth_work.js";
+import { GlossaryPanel } from "./glossary.js";
 
 const data = pageData();
 const channels = channelIndex(data);
@@ -35,7 +41,6 @@ const el = {
   listeners: $("listeners"),
   incoming: $("incoming"),
   incomingStatus: $("incoming-status"),
-  volume: $("incoming-volume"),
   audio: $("incoming-audio"),
   slowdown: $("slowdown"),
   seats: $("seats"),
@@ -68,7 +73,10 @@ const micRetry = new Backoff();
 const earRetry = new Backoff();
 
 const mic = new Mic(() => republishLater());
-const ear = new Ear(el.audio, () => resubscribeLater());
+const strip = new Strip(); // the incoming channel's volume and tone, then the limiter
+const ear = new Ear(el.audio, () => resubscribeLater(), "main", strip);
+const tone = new ToneControls(strip, `interpreta.console.tone.${data.code}`);
+limiter.bindSwitch($("hearing-protection"));
 
 const session = new LiveSession({
   code: data.code,
@@ -89,10 +97,22 @@ const session = new LiveSession({
     earRetry.reset();
     publish();
     subscribe();
+    work.listen();
+    glossary.refresh();
   },
-  onMessage: (message) => video.handle(message) || meeting.handle(message) || handle(message),
+  onMessage: (message) =>
+    video.handle(message) || meeting.handle(message) || glossary.handle(message) || work.handle(message) || handle(message),
 });
 const meeting = new MeetingPanel(session);
+const glossary = new GlossaryPanel($("glossary"), data.event_id);
+const work = new BoothWork({
+  root: $("booth-work"),
+  session,
+  booth,
+  channels,
+  notice: (text) => notice(text),
+  strip: new Strip(), // the talkback's own volume, then the limiter
+});
 const video = new VideoPanel(session, { soundOf: () => ear.pc, sends: ["booth", "sign"], maySend: (kind, state) => kind !== "booth" || Boolean(state?.booth) });
 
 function floorOf(topicId) {
@@ -173,6 +193,7 @@ function resubscribeLater() {
 
 async function enter() {
   audioContext();
+  limiter.prepare();
   say(el.startError, "");
   el.enter.disabled = true;
   try {
@@ -278,6 +299,7 @@ function renderIncoming() {
   el.incoming.value = String(incomingId);
   const live = info(incomingId);
   const channel = channels.get(incomingId);
+  tone.use(incomingId, channel.kind === "floor" ? _("Floor (original)") : channelLabel(channel));
   let text = "";
   if (!ear.connected) text = started ? _("Connecting…") : "";
   else if (channel.kind === "floor") text = live?.on_air ? _("Speaker on air.") : _("The floor is quiet.");
@@ -338,6 +360,7 @@ function renderBooth() {
 
 function render() {
   const { onAir, mateOnAir } = renderBooth();
+  work.render(session.state, me());
   el.root.dataset.onAir = onAir ? "true" : "false";
   el.onAir.dataset.onAir = onAir ? "true" : "false";
   let status = _("Microphone off");
@@ -389,16 +412,24 @@ el.cough.addEventListener("keyup", (event) => {
 const typing = (target) => target instanceof HTMLInputElement || target instanceof HTMLTextAreaElement || target instanceof HTMLSelectElement;
 document.addEventListener("keydown", (event) => {
   if (!started || typing(event.target) || event.ctrlKey || event.metaKey || event.altKey) return;
-  if (event.key === "c" || event.key === "C") {
-    event.preventDefault();
+  const key = event.key.toLowerCase();
+  const click = (button) => {
+    if (!event.repeat && !button.disabled && !button.closest("[hidden]")) button.click();
+  };
+  if (key === "c") {
     if (!event.repeat && !el.cough.disabled) setCough(true);
-  } else if ((event.key === "m" || event.key === "M") && !event.repeat && !el.mic.disabled) {
-    event.preventDefault();
-    el.mic.click();
-  }
+  } else if (key === "m") click(el.mic);
+  else if (key === "h") click(el.handover);
+  else if (key === "a") click(el.accept);
+  else if (key === "d") click(el.decline);
+  else if (key === "s") click(el.slowdown);
+  else if (key === "g") glossary.focus();
+  else if (!work.key(event)) return;
+  event.preventDefault();
 });
 document.addEventListener("keyup", (event) => {
   if (event.key === "c" || event.key === "C") setCough(false);
+  work.keyUp(event);
 });
 window.addEventListener("blur", () => setCough(false));
 
@@ -414,13 +445,12 @@ el.incoming.addEventListener("change", async () => {
   }
   render();
 });
-el.volume.addEventListener("input", () => {
-  el.audio.volume = Number(el.volume.value);
-});
 el.slowdown.addEventListener("click", async () => {
   if (await act({ type: "slowdown" })) toast(_("Slow-down signal sent to the speaker."));
 });
-el.handover.addEventListener("click", () => act({ type: "handover", action: "request" }));
+el.handover.addEventListener("click", () =>
+  act({ type: "handover", action: "request", countdown: work.countdownSeconds }),
+);
 el.accept.addEventListener("click", () => act({ type: "handover", action: "accept" }));
 el.decline.addEventListener("click", () => {
   handoverPending = null;
@@ -476,7 +506,18 @@ window.interpreta = {
     return ear.stream;
   },
   dominantFrequency: () => (ear.probe ? ear.probe.dominantFrequency() : null),
+  /** What the booth mate says on the talkback, as a frequency (tests). */
+  talkbackFrequency: () => (work.talkback.probe ? work.talkback.probe.dominantFrequency() : null),
   micFrequency: () => (mic.probe ? mic.probe.dominantFrequency() : null),
   level: () => (ear.probe ? ear.probe.level() : 0),
   micLevel: () => (mic.probe ? mic.probe.level() : 0),
+  /** The limiter: on or off, the peaks it measured (in and out) since `resetLimiter()`. */
+  get limiter() {
+    return limiter.snapshot;
+  },
+  resetLimiter: () => limiter.resetPeaks(),
+  /** The incoming channel's volume, bass and treble. */
+  get tone() {
+    return tone.snapshot;
+  },
 };

@@ -7,6 +7,8 @@ import { connectionText, pageData, say } from "./common.js";
 import { MeetingPanel } from "./meeting.js";
 import { floorOf, renderQuality } from "./input_quality.js";
 import { VideoPanel } from "./video.js";
+import { GlossaryPanel } from "./glossary.js";
+import { api } from "../api.js";
 import { LiveSession } from "./session.js";
 
 const data = pageData();
@@ -28,6 +30,11 @@ function render(state) {
     say(row.querySelector('[data-role="state"]'), text);
     let who = "";
     if (channel.on_air) who = floor ? _("Speaker") : channel.on_air_name || _("Interpreter");
+    const fill = row.querySelector("[data-fill]");
+    if (fill && document.activeElement !== fill) fill.value = channel.retour_fill ? String(channel.retour_fill) : "";
+    if (channel.carrier?.kind === "retour") who = _("%(booth)s booth (retour)", { booth: channel.carrier.booth });
+    else if (channel.carrier?.kind === "relay") who = _("Relay from %(booth)s (its booth is on a retour)", { booth: channel.carrier.booth });
+    else if (channel.carrier?.kind === "floor" && !floor) who = _("The floor (its booth is on a retour)");
     say(row.querySelector('[data-role="who"]'), who);
     const count = channel.listeners ?? 0;
     say(row.querySelector('[data-role="listeners"]'), count === 1 ? _("1 listener") : _("%(count)s listeners", { count }));
@@ -45,7 +52,7 @@ const session = new LiveSession({
   },
   onWelcome: () => meeting.connected(),
   onMessage: (message) => {
-    if (video.handle(message) || meeting.handle(message)) return;
+    if (video.handle(message) || meeting.handle(message) || glossary.handle(message)) return;
     if (message.type === "state") {
       render(message);
       for (const element of document.querySelectorAll(".input-quality[data-topic]")) {
@@ -68,6 +75,42 @@ const session = new LiveSession({
   },
 });
 const meeting = new MeetingPanel(session);
+const glossary = new GlossaryPanel(document.getElementById("glossary"), data.event_id);
+glossary.refresh();
+
+for (const select of document.querySelectorAll("[data-fill]")) {
+  select.addEventListener("change", async () => {
+    const channel = select.value ? Number(select.value) : null;
+    try {
+      await session.request({ type: "retour.fill", booth: Number(select.dataset.fill), channel });
+    } catch (error) {
+      say(toast, error.message);
+    }
+  });
+}
+
+async function refreshOnAir() {
+  const body = document.querySelector("#on-air-table tbody");
+  try {
+    const lines = await api("GET", `/api/events/${data.event_id}/on-air`);
+    body.replaceChildren(
+      ...lines.map((line) => {
+        const row = document.createElement("tr");
+        const cells = [line.interpreter, line.language, (line.seconds / 60).toFixed(1), String(line.stints), (line.longest / 60).toFixed(1)];
+        for (const text of cells) {
+          const cell = document.createElement("td");
+          cell.textContent = text;
+          row.append(cell);
+        }
+        return row;
+      }),
+    );
+  } catch (error) {
+    say(toast, error.message);
+  }
+}
+document.getElementById("on-air-refresh").addEventListener("click", refreshOnAir);
+refreshOnAir();
 const video = new VideoPanel(session, { sends: ["camera", "screen"], maySend: () => true });
 session.start();
 
