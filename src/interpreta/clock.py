@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
@@ -35,3 +36,10 @@ class FrozenClock:
     def advance(self, delta: timedelta) -> None:
         """Move the clock forward by `delta`."""
         self.moment += delta
+
+
+def wall_seconds() -> float:
+    """Real seconds since the epoch, for live timers that browsers show against their own
+    clocks (a handover's countdown, the time on air). They run in real time alongside
+    the media, even where the platform's clock is frozen; nothing stored reads them."""
+    return time.time()

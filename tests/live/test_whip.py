@@ -227,7 +227,7 @@ async def test_patch_is_not_allowed_and_options_answers_cors(
                 "Access-Control-Request-Headers": "authorization, content-type",
             },
         )
-        assert preflight.status_code == 200
+        assert preflight.status_code == 204
         assert preflight.headers["accept-post"] == "application/sdp"
         assert preflight.headers["access-control-allow-origin"] == "*"
         assert "POST" in preflight.headers["access-control-allow-methods"]

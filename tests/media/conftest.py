@@ -22,6 +22,8 @@ from media_testkit import (
 )
 from video_testkit import Camera, Viewer, start_camera, start_viewer
 
+from interpreta.bus.redis_backend import RedisBus
+from interpreta.bus.redis_process import RedisProcess
 from interpreta.media.forwarder import EmbeddedMediaPlane
 from interpreta.media.janus import JanusMediaPlane
 from interpreta.media.janus.hostaddress import ensure_host_address
@@ -101,3 +103,16 @@ class Peers:
 def peers(plane: MediaPlane, backend: Backend) -> Peers:
     """Test peers for ``plane``."""
     return Peers(plane, backend.addresses)
+
+
+@pytest.fixture
+async def two_nodes(
+    janus_server: JanusProcess, redis_server: RedisProcess, redis_prefix: str
+) -> AsyncIterator[tuple[JanusMediaPlane, JanusMediaPlane]]:
+    """Two app nodes' planes driving the session's Janus, sharing a Redis bus."""
+    buses = [RedisBus(redis_server.url, node, prefix=redis_prefix) for node in ("a", "b")]
+    planes = [JanusMediaPlane(janus_server.url, bus=bus) for bus in buses]
+    yield planes[0], planes[1]
+    for plane, bus in zip(planes, buses, strict=True):
+        await plane.shutdown()
+        await bus.close()

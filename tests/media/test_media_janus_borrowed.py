@@ -9,33 +9,16 @@ The contract (retour, talkback, hand back, closing, kinds) runs on Janus in
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 from media_testkit import start_publisher, start_subscriber
 
-from interpreta.bus.redis_backend import RedisBus
-from interpreta.bus.redis_process import RedisProcess
 from interpreta.media.janus import JanusMediaPlane
 from interpreta.media.janus.hostaddress import ensure_host_address
-from interpreta.media.janus.process import JanusProcess
 from interpreta.media.plane import UnknownPeerError
 
 GERMAN, AGAIN = 1500.0, 700.0
-
-
-@pytest.fixture
-async def two_nodes(
-    janus_server: JanusProcess, redis_server: RedisProcess, redis_prefix: str
-) -> AsyncIterator[tuple[JanusMediaPlane, JanusMediaPlane]]:
-    """Two app nodes' planes driving the session's Janus, sharing a Redis bus."""
-    buses = [RedisBus(redis_server.url, node, prefix=redis_prefix) for node in ("a", "b")]
-    planes = [JanusMediaPlane(janus_server.url, bus=bus) for bus in buses]
-    yield planes[0], planes[1]
-    for plane, bus in zip(planes, buses, strict=True):
-        await plane.shutdown()
-        await bus.close()
 
 
 async def test_a_node_borrows_a_publisher_of_another_node_s_channel(

@@ -16,8 +16,6 @@ from collections.abc import AsyncIterator, Iterator
 import pytest
 from video_testkit import Camera, Viewer, start_camera, start_viewer
 
-from interpreta.bus.redis_backend import RedisBus
-from interpreta.bus.redis_process import RedisProcess
 from interpreta.media.janus import JanusFleet, JanusMediaPlane
 from interpreta.media.janus.codecs import H264, OPUS, VP8
 from interpreta.media.janus.hostaddress import ensure_host_address
@@ -278,19 +276,6 @@ async def test_viewers_of_fresh_channels_see_their_camera_at_once(
 
 
 # --- a camera on another app node ---------------------------------------------------------
-
-
-@pytest.fixture
-async def two_nodes(
-    janus_server: JanusProcess, redis_server: RedisProcess, redis_prefix: str
-) -> AsyncIterator[tuple[JanusMediaPlane, JanusMediaPlane]]:
-    """Two app nodes' planes driving the session's Janus, sharing a Redis bus."""
-    buses = [RedisBus(redis_server.url, node, prefix=redis_prefix) for node in ("a", "b")]
-    planes = [JanusMediaPlane(janus_server.url, bus=bus) for bus in buses]
-    yield planes[0], planes[1]
-    for plane, bus in zip(planes, buses, strict=True):
-        await plane.shutdown()
-        await bus.close()
 
 
 async def test_a_camera_that_joined_through_another_node_is_asked_for_a_key_frame(

@@ -245,6 +245,9 @@ def test_p22_every_confidential_column_is_encrypted() -> None:
     assert sorted(names) == [
         "booth_chat_messages.body",
         "chat_messages.body",
+        "glossary_terms.equivalent",
+        "glossary_terms.note",
+        "glossary_terms.term",
         "participants.phone",
         "poll_options.text",
         "polls.question",

@@ -2,7 +2,8 @@
 a retour with the floor standing in for the booth's own listeners and the relay
 indicator in the other booth, a countdown handover and a takeover by keyboard.
 
-Fake microphones: the speaker sends 440 Hz, Anna (German booth) 880 Hz, Bernd 1320 Hz.
+Fake microphones: the speaker sends 440 Hz, Anna (German booth) 880 Hz, Bernd 1320 Hz
+(``open_floor``).
 """
 
 from __future__ import annotations
@@ -12,8 +13,7 @@ from typing import Any
 
 import pytest
 
-from tests.web.conftest import write_tone
-from tests.web.test_live_browser import Pages, Stage, enter_booth, hears, stage, wait_until
+from tests.web.test_live_browser import Stage, hears, open_floor, stage, wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -38,19 +38,10 @@ def test_talkback_presets_and_retour_in_the_console(
     from playwright.sync_api import expect
 
     expect.set_options(timeout=10000)
-    folder = Path(screenshots)
-    tones = {hz: write_tone(folder / f"tone-{hz}.wav", hz) for hz in (440, 880, 1320)}
-    floor_voice, anna_voice, bernd_voice = (audio_browser(tones[hz]) for hz in (440, 880, 1320))
-    pages = Pages(media_server, folder)
+    floor = open_floor(stage, media_server, audio_browser, Path(screenshots))
+    pages, anna, bernd, chloe = floor.pages, floor.anna, floor.bernd, floor.chloe
+    floor_voice = floor.voices[440]
     code = stage.code
-
-    speaker = pages.open(floor_voice, f"/speak/{code}?key={stage.speaker_key}")
-    speaker.get_by_role("button", name="Start sending my microphone").click()
-    anna = pages.open(anna_voice, f"/interpret/{code}", cookie=stage.cookies["anna"])
-    bernd = pages.open(bernd_voice, f"/interpret/{code}", cookie=stage.cookies["bernd"])
-    chloe = pages.open(floor_voice, f"/interpret/{code}", cookie=stage.cookies["chloe"])
-    for page in (anna, bernd, chloe):
-        enter_booth(page)
     anna.get_by_role("button", name="Microphone", exact=True).click()
     expect(anna.locator("#on-air")).to_have_text("ON AIR")
     german = pages.open(floor_voice, f"/join/{code}")

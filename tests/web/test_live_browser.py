@@ -128,6 +128,35 @@ def enter_booth(page: Any) -> None:
     wait_until(page, "window.interpreta.published === true", timeout=10)
 
 
+@dataclass
+class Floor:
+    """The pages of a live event: the speaker on the floor (440 Hz), Anna and Bernd in the
+    German booth (880 and 1320 Hz), Chloe in the French one; everyone's in."""
+
+    pages: Pages
+    voices: dict[int, Any]
+    speaker: Any
+    anna: Any
+    bernd: Any
+    chloe: Any
+
+
+def open_floor(stage: Stage, media_server: str, audio_browser: Any, folder: Path) -> Floor:
+    """Open the speaker's page (sending) and the three consoles (in their booths)."""
+    tones = {hz: write_tone(folder / f"tone-{hz}.wav", hz) for hz in (440, 880, 1320)}
+    voices = {hz: audio_browser(path) for hz, path in tones.items()}
+    pages = Pages(media_server, folder)
+    code = stage.code
+    speaker = pages.open(voices[440], f"/speak/{code}?key={stage.speaker_key}")
+    speaker.get_by_role("button", name="Start sending my microphone").click()
+    anna = pages.open(voices[880], f"/interpret/{code}", cookie=stage.cookies["anna"])
+    bernd = pages.open(voices[1320], f"/interpret/{code}", cookie=stage.cookies["bernd"])
+    chloe = pages.open(voices[880], f"/interpret/{code}", cookie=stage.cookies["chloe"])
+    for page in (anna, bernd, chloe):
+        enter_booth(page)
+    return Floor(pages, voices, speaker, anna, bernd, chloe)
+
+
 @pytest.mark.parametrize("media_backend", MEDIA_BACKENDS, indirect=True)
 def test_interpretation_in_the_browser(
     stage: Stage,
@@ -141,18 +170,11 @@ def test_interpretation_in_the_browser(
 
     expect.set_options(timeout=8000)
     folder = Path(screenshots)
-    tones = {hz: write_tone(folder / f"tone-{hz}.wav", hz) for hz in (440, 880, 1320)}
-    floor_voice, anna_voice, bernd_voice = (audio_browser(tones[hz]) for hz in (440, 880, 1320))
-    pages = Pages(media_server, folder)
+    opened = open_floor(stage, media_server, audio_browser, folder)
+    pages, speaker = opened.pages, opened.speaker
+    anna, bernd, chloe = opened.anna, opened.bernd, opened.chloe
+    floor_voice = opened.voices[440]
     code = stage.code
-
-    speaker = pages.open(floor_voice, f"/speak/{code}?key={stage.speaker_key}")
-    speaker.get_by_role("button", name="Start sending my microphone").click()
-    anna = pages.open(anna_voice, f"/interpret/{code}", cookie=stage.cookies["anna"])
-    bernd = pages.open(bernd_voice, f"/interpret/{code}", cookie=stage.cookies["bernd"])
-    chloe = pages.open(anna_voice, f"/interpret/{code}", cookie=stage.cookies["chloe"])
-    for page in (anna, bernd, chloe):
-        enter_booth(page)
     wait_until(speaker, "window.interpreta.published === true")
     expect(speaker.get_by_role("status").filter(has_text="On air")).to_be_visible()
 

@@ -14,7 +14,7 @@ ingest key (the organiser's event API shows and rotates it).
 - ``PATCH`` the session: ``405``. The media planes take no trickle ICE and no ICE
   restart (the answer carries every candidate; RFC 9725 makes both optional), so PATCH
   is not a method of a WHIP session here, and the ``201`` offers no ``Accept-Patch``.
-- ``OPTIONS`` either: ``200`` with the CORS headers and ``Accept-Post:
+- ``OPTIONS`` either: ``204`` with the CORS headers and ``Accept-Post:
   application/sdp``; ``GET`` either: ``204`` (a WHIP resource has no representation).
 
 Errors are problem documents (RFC 9457), as RFC 9725 recommends. The bearer key is the
@@ -145,7 +145,7 @@ def _feeds(request: Request) -> RoomFeeds:
 @router.options(ENDPOINT, include_in_schema=False)
 async def endpoint_options() -> Response:
     """CORS and what the endpoint takes (RFC 9725, 4.2)."""
-    return Response(status_code=200, headers=_preflight(ENDPOINT_METHODS, accept_post=True))
+    return Response(status_code=204, headers=_preflight(ENDPOINT_METHODS, accept_post=True))
 
 
 @router.get(ENDPOINT, status_code=204, response_class=Response)
@@ -211,7 +211,7 @@ async def publish(
 @router.options(SESSION, include_in_schema=False)
 async def session_options() -> Response:
     """CORS for the WHIP session."""
-    return Response(status_code=200, headers=_preflight(SESSION_METHODS, accept_post=False))
+    return Response(status_code=204, headers=_preflight(SESSION_METHODS, accept_post=False))
 
 
 @router.get(SESSION, name="whip_session", status_code=204, response_class=Response)

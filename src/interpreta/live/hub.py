@@ -37,6 +37,7 @@ from sqlalchemy import select
 
 from interpreta.booths import on_air as on_air_time
 from interpreta.bus import Bus, BusError, MemoryBus
+from interpreta.clock import wall_seconds
 from interpreta.events import participation
 from interpreta.events.models import (
     BoothChatMessage,
@@ -262,6 +263,8 @@ class LiveHub:
         "The floors' input-quality meters, per event with staff connected here."
         self.on_air_warning = ON_AIR_WARNING
         "Seconds on air without a handover before the console warns."
+        self.wall = wall_seconds
+        "The real time of the live timers (countdowns, time on air), in epoch seconds."
 
     # --- joining and leaving -------------------------------------------------------
 
@@ -765,7 +768,7 @@ class LiveHub:
             if not isinstance(countdown, int) or countdown not in COUNTDOWNS:
                 raise ConsoleError("bad_request", "A countdown is 0 to 30 seconds.")
             if countdown:
-                due = time.time() + countdown
+                due = self.wall() + countdown
         async with self._changing(live) as shared:
             console = shared.booths[channel_id]
             if action == "mic":
@@ -823,11 +826,11 @@ class LiveHub:
     async def _hand_over_when_due(self, live: LiveEvent, channel_id: int, due: float) -> None:
         """Pass the microphone when a countdown handover ends (the keeper does it too, if
         this node is gone by then)."""
-        await asyncio.sleep(max(0.0, due - time.time()))
+        await asyncio.sleep(max(0.0, due - self.wall()))
         await self._complete_due_handovers(live)
 
     async def _complete_due_handovers(self, live: LiveEvent) -> None:
-        now = time.time()
+        now = self.wall()
         if not any(
             c.handover is not None and c.handover.due is not None and c.handover.due <= now
             for c in live.booths.values()
@@ -1139,7 +1142,7 @@ class LiveHub:
                 if console.on_air != on_air.get(channel)
             }
             for channel, key in went_on_air.items():
-                shared.booths[channel].on_air_since = None if key is None else time.time()
+                shared.booths[channel].on_air_since = None if key is None else self.wall()
             await self._settle_leases(shared, on_air)
             await shared_state.save(self.bus, live.event_id, shared.booths, shared.floors)
             live.shared = shared

@@ -160,6 +160,10 @@ async def _live(
             await LiveClient.join(base_url, code, role="interpreter", cookie=_cookie(bernd)),
         ]
         me, mate = joined
+        microphone = await start_publisher(me, "", "", 880)
+        await me.request({"type": "mic", "on": True})  # a stint on air
+        await me.request({"type": "mic", "on": False})
+        await microphone.close()
         await me.request({"type": "chat", "text": f"{NAME} here, I take the first half hour"})
         await mate.request({"type": "chat", "text": f"Ask {EMAIL.upper()} for the glossary"})
         await mate.request({"type": "chat", "text": f"then  {NAME.lower()}  takes over"})
@@ -234,6 +238,14 @@ async def test_p30_a_person_seeded_through_every_public_path_leaves_no_trace(
             201,
         )
     await _live(platform, event, quillon, bernd, olivia)
+    term = {"source_language": "de", "term": "Dolmetscher", "target_language": "en"}
+    _ok(
+        quillon.client.post(
+            f"/api/events/{event['id']}/glossary",
+            json={**term, "equivalent": "interpreter", "note": f"as {NAME} prefers"},
+        ),
+        201,
+    )
     await _host_a_poll(platform, quillon)
 
     said = f"I am {NAME}, {EMAIL}; please stop profiling me"
