@@ -20,6 +20,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from interpreta.booths.models import GlossaryTerm
+from interpreta.booths.spreadsheet import read_cell, written_cell
 from interpreta.datamap.activities import GLOSSARY
 from interpreta.privacy.processing import runs_in
 
@@ -182,7 +183,7 @@ def as_csv(rows: list[GlossaryTerm]) -> str:
     writer.writerow(_COLUMNS)
     for row in rows:
         cells = [row.source_language, row.term, row.target_language, row.equivalent, row.note]
-        writer.writerow([_safe(c or "") for c in cells])
+        writer.writerow([written_cell(c or "") for c in cells])
     return out.getvalue()
 
 
@@ -203,10 +204,10 @@ def from_csv(text: str) -> list[TermIn]:
     for number, line in enumerate(reader, start=2):
         entry = TermIn(
             (line.get("source_language") or "").strip(),
-            _unsafe(line.get("term") or ""),
+            read_cell(line.get("term") or ""),
             (line.get("target_language") or "").strip(),
-            _unsafe(line.get("equivalent") or ""),
-            _unsafe(line.get("note") or "") or None,
+            read_cell(line.get("equivalent") or ""),
+            read_cell(line.get("note") or "") or None,
         )
         try:
             entries.append(entry.checked())
@@ -215,13 +216,3 @@ def from_csv(text: str) -> list[TermIn]:
     if len(entries) > MAX_TERMS:
         raise GlossaryError(f"A glossary holds at most {MAX_TERMS} entries.")
     return entries
-
-
-def _safe(text: str) -> str:
-    """A cell a spreadsheet will not run as a formula (CSV injection)."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
-def _unsafe(text: str) -> str:
-    """A cell :func:`_safe` wrote, as it was."""
-    return text[1:] if text[:1] == "'" and text[1:2] in ("=", "+", "-", "@") else text

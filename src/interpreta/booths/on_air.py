@@ -13,6 +13,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from interpreta.booths.models import OnAirStint
+from interpreta.booths.spreadsheet import written_cell
 from interpreta.datamap.activities import LIVE_EVENT, ON_AIR_TIME
 from interpreta.events.models import Channel, Participant, Topic
 from interpreta.privacy.processing import runs_in
@@ -108,7 +109,7 @@ def as_csv(lines: list[OnAirLine]) -> str:
     for line in lines:
         writer.writerow(
             [
-                _safe(line.interpreter),
+                written_cell(line.interpreter),
                 line.language,
                 f"{line.seconds / 60:.1f}",
                 line.stints,
@@ -118,8 +119,3 @@ def as_csv(lines: list[OnAirLine]) -> str:
             ]
         )
     return out.getvalue()
-
-
-def _safe(text: str) -> str:
-    """A cell a spreadsheet will not run as a formula (CSV injection)."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text

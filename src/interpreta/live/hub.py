@@ -808,9 +808,7 @@ class LiveHub:
         if due is not None:
             self._spawn(self._hand_over_when_due(live, channel_id, due))
         if action in ("mic", "takeover", "output"):
-            kind = {"takeover": "takeover", "output": "output"}.get(action) or (
-                "mic_on" if arguments["on"] else "mic_off"
-            )
+            kind = action if action != "mic" else ("mic_on" if arguments["on"] else "mic_off")
             detail = str(arguments.get("channel")) if action == "output" else None
             await asyncio.to_thread(self._record_usage, client, kind, detail)
 

@@ -64,14 +64,22 @@ def _floor_source(shared: SharedState, channel_id: int) -> str | None:
     return publishers[-1] if publishers else None
 
 
+def _relay(shared: SharedState, console: BoothConsole) -> int | None:
+    """The relay standing in for a booth on a retour: the channel the organiser chose, if
+    its booth works into its own channel (else the floor stands in: None)."""
+    chosen = console.retour_fill
+    relay = None if chosen is None else shared.booths.get(chosen)
+    return chosen if relay is not None and relay.output is None else None
+
+
 def _fill(
     shared: SharedState, console: BoothConsole, info: ChannelInfo, channels: dict[int, ChannelInfo]
 ) -> str | None:
     """What a booth's own channel carries while the booth works into another: the relay
     the organiser chose (a booth working into its own channel), else the floor."""
-    relay = shared.booths.get(console.retour_fill or -1)
-    if relay is not None and relay.output is None:
-        return relay.source()
+    relay = _relay(shared, console)
+    if relay is not None:
+        return shared.booths[relay].source()
     floor = next(
         (
             c.id
@@ -123,9 +131,9 @@ def carrier(
         }
     console = shared.booths.get(info.id)
     if console is not None and console.output is not None:
-        relay = shared.booths.get(console.retour_fill or -1)
-        if relay is not None and relay.output is None and console.retour_fill in channels:
-            return {"kind": "relay", "booth": channels[console.retour_fill].language_code}
+        relay = _relay(shared, console)
+        if relay is not None and relay in channels:
+            return {"kind": "relay", "booth": channels[relay].language_code}
         return {"kind": "floor"}
     return {"kind": "booth", "booth": info.language_code}
 
