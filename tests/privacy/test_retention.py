@@ -10,6 +10,8 @@ import pytest
 from sqlalchemy import func, select
 
 from interpreta.accounts.models import Membership, Organisation, SignInSession, User
+from interpreta.booths import glossary, on_air
+from interpreta.booths.models import GlossaryTerm, OnAirStint
 from interpreta.clock import FrozenClock
 from interpreta.datamap.activities import RECORDING
 from interpreta.events.actions import LanguageSpec, create_event
@@ -411,3 +413,29 @@ def test_p16_recordings_sound_and_video_follow_the_customer_period(
     clock.advance(SECOND)
     engine.run(clock.now())
     assert (_count(platform, Recording), _count(platform, RecordingChunk)) == (0, 0)
+
+
+def test_p09_p16_the_booths_data_follows_its_rules(platform: Platform, clock: FrozenClock) -> None:
+    """Stints on air go with the participation data a week after the event (P09); the
+    glossary, meeting content, after the customer's period (30 days by default, P16)."""
+    event_id = _event_with_people(platform, _organisation(platform), listeners=1)
+    now = clock.now()
+    with platform.transaction() as db:
+        interpreter = join(db, event_id=event_id, role=ParticipantRole.INTERPRETER, now=now)
+        channel = db.scalars(
+            select(Channel.id)
+            .join(Topic)
+            .where(Topic.event_id == event_id, Channel.language_code == "de")
+        ).one()
+        on_air.record_changes(db, event_id, {channel: interpreter.anonymous_id}, now)
+        glossary.add(db, event_id, [glossary.TermIn("de", "Bund", "en", "federation")], None, now)
+    engine = _engine(platform)
+    clock.advance(timedelta(hours=1, days=7) - SECOND)
+    engine.run(clock.now())
+    assert (_count(platform, OnAirStint), _count(platform, GlossaryTerm)) == (1, 1)
+    clock.advance(SECOND)
+    engine.run(clock.now())
+    assert (_count(platform, OnAirStint), _count(platform, GlossaryTerm)) == (0, 1)
+    clock.advance(timedelta(days=23))
+    engine.run(clock.now())
+    assert _count(platform, GlossaryTerm) == 0
