@@ -1,0 +1,2 @@
+"""Calendars: invitations (.ics) and the CalDAV/CardDAV client of the opt-in calendar
+integration (P19)."""
