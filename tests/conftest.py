@@ -11,15 +11,21 @@ import json
 import os
 import re
 import shutil
+import socket
 import uuid
 from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
+from email.parser import BytesParser
+from email.policy import default as email_policy
 from pathlib import Path
 from typing import Any, cast
 
+import dkim
 import pyotp
 import pytest
+from aiosmtpd.controller import Controller
 from fastapi.testclient import TestClient
 from sqlalchemy import Table, create_engine, delete, insert, select, text, update
 from sqlalchemy.engine import make_url
@@ -29,11 +35,13 @@ from interpreta.app import create_app
 from interpreta.bus.redis_process import RedisProcess, redis_binary
 from interpreta.clock import FrozenClock
 from interpreta.config import Settings
+from interpreta.datamap.processors import Processor
 from interpreta.db.engine import make_engine
 from interpreta.db.migrate import upgrade
-from interpreta.mail import Mail
+from interpreta.mail import Mail, SmtpMailer, dkim_signer_for
 from interpreta.media.janus.hostaddress import ensure_host_address
 from interpreta.media.janus.process import JanusProcess, janus_binary
+from interpreta.outbound import guard_for
 from interpreta.platform import Platform
 from interpreta.privacy import audit, audit_tree
 from interpreta.privacy.models import AuditChainHead, AuditEntry, AuditTreeNode
@@ -291,6 +299,71 @@ class AuditTrail:
 def audit_trail(platform: Platform) -> AuditTrail:
     """The platform's audit trail: append entries, rewrite its history."""
     return AuditTrail(platform)
+
+
+class SmtpRelay:
+    """A real SMTP server (aiosmtpd) on loopback, as the platform's registered relay,
+    keeping every message it receives as it arrived (DKIM signature included)."""
+
+    HOST = "relay.test"
+    """The relay's name; the guard of `mailer` resolves it to loopback."""
+
+    def __init__(self) -> None:
+        self.received: list[bytes] = []
+        handler = self
+
+        class Keep:
+            async def handle_DATA(self, server: object, session: object, envelope: Any) -> str:
+                handler.received.append(bytes(envelope.content))
+                return "250 OK"
+
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = int(probe.getsockname()[1])
+        self.controller = Controller(Keep(), hostname="127.0.0.1", port=port)
+
+    def mailer(self, settings: Settings) -> SmtpMailer:
+        """An SMTP mailer delivering to this relay (an internal processor serving every
+        activity), signing with the settings' DKIM key."""
+        relay = Processor(
+            name="Test relay",
+            function="email delivery",
+            categories=["identifiers", "communications"],
+            country="DE",
+            hosts=[self.HOST],
+            internal=True,
+        )
+        guard = guard_for(Settings(processors=[relay], _env_file=None))  # type: ignore[call-arg]
+        guard._resolver = lambda host, port: ["127.0.0.1"]
+        signer = dkim_signer_for(settings)
+        return SmtpMailer(
+            self.HOST, self.controller.port, settings.smtp_from, guard, signer, starttls=False
+        )
+
+    def signed_by(self, settings: Settings, raw: bytes) -> bool:
+        """Whether `raw` carries a valid DKIM signature of the settings' key (the public
+        key served as the DNS record the signer names)."""
+        name, record = dkim_signer_for(settings).dns_record()
+
+        def dns(query: bytes, timeout: int = 5) -> bytes:
+            return record.encode() if query.decode().rstrip(".") == name else b""
+
+        return bool(dkim.verify(raw, dnsfunc=dns))
+
+    def messages(self) -> list[EmailMessage]:
+        """What arrived, parsed."""
+        parser = BytesParser(policy=email_policy)
+        return [cast(EmailMessage, parser.parsebytes(raw)) for raw in self.received]
+
+
+@pytest.fixture
+def smtp_relay(platform: Platform) -> Iterator[SmtpRelay]:
+    """The platform's mail goes through a real SMTP server, DKIM-signed."""
+    relay = SmtpRelay()
+    relay.controller.start()
+    platform.mailer = relay.mailer(platform.settings)
+    yield relay
+    relay.controller.stop()
 
 
 @pytest.fixture

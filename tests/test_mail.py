@@ -6,6 +6,7 @@ import socket
 import ssl
 from pathlib import Path
 
+import dkim
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.handlers import Sink
@@ -13,7 +14,7 @@ from aiosmtpd.handlers import Sink
 from interpreta.config import Settings
 from interpreta.datamap.activities import MARKETING, PRIVACY_REQUESTS
 from interpreta.datamap.processors import Processor
-from interpreta.mail import Mail, OutboxMailer, SmtpMailer, mailer_for
+from interpreta.mail import Mail, OutboxMailer, SmtpMailer, dkim_signer_for, mailer_for
 from interpreta.outbound import OutboundRefused, guard_for
 from tests.certificates import self_signed
 
@@ -128,3 +129,36 @@ def test_without_smtp_mails_go_to_the_outbox(tmp_path: Path) -> None:
     mailer.send(Mail("ann@example.org", "Hello", "Body", PRIVACY_REQUESTS.key))
     written = list((tmp_path / "outbox").glob("*.eml"))
     assert len(written) == 1 and b"ann@example.org" in written[0].read_bytes()
+
+
+def test_every_mail_is_dkim_signed_over_its_unsubscribe_headers(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path, _env_file=None)  # type: ignore[call-arg]
+    signer = dkim_signer_for(settings)
+    name, record = signer.dns_record()
+    assert name == "interpreta._domainkey.interpreta.example"
+    assert record.startswith("v=DKIM1; k=rsa; p=")
+    mail = Mail(
+        "ann@example.org",
+        "News",
+        "Hello",
+        MARKETING.key,
+        headers=(
+            ("List-Unsubscribe", "<https://x.example/newsletter/unsubscribe/abc>"),
+            ("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"),
+        ),
+    )
+    mailer = mailer_for(settings)
+    mailer.send(mail)
+    (written,) = (tmp_path / "outbox").glob("*.eml")
+    raw = written.read_bytes()
+
+    def dns(name: bytes, timeout: int = 5) -> bytes:
+        return record.encode() if name.decode().rstrip(".") == signer.dns_record()[0] else b""
+
+    assert dkim.verify(raw, dnsfunc=dns)
+    signature = raw.split(b"\r\n\r\n")[0].decode().replace("\r\n", "").replace("\t", "")
+    covered = signature.split(" h=")[1].split(";")[0].replace(" ", "").split(":")
+    assert {"list-unsubscribe", "list-unsubscribe-post", "from", "subject"} <= set(covered)
+    tampered = raw.replace(b"unsubscribe/abc", b"unsubscribe/xyz")
+    assert not dkim.verify(tampered, dnsfunc=dns)
+    assert dkim_signer_for(settings).private_key == signer.private_key  # kept, not remade

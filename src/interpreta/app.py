@@ -47,12 +47,14 @@ from interpreta.live.rtmp_ingest import RtmpIngest
 from interpreta.media.forwarder import EmbeddedMediaPlane
 from interpreta.media.janus import JanusFleet, JanusMediaPlane
 from interpreta.media.plane import MediaPlane
+from interpreta.newsletter.dispatch import send_queued
 from interpreta.platform import Platform
 from interpreta.privacy import audit_publish
 from interpreta.privacy.processing import processing
 from interpreta.privacy.retention import RetentionBusy
 from interpreta.privacy.rights.requests import Rights
 from interpreta.web import account as account_pages
+from interpreta.web import newsletter as newsletter_pages
 from interpreta.web import pages, privacy_centre, staff
 from interpreta.web import status as status_page
 
@@ -321,6 +323,29 @@ async def retention_schedule(platform: Platform) -> None:
             log.exception("publishing the audit tree head failed; it will be retried")
 
 
+async def newsletter_schedule(platform: Platform) -> None:
+    """Send the newsletter's queue every ``newsletter_interval_seconds`` (each mail in a
+    transaction of its own; several nodes share the queue without sending twice)."""
+    seconds = platform.settings.newsletter_interval_seconds
+    if seconds <= 0:
+        return
+    while True:
+        await asyncio.sleep(seconds)
+        try:
+            run = await asyncio.to_thread(
+                send_queued,
+                platform.sessions,
+                platform.mailer,
+                platform.settings,
+                platform.secrets.session_key,
+                now=platform.clock.now(),
+            )
+            if run.sent or run.failed:
+                log.info("newsletter: %d sent, %d failed, %d left", run.sent, run.failed, run.left)
+        except Exception:
+            log.exception("sending the newsletter's queue failed; it will be retried")
+
+
 def media_plane(settings: Settings, bus: Bus | None = None) -> MediaPlane:
     """The media plane the settings choose: ``media_backend`` ``embedded`` (the default,
     gathering ICE candidates on ``media_host``) or ``janus`` (the server at ``janus_url``,
@@ -384,6 +409,7 @@ def create_app(
         if rtmp is not None:
             await rtmp.start()  # nginx, a child process (docs/ingest.md)
         sweeper = asyncio.create_task(retention_schedule(platform))
+        letters = asyncio.create_task(newsletter_schedule(platform))
         # one node (an in-memory bus) has nobody to tell
         unshare = (
             None if isinstance(hub.bus, MemoryBus) else await platform.join_cache.share(hub.bus)
@@ -392,6 +418,7 @@ def create_app(
         gc.freeze()  # start-up objects never need collecting: shorter GC pauses, better p99
         yield
         sweeper.cancel()
+        letters.cancel()
         if unshare is not None:
             await unshare()
         if rtmp is not None:
@@ -442,7 +469,7 @@ def create_app(
         status,
         health,
     )
-    web = (pages, account_pages, privacy_centre, staff, status_page)
+    web = (pages, account_pages, newsletter_pages, privacy_centre, staff, status_page)
     for router in (*(m.router for m in api), *(m.router for m in web)):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

@@ -267,6 +267,19 @@ class Settings(BaseSettings):
     outbox_dir: Path | None = Field(
         default=None, description="Where mails are written without SMTP (default: data/outbox)."
     )
+    dkim_selector: str = Field(
+        default="interpreta",
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$",
+        description="The DKIM selector every mail is signed under (docs/mail.md).",
+    )
+    dkim_domain: str | None = Field(
+        default=None, description="The signing domain (default: the domain of smtp_from)."
+    )
+    dkim_key_file: Path | None = Field(
+        default=None,
+        description="RSA private key (PEM) signing mail (default: data/secrets/dkim.pem, "
+        "generated on first use).",
+    )
     dsr_due_days: int = Field(
         default=25, ge=1, le=31, description="Days to answer a rights request (P34), <= 1 month."
     )
@@ -292,6 +305,9 @@ class Settings(BaseSettings):
 
     retention_interval_minutes: int = Field(
         default=60, ge=0, description="How often the server applies retention rules; 0: never."
+    )
+    newsletter_interval_seconds: int = Field(
+        default=30, ge=0, description="How often the server sends the newsletter's queue; 0: never."
     )
     audit_root_file: Path | None = Field(
         default=None,

@@ -16,6 +16,7 @@ from interpreta.db.base import Base
 from interpreta.events import models as events_models
 from interpreta.events import statistics as statistics_models
 from interpreta.meetings import models as meetings_models
+from interpreta.newsletter import models as newsletter_models
 from interpreta.privacy import breaches as breaches_models
 from interpreta.privacy import holds as holds_models
 from interpreta.privacy import marks as marks_models
@@ -30,6 +31,7 @@ MODEL_MODULES = (
     meetings_models,
     recordings_models,
     booths_models,
+    newsletter_models,
     privacy_models,
     holds_models,
     statistics_models,

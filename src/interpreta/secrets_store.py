@@ -7,6 +7,9 @@ import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+
 
 @dataclass(frozen=True)
 class Secrets:
@@ -53,3 +56,27 @@ def audit_signing_seed(data_dir: Path, *, create: bool = True) -> bytes:
     if not create and not path.exists():
         raise FileNotFoundError(f"no audit signing key at {path}")
     return _load_or_create(path, 32)
+
+
+DKIM_KEY = "dkim.pem"
+
+
+def dkim_private_key(path: Path) -> bytes:
+    """The RSA private key (PKCS#8 PEM) that signs outgoing mail (DKIM, RFC 6376) at
+    `path`: created on first use, 2048 bits (what RFC 8301 requires at least)."""
+    if path.exists():
+        return path.read_bytes()
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process made it first: use theirs
+        return path.read_bytes()
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(pem)
+    return pem

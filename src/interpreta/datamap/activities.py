@@ -386,6 +386,24 @@ MARKETING = Activity(
     reads=("users.id", "users.email", "users.name", "users.closed_at", "users.email_verified_at"),
 )
 
+NEWSLETTER = Activity(
+    key="newsletter",
+    title="The newsletter",
+    what=(
+        "We send the newsletter to people who asked for it and confirmed their address by "
+        "a mailed link. We record the consent text they agreed to, its version, and the IP "
+        "address, browser and device type it was given from. Every newsletter has a link "
+        "that unsubscribes at once; unsubscribing deletes the subscription and every mail "
+        "still waiting to be sent."
+    ),
+    purposes=(Purpose.MARKETING,),
+    basis=LegalBasis.CONSENT,
+    subjects=(Subject.SUBSCRIBER,),
+    audiences=(Audience.VISITOR,),
+    writes=("newsletter_requests.*", "newsletter_subscribers.*", "newsletter_deliveries.*"),
+    goes_to="our mail relay delivers it to your mailbox",
+)
+
 BACKUPS = Activity(
     key="backups",
     title="Backups",
@@ -471,6 +489,7 @@ ACTIVITIES: tuple[Activity, ...] = (
     PRIVACY_REQUESTS,
     SECURITY_AUDIT,
     MARKETING,
+    NEWSLETTER,
     BACKUPS,
     RETENTION,
     ENCRYPTION,

@@ -176,6 +176,9 @@ INVOICES = RetentionRule("invoices", Anchor.ISSUE, Period(10, "years"), promise=
 NEWSLETTER = RetentionRule(
     "newsletter", Anchor.SUBSCRIPTION, Period(3, "years"), ends_with_consent=True, promise="P12"
 )
+NEWSLETTER_REQUESTS = RetentionRule(
+    "newsletter_requests", Anchor.CREATION, Period(7), Disposal.DELETE, promise="P12"
+)
 SUPPORT = RetentionRule(
     "support", Anchor.ACCOUNT_CLOSURE, Period(3, "years"), Disposal.DELETE, promise="P13"
 )
@@ -206,6 +209,7 @@ RULES: dict[str, AnyRule] = {
         COMMERCIAL,
         INVOICES,
         NEWSLETTER,
+        NEWSLETTER_REQUESTS,
         SUPPORT,
         INCIDENT,
         SIGN_IN_SESSIONS,

@@ -3,6 +3,8 @@ Babel), and choosing one for a visitor."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 from urllib.parse import parse_qs
@@ -71,6 +73,17 @@ def current() -> str:
 def use(code: str) -> None:
     """Render in `code` from here on (this request, task or thread)."""
     _CURRENT.set(supported(code) or DEFAULT)
+
+
+@contextmanager
+def speaking(code: str) -> Iterator[None]:
+    """Render in `code` inside the block (a mail to someone in their language), then in
+    the language of before."""
+    token = _CURRENT.set(supported(code) or DEFAULT)
+    try:
+        yield
+    finally:
+        _CURRENT.reset(token)
 
 
 class LocaleMiddleware:

@@ -2,7 +2,8 @@
 
 Quillon signs up, runs an organisation, is invited into a customer's, interprets and
 chats in a live event, joins another as a named listener (chatting, voting, asking and
-sharing a file there) and as a speaker (heard in a recording), objects,
+sharing a file there) and as a speaker (heard in a recording), subscribes to the
+newsletter (an issue waits in the queue for him), objects,
 asks by the public form and by the privacy centre, and is mailed along the way.
 Others' chat names them. Then they ask for erasure, the DPO and the customer answer
 their parts, and the customer redacts the mentions offered. Every column of every
@@ -22,6 +23,7 @@ from sqlalchemy import select
 
 from interpreta.app import create_app
 from interpreta.mail import Mail, OutboxMailer
+from interpreta.newsletter import consent, dispatch
 from interpreta.platform import Platform
 from interpreta.privacy.rights.models import DataSubjectRequest, RequestStatus
 from interpreta.privacy.rights.subjects import Identity, find, linked_tables
@@ -38,6 +40,7 @@ NEEDLES = (NAME.casefold(), EMAIL.casefold())
 NOT_REACHED = {
     "audit_entries": "names people by keyed pseudonyms only, kept by design",
     "breach_notifications": "written by staff about a breach, on no public path",
+    "newsletter_requests": "confirmed, it became the subscription (unconfirmed: tests/newsletter)",
 }
 """Tables about people that this person does not reach through any public path."""
 
@@ -199,6 +202,18 @@ async def _live(
         await asyncio.sleep(0.3)
 
 
+def _subscribe_to_the_newsletter(
+    platform: Platform, person: Account, outbox: RecordingMailer
+) -> None:
+    """Subscribe through the pages, and have an issue waiting in the queue."""
+    form = {"email": EMAIL, "agree": "yes", "consent_version": consent.CURRENT}
+    assert person.client.post("/newsletter", data=form).status_code == 200
+    token = outbox.token(EMAIL, "/newsletter/confirm")
+    assert person.client.post("/newsletter/confirm", data={"token": token}).status_code == 200
+    with platform.transaction() as db:
+        dispatch.queue(db, subject="News", body="What is new", now=platform.clock.now())
+
+
 async def test_p30_a_person_seeded_through_every_public_path_leaves_no_trace(
     platform: Platform, sign_up: Any, outbox: RecordingMailer
 ) -> None:
@@ -247,6 +262,7 @@ async def test_p30_a_person_seeded_through_every_public_path_leaves_no_trace(
         201,
     )
     await _host_a_poll(platform, quillon)
+    _subscribe_to_the_newsletter(platform, quillon, outbox)
 
     said = f"I am {NAME}, {EMAIL}; please stop profiling me"
     _ok(
