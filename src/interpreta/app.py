@@ -20,6 +20,7 @@ from interpreta import __version__
 from interpreta.api import (
     account,
     auth,
+    consent,
     events,
     glossary,
     health,
@@ -54,6 +55,7 @@ from interpreta.privacy.processing import processing
 from interpreta.privacy.retention import RetentionBusy
 from interpreta.privacy.rights.requests import Rights
 from interpreta.web import account as account_pages
+from interpreta.web import cookies as cookie_pages
 from interpreta.web import newsletter as newsletter_pages
 from interpreta.web import pages, privacy_centre, staff
 from interpreta.web import status as status_page
@@ -453,6 +455,7 @@ def create_app(
     app.add_middleware(SecurityHeaders)
     app.add_middleware(LocaleMiddleware)
     api = (
+        consent,
         join,
         auth,
         account,
@@ -469,7 +472,7 @@ def create_app(
         status,
         health,
     )
-    web = (pages, account_pages, newsletter_pages, privacy_centre, staff, status_page)
+    web = (pages, account_pages, cookie_pages, newsletter_pages, privacy_centre, staff, status_page)
     for router in (*(m.router for m in api), *(m.router for m in web)):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

@@ -14,6 +14,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,7 @@ import uvicorn
 from interpreta.app import create_app
 from interpreta.config import Settings
 from interpreta.platform import Platform
-from tests.conftest import on_janus
+from tests.conftest import Account, join, make_staff, on_janus, speaker_key_of
 
 CHROMIUM = "/usr/lib/chromium/chromium"
 CHROMIUM_ARGS = [
@@ -185,3 +186,90 @@ def signed_up_with_an_event(page: Any, name: str, title: str) -> dict[str, Any]:
         },
     ).json()
     return event
+
+
+@dataclass
+class People:
+    """Who visits the pages, with the event they see."""
+
+    owner: Account
+    interpreter: Account
+    dpo: Account
+    event: dict[str, Any]
+    speaker_key: str
+
+
+@pytest.fixture
+def people(platform: Platform, sign_up: Any) -> People:
+    """An organiser with an event in German and French, its German interpreter, and the
+    DPO."""
+    owner: Account = sign_up("olivia")
+    interpreter: Account = sign_up("anna")
+    dpo: Account = sign_up("dora")
+    make_staff(platform, dpo)
+    join(owner, interpreter)
+    event = owner.create_event("Accessible summit", ["de", "fr"])
+    booth = next(c for c in event["topics"][0]["channels"] if c["language_code"] == "de")
+    assigned = owner.client.post(
+        f"/api/events/{event['id']}/booths/{booth['booth_id']}/interpreters",
+        json={"user_id": interpreter.user_id},
+    )
+    assert assigned.status_code == 201
+    return People(owner, interpreter, dpo, event, speaker_key_of(platform, event["id"]))
+
+
+def browser_context(browser: Any, base_url: str, account: Account | None) -> Any:
+    """A fresh browser context (nothing stored), signed in as `account` if given."""
+    context = browser.new_context(base_url=base_url)
+    if account is not None:
+        cookie = str(account.client.cookies.get("interpreta_session"))
+        context.add_cookies(
+            [{"name": "interpreta_session", "value": cookie, "domain": "localhost", "path": "/"}]
+        )
+    return context
+
+
+def pages_by_visitor(people: People) -> dict[str, tuple[Account | None, list[str]]]:
+    """Every page, as the person who would see it: a visitor, the organiser, an
+    interpreter, the DPO."""
+    event, code = people.event, people.event["code"]
+    return {
+        "visitor": (
+            None,
+            [
+                "/",
+                f"/join/{code}",
+                "/login",
+                "/signup",
+                "/privacy",
+                "/privacy/versions/1",
+                "/privacy/request",
+                "/privacy/confirm?token=nonsense",
+                "/account/forgot",
+                "/account/reset?token=nonsense",
+                "/account/verify?token=nonsense",
+                "/newsletter",
+                "/newsletter/confirm?token=nonsense",
+                "/newsletter/unsubscribe/nonsense",
+                "/cookies",
+                "/status",
+                "/no/such/page",
+            ],
+        ),
+        "organiser": (
+            people.owner,
+            [
+                "/events",
+                "/events/new",
+                f"/events/{event['id']}",
+                f"/events/{event['id']}/live",
+                f"/events/{event['id']}/poster",
+                "/account",
+                "/privacy/me",
+                "/invitations",
+                f"/speak/{code}?key={people.speaker_key}",
+            ],
+        ),
+        "interpreter": (people.interpreter, [f"/interpret/{code}"]),
+        "dpo": (people.dpo, ["/privacy/requests", "/staff/breaches", "/staff/marks"]),
+    }

@@ -11,14 +11,12 @@ live pages once they are connected and their meeting panel is filled.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from interpreta.platform import Platform
-from tests.conftest import Account, join, make_staff, speaker_key_of
+from tests.web.conftest import People, browser_context, pages_by_visitor
 from tests.web.test_live_browser import enter_booth, wait_until
 
 pytestmark = pytest.mark.browser
@@ -54,44 +52,6 @@ def violations(page: Any, axe_source: str) -> list[str]:
     return list(found)
 
 
-@dataclass
-class People:
-    """Who visits the pages, with the event they see."""
-
-    owner: Account
-    interpreter: Account
-    dpo: Account
-    event: dict[str, Any]
-    speaker_key: str
-
-
-@pytest.fixture
-def people(platform: Platform, sign_up: Any) -> People:
-    owner: Account = sign_up("olivia")
-    interpreter: Account = sign_up("anna")
-    dpo: Account = sign_up("dora")
-    make_staff(platform, dpo)
-    join(owner, interpreter)
-    event = owner.create_event("Accessible summit", ["de", "fr"])
-    booth = next(c for c in event["topics"][0]["channels"] if c["language_code"] == "de")
-    assigned = owner.client.post(
-        f"/api/events/{event['id']}/booths/{booth['booth_id']}/interpreters",
-        json={"user_id": interpreter.user_id},
-    )
-    assert assigned.status_code == 201
-    return People(owner, interpreter, dpo, event, speaker_key_of(platform, event["id"]))
-
-
-def _context(browser: Any, base_url: str, account: Account | None) -> Any:
-    context = browser.new_context(base_url=base_url)
-    if account is not None:
-        cookie = str(account.client.cookies.get("interpreta_session"))
-        context.add_cookies(
-            [{"name": "interpreta_session", "value": cookie, "domain": "localhost", "path": "/"}]
-        )
-    return context
-
-
 def test_every_page_meets_wcag_2_1_aa(
     people: People, media_server: str, audio_browser: Any, axe_source: str
 ) -> None:
@@ -99,48 +59,10 @@ def test_every_page_meets_wcag_2_1_aa(
 
     browser = audio_browser()
     event, code = people.event, people.event["code"]
-    visits: dict[str, tuple[Account | None, list[str]]] = {
-        "visitor": (
-            None,
-            [
-                "/",
-                f"/join/{code}",
-                "/login",
-                "/signup",
-                "/privacy",
-                "/privacy/versions/1",
-                "/privacy/request",
-                "/privacy/confirm?token=nonsense",
-                "/account/forgot",
-                "/account/reset?token=nonsense",
-                "/account/verify?token=nonsense",
-                "/newsletter",
-                "/newsletter/confirm?token=nonsense",
-                "/newsletter/unsubscribe/nonsense",
-                "/status",
-                "/no/such/page",
-            ],
-        ),
-        "organiser": (
-            people.owner,
-            [
-                "/events",
-                "/events/new",
-                f"/events/{event['id']}",
-                f"/events/{event['id']}/live",
-                f"/events/{event['id']}/poster",
-                "/account",
-                "/privacy/me",
-                "/invitations",
-                f"/speak/{code}?key={people.speaker_key}",
-            ],
-        ),
-        "interpreter": (people.interpreter, [f"/interpret/{code}"]),
-        "dpo": (people.dpo, ["/privacy/requests", "/staff/breaches", "/staff/marks"]),
-    }
+    visits = pages_by_visitor(people)
     failures: list[str] = []
     for who, (account, paths) in visits.items():
-        context = _context(browser, media_server, account)
+        context = browser_context(browser, media_server, account)
         page = context.new_page()
         for path in paths:
             page.goto(path)
@@ -149,10 +71,10 @@ def test_every_page_meets_wcag_2_1_aa(
         context.close()
 
     # the live pages, connected, with the meeting panel filled
-    host = _context(browser, media_server, people.owner).new_page()
+    host = browser_context(browser, media_server, people.owner).new_page()
     host.goto(f"/events/{event['id']}/live")
     expect(host.locator("#meeting")).to_have_attribute("data-ready", "true")
-    listener = _context(browser, media_server, None).new_page()
+    listener = browser_context(browser, media_server, None).new_page()
     listener.goto(f"/join/{code}")
     listener.get_by_role("button", name="Play").click()
     expect(listener.locator("#meeting")).to_have_attribute("data-ready", "true")
@@ -166,7 +88,7 @@ def test_every_page_meets_wcag_2_1_aa(
     host.get_by_role("button", name="Ask the poll").click()
     expect(listener.locator("form.poll")).to_contain_text("Coffee?")
     expect(host.locator(".qa-item")).to_contain_text("When is the break?")
-    console = _context(browser, media_server, people.interpreter).new_page()
+    console = browser_context(browser, media_server, people.interpreter).new_page()
     console.goto(f"/interpret/{code}")
     enter_booth(console)
     for name, page in (("live view", host), ("listener", listener), ("console", console)):
@@ -177,7 +99,7 @@ def test_every_page_meets_wcag_2_1_aa(
 def test_the_check_finds_what_breaks_wcag(
     media_server: str, audio_browser: Any, axe_source: str
 ) -> None:
-    page = _context(audio_browser(), media_server, None).new_page()
+    page = browser_context(audio_browser(), media_server, None).new_page()
     page.goto("/")
     page.evaluate(
         """() => {
@@ -197,7 +119,7 @@ def test_the_listener_page_works_with_the_keyboard_alone(
 ) -> None:
     from playwright.sync_api import expect
 
-    page = _context(audio_browser(), media_server, None).new_page()
+    page = browser_context(audio_browser(), media_server, None).new_page()
     page.goto(f"/join/{people.event['code']}")
     focused = _tab_to(page, "player-language")
     focused.press("ArrowDown")  # the next channel
@@ -221,7 +143,7 @@ def test_the_interpreter_console_works_with_the_keyboard_alone(
 ) -> None:
     from playwright.sync_api import expect
 
-    page = _context(audio_browser(), media_server, people.interpreter).new_page()
+    page = browser_context(audio_browser(), media_server, people.interpreter).new_page()
     page.goto(f"/interpret/{people.event['code']}")
     _tab_to(page, "enter").press("Enter")
     wait_until(page, "window.interpreta.published === true", timeout=10)

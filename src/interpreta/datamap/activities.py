@@ -404,6 +404,22 @@ NEWSLETTER = Activity(
     goes_to="our mail relay delivers it to your mailbox",
 )
 
+COOKIE_CHOICES = Activity(
+    key="cookie_choices",
+    title="Your answer to the cookie banner",
+    what=(
+        "Before anything but strictly necessary cookies and storage is kept in your "
+        "browser, we ask. We record each answer (a random key of your browser, your account "
+        "if you were signed in, the banner's version, what you allowed, and whether you "
+        "withdrew an earlier consent) to be able to show what you agreed to."
+    ),
+    purposes=(Purpose.LEGAL_COMPLIANCE,),
+    basis=LegalBasis.LEGAL_OBLIGATION,
+    subjects=(Subject.VISITOR,),
+    audiences=(Audience.VISITOR,),
+    writes=("cookie_consents.*",),
+)
+
 BACKUPS = Activity(
     key="backups",
     title="Backups",
@@ -490,6 +506,7 @@ ACTIVITIES: tuple[Activity, ...] = (
     SECURITY_AUDIT,
     MARKETING,
     NEWSLETTER,
+    COOKIE_CHOICES,
     BACKUPS,
     RETENTION,
     ENCRYPTION,

@@ -179,6 +179,9 @@ NEWSLETTER = RetentionRule(
 NEWSLETTER_REQUESTS = RetentionRule(
     "newsletter_requests", Anchor.CREATION, Period(7), Disposal.DELETE, promise="P12"
 )
+CONSENT_RECORDS = RetentionRule(
+    "consent_records", Anchor.CREATION, Period(3, "years"), Disposal.DELETE, promise="P05"
+)
 SUPPORT = RetentionRule(
     "support", Anchor.ACCOUNT_CLOSURE, Period(3, "years"), Disposal.DELETE, promise="P13"
 )
@@ -210,6 +213,7 @@ RULES: dict[str, AnyRule] = {
         INVOICES,
         NEWSLETTER,
         NEWSLETTER_REQUESTS,
+        CONSENT_RECORDS,
         SUPPORT,
         INCIDENT,
         SIGN_IN_SESSIONS,

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from sqlalchemy import MetaData
 
 from interpreta.config import Settings
+from interpreta.datamap import storage
 from interpreta.datamap.activities import ACTIVITIES, Activity, Audience
 from interpreta.datamap.declarations import Personal, personal_fields
 from interpreta.datamap.processors import Processor
@@ -286,6 +287,16 @@ def details(metadata: MetaData, settings: Settings) -> list[AnyBlock]:
             Table(("Field", "Whose data", "Why", "Legal basis", "How long", "Who decides"), rows),
         ]
     out += [
+        Heading(3, "Cookies and storage on your device"),
+        Paragraph(
+            "What our pages keep in your browser. Strictly necessary items are kept without "
+            "asking; preferences only after you allow them in the banner (P05), and they are "
+            "deleted from your device when you withdraw. Change your answer at /cookies."
+        ),
+        Table(
+            ("Name", "Where", "Kind", "What for", "How long"),
+            tuple(storage.rows()),
+        ),
         Heading(3, "Processors"),
         Paragraph(
             "Besides the recipients named in each section, we give personal data only to "

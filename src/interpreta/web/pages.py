@@ -32,7 +32,9 @@ from interpreta.api.dependencies import OptionalUserDep, PlatformDep, within
 from interpreta.api.events import event_out, load_event
 from interpreta.api.inputs import PathId
 from interpreta.availability import records
+from interpreta.datamap import storage
 from interpreta.datamap.activities import ACCOUNT, CUSTOMER_VIEW, RECORDING
+from interpreta.datamap.storage import BANNER_VERSION
 from interpreta.errors import Problem
 from interpreta.events import codes, languages
 from interpreta.events.join import public_info
@@ -45,6 +47,7 @@ from interpreta.privacy.models import NoticeVersion
 from interpreta.privacy.notice import latest_version, version_line
 from interpreta.privacy.processing import processing, runs_in
 from interpreta.recordings import store as recording_store
+from interpreta.visitors import choices
 from interpreta.web.qr import join_qr_svg, join_qr_svg_file
 
 router = APIRouter(include_in_schema=False, dependencies=[within(CUSTOMER_VIEW)])
@@ -190,6 +193,8 @@ def render(
         asked, request.cookies.get(locales.COOKIE), request.headers.get("accept-language")
     )
     locales.use(locale)
+    choice = choices.read(request.cookies.get(choices.COOKIE))
+    answered = choice is not None and choice.current
     response = templates.TemplateResponse(
         request,
         name,
@@ -197,6 +202,13 @@ def render(
             "user": user,
             "locale": locale,
             "script_messages": catalogues.script_messages(locale),
+            "consent_banner": not answered,
+            "banner_version": BANNER_VERSION,
+            "storage_data": {
+                "items": storage.for_pages(),
+                "preferences": answered and choice is not None and choice.preferences,
+                "version": BANNER_VERSION,
+            },
             **context,
         },
         status_code=status_code,

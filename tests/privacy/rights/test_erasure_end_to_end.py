@@ -2,8 +2,8 @@
 
 Quillon signs up, runs an organisation, is invited into a customer's, interprets and
 chats in a live event, joins another as a named listener (chatting, voting, asking and
-sharing a file there) and as a speaker (heard in a recording), subscribes to the
-newsletter (an issue waits in the queue for him), objects,
+sharing a file there) and as a speaker (heard in a recording), answers the cookie
+banner, subscribes to the newsletter (an issue waits in the queue for him), objects,
 asks by the public form and by the privacy centre, and is mailed along the way.
 Others' chat names them. Then they ask for erasure, the DPO and the customer answer
 their parts, and the customer redacts the mentions offered. Every column of every
@@ -22,6 +22,7 @@ import httpx
 from sqlalchemy import select
 
 from interpreta.app import create_app
+from interpreta.datamap.storage import BANNER_VERSION
 from interpreta.mail import Mail, OutboxMailer
 from interpreta.newsletter import consent, dispatch
 from interpreta.platform import Platform
@@ -202,10 +203,13 @@ async def _live(
         await asyncio.sleep(0.3)
 
 
-def _subscribe_to_the_newsletter(
+def _answer_the_banner_and_subscribe(
     platform: Platform, person: Account, outbox: RecordingMailer
 ) -> None:
-    """Subscribe through the pages, and have an issue waiting in the queue."""
+    """Answer the cookie banner, subscribe through the pages, and have an issue waiting
+    in the queue."""
+    banner = {"version": BANNER_VERSION, "preferences": True}
+    assert person.client.post("/api/consent", json=banner).status_code == 200
     form = {"email": EMAIL, "agree": "yes", "consent_version": consent.CURRENT}
     assert person.client.post("/newsletter", data=form).status_code == 200
     token = outbox.token(EMAIL, "/newsletter/confirm")
@@ -262,7 +266,7 @@ async def test_p30_a_person_seeded_through_every_public_path_leaves_no_trace(
         201,
     )
     await _host_a_poll(platform, quillon)
-    _subscribe_to_the_newsletter(platform, quillon, outbox)
+    _answer_the_banner_and_subscribe(platform, quillon, outbox)
 
     said = f"I am {NAME}, {EMAIL}; please stop profiling me"
     _ok(

@@ -20,6 +20,7 @@ import { VideoPanel } from "./video.js";
 import { LiveSession } from "./session.js";
 import { BoothWork } from "./booth_work.js";
 import { GlossaryPanel } from "./glossary.js";
+import { forTheTab, remembered } from "../storage.js";
 
 const data = pageData();
 const channels = channelIndex(data);
@@ -60,14 +61,14 @@ const el = {
 
 const settingsKey = "interpreta.console.processing";
 const incomingKey = `interpreta.console.incoming.${data.code}.${booth.booth_id}`;
-el.processing.checked = localStorage.getItem(settingsKey) === "true";
+el.processing.checked = remembered.get(settingsKey) === "true";
 
 let started = false;
 let connection = "closed";
 let wantOnAir = false;
 let coughing = false;
 let handoverPending = null; // {from, giver, taker} a mate asked and we answer
-let incomingId = Number(sessionStorage.getItem(incomingKey)) || floorOf(booth.topic_id);
+let incomingId = Number(forTheTab.get(incomingKey)) || floorOf(booth.topic_id);
 if (!channels.has(incomingId) || incomingId === booth.channel_id) incomingId = floorOf(booth.topic_id);
 const micRetry = new Backoff();
 const earRetry = new Backoff();
@@ -435,7 +436,7 @@ window.addEventListener("blur", () => setCough(false));
 
 el.incoming.addEventListener("change", async () => {
   incomingId = Number(el.incoming.value);
-  sessionStorage.setItem(incomingKey, String(incomingId));
+  forTheTab.set(incomingKey, String(incomingId));
   if (ear.connected && session.open) {
     try {
       await ear.switchTo(session, incomingId);
@@ -463,7 +464,7 @@ el.chatForm.addEventListener("submit", async (event) => {
   if (await act({ type: "chat", text })) el.chatText.value = "";
 });
 el.processing.addEventListener("change", async () => {
-  localStorage.setItem(settingsKey, String(el.processing.checked));
+  remembered.set(settingsKey, String(el.processing.checked));
   if (!started) return;
   try {
     await mic.open(el.processing.checked);

@@ -6,10 +6,11 @@
 // (limiter-worklet.js: 5 ms look-ahead, 100 ms release), and only the worklet reaches the
 // AudioContext's destination. Where the browser has no AudioWorklet (an insecure
 // context), a hard clipper at the ceiling stands in. The switch turns it off and on; the
-// choice is kept on the device (localStorage). Nothing is made before the page's first
-// use of sound (the AudioContext needs a user gesture).
+// choice is kept on the device once preferences are allowed (../storage.js). Nothing is
+// made before the page's first use of sound (the AudioContext needs a user gesture).
 
 import { audioContext } from "./media.js";
+import { remembered } from "../storage.js";
 
 export const CEILING_DB = -3;
 export const CEILING = 10 ** (CEILING_DB / 20);
@@ -31,7 +32,7 @@ function clipCurve(points = 4097) {
 
 class Limiter {
   constructor() {
-    this.enabled = localStorage.getItem(storageKey) !== "false";
+    this.enabled = remembered.get(storageKey) !== "false";
     this.bus = null; // where the sources join
     this.node = null; // the worklet, or the clipper
     this.mode = "idle"; // "loading", "worklet", "clipper"
@@ -102,7 +103,7 @@ class Limiter {
   /** Switch it on or off (kept on the device). */
   setEnabled(on) {
     this.enabled = Boolean(on);
-    localStorage.setItem(storageKey, String(this.enabled));
+    remembered.set(storageKey, String(this.enabled));
     if (this.mode === "worklet") this.node.port.postMessage({ enabled: this.enabled });
     this.wire();
     for (const box of this.switches) box.checked = this.enabled;

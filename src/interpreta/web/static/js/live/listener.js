@@ -7,7 +7,7 @@
 //
 // The mix: while an interpretation plays, a listener may hear the floor beneath it at
 // 0-50 % of the volume. A second subscription (slot "under") brings the floor to its own
-// strip (tone.js: its volume); the choice is kept on the device (localStorage). Both
+// strip (tone.js: its volume); the choice is kept on the device once preferences are allowed (../storage.js). Both
 // strips end in the page's limiter (limiter.js), on unless the listener turns it off.
 //
 // Talking: in a meeting, or in a webinar once a host lets them, a listener may send their
@@ -21,6 +21,7 @@ import { Strip } from "./tone.js";
 import { MeetingPanel } from "./meeting.js";
 import { VideoPanel } from "./video.js";
 import { LiveSession } from "./session.js";
+import { forTheTab, remembered } from "../storage.js";
 
 const root = document.getElementById("player");
 const data = pageData("player-data");
@@ -37,12 +38,12 @@ const mixValue = document.getElementById("player-mix-value");
 const underAudio = document.getElementById("player-under");
 const talkButton = document.getElementById("player-talk");
 const mixKey = "interpreta.listen.mix";
-let mix = Math.min(0.5, Math.max(0, Number(localStorage.getItem(mixKey)) || 0));
+let mix = Math.min(0.5, Math.max(0, Number(remembered.get(mixKey)) || 0));
 
 const choiceKey = `interpreta.listen.${data.code}`;
 const firstTopic = data.topics[0];
 let topicId = firstTopic.id;
-let selected = Number(sessionStorage.getItem(choiceKey)) || null;
+let selected = Number(forTheTab.get(choiceKey)) || null;
 if (!channels.has(selected)) selected = null;
 if (selected) topicId = channels.get(selected).topic_id;
 let playing = false;
@@ -145,7 +146,7 @@ function resubscribeLater() {
 
 async function choose(channelId) {
   selected = channelId;
-  sessionStorage.setItem(choiceKey, String(channelId));
+  forTheTab.set(choiceKey, String(channelId));
   if (playing && ear.connected && session.open) {
     try {
       await ear.switchTo(session, channelId);
@@ -346,7 +347,7 @@ volume.addEventListener("input", () => applyVolumes());
 mixSlider.value = String(mix);
 mixSlider.addEventListener("input", () => {
   mix = Number(mixSlider.value);
-  localStorage.setItem(mixKey, String(mix));
+  remembered.set(mixKey, String(mix));
   syncMix();
 });
 applyVolumes();

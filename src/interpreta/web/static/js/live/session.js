@@ -7,6 +7,7 @@
 // sessionStorage so a page reload resumes too. A refused join (close code 4403) is final.
 
 import { _ } from "../i18n.js";
+import { forTheTab } from "../storage.js";
 
 const BACKOFF_MS = [300, 700, 1500, 3000, 6000, 10000];
 const PING_MS = 20000;
@@ -101,7 +102,7 @@ export class LiveSession {
     this.welcome = null;
     this.status(this.joinedBefore ? "reconnecting" : "connecting");
     ws.addEventListener("open", () => {
-      const resume = sessionStorage.getItem(this.options.storageKey);
+      const resume = forTheTab.get(this.options.storageKey);
       const join = { type: "join", ...this.options.join };
       if (resume) join.resume = resume;
       ws.send(JSON.stringify(join));
@@ -150,7 +151,7 @@ export class LiveSession {
       this.welcome = message;
       this.iceAt = Date.now();
       this.state = message.state;
-      sessionStorage.setItem(this.options.storageKey, message.participant);
+      forTheTab.set(this.options.storageKey, message.participant);
       clearInterval(this.pinger);
       this.pinger = setInterval(() => {
         this.request({ type: "ping" }).catch(() => {});

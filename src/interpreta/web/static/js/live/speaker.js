@@ -8,6 +8,7 @@ import { MeetingPanel } from "./meeting.js";
 import { renderQuality } from "./input_quality.js";
 import { VideoPanel } from "./video.js";
 import { LiveSession } from "./session.js";
+import { remembered } from "../storage.js";
 
 const data = pageData();
 const $ = (id) => document.getElementById(id);
@@ -25,7 +26,7 @@ let connection = "closed";
 const retry = new Backoff();
 const mic = new Mic(() => republishLater());
 const settingsKey = "interpreta.speaker.processing";
-processing.checked = localStorage.getItem(settingsKey) === "true";
+processing.checked = remembered.get(settingsKey) === "true";
 
 const session = new LiveSession({
   code: data.code,
@@ -215,7 +216,7 @@ async function soundCheck() {
 checkButton.addEventListener("click", () => soundCheck());
 startButton.addEventListener("click", () => (speaking ? stop() : start()));
 processing.addEventListener("change", async () => {
-  localStorage.setItem(settingsKey, String(processing.checked));
+  remembered.set(settingsKey, String(processing.checked));
   if (!speaking) return;
   await mic.open(processing.checked);
   await publish();

@@ -1,10 +1,11 @@
 // The console's controls of what the interpreter hears (templates/_tone.html): volume,
 // bass and treble, for each source on its own (the floor, each relay channel), kept on
-// the device (localStorage, one entry per event and channel).
+// the device once preferences are allowed (../storage.js; one entry per event and channel).
 
 import { _ } from "../i18n.js";
 import { say } from "./common.js";
 import { toneSettings } from "./tone.js";
+import { remembered } from "../storage.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -42,7 +43,7 @@ export class ToneControls {
       this.source = source;
       let kept = {};
       try {
-        kept = JSON.parse(localStorage.getItem(this.key(source)) || "{}");
+        kept = JSON.parse(remembered.get(this.key(source)) || "{}");
       } catch {
         /* unreadable: the defaults */
       }
@@ -54,7 +55,7 @@ export class ToneControls {
 
   change(changes) {
     this.strip.set(changes);
-    if (this.source !== null) localStorage.setItem(this.key(this.source), JSON.stringify(this.strip.settings));
+    if (this.source !== null) remembered.set(this.key(this.source), JSON.stringify(this.strip.settings));
     this.render();
   }
 

@@ -16,6 +16,7 @@
 
 import { _ } from "../i18n.js";
 import { iceGathered, newPeerConnection } from "./media.js";
+import { remembered } from "../storage.js";
 
 const layoutKey = "interpreta.video.layout";
 const SYNC_EVERY_MS = 1000;
@@ -163,12 +164,12 @@ export class VideoPanel {
     this.layoutSelect = document.getElementById("video-layout");
     this.pinSelect = document.getElementById("video-pin");
     this.preview = document.getElementById("video-preview");
-    const stored = localStorage.getItem(layoutKey);
+    const stored = remembered.get(layoutKey);
     this.layout = LAYOUTS.includes(stored) ? stored : "speaker";
     this.layoutSelect.value = this.layout;
     this.layoutSelect.addEventListener("change", () => {
       this.layout = this.layoutSelect.value;
-      localStorage.setItem(layoutKey, this.layout);
+      remembered.set(layoutKey, this.layout);
       this.refresh();
     });
     this.pinned = "";
