@@ -23,6 +23,7 @@ from interpreta.privacy import marks as marks_models
 from interpreta.privacy import models as privacy_models
 from interpreta.privacy.rights import models as rights_models
 from interpreta.recordings import models as recordings_models
+from interpreta.registration import models as registration_models
 from interpreta.visitors import models as visitors_models
 
 MODEL_MODULES = (
@@ -32,6 +33,7 @@ MODEL_MODULES = (
     meetings_models,
     recordings_models,
     booths_models,
+    registration_models,
     newsletter_models,
     visitors_models,
     privacy_models,

@@ -223,6 +223,59 @@ ON_AIR_TIME = Activity(
     shared_with=("the event's organiser (our customer), who decides about the event",),
 )
 
+REGISTRATION = Activity(
+    key="registration",
+    title="Registering for events",
+    what=(
+        "When an organiser asks people to register, we keep what you give us: your name, "
+        "email address and answers to the organiser's questions, whether you are accepted, "
+        "waiting for a place or declined, and when. We mail you the confirmation, the "
+        "calendar invitation with your personal join link, its updates and a reminder; the "
+        "organiser sees your registration and decides on it."
+    ),
+    purposes=(Purpose.PROVIDE_EVENTS,),
+    basis=LegalBasis.CONTRACT,
+    subjects=(Subject.PARTICIPANT,),
+    audiences=(Audience.PARTICIPANT,),
+    writes=("registrations.*", "registration_answers.*"),
+    shared_with=("the event's organiser",),
+)
+
+FEEDBACK = Activity(
+    key="feedback",
+    title="Feedback after events",
+    what=(
+        "After an event, we mail its registered participants a link to the organiser's "
+        "questions. The organiser sees the answers only as totals of at least five answers, "
+        "never one person's answer."
+    ),
+    purposes=(Purpose.PROVIDE_EVENTS,),
+    basis=LegalBasis.CONTRACT,
+    subjects=(Subject.PARTICIPANT,),
+    audiences=(Audience.PARTICIPANT,),
+    reads=("registrations.*",),
+    writes=("survey_answers.*",),
+    shared_with=("the event's organiser, as totals of at least five answers",),
+)
+
+CALENDAR = Activity(
+    key="calendar",
+    title="Your calendar, if you connect it",
+    what=(
+        "If you connect a calendar (CalDAV) and an address book (CardDAV), we publish the "
+        "events you organise to the calendar and import the address book's contacts so you "
+        "can invite them. We keep the server's address, your user name and password "
+        "(encrypted) and the imported contacts' names and email addresses. Disconnecting "
+        "deletes the password and every imported contact at once."
+    ),
+    purposes=(Purpose.CALENDAR,),
+    basis=LegalBasis.CONSENT,
+    subjects=(Subject.CUSTOMER_USER, Subject.CONTACT),
+    audiences=(Audience.CUSTOMER,),
+    writes=("calendar_connections.*", "imported_contacts.*"),
+    goes_to="your calendar server, which must be one the operator registered",
+)
+
 TROUBLESHOOTING = Activity(
     key="troubleshooting",
     title="Fixing connection and sound problems",
@@ -469,6 +522,8 @@ ENCRYPTION = Activity(
         "questions.*",
         "shared_files.*",
         "recording_chunks.*",
+        "registration_answers.*",
+        "survey_answers.*",
         "users.id",
         "users.totp_secret",
     ),
@@ -485,6 +540,8 @@ ENCRYPTION = Activity(
         "shared_files.name",
         "shared_files.content",
         "recording_chunks.data",
+        "registration_answers.value",
+        "survey_answers.value",
         "users.totp_secret",
     ),
     stores_only=True,
@@ -497,6 +554,9 @@ ACTIVITIES: tuple[Activity, ...] = (
     RECORDING,
     GLOSSARY,
     ON_AIR_TIME,
+    REGISTRATION,
+    FEEDBACK,
+    CALENDAR,
     TROUBLESHOOTING,
     STATISTICS,
     CUSTOMER_VIEW,

@@ -195,6 +195,7 @@ INCIDENT = RetentionRule(
 )
 SIGN_IN_SESSIONS = RetentionRule("sign_in_sessions", Anchor.SESSION_END, Period(90))
 MEETING_CONTENT = CustomerDefinedRule("meeting_content", Anchor.EVENT_END, Period(30))
+REGISTRATION = CustomerDefinedRule("registration", Anchor.EVENT_END, Period(30))
 PROCESSING_MARKS = RetentionRule(
     "processing_marks", Anchor.MARK_LIFTED, Period(3, "years"), kept_while_open=True
 )
@@ -218,6 +219,7 @@ RULES: dict[str, AnyRule] = {
         INCIDENT,
         SIGN_IN_SESSIONS,
         MEETING_CONTENT,
+        REGISTRATION,
         LEGAL_HOLD,
         PROCESSING_MARKS,
         AUDIT_LOG,

@@ -51,6 +51,7 @@ class Subject(_Described):
     PARTICIPANT = "participant", "people taking part in events (listeners, speakers, interpreters)"
     STAFF = "staff", "the operator's staff"
     SUBSCRIBER = "subscriber", "newsletter subscribers"
+    CONTACT = "contact", "people in an address book an organiser imported"
     VISITOR = "visitor", "website visitors"
 
 
@@ -67,6 +68,10 @@ class Purpose(_Described):
     MARKETING = "marketing", "to send the newsletter you subscribed to"
     SALES = "sales", "to manage our relationship with customers"
     LEGAL_COMPLIANCE = "legal_compliance", "to meet legal obligations (accounting, breach records)"
+    CALENDAR = (
+        "calendar",
+        "to publish your events to your calendar and import your contacts, once you connect it",
+    )
 
 
 class LegalBasis(_Described):

@@ -62,6 +62,17 @@ MEETING_CONTENT = Personal(
 ASSIGNMENT = PARTICIPATION.described("", subject=Subject.CUSTOMER_USER)
 
 
+class RegistrationMode(StrEnum):
+    """Whether listeners register before they join, and who accepts them."""
+
+    OPEN = "open"
+    """No registration: the event code is enough."""
+    AUTOMATIC = "automatic"
+    """Register first; accepted at once while places last, then on the waiting list."""
+    APPROVAL = "approval"
+    """Register first; an organiser accepts or declines each registration."""
+
+
 class EventStatus(StrEnum):
     """Where an event is in its life."""
 
@@ -189,6 +200,21 @@ class Event(Base):
         default=False,
         server_default=text("false"),
         info=not_personal("whether attendees wait until a host lets them in (a setting)"),
+    )
+    registration: Mapped[RegistrationMode] = mapped_column(
+        enum_type(RegistrationMode, 12),
+        default=RegistrationMode.OPEN,
+        server_default=RegistrationMode.OPEN.value,
+        info=not_personal("whether listeners register first, and who accepts them (a setting)"),
+    )
+    capacity: Mapped[int | None] = mapped_column(
+        Integer, info=not_personal("places for registered listeners (none: no limit)")
+    )
+    schedule_sequence: Mapped[int] = mapped_column(
+        Integer,
+        default=0,
+        server_default=text("0"),
+        info=not_personal("iCalendar SEQUENCE of its invitations: raised as its schedule changes"),
     )
     purged_at: Mapped[datetime | None] = mapped_column(
         UTCDateTime, info=not_personal("when the event's participation data was purged")

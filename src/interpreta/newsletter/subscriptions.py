@@ -10,9 +10,7 @@ deletes the subscription and every mail still queued for it, in one transaction.
 
 from __future__ import annotations
 
-import base64
 import hashlib
-import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -20,6 +18,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from interpreta import signed_tokens
 from interpreta.config import Settings
 from interpreta.datamap import retention_rules as rules
 from interpreta.datamap.activities import NEWSLETTER
@@ -148,17 +147,21 @@ def confirm(db: Session, token: str, *, origin: Origin, now: datetime) -> Newsle
         confirmed_from=origin.address,
         browser=origin.browser,
         device_type=origin.device_type,
-        unsubscribe_nonce=secrets.token_hex(16),
+        unsubscribe_nonce=signed_tokens.new_nonce(),
     )
     db.add(subscriber)
     db.flush()
     return subscriber
 
 
+UNSUBSCRIBE = "newsletter-unsubscribe"
+"""The purpose unsubscribe links are signed for."""
+
+
 def unsubscribe_token(key: bytes, subscriber: NewsletterSubscriber) -> str:
     """The token of `subscriber`'s unsubscribe link: their row and a signature of it, so
     the database keeps no link that works."""
-    return f"{subscriber.id}.{_signature(key, subscriber.id, subscriber.unsubscribe_nonce)}"
+    return signed_tokens.sign(key, UNSUBSCRIBE, subscriber.id, subscriber.unsubscribe_nonce)
 
 
 def unsubscribe_url(settings: Settings, key: bytes, subscriber: NewsletterSubscriber) -> str:
@@ -167,25 +170,16 @@ def unsubscribe_url(settings: Settings, key: bytes, subscriber: NewsletterSubscr
     return f"{base}{UNSUBSCRIBE_PAGE}/{unsubscribe_token(key, subscriber)}"
 
 
-def _signature(key: bytes, subscriber_id: int, nonce: str) -> str:
-    message = f"newsletter-unsubscribe:{subscriber_id}:{nonce}".encode()
-    mac = hmac.new(key, message, hashlib.sha256).digest()[:20]
-    return base64.urlsafe_b64encode(mac).decode().rstrip("=")
-
-
 @runs_in(NEWSLETTER)
 def unsubscribe(db: Session, key: bytes, token: str) -> bool:
     """End the subscription `token` signs: delete it and every mail still queued for it
     (so none of them leaves). False when there is none (already unsubscribed, or a
     token that was never valid): unsubscribing twice is not an error."""
-    row, _, signature = token.partition(".")
-    if not row.isdigit() or len(row) > 18 or not signature:
-        return False
-    subscriber = db.get(NewsletterSubscriber, int(row), with_for_update=True)
+    row = signed_tokens.row_of(token)
+    subscriber = None if row is None else db.get(NewsletterSubscriber, row, with_for_update=True)
     if subscriber is None:
         return False
-    expected = _signature(key, subscriber.id, subscriber.unsubscribe_nonce)
-    if not hmac.compare_digest(expected, signature):
+    if not signed_tokens.verify(key, UNSUBSCRIBE, token, subscriber.unsubscribe_nonce):
         return False
     db.execute(delete(NewsletterDelivery).where(NewsletterDelivery.subscriber_id == subscriber.id))
     db.delete(subscriber)

@@ -44,7 +44,9 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     live = op.get_bind().execute(
-        sa.text("SELECT count(*) FROM data_keys WHERE retired_at IS NOT NULL AND wrapped IS NOT NULL")
+        sa.text(
+            "SELECT count(*) FROM data_keys WHERE retired_at IS NOT NULL AND wrapped IS NOT NULL"
+        )
     )
     if live.scalar_one():
         raise RuntimeError("retired data keys still protect data: finish `keys rotate-data` first")

@@ -27,9 +27,7 @@ def upgrade() -> None:
             sa.Column("mode", sa.String(length=12), server_default="webinar", nullable=False)
         )
         batch_op.add_column(
-            sa.Column(
-                "waiting_room", sa.Boolean(), server_default=sa.text("false"), nullable=False
-            )
+            sa.Column("waiting_room", sa.Boolean(), server_default=sa.text("false"), nullable=False)
         )
 
 
