@@ -214,7 +214,7 @@ class RecordingMailer:
     def token(self, to: str, page: str) -> str:
         """The token of the latest link to `page` mailed to `to`."""
         for mail in reversed(self.sent):
-            found = re.search(re.escape(page) + r"\?token=([\w-]+)", mail.body)
+            found = re.search(re.escape(page) + r"\?token=([\w-]+(?:\.[\w-]+)?)", mail.body)
             if mail.to == to and found:
                 return found.group(1)
         raise AssertionError(f"no mail to {to} links to {page}")

@@ -20,6 +20,7 @@ from interpreta import __version__
 from interpreta.api import (
     account,
     auth,
+    calendar,
     consent,
     events,
     glossary,
@@ -32,11 +33,13 @@ from interpreta.api import (
     privacy_requests,
     problems,
     recordings,
+    registration,
     status,
     whip,
 )
 from interpreta.bus import Bus, MemoryBus
 from interpreta.bus.redis_backend import RedisBus
+from interpreta.calendar_integration.connections import sync_all
 from interpreta.config import Settings
 from interpreta.datamap.activities import PRIVACY_REQUESTS
 from interpreta.errors import Problem
@@ -54,10 +57,13 @@ from interpreta.privacy import audit_publish
 from interpreta.privacy.processing import processing
 from interpreta.privacy.retention import RetentionBusy
 from interpreta.privacy.rights.requests import Rights
+from interpreta.registration.letters import Post
+from interpreta.registration.schedule import send_due
 from interpreta.web import account as account_pages
 from interpreta.web import cookies as cookie_pages
 from interpreta.web import newsletter as newsletter_pages
 from interpreta.web import pages, privacy_centre, staff
+from interpreta.web import registration as registration_pages
 from interpreta.web import status as status_page
 
 STATIC = Path(__file__).parent / "web" / "static"
@@ -325,6 +331,44 @@ async def retention_schedule(platform: Platform) -> None:
             log.exception("publishing the audit tree head failed; it will be retried")
 
 
+async def registration_schedule(platform: Platform) -> None:
+    """Mail what registrations have come due every ``registration_interval_seconds``:
+    updated invitations, reminders, survey links (see ``registration/schedule.py``)."""
+    seconds = platform.settings.registration_interval_seconds
+    if seconds <= 0:
+        return
+    while True:
+        await asyncio.sleep(seconds)
+        try:
+            post = Post(platform.settings, platform.secrets.session_key, platform.clock.now())
+            sent = await asyncio.to_thread(send_due, platform.sessions, platform.mailer, post)
+            if sent.updates or sent.reminders or sent.surveys:
+                log.info("registration mails: %s", sent)
+        except Exception:
+            log.exception("registration mails failed; they will be retried")
+
+
+async def calendar_schedule(platform: Platform) -> None:
+    """Publish the organisers' events to their connected calendars and import their
+    contacts again every ``calendar_sync_minutes`` (failures are recorded on the
+    connection, shown on the account page)."""
+    minutes = platform.settings.calendar_sync_minutes
+    if minutes <= 0:
+        return
+    while True:
+        await asyncio.sleep(minutes * 60)
+        try:
+            await asyncio.to_thread(
+                sync_all,
+                platform.sessions,
+                platform.outbound_guard,
+                platform.settings,
+                now=platform.clock.now(),
+            )
+        except Exception:
+            log.exception("calendar synchronisation failed; it will be retried")
+
+
 async def newsletter_schedule(platform: Platform) -> None:
     """Send the newsletter's queue every ``newsletter_interval_seconds`` (each mail in a
     transaction of its own; several nodes share the queue without sending twice)."""
@@ -412,6 +456,8 @@ def create_app(
             await rtmp.start()  # nginx, a child process (docs/ingest.md)
         sweeper = asyncio.create_task(retention_schedule(platform))
         letters = asyncio.create_task(newsletter_schedule(platform))
+        registrations = asyncio.create_task(registration_schedule(platform))
+        calendars = asyncio.create_task(calendar_schedule(platform))
         # one node (an in-memory bus) has nobody to tell
         unshare = (
             None if isinstance(hub.bus, MemoryBus) else await platform.join_cache.share(hub.bus)
@@ -421,6 +467,8 @@ def create_app(
         yield
         sweeper.cancel()
         letters.cancel()
+        registrations.cancel()
+        calendars.cancel()
         if unshare is not None:
             await unshare()
         if rtmp is not None:
@@ -459,6 +507,7 @@ def create_app(
         join,
         auth,
         account,
+        calendar,
         organisations,
         invitations,
         events,
@@ -466,13 +515,23 @@ def create_app(
         whip,
         meeting_files,
         recordings,
+        registration,
         glossary,
         on_air,
         privacy_requests,
         status,
         health,
     )
-    web = (pages, account_pages, cookie_pages, newsletter_pages, privacy_centre, staff, status_page)
+    web = (
+        pages,
+        account_pages,
+        cookie_pages,
+        newsletter_pages,
+        registration_pages,
+        privacy_centre,
+        staff,
+        status_page,
+    )
     for router in (*(m.router for m in api), *(m.router for m in web)):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

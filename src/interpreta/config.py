@@ -306,6 +306,18 @@ class Settings(BaseSettings):
     retention_interval_minutes: int = Field(
         default=60, ge=0, description="How often the server applies retention rules; 0: never."
     )
+    registration_interval_seconds: int = Field(
+        default=60,
+        ge=0,
+        description="How often the server mails updated invitations, reminders and survey "
+        "links; 0: never.",
+    )
+    calendar_sync_minutes: int = Field(
+        default=15,
+        ge=0,
+        description="How often connected calendars get the organisers' events and their "
+        "address books are imported again; 0: never.",
+    )
     newsletter_interval_seconds: int = Field(
         default=30, ge=0, description="How often the server sends the newsletter's queue; 0: never."
     )

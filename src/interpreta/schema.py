@@ -12,6 +12,7 @@ from sqlalchemy import MetaData
 from interpreta.accounts import models as accounts_models
 from interpreta.availability import models as availability_models
 from interpreta.booths import models as booths_models
+from interpreta.calendar_integration import models as calendar_models
 from interpreta.db.base import Base
 from interpreta.events import models as events_models
 from interpreta.events import statistics as statistics_models
@@ -34,6 +35,7 @@ MODEL_MODULES = (
     recordings_models,
     booths_models,
     registration_models,
+    calendar_models,
     newsletter_models,
     visitors_models,
     privacy_models,

@@ -3,6 +3,8 @@
 One server per test module, on a free port of 127.0.0.1, with its storage in a temporary
 folder and one user (ada, password lovelace, in a plain htpasswd file). It holds a
 calendar, ``/ada/events/``, and an address book, ``/ada/contacts/``, with three vCards.
+The calendar integration's tests start theirs with `started` and add calendars of their
+own with `make_calendar`.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -99,9 +102,17 @@ class Radicale:
 @pytest.fixture(scope="module")
 def radicale(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Radicale]:
     """A Radicale server with a calendar and an address book of three contacts."""
+    with started(tmp_path_factory.mktemp("radicale")) as server:
+        yield server
+
+
+@contextmanager
+def started(folder: Path) -> Iterator[Radicale]:
+    """Radicale running with its storage and users file in `folder`, holding the calendar
+    and the address book of three contacts; stopped on leaving (skips the test when
+    Radicale is not installed)."""
     if importlib.util.find_spec("radicale") is None:
         pytest.skip("radicale is not installed")
-    folder = tmp_path_factory.mktemp("radicale")
     users = folder / "users"
     users.write_text(f"{USER}:{PASSWORD}\n", encoding="utf-8")
     port = _free_port()
@@ -172,12 +183,18 @@ def _wait_until_answering(base_url: str, process: subprocess.Popen[bytes], log: 
     pytest.fail("radicale did not answer within 15 seconds")
 
 
+def make_calendar(server: Radicale, url: str) -> None:
+    """Create an empty calendar for events at `url` (MKCALENDAR)."""
+    with httpx.Client(auth=server.auth, timeout=10) as client:
+        created = client.request("MKCALENDAR", url, content=_MKCALENDAR)
+        assert created.status_code == 201, created.text
+
+
 def _create_collections(server: Radicale) -> None:
     """The calendar (MKCALENDAR), the address book (extended MKCOL, RFC 5689) and its
     three vCards (plain PUTs)."""
+    make_calendar(server, server.calendar_url)
     with httpx.Client(auth=server.auth, timeout=10) as client:
-        created = client.request("MKCALENDAR", server.calendar_url, content=_MKCALENDAR)
-        assert created.status_code == 201, created.text
         created = client.request("MKCOL", server.address_book_url, content=_MKCOL_ADDRESS_BOOK)
         assert created.status_code == 201, created.text
         for name, card in CARDS.items():

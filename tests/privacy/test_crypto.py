@@ -244,6 +244,7 @@ def test_p22_every_confidential_column_is_encrypted() -> None:
     names = [f"{t.name}.{c.name}" for t, c in encrypted_columns(all_metadata())]
     assert sorted(names) == [
         "booth_chat_messages.body",
+        "calendar_connections.secret",
         "chat_messages.body",
         "glossary_terms.equivalent",
         "glossary_terms.note",
@@ -253,8 +254,10 @@ def test_p22_every_confidential_column_is_encrypted() -> None:
         "polls.question",
         "questions.body",
         "recording_chunks.data",
+        "registration_answers.value",
         "shared_files.content",
         "shared_files.name",
+        "survey_answers.value",
         "users.totp_secret",
     ]
 

@@ -12,7 +12,7 @@ from pydantic import AfterValidator, BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from interpreta.accounts.actions import membership, require_member, require_role
+from interpreta.accounts.actions import membership, organisation_name, require_member, require_role
 from interpreta.accounts.models import MemberRole, User
 from interpreta.api import live_rights
 from interpreta.api.dependencies import PlatformDep, UserDep, within
@@ -35,6 +35,7 @@ from interpreta.events.models import (
 from interpreta.live.ingest import RoomFeeds
 from interpreta.live.rtmp_ingest import stream_key
 from interpreta.live.rtmp_server import APPLICATION
+from interpreta.registration import letters
 
 router = APIRouter(tags=["events"], dependencies=[within(CUSTOMER_VIEW)])
 
@@ -288,12 +289,16 @@ def update_event(
 
 @router.delete("/api/events/{event_id}", status_code=204)
 def delete_event(event_id: PathId, user: UserDep, platform: PlatformDep) -> Response:
-    """Delete an event that has not gone live (owners and organisers)."""
+    """Delete an event that has not gone live (owners and organisers); everyone
+    registered is told, their calendar entry cancelled."""
     with platform.transaction() as db:
         event = load_event(db, event_id, user, *MANAGERS)
         if event.status is not EventStatus.DRAFT:
             raise invalid("status", "Only draft events can be deleted.")
         actions.refuse_if_held(db, event)
+        organiser = organisation_name(db, event.organisation_id)
+        post = letters.Post(platform.settings, platform.secrets.session_key, platform.clock.now())
+        letters.send_event_cancelled(db, platform.mailer, post, event, organiser)
         db.delete(event)
     return Response(status_code=204)
 

@@ -526,6 +526,7 @@ ENCRYPTION = Activity(
         "survey_answers.*",
         "users.id",
         "users.totp_secret",
+        "calendar_connections.*",
     ),
     writes=(
         "participants.phone",
@@ -543,6 +544,7 @@ ENCRYPTION = Activity(
         "registration_answers.value",
         "survey_answers.value",
         "users.totp_secret",
+        "calendar_connections.secret",
     ),
     stores_only=True,
     processors=False,

@@ -122,9 +122,15 @@ def create_event(
     return event
 
 
+SCHEDULE_FIELDS = frozenset({"title", "description", "starts_at", "ends_at", "timezone"})
+"""What a calendar invitation shows: a change raises the event's SEQUENCE, and every
+invitation mailed is sent again as an update."""
+
+
 def update_event(db: Session, event: Event, **changes: object) -> Event:
     """Change an event's title, description, schedule, time zone, status, what it asks
-    listeners for at join, its mode or its waiting room."""
+    listeners for at join, its mode or its waiting room; a change to what invitations
+    show raises its ``schedule_sequence``."""
     allowed = {
         "title",
         "description",
@@ -136,6 +142,7 @@ def update_event(db: Session, event: Event, **changes: object) -> Event:
         "mode",
         "waiting_room",
     }
+    shown_before = {name: getattr(event, name) for name in SCHEDULE_FIELDS}
     for key, value in changes.items():
         if key not in allowed:
             raise invalid(key, "This field cannot be changed.")
@@ -145,6 +152,8 @@ def update_event(db: Session, event: Event, **changes: object) -> Event:
             )
     check_timezone(event.timezone)
     check_schedule(event.starts_at, event.ends_at)
+    if any(getattr(event, name) != before for name, before in shown_before.items()):
+        event.schedule_sequence += 1
     db.flush()
     return event
 

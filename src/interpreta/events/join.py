@@ -37,6 +37,7 @@ def public_info(db: Session, code: str) -> dict[str, Any] | None:
             EventLanguage.name,
             Event.mode,
             Event.waiting_room,
+            Event.registration,
         )
         .join(Topic, Topic.event_id == Event.id)
         .join(Channel, Channel.topic_id == Topic.id)
@@ -74,5 +75,6 @@ def public_info(db: Session, code: str) -> dict[str, Any] | None:
         "listener_details": str(first[7]),
         "mode": str(first[14]),
         "waiting_room": bool(first[15]),
+        "registration": str(first[16]),
         "topics": list(topics.values()),
     }

@@ -20,7 +20,15 @@ from sqlalchemy.orm import Session
 from interpreta.accounts.actions import membership
 from interpreta.accounts.models import MemberRole, User
 from interpreta.datamap.activities import LIVE_EVENT
-from interpreta.events.models import Booth, BoothAssignment, Channel, Event, ParticipantRole, Topic
+from interpreta.events.models import (
+    Booth,
+    BoothAssignment,
+    Channel,
+    Event,
+    ParticipantRole,
+    RegistrationMode,
+    Topic,
+)
 from interpreta.privacy.processing import runs_in
 
 MANAGERS = (MemberRole.OWNER, MemberRole.ORGANISER)
@@ -72,14 +80,22 @@ def authorise(
     role: ParticipantRole,
     user: User | None,
     key: str | None,
+    registered: bool = False,
 ) -> None:
-    """Raise :class:`AccessDenied` unless the caller may join `event` as `role`."""
-    if role is ParticipantRole.LISTENER:
-        return
+    """Raise :class:`AccessDenied` unless the caller may join `event` as `role`; a
+    listener of an event that takes registrations must be `registered` (their personal
+    link's ticket opened an accepted registration), unless they organise it."""
     is_manager = False
     if user is not None:
         member = membership(db, event.organisation_id, user)
         is_manager = member is not None and member.role in MANAGERS
+    if role is ParticipantRole.LISTENER:
+        if event.registration is RegistrationMode.OPEN or registered or is_manager:
+            return
+        raise AccessDenied(
+            "This event needs registration: register with its form, then join with the "
+            "personal link from your mail."
+        )
     if role is ParticipantRole.MODERATOR:
         if not is_manager:
             raise AccessDenied("Only the event's organisers can moderate.")

@@ -32,7 +32,7 @@ from interpreta.accounts.models import User
 from interpreta.accounts.signin import COOKIE_NAME, user_for_token
 from interpreta.datamap.activities import LIVE_EVENT
 from interpreta.events import codes, participation
-from interpreta.events.models import Event, ParticipantRole
+from interpreta.events.models import Event, ParticipantRole, RegistrationMode
 from interpreta.live import booth_requests, content, floor_control, video
 from interpreta.live.access import AccessDenied, BoothSeat, assigned_booths, authorise
 from interpreta.live.booth import ConsoleError
@@ -43,6 +43,7 @@ from interpreta.media.plane import MediaPlaneError
 from interpreta.meetings.people import ContentRefused
 from interpreta.platform import Platform
 from interpreta.privacy.processing import ProcessingStopped, enter, refuse_if_stopped
+from interpreta.registration.registrations import ticket_holder
 
 router = APIRouter()
 log = logging.getLogger(__name__)
@@ -85,7 +86,11 @@ def _join_records(
             raise AccessDenied("No event has this code.")
         user = user_for_token(db, token, now) if token else None
         key = message.get("key")
-        authorise(db, event, role, user, key if isinstance(key, str) else None)
+        holder = None
+        if role is ParticipantRole.LISTENER and event.registration is not RegistrationMode.OPEN:
+            ticket = message.get("ticket")
+            holder = ticket_holder(db, platform.secrets.session_key, event.id, ticket)
+        authorise(db, event, role, user, key if isinstance(key, str) else None, holder is not None)
         if user is not None:
             try:
                 refuse_if_stopped(db, LIVE_EVENT, user_id=user.id, email=user.email)
@@ -104,10 +109,14 @@ def _join_records(
         topic_ids = [t.id for t in event.topics]
         if topic_id not in topic_ids:
             topic_id = topic_ids[0]
-        try:
-            details = participation.details_asked(event.listener_details, role, message)
-        except participation.DetailsRefused as exc:
-            raise BadRequest(str(exc)) from exc
+        if holder is not None:  # the registration says who is listening
+            name = f"{holder.first_name} {holder.last_name}"
+            details = participation.Details(name, holder.email)
+        else:
+            try:
+                details = participation.details_asked(event.listener_details, role, message)
+            except participation.DetailsRefused as exc:
+                raise BadRequest(str(exc)) from exc
         name = user.name if user is not None else details.name or role.value.title()
         participant = participation.join(
             db,

@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from interpreta.accounts import invitations, recovery, twofactor, verification
 from interpreta.accounts.actions import organisation_name
 from interpreta.accounts.invitations import ROLE_WORDS
+from interpreta.accounts.models import User
 from interpreta.accounts.signin import COOKIE_NAME, end_sessions, open_sessions, session_for_token
 from interpreta.api.dependencies import (
     OptionalUserDep,
@@ -23,6 +24,8 @@ from interpreta.api.dependencies import (
     within,
 )
 from interpreta.api.inputs import PathId
+from interpreta.calendar_integration import connections as calendar_connections
+from interpreta.calendar_integration.connections import Credentials
 from interpreta.datamap.activities import SIGN_IN
 from interpreta.errors import Problem
 from interpreta.i18n.catalogues import gettext
@@ -48,9 +51,23 @@ def account_page(
     request: Request, user: OptionalUserDep, platform: PlatformDep, done: str = ""
 ) -> Response:
     """Security settings: the address and its proof, two-factor sign-in, signed-in
-    browsers."""
+    browsers; and the connected calendar."""
     if user is None:
         return _login_redirect(request)
+    return _settings_page(request, platform, user, done=done[:40])
+
+
+def _settings_page(
+    request: Request,
+    platform: Platform,
+    user: User,
+    *,
+    done: str = "",
+    problem: Problem | None = None,
+    calendar_form: dict[str, str] | None = None,
+) -> HTMLResponse:
+    """The account page, saying what was done or what went wrong (`problem`); a refused
+    calendar form shows again with what was typed (never the password)."""
     token = request.cookies.get(COOKIE_NAME, "")
     with platform.sessions() as db:
         current = session_for_token(db, token) if token else None
@@ -58,8 +75,18 @@ def account_page(
             {"row": row, "current": current is not None and row.id == current.id}
             for row in open_sessions(db, user.id, platform.clock.now())
         ]
+        calendar = calendar_connections.view(db, user.id)
     return render(
-        request, "account/settings.html", user, sessions=sessions, done=done[:40], setup=None
+        request,
+        "account/settings.html",
+        user,
+        sessions=sessions,
+        done=done,
+        setup=None,
+        calendar=calendar,
+        calendar_form=calendar_form or {},
+        error=problem.detail if problem is not None else None,
+        status_code=problem.status if problem is not None else 200,
     )
 
 
@@ -128,6 +155,62 @@ def confirm_two_factor(
     except Problem as problem:
         return _problem_page(request, platform, "account/settings.html", problem)
     return RedirectResponse("/account?done=two-factor-on", status_code=303)
+
+
+@router.post("/account/calendar", response_model=None)
+def connect_calendar(
+    request: Request,
+    user: OptionalUserDep,
+    platform: PlatformDep,
+    calendar_url: str = Form(""),
+    addressbook_url: str = Form(""),
+    username: str = Form(""),
+    password: str = Form(""),
+) -> Response:
+    """Connect a calendar and/or an address book (the same checks as the API)."""
+    if user is None:
+        return _login_redirect(request)
+    credentials = Credentials(calendar_url or None, addressbook_url or None, username, password)
+    try:
+        with platform.transaction() as db:
+            calendar_connections.connect(
+                db,
+                platform.outbound_guard,
+                platform.settings,
+                user.id,
+                credentials,
+                now=platform.clock.now(),
+            )
+    except Problem as problem:
+        typed = {"calendar_url": calendar_url, "addressbook_url": addressbook_url}
+        typed["username"] = username
+        shown = {field: value[:500] for field, value in typed.items()}
+        return _settings_page(request, platform, user, problem=problem, calendar_form=shown)
+    return RedirectResponse("/account?done=calendar-connected", status_code=303)
+
+
+@router.post("/account/calendar/sync", response_model=None)
+def sync_calendar(request: Request, user: OptionalUserDep, platform: PlatformDep) -> Response:
+    """Publish the events and import the contacts again now."""
+    if user is None:
+        return _login_redirect(request)
+    with platform.transaction() as db:
+        synced = calendar_connections.sync(
+            db, platform.outbound_guard, platform.settings, user.id, now=platform.clock.now()
+        )
+    if synced is not None and synced.problem is not None:
+        return _settings_page(request, platform, user, problem=synced.problem)
+    return RedirectResponse("/account?done=calendar-synced", status_code=303)
+
+
+@router.post("/account/calendar/disconnect", response_model=None)
+def disconnect_calendar(request: Request, user: OptionalUserDep, platform: PlatformDep) -> Response:
+    """Disconnect: the password and every imported contact are deleted."""
+    if user is None:
+        return _login_redirect(request)
+    with platform.transaction() as db:
+        calendar_connections.disconnect(db, user.id)
+    return RedirectResponse("/account?done=calendar-disconnected", status_code=303)
 
 
 @router.get("/account/verify", response_class=HTMLResponse)

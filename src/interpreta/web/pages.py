@@ -293,6 +293,9 @@ def join_page(
         )
     schedule = format_schedule(info["starts_at"], info["ends_at"], info["timezone"])
     player = {"code": info["code"], "status": info["status"], "topics": live_topics(info)}
+    ticket = request.query_params.get("ticket", "")[:100]
+    if ticket:
+        player["ticket"] = ticket
     return render(
         request,
         "join.html",
@@ -300,6 +303,7 @@ def join_page(
         event=info,
         schedule=schedule,
         player=player,
+        registration_needed=info["registration"] != "open" and not ticket,
         **meeting_panel(platform),
     )
 

@@ -3,7 +3,8 @@
 Quillon signs up, runs an organisation, is invited into a customer's, interprets and
 chats in a live event, joins another as a named listener (chatting, voting, asking and
 sharing a file there) and as a speaker (heard in a recording), answers the cookie
-banner, subscribes to the newsletter (an issue waits in the queue for him), objects,
+banner, subscribes to the newsletter (an issue waits in the queue for him), registers
+for an event and answers its survey, objects,
 asks by the public form and by the privacy centre, and is mailed along the way.
 Others' chat names them. Then they ask for erasure, the DPO and the customer answer
 their parts, and the customer redacts the mentions offered. Every column of every
@@ -41,6 +42,8 @@ NEEDLES = (NAME.casefold(), EMAIL.casefold())
 NOT_REACHED = {
     "audit_entries": "names people by keyed pseudonyms only, kept by design",
     "breach_notifications": "written by staff about a breach, on no public path",
+    "calendar_connections": "needs a registered calendar server (tests/calendar_integration)",
+    "imported_contacts": "needs a registered calendar server (tests/calendar_integration)",
     "newsletter_requests": "confirmed, it became the subscription (unconfirmed: tests/newsletter)",
 }
 """Tables about people that this person does not reach through any public path."""
@@ -203,6 +206,36 @@ async def _live(
         await asyncio.sleep(0.3)
 
 
+def _register_and_give_feedback(
+    platform: Platform, organiser: Account, person: Account, outbox: RecordingMailer
+) -> None:
+    """Register for the organiser's event with an answer naming oneself, then answer its
+    survey once it ended."""
+    event = organiser.create_event(
+        "Registration day",
+        starts_at="2026-11-24T12:00:00+00:00",
+        ends_at="2026-11-24T16:00:00+00:00",
+    )
+    base = f"/api/events/{event['id']}"
+    question = [{"kind": "text", "label": "Who are you?"}]
+    asked = _ok(
+        organiser.client.put(
+            f"{base}/registration", json={"mode": "automatic", "questions": question}
+        )
+    )["questions"][0]["id"]
+    rating = _ok(
+        organiser.client.put(
+            f"{base}/survey", json={"questions": [{"kind": "text", "label": "Comments?"}]}
+        )
+    )[0]["id"]
+    form = {"first_name": NAME, "last_name": "Q", "email": EMAIL, f"q{asked}": f"I am {NAME}"}
+    assert person.client.post(f"/register/{event['code']}", data=form).status_code == 200
+    _ok(organiser.client.patch(base, json={"status": "ended"}))
+    token = outbox.token(EMAIL, "/registration")
+    said = {"token": token, f"q{rating}": f"{NAME} liked it"}
+    assert person.client.post("/survey", data=said).status_code == 200
+
+
 def _answer_the_banner_and_subscribe(
     platform: Platform, person: Account, outbox: RecordingMailer
 ) -> None:
@@ -267,6 +300,7 @@ async def test_p30_a_person_seeded_through_every_public_path_leaves_no_trace(
     )
     await _host_a_poll(platform, quillon)
     _answer_the_banner_and_subscribe(platform, quillon, outbox)
+    _register_and_give_feedback(platform, olivia, quillon, outbox)
 
     said = f"I am {NAME}, {EMAIL}; please stop profiling me"
     _ok(

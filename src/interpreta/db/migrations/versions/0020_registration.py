@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 import interpreta.db.base
+import interpreta.privacy.crypto
 
 revision: str = "0020"
 down_revision: str | None = "0019"

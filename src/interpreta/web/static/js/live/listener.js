@@ -73,7 +73,8 @@ const mixRetry = new Backoff();
 
 const session = new LiveSession({
   code: data.code,
-  join: { role: "listener", topic_id: topicId },
+  // a registered listener's personal link carries its ticket (events that take registrations)
+  join: { role: "listener", topic_id: topicId, ...(data.ticket ? { ticket: data.ticket } : {}) },
   storageKey: `interpreta.participant.listener.${data.code}`,
   onStatus: (status, detail) => {
     connection = status;
