@@ -46,7 +46,9 @@ def test_the_organiser_sets_registration_up_and_decides_with_plain_forms(
     assert "ann@example.org" in listed and "Meat" in listed and "Accept Ann" in listed
     (ann,) = owner.client.get(f"/api/events/{event['id']}/registrations").json()
     decided = owner.client.post(
-        f"{page}/{ann['id']}", data={"decision": "accept"}, follow_redirects=False
+        f"/events/{event['id']}/registrations/{ann['id']}",
+        data={"decision": "accept"},
+        follow_redirects=False,
     )
     assert decided.status_code == 303
     assert owner.client.get(f"/api/events/{event['id']}/registrations").json()[0]["status"] == (
@@ -78,7 +80,9 @@ def test_bad_forms_are_refused_and_change_nothing(sign_up: Any) -> None:
         "accepted": 0,
         "questions": [],
     }
-    decision = owner.client.post(f"{page}/1", data={"decision": "maybe"})
+    decision = owner.client.post(
+        f"/events/{event['id']}/registrations/1", data={"decision": "maybe"}
+    )
     assert decision.status_code == 422
     stranger: Account = sign_up("mallory")
     assert stranger.client.get(page).status_code == 404

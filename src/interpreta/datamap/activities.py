@@ -264,8 +264,9 @@ CALENDAR = Activity(
     what=(
         "If you connect a calendar (CalDAV) and an address book (CardDAV), we publish the "
         "events you organise to the calendar and import the address book's contacts so you "
-        "can invite them. We keep the server's address, your user name and password "
-        "(encrypted) and the imported contacts' names and email addresses. Disconnecting "
+        "can invite them: an invitation to an event goes only to the contacts you pick. We "
+        "keep the server's address, your user name and password (encrypted) and the "
+        "imported contacts' names and email addresses. Disconnecting "
         "deletes the password and every imported contact at once."
     ),
     purposes=(Purpose.CALENDAR,),

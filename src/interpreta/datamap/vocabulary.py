@@ -70,7 +70,8 @@ class Purpose(_Described):
     LEGAL_COMPLIANCE = "legal_compliance", "to meet legal obligations (accounting, breach records)"
     CALENDAR = (
         "calendar",
-        "to publish your events to your calendar and import your contacts, once you connect it",
+        "to publish your events to your calendar and import your contacts to invite them, "
+        "once you connect it",
     )
 
 

@@ -23,6 +23,7 @@ from interpreta.accounts.models import User
 from interpreta.api.dependencies import OptionalUserDep, PlatformDep, client_address, within
 from interpreta.api.events import load_event
 from interpreta.api.inputs import PathId
+from interpreta.calendar_integration import contacts, invitations
 from interpreta.datamap.activities import FEEDBACK, REGISTRATION
 from interpreta.errors import Problem
 from interpreta.events.models import Event, RegistrationMode
@@ -344,6 +345,7 @@ def _manage_page(
             accepted=registrations.accepted_count(db, event_id),
             results=survey.results(db, event_id),
             minimum=survey.MIN_GROUP,
+            contacts=contacts.listing(db, user.id),
             **context,
         )
 
@@ -397,7 +399,7 @@ async def save_settings(
     return RedirectResponse(f"/events/{event_id}/registration?saved=1", status_code=303)
 
 
-@router.post("/events/{event_id}/registration/{registration_id}", response_model=None)
+@router.post("/events/{event_id}/registrations/{registration_id}", response_model=None)
 async def decide(
     event_id: PathId,
     registration_id: PathId,
@@ -423,6 +425,36 @@ async def decide(
     except Problem as problem:
         return _manage_page(request, user, platform, event_id, problem.status, error=problem.detail)
     return RedirectResponse(f"/events/{event_id}/registration#registrations", status_code=303)
+
+
+@router.post("/events/{event_id}/registration/invitations", response_model=None)
+async def invite_contacts(
+    event_id: PathId, request: Request, user: OptionalUserDep, platform: PlatformDep
+) -> Response:
+    """Mail the picked contacts of the organiser's address book an invitation with the
+    registration form's link (the join page's when the event takes no registration)."""
+    if user is None:
+        return _login_redirect(request)
+    picked = [str(v)[:320] for v in (await request.form()).getlist("email")]
+    base = platform.settings.base_url.rstrip("/")
+    try:
+        with platform.sessions() as db:
+            event = load_event(db, event_id, user, *MANAGERS)
+            page = "register" if event.registration is not RegistrationMode.OPEN else "join"
+            sent = invitations.invite(
+                db,
+                platform.mailer,
+                user.id,
+                picked,
+                title=event.title,
+                organiser=organisation_name(db, event.organisation_id),
+                link=f"{base}/{page}/{event.code}",
+            )
+    except Problem as problem:
+        return _manage_page(request, user, platform, event_id, problem.status, error=problem.detail)
+    return RedirectResponse(
+        f"/events/{event_id}/registration?invited={sent}#invite", status_code=303
+    )
 
 
 @router.post("/events/{event_id}/survey", response_model=None)
