@@ -27,6 +27,7 @@ from typing import Protocol
 
 import dkim
 from cryptography.hazmat.primitives import serialization
+from email_validator import EmailNotValidError, validate_email
 
 from interpreta.config import Settings
 from interpreta.datamap.ties import normalise_email
@@ -34,6 +35,19 @@ from interpreta.outbound import OutboundGuard, guard_for
 from interpreta.secrets_store import DKIM_KEY, dkim_private_key
 
 log = logging.getLogger(__name__)
+
+
+def deliverable(address: str) -> str | None:
+    """`address` in the one form kept (normalised), if it is a single valid address a
+    mail can be sent to (no display name, no list, no line break); None otherwise."""
+    text = address.strip()
+    if not text or len(text) > 320 or any(c in text for c in '\r\n,;<>"() '):
+        return None
+    try:
+        validate_email(text, check_deliverability=False)
+    except EmailNotValidError:
+        return None
+    return normalise_email(text)
 
 
 MAIL_CATEGORIES = ("identifiers", "communications")

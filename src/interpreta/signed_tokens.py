@@ -34,6 +34,8 @@ def sign(key: bytes, purpose: str, row: int, nonce: str) -> str:
 
 def row_of(token: str) -> int | None:
     """The row a token names, if it is shaped like one (not yet verified)."""
+    if not token.isascii():
+        return None
     row, _, signature = token.partition(".")
     if not row.isdigit() or len(row) > MAX_ROW_DIGITS or not signature:
         return None
@@ -45,4 +47,4 @@ def verify(key: bytes, purpose: str, token: str, nonce: str) -> bool:
     row = row_of(token)
     if row is None:
         return False
-    return hmac.compare_digest(sign(key, purpose, row, nonce), token)
+    return hmac.compare_digest(sign(key, purpose, row, nonce).encode(), token.encode())

@@ -70,8 +70,20 @@ def test_approval_keeps_registrations_pending_until_an_organiser_decides(
     assert client.post(f"{base}/{ids['Cleo']}/decision", json={"accept": True}).status_code == 204
     assert client.post(f"{base}/{ids['Dan']}/decision", json={"accept": False}).status_code == 204
     assert _statuses(organised) == {"Cleo": "accepted", "Dan": "declined"}
-    assert calendar_of(organised.mails_to("cleo")[-1]) is not None
+    first = calendar_of(organised.mails_to("cleo")[-1])
+    assert first is not None
     assert "declined" in organised.mails_to("dan")[-1].subject
+
+    # declined after all, then accepted again: a new calendar entry, not an old REQUEST
+    # that calendars would ignore after the CANCEL
+    assert client.post(f"{base}/{ids['Cleo']}/decision", json={"accept": False}).status_code == 204
+    cancel = calendar_of(organised.mails_to("cleo")[-1])
+    assert client.post(f"{base}/{ids['Cleo']}/decision", json={"accept": True}).status_code == 204
+    again = calendar_of(organised.mails_to("cleo")[-1])
+    assert cancel is not None and again is not None
+    uid = first.walk("VEVENT")[0]["UID"]
+    assert str(cancel["METHOD"]) == "CANCEL" and cancel.walk("VEVENT")[0]["UID"] == uid
+    assert str(again["METHOD"]) == "REQUEST" and again.walk("VEVENT")[0]["UID"] != uid
 
 
 def test_registering_twice_mails_the_registration_again_and_tells_nobody(
@@ -131,3 +143,30 @@ def test_an_event_without_registration_has_no_form(organised: Organised) -> None
     page = organised.visitor.get(f"/register/{organised.event['code']}")
     assert page.status_code == 404
     assert organised.register("gil").status_code == 404
+
+
+def test_saving_the_settings_again_keeps_the_answers_given(
+    organised: Organised, platform: Platform
+) -> None:
+    settings = organised.settings("automatic", 5, questions=QUESTIONS)
+    lunch, _notes, photos = settings["questions"]
+    organised.register("hal", **{f"q{lunch['id']}": "Meat", f"q{photos['id']}": "yes"})
+    same = [{**q, "id": q["id"]} for q in settings["questions"][:2]]  # the consent box goes
+    again = organised.settings("automatic", 9, questions=same)
+    assert [q["id"] for q in again["questions"]] == [q["id"] for q in same]
+    (hal,) = organised.registrations()
+    assert hal["answers"] == {f"q{lunch['id']}": "Meat"}  # the photos' answer went with it
+    form = {
+        "mode": "automatic",
+        "capacity": "9",
+        "r0-id": str(lunch["id"]),
+        "r0-label": "Lunch, please?",
+        "r0-kind": "choice",
+        "r0-options": "Meat\nVegetarian",
+    }
+    page = f"/events/{organised.event['id']}/registration"
+    assert organised.owner.client.post(page, data=form, follow_redirects=False).status_code == 303
+    (hal,) = organised.registrations()
+    assert hal["answers"] == {f"q{lunch['id']}": "Meat"}
+    with platform.sessions() as db:
+        assert db.scalar(select(func.count()).select_from(RegistrationAnswer)) == 1

@@ -43,6 +43,12 @@ def test_updates_reminders_and_survey_links_go_once_each(
     assert organised.mails_to("ben")[-1].subject.startswith("Starts soon")
     assert _run(platform) == Sent(0, 0, 0)
 
+    later = organised.owner.client.patch(
+        f"/api/events/{organised.event['id']}", json={"starts_at": "2026-12-01T10:00:00+00:00"}
+    )
+    assert later.status_code == 200
+    assert _run(platform) == Sent(2, 2, 0)  # the new time, and its reminder again
+
     clock.advance(timedelta(days=1))  # over, but the organiser asked nothing: no survey
     assert _run(platform) == Sent(0, 0, 0)
     survey = organised.owner.client.put(

@@ -1,6 +1,6 @@
 """An event's registration over REST, for its organisers: the mode, capacity and
 questions (``/api/events/{event_id}/registration``), the registrations and decisions on
-them, the feedback survey's questions and its results (totals of at least five).
+them, the feedback survey's questions and its results (totals over whole groups of five).
 
 Registering, seeing one's registration and answering the survey are pages
 (``/register/{code}``, ``/registration``, ``/survey``: :mod:`interpreta.web.registration`),
@@ -18,7 +18,7 @@ from pydantic import BaseModel, Field, StrictBool
 from interpreta.accounts.actions import organisation_name
 from interpreta.api.dependencies import PlatformDep, UserDep, within
 from interpreta.api.events import load_event
-from interpreta.api.inputs import Input, PathId
+from interpreta.api.inputs import Input, PathId, RowId
 from interpreta.datamap.activities import FEEDBACK, REGISTRATION
 from interpreta.events.models import Event, RegistrationMode
 from interpreta.live.access import MANAGERS
@@ -40,8 +40,10 @@ Option = Annotated[str, Field(min_length=1, max_length=200)]
 
 
 class QuestionIn(Input):
-    """A question as the organiser writes it."""
+    """A question as the organiser writes it; with the `id` of one of the event's
+    questions, that question is changed and keeps its answers."""
 
+    id: RowId | None = None
     kind: QuestionKind
     label: Label
     options: list[Option] = Field(default_factory=list, max_length=questions.MAX_OPTIONS)
@@ -51,7 +53,7 @@ class QuestionIn(Input):
 class QuestionOut(QuestionIn):
     """A question with its number (answers are named ``q{id}``)."""
 
-    id: int
+    id: int  # type: ignore[assignment]
 
 
 class RegistrationSettingsIn(Input):
@@ -97,7 +99,7 @@ class SurveyIn(Input):
 
 
 def _specs(items: list[QuestionIn]) -> list[QuestionSpec]:
-    return [QuestionSpec(q.kind, q.label, tuple(q.options), q.required) for q in items]
+    return [QuestionSpec(q.kind, q.label, tuple(q.options), q.required, q.id) for q in items]
 
 
 def _questions_out(found: list[RegistrationQuestion] | list[SurveyQuestion]) -> list[QuestionOut]:
@@ -223,7 +225,7 @@ def put_survey(
 
 @router.get("/api/events/{event_id}/survey/results", responses=_ERRORS)
 def survey_results(event_id: PathId, user: UserDep, platform: PlatformDep) -> dict[str, Any]:
-    """The survey's totals: per question, only when at least five people answered it."""
+    """The survey's totals over whole groups of five respondents (registration/survey.py)."""
     with processing(FEEDBACK), platform.sessions() as db:
         load_event(db, event_id, user, *MANAGERS)
         found = survey.results(db, event_id)

@@ -246,16 +246,16 @@ FEEDBACK = Activity(
     title="Feedback after events",
     what=(
         "After an event, we mail its registered participants a link to the organiser's "
-        "questions. The organiser sees the answers only as totals of at least five answers, "
-        "never one person's answer."
+        "questions. The organiser sees the answers without names, and only over whole "
+        "groups of five people, never one person's answer alone."
     ),
     purposes=(Purpose.PROVIDE_EVENTS,),
     basis=LegalBasis.CONTRACT,
     subjects=(Subject.PARTICIPANT,),
     audiences=(Audience.PARTICIPANT,),
     reads=("registrations.*",),
-    writes=("survey_answers.*",),
-    shared_with=("the event's organiser, as totals of at least five answers",),
+    writes=("survey_answers.*", "registrations.surveyed_at"),
+    shared_with=("the event's organiser, without names, in groups of at least five",),
 )
 
 CALENDAR = Activity(

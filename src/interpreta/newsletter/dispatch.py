@@ -15,7 +15,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, func, insert, literal, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from interpreta.config import Settings
@@ -48,17 +48,13 @@ def queue(db: Session, *, subject: str, body: str, now: datetime) -> NewsletterI
     issue = NewsletterIssue(subject=subject, body=body, queued_at=now)
     db.add(issue)
     db.flush()
-    db.execute(
-        insert(NewsletterDelivery).from_select(
-            ["issue_id", "subscriber_id", "attempts"],
-            select(literal(issue.id), NewsletterSubscriber.id, literal(0)).order_by(
-                NewsletterSubscriber.id
-            ),
-        )
-    )
-    issue.recipients = (
-        db.scalar(select(func.count()).where(NewsletterDelivery.issue_id == issue.id)) or 0
-    )
+    # read first: the processing engine leaves out anyone who withdrew consent or is
+    # restricted from a SELECT (an INSERT ... FROM SELECT would not be filtered)
+    subscribers = db.scalars(select(NewsletterSubscriber.id).order_by(NewsletterSubscriber.id))
+    rows = [{"issue_id": issue.id, "subscriber_id": s, "attempts": 0} for s in subscribers]
+    if rows:
+        db.execute(insert(NewsletterDelivery), rows)
+    issue.recipients = len(rows)
     return issue
 
 

@@ -147,8 +147,10 @@ class NewsletterDelivery(Base):
         info=personal(SUBSCRIPTION, "subscriber a queued mail goes to", tie=Tie.OWNER),
     )
     attempts: Mapped[int] = mapped_column(
-        Integer, default=0, info=not_personal("failed attempts to send it")
+        Integer,
+        default=0,
+        info=personal(SUBSCRIPTION, "failed attempts to send a subscriber's mail"),
     )
     tried_at: Mapped[datetime | None] = mapped_column(
-        UTCDateTime, info=not_personal("when sending it was last tried")
+        UTCDateTime, info=personal(SUBSCRIPTION, "when sending a subscriber's mail was last tried")
     )

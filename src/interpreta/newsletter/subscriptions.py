@@ -22,11 +22,10 @@ from interpreta import signed_tokens
 from interpreta.config import Settings
 from interpreta.datamap import retention_rules as rules
 from interpreta.datamap.activities import NEWSLETTER
-from interpreta.datamap.ties import normalise_email
 from interpreta.errors import Problem
 from interpreta.i18n import locales
 from interpreta.i18n.catalogues import gettext
-from interpreta.mail import Mail, Mailer
+from interpreta.mail import Mail, Mailer, deliverable
 from interpreta.newsletter import consent
 from interpreta.newsletter.models import (
     NewsletterDelivery,
@@ -81,7 +80,9 @@ def ask(
             "Consent text changed",
             "The text you agreed to has changed. Reload the page, read it and agree again.",
         )
-    address = normalise_email(email)
+    address = deliverable(email)
+    if address is None:
+        raise Problem(422, "Invalid input", "Enter a valid email address.")
     subscribed = db.scalar(
         select(NewsletterSubscriber.id).where(NewsletterSubscriber.email == address)
     )
@@ -128,12 +129,18 @@ def confirm(db: Session, token: str, *, origin: Origin, now: datetime) -> Newsle
     )
     if request is None or request.requested_at + REQUEST_LIFETIME <= now:
         raise _gone()
+    gone = db.execute(
+        delete(NewsletterRequest)
+        .where(NewsletterRequest.id == request.id)
+        .execution_options(synchronize_session=False)
+    )
     existing = db.scalar(
         select(NewsletterSubscriber).where(NewsletterSubscriber.email == request.email)
     )
-    db.delete(request)
     if existing is not None:
         return existing
+    if gone.rowcount != 1:  # type: ignore[attr-defined]
+        raise _gone()  # confirmed at the same moment by another click
     with locales.speaking(request.language):
         agreed = consent.text(request.consent_version)
     subscriber = NewsletterSubscriber(

@@ -58,7 +58,9 @@ class Post:
         """The calendar invitation (``REQUEST``) or its cancellation (``CANCEL``)."""
         host = urlsplit(self.base).hostname or "interpreta"
         invitation = ics.Invitation(
-            uid=f"registration-{registration.id}@{host}",
+            # the nonce changes when a declined registration is accepted again: a new
+            # entry, since calendars ignore a REQUEST older than the CANCEL they had
+            uid=f"registration-{registration.id}-{registration.link_nonce[:8]}@{host}",
             sequence=event.schedule_sequence + (1 if cancel else 0),
             summary=event.title,
             description=event.description,
@@ -190,7 +192,8 @@ class Post:
                     gettext("Hello %(name)s,", name=registration.first_name),
                     gettext(
                         "thank you for taking part in %(title)s. The organiser asks a few "
-                        "questions; the answers are shown only as totals of at least five.",
+                        "questions, and sees the answers without names, in groups of at "
+                        "least five people.",
                         title=event.title,
                     ),
                     self.page_link("/survey", registration),

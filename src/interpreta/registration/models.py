@@ -131,13 +131,13 @@ class Registration(Base):
         String(32), info=not_personal("random salt of the personal link's signature")
     )
     invited_sequence: Mapped[int | None] = mapped_column(
-        Integer, info=not_personal("SEQUENCE of the last calendar invitation mailed")
+        Integer, info=personal(REGISTRATION, "which calendar invitation the registrant holds")
     )
     reminded_at: Mapped[datetime | None] = mapped_column(
-        UTCDateTime, info=not_personal("when the reminder was mailed")
+        UTCDateTime, info=personal(REGISTRATION, "when the registrant was mailed the reminder")
     )
     surveyed_at: Mapped[datetime | None] = mapped_column(
-        UTCDateTime, info=not_personal("when the survey link was mailed")
+        UTCDateTime, info=personal(REGISTRATION, "when the registrant was mailed the survey link")
     )
 
 

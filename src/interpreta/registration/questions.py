@@ -48,6 +48,8 @@ class QuestionSpec:
     label: str
     options: tuple[str, ...] = ()
     required: bool = False
+    id: int | None = None
+    """The question this one keeps (its answers stay), or None for a new question."""
 
 
 def _invalid(detail: str, field: str) -> Problem:
@@ -77,21 +79,28 @@ def check(specs: Sequence[QuestionSpec], kinds: frozenset[QuestionKind]) -> None
 def replace(
     db: Session, model: type[Question], event_id: int, specs: Sequence[QuestionSpec]
 ) -> list[Question]:
-    """Make `specs` the event's questions of `model`, in order (answers to a question no
-    longer asked go with it)."""
-    db.execute(delete(model).where(model.event_id == event_id))
-    made = [
-        model(
-            event_id=event_id,
-            position=position,
-            kind=spec.kind,
-            label=spec.label.strip(),
-            options=json.dumps([o.strip() for o in spec.options], ensure_ascii=False),
-            required=spec.required,
+    """Make `specs` the event's questions of `model`, in order: a spec naming one of the
+    event's questions changes it in place (its answers stay), a spec without one adds a
+    question, and a question no spec names goes, with its answers."""
+    existing = {q.id: q for q in listing(db, model, event_id)}
+    kept = {spec.id for spec in specs if spec.id in existing}
+    gone = [qid for qid in existing if qid not in kept]
+    if gone:
+        db.execute(delete(model).where(model.id.in_(gone)))
+    made = []
+    for position, spec in enumerate(specs):
+        question = (
+            existing[spec.id]
+            if spec.id in kept and spec.id is not None
+            else model(event_id=event_id)
         )
-        for position, spec in enumerate(specs)
-    ]
-    db.add_all(made)
+        question.position = position
+        question.kind = spec.kind
+        question.label = spec.label.strip()
+        question.options = json.dumps([o.strip() for o in spec.options], ensure_ascii=False)
+        question.required = spec.required
+        db.add(question)
+        made.append(question)
     db.flush()
     return made
 

@@ -18,9 +18,9 @@ from sqlalchemy.orm import Session
 
 from interpreta import signed_tokens
 from interpreta.datamap.activities import REGISTRATION
-from interpreta.datamap.ties import normalise_email
 from interpreta.errors import Problem, invalid, not_found
 from interpreta.events.models import Event, EventStatus, RegistrationMode
+from interpreta.mail import deliverable
 from interpreta.privacy.processing import runs_in
 from interpreta.registration.models import (
     Registration,
@@ -123,8 +123,8 @@ def register(
     registration back (and its mail again), so the form tells nobody who registered."""
     check_open(event, now)
     _lock(db, event.id)
-    address = normalise_email(email)
-    if "@" not in address or len(address) > 320:
+    address = deliverable(email)
+    if address is None:
         raise invalid("email", "Enter a valid email address.")
     existing = db.scalar(
         select(Registration).where(Registration.event_id == event.id, Registration.email == address)
@@ -182,6 +182,8 @@ def decide(
     if accept and places_left(db, event) == 0:
         raise Problem(409, "Full", "No place is left: raise the capacity first.")
     was_accepted = registration.status is RegistrationStatus.ACCEPTED
+    if accept and registration.status is RegistrationStatus.DECLINED:
+        registration.link_nonce = signed_tokens.new_nonce()  # a new invitation and link
     registration.status, registration.decided_at = wanted, now
     db.flush()
     changed = [registration]

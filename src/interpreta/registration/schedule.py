@@ -57,7 +57,8 @@ def send_due(
             Registration.invited_sequence.is_not(None),
             Registration.invited_sequence < Event.schedule_sequence,
         ),
-        {"invited_sequence": Event.schedule_sequence},
+        # a new date needs its own reminder
+        {"invited_sequence": Event.schedule_sequence, "reminded_at": None},
         lambda event, organiser, r: post.status(event, organiser, r, update=True),
         mailer,
         limit,

@@ -1,6 +1,7 @@
 """The feedback survey after an event: one set of answers per accepted registrant, and
-results the organiser sees only as totals of at least :data:`MIN_GROUP` answers, so no
-one's answer can be singled out."""
+results the organiser sees without names and only over whole groups of
+:data:`MIN_GROUP` respondents, so no one's answer can be singled out (by an organiser
+who does not answer in several people's names: that the threshold cannot stop)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from interpreta.datamap.activities import FEEDBACK
@@ -55,6 +56,12 @@ def answer(
         raise Problem(409, "Not yet", "The survey opens when the event ends.")
     if registration.status is not RegistrationStatus.ACCEPTED:
         raise Problem(409, "Not a participant", "Only accepted participants answer the survey.")
+    db.execute(  # one answer at a time per registrant: a double submit waits, then sees it
+        update(Registration)
+        .where(Registration.id == registration.id)
+        .values(link_nonce=Registration.link_nonce)
+        .execution_options(synchronize_session=False)
+    )
     if answered(db, registration.id):
         raise Problem(409, "Answered", "You answered this survey already. Thank you.")
     asked = questions.listing(db, SurveyQuestion, event.id)
@@ -87,33 +94,39 @@ class Results:
     """The survey's results as the organiser may see them."""
 
     respondents: int
+    """How many respondents the totals count (whole groups of five)."""
     shown: bool
     questions: list[QuestionResult]
 
 
 @runs_in(FEEDBACK)
 def results(db: Session, event_id: int) -> Results:
-    """Totals per question; nothing of a question fewer than :data:`MIN_GROUP` people
-    answered, and no totals at all while fewer than that responded. Texts come sorted,
-    never in the order given."""
+    """Totals per question over whole groups of :data:`MIN_GROUP` respondents: the first
+    five to answer, then the first ten, and so on, so a new answer changes nothing the
+    organiser sees until four more came (comparing two views never isolates one person).
+    A question fewer than five of them answered shows nothing; texts come sorted, never
+    in the order given, and without names."""
     asked = questions.listing(db, SurveyQuestion, event_id)
     rows = db.scalars(  # entities: the values decrypt as they load
-        select(SurveyAnswer).where(SurveyAnswer.question_id.in_([q.id for q in asked]))
+        select(SurveyAnswer)
+        .where(SurveyAnswer.question_id.in_([q.id for q in asked]))
+        .order_by(SurveyAnswer.answered_at, SurveyAnswer.registration_id)
     ).all()
-    respondents = len({row.registration_id for row in rows})
+    order = list(dict.fromkeys(row.registration_id for row in rows))
+    counted = set(order[: len(order) // MIN_GROUP * MIN_GROUP])
     by_question: dict[int, list[str]] = {}
     for row in rows:
-        by_question.setdefault(row.question_id, []).append(row.value)
-    shown = respondents >= MIN_GROUP
+        if row.registration_id in counted:
+            by_question.setdefault(row.question_id, []).append(row.value)
     out = []
     for question in asked:
         values = by_question.get(question.id, [])
         result = QuestionResult(question.label, question.kind.value, len(values), False)
-        if shown and len(values) >= MIN_GROUP:
+        if len(values) >= MIN_GROUP:
             result.shown = True
             _totals(question, values, result)
         out.append(result)
-    return Results(respondents, shown, out)
+    return Results(len(counted), bool(counted), out)
 
 
 def _totals(question: SurveyQuestion, values: list[str], result: QuestionResult) -> None:

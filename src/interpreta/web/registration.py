@@ -288,13 +288,18 @@ async def answer_survey(
 # The organisers' page
 
 
+def _number(text: str) -> bool:
+    """Whether a form's text is a plain row number."""
+    return text.isascii() and text.isdigit() and len(text) < 19
+
+
 def _specs(form: FormData, prefix: str) -> list[QuestionSpec]:
     """The questions of the organiser's form: rows ``{prefix}{n}-label`` and friends; an
     empty label drops its row."""
     specs = []
     rows = sorted(
         {key.split("-")[0] for key in form if key.startswith(prefix) and "-" in key},
-        key=lambda row: int(row[len(prefix) :] or 0) if row[len(prefix) :].isdigit() else 0,
+        key=lambda row: int(row[len(prefix) :]) if _number(row[len(prefix) :]) else 0,
     )
     for row in rows:
         label = str(form.get(f"{row}-label", "")).strip()
@@ -311,7 +316,19 @@ def _specs(form: FormData, prefix: str) -> list[QuestionSpec]:
             for line in str(form.get(f"{row}-options", "")).splitlines()
             if line.strip()
         )
-        specs.append(QuestionSpec(kind, label[:300], options, form.get(f"{row}-required") == "yes"))
+        question = str(form.get(f"{row}-id", ""))
+        specs.append(
+            QuestionSpec(
+                kind,
+                label[:300],
+                options,
+                form.get(f"{row}-required") == "yes",
+                int(question)
+                if question.isascii() and question.isdigit() and len(question) < 19
+                else None,
+            )
+        )
+
     return specs
 
 
