@@ -167,21 +167,34 @@ def _check(calendar: CalendarCollection | None, book: AddressBook | None) -> Non
 
 
 @runs_in(CALENDAR)
-def _synchronise(
-    db: Session,
-    settings: Settings,
-    connection: CalendarConnection,
-    opened: Collections,
-    now: datetime,
-) -> None:
-    """Import the contacts, publish the events, and note the success."""
+def _exchange(
+    db: Session, settings: Settings, user_id: int, opened: Collections, now: datetime
+) -> list[contacts.ContactEntry] | None:
+    """Everything that goes over the network, before anything is written (on SQLite a
+    write would hold the database's one write lock through every request): read the
+    address book's contacts, publish the events (read from the database). The contacts
+    to keep, or None without an address book."""
     calendar, book = opened
+    entries = None
     if book is not None:
         with servers.failures_as_problems(book.url):
-            contacts.import_contacts(db, connection.id, book, now=now)
+            entries = contacts.kept(book.contacts())
     if calendar is not None:
         with servers.failures_as_problems(calendar.url):
-            publishing.publish(db, calendar, settings, connection.user_id, now)
+            publishing.publish(db, calendar, settings, user_id, now)
+    return entries
+
+
+@runs_in(CALENDAR)
+def _record(
+    db: Session,
+    connection: CalendarConnection,
+    entries: list[contacts.ContactEntry] | None,
+    now: datetime,
+) -> None:
+    """Keep the contacts read, and note the success."""
+    if entries is not None:
+        contacts.store(db, connection.id, entries, now=now)
     connection.synced_at = now
     connection.last_error = None
 
@@ -207,18 +220,19 @@ def connect(
     given = checked(credentials)
     with _opened(guard, given) as opened:
         _check(*opened)
-        disconnect(db, user_id)
-        connection = CalendarConnection(
-            user_id=user_id,
-            calendar_url=given.calendar_url,
-            addressbook_url=given.addressbook_url,
-            username=given.username,
-            secret=given.password,
-            connected_at=now,
-        )
-        db.add(connection)
-        db.flush()
-        _synchronise(db, settings, connection, opened, now)
+        entries = _exchange(db, settings, user_id, opened, now)
+    disconnect(db, user_id)  # the first write: after every request went
+    connection = CalendarConnection(
+        user_id=user_id,
+        calendar_url=given.calendar_url,
+        addressbook_url=given.addressbook_url,
+        username=given.username,
+        secret=given.password,
+        connected_at=now,
+    )
+    db.add(connection)
+    db.flush()
+    _record(db, connection, entries, now)
     return _view_of(db, connection)
 
 
@@ -246,7 +260,8 @@ def sync(
         return None
     try:
         with _opened(guard, _credentials_of(connection)) as opened:
-            _synchronise(db, settings, connection, opened, now)
+            entries = _exchange(db, settings, user_id, opened, now)
+        _record(db, connection, entries, now)
     except Problem as problem:
         connection.last_error = servers.message_of(problem)
         return Synced(_view_of(db, connection), problem)

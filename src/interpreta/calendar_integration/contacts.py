@@ -58,7 +58,12 @@ def import_contacts(db: Session, connection_id: int, book: AddressBook, *, now: 
     """Replace the connection's contacts with those `book` holds now; how many were kept.
 
     Raises the address book's `DavError` (nothing is changed then)."""
-    entries = kept(book.contacts())
+    return store(db, connection_id, kept(book.contacts()), now=now)
+
+
+@runs_in(CALENDAR)
+def store(db: Session, connection_id: int, entries: list[ContactEntry], *, now: datetime) -> int:
+    """Replace the connection's contacts with `entries`; how many."""
     forget_contacts(db, connection_id)
     if entries:
         db.execute(
