@@ -13,9 +13,12 @@ from collections.abc import Iterable
 
 import anyio.from_thread
 from fastapi import Request
+from sqlalchemy import select
 
-from interpreta.events.models import ParticipantRole
+from interpreta.datamap.activities import LIVE_EVENT
+from interpreta.events.models import Participant, ParticipantRole
 from interpreta.live.hub import LiveHub
+from interpreta.privacy.processing import processing
 
 
 def revoke(
@@ -44,3 +47,31 @@ def revoke(
 
 INTERPRETER = frozenset({ParticipantRole.INTERPRETER})
 SPEAKER = frozenset({ParticipantRole.SPEAKER})
+
+
+def revoke_registrations(
+    request: Request, event_id: int, emails: Iterable[str], reason: str
+) -> int:
+    """End the live sessions of the listeners who joined `event_id` with the personal
+    link of a registration that no longer holds a place (declined, cancelled): found by
+    the address their registration gave the participant. How many."""
+    hub: LiveHub | None = getattr(request.app.state, "live_hub", None)
+    addresses = sorted(set(emails))
+    if hub is None or not addresses:
+        return 0
+    with processing(LIVE_EVENT), hub.platform.sessions() as db:
+        keys = db.scalars(
+            select(Participant.anonymous_id).where(
+                Participant.event_id == event_id,
+                Participant.role == ParticipantRole.LISTENER,
+                Participant.email.in_(addresses),
+            )
+        ).all()
+
+    async def revoke_all() -> int:
+        ended = 0
+        for key in keys:
+            ended += await hub.revoke(event_id, reason, key=key)
+        return ended
+
+    return anyio.from_thread.run(revoke_all) if keys else 0

@@ -12,10 +12,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field, StrictBool
 
 from interpreta.accounts.actions import organisation_name
+from interpreta.api import live_rights
 from interpreta.api.dependencies import PlatformDep, UserDep, within
 from interpreta.api.events import load_event
 from interpreta.api.inputs import Input, PathId, RowId
@@ -27,6 +28,9 @@ from interpreta.privacy.processing import processing
 from interpreta.registration import letters, questions, registrations, survey
 from interpreta.registration.models import QuestionKind, RegistrationQuestion, SurveyQuestion
 from interpreta.registration.questions import QuestionSpec
+
+DECLINED = "The organiser declined your registration."
+"""Why a declined registrant's live session ends."""
 
 router = APIRouter(tags=["registration"], dependencies=[within(REGISTRATION)])
 
@@ -186,6 +190,7 @@ def decide(
     event_id: PathId,
     registration_id: PathId,
     body: DecisionIn,
+    request: Request,
     user: UserDep,
     platform: PlatformDep,
 ) -> Response:
@@ -198,6 +203,8 @@ def decide(
         organiser = organisation_name(db, event.organisation_id)
         post = letters.Post(platform.settings, platform.secrets.session_key, now)
         letters.send_status(db, platform.mailer, post, event, organiser, changed)
+        gone = registrations.without_place(changed)
+    live_rights.revoke_registrations(request, event_id, gone, DECLINED)
     return Response(status_code=204)
 
 

@@ -251,3 +251,10 @@ def answers_of(db: Session, registration_ids: list[int]) -> dict[int, dict[int, 
     for answer in db.scalars(query):
         found.setdefault(answer.registration_id, {})[answer.question_id] = answer.value
     return found
+
+
+def without_place(changed: list[Registration]) -> list[str]:
+    """The addresses of those of `changed` that no longer hold a place (declined,
+    cancelled): their live sessions end."""
+    ended = (RegistrationStatus.DECLINED, RegistrationStatus.CANCELLED)
+    return [r.email for r in changed if r.status in ended]

@@ -20,6 +20,7 @@ from starlette.datastructures import FormData
 
 from interpreta.accounts.actions import organisation_name
 from interpreta.accounts.models import User
+from interpreta.api import live_rights
 from interpreta.api.dependencies import OptionalUserDep, PlatformDep, client_address, within
 from interpreta.api.events import load_event
 from interpreta.api.inputs import PathId
@@ -44,6 +45,9 @@ from interpreta.web.pages import _login_redirect, not_found_page, render
 
 router = APIRouter(include_in_schema=False, dependencies=[within(REGISTRATION)])
 
+DECLINED = "The organiser declined your registration."
+CANCELLED = "You cancelled your registration."
+"""Why a live session opened with the personal link ends."""
 NEW_ROWS = 3
 """Empty question rows the organiser's form offers for new questions."""
 
@@ -230,8 +234,10 @@ async def cancel(request: Request, user: OptionalUserDep, platform: PlatformDep)
             letters.send_status(
                 db, platform.mailer, _post(platform), event, _organiser(db, event), changed
             )
+            gone, event_id = registrations.without_place(changed), event.id
     except Problem as problem:
         return render(request, "registration/mine.html", user, problem.status, error=problem.detail)
+    live_rights.revoke_registrations(request, event_id, gone, CANCELLED)
     return RedirectResponse(f"/registration?token={token}", status_code=303)
 
 
@@ -439,8 +445,10 @@ async def decide(
             letters.send_status(
                 db, platform.mailer, _post(platform), event, _organiser(db, event), changed
             )
+            gone = registrations.without_place(changed)
     except Problem as problem:
         return _manage_page(request, user, platform, event_id, problem.status, error=problem.detail)
+    live_rights.revoke_registrations(request, event_id, gone, DECLINED)
     return RedirectResponse(f"/events/{event_id}/registration#registrations", status_code=303)
 
 
