@@ -1,5 +1,6 @@
 """Where an event takes registrations, only an accepted registration's personal link
-lets a listener in, as the registered person; declining it ends the session at once."""
+lets a listener in, as the registered person, on one device at a time; declining it
+ends the session at once."""
 
 from __future__ import annotations
 
@@ -40,10 +41,16 @@ async def test_only_an_accepted_registrations_link_lets_a_listener_in(
     listener = await LiveClient.join(stage.base_url, stage.code, role="listener", ticket=ticket)
     closing.append(listener)
     with platform.sessions() as db:
-        joined = db.scalars(select(Participant).where(Participant.role == "listener")).one()
+        joined = db.scalars(select(Participant).where(Participant.role == "listener")).first()
+    assert joined is not None
     assert (joined.first_name, joined.email) == ("Lea Listener", "lea@example.org")
 
+    # the same link on a second device: the first session ends
+    elsewhere = await LiveClient.join(stage.base_url, stage.code, role="listener", ticket=ticket)
+    closing.append(elsewhere)
+    await _ended(listener, "opened on another device")
+
     assert owner.post(decisions, json={"accept": False}).status_code == 204
-    await _ended(listener, "declined your registration")
+    await _ended(elsewhere, "declined your registration")
     with pytest.raises(SignalingError, match="needs registration"):
         await LiveClient.join(stage.base_url, stage.code, role="listener", ticket=ticket)

@@ -32,7 +32,7 @@ from interpreta.accounts.models import User
 from interpreta.accounts.signin import COOKIE_NAME, user_for_token
 from interpreta.datamap.activities import LIVE_EVENT
 from interpreta.events import codes, participation
-from interpreta.events.models import Event, ParticipantRole, RegistrationMode
+from interpreta.events.models import Event, Participant, ParticipantRole, RegistrationMode
 from interpreta.live import booth_requests, content, floor_control, video
 from interpreta.live.access import AccessDenied, BoothSeat, assigned_booths, authorise
 from interpreta.live.booth import ConsoleError
@@ -143,6 +143,25 @@ def _join_records(
         return event, user, role, seat, participant, connection, name
 
 
+ELSEWHERE = "Your personal link was opened on another device."
+"""Why a registered listener's earlier session ends."""
+
+
+def _other_listeners(platform: Platform, event_id: int, email: str, key: str) -> list[str]:
+    """The other listeners of the event who joined as the same registered address."""
+    with platform.sessions() as db:
+        return list(
+            db.scalars(
+                select(Participant.anonymous_id).where(
+                    Participant.event_id == event_id,
+                    Participant.role == ParticipantRole.LISTENER,
+                    Participant.email == email,
+                    Participant.anonymous_id != key,
+                )
+            )
+        )
+
+
 @router.websocket("/api/live/{code}")
 async def live(websocket: WebSocket, code: str) -> None:
     """One browser's live session in an event."""
@@ -190,6 +209,14 @@ async def live(websocket: WebSocket, code: str) -> None:
             await send({"type": "error", "code": "refused", "message": reason})
             await websocket.close(code=CLOSE_REFUSED, reason=reason)
         return
+
+    if event.registration is not RegistrationMode.OPEN and participant.email:
+        # one personal link, one device: opening it elsewhere ends the earlier session
+        others = await asyncio.to_thread(
+            _other_listeners, platform, event.id, participant.email, participant.anonymous_id
+        )
+        for key in others:
+            await hub.revoke(event.id, ELSEWHERE, key=key)
 
     client = Client(
         event_id=event.id,
