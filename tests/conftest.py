@@ -47,6 +47,8 @@ from interpreta.privacy import audit, audit_tree
 from interpreta.privacy.models import AuditChainHead, AuditEntry, AuditTreeNode
 from interpreta.privacy.pseudonyms import system
 from interpreta.schema import all_metadata
+from tests.calendar_integration.servers import Dav, registered
+from tests.radicale import Radicale, started
 
 POSTGRES_URL = os.environ.get("INTERPRETA_TEST_DATABASE_URL", "")
 START = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
@@ -480,3 +482,17 @@ async def closing() -> AsyncIterator[list[Any]]:
     yield things
     for thing in reversed(things):
         await thing.close()
+
+
+@pytest.fixture(scope="module")
+def radicale(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Radicale]:
+    """A real CalDAV/CardDAV server (Radicale) for the module: a calendar and an address
+    book of three contacts."""
+    with started(tmp_path_factory.mktemp("radicale")) as server:
+        yield server
+
+
+@pytest.fixture
+def dav(platform: Platform, radicale: Radicale) -> Dav:
+    """The Radicale server, registered as the platform's (internal) calendar server."""
+    return registered(platform, radicale)

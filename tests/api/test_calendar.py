@@ -5,7 +5,6 @@ refusal is a problem document and stores nothing."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any, cast
 
 import pytest
@@ -19,27 +18,12 @@ from tests.calendar_integration.servers import (
     UNREGISTERED_HOST,
     WILDCARD_HOST,
     Dav,
-    registered,
 )
-from tests.calendars.conftest import Radicale, started
 from tests.conftest import Account
 
 URL = "/api/account/calendar"
 CONNECTIONS = cast(Table, CalendarConnection.__table__)
 CONTACTS = cast(Table, ImportedContact.__table__)
-
-
-@pytest.fixture(scope="module")
-def radicale(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Radicale]:
-    """A Radicale server for the module, with an address book of three contacts."""
-    with started(tmp_path_factory.mktemp("radicale")) as server:
-        yield server
-
-
-@pytest.fixture
-def dav(platform: Platform, radicale: Radicale) -> Dav:
-    """The Radicale server, registered as the platform's calendar server."""
-    return registered(platform, radicale)
 
 
 def _stored(platform: Platform) -> tuple[list[Any], list[Any]]:

@@ -24,7 +24,7 @@ import httpx
 from interpreta.calendars.dav import CalendarCollection
 from interpreta.datamap.processors import Processor
 from interpreta.platform import Platform
-from tests.calendars.conftest import Radicale, make_calendar
+from tests.radicale import Radicale, make_calendar
 
 HOST = "calendar.test"
 """The registered internal calendar server (Radicale), by name."""

@@ -18,7 +18,7 @@ from interpreta.calendars.dav import (
     parse_multistatus,
     parse_xml,
 )
-from tests.calendars.conftest import Radicale
+from tests.radicale import Radicale
 
 START = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from interpreta.calendars.vcards import MAX_NAME_LENGTH, MAX_PER_CARD, Contact, contacts
-from tests.calendars.conftest import ALAN, GRACE, KATHERINE
+from tests.radicale import ALAN, GRACE, KATHERINE
 
 APPLE_EXPORT = """BEGIN:VCARD\r
 VERSION:3.0\r

@@ -1,4 +1,5 @@
-"""A real CalDAV/CardDAV server for the calendar tests: Radicale, in a subprocess.
+"""A real CalDAV/CardDAV server for the calendar tests: Radicale, in a subprocess
+(the ``radicale`` fixture of tests/conftest.py starts one per module).
 
 One server per test module, on a free port of 127.0.0.1, with its storage in a temporary
 folder and one user (ada, password lovelace, in a plain htpasswd file). It holds a
@@ -97,13 +98,6 @@ class Radicale:
     def address_book_url(self) -> str:
         """The URL of the user's address book."""
         return f"{self.base_url}/{self.user}/contacts/"
-
-
-@pytest.fixture(scope="module")
-def radicale(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Radicale]:
-    """A Radicale server with a calendar and an address book of three contacts."""
-    with started(tmp_path_factory.mktemp("radicale")) as server:
-        yield server
 
 
 @contextmanager
