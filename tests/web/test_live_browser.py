@@ -230,7 +230,7 @@ def test_interpretation_in_the_browser(
     hears(german, 1320, timeout=2)
 
     # The mix: the floor beneath the interpretation, at the level the listener chose,
-    # kept on the device; the interpretation itself plays on as before.
+    # kept on the device once they allow it; the interpretation itself plays on as before.
     german.get_by_label("Floor underneath").fill("0.3")
     wait_until(
         german,
@@ -242,6 +242,7 @@ def test_interpretation_in_the_browser(
     mixed = german.evaluate("window.interpreta.mix")
     assert mixed["channel"] == stage.floor and mixed["level"] == 0.3
     assert abs(mixed["volume"] - 0.3) < 1e-6  # 30 % of the full volume
+    german.get_by_role("button", name="Remember my settings").click()  # P05: consent first
     again = german.context.new_page()
     again.goto(f"/join/{code}")
     expect(again.get_by_label("Floor underneath")).to_have_value("0.3")
