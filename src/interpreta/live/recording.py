@@ -211,12 +211,17 @@ class EventRecorder:
         return record
 
     async def stop(self) -> None:
-        """Stop recording: the last sound stored, every recording marked done."""
-        if self._flusher is not None:
-            self._flusher.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._flusher
+        """Stop recording: the last sound stored, every recording marked done.
+
+        The lock is taken before the periodic flusher is cancelled: a flush under way
+        finishes first. Cancelled in the middle of storing, its chunk would be written by
+        its thread after the last one (a recording's first chunk, with the Ogg headers,
+        committed after the recording was marked done and read back unplayable)."""
         async with self._lock:
+            if self._flusher is not None:
+                self._flusher.cancel()  # it sleeps, or waits for this lock
+                with contextlib.suppress(asyncio.CancelledError):
+                    await self._flusher
             self.stopped = True
             length = int((asyncio.get_running_loop().time() - self._started) * 1000)
             for entry in self.channels.values():
