@@ -348,7 +348,7 @@ async def test_the_feed_ends_when_its_peer_connection_does(
     # the plane learns it when ICE consent lapses (RFC 7675: 30 s without an answer; a
     # loaded machine notices it some seconds later)
     await host.latest_state(
-        lambda s: not floor_of(s, stage.floor)["on_air"] and not feed_present(s), timeout=60
+        lambda s: not floor_of(s, stage.floor)["on_air"] and not feed_present(s), timeout=120
     )
     async with httpx.AsyncClient() as http:
         assert (await http.delete(whip.location, headers=whip.headers)).status_code == 404
