@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import io
 import re
+from collections.abc import Callable, Mapping
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 import textstat
+from babel.messages.catalog import Catalog
+from babel.messages.mofile import write_mo
+from babel.support import NullTranslations, Translations
+from fastapi.testclient import TestClient
+from sqlalchemy import delete, select
 
 from interpreta.clock import FrozenClock
 from interpreta.config import Contact, Settings
@@ -16,10 +24,11 @@ from interpreta.datamap.declarations import personal_fields
 from interpreta.datamap.processors import Processor
 from interpreta.datamap.retention_rules import RULES
 from interpreta.datamap.vocabulary import LegalBasis
+from interpreta.i18n import catalogues, locales
 from interpreta.platform import Platform
 from interpreta.privacy import notice, notice_sections
 from interpreta.privacy.document import AnyBlock, Bullets, Heading, Paragraph
-from interpreta.privacy.models import NoticeVersion
+from interpreta.privacy.models import NoticeTranslation, NoticeVersion
 from interpreta.schema import all_metadata
 
 MAX_SUMMARY_WORDS = 300
@@ -222,3 +231,150 @@ def test_p36_a_change_of_content_makes_a_new_dated_version_old_ones_stay(
     assert "new-dpo@example.org" not in versions[0].markdown
     assert "new-dpo@example.org" in versions[1].markdown
     assert notice.version_line(second).startswith("Version 2, in force since")
+
+
+# --- the notice in every language ---------------------------------------------------------
+
+TRANSLATED = [code for code in locales.SUPPORTED if code != locales.DEFAULT]
+GERMAN = {
+    "Privacy notice": "Datenschutzhinweise",
+    "Your rights": "Ihre Rechte (Testübersetzung)",
+    "Version %(number)s, in force since %(date)s.": "Version %(number)s, gültig seit %(date)s.",
+}
+"""A German catalogue of a few messages, unlike the real one: what a test publishes with
+it is a new German text, whatever the real catalogue says."""
+
+
+def _speak_german(monkeypatch: pytest.MonkeyPatch, messages: Mapping[str, str]) -> None:
+    """Make `messages` the whole German catalogue (everything else shows in English)."""
+    catalog = Catalog(locale="de")
+    for message, translation in messages.items():
+        catalog.add(message, translation)
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog)
+    buffer.seek(0)
+    german = Translations(fp=buffer)
+    real: Callable[[str], NullTranslations] = catalogues.translations
+    monkeypatch.setattr(
+        catalogues, "translations", lambda code: german if code == "de" else real(code)
+    )
+
+
+def test_every_version_is_published_in_every_language(
+    platform: Platform, settings: Settings
+) -> None:
+    with platform.sessions() as db:
+        version = notice.latest_version(db)
+        assert version is not None
+        languages = db.scalars(
+            select(NoticeTranslation.language).where(NoticeTranslation.version_id == version.id)
+        ).all()
+        assert sorted(languages) == sorted(TRANSLATED)
+        for code in locales.SUPPORTED:
+            text = notice.text_of(db, version, code)
+            assert text.language == code
+            assert text.markdown == notice.render(all_metadata(), settings, code).markdown
+        assert notice.text_of(db, version, "en").markdown == version.markdown
+
+
+def test_the_notice_renders_in_the_language_asked_for(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _speak_german(monkeypatch, GERMAN)
+    german = notice.render(all_metadata(), settings, "de")
+    assert german.language == "de"
+    assert german.markdown.startswith("# Datenschutzhinweise\n")
+    assert "## Ihre Rechte (Testübersetzung)" in german.markdown
+    assert "## Your rights" in notice.render(all_metadata(), settings).markdown
+    assert locales.current() == locales.DEFAULT  # rendering leaves the language as it was
+
+
+def test_a_changed_translation_publishes_a_new_version(
+    platform: Platform, settings: Settings, clock: FrozenClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with platform.transaction() as db:
+        first = notice.publish(db, all_metadata(), settings, clock.now())
+    _speak_german(monkeypatch, GERMAN)
+    clock.advance(timedelta(days=1))
+    with platform.transaction() as db:
+        second = notice.publish(db, all_metadata(), settings, clock.now())
+        assert notice.publish(db, all_metadata(), settings, clock.now()).number == second.number
+    assert second.number == first.number + 1
+    assert second.content_hash != first.content_hash
+    assert second.markdown == first.markdown  # the English did not change
+    english = notice.RenderedNotice("# Privacy notice\n", "<h1>Privacy notice</h1>\n")
+    hashes = {
+        notice.content_hash({"en": english, "de": notice.RenderedNotice(f"# {title}\n", "")})
+        for title in ("Datenschutzhinweise", "Datenschutzerklärung")
+    }
+    assert len(hashes) == 2
+
+
+def test_the_german_page_shows_the_notice_and_its_version_line_in_german(
+    app_client: TestClient,
+    platform: Platform,
+    settings: Settings,
+    clock: FrozenClock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _speak_german(monkeypatch, GERMAN)
+    with platform.transaction() as db:
+        version = notice.publish(db, all_metadata(), settings, clock.now())
+    html = app_client.get("/privacy", params={"lang": "de"}).text
+    assert '<div lang="de"><h1>Datenschutzhinweise</h1>' in html
+    assert "<h2>Ihre Rechte (Testübersetzung)</h2>" in html
+    assert f"Version {version.number}, gültig seit 24. November 2026." in html
+    assert "<h2>Your rights</h2>" not in html
+    english = app_client.get("/privacy", params={"lang": "en"}).text
+    assert "<h2>Your rights</h2>" in english
+    assert f"Version {version.number}, in force since 24 November 2026." in english
+    french = app_client.get("/privacy", params={"lang": "fr"}).text
+    assert "24 novembre 2026" in french
+
+
+def test_an_old_version_shows_as_it_was_in_each_language(
+    app_client: TestClient,
+    platform: Platform,
+    settings: Settings,
+    clock: FrozenClock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    with platform.sessions() as db:
+        first = notice.latest_version(db)
+        assert first is not None
+        as_it_was = notice.text_of(db, first, "de").html
+    _speak_german(monkeypatch, GERMAN)
+    clock.advance(timedelta(days=40))
+    with platform.transaction() as db:
+        assert notice.publish(db, all_metadata(), settings, clock.now()).number == 2
+    old = app_client.get(f"/privacy/versions/{first.number}", params={"lang": "de"}).text
+    assert f'<div lang="de">{as_it_was}</div>' in old
+    assert "Ihre Rechte (Testübersetzung)" not in old
+    assert "Version 1, gültig seit 24. November 2026." in old
+    newer = app_client.get("/privacy/versions/2", params={"lang": "de"}).text
+    assert "Ihre Rechte (Testübersetzung)" in newer
+    # a version published before the translations existed shows in English
+    with platform.transaction() as db:
+        db.execute(delete(NoticeTranslation).where(NoticeTranslation.version_id == first.id))
+    before = app_client.get(f"/privacy/versions/{first.number}", params={"lang": "de"}).text
+    assert f'<div lang="en">{first.html}</div>' in before
+    assert "Version 1, gültig seit 24. November 2026." in before
+
+
+def test_the_cli_writes_the_notice_in_a_chosen_language(
+    cli: Callable[..., Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _speak_german(monkeypatch, GERMAN)
+    written = cli("privacy", "notice", "--out", str(tmp_path), "--language", "de")
+    assert written.exit_code == 0, written.output
+    markdown = (tmp_path / "privacy-notice.md").read_text(encoding="utf-8")
+    assert markdown.startswith("# Datenschutzhinweise\n")
+    assert re.search(r"_Version 1, gültig seit \d+\. \w+ \d{4}\._\n$", markdown)
+    html = (tmp_path / "privacy-notice.html").read_text(encoding="utf-8")
+    assert '<html lang="de">' in html and "<title>Datenschutzhinweise</title>" in html
+    english = cli("privacy", "notice", "--out", str(tmp_path))
+    assert english.exit_code == 0, english.output
+    markdown = (tmp_path / "privacy-notice.md").read_text(encoding="utf-8")
+    assert markdown.startswith("# Privacy notice\n") and "in force since" in markdown
+    refused = cli("privacy", "notice", "--out", str(tmp_path), "--language", "xx")
+    assert refused.exit_code == 2 and "no notice in 'xx'" in refused.output

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from enum import StrEnum
+from html import escape
 from pathlib import Path
 from typing import Annotated
 
@@ -15,6 +16,8 @@ from interpreta.cli.common import DataDirOption, console, fail, load_settings, s
 from interpreta.config import Settings
 from interpreta.datamap import activities, completeness, declarations
 from interpreta.datamap.processors import transfer_problems
+from interpreta.i18n.catalogues import gettext
+from interpreta.i18n.locales import DEFAULT, SUPPORTED, speaking, supported
 from interpreta.outbound import guard_for
 from interpreta.privacy import notice, retention, ropa
 from interpreta.schema import all_metadata
@@ -88,22 +91,38 @@ def write_notice(
     out: Annotated[
         Path, typer.Option(help="Folder to write privacy-notice.md and .html into.")
     ] = Path("."),
+    language: Annotated[
+        str,
+        typer.Option(
+            "--language",
+            "-l",
+            help=f"The notice's language: one of {', '.join(SUPPORTED)}.",
+        ),
+    ] = DEFAULT,
     data_dir: DataDirOption = None,
 ) -> None:
-    """Write the privacy notice (Markdown and HTML), publishing a new version if it changed."""
+    """Write the privacy notice (Markdown and HTML) in one language, publishing a new
+    version, in every language, if it changed."""
+    code = supported(language)
+    if code is None:
+        fail(f"no notice in {language!r}: choose one of {', '.join(SUPPORTED)}")
     settings = load_settings(data_dir)
     platform = start_platform(ctx, settings)
     with platform.transaction() as db:
         version = notice.publish(db, all_metadata(), settings, platform.clock.now())
+        text = notice.text_of(db, version, code)
+    with speaking(code):
+        line = notice.version_line(version)
+        title = gettext("Privacy notice")
     out.mkdir(parents=True, exist_ok=True)
-    line = notice.version_line(version)
-    (out / "privacy-notice.md").write_text(f"{version.markdown}\n_{line}_\n", encoding="utf-8")
+    (out / "privacy-notice.md").write_text(f"{text.markdown}\n_{line}_\n", encoding="utf-8")
     (out / "privacy-notice.html").write_text(
-        f'<!doctype html><html lang="en"><meta charset="utf-8"><title>Privacy notice</title>'
-        f"<body>{version.html}<p><em>{line}</em></p></body></html>\n",
+        f'<!doctype html><html lang="{text.language}"><meta charset="utf-8">'
+        f"<title>{escape(title)}</title>"
+        f"<body>{text.html}<p><em>{escape(line)}</em></p></body></html>\n",
         encoding="utf-8",
     )
-    console.print(f"wrote {out / 'privacy-notice.md'} and .html ({line})")
+    console.print(f"wrote {out / 'privacy-notice.md'} and .html ({line})", highlight=False)
 
 
 @app.command("ropa")

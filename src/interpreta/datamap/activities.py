@@ -24,6 +24,7 @@ from sqlalchemy import MetaData
 
 from interpreta.datamap.declarations import Personal, declaration_of
 from interpreta.datamap.vocabulary import LegalBasis, Purpose, Subject
+from interpreta.i18n.catalogues import N_
 
 
 class Audience(StrEnum):
@@ -53,7 +54,7 @@ class Activity:
     writes: tuple[str, ...] = ()
     shared_with: tuple[str, ...] = ()
     """Recipients other than the registered processors (the event's organiser...)."""
-    goes_to: str = "stays on the platform's servers"
+    goes_to: str = N_("stays on the platform's servers")
     """Where the data goes, in plain words."""
     stores_only: bool = False
     """Only keeps or disposes of data (backups, retention): a restriction (P31) does
@@ -110,8 +111,8 @@ _EVENT_DATA = (
 
 LIVE_EVENT = Activity(
     key="live_event",
-    title="Running live events",
-    what=(
+    title=N_("Running live events"),
+    what=N_(
         "When you join an event we note that you joined, which channel you listen to and "
         "when, and pass the sound between speakers, interpreters and listeners. "
         "Interpreters' booth chat is kept for the organiser's chosen time."
@@ -129,13 +130,13 @@ LIVE_EVENT = Activity(
         "users.name",
     ),
     writes=_EVENT_DATA,
-    shared_with=("the event's organiser (our customer), who decides about the event",),
+    shared_with=(N_("the event's organiser (our customer), who decides about the event"),),
 )
 
 SHARING = Activity(
     key="meeting_content",
-    title="Chat, polls, questions and files in events",
-    what=(
+    title=N_("Chat, polls, questions and files in events"),
+    what=N_(
         "What you write in an event's chat, the polls you answer, the questions you ask "
         "or upvote and the files you share are kept, encrypted, for the time the "
         "organiser chose, and shown to the people you addressed them to (everyone, the "
@@ -160,13 +161,13 @@ SHARING = Activity(
         "question_votes.*",
         "shared_files.*",
     ),
-    shared_with=("the event's organiser (our customer), who decides about the event",),
+    shared_with=(N_("the event's organiser (our customer), who decides about the event"),),
 )
 
 RECORDING = Activity(
     key="recordings",
-    title="Recording events",
-    what=(
+    title=N_("Recording events"),
+    what=N_(
         "When the organiser records an event, everyone taking part sees that recording "
         "is on; we record the floor and each interpretation as you hear them, and the "
         "video of the stage (the camera of whoever speaks) when someone shows their "
@@ -180,13 +181,13 @@ RECORDING = Activity(
     audiences=(Audience.PARTICIPANT,),
     reads=("connection_sessions.session_id", "connection_sessions.participant_id"),
     writes=("recordings.*", "recording_chunks.*", "recording_voices.*"),
-    shared_with=("the event's organiser (our customer), who decides about the event",),
+    shared_with=(N_("the event's organiser (our customer), who decides about the event"),),
 )
 
 GLOSSARY = Activity(
     key="glossary",
-    title="The booths' glossary",
-    what=(
+    title=N_("The booths' glossary"),
+    what=N_(
         "Interpreters and organisers keep a glossary for each event: terms, their "
         "equivalents and notes, and who added or last changed each. The event's booths "
         "share and search it; it is kept, encrypted, for the time the organiser chose."
@@ -197,13 +198,13 @@ GLOSSARY = Activity(
     audiences=(Audience.CUSTOMER,),
     reads=("glossary_terms.*", "booth_assignments.user_id"),
     writes=("glossary_terms.*",),
-    shared_with=("the event's organiser (our customer), who decides about the event",),
+    shared_with=(N_("the event's organiser (our customer), who decides about the event"),),
 )
 
 ON_AIR_TIME = Activity(
     key="on_air_time",
-    title="Interpreters' time on air",
-    what=(
+    title=N_("Interpreters' time on air"),
+    what=N_(
         "We note when each interpreter's microphone is live, and on which channel, so the "
         "organiser can see and export each interpreter's time on air for invoicing. It is "
         "deleted with the rest of the event's participation data."
@@ -220,13 +221,13 @@ ON_AIR_TIME = Activity(
         "participants.anonymous_id",
     ),
     writes=("on_air_stints.*",),
-    shared_with=("the event's organiser (our customer), who decides about the event",),
+    shared_with=(N_("the event's organiser (our customer), who decides about the event"),),
 )
 
 REGISTRATION = Activity(
     key="registration",
-    title="Registering for events",
-    what=(
+    title=N_("Registering for events"),
+    what=N_(
         "When an organiser asks people to register, we keep what you give us: your name, "
         "email address and answers to the organiser's questions, whether you are accepted, "
         "waiting for a place or declined, and when. We mail you the confirmation, the "
@@ -238,13 +239,13 @@ REGISTRATION = Activity(
     subjects=(Subject.PARTICIPANT,),
     audiences=(Audience.PARTICIPANT,),
     writes=("registrations.*", "registration_answers.*"),
-    shared_with=("the event's organiser",),
+    shared_with=(N_("the event's organiser"),),
 )
 
 FEEDBACK = Activity(
     key="feedback",
-    title="Feedback after events",
-    what=(
+    title=N_("Feedback after events"),
+    what=N_(
         "After an event, we mail its registered participants a link to the organiser's "
         "questions. The organiser sees the answers without names, and only over whole "
         "groups of five people, never one person's answer alone."
@@ -255,13 +256,13 @@ FEEDBACK = Activity(
     audiences=(Audience.PARTICIPANT,),
     reads=("registrations.*",),
     writes=("survey_answers.*", "registrations.surveyed_at"),
-    shared_with=("the event's organiser, without names, in groups of at least five",),
+    shared_with=(N_("the event's organiser, without names, in groups of at least five"),),
 )
 
 CALENDAR = Activity(
     key="calendar",
-    title="Your calendar, if you connect it",
-    what=(
+    title=N_("Your calendar, if you connect it"),
+    what=N_(
         "If you connect a calendar (CalDAV) and an address book (CardDAV), we publish the "
         "events you organise to the calendar and import the address book's contacts so you "
         "can invite them: an invitation to an event goes only to the contacts you pick. We "
@@ -274,13 +275,13 @@ CALENDAR = Activity(
     subjects=(Subject.CUSTOMER_USER, Subject.CONTACT),
     audiences=(Audience.CUSTOMER,),
     writes=("calendar_connections.*", "imported_contacts.*"),
-    goes_to="your calendar server, which must be one the operator registered",
+    goes_to=N_("your calendar server, which must be one the operator registered"),
 )
 
 TROUBLESHOOTING = Activity(
     key="troubleshooting",
-    title="Fixing connection and sound problems",
-    what=(
+    title=N_("Fixing connection and sound problems"),
+    what=N_(
         "We look at connection records (browser, device type, IP address, join and leave "
         "times) to find out why sound broke up or a connection failed."
     ),
@@ -293,8 +294,8 @@ TROUBLESHOOTING = Activity(
 
 STATISTICS = Activity(
     key="statistics",
-    title="Anonymous statistics",
-    what=(
+    title=N_("Anonymous statistics"),
+    what=N_(
         "Before event data is deleted we count listeners per language, minutes listened "
         "and device types. The counts name no one, and groups of fewer than five people "
         "are not shown."
@@ -317,8 +318,8 @@ STATISTICS = Activity(
 
 CUSTOMER_VIEW = Activity(
     key="customer_view",
-    title="The organiser's live view and records",
-    what=(
+    title=N_("The organiser's live view and records"),
+    what=N_(
         "The organiser of an event sees who is on air and how many listen, and manages "
         "the interpreters assigned to booths."
     ),
@@ -335,13 +336,13 @@ CUSTOMER_VIEW = Activity(
         "memberships.*",
     ),
     writes=("booth_assignments.*",),
-    shared_with=("the event's organiser (our customer)",),
+    shared_with=(N_("the event's organiser (our customer)"),),
 )
 
 ACCOUNT = Activity(
     key="account",
-    title="Customer accounts",
-    what=(
+    title=N_("Customer accounts"),
+    what=N_(
         "We keep your account (name, email address, language, role in your organisation) "
         "and your organisation's contract and billing contact. When a member invites you "
         "to an organisation, we mail the invitation and keep it until you answer or it "
@@ -356,8 +357,8 @@ ACCOUNT = Activity(
 
 SIGN_IN = Activity(
     key="sign_in",
-    title="Signing in",
-    what=(
+    title=N_("Signing in"),
+    what=N_(
         "We check your password (stored only as a one-way hash) and, if you turned it on, "
         "your two-factor code; we remember each signed-in browser (and which browser it is, "
         "so you can end it) until you sign out or the session expires. We mail one-time "
@@ -383,8 +384,8 @@ SIGN_IN = Activity(
 
 PRIVACY_REQUESTS = Activity(
     key="privacy_requests",
-    title="Answering privacy requests",
-    what=(
+    title=N_("Answering privacy requests"),
+    what=N_(
         "When you ask for a copy of your data, a correction, an erasure or a restriction, "
         "we find your data, act on it and keep a record of the request and our answer."
     ),
@@ -401,14 +402,14 @@ PRIVACY_REQUESTS = Activity(
         "*",
     ),
     shared_with=(
-        "the event's organiser, for requests about their events (they decide about that data)",
+        N_("the event's organiser, for requests about their events (they decide about that data)"),
     ),
 )
 
 SECURITY_AUDIT = Activity(
     key="security_audit",
-    title="Security records",
-    what=(
+    title=N_("Security records"),
+    what=N_(
         "We record who did what to personal data (naming people only by pseudonyms) and keep "
         "a register of security incidents and legal holds, as the law asks us to show."
     ),
@@ -428,8 +429,8 @@ SECURITY_AUDIT = Activity(
 
 MARKETING = Activity(
     key="marketing",
-    title="News from us",
-    what=(
+    title=N_("News from us"),
+    what=N_(
         "We send news about the platform to customers who proved their email address and "
         "did not object to it."
     ),
@@ -442,8 +443,8 @@ MARKETING = Activity(
 
 NEWSLETTER = Activity(
     key="newsletter",
-    title="The newsletter",
-    what=(
+    title=N_("The newsletter"),
+    what=N_(
         "We send the newsletter to people who asked for it and confirmed their address by "
         "a mailed link. We record the consent text they agreed to, its version, and the IP "
         "address, browser and device type it was given from. Every newsletter has a link "
@@ -455,13 +456,13 @@ NEWSLETTER = Activity(
     subjects=(Subject.SUBSCRIBER,),
     audiences=(Audience.VISITOR,),
     writes=("newsletter_requests.*", "newsletter_subscribers.*", "newsletter_deliveries.*"),
-    goes_to="our mail relay delivers it to your mailbox",
+    goes_to=N_("our mail relay delivers it to your mailbox"),
 )
 
 COOKIE_CHOICES = Activity(
     key="cookie_choices",
-    title="Your answer to the cookie banner",
-    what=(
+    title=N_("Your answer to the cookie banner"),
+    what=N_(
         "Before anything but strictly necessary cookies and storage is kept in your "
         "browser, we ask. We record each answer (a random key of your browser, your account "
         "if you were signed in, the banner's version, what you allowed, and whether you "
@@ -476,8 +477,8 @@ COOKIE_CHOICES = Activity(
 
 BACKUPS = Activity(
     key="backups",
-    title="Backups",
-    what=(
+    title=N_("Backups"),
+    what=N_(
         "We keep encrypted copies of the database to recover from a disaster; a restore "
         "erases again anyone erased after the copy was made."
     ),
@@ -492,8 +493,8 @@ BACKUPS = Activity(
 
 RETENTION = Activity(
     key="retention",
-    title="Deleting data on time",
-    what="We delete or anonymise data when its time is over, as each section says.",
+    title=N_("Deleting data on time"),
+    what=N_("We delete or anonymise data when its time is over, as each section says."),
     purposes=(Purpose.LEGAL_COMPLIANCE,),
     basis=LegalBasis.LEGAL_OBLIGATION,
     subjects=tuple(Subject),
@@ -506,8 +507,8 @@ RETENTION = Activity(
 
 ENCRYPTION = Activity(
     key="encryption",
-    title="Encryption at rest",
-    what="Confidential fields are encrypted with keys per customer, rotated without downtime.",
+    title=N_("Encryption at rest"),
+    what=N_("Confidential fields are encrypted with keys per customer, rotated without downtime."),
     purposes=(Purpose.SECURITY,),
     basis=LegalBasis.LEGITIMATE_INTEREST,
     subjects=(Subject.PARTICIPANT, Subject.CUSTOMER_USER, Subject.STAFF),

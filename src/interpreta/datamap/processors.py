@@ -12,6 +12,7 @@ from typing import Literal
 from pydantic import BaseModel, Field, HttpUrl
 
 from interpreta.datamap.vocabulary import Category
+from interpreta.i18n.catalogues import N_
 
 EEA_COUNTRIES = frozenset(
     [
@@ -60,6 +61,13 @@ CERTIFIED_ONLY = frozenset(["US"])
 EU-US Data Privacy Framework, Commission decision of 10 July 2023)."""
 
 Safeguard = Literal["EU/EEA", "adequacy decision", "standard contractual clauses"]
+
+SAFEGUARD_WORDS: tuple[str, ...] = (
+    N_("EU/EEA"),
+    N_("adequacy decision"),
+    N_("standard contractual clauses"),
+)
+"""The safeguards' names marked for the catalogue: the notice shows them translated."""
 
 
 class Processor(BaseModel):

@@ -14,6 +14,9 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Literal
 
+from interpreta.i18n.catalogues import N_, gettext, ngettext
+from interpreta.i18n.locales import DEFAULT, speaking
+
 Unit = Literal["days", "weeks", "months", "years"]
 
 
@@ -33,22 +36,31 @@ class Anchor(StrEnum):
 
     @property
     def words(self) -> str:
-        """The anchor in plain words, as the notice says it."""
+        """The anchor in plain words, in English (the notice shows them translated)."""
         return _ANCHOR_WORDS[self]
 
 
 _ANCHOR_WORDS = {
-    Anchor.EVENT_END: "the event ends",
-    Anchor.CONTRACT_END: "the customer's contract ends",
-    Anchor.ACCOUNT_CLOSURE: "the customer account is closed",
-    Anchor.ISSUE: "it is issued",
-    Anchor.SUBSCRIPTION: "you subscribe",
-    Anchor.INCIDENT_CLOSURE: "the incident is closed",
-    Anchor.SESSION_END: "the sign-in session ends",
-    Anchor.HOLD_RELEASE: "the hold is released",
-    Anchor.MARK_LIFTED: "the restriction or objection is lifted",
-    Anchor.CREATION: "it is recorded",
+    Anchor.EVENT_END: N_("the event ends"),
+    Anchor.CONTRACT_END: N_("the customer's contract ends"),
+    Anchor.ACCOUNT_CLOSURE: N_("the customer account is closed"),
+    Anchor.ISSUE: N_("it is issued"),
+    Anchor.SUBSCRIPTION: N_("you subscribe"),
+    Anchor.INCIDENT_CLOSURE: N_("the incident is closed"),
+    Anchor.SESSION_END: N_("the sign-in session ends"),
+    Anchor.HOLD_RELEASE: N_("the hold is released"),
+    Anchor.MARK_LIFTED: N_("the restriction or objection is lifted"),
+    Anchor.CREATION: N_("it is recorded"),
 }
+"""The moment each anchor names, ending "... after ___" or "... when ___" (translated where
+shown)."""
+
+_STILL_WORDS = {
+    Anchor.HOLD_RELEASE: N_("the hold is in force"),
+    Anchor.MARK_LIFTED: N_("it is in force"),
+}
+"""What keeps a record while it is open, by anchor (else: the incident is open)."""
+_STILL_OPEN = N_("the incident is open")
 
 
 class Disposal(StrEnum):
@@ -90,9 +102,15 @@ class Period:
 
     @property
     def words(self) -> str:
-        """'7 days', '1 year', '10 years'."""
-        unit = self.unit[:-1] if self.amount == 1 else self.unit
-        return f"{self.amount} {unit}"
+        """'7 days', '1 year', '10 years', in the current language."""
+        n = self.amount
+        if self.unit == "days":
+            return ngettext("%(num)s day", "%(num)s days", n)
+        if self.unit == "weeks":
+            return ngettext("%(num)s week", "%(num)s weeks", n)
+        if self.unit == "months":
+            return ngettext("%(num)s month", "%(num)s months", n)
+        return ngettext("%(num)s year", "%(num)s years", n)
 
 
 @dataclass(frozen=True)
@@ -111,26 +129,35 @@ class RetentionRule:
         """When a record anchored at `anchored_at` must be disposed of."""
         return self.period.after(anchored_at)
 
-    def describe(self) -> str:
-        """The rule in plain words, for the privacy notice."""
-        verb = "deleted" if self.disposal is Disposal.DELETE else "anonymised"
-        if self.kept_while_open:
-            still = {
-                Anchor.HOLD_RELEASE: "the hold is in force",
-                Anchor.MARK_LIFTED: "it is in force",
-            }.get(self.anchor, "the incident is open")
-            head = f"kept while {still}, then {verb} "
-        else:
-            head = f"{verb} "
-        when = (
-            f"when {self.anchor.words}"
-            if self.period.amount == 0
-            else f"{self.period.words} after {self.anchor.words}"
-        )
-        text = head + when
-        if self.ends_with_consent:
-            text += ", or at once when you withdraw your consent"
-        return text
+    def describe(self, language: str = DEFAULT) -> str:
+        """The rule in plain words, for the privacy notice, in `language` (English for
+        the records of processing and the reports)."""
+        with speaking(language):
+            moment = gettext(_ANCHOR_WORDS[self.anchor])
+            deleted = self.disposal is Disposal.DELETE
+            if self.period.amount == 0:
+                text = (
+                    gettext("deleted when %(moment)s", moment=moment)
+                    if deleted
+                    else gettext("anonymised when %(moment)s", moment=moment)
+                )
+            else:
+                period = self.period.words
+                text = (
+                    gettext("deleted %(period)s after %(moment)s", period=period, moment=moment)
+                    if deleted
+                    else gettext(
+                        "anonymised %(period)s after %(moment)s", period=period, moment=moment
+                    )
+                )
+            if self.kept_while_open:
+                still = gettext(_STILL_WORDS.get(self.anchor, _STILL_OPEN))
+                text = gettext(
+                    "kept while %(condition)s, then %(disposal)s", condition=still, disposal=text
+                )
+            if self.ends_with_consent:
+                text = gettext("%(rule)s, or at once when you withdraw your consent", rule=text)
+            return text
 
 
 @dataclass(frozen=True)
@@ -152,10 +179,13 @@ class CustomerDefinedRule:
         period = self.default if override_days is None else Period(override_days)
         return RetentionRule(self.key, self.anchor, period, self.disposal, promise=self.promise)
 
-    def describe(self) -> str:
-        """The rule in plain words, for the privacy notice."""
-        base = self.effective(None).describe()
-        return f"{base} by default; the event organiser may choose another period"
+    def describe(self, language: str = DEFAULT) -> str:
+        """The rule in plain words, for the privacy notice, in `language`."""
+        base = self.effective(None).describe(language)
+        with speaking(language):
+            return gettext(
+                "%(rule)s by default; the event organiser may choose another period", rule=base
+            )
 
 
 AnyRule = RetentionRule | CustomerDefinedRule

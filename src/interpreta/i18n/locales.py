@@ -30,6 +30,12 @@ def own_name(code: str) -> str:
     return name[:1].upper() + name[1:]
 
 
+def cldr_locale(code: str) -> str:
+    """The CLDR locale that formats dates and lists in `code`: British English for
+    English ('24 November 2026', 'a, b and c'), the language itself otherwise."""
+    return "en_GB" if code == DEFAULT else code
+
+
 def supported(code: str | None) -> str | None:
     """`code` (``de``, ``de-AT``, ``DE``) as one of :data:`SUPPORTED`, or None."""
     if not code:

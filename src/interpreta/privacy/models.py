@@ -1,5 +1,5 @@
-"""Tables the privacy machinery keeps for itself: notice versions, data keys, audit trail
-(its entries, its chain head, its history tree's frozen nodes)."""
+"""Tables the privacy machinery keeps for itself: notice versions (and their translations),
+data keys, audit trail (its entries, its chain head, its history tree's frozen nodes)."""
 
 from __future__ import annotations
 
@@ -7,12 +7,14 @@ from datetime import datetime
 from typing import cast
 
 from sqlalchemy import (
+    ForeignKey,
     Index,
     Integer,
     LargeBinary,
     String,
     Table,
     Text,
+    UniqueConstraint,
     delete,
     func,
     select,
@@ -56,6 +58,33 @@ class NoticeVersion(Base):
     )
     markdown: Mapped[str] = mapped_column(Text, info=not_personal("the notice's text"))
     html: Mapped[str] = mapped_column(Text, info=not_personal("the notice's text as HTML"))
+
+
+class NoticeTranslation(Base):
+    """A published version of the privacy notice in one language other than English.
+
+    Each version is published in every language at once (the English source is the
+    version's own text), so an old version always shows as it was in each language;
+    versions published before the translations existed have none, and show in English.
+    """
+
+    __tablename__ = "notice_translations"
+    __table_args__ = (UniqueConstraint("version_id", "language"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, info=not_personal("row number"))
+    version_id: Mapped[int] = mapped_column(
+        ForeignKey("notice_versions.id", ondelete="CASCADE"),
+        info=not_personal("the version of the notice translated"),
+    )
+    language: Mapped[str] = mapped_column(
+        String(8), info=not_personal("language code of the translation (de, fr...)")
+    )
+    markdown: Mapped[str] = mapped_column(
+        Text, info=not_personal("the notice's text in that language")
+    )
+    html: Mapped[str] = mapped_column(
+        Text, info=not_personal("the notice's text in that language, as HTML")
+    )
 
 
 class DataKey(Base):

@@ -44,7 +44,13 @@ from interpreta.i18n.catalogues import N_, Translated, gettext
 from interpreta.live.access import assigned_booths, speaker_key
 from interpreta.platform import Platform
 from interpreta.privacy.models import NoticeVersion
-from interpreta.privacy.notice import latest_version, version_line
+from interpreta.privacy.notice import (
+    RenderedNotice,
+    latest_version,
+    published_on,
+    text_of,
+    version_line,
+)
 from interpreta.privacy.processing import processing, runs_in
 from interpreta.recordings import store as recording_store
 from interpreta.visitors import choices
@@ -314,11 +320,12 @@ def privacy(request: Request, user: OptionalUserDep, platform: PlatformDep) -> H
     with platform.sessions() as db:
         current = latest_version(db)
         versions = list(db.scalars(select(NoticeVersion).order_by(NoticeVersion.number.desc())))
-    if current is None:
+        text = text_of(db, current, locales.current()) if current is not None else None
+    if current is None or text is None:
         return not_found_page(
             request, user, gettext("The privacy notice has not been published yet.")
         )
-    return _notice_page(request, user, current, versions, is_latest=True)
+    return _notice_page(request, user, current, text, versions, is_latest=True)
 
 
 @router.get("/privacy/versions/{number}", response_class=HTMLResponse)
@@ -330,28 +337,35 @@ def privacy_version(
         version = db.scalar(select(NoticeVersion).where(NoticeVersion.number == number))
         current = latest_version(db)
         versions = list(db.scalars(select(NoticeVersion).order_by(NoticeVersion.number.desc())))
-    if version is None:
+        text = text_of(db, version, locales.current()) if version is not None else None
+    if version is None or text is None:
         return not_found_page(
             request, user, gettext("There is no version %(number)s of the notice.", number=number)
         )
     is_latest = current is not None and current.number == version.number
-    return _notice_page(request, user, version, versions, is_latest=is_latest)
+    return _notice_page(request, user, version, text, versions, is_latest=is_latest)
 
 
 def _notice_page(
     request: Request,
     user: User | None,
     version: NoticeVersion,
+    text: RenderedNotice,
     versions: list[NoticeVersion],
     *,
     is_latest: bool,
 ) -> HTMLResponse:
+    """A version of the notice as it was published in the visitor's language (English
+    for versions published before the translations), with every version's date."""
     return render(
         request,
         "privacy.html",
         user,
         notice=version,
+        notice_html=text.html,
+        notice_language=text.language,
         notice_line=version_line(version),
+        published={v.number: published_on(v) for v in versions},
         versions=versions,
         is_latest=is_latest,
     )
