@@ -167,6 +167,66 @@ async def test_who_may_send_video_and_bad_requests(stage: Stage, closing: list[A
     assert refused.value.code == "unknown_feed"
 
 
+class _Layered(VideoSignaling):
+    """Watches a feed with a ``layer`` chosen in ``video.watch``."""
+
+    def __init__(self, client: LiveClient, layer: str) -> None:
+        super().__init__(client)
+        self.layer = layer
+
+    async def subscribe(self, feed: str, slot: str, offer_sdp: str) -> str:
+        reply = await self.client.request(
+            {
+                "type": "video.watch",
+                "slot": slot,
+                "feed": feed,
+                "sdp": offer_sdp,
+                "layer": self.layer,
+            }
+        )
+        return str(reply["sdp"])
+
+
+async def test_a_listener_chooses_the_layer_of_each_slot(stage: Stage, closing: list[Any]) -> None:
+    """``layer`` on ``video.watch`` and ``video.show``, and ``video.layer``; the embedded
+    plane has no simulcast (the view says so), so the picture stays the camera's one."""
+    speaker, lea = await _speaker(stage), await _listener(stage)
+    closing += [speaker, lea]
+    closing.append(await start_camera(VideoSignaling(speaker), "", "", "red"))
+    state = await lea.latest_state(lambda s: _video(s)["stage"])
+    assert _video(state)["simulcast"] is False
+    feed = _video(state)["stage"]
+    for slot in ("stage", "tile-1"):
+        with pytest.raises(SignalingError) as refused:  # nothing watched in it yet
+            await lea.request({"type": "video.layer", "slot": slot, "layer": "low"})
+        assert refused.value.code == "not_watching"
+    viewer = await start_viewer(_Layered(lea, "low"), feed, "tile-1")
+    closing.append(viewer)
+    await viewer.wait_for("red", timeout=8)
+    chosen = time.monotonic()
+    for layer in ("medium", "high"):
+        reply = await lea.request({"type": "video.layer", "slot": "tile-1", "layer": layer})
+        assert reply["type"] == "ok"
+    await lea.request({"type": "video.show", "slot": "tile-1", "feed": feed, "layer": "low"})
+    await viewer.wait_for("red", after=chosen, timeout=5)
+    for bad in (
+        {"type": "video.layer", "slot": "tile-1"},
+        {"type": "video.layer", "slot": "tile-1", "layer": "huge"},
+        {"type": "video.layer", "slot": "tile-1", "layer": 2},
+        {"type": "video.layer", "slot": "tile-1", "layer": "HIGH"},
+        {"type": "video.layer", "slot": "Tile!", "layer": "low"},
+        {"type": "video.show", "slot": "tile-1", "feed": feed, "layer": ["low"]},
+        {"type": "video.watch", "slot": "tile-2", "feed": feed, "sdp": "v=0", "layer": ""},
+    ):
+        with pytest.raises(SignalingError) as refused:
+            await lea.request(bad)
+        assert refused.value.code == "bad_request", bad
+        assert "layer must be one of low, medium, high" in str(refused.value) or "slot" in str(
+            refused.value
+        )
+    await lea.latest_state(lambda s: _video(s)["watching"] == {"tile-1": feed})
+
+
 async def test_a_feed_ends_when_its_sender_stops_or_leaves(
     stage: Stage, closing: list[Any]
 ) -> None:

@@ -3,8 +3,9 @@
 The contract tests (``test_media_video.py``) run on Janus too. These cover the two
 answers the plane writes for a video viewer, the offers refused before Janus sees them,
 H.264 through Janus, Janus's own viewer count, a key frame asked of a camera that joined
-through another app node, and a fleet of two servers whose key frame requests cross from
-one to the other.
+through another app node, the simulcast layer a viewer chose as Janus holds it, and a
+fleet of two servers whose key frame requests cross from one to the other. Simulcast
+from a real browser is in ``tests/web/test_simulcast_browser.py``.
 """
 
 from __future__ import annotations
@@ -17,9 +18,11 @@ import pytest
 from video_testkit import Camera, Viewer, start_camera, start_viewer
 
 from interpreta.media.janus import JanusFleet, JanusMediaPlane
+from interpreta.media.janus.admin import JanusAdmin
 from interpreta.media.janus.codecs import H264, OPUS, VP8
 from interpreta.media.janus.hostaddress import ensure_host_address
 from interpreta.media.janus.process import JanusProcess, janus_binary
+from interpreta.media.janus.registry import Forwarder
 from interpreta.media.janus.sdp import (
     OfferError,
     SessionDescription,
@@ -27,8 +30,9 @@ from interpreta.media.janus.sdp import (
     answer_for_subscriber,
     check_publisher_offer,
     codec_payload_type,
+    offers_simulcast,
 )
-from interpreta.media.plane import MediaKind, MediaPlane, MediaPlaneError
+from interpreta.media.plane import MediaKind, MediaPlane, MediaPlaneError, VideoLayer
 
 VIEWER_OFFER = """v=0
 o=- 4005174176 4005174176 IN IP4 0.0.0.0
@@ -153,6 +157,34 @@ def test_offers_without_the_channel_s_codec_are_refused() -> None:
         check_publisher_offer(audio, VP8)
 
 
+SIMULCAST_OFFER_LINES = """a=rid:l send
+a=rid:m send
+a=rid:h send
+a=simulcast:send l;m;h
+"""
+
+
+def test_a_simulcast_offer_is_told_from_one_of_one_layer() -> None:
+    camera = VIEWER_OFFER.replace("a=recvonly", "a=sendonly")
+    assert not offers_simulcast(camera, VP8)
+    assert offers_simulcast(camera + SIMULCAST_OFFER_LINES, VP8)
+    assert not offers_simulcast(camera + "a=simulcast:send h\n", VP8)  # one layer
+    assert not offers_simulcast(camera + "a=simulcast:recv l;h\n", VP8)
+
+
+def test_a_simulcast_forwarder_is_recorded_with_every_layer() -> None:
+    forwarder = Forwarder("cam", 1, 10, 5, layers=[11, 12])  # type: ignore[arg-type]
+    assert forwarder.layers == (11, 12)  # as read back from JSON
+    assert forwarder.stream_ids == (10, 11, 12)
+    assert Forwarder("mic", 1, 10).stream_ids == (10,)
+
+
+def test_a_video_mountpoint_takes_three_layers() -> None:
+    medium = VP8.medium(96, "127.0.0.1", feedback=True, simulcast=True)
+    assert medium["simulcast"] is True and medium["port2"] == medium["port3"] == 0
+    assert "simulcast" not in OPUS.medium(111, "127.0.0.1", simulcast=True)
+
+
 def test_a_janus_plane_refuses_an_unknown_video_codec() -> None:
     with pytest.raises(ValueError, match="VP9"):
         JanusMediaPlane("ws://127.0.0.1:9", video_codec="VP9")
@@ -275,6 +307,49 @@ async def test_viewers_of_fresh_channels_see_their_camera_at_once(
             await peer.close()
 
 
+async def _substream_target(janus_server: JanusProcess, plane: JanusMediaPlane, peer: str) -> int:
+    """The layer Janus sends the viewer `peer` (its Streaming session's target)."""
+    admin = JanusAdmin(janus_server.admin_url, janus_server.admin_secret)
+    try:
+        session, handle = plane._session, plane._peers[peer].handle
+        assert session is not None and handle is not None
+        info = await admin.handle_info(session.session_id, handle.handle_id)
+    finally:
+        await admin.close()
+    [video] = info["plugin_specific"]["media"]
+    return int(video["simulcast"]["substream-target"])
+
+
+async def test_janus_sends_a_viewer_the_layer_it_chose(
+    janus: JanusMediaPlane, janus_server: JanusProcess, closing: list[object]
+) -> None:
+    """Every video mountpoint takes three layers; a viewer gets the high one until it
+    chooses, and keeps its choice across a switch. A camera of one layer (aiortc) is shown
+    whatever the viewer chose."""
+    assert janus.simulcast
+    for channel in ("stage", "sign"):
+        await janus.open_channel(channel, MediaKind.VIDEO)
+        assert all(janus.mountpoint_layer_ports(channel))
+    red = await _camera(janus, "stage", "red:cam", "red")
+    green = await _camera(janus, "sign", "green:cam", "green")
+    closing += [red, green]
+    await janus.set_source("stage", "red:cam")
+    await janus.set_source("sign", "green:cam")
+    viewer = await _viewer(janus, "stage", "tile")
+    closing.append(viewer)
+    assert await _substream_target(janus_server, janus, "tile") == 2  # high
+    chosen = time.monotonic()
+    await janus.choose_layer("tile", VideoLayer.LOW)
+    assert await _substream_target(janus_server, janus, "tile") == 0
+    await _shown_within(viewer, "red", chosen, 2.0)
+    switched = time.monotonic()
+    await janus.switch_subscription("tile", "sign")
+    await _shown_within(viewer, "green", switched, 1.5)
+    assert await _substream_target(janus_server, janus, "tile") == 0  # kept
+    await janus.choose_layer("tile", VideoLayer.MEDIUM)
+    assert await _substream_target(janus_server, janus, "tile") == 1
+
+
 # --- a camera on another app node ---------------------------------------------------------
 
 
@@ -350,6 +425,12 @@ async def test_a_fleet_shows_cameras_from_either_server_and_passes_key_frame_req
     await _shown_within(viewer, "green", switched, 1.5)
     stats = fleet.channel_stats("sign")
     assert stats.kind is MediaKind.VIDEO and stats.listener_count == 1
+
+    assert fleet.simulcast
+    assert all(m.mountpoint_layer_ports("sign") != (0, 0) for m in fleet.members)
+    chosen = time.monotonic()
+    await fleet.choose_layer("listener:video", VideoLayer.LOW)  # on its member
+    await _shown_within(viewer, "green", chosen, 1.5)  # a camera of one layer: still shown
     await fleet.open_channel("floor")
     with pytest.raises(MediaPlaneError):
         await fleet.switch_subscription("listener:video", "floor")

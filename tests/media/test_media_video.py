@@ -19,6 +19,8 @@ from video_testkit import start_camera, start_viewer
 
 from interpreta.media import MediaKind, MediaPlane, MediaPlaneError, UnknownPeerError
 from interpreta.media.forwarder import EmbeddedMediaPlane
+from interpreta.media.janus import JanusMediaPlane
+from interpreta.media.plane import VideoLayer
 
 
 async def _video_channels(plane: MediaPlane, *channel_ids: str) -> None:
@@ -136,6 +138,59 @@ async def test_video_and_audio_channels_do_not_mix(plane: MediaPlane, peers: Pee
             await plane.switch_subscription("nobody", "cam")
     finally:
         await subscriber.close()
+
+
+async def test_a_viewer_chooses_a_layer_of_a_camera_with_one(
+    plane: MediaPlane, peers: Peers
+) -> None:
+    """A camera without simulcast (aiortc sends none) has one layer: a viewer that chose
+    another still sees it, through a switch too. Only Janus takes simulcast."""
+    assert plane.simulcast is isinstance(plane, JanusMediaPlane)
+    await _video_channels(plane, "cam", "sign")
+    camera = await peers.camera("cam", "speaker:cam", "red")
+    sign = await peers.camera("sign", "sign:cam", "green")
+    await plane.set_source("cam", "speaker:cam")
+    await plane.set_source("sign", "sign:cam")
+    viewer = await peers.viewer("cam", "tile:video")
+    try:
+        await plane.choose_layer("tile:video", VideoLayer.LOW)
+        await viewer.wait_for("red", timeout=8)
+        chosen = time.monotonic()
+        await plane.choose_layer("tile:video", VideoLayer.MEDIUM)
+        await plane.choose_layer("tile:video", "high")  # type: ignore[arg-type]
+        await viewer.wait_for("red", after=chosen, timeout=5)
+        switched = time.monotonic()
+        await plane.switch_subscription("tile:video", "sign")
+        await viewer.wait_for("green", after=switched, timeout=5)
+    finally:
+        await viewer.close()
+        await camera.close()
+        await sign.close()
+
+
+async def test_layers_are_chosen_for_video_viewers_only(plane: MediaPlane, peers: Peers) -> None:
+    await plane.open_channel("floor")
+    await _video_channels(plane, "cam")
+    camera = await peers.camera("cam", "speaker:cam", "red")
+    ear = await peers.subscriber("floor", "listener:ear")
+    viewer = await peers.viewer("cam", "listener:video")
+    try:
+        with pytest.raises(MediaPlaneError, match="audio"):
+            await plane.choose_layer("listener:ear", VideoLayer.LOW)
+        for nobody in ("nobody", "speaker:cam"):  # no peer; a publisher
+            with pytest.raises(UnknownPeerError):
+                await plane.choose_layer(nobody, VideoLayer.LOW)
+        with pytest.raises(ValueError, match="huge"):
+            await plane.choose_layer("listener:video", "huge")  # type: ignore[arg-type]
+    finally:
+        await viewer.close()
+        await ear.close()
+        await camera.close()
+
+
+def test_layers_go_from_the_smallest_picture_up() -> None:
+    assert [layer.number for layer in VideoLayer] == [0, 1, 2]
+    assert [layer.value for layer in VideoLayer] == ["low", "medium", "high"]
 
 
 # --- the embedded plane --------------------------------------------------------------

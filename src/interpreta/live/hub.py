@@ -1047,7 +1047,13 @@ class LiveHub:
         """The feeds `client` may watch, the camera on its topic's stage, and what it
         watches and sends."""
         if client.waiting:
-            return {"feeds": [], "stage": None, "watching": {}, "sending": []}
+            return {
+                "feeds": [],
+                "stage": None,
+                "watching": {},
+                "sending": [],
+                "simulcast": self.plane.simulcast,
+            }
         topic = client.topic_id
         stage = live.stages.get(topic)
         booth = client.seat.channel_id if client.seat is not None else None
@@ -1065,6 +1071,7 @@ class LiveHub:
             "stage": stage,
             "watching": {slot: feed for slot, (_peer, feed) in client.viewers.items()},
             "sending": sorted(client.video_peers),
+            "simulcast": self.plane.simulcast,
         }
 
     def _schedule_broadcast(self, live: LiveEvent) -> None:

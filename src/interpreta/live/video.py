@@ -9,15 +9,23 @@ Signaling hands these requests here:
   talk); ``sign`` by interpreters, speakers and hosts;
   ``booth`` by an interpreter in a booth, and only their booth sees it.
 * ``video.stop`` ``{kind}``: stop sending it.
-* ``video.watch`` ``{slot, feed, sdp}``: watch a feed in a *slot*, a name the page gives
-  each picture it shows (``stage``, ``pin``, ``tile-3``...); at most
+* ``video.watch`` ``{slot, feed, sdp, layer?}``: watch a feed in a *slot*, a name the page
+  gives each picture it shows (``stage``, ``pin``, ``tile-3``...); at most
   :data:`~interpreta.live.video_feeds.MAX_VIEWERS` slots.
-* ``video.show`` ``{slot, feed}``: show another feed in a slot, on the same connection
-  (the active speaker changed, the listener pinned someone).
+* ``video.show`` ``{slot, feed, layer?}``: show another feed in a slot, on the same
+  connection (the active speaker changed, the listener pinned someone).
+* ``video.layer`` ``{slot, layer}``: choose the simulcast layer a slot receives.
 * ``video.unwatch`` ``{slot}``: stop watching in a slot.
 
+A ``layer`` (``low``, ``medium`` or ``high``, a :class:`~interpreta.media.plane.VideoLayer`)
+is the size of picture a slot receives of a camera that sends simulcast: a gallery tile
+takes the low one, the stage the high one (what a slot receives until it chooses). Where
+the media plane has no simulcast (``video.simulcast`` in the view is false) every camera
+sends one picture, and a slot receives that whatever it chose.
+
 Each view's ``video`` says which feeds the client may watch, the camera on its topic's
-stage (the active speaker), and what it watches and sends.
+stage (the active speaker), what it watches and sends, and whether cameras may send
+simulcast.
 """
 
 from __future__ import annotations
@@ -30,10 +38,13 @@ from interpreta.live.access import AccessDenied
 from interpreta.live.booth import ConsoleError
 from interpreta.live.hub import Client, LiveHub
 from interpreta.live.video_feeds import MAX_VIEWERS, FeedKind, current, visible
+from interpreta.media.plane import UnknownPeerError, VideoLayer
 
 __all__ = ["REQUESTS", "handle"]
 
-REQUESTS = frozenset({"video.send", "video.stop", "video.watch", "video.show", "video.unwatch"})
+REQUESTS = frozenset(
+    {"video.send", "video.stop", "video.watch", "video.show", "video.layer", "video.unwatch"}
+)
 """The signaling requests this module answers."""
 
 _SLOT = re.compile(r"[a-z0-9][a-z0-9-]{0,31}")
@@ -54,6 +65,28 @@ def _slot(message: dict[str, Any]) -> str:
             "bad_request", "Name the slot with up to 32 lower-case letters, digits or dashes."
         )
     return slot
+
+
+def _layer(message: dict[str, Any], *, required: bool = False) -> VideoLayer | None:
+    """The request's ``layer``; ``None`` where it may be left out and is."""
+    layer = message.get("layer")
+    if layer is None and not required:
+        return None
+    if isinstance(layer, str) and layer in {v.value for v in VideoLayer}:
+        return VideoLayer(layer)
+    layers = ", ".join(v.value for v in VideoLayer)
+    raise ConsoleError("bad_request", f"The layer must be one of {layers}.")
+
+
+async def _choose_layer(hub: LiveHub, client: Client, slot: str, layer: VideoLayer) -> None:
+    """Have the viewer of the client's `slot` receive `layer`."""
+    watching = client.viewers.get(slot)
+    try:
+        if watching is None:
+            raise UnknownPeerError(slot)
+        await hub.plane.choose_layer(watching[0], layer)
+    except UnknownPeerError:  # never watched, or closed meanwhile
+        raise ConsoleError("not_watching", "Watch a feed in this slot first.") from None
 
 
 def _sdp(message: dict[str, Any]) -> str:
@@ -95,7 +128,8 @@ async def handle(
     """Do one request of `client`; returns the reply's fields (an answer's ``sdp``).
 
     :raises AccessDenied: the client may not send this kind of video.
-    :raises ConsoleError: a malformed request, or a feed that is not there.
+    :raises ConsoleError: a malformed request, a feed that is not there, or a slot that
+        shows nothing.
     """
     if kind == "video.send":
         feed_kind = _kind(message)
@@ -106,14 +140,23 @@ async def handle(
     if kind == "video.stop":
         await hub.stop_video(client, _kind(message).value)
     elif kind == "video.watch":
-        slot, sdp = _slot(message), _sdp(message)
+        slot, sdp, layer = _slot(message), _sdp(message), _layer(message)
         wanted = await _feed_to_watch(hub, client, message)
         if slot not in client.viewers and len(client.viewers) >= MAX_VIEWERS:
             raise ConsoleError("too_many", f"Watch at most {MAX_VIEWERS} videos at once.")
-        return {"type": "answer", "sdp": await hub.watch(client, slot, wanted, sdp)}
+        answer = await hub.watch(client, slot, wanted, sdp)
+        if layer is not None:
+            await _choose_layer(hub, client, slot, layer)
+        return {"type": "answer", "sdp": answer}
     elif kind == "video.show":
-        slot = _slot(message)
+        slot, layer = _slot(message), _layer(message)
         await hub.switch_view(client, slot, await _feed_to_watch(hub, client, message))
+        if layer is not None:
+            await _choose_layer(hub, client, slot, layer)
+    elif kind == "video.layer":
+        slot, layer = _slot(message), _layer(message, required=True)
+        assert layer is not None  # required
+        await _choose_layer(hub, client, slot, layer)
     elif kind == "video.unwatch":
         await hub.stop_watching(client, _slot(message))
     else:

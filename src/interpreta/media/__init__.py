@@ -2,7 +2,7 @@
 
 The control plane drives a :class:`~interpreta.media.plane.MediaPlane`; which backend
 implements it (the embedded aiortc forwarder in :mod:`interpreta.media.forwarder`, or a
-media server later) is none of its business.
+Janus, :mod:`interpreta.media.janus`) is none of its business.
 """
 
 from interpreta.media.plane import (
@@ -19,6 +19,7 @@ from interpreta.media.plane import (
     SubscriberStats,
     UnknownChannelError,
     UnknownPeerError,
+    VideoLayer,
 )
 
 __all__ = [
@@ -35,4 +36,5 @@ __all__ = [
     "SubscriberStats",
     "UnknownChannelError",
     "UnknownPeerError",
+    "VideoLayer",
 ]

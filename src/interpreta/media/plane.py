@@ -20,6 +20,12 @@ Vocabulary (ISO 20109 console functions mapped onto a packet plane):
 * A **subscriber** is a peer connection that receives one channel (a listener, or an
   interpreter taking the floor or a *relay*). It can be moved to another channel without
   renegotiation.
+* A **layer** is one of the pictures a *simulcast* camera sends at once, the same picture
+  at three sizes (:class:`VideoLayer`). A plane whose publishers may send simulcast
+  (:attr:`MediaPlane.simulcast`) forwards every layer, and each video subscriber gets the
+  one it chose (:meth:`MediaPlane.choose_layer`; the highest by default): a gallery tile
+  takes the small picture, the stage the large one. A plane without simulcast forwards the
+  one picture each camera sends.
 
 Every peer connection has its own ``peer_id``: a participant who both publishes and
 listens (an interpreter) uses two peer connections, e.g. ``"u42:mic"`` and ``"u42:ear"``.
@@ -46,6 +52,7 @@ __all__ = [
     "SubscriberStats",
     "UnknownChannelError",
     "UnknownPeerError",
+    "VideoLayer",
 ]
 
 
@@ -74,6 +81,29 @@ class MediaKind(StrEnum):
 
 VIDEO_CODECS = ("VP8", "H264")
 """The video codecs a plane forwards (one per plane, chosen when it is made)."""
+
+
+class VideoLayer(StrEnum):
+    """One of the layers of a simulcast camera, from the smallest picture to the largest.
+
+    A simulcast publisher sends its picture three times, at a quarter, half and the full
+    size (browsers: ``sendEncodings`` with ``scaleResolutionDownBy`` 4, 2 and 1).
+    """
+
+    LOW = "low"
+    "A quarter of the camera's size (320x180 of a 720p camera): gallery tiles."
+    MEDIUM = "medium"
+    "Half the camera's size (640x360 of a 720p camera)."
+    HIGH = "high"
+    "The camera's own size: the stage, a pinned picture. What a new viewer gets."
+
+    @property
+    def number(self) -> int:
+        """The layer's number, 0 (low) to 2 (high): Janus's ``substream``."""
+        return _LAYER_INDEX[self]
+
+
+_LAYER_INDEX = {VideoLayer.LOW: 0, VideoLayer.MEDIUM: 1, VideoLayer.HIGH: 2}
 
 
 class PeerRole(StrEnum):
@@ -246,6 +276,30 @@ class MediaPlane(Protocol):
         :raises UnknownPeerError: ``peer_id`` is not a subscriber.
         :raises UnknownChannelError: the channel is not open.
         :raises MediaPlaneError: the channel is of another kind than the subscriber's.
+        """
+        ...
+
+    @property
+    def simulcast(self) -> bool:
+        """Whether video publishers may send simulcast (three :class:`VideoLayer` at once),
+        every layer forwarded, each viewer getting the one :meth:`choose_layer` chose.
+
+        Without it (the embedded plane: aiortc 1.16 has no simulcast) a publisher sends
+        one picture, and every viewer gets that.
+        """
+        ...
+
+    async def choose_layer(self, peer_id: str, layer: VideoLayer) -> None:
+        """Choose the layer a video subscriber receives from now on (a new one receives
+        :attr:`VideoLayer.HIGH`); it stays chosen when the subscriber switches channel.
+
+        The picture changes at the layer's next key frame, which the plane asks the
+        source for. A source that sends no simulcast has one layer, which every viewer
+        gets whatever it chose; so does every viewer of a plane without :attr:`simulcast`.
+
+        :raises UnknownPeerError: ``peer_id`` is not a subscriber.
+        :raises MediaPlaneError: it receives audio.
+        :raises ValueError: ``layer`` is not a :class:`VideoLayer` (or its value).
         """
         ...
 

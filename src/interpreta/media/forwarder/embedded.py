@@ -59,6 +59,7 @@ from interpreta.media.plane import (
     SubscriberStats,
     UnknownChannelError,
     UnknownPeerError,
+    VideoLayer,
 )
 from interpreta.media.records import PlaneRecords
 from interpreta.media.tasks import BackgroundTasks
@@ -354,6 +355,26 @@ class EmbeddedMediaPlane(PlaneRecords[Channel, _Peer]):
             peer.track.flush()
         new.attach_subscriber(peer_id, peer.track)
         peer.channel_id = channel_id
+
+    @property
+    def simulcast(self) -> bool:
+        """False: aiortc 1.16 sends and receives no simulcast, so each camera sends one
+        picture, which every viewer gets."""
+        return False
+
+    async def choose_layer(self, peer_id: str, layer: VideoLayer) -> None:
+        """Nothing to choose: a camera sends one layer here. Only checks the request.
+
+        :raises UnknownPeerError: ``peer_id`` is not a subscriber.
+        :raises MediaPlaneError: it receives audio.
+        :raises ValueError: ``layer`` is not a :class:`~interpreta.media.plane.VideoLayer`.
+        """
+        VideoLayer(layer)
+        peer = self._peers.get(peer_id)
+        if peer is None or peer.role is not PeerRole.SUBSCRIBER or peer.track is None:
+            raise UnknownPeerError(f"{peer_id!r} is not a subscriber")
+        if not isinstance(peer.track, VideoForwardingTrack):
+            raise MediaPlaneError(f"{peer_id!r} receives audio: it has no video layers")
 
     async def close_peer(self, peer_id: str) -> None:
         """Close a peer connection and detach it; unknown ids are ignored."""

@@ -13,6 +13,9 @@ time since the last packet (``janus_rtp_header_update``).
 A video channel's forwarder also has an RTCP port, and the mountpoint one of its own:
 the forwarder's first packets there let the mountpoint learn where to send key frame
 requests, and the VideoRoom plugin passes those it gets on to the publisher as PLIs.
+A video mountpoint takes simulcast: three RTP ports, one per layer, and a simulcast
+source is forwarded by three forwarders, one per layer (the second and third without
+RTCP: the first one's key frame requests reach the camera's every layer).
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from typing import Any
 
 from interpreta.media.janus.admin import PacketCounters
 from interpreta.media.janus.api import JanusHandle
-from interpreta.media.plane import MediaKind, PeerRole
+from interpreta.media.plane import MediaKind, PeerRole, VideoLayer
 
 __all__ = ["JanusChannel", "JanusPeer", "PeerPhase", "new_id", "new_ssrc"]
 
@@ -74,6 +77,10 @@ class JanusPeer:
     "Its participant id in the room (publishers)."
     mid: str | None = None
     "The mid of its stream forwarded from the room: audio, or video (publishers)."
+    simulcast: bool = False
+    "Its video is simulcast, as the VideoRoom plugin took it (publishers)."
+    layer: VideoLayer = VideoLayer.HIGH
+    "The simulcast layer it receives (video subscribers; the Streaming plugin's default)."
     counters: PacketCounters = field(default_factory=PacketCounters)
     "Its packet counters, as last read from the Admin API."
     counted_at: float | None = None
@@ -98,6 +105,10 @@ class JanusChannel:
     "What it carries."
     rtcp_port: int = 0
     "The mountpoint's RTCP port, for the forwarder's key frame requests (video; 0: none)."
+    port_2: int = 0
+    "The mountpoint's RTP port of the medium simulcast layer (video; 0: none)."
+    port_3: int = 0
+    "The mountpoint's RTP port of the high simulcast layer (video; 0: none)."
     publishers: dict[str, JanusPeer] = field(default_factory=dict)
     "Its attached publishers, in the order they joined."
     subscribers: dict[str, JanusPeer] = field(default_factory=dict)
@@ -114,6 +125,12 @@ class JanusChannel:
     "The publisher a key frame request is waiting for the end of the interval for."
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     "Serialises handovers."
+
+    @property
+    def layer_ports(self) -> tuple[int, int]:
+        """The mountpoint's ports of the medium and high simulcast layers ((0, 0): it
+        takes one layer)."""
+        return self.port_2, self.port_3
 
     def room_request(self, request: str, **fields: Any) -> dict[str, Any]:
         """A VideoRoom request about this channel's room."""

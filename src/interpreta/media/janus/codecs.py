@@ -10,7 +10,8 @@ was encoded. A :class:`StreamCodec` says:
   and FIR, so that a viewer's key frame requests reach the on-air camera;
 * what the channel's VideoRoom room is created with (the only codec its publishers'
   answers accept) and what its Streaming mountpoint is created with (the stream, and for
-  video its RTCP port, where key frame requests go back to the forwarder).
+  video its RTCP port, where key frame requests go back to the forwarder, and two more
+  RTP ports for the layers of a simulcast camera).
 
 A video mountpoint does not buffer the last key frame (Streaming ``bufferkf``): Janus
 1.1.2 marks "no key frame being saved" with timestamp 0, which is the first timestamp of
@@ -91,13 +92,23 @@ class StreamCodec:
         return fields
 
     def medium(
-        self, payload_type: int, iface: str, *, fmtp: str | None = None, feedback: bool = False
+        self,
+        payload_type: int,
+        iface: str,
+        *,
+        fmtp: str | None = None,
+        feedback: bool = False,
+        simulcast: bool = False,
     ) -> dict[str, Any]:
         """The Streaming ``create`` media item of an RTP mountpoint of this codec.
 
         :param fmtp: announced in Janus's offers (the codec's own by default).
         :param feedback: give a video stream an RTCP port (Janus relays the viewers' key
             frame requests to whoever sends it RTP, i.e. the forwarder).
+        :param simulcast: a video stream takes three layers, on its port and on ``port2``
+            and ``port3`` (the low, medium and high one), and each viewer is sent the
+            layer it chose (Streaming ``configure`` with ``substream``). A source with
+            one layer sends to the first port only; its viewers get that.
         """
         medium: dict[str, Any] = {"type": self.kind.value, "mid": self.kind.value[0], "port": 0}
         medium |= {"iface": iface, "pt": payload_type, "codec": self.janus}
@@ -105,6 +116,8 @@ class StreamCodec:
             medium["fmtp"] = fmtp or self.fmtp
         if feedback and self.kind is MediaKind.VIDEO:
             medium["rtcpport"] = 0
+        if simulcast and self.kind is MediaKind.VIDEO:
+            medium |= {"simulcast": True, "port2": 0, "port3": 0}
         return medium
 
 

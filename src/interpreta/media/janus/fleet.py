@@ -18,7 +18,9 @@ a mountpoint for its listeners on each server.
   (``rtcp_port``: the mountpoint's RTCP port on that member), so the Streaming plugin of
   any server can ask the source's server for a key frame. The fleet asks the source's
   member itself when a source goes on air, when a viewer on any member connects, and
-  when one switches.
+  when one switches or chooses another layer.
+* A **simulcast** camera is forwarded layer by layer to every member's mountpoint (each
+  takes three layers), and a viewer's layer is chosen on its member.
 
 **When a server dies**, its member's connection drops. The member reports each of its
 peers ``failed``, and the live pages make them again (a listener subscribes anew; an
@@ -54,6 +56,7 @@ from interpreta.media.plane import (
     PeerStateListener,
     UnknownChannelError,
     UnknownPeerError,
+    VideoLayer,
 )
 
 __all__ = ["JanusFleet"]
@@ -76,6 +79,11 @@ class FleetForwarder:
     stream_id: int
     room_id: int = 0
     "The room on `server` it was started in (the source's own channel's; 0: this one's)."
+    layers: tuple[int, ...] = ()
+    "The ``stream_id`` of the forwarders of a simulcast source's other layers."
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "layers", tuple(self.layers))  # a list, read from JSON
 
 
 class JanusFleet:
@@ -238,6 +246,22 @@ class JanusFleet:
         if kind is MediaKind.VIDEO:
             await self._key_frame_for(channel_id)
 
+    @property
+    def simulcast(self) -> bool:
+        """True: video publishers may send simulcast, as on each member."""
+        return True
+
+    async def choose_layer(self, peer_id: str, layer: VideoLayer) -> None:
+        """Choose the layer a viewer receives, on its member; its channel's source (on
+        whichever member) is asked for a key frame.
+
+        :raises UnknownPeerError: `peer_id` is not a subscriber.
+        :raises MediaPlaneError: it receives audio.
+        """
+        member = self._member_of(peer_id)
+        await member.choose_layer(peer_id, layer)
+        await self._key_frame_for(member.subscriber_channel(peer_id))
+
     async def close_peer(self, peer_id: str) -> None:
         """Close a peer on its member; unknown ids are ignored."""
         for member in self.members:
@@ -386,7 +410,11 @@ class JanusFleet:
             if old is not None and old.is_open(channel_id):
                 try:
                     await old.unforward(
-                        channel_id, current.publisher_id, current.stream_id, current.room_id
+                        channel_id,
+                        current.publisher_id,
+                        current.stream_id,
+                        current.room_id,
+                        current.layers,
                     )
                 except (JanusError, OSError) as exc:  # that server is gone with its forwarder
                     logger.info("stopping a forwarder on %s: %s", current.server, exc)
@@ -394,9 +422,20 @@ class JanusFleet:
         if peer_id is None or origin is None:
             return
         started = await origin.forward(
-            channel_id, peer_id, member.forward_host, port, member.mountpoint_rtcp_port(channel_id)
+            channel_id,
+            peer_id,
+            member.forward_host,
+            port,
+            member.mountpoint_rtcp_port(channel_id),
+            member.mountpoint_layer_ports(channel_id),
         )
         record = FleetForwarder(
-            peer_id, origin.url, port, started.publisher_id, started.stream_id, started.room_id
+            peer_id,
+            origin.url,
+            port,
+            started.publisher_id,
+            started.stream_id,
+            started.room_id,
+            started.layers,
         )
         await self._bus.put(self._key(channel_id), {field: json.dumps(asdict(record))})

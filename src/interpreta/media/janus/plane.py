@@ -50,6 +50,20 @@ after it subscribed (ICE and DTLS included). Besides:
   ``bufferkf``): Janus 1.1.2's buffering is broken for forwarded streams (see
   :mod:`interpreta.media.janus.codecs`).
 
+**Video: simulcast.** A camera may send simulcast (:attr:`JanusMediaPlane.simulcast`):
+its picture three times, at three sizes, as an ``a=simulcast:send`` of up to three
+rids, listed from the smallest picture up (the pages' ``sendEncodings`` scale the
+picture down by 4, 2 and 1); VP8 or H.264, as the VideoRoom plugin takes both. Every
+video mountpoint, the entry ones too, is created with ``simulcast`` and two more RTP
+ports (``port2``, ``port3``), and a simulcast camera is forwarded to them by one
+``rtp_forward`` of three forwarders (``port_2``, ``port_3``; ``simulcast: false``, which
+in Janus 1.1.2 means "each layer to its own port"; ``simulcast: true`` would forward the
+best layer alone). Each viewer gets the layer :meth:`choose_layer` chose
+(Streaming ``configure`` with ``substream``), the high one by default; the Streaming
+plugin switches it on the layer's next key frame, which the plane asks the camera for. A
+camera without simulcast feeds the first port alone, and every viewer gets its one
+picture: the Streaming plugin falls back to the layers that come.
+
 The plane keeps its own record of channels, peers and sources, so ``listener_count`` and
 the membership in ``channel_stats`` are exact and synchronous. Packet counters come from
 Janus's Admin API (``handle_info``), read in the background: a snapshot's counters are
@@ -64,7 +78,8 @@ import contextlib
 import ipaddress
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from interpreta.bus import Bus, MemoryBus
@@ -85,6 +100,7 @@ from interpreta.media.janus.sdp import (
     answer_for_subscriber,
     check_publisher_offer,
     codec_payload_type,
+    offers_simulcast,
 )
 from interpreta.media.peer_states import PeerStateListeners
 from interpreta.media.plane import (
@@ -98,6 +114,7 @@ from interpreta.media.plane import (
     SubscriberStats,
     UnknownChannelError,
     UnknownPeerError,
+    VideoLayer,
 )
 from interpreta.media.records import PlaneRecords
 from interpreta.media.tasks import BackgroundTasks
@@ -124,6 +141,20 @@ ID_TAKEN = frozenset({427, 456})
 KEY_FRAME_INTERVAL = 0.25
 """Seconds between two key frame requests the plane sends one publisher of a channel:
 viewers switching together share one key frame, and a camera is not flooded."""
+RID_ORDER = "lmh"
+"""How a simulcast publisher lists its layers (Janus's ``rid_order``): from the smallest
+picture up, as ``sendEncodings`` with ``scaleResolutionDownBy`` 4, 2 and 1 do."""
+
+
+@dataclass(frozen=True)
+class _Mountpoint:
+    """A Streaming mountpoint the plane created: its id and the ports it listens on."""
+
+    mountpoint_id: int
+    port: int
+    rtcp_port: int = 0
+    port_2: int = 0
+    port_3: int = 0
 
 
 class JanusMediaPlane(PlaneRecords[JanusChannel, JanusPeer]):
@@ -229,6 +260,8 @@ class JanusMediaPlane(PlaneRecords[JanusChannel, JanusPeer]):
                 objects.port,
                 kind=kind,
                 rtcp_port=objects.rtcp_port,
+                port_2=objects.port_2,
+                port_3=objects.port_3,
             )
 
     async def close_channel(self, channel_id: str) -> None:
@@ -276,10 +309,16 @@ class JanusMediaPlane(PlaneRecords[JanusChannel, JanusPeer]):
             if peer_id is None or target is None:
                 return
             local = self._peers.get(peer_id)
-            stream_id = await self._start_forwarder(
-                target, self._forward_host, channel.port, channel.rtcp_port
+            stream_ids = await self._start_forwarder(
+                target, self._forward_host, channel.port, channel.rtcp_port, channel.layer_ports
             )
-            forwarder = Forwarder(peer_id, target.record.publisher_id, stream_id, target.room_id)
+            forwarder = Forwarder(
+                peer_id,
+                target.record.publisher_id,
+                stream_ids[0],
+                target.room_id,
+                layers=stream_ids[1:],
+            )
             await self._registry.record_forwarder(channel_id, forwarder)
             if local is not None and local.phase is not PeerPhase.ATTACHED:
                 # closed meanwhile: Janus dropped its forwarder with it, and its closing
@@ -384,6 +423,21 @@ class JanusMediaPlane(PlaneRecords[JanusChannel, JanusPeer]):
         requests to its forwarder (a video channel's; 0: none)."""
         return self._channel(channel_id).rtcp_port
 
+    def mountpoint_layer_ports(self, channel_id: str) -> tuple[int, int]:
+        """The RTP ports of the medium and high simulcast layers of the channel's
+        mountpoint on this server (a video channel's; (0, 0): none)."""
+        return self._channel(channel_id).layer_ports
+
+    def subscriber_channel(self, peer_id: str) -> str:
+        """The channel the subscriber `peer_id` watches now.
+
+        :raises UnknownPeerError: not a subscriber of this plane.
+        """
+        peer = self._peers.get(peer_id)
+        if peer is None or peer.role is not PeerRole.SUBSCRIBER:
+            raise UnknownPeerError(f"{peer_id!r} is not a subscriber")
+        return peer.channel_id
+
     def subscriber_kind(self, peer_id: str) -> MediaKind:
         """What the subscriber `peer_id` receives (its channel's kind; a switch keeps it).
 
@@ -420,27 +474,47 @@ class JanusMediaPlane(PlaneRecords[JanusChannel, JanusPeer]):
         return True
 
     async def forward(
-        self, channel_id: str, peer_id: str, host: str, port: int, rtcp_port: int = 0
+        self,
+        channel_id: str,
+        peer_id: str,
+        host: str,
+        port: int,
+        rtcp_port: int = 0,
+        layer_ports: tuple[int, int] = (0, 0),
     ) -> Forwarder:
         """Forward a publisher of this server (of the channel, or borrowed by it) to
         `host`:`port` (another server's mountpoint of the channel); the forwarder started.
 
         For a video channel, `rtcp_port` is that mountpoint's RTCP port (its key frame
-        requests then reach the publisher), and the publisher is asked for a key frame.
+        requests then reach the publisher), `layer_ports` its ports of the medium and high
+        simulcast layers (where a simulcast publisher's are forwarded), and the publisher
+        is asked for a key frame.
         """
         channel = self._channel(channel_id)
         location = await self._locate_publisher(channel, peer_id)
-        stream_id = await self._start_forwarder(location, host, port, rtcp_port)
+        stream_ids = await self._start_forwarder(location, host, port, rtcp_port, layer_ports)
         await self._ask_for_key_frame(channel, peer_id)
-        return Forwarder(peer_id, location.record.publisher_id, stream_id, location.room_id)
+        return Forwarder(
+            peer_id,
+            location.record.publisher_id,
+            stream_ids[0],
+            location.room_id,
+            layers=stream_ids[1:],
+        )
 
     async def unforward(
-        self, channel_id: str, publisher_id: int, stream_id: int, room_id: int = 0
+        self,
+        channel_id: str,
+        publisher_id: int,
+        stream_id: int,
+        room_id: int = 0,
+        layers: Sequence[int] = (),
     ) -> None:
-        """Stop a forwarder :meth:`forward` started in `room_id` (0: the channel's room);
-        nothing if its publisher left."""
+        """Stop a forwarder :meth:`forward` started in `room_id` (0: the channel's room),
+        and those of its other simulcast `layers`; nothing if its publisher left."""
         channel = self._channel(channel_id)
-        await self._stop_forwarder(channel, Forwarder("", publisher_id, stream_id, room_id))
+        forwarder = Forwarder("", publisher_id, stream_id, room_id, layers=tuple(layers))
+        await self._stop_forwarder(channel, forwarder)
 
     # --- peers ---------------------------------------------------------------------------
 
@@ -461,17 +535,19 @@ class JanusMediaPlane(PlaneRecords[JanusChannel, JanusPeer]):
             session = await self._connected()
             peer.handle = await session.attach(VIDEOROOM, self._on_event(peer))
             join = channel.room_request("joinandconfigure", ptype="publisher", display=peer_id)
-            offer = {"type": "offer", "sdp": offer_sdp, "trickle": False}
+            offer: dict[str, Any] = {"type": "offer", "sdp": offer_sdp, "trickle": False}
+            if channel.kind is MediaKind.VIDEO and offers_simulcast(offer_sdp, self._video):
+                offer["rid_order"] = RID_ORDER
             data, jsep = await peer.handle.message(join, offer)
             if jsep is None or "id" not in data:
                 raise JanusError(0, "the VideoRoom plugin did not answer the offer")
             peer.publisher_id = int(data["id"])
-            peer.mid = _forwarded_mid(data, channel.kind)
+            peer.mid, peer.simulcast = _forwarded_stream_of(data, channel.kind)
         except BaseException:
             await self._discard(peer)
             raise
         answer = self._attach(peer, str(jsep["sdp"]))
-        record = PublisherRecord(peer.publisher_id, peer.mid)
+        record = PublisherRecord(peer.publisher_id, peer.mid, peer.simulcast)
         await self._registry.record_publisher(channel_id, peer_id, record)
         return answer
 
@@ -534,6 +610,36 @@ class JanusMediaPlane(PlaneRecords[JanusChannel, JanusPeer]):
                 new.subscribers[peer_id] = peer
         await self._key_frame_for(channel_id)
 
+    @property
+    def simulcast(self) -> bool:
+        """True: video publishers may send simulcast (see the module's notes)."""
+        return True
+
+    async def choose_layer(self, peer_id: str, layer: VideoLayer) -> None:
+        """Have a video subscriber receive `layer` of the cameras it watches (Streaming
+        ``configure`` with ``substream``), and ask its channel's camera for a key frame,
+        which the new layer starts on. A camera without simulcast sends one layer, which
+        the subscriber gets whatever it chose.
+
+        :raises UnknownPeerError: ``peer_id`` is not a subscriber (or not subscribed yet).
+        :raises MediaPlaneError: it receives audio.
+        :raises ValueError: ``layer`` is not a :class:`~interpreta.media.plane.VideoLayer`.
+        """
+        layer = VideoLayer(layer)
+        peer = self._peers.get(peer_id)
+        if peer is None or peer.role is not PeerRole.SUBSCRIBER or peer.handle is None:
+            raise UnknownPeerError(f"{peer_id!r} is not a subscriber")
+        if peer.kind is not MediaKind.VIDEO:
+            raise MediaPlaneError(f"{peer_id!r} receives audio: it has no video layers")
+        if peer.phase is not PeerPhase.ATTACHED:
+            raise UnknownPeerError(f"{peer_id!r} is not subscribed yet")
+        async with peer.lock:
+            if peer.layer is layer or peer.phase is not PeerPhase.ATTACHED:
+                return
+            await peer.handle.message({"request": "configure", "substream": layer.number})
+            peer.layer = layer
+        await self._key_frame_for(peer.channel_id)
+
     async def close_peer(self, peer_id: str) -> None:
         """Close a peer connection and detach it; unknown ids are ignored."""
         peer = self._peers.get(peer_id)
@@ -591,6 +697,7 @@ class JanusMediaPlane(PlaneRecords[JanusChannel, JanusPeer]):
                         objects = await self._shared_objects(channel.channel_id, channel.kind)
                     channel.room_id, channel.mountpoint_id = objects.room_id, objects.mountpoint_id
                     channel.port, channel.rtcp_port = objects.port, objects.rtcp_port
+                    channel.port_2, channel.port_3 = objects.port_2, objects.port_3
                     channel.stale = False
             return self._session
 
@@ -607,7 +714,7 @@ class JanusMediaPlane(PlaneRecords[JanusChannel, JanusPeer]):
         codec = self._codec(kind)
         room_id = await self._create_room(channel_id, codec)
         try:
-            mountpoint_id, port, rtcp_port = await self._create_mountpoint(
+            mountpoint = await self._create_mountpoint(
                 codec,
                 codec.channel_payload_type,
                 f"interpreta channel {channel_id}",
@@ -617,7 +724,15 @@ class JanusMediaPlane(PlaneRecords[JanusChannel, JanusPeer]):
         except BaseException:
             await self._destroy(self._rooms, {"request": "destroy", "room": room_id})
             raise
-        objects = ChannelObjects(room_id, mountpoint_id, port, kind.value, rtcp_port)
+        objects = ChannelObjects(
+            room_id,
+            mountpoint.mountpoint_id,
+            mountpoint.port,
+            kind.value,
+            mountpoint.rtcp_port,
+            mountpoint.port_2,
+            mountpoint.port_3,
+        )
         await self._registry.record_objects(channel_id, objects)
         return objects
 
@@ -666,7 +781,7 @@ class JanusMediaPlane(PlaneRecords[JanusChannel, JanusPeer]):
             and local.publisher_id is not None
             and local.mid is not None
         ):
-            record = PublisherRecord(local.publisher_id, local.mid)
+            record = PublisherRecord(local.publisher_id, local.mid, local.simulcast)
             return PublisherLocation(home.channel_id, home.room_id, home.kind.value, record)
         own = await self._registry.publisher(channel.channel_id, peer_id)
         if own is not None:
@@ -706,14 +821,18 @@ class JanusMediaPlane(PlaneRecords[JanusChannel, JanusPeer]):
         *,
         threads: int = 0,
         feedback: bool = False,
-    ) -> tuple[int, int, int]:
-        """A live RTP mountpoint of one `codec` stream on loopback; its id, RTP port and
-        RTCP port (0 without `feedback`, which only a video stream takes: see
-        :meth:`StreamCodec.medium`)."""
+    ) -> _Mountpoint:
+        """A live RTP mountpoint of one `codec` stream on loopback: its id, RTP port, RTCP
+        port (0 without `feedback`, which only a video stream takes: see
+        :meth:`StreamCodec.medium`) and, for video, the ports of its medium and high
+        simulcast layers (every video mountpoint takes simulcast)."""
         streams = self._control(self._streams)
+        simulcast = codec.kind is MediaKind.VIDEO
         for attempt in range(3):
             mountpoint_id = new_id()
-            medium = codec.medium(payload_type, self._forward_host, feedback=feedback)
+            medium = codec.medium(
+                payload_type, self._forward_host, feedback=feedback, simulcast=simulcast
+            )
             request: dict[str, Any] = {
                 "request": "create",
                 "type": "rtp",
@@ -732,36 +851,58 @@ class JanusMediaPlane(PlaneRecords[JanusChannel, JanusPeer]):
                     continue
                 raise
             ports = data["stream"]["ports"][0]
-            return mountpoint_id, int(ports["port"]), int(ports.get("rtcp_port") or 0)
+            return _Mountpoint(
+                mountpoint_id,
+                int(ports["port"]),
+                int(ports.get("rtcp_port") or 0),
+                int(ports.get("port_2") or 0),
+                int(ports.get("port_3") or 0),
+            )
         raise AssertionError("unreachable")
 
     async def _entry_mountpoint(self, codec: StreamCodec, payload_type: int) -> int:
         """The silent mountpoint a subscriber offering `codec` on ``payload_type`` first
-        watches."""
+        watches (for video, one that takes simulcast: a viewer's layer is chosen for the
+        streams of the mountpoint it watched first, and kept across switches)."""
         key = (codec.name, payload_type)
         async with self._entry_lock:
             if key not in self._entries:
-                mountpoint_id, _, _ = await self._create_mountpoint(
+                mountpoint = await self._create_mountpoint(
                     codec, payload_type, f"interpreta entry, {codec.name} on {payload_type}"
                 )
-                self._entries[key] = mountpoint_id
+                self._entries[key] = mountpoint.mountpoint_id
             return self._entries[key]
 
     async def _start_forwarder(
-        self, publisher: PublisherLocation, host: str, port: int, rtcp_port: int
-    ) -> int:
+        self,
+        publisher: PublisherLocation,
+        host: str,
+        port: int,
+        rtcp_port: int,
+        layer_ports: tuple[int, int] = (0, 0),
+    ) -> tuple[int, ...]:
         """Forward `publisher`'s stream, from its own room, to `host`:`port` (a channel's
-        mountpoint, whose RTCP port is `rtcp_port`); the forwarder's ``stream_id``."""
+        mountpoint, whose RTCP port is `rtcp_port`, and the ports of whose medium and high
+        simulcast layers are `layer_ports`); the ``stream_id`` of each forwarder, the first
+        layer's first."""
+        stream = _forwarded_stream(publisher.record.mid, port, rtcp_port)
+        if publisher.record.simulcast:
+            if all(layer_ports):
+                port_2, port_3 = layer_ports
+                stream |= {"port_2": port_2, "ssrc_2": new_ssrc()}
+                stream |= {"port_3": port_3, "ssrc_3": new_ssrc()}
+            else:  # a mountpoint of one layer: the forwarder sends the best that comes
+                stream["simulcast"] = True
         request = {
             "request": "rtp_forward",
             "room": publisher.room_id,
             "publisher_id": publisher.record.publisher_id,
             "host": host,
             "host_family": f"ipv{ipaddress.ip_address(host).version}",
-            "streams": [_forwarded_stream(publisher.record.mid, port, rtcp_port)],
+            "streams": [stream],
         }
         data = await self._control(self._rooms).request(request)
-        return int(data["forwarders"][0]["stream_id"])
+        return tuple(int(forwarder["stream_id"]) for forwarder in data["forwarders"])
 
     def _codec(self, kind: MediaKind) -> StreamCodec:
         """What a channel of `kind` carries on this plane."""
@@ -859,17 +1000,20 @@ class JanusMediaPlane(PlaneRecords[JanusChannel, JanusPeer]):
             await unsubscribe()
 
     async def _stop_forwarder(self, channel: JanusChannel, forwarder: Forwarder) -> None:
-        """Stop a forwarder into `channel`'s mountpoint, in the room it was started in."""
-        request = {
-            "request": "stop_rtp_forward",
-            "room": forwarder.room_id or channel.room_id,
-            "publisher_id": forwarder.publisher_id,
-            "stream_id": forwarder.stream_id,
-        }
-        try:
-            await self._control(self._rooms).request(request)
-        except JanusError as exc:  # the publisher left: Janus dropped its forwarders with it
-            logger.info("stopping the forwarder of %s: %s", forwarder.source, exc)
+        """Stop a forwarder into `channel`'s mountpoint (each of its simulcast layers), in
+        the room it was started in."""
+        for stream_id in forwarder.stream_ids:
+            request = {
+                "request": "stop_rtp_forward",
+                "room": forwarder.room_id or channel.room_id,
+                "publisher_id": forwarder.publisher_id,
+                "stream_id": stream_id,
+            }
+            try:
+                await self._control(self._rooms).request(request)
+            except JanusError as exc:  # the publisher left: Janus dropped its forwarders
+                logger.info("stopping the forwarder of %s: %s", forwarder.source, exc)
+                return
 
     async def _stop_feeding(self, channel: JanusChannel) -> None:
         """Stop what feeds a channel that goes: a borrowed source's forwarder outlives the
@@ -1100,9 +1244,9 @@ def _check_kind(channel_id: str, kind: MediaKind, wanted: MediaKind) -> None:
         )
 
 
-def _forwarded_mid(joined: dict[str, Any], kind: MediaKind) -> str:
-    """The ``mid`` of the publisher's stream a channel of `kind` forwards, from the
-    VideoRoom's answer to ``joinandconfigure``.
+def _forwarded_stream_of(joined: dict[str, Any], kind: MediaKind) -> tuple[str, bool]:
+    """The ``mid`` of the publisher's stream a channel of `kind` forwards, and whether
+    the VideoRoom took it as simulcast, from its answer to ``joinandconfigure``.
 
     :raises JanusError: the publisher has no such stream.
     """
@@ -1113,7 +1257,7 @@ def _forwarded_mid(joined: dict[str, Any], kind: MediaKind) -> str:
     ]
     if not streams:
         raise JanusError(0, f"the publisher's offer has no {kind.value} stream")
-    return str(streams[0]["mid"])
+    return str(streams[0]["mid"]), bool(streams[0].get("simulcast"))
 
 
 def _forwarded_stream(mid: str, port: int, rtcp_port: int) -> dict[str, Any]:

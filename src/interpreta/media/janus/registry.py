@@ -6,12 +6,15 @@ air (an interpreter on node A hands over to a booth mate on node B). So the plan
 on the bus, per channel of the server:
 
 * its **objects**: its kind (audio or video), the room, the mountpoint and the
-  mountpoint's RTP port (and, for video, its RTCP port);
+  mountpoint's RTP port (and, for video, its RTCP port and the ports of the second and
+  third simulcast layers);
 * its **users**: the nodes that have it open (the last to close it destroys it);
-* its **publishers**: each publisher's id in the room and the ``mid`` of the stream it
-  forwards (its audio, or its video in a video channel);
+* its **publishers**: each publisher's id in the room, the ``mid`` of the stream it
+  forwards (its audio, or its video in a video channel) and whether that stream is
+  simulcast;
 * its **forwarder**: which publisher is forwarded to the mountpoint, from which room, and
-  the forwarder's ``stream_id``, so any node can stop it.
+  the forwarder's ``stream_id`` (and those of its other simulcast layers), so any node
+  can stop it.
 
 A channel's source may be a publisher of another channel (a *borrowed source*): it is then
 forwarded from its own channel's room to the borrowing channel's mountpoint. So the record
@@ -48,15 +51,21 @@ class ChannelObjects:
     "What the channel carries (a :class:`~interpreta.media.plane.MediaKind` value)."
     rtcp_port: int = 0
     "The mountpoint's RTCP port, where key frame requests come from (video; 0: none)."
+    port_2: int = 0
+    "The mountpoint's RTP port of the second (medium) simulcast layer (video; 0: none)."
+    port_3: int = 0
+    "The mountpoint's RTP port of the third (high) simulcast layer (video; 0: none)."
 
 
 @dataclass(frozen=True)
 class PublisherRecord:
-    """What forwarding a publisher takes: its id in the room and the ``mid`` of the stream
-    forwarded (audio, or video in a video channel)."""
+    """What forwarding a publisher takes: its id in the room, the ``mid`` of the stream
+    forwarded (audio, or video in a video channel), and whether it sends simulcast."""
 
     publisher_id: int
     mid: str
+    simulcast: bool = False
+    "Its video stream is simulcast: each layer is forwarded to a port of its own."
 
 
 @dataclass(frozen=True)
@@ -84,6 +93,17 @@ class Forwarder:
     room_id: int = 0
     """The room it was started in: the source's own channel's (0: the fed channel's own
     room, as recorded before sources could be borrowed)."""
+    layers: tuple[int, ...] = ()
+    """The ``stream_id`` of the forwarders of a simulcast source's second and third
+    layers (``stream_id`` forwards its first); stopped with it."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "layers", tuple(self.layers))  # a list, read from JSON
+
+    @property
+    def stream_ids(self) -> tuple[int, ...]:
+        """Every forwarder this one is made of: the first layer's, then the others'."""
+        return (self.stream_id, *self.layers)
 
 
 class JanusRegistry:

@@ -27,7 +27,7 @@ both answers carry every candidate and ``end-of-candidates``.
 
 A publisher's offer goes to the VideoRoom plugin as it is (the plugin answers offers);
 :func:`check_publisher_offer` only refuses, before Janus sees it, one that lacks the
-channel's codec.
+channel's codec, and :func:`offers_simulcast` tells whether it sends simulcast layers.
 """
 
 from __future__ import annotations
@@ -46,6 +46,7 @@ __all__ = [
     "answer_for_subscriber",
     "check_publisher_offer",
     "codec_payload_type",
+    "offers_simulcast",
     "opus_payload_type",
 ]
 
@@ -232,6 +233,20 @@ def check_publisher_offer(offer_sdp: str, codec: StreamCodec) -> None:
     :raises OfferError: no m-line of ``codec``'s kind with ``codec``.
     """
     SessionDescription.parse(offer_sdp).first_section(codec)
+
+
+def offers_simulcast(offer_sdp: str, codec: StreamCodec) -> bool:
+    """Whether a publisher's offer sends simulcast on its m-line of ``codec``'s kind: an
+    ``a=simulcast:send`` of more than one layer (RFC 8853), each an ``a=rid`` (RFC 8851).
+
+    :raises OfferError: no m-line of ``codec``'s kind with ``codec``.
+    """
+    section = SessionDescription.parse(offer_sdp).first_section(codec)
+    for value in section.values("simulcast"):
+        direction, _, layers = value.strip().partition(" ")
+        if direction == "send" and len(layers.replace(",", ";").split(";")) > 1:
+            return True
+    return False
 
 
 @dataclass(frozen=True)

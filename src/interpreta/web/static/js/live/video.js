@@ -9,6 +9,12 @@
 // shows with each state the server sends (`state.video`: feeds, the stage, what it
 // watches); the layout and the pinned feed are kept on the device.
 //
+// Simulcast: where the media plane takes it (`state.video.simulcast`, Janus), a camera is
+// sent three times, at a quarter, half and the full size (`SIMULCAST`), and each slot
+// asks for the size it shows (`layerOf`): the stage and a pinned picture the full one,
+// gallery tiles the smallest. A shared screen is sent once, at its own size: it is read
+// on the stage, where the full size is wanted anyway.
+//
 // Lip sync: the sound and the picture travel on separate connections, so the browser
 // does not align them. Given the connection the page hears (`soundOf`), the panel holds
 // the stage picture back by as much longer as the sound waits in its jitter buffer
@@ -26,6 +32,23 @@ const LAYOUTS = ["speaker", "gallery", "off"];
 
 /** getUserMedia constraints for a camera: 720p at 30 frames a second where it can. */
 export const CAMERA = { audio: false, video: { width: { ideal: 1280 }, height: { ideal: 720 }, frameRate: { ideal: 30 } } };
+
+/** The encodings of a simulcast camera, from the smallest picture up (the order the media
+ *  plane expects its `rid`s in): 320x180, 640x360 and 1280x720 of a 720p camera. */
+export const SIMULCAST = [
+  { rid: "l", scaleResolutionDownBy: 4 },
+  { rid: "m", scaleResolutionDownBy: 2 },
+  { rid: "h", scaleResolutionDownBy: 1 },
+];
+
+/** The simulcast layer a slot asks for: the stage and a pinned picture the largest, the
+ *  speaker beside a shared screen and the booth mate the middle one, gallery tiles the
+ *  smallest. */
+export function layerOf(slot) {
+  if (slot === "stage" || slot === "pin") return "high";
+  if (slot === "speaker" || slot === "mate") return "medium";
+  return "low";
+}
 
 function tile(slot) {
   const figure = document.createElement("figure");
@@ -67,6 +90,7 @@ class Viewer {
   }
 
   async start(session, feed) {
+    const simulcast = Boolean(session.state?.video?.simulcast);
     const pc = await newPeerConnection(session);
     this.pc = pc;
     pc.addTransceiver("video", { direction: "recvonly" });
@@ -76,7 +100,9 @@ class Viewer {
     });
     await pc.setLocalDescription(await pc.createOffer());
     await iceGathered(pc);
-    const reply = await session.request({ type: "video.watch", slot: this.slot, feed, sdp: pc.localDescription.sdp });
+    const request = { type: "video.watch", slot: this.slot, feed, sdp: pc.localDescription.sdp };
+    if (simulcast) request.layer = layerOf(this.slot);
+    const reply = await session.request(request);
     if (this.pc !== pc) return;
     await pc.setRemoteDescription({ type: "answer", sdp: reply.sdp });
     this.feed = feed;
@@ -118,7 +144,9 @@ class Sender {
     try {
       const pc = await newPeerConnection(session);
       this.pc = pc;
-      pc.addTransceiver(track, { direction: "sendonly", streams: [stream] });
+      const init = { direction: "sendonly", streams: [stream] };
+      if (session.state?.video?.simulcast && this.kind !== "screen") init.sendEncodings = SIMULCAST;
+      pc.addTransceiver(track, init);
       await pc.setLocalDescription(await pc.createOffer());
       await iceGathered(pc);
       if (this.stopped) return this.stop();
