@@ -117,6 +117,27 @@ class LiveClient:
         self._reader.cancel()
 
 
+class InSlot:
+    """A LiveClient seen as a media plane whose subscriptions take another slot: ``under``
+    (the floor beneath the interpretation) or a floor's lane (``lane1``...)."""
+
+    def __init__(self, client: LiveClient, slot: str) -> None:
+        self.client = client
+        self.slot = slot
+
+    async def subscribe(self, channel_id: str, _peer_id: str, offer_sdp: str) -> str:
+        """Subscribe in this slot, through signaling."""
+        reply = await self.client.request(
+            {
+                "type": "subscribe",
+                "channel_id": int(channel_id),
+                "slot": self.slot,
+                "sdp": offer_sdp,
+            }
+        )
+        return str(reply["sdp"])
+
+
 class VideoSignaling:
     """A plane-like face of a live session for the video test peers: ``publish`` sends a
     feed of one kind, ``subscribe`` watches a feed (the channel id) in a slot (the peer

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from interpreta.events.models import ConnectionSession, Participant, UsageEvent
 from interpreta.platform import Platform
 from tests.live.conftest import Stage
-from tests.live.live_client import LiveClient, SignalingError
+from tests.live.live_client import InSlot, LiveClient, SignalingError
 from tests.media.media_testkit import start_publisher, start_subscriber
 
 
@@ -290,19 +290,6 @@ async def test_live_sessions_end_when_their_rights_do(stage: Stage, closing: lis
             await _ended(client, "ended the event")
 
 
-class _Beneath:
-    """A LiveClient seen as a media plane whose subscriptions take the ``under`` slot."""
-
-    def __init__(self, client: LiveClient) -> None:
-        self.client = client
-
-    async def subscribe(self, channel_id: str, _peer_id: str, offer_sdp: str) -> str:
-        reply = await self.client.request(
-            {"type": "subscribe", "channel_id": int(channel_id), "slot": "under", "sdp": offer_sdp}
-        )
-        return str(reply["sdp"])
-
-
 async def test_a_listener_mixes_the_floor_beneath_the_interpretation(
     stage: Stage, closing: list[Any]
 ) -> None:
@@ -318,7 +305,7 @@ async def test_a_listener_mixes_the_floor_beneath_the_interpretation(
     await anna.request({"type": "mic", "on": True})
 
     ear = await start_subscriber(listener, str(stage.german), "")
-    beneath = await start_subscriber(_Beneath(listener), str(stage.floor), "")  # type: ignore[arg-type]
+    beneath = await start_subscriber(InSlot(listener, "under"), str(stage.floor), "")  # type: ignore[arg-type]
     closing += [ear, beneath]
     await ear.wait_for_tone(880, timeout=8)
     await beneath.wait_for_tone(440, timeout=8)

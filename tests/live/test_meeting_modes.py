@@ -3,6 +3,7 @@ co-hosts, the waiting room and reactions."""
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
@@ -10,8 +11,8 @@ import pytest
 from interpreta.events.models import Event, EventMode, ListenerDetails
 from interpreta.platform import Platform
 from tests.live.conftest import Stage
-from tests.live.live_client import LiveClient, SignalingError
-from tests.media.media_testkit import start_publisher
+from tests.live.live_client import InSlot, LiveClient, SignalingError
+from tests.media.media_testkit import start_publisher, start_subscriber
 
 
 def _configure(
@@ -53,6 +54,7 @@ async def test_in_a_webinar_attendees_talk_only_when_a_host_lets_them(
         "hand": False,
         "may_talk": False,
         "mode": "webinar",
+        "heard_in": None,
     }
     with pytest.raises(SignalingError) as refused:
         await start_publisher(lea, "", "", 440)
@@ -88,6 +90,62 @@ async def test_in_a_meeting_everyone_talks_and_hosts_mute(
     await lea.next_message("muted")
     await host.latest_state(lambda s: not any(c["on_air"] for c in s["channels"]))
     closing.append(await start_publisher(lea, "", "", 440))  # a meeting: unmute yourself
+
+
+def _floor(state: dict[str, Any]) -> dict[str, Any]:
+    return next(c for c in state["channels"] if c["kind"] == "floor")
+
+
+async def test_in_a_meeting_several_talk_at_once_each_on_a_lane_of_the_floor(
+    platform: Platform, stage: Stage, closing: list[Any]
+) -> None:
+    _configure(platform, stage, mode=EventMode.MEETING)
+    talkers = {name: await _listener(stage, name) for name in ("Lea", "Max", "Nia")}
+    ola = await _listener(stage, "Ola")
+    closing += [*talkers.values(), ola]
+    voices = {}
+    for name, tone in (("Lea", 440), ("Max", 660), ("Nia", 880)):
+        voices[name] = await start_publisher(talkers[name], "", "", tone)
+        closing.append(voices[name])
+    state = await ola.latest_state(lambda s: _floor(s)["lanes"] == [True, True, False])
+    assert _floor(state)["on_air"]
+
+    floor = str(stage.floor)
+    main = await start_subscriber(ola, floor, "")
+    lane1 = await start_subscriber(InSlot(ola, "lane1"), floor, "")  # type: ignore[arg-type]
+    lane2 = await start_subscriber(InSlot(ola, "lane2"), floor, "")  # type: ignore[arg-type]
+    closing += [main, lane1, lane2]
+    await main.wait_for_tone(880, timeout=8)  # the latest talker on the floor itself
+    await lane1.wait_for_tone(660, timeout=8)  # the one before on lane 1
+    await lane2.wait_for_tone(440, timeout=8)
+    # each talker is told where their own voice is, so their page mutes it
+    for name, place in (("Nia", "floor"), ("Max", "lane1"), ("Lea", "lane2")):
+        await talkers[name].latest_state(lambda s, p=place: s["you"]["heard_in"] == p)
+    assert _you(ola)["heard_in"] is None
+    # the one lane subscription does not count as listening to the floor twice
+    counts = await ola.latest_state(lambda s: _floor(s)["on_air"])
+    assert "listeners" not in _floor(counts)  # a listener sees no counts
+
+    await voices["Nia"].close()  # Nia stops talking: the others move up
+    await ola.latest_state(lambda s: _floor(s)["lanes"] == [True, False, False], timeout=8)
+    await main.wait_for_tone(660, after=time.monotonic(), timeout=8)
+    await lane1.wait_for_tone(440, after=time.monotonic(), timeout=8)
+    await talkers["Lea"].latest_state(lambda s: s["you"]["heard_in"] == "lane1")
+
+
+async def test_only_a_floor_has_lanes(stage: Stage, closing: list[Any]) -> None:
+    ola = await _listener(stage, "Ola")
+    closing.append(ola)
+    with pytest.raises(SignalingError) as refused:  # a language channel has no lanes
+        await start_subscriber(InSlot(ola, "lane1"), str(stage.german), "")  # type: ignore[arg-type]
+    assert refused.value.code == "bad_request"
+    with pytest.raises(SignalingError) as refused:
+        await start_subscriber(InSlot(ola, "lane9"), str(stage.floor), "")  # type: ignore[arg-type]
+    assert refused.value.code == "bad_request"
+    with pytest.raises(SignalingError) as refused:  # nothing heard in lane 1 yet
+        await ola.request({"type": "switch", "channel_id": stage.floor, "slot": "lane1"})
+    assert refused.value.code == "not_listening"
+    await ola.request({"type": "unsubscribe", "slot": "lane2"})  # nothing to stop: fine
 
 
 async def test_the_waiting_room_holds_attendees_until_a_host_lets_them_in(

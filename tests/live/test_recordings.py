@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 from sqlalchemy import select, text
 
+from interpreta.events.models import Event, EventMode
 from interpreta.platform import Platform
 from interpreta.privacy.rights.models import RequestKind
 from interpreta.privacy.rights.requests import Rights
@@ -27,9 +28,10 @@ from tests.media.media_testkit import start_publisher
 from tests.media.video_testkit import colour_of, start_camera
 
 
-def dominant_frequency(ogg: bytes) -> float:
-    """The strongest frequency of a recording's sound, past its first half second."""
-    window = _samples(ogg).astype(float)[24000:72000]
+def dominant_frequency(ogg: bytes, skip: float = 0.5, length: float = 1.0) -> float:
+    """The strongest frequency of `length` seconds of a recording's sound, from `skip`."""
+    start = int(skip * 48000)
+    window = _samples(ogg).astype(float)[start : start + int(length * 48000)]
     spectrum = np.abs(np.fft.rfft(window * np.hanning(len(window))))
     return float(np.argmax(spectrum) * 48000 / len(window))
 
@@ -113,6 +115,48 @@ async def test_each_channel_is_recorded_and_plays_back_its_own_tone(
     assert stored and all(not s.startswith("T2dnUw") for s in stored)  # base64 of "OggS"
 
 
+async def test_a_floor_with_several_talkers_is_recorded_as_several_tracks(
+    platform: Platform, stage: Stage, closing: list[Any]
+) -> None:
+    with platform.transaction() as db:
+        db.get_one(Event, stage.event_id).mode = EventMode.MEETING
+    join = LiveClient.join
+    host = await join(stage.base_url, stage.code, role="moderator", cookie=stage.owner)
+    lea = await join(stage.base_url, stage.code, role="listener", name="Lea")
+    max_ = await join(stage.base_url, stage.code, role="listener", name="Max")
+    closing += [host, lea, max_]
+    await host.request({"type": "recording.start"})
+    await asyncio.sleep(1)  # the second talker's track begins later, on the same timeline
+    closing.append(await start_publisher(lea, "", "", 440))
+    closing.append(await start_publisher(max_, "", "", 660))
+    await host.latest_state(lambda s: s["channels"][0]["lanes"][0])
+    await asyncio.sleep(2.5)
+    await host.request({"type": "recording.stop"})
+
+    cookies = {"interpreta_session": stage.owner}
+    async with httpx.AsyncClient(base_url=stage.base_url, cookies=cookies) as http:
+        listed = (await http.get(f"/api/events/{stage.event_id}/recordings")).json()
+        by_label = {r["label"]: r for r in listed}
+        # lanes 2 and 3 never carried anyone: no track for them
+        assert set(by_label) == {"floor", "floor, talker 2", "de", "fr"}
+        sounds = {}
+        for label in ("floor", "floor, talker 2"):
+            got = await http.get(
+                f"/api/events/{stage.event_id}/recordings/{by_label[label]['id']}/audio"
+            )
+            sounds[label] = got.content
+    # Max opened his microphone last: he is on the floor's track, Lea on the second
+    assert abs(dominant_frequency(sounds["floor"], skip=2.5, length=0.5) - 660) < 10
+    assert abs(dominant_frequency(sounds["floor, talker 2"], skip=2.5, length=0.5) - 440) < 10
+    # both tracks keep the event's timeline: the same length, silence before the talk
+    floor, second = _duration(sounds["floor"]), _duration(sounds["floor, talker 2"])
+    assert abs(floor - second) < 0.3, (floor, second)
+    assert _level(sounds["floor, talker 2"], until=0.8) < 0.001
+    with platform.sessions() as db:
+        heard = db.scalars(select(RecordingVoice)).all()
+    assert len(heard) == 2  # Lea in her track, Max in his
+
+
 async def test_erasing_someone_heard_silences_them_in_the_recording(
     platform: Platform, stage: Stage, closing: list[Any]
 ) -> None:
@@ -151,8 +195,9 @@ def _samples(ogg: bytes) -> np.ndarray:
         return np.concatenate([f.to_ndarray().reshape(-1) for f in container.decode(audio=0)])
 
 
-def _level(ogg: bytes) -> float:
-    return float(np.abs(_samples(ogg)).mean())
+def _level(ogg: bytes, until: float | None = None) -> float:
+    samples = _samples(ogg)
+    return float(np.abs(samples if until is None else samples[: int(until * 48000)]).mean())
 
 
 def _duration(ogg: bytes) -> float:

@@ -243,6 +243,7 @@ def test_interpretation_in_the_browser(
     assert mixed["channel"] == stage.floor and mixed["level"] == 0.3
     assert abs(mixed["volume"] - 0.3) < 1e-6  # 30 % of the full volume
     german.get_by_role("button", name="Remember my settings").click()  # P05: consent first
+    expect(german.locator("#consent-banner")).to_be_hidden()  # the answer is recorded
     again = german.context.new_page()
     again.goto(f"/join/{code}")
     expect(again.get_by_label("Floor underneath")).to_have_value("0.3")

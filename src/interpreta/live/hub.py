@@ -117,9 +117,49 @@ UNDER = "under"
 """The slot of the channel a listener mixes under the main one (the floor)."""
 
 
+LANE_SLOTS = {sources.lane_slot(lane): lane for lane in range(1, sources.FLOOR_LANES + 1)}
+"""The slots in which a client hears a floor's lanes (``lane1``...), and their lanes."""
+
+
 def _check_slot(slot: str) -> None:
-    if slot not in (MAIN, UNDER):
-        raise ConsoleError("bad_request", "The slot must be main or under.")
+    if slot not in (MAIN, UNDER) and slot not in LANE_SLOTS:
+        raise ConsoleError(
+            "bad_request", f"The slot must be main, under, or lane1 to lane{sources.FLOOR_LANES}."
+        )
+
+
+def _slot_peer(client: Client, slot: str) -> str | None:
+    """The client's subscription in `slot`, if it has one."""
+    if slot == MAIN:
+        return client.ear_peer
+    if slot == UNDER:
+        return client.under_peer
+    lane = client.lane_peers.get(LANE_SLOTS[slot])
+    return None if lane is None else lane[0]
+
+
+def _set_slot(client: Client, slot: str, peer: str | None, channel_id: int | None) -> None:
+    """Note what the client hears in `slot` (None and None: nothing any more)."""
+    if slot == MAIN:
+        client.ear_peer, client.listening = peer, channel_id
+    elif slot == UNDER:
+        client.under_peer, client.under_channel = peer, channel_id
+    elif peer is None or channel_id is None:
+        client.lane_peers.pop(LANE_SLOTS[slot], None)
+    else:
+        client.lane_peers[LANE_SLOTS[slot]] = (peer, channel_id)
+
+
+def _slot_channel(live: LiveEvent, slot: str, channel_id: int) -> str:
+    """The plane channel a subscription in `slot` to `channel_id` hears: the channel
+    itself, or one of its lanes (the channel must then be a floor)."""
+    _check_slot(slot)
+    lane = LANE_SLOTS.get(slot)
+    if lane is None:
+        return _plane_id(channel_id)
+    if live.channels[channel_id].kind is not ChannelKind.FLOOR:
+        raise ConsoleError("bad_request", "Only a floor has lanes: name a floor channel.")
+    return sources.lane_channel(channel_id, lane)
 
 
 def removed_key(event_id: int) -> str:
@@ -157,6 +197,8 @@ class Client:
     """The channel of :attr:`under_peer` (not counted as a listener of it)."""
     talkback_peer: str | None = None
     """An interpreter's subscription to their booth's talkback (what mates say to them)."""
+    lane_peers: dict[int, tuple[str, int]] = field(default_factory=dict)
+    """The floor lanes the client hears (the other talkers): lane → peer and floor."""
     listening: int | None = None
     last_view: str | None = None
     media_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
@@ -359,7 +401,14 @@ class LiveHub:
             )
         if client.seat is not None or client.mic_peer is not None:
             await self._leave_shared(live, client)
-        for peer in (client.mic_peer, client.ear_peer, client.under_peer, client.talkback_peer):
+        lanes = [peer for peer, _floor in client.lane_peers.values()]
+        for peer in (
+            client.mic_peer,
+            client.ear_peer,
+            client.under_peer,
+            client.talkback_peer,
+            *lanes,
+        ):
             if peer is not None:
                 self._peers.pop(peer, None)
                 await self.plane.close_peer(peer)
@@ -404,24 +453,23 @@ class LiveHub:
     ) -> str:
         """Start hearing a channel: the browser's recvonly offer in, the answer out. The
         ``under`` slot is a second subscription a listener mixes under the first (the
-        floor beneath the interpretation)."""
+        floor beneath the interpretation); ``lane1``... hear a floor's other talkers."""
         live = self._events[client.event_id]
         await self._check_channel(live, channel_id)
-        _check_slot(slot)
+        target = _slot_channel(live, slot, channel_id)
         async with client.media_lock:
-            old = client.ear_peer if slot == MAIN else client.under_peer
+            old = _slot_peer(client, slot)
             if old is not None:
                 self._peers.pop(old, None)
                 await self.plane.close_peer(old)
-            peer = f"{client.session_id}:{'ear' if slot == MAIN else 'under'}:{next(self._serial)}"
-            answer = await self.plane.subscribe(_plane_id(channel_id), peer, offer_sdp)
-            if slot == MAIN:
-                client.ear_peer, client.listening = peer, channel_id
-            else:
-                client.under_peer, client.under_channel = peer, channel_id
+            name = "ear" if slot == MAIN else slot
+            peer = f"{client.session_id}:{name}:{next(self._serial)}"
+            answer = await self.plane.subscribe(target, peer, offer_sdp)
+            _set_slot(client, slot, peer, channel_id)
             self._peers[peer] = (live, client)
-        kind = "listen" if slot == MAIN else "mix"
-        await asyncio.to_thread(self._record_media, client, peer, channel_id, kind)
+        if slot in (MAIN, UNDER):  # a lane is part of hearing the floor, not a new use
+            kind = "listen" if slot == MAIN else "mix"
+            await asyncio.to_thread(self._record_media, client, peer, channel_id, kind)
         self._schedule_broadcast(live)
         return answer
 
@@ -429,31 +477,26 @@ class LiveHub:
         """Hear another channel without renegotiating (language switch, relay)."""
         live = self._events[client.event_id]
         await self._check_channel(live, channel_id)
-        _check_slot(slot)
+        target = _slot_channel(live, slot, channel_id)
         async with client.media_lock:
-            peer = client.ear_peer if slot == MAIN else client.under_peer
+            peer = _slot_peer(client, slot)
             if peer is None:
                 raise ConsoleError("not_listening", "Start listening first.")
-            await self.plane.switch_subscription(peer, _plane_id(channel_id))
-            if slot == MAIN:
-                client.listening = channel_id
-            else:
-                client.under_channel = channel_id
-        await asyncio.to_thread(self._record_media, client, peer, channel_id, "switch")
+            await self.plane.switch_subscription(peer, target)
+            _set_slot(client, slot, peer, channel_id)
+        if slot in (MAIN, UNDER):
+            await asyncio.to_thread(self._record_media, client, peer, channel_id, "switch")
         self._schedule_broadcast(live)
 
     async def unsubscribe(self, client: Client, slot: str = UNDER) -> None:
         """Stop a subscription (a listener turning the mix off)."""
         _check_slot(slot)
         async with client.media_lock:
-            peer = client.ear_peer if slot == MAIN else client.under_peer
+            peer = _slot_peer(client, slot)
             if peer is None:
                 return
             self._peers.pop(peer, None)
-            if slot == MAIN:
-                client.ear_peer = client.listening = None
-            else:
-                client.under_peer = client.under_channel = None
+            _set_slot(client, slot, None, None)
             await self.plane.close_peer(peer)
         self._schedule_broadcast(self._events[client.event_id])
 
@@ -700,16 +743,31 @@ class LiveHub:
             for info in live.channels.values()
             if info.kind is ChannelKind.FLOOR
         }
+        lanes = {  # a meeting's floor with several talkers: a track per lane
+            sources.lane_channel(info.id, lane): (info.id, f"{labels[info.id]}, talker {lane + 1}")
+            for info in live.channels.values()
+            if info.kind is ChannelKind.FLOOR
+            for lane in range(1, sources.FLOOR_LANES + 1)
+        }
         try:
-            await recorder.start(labels, floors)
+            await recorder.start(labels, floors, lanes)
         except Exception:
             self._recorders.pop(live.event_id, None)
             await shared_state.moderate(self.bus, live.event_id, drop=("recording",))
             raise
-        await recorder.note_sources(sources.sources(live.shared, live.channels))
+        await self._note_sources(recorder, live)
         self._update_stages(live)
         await recorder.note_stages(self._stages(live))
         await self._announce(live)
+
+    @staticmethod
+    async def _note_sources(recorder: EventRecorder, live: LiveEvent) -> None:
+        """Tell the recorder who is heard on each channel and each floor lane now."""
+        lanes = sources.lane_sources(live.shared, live.channels)
+        await recorder.note_sources(
+            sources.sources(live.shared, live.channels),
+            {sources.lane_channel(floor, lane): s for (floor, lane), s in lanes.items()},
+        )
 
     async def stop_recording(self, client: Client) -> None:
         """Stop the event's recording, on whichever node records it."""
@@ -926,15 +984,28 @@ class LiveHub:
     def view(self, live: LiveEvent, client: Client) -> dict[str, Any]:
         """What `client` sees of the event now."""
         channels = []
+        lanes = sources.lane_sources(live.shared, live.channels)
+        heard_in = None  # where its own microphone is heard: "floor", or a lane's slot
         for info in live.channels.values():
+            on_air = sources.source(live.shared, info, live.channels)
             entry: dict[str, Any] = {
                 "id": info.id,
                 "topic_id": info.topic_id,
                 "kind": str(info.kind),
                 "language_code": info.language_code,
                 "live": sources.is_live(live.shared, info),
-                "on_air": sources.source(live.shared, info, live.channels) is not None,
+                "on_air": on_air is not None,
             }
+            if info.kind is ChannelKind.FLOOR:  # which of its lanes carry a talker now
+                entry["lanes"] = [
+                    lanes[(info.id, lane)] is not None for lane in range(1, sources.FLOOR_LANES + 1)
+                ]
+                if client.mic_peer is not None and info.topic_id == client.topic_id:
+                    if on_air == client.mic_peer:
+                        heard_in = "floor"
+                    for lane in range(1, sources.FLOOR_LANES + 1):
+                        if lanes[(info.id, lane)] == client.mic_peer:
+                            heard_in = sources.lane_slot(lane)
             if client.staff:
                 entry["listeners"] = live.shared.listeners.get(info.id, 0)
                 entry["carrier"] = sources.carrier(live.shared, info, live.channels)
@@ -959,6 +1030,7 @@ class LiveHub:
             "hand": client.key in moderation.hands,
             "may_talk": client.role is not ParticipantRole.LISTENER or self.may_talk(live, client),
             "mode": client.mode.value,
+            "heard_in": heard_in,
         }
         if client.hosting:  # whom they may let in, let talk, mute, promote or remove
             people = {p.key: p for p in live.shared.presence.values()}
@@ -1113,7 +1185,7 @@ class LiveHub:
             await self._refresh(live)
         self._update_stages(live)
         if recorder is not None:
-            await recorder.note_sources(sources.sources(live.shared, live.channels))
+            await self._note_sources(recorder, live)
             self._spawn(recorder.note_stages(self._stages(live)))  # negotiates: not here
         for client in list(live.clients):
             client.cohost = client.key in live.shared.moderation.cohosts
@@ -1138,6 +1210,7 @@ class LiveHub:
             shared = await self._read(live)
             before = sources.sources(shared, live.channels)
             talkback_before = sources.talkback_sources(shared)
+            lanes_before = sources.lane_sources(shared, live.channels)
             on_air = {channel: console.on_air for channel, console in shared.booths.items()}
             yield shared  # the block works on this fresh copy: raising leaves live.shared as is
             now = self.platform.clock.now()
@@ -1157,6 +1230,9 @@ class LiveHub:
             for channel, source in sources.talkback_sources(shared).items():
                 if talkback_before.get(channel) != source:
                     await self._set_source(talkback_channel(channel), source)
+            for (floor, lane), source in sources.lane_sources(shared, live.channels).items():
+                if lanes_before.get((floor, lane)) != source:
+                    await self._set_source(sources.lane_channel(floor, lane), source)
         if went_on_air:
             try:
                 await asyncio.to_thread(self._record_on_air, live.event_id, went_on_air, now)
@@ -1438,6 +1514,9 @@ class LiveHub:
                 await self.plane.close_channel(_plane_id(info.id))
                 if info.kind is ChannelKind.LANGUAGE:
                     await self.plane.close_channel(talkback_channel(info.id))
+                if info.kind is ChannelKind.FLOOR:
+                    for lane in range(1, sources.FLOOR_LANES + 1):
+                        await self.plane.close_channel(sources.lane_channel(info.id, lane))
         async with self.bus.lock(shared_state.lock_name(live.event_id)):
             if live.event_id in self._events:
                 return  # someone joined here meanwhile
@@ -1452,10 +1531,14 @@ class LiveHub:
             await shared_state.forget(self.bus, live.event_id)
 
     async def _open(self, info: ChannelInfo) -> None:
-        """Open a channel on this node's plane, and a booth's talkback with its channel."""
+        """Open a channel on this node's plane, a booth's talkback with its channel, and a
+        floor's lanes with the floor."""
         await self.plane.open_channel(_plane_id(info.id))
         if info.kind is ChannelKind.LANGUAGE:
             await self.plane.open_channel(talkback_channel(info.id))
+        if info.kind is ChannelKind.FLOOR:
+            for lane in range(1, sources.FLOOR_LANES + 1):
+                await self.plane.open_channel(sources.lane_channel(info.id, lane))
 
     def _load_channels(self, event_id: int) -> dict[int, ChannelInfo]:
         with self.platform.sessions() as db:
@@ -1497,6 +1580,12 @@ class LiveHub:
         elif change.peer_id == client.under_peer:
             client.under_peer = client.under_channel = None
             await self._send(client, {"type": "media.lost", "what": "mix"})
+        elif any(peer == change.peer_id for peer, _floor in client.lane_peers.values()):
+            lane = next(n for n, (p, _f) in client.lane_peers.items() if p == change.peer_id)
+            del client.lane_peers[lane]
+            await self._send(
+                client, {"type": "media.lost", "what": "lane", "slot": sources.lane_slot(lane)}
+            )
         elif change.peer_id == client.talkback_peer:
             client.talkback_peer = None
             await self._send(client, {"type": "media.lost", "what": "talkback"})

@@ -3,7 +3,9 @@
 One :class:`EventRecorder` per recorded event, on the node where a host started it: a
 :class:`~interpreta.media.recording.ChannelTap` and an
 :class:`~interpreta.media.recording.OggOpusRecorder` per channel (the floor of each
-topic and each interpretation), and per topic a recording of its stage's video (the
+topic and each interpretation), one per floor *lane* that carried a talker (a meeting's
+floor with several talkers is recorded as several tracks, from each lane's first
+talker on, on the event's timeline), and per topic a recording of its stage's video (the
 camera of whoever speaks, as every listener's stage shows it): a
 :class:`~interpreta.media.video_recording.VideoTap` that moves to the stage's feed as it
 changes, and a :class:`~interpreta.media.video_recording.VideoRecorder`. Every
@@ -96,6 +98,9 @@ class EventRecorder:
         self.stages: dict[int, StageRecording] = {}
         "The stage recordings, by the floor channel of their topic (from its first video)."
         self._floors: dict[int, str] = {}
+        self.lanes: dict[str, ChannelRecording] = {}
+        "The floor lanes' recordings, by the lane's plane channel (from its first talker)."
+        self._lanes: dict[str, tuple[int, str]] = {}
         self.stopped = False
         "Whether :meth:`stop` ran (a late :meth:`note_stages` then does nothing)."
         self._flusher: asyncio.Task[None] | None = None
@@ -107,9 +112,15 @@ class EventRecorder:
         """How many subscribers of `channel_id` are this recorder's (not listeners)."""
         return 1 if channel_id in self.channels else 0
 
-    async def start(self, channels: dict[int, str], floors: dict[int, str] | None = None) -> None:
-        """Start recording each channel (ID → label), and the stage video of each topic
-        (its floor channel's ID → label)."""
+    async def start(
+        self,
+        channels: dict[int, str],
+        floors: dict[int, str] | None = None,
+        lanes: dict[str, tuple[int, str]] | None = None,
+    ) -> None:
+        """Start recording each channel (ID → label); the stage video of each topic (its
+        floor channel's ID → label) and each floor lane (its plane channel → the floor's
+        ID and a label) are recorded from when they first show or carry someone."""
         now = self.platform.clock.now()
         loop = asyncio.get_running_loop()
         self._started = loop.time()
@@ -117,34 +128,66 @@ class EventRecorder:
             self._stored, store.begin, self.event_id, list(channels.items()), now
         )
         self._floors = dict(floors or {})
+        self._lanes = dict(lanes or {})
         for channel_id, recording_id in started.items():
-            tap = ChannelTap(self.plane, f"recorder:{self.event_id}:{channel_id}:{recording_id}")
-            entry = ChannelRecording(channel_id, recording_id, tap)
-            self.channels[channel_id] = entry
-
-            def record(packet: RtpPacket, entry: ChannelRecording = entry) -> None:
-                at_ms = int((loop.time() - self._started) * 1000)
-                entry.recorder.add(packet.payload, packet.timestamp, at_ms)
-
-            await tap.start(str(channel_id), record, self.addresses)
+            self.channels[channel_id] = await self._tapped(
+                channel_id, recording_id, str(channel_id)
+            )
         self._flusher = asyncio.ensure_future(self._flush_every())
 
-    async def note_sources(self, sources: dict[int, str | None]) -> None:
-        """Follow who is on air on each recorded channel (peer IDs from the shared state)."""
+    async def _tapped(
+        self, channel_id: int, recording_id: int, plane_channel: str
+    ) -> ChannelRecording:
+        """A channel's recording, its tap started on `plane_channel`."""
+        loop = asyncio.get_running_loop()
+        tap = ChannelTap(self.plane, f"recorder:{self.event_id}:{plane_channel}:{recording_id}")
+        entry = ChannelRecording(channel_id, recording_id, tap)
+
+        def record(packet: RtpPacket) -> None:
+            at_ms = int((loop.time() - self._started) * 1000)
+            entry.recorder.add(packet.payload, packet.timestamp, at_ms)
+
+        await tap.start(plane_channel, record, self.addresses)
+        return entry
+
+    async def note_sources(
+        self, sources: dict[int, str | None], lanes: dict[str, str | None] | None = None
+    ) -> None:
+        """Follow who is on air on each recorded channel, and on each floor lane (by its
+        plane channel): peer IDs from the shared state. A lane's recording begins with its
+        first talker."""
         async with self._lock:
+            if self.stopped:
+                return
             for channel_id, entry in self.channels.items():
-                source = sources.get(channel_id)
-                if source == entry.source:
-                    continue
-                entry.source = source
-                at = entry.recorder.duration_ms
-                if entry.voice is not None:
-                    await asyncio.to_thread(self._stored, store.unheard, entry.voice, at)
-                    entry.voice = None
-                if source is not None:
-                    entry.voice = await asyncio.to_thread(
-                        self._voice, entry.recording_id, source, at
+                await self._follow(entry, sources.get(channel_id))
+            for lane, source in (lanes or {}).items():
+                if lane not in self.lanes and source is not None and lane in self._lanes:
+                    floor_id, label = self._lanes[lane]
+                    now = self.platform.clock.now()
+                    begun = await asyncio.to_thread(
+                        self._stored, store.begin, self.event_id, [(floor_id, label)], now
                     )
+                    self.lanes[lane] = await self._tapped(floor_id, begun[floor_id], lane)
+                    elapsed = asyncio.get_running_loop().time() - self._started
+                    await self._follow(self.lanes[lane], source, int(elapsed * 1000))
+                elif lane in self.lanes:
+                    await self._follow(self.lanes[lane], source)
+
+    async def _follow(
+        self, entry: ChannelRecording, source: str | None, at: int | None = None
+    ) -> None:
+        """Note who is heard on a recorded channel from now on (or from `at` ms: a lane's
+        recording, begun with its first talker, holds no sound yet)."""
+        if source == entry.source:
+            return
+        entry.source = source
+        at = entry.recorder.duration_ms if at is None else at
+        if entry.voice is not None:
+            await asyncio.to_thread(self._stored, store.unheard, entry.voice, at)
+            entry.voice = None
+        if source is not None:
+            entry.voice = await asyncio.to_thread(self._voice, entry.recording_id, source, at)
 
     async def note_stages(self, stages: dict[int, tuple[str, str] | None]) -> None:
         """Follow each topic's stage (by floor channel: the feed's plane channel and the
@@ -224,7 +267,7 @@ class EventRecorder:
                     await self._flusher
             self.stopped = True
             length = int((asyncio.get_running_loop().time() - self._started) * 1000)
-            for entry in self.channels.values():
+            for entry in [*self.channels.values(), *self.lanes.values()]:
                 await entry.tap.close()
                 entry.recorder.pad_to(length)
                 await self._flush(entry, entry.recorder.finish())
@@ -237,6 +280,7 @@ class EventRecorder:
             now = self.platform.clock.now()
             for recording_id in [
                 *(e.recording_id for e in self.channels.values()),
+                *(e.recording_id for e in self.lanes.values()),
                 *(s.recording_id for s in self.stages.values()),
             ]:
                 await asyncio.to_thread(self._stored, store.finish, recording_id, now)
@@ -248,6 +292,7 @@ class EventRecorder:
                 async with self._lock:
                     recordings: list[ChannelRecording | StageRecording] = [
                         *self.channels.values(),
+                        *self.lanes.values(),
                         *self.stages.values(),
                     ]
                     for entry in recordings:

@@ -4,8 +4,9 @@ The first message joins the event in a role; the server authorises it, records
 the participant and the connection as the data map declares, and answers
 ``welcome`` (with ``ice_servers``, the STUN/TURN servers for its peer connections,
 and ``ice_servers_ttl``, the seconds their TURN credentials work). After that, each
-message is one request (``subscribe`` and ``switch``, with a ``slot``: ``main``, or
-``under`` for the floor a listener mixes beneath the interpretation; ``unsubscribe``,
+message is one request (``subscribe`` and ``switch``, with a ``slot``: ``main``,
+``under`` for the floor a listener mixes beneath the interpretation, or ``lane1`` to
+``lane3`` for a floor's other talkers; ``unsubscribe``,
 ``publish``, ``mic``, ``cough``, ``handover``, ``chat`` (booth chat), ``slowdown``,
 ``ice_servers``: fresh credentials,
 ``ping``, the meeting content's requests, :data:`interpreta.live.content.REQUESTS`, and

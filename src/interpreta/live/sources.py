@@ -1,10 +1,17 @@
 """What each channel forwards, derived from the shared state: who is on air where.
 
-A floor forwards its latest speaker. A language channel forwards its booth's microphone
-on air, except around a *retour*: while a booth works into another language channel
-(the German booth into English, because a German speaker has the floor), that channel
-forwards the retour booth, and the booth's own channel carries the floor (or the relay
-the organiser chose), so its listeners never hear silence. A booth's *talkback* is a
+A floor forwards its latest speaker, and its *lanes* the talkers before them: in a
+meeting several people talk at once, and on a panel several speakers, so a floor carries
+up to :data:`FLOOR_LANES` more open microphones, each on a channel of its own (the
+latest on the floor itself, the one before on lane 1, and so on). Whoever hears the
+floor hears its lanes beside it, each talker's packets as they came (nothing is mixed on
+the server), and the recorder keeps each lane as a track of its own.
+
+A language channel forwards its booth's microphone on air, except around a *retour*:
+while a booth works into another language channel (the German booth into English,
+because a German speaker has the floor), that channel forwards the retour booth, and the
+booth's own channel carries the floor (or the relay the organiser chose), so its
+listeners never hear silence. A booth's *talkback* is a
 channel of its own that only its mates hear.
 
 Nothing here does I/O: the hub applies what these functions say to the media plane.
@@ -20,10 +27,14 @@ from interpreta.live.booth import BoothConsole
 from interpreta.live.shared_state import SharedState
 
 __all__ = [
+    "FLOOR_LANES",
     "ChannelInfo",
     "carrier",
     "drop_floor_publisher",
     "is_live",
+    "lane_channel",
+    "lane_slot",
+    "lane_sources",
     "retour_into",
     "source",
     "sources",
@@ -45,6 +56,35 @@ class ChannelInfo:
 def talkback_channel(channel_id: int) -> str:
     """The media-plane channel of a booth's talkback (heard only in the booth)."""
     return f"talkback:{channel_id}"
+
+
+FLOOR_LANES = 3
+"""Talkers a floor carries besides its latest (the most recent open microphones win)."""
+
+
+def lane_channel(channel_id: int, lane: int) -> str:
+    """The media-plane channel of a floor's `lane` (1 to :data:`FLOOR_LANES`)."""
+    return f"lane:{channel_id}:{lane}"
+
+
+def lane_slot(lane: int) -> str:
+    """The subscription slot in which a client hears a floor's `lane`."""
+    return f"lane{lane}"
+
+
+def lane_sources(
+    shared: SharedState, channels: dict[int, ChannelInfo]
+) -> dict[tuple[int, int], str | None]:
+    """Each floor lane's publisher now, by (floor channel, lane): the talkers before the
+    latest, the most recent first."""
+    lanes: dict[tuple[int, int], str | None] = {}
+    for info in channels.values():
+        if info.kind is not ChannelKind.FLOOR:
+            continue
+        earlier = (shared.floors.get(info.id) or [])[-2::-1]
+        for lane in range(1, FLOOR_LANES + 1):
+            lanes[(info.id, lane)] = earlier[lane - 1] if lane <= len(earlier) else None
+    return lanes
 
 
 def retour_into(shared: SharedState, channel_id: int) -> int | None:

@@ -14,6 +14,7 @@ import { Ear, Mic, audioContext, runMeter } from "./media.js";
 import { limiter } from "./limiter.js";
 import { Strip } from "./tone.js";
 import { ToneControls } from "./tone-controls.js";
+import { FloorLanes } from "./floor_lanes.js";
 import { MeetingPanel } from "./meeting.js";
 import { renderQuality } from "./input_quality.js";
 import { VideoPanel } from "./video.js";
@@ -77,6 +78,8 @@ const mic = new Mic(() => republishLater());
 const strip = new Strip(); // the incoming channel's volume and tone, then the limiter
 const ear = new Ear(el.audio, () => resubscribeLater(), "main", strip);
 const tone = new ToneControls(strip, `interpreta.console.tone.${data.code}`);
+// the floor's other talkers (a meeting, a panel), at the incoming channel's volume
+const lanes = new FloorLanes(() => strip.volume);
 limiter.bindSwitch($("hearing-protection"));
 
 const session = new LiveSession({
@@ -102,7 +105,12 @@ const session = new LiveSession({
     glossary.refresh();
   },
   onMessage: (message) =>
-    video.handle(message) || meeting.handle(message) || glossary.handle(message) || work.handle(message) || handle(message),
+    video.handle(message) ||
+    meeting.handle(message) ||
+    glossary.handle(message) ||
+    work.handle(message) ||
+    lanes.handle(message) ||
+    handle(message),
 });
 const meeting = new MeetingPanel(session);
 const glossary = new GlossaryPanel($("glossary"), data.event_id);
@@ -184,7 +192,14 @@ async function subscribe() {
   } catch {
     resubscribeLater();
   }
+  syncLanes();
   render();
+}
+
+/** Hear the floor's other talkers while the incoming channel is the floor. */
+function syncLanes() {
+  const hearsFloor = session.open && ear.connected && channels.get(incomingId)?.kind === "floor";
+  lanes.sync(session, hearsFloor ? incomingId : null);
 }
 
 function resubscribeLater() {
@@ -241,6 +256,7 @@ function setCough(held) {
 function handle(message) {
   switch (message.type) {
     case "state": {
+      syncLanes();
       const measured = session.state?.input_quality?.[floorOf(booth.topic_id)] ?? null;
       renderQuality(document.getElementById("input-quality"), measured);
       const state = boothState();
@@ -444,6 +460,7 @@ el.incoming.addEventListener("change", async () => {
       subscribe();
     }
   }
+  syncLanes();
   render();
 });
 el.slowdown.addEventListener("click", async () => {
@@ -507,6 +524,10 @@ window.interpreta = {
     return ear.stream;
   },
   dominantFrequency: () => (ear.probe ? ear.probe.dominantFrequency() : null),
+  /** The floor's other talkers: each lane's channel, volume and dominant frequency. */
+  get lanes() {
+    return lanes.snapshot;
+  },
   /** What the booth mate says on the talkback, as a frequency (tests). */
   talkbackFrequency: () => (work.talkback.probe ? work.talkback.probe.dominantFrequency() : null),
   micFrequency: () => (mic.probe ? mic.probe.dominantFrequency() : null),

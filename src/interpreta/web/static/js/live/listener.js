@@ -11,7 +11,9 @@
 // strips end in the page's limiter (limiter.js), on unless the listener turns it off.
 //
 // Talking: in a meeting, or in a webinar once a host lets them, a listener may send their
-// microphone to the floor ("Talk"); a host's mute stops it.
+// microphone to the floor ("Talk"); a host's mute stops it. Several people talk at once on
+// a floor's lanes (floor_lanes.js), heard beside the floor; nobody hears their own voice
+// back.
 
 import { _ } from "../i18n.js";
 import { Backoff, channelIndex, channelLabel, connectionText, pageData, say } from "./common.js";
@@ -19,6 +21,7 @@ import { Ear, Mic, audioContext, runMeter } from "./media.js";
 import { limiter } from "./limiter.js";
 import { Strip } from "./tone.js";
 import { MeetingPanel } from "./meeting.js";
+import { FloorLanes } from "./floor_lanes.js";
 import { VideoPanel } from "./video.js";
 import { LiveSession } from "./session.js";
 import { forTheTab, remembered } from "../storage.js";
@@ -65,6 +68,7 @@ const ear = new Ear(
 );
 
 const under = new Ear(underAudio, () => mixLater(), "under", underStrip);
+const lanes = new FloorLanes(() => Number(volume.value));
 limiter.bindSwitch(document.getElementById("hearing-protection"));
 const mic = new Mic(() => stopTalking(_("Your microphone connection dropped.")));
 let talking = false;
@@ -91,8 +95,11 @@ const session = new LiveSession({
     else render();
   },
   onMessage: (message) => {
-    if (video.handle(message) || meeting.handle(message)) return;
-    if (message.type === "state") render();
+    if (video.handle(message) || meeting.handle(message) || lanes.handle(message)) return;
+    if (message.type === "state") {
+      syncLanes();
+      render();
+    }
     else if (message.type === "muted") stopTalking(_("%(name)s muted your microphone.", { name: message.by }));
     else if (message.type === "admitted") {
       admitted = true;
@@ -131,6 +138,7 @@ async function subscribe() {
     mediaState = "playing";
     mediaRetry.reset();
     syncMix();
+    syncLanes();
   } catch (error) {
     mediaState = "lost";
     resubscribeLater();
@@ -156,7 +164,15 @@ async function choose(channelId) {
     }
   }
   syncMix();
+  syncLanes();
   render();
+}
+
+/** Hear the floor's other talkers while the floor plays (not beneath an interpretation). */
+function syncLanes() {
+  const hearsFloor = playing && session.open && ear.connected && channels.get(current())?.kind === "floor";
+  lanes.sync(session, hearsFloor ? current() : null);
+  applyVolumes();
 }
 
 /** Whether the floor should play beneath: an interpretation is playing and the mix is up. */
@@ -193,8 +209,12 @@ function mixLater() {
 
 function applyVolumes() {
   const level = Number(volume.value);
-  mainStrip.volume = level;
-  underStrip.volume = level * mix;
+  // a talker does not hear their own voice back, from the floor or beneath
+  const ownOnFloor = session.state?.you?.heard_in === "floor";
+  const mainIsFloor = channels.get(current())?.kind === "floor";
+  mainStrip.volume = ownOnFloor && mainIsFloor ? 0 : level;
+  underStrip.volume = ownOnFloor ? 0 : level * mix;
+  lanes.applyVolumes();
   const shown = `${Math.round(mix * 100)} %`;
   say(mixValue, shown);
   mixSlider.setAttribute("aria-valuetext", shown);
@@ -256,6 +276,7 @@ function stop(reason) {
   mixRetry.reset();
   ear.close();
   under.close();
+  lanes.close();
   mediaState = "idle";
   if (!reason) session.stop();
   render(reason);
@@ -385,6 +406,14 @@ window.interpreta = {
     return { channel: under.channelId, volume: underStrip.volume, level: mix };
   },
   underFrequency: () => (under.probe ? under.probe.dominantFrequency() : null),
+  /** The volumes of what plays: the main channel and the floor beneath. */
+  get volumes() {
+    return { main: mainStrip.volume, under: underStrip.volume };
+  },
+  /** The floor's other talkers: each lane's channel, volume and dominant frequency. */
+  get lanes() {
+    return lanes.snapshot;
+  },
   level: () => (ear.probe ? ear.probe.level() : 0),
   /** The limiter: on or off, the peaks it measured (in and out) since `resetLimiter()`. */
   get limiter() {

@@ -136,8 +136,9 @@ export class Ear {
   /**
    * @param {HTMLAudioElement} audio the element the remote stream is attached to
    * @param {() => void} onLost called when the connection fails
-   * @param {"main"|"under"} slot the server's subscription slot: "under" is the channel a
-   *   listener mixes beneath the main one (the floor under the interpretation)
+   * @param {string} slot the server's subscription slot: "main"; "under", the channel a
+   *   listener mixes beneath the main one (the floor under the interpretation); "lane1" to
+   *   "lane3", a floor's other talkers (floor_lanes.js)
    * @param {{attach(stream: MediaStream): void, detach(): void} | null} strip where the
    *   sound goes (volume lives there); without one, the element plays it
    */
