@@ -413,16 +413,24 @@ class Account:
 @pytest.fixture
 def sign_up(platform: Platform, outbox: RecordingMailer) -> Iterator[object]:
     """Make signed-up accounts, each with its own client: ``sign_up("ann")``; each
-    follows the link mailed to prove its address unless ``verified=False``."""
+    follows the link mailed to prove its address unless ``verified=False``, and signs
+    up in English unless ``language`` says otherwise."""
     clients: list[TestClient] = []
     app = create_app(platform)
 
-    def make(name: str, organisation: str | None = None, *, verified: bool = True) -> Account:
+    def make(
+        name: str,
+        organisation: str | None = None,
+        *,
+        verified: bool = True,
+        language: str = "en",
+    ) -> Account:
         client = TestClient(app, base_url="https://testserver")
         clients.append(client)
         email = f"{name}@example.org"
         response = client.post(
             "/api/auth/signup",
+            headers={"Accept-Language": language},
             json={
                 "email": email,
                 "name": name.title(),

@@ -153,6 +153,11 @@ class Settings(BaseSettings):
     operator_address: str = "Example Street 1, 10115 Berlin, Germany"
     operator_email: str = "privacy@interpreta.example"
     dpo: Contact = Contact(name="Data Protection Officer", email="dpo@interpreta.example")
+    operator_language: Literal["en", "de", "fr", "es", "it"] = Field(
+        default="en",
+        description="The language of the mails to the operator's own staff (the DPO's "
+        "escalations).",
+    )
     supervisory_authority: Contact = Contact(
         name="Berlin Commissioner for Data Protection and Freedom of Information",
         url="https://www.datenschutz-berlin.de",

@@ -139,7 +139,8 @@ class Platform:
 
     @property
     def request_handlers(self) -> Any:
-        """Who answers a customer's share of privacy requests: its owners' addresses."""
+        """Who answers a customer's share of privacy requests: its owners' addresses and
+        languages."""
         return owner_addresses
 
     def retention_engine(self, **overrides: Any) -> RetentionEngine:

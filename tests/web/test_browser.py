@@ -212,6 +212,28 @@ def test_editor_changes_are_saved_at_once(live_server: str, browser: Any) -> Non
     context.close()
 
 
+def test_the_editor_writes_the_saved_schedule_in_the_page_language(
+    live_server: str, browser: Any
+) -> None:
+    from playwright.sync_api import expect
+
+    context = browser.new_context(base_url=live_server, viewport=PHONE)
+    page = context.new_page()
+    event = signed_up_with_an_event(page, "Ann", "Gipfel")
+    page.goto(f"/events/{event['id']}?lang=de")
+    page.locator("#event-details-ends_at").fill("2026-12-01T18:00")  # in the event's zone, UTC
+    page.locator("#event-details button[type=submit]").click()
+    # as the server writes it on a German page: the full date in German, times as ever
+    expect(page.locator("#event-schedule")).to_have_text(
+        "Dienstag, 1. Dezember 2026, 09:00\u201318:00 UTC"
+    )
+    page.reload()
+    expect(page.locator("#event-schedule")).to_have_text(
+        "Dienstag, 1. Dezember 2026, 09:00\u201318:00 UTC"
+    )
+    context.close()
+
+
 def test_the_organiser_prints_a_poster_whose_qr_code_opens_the_listener_page(
     live_server: str, browser: Any, screenshots: Path
 ) -> None:

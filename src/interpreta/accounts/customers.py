@@ -69,11 +69,11 @@ def close_memberless(db: Session, now: datetime) -> list[int]:
 
 
 @runs_in(ACCOUNT)
-def owner_addresses(db: Session, organisation_id: int) -> list[str]:
+def owner_addresses(db: Session, organisation_id: int) -> list[tuple[str, str]]:
     """The proven addresses of an organisation's owners (who answer its share of
-    privacy requests), by address."""
-    rows = db.scalars(
-        select(User.email)
+    privacy requests), each with the owner's language, by address."""
+    rows = db.execute(
+        select(User.email, User.locale)
         .join(Membership, Membership.user_id == User.id)
         .where(
             Membership.organisation_id == organisation_id,
@@ -83,4 +83,4 @@ def owner_addresses(db: Session, organisation_id: int) -> list[str]:
         )
         .order_by(User.email)
     )
-    return list(rows)
+    return [(email, locale) for email, locale in rows]

@@ -16,6 +16,7 @@ from interpreta.api.dependencies import PlatformDep, UserDep, client_address, wi
 from interpreta.api.inputs import Input
 from interpreta.datamap.activities import ACCOUNT, SIGN_IN
 from interpreta.errors import Problem
+from interpreta.i18n import locales
 from interpreta.live.useragent import parse as parse_user_agent
 from interpreta.platform import Platform
 from interpreta.privacy.processing import processing
@@ -120,6 +121,7 @@ def sign_up(body: SignUp, request: Request, response: Response, platform: Platfo
             name=body.name,
             password=body.password,
             now=now,
+            locale=locales.current(),  # the language the mails to them are written in
         )
         actions.create_organisation(db, owner=user, name=body.organisation_name, now=now)
         send_verification(db, platform.mailer, platform.settings, user, now=now)

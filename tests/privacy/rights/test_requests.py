@@ -172,6 +172,22 @@ def _in_a_booth(owner: Account, interpreter: Account) -> None:
     assert assigned.status_code == 201, assigned.text
 
 
+def test_p01_the_owner_is_told_in_the_language_they_signed_up_in(
+    platform: Platform, sign_up: Any
+) -> None:
+    owner: Account = sign_up("olga", "Olga Events", language="de")
+    interpreter: Account = sign_up("ivy", "Ivy Freelance")
+    _in_a_booth(owner, interpreter)
+    asked = interpreter.client.post("/api/privacy/requests", json={"kind": "erasure"})
+    assert asked.status_code == 201, asked.text
+    told = [m for m in owner.outbox.sent if m.to == owner.email and "#" not in m.subject]
+    assert [m.subject for m in told][-1] == "Eine Datenschutzanfrage wartet auf Ihre Antwort"
+    body = told[-1].body
+    assert f"Anfrage Nr. {asked.json()['id']}" in body and "Löschung ihrer Daten" in body
+    # the deadline in German words ("25. Dezember 2026"), not an ISO date
+    assert f"{asked.json()['deadline'][:4]}" in body and "-" not in body.split("bis zum")[1][:20]
+
+
 def test_p01_processor_part_goes_to_the_customer_owner(platform: Platform, sign_up: Any) -> None:
     owner: Account = sign_up("olga", "Olga Events")
     stranger: Account = sign_up("sam", "Sam Ltd")
@@ -431,6 +447,26 @@ def test_p30_an_erasure_redacts_the_persons_own_words_in_requests_and_marks(
         assert all(r == "" for r in db.scalars(select(ProcessingMark.reason)))
         closed = [e for e in steps.history(db, erasure_id) if e.action == "dsr.closed"]
         assert '"redacted"' in closed[0].detail and '"requests":1' in closed[0].detail
+
+
+def test_p34_the_escalation_is_written_in_the_operators_language(
+    platform: Platform, sign_up: Any, clock: FrozenClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(platform.settings, "operator_language", "it")
+    owner: Account = sign_up("olga", "Olga Events")
+    interpreter: Account = sign_up("ivy", "Ivy Freelance")
+    _in_a_booth(owner, interpreter)
+    asked = interpreter.client.post("/api/privacy/requests", json={"kind": "access"})
+    clock.advance(timedelta(days=20))
+    with platform.transaction() as db:
+        assert len(Rights.of(platform).escalate(db, clock.now())) == 1
+    mail = next(m for m in owner.outbox.sent if m.to == platform.settings.dpo.email)
+    number = asked.json()["id"]
+    assert (
+        mail.subject
+        == f"Escalation: la richiesta n. {number} è senza risposta da parte di un cliente"
+    )
+    assert "accesso (una copia dei suoi dati)" in mail.body and "20 giorni" in mail.body
 
 
 def test_p34_a_customer_part_open_20_days_escalates_to_the_dpo_once(

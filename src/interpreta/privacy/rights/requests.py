@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from babel.dates import format_date
 from sqlalchemy import MetaData, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -27,7 +28,8 @@ from interpreta.datamap.retention_rules import Period
 from interpreta.datamap.vocabulary import Scope
 from interpreta.db.after_commit import after_commit
 from interpreta.errors import Problem, conflict, invalid, not_found
-from interpreta.i18n.catalogues import gettext
+from interpreta.i18n.catalogues import N_, gettext
+from interpreta.i18n.locales import cldr_locale, current, speaking
 from interpreta.mail import Mail, Mailer, mailer_for
 from interpreta.outbound import OutboundGuard
 from interpreta.privacy.marks import MarkKind, ProcessingMark
@@ -69,6 +71,24 @@ SELF_SERVICE_AUTOMATIC = frozenset({RequestKind.ACCESS, *MARKS, RequestKind.LIFT
 ESCALATE_AFTER = timedelta(days=20)
 """A customer's part still open this long after the request arrived goes to the DPO."""
 
+REQUEST_NAMES = {
+    RequestKind.ACCESS: N_("access (a copy of their data)"),
+    RequestKind.RECTIFICATION: N_("rectification (correcting their data)"),
+    RequestKind.ERASURE: N_("erasure of their data"),
+    RequestKind.RESTRICTION: N_("restriction of processing"),
+    RequestKind.LIFT_RESTRICTION: N_("lifting a restriction of processing"),
+    RequestKind.OBJECTION: N_("objection to processing based on legitimate interests"),
+    RequestKind.MARKETING_OBJECTION: N_("objection to direct marketing"),
+    RequestKind.AUTOMATED_OPT_OUT: N_("opting out of automated assessment"),
+}
+"""What a request asks for, as the mails about it name it (to be translated)."""
+
+
+def _date(moment: datetime) -> str:
+    """A deadline's day in the current language ('24 November 2026')."""
+    return format_date(moment.date(), format="long", locale=cldr_locale(current()))
+
+
 REDACTED = "[redacted]"
 """What a redacted text of someone else's reads afterwards."""
 
@@ -105,8 +125,9 @@ class Rights:
     aftermath: tuple[Callable[[Session, datetime], list[int]], ...] = ()
     """What the platform does after an erasure, in its transaction: closing the
     customers left without members (their IDs are reported)."""
-    handlers: Callable[[Session, int], list[str]] | None = None
-    """The proven addresses of a customer's owners, who answer its parts (P01)."""
+    handlers: Callable[[Session, int], list[tuple[str, str]]] | None = None
+    """The proven addresses of a customer's owners, who answer its parts (P01), each with
+    the owner's language."""
     sessions: sessionmaker[Session] | None = None
     """Where notices to recipients (Art. 19) are recorded once sent; None: not sent."""
     guard: OutboundGuard | None = None
@@ -330,20 +351,23 @@ class Rights:
         if self.handlers is None:
             return
         url = f"{self.settings.base_url.rstrip('/')}/privacy/requests"
-        for address in self.handlers(db, organisation):
-            self.mailer.send(
-                Mail(
+        for address, language in self.handlers(db, organisation):
+            with speaking(language):  # in the owner's language
+                mail = Mail(
                     activity=PRIVACY_REQUESTS.key,
                     to=address,
-                    subject="A privacy request waits for your answer",
-                    body=(
-                        f"A person asked for: {request.kind.value.replace('_', ' ')} "
-                        f"(request #{request.id}). Part of it concerns data you control in "
-                        f"Interpreta. Answer by {request.deadline:%Y-%m-%d} (the law's deadline) "
-                        f"at:\n\n{url}\n"
+                    subject=gettext("A privacy request waits for your answer"),
+                    body=gettext(
+                        "A person asked for: %(kind)s (request #%(number)s). Part of it "
+                        "concerns data you control in Interpreta. Answer by %(deadline)s (the "
+                        "law's deadline) at:\n\n%(url)s\n",
+                        kind=gettext(REQUEST_NAMES[request.kind]),
+                        number=request.id,
+                        deadline=_date(request.deadline),
+                        url=url,
                     ),
                 )
-            )
+            self.mailer.send(mail)
 
     @runs_in(PRIVACY_REQUESTS)
     def escalate(self, db: Session, now: datetime) -> list[int]:
@@ -370,20 +394,26 @@ class Rights:
             if any(e.action == "dsr.escalated" and label in e.detail for e in done):
                 continue
             request = part.request
-            self.mailer.send(
-                Mail(
+            with speaking(self.settings.operator_language):
+                mail = Mail(
                     activity=PRIVACY_REQUESTS.key,
                     to=self.settings.dpo.email or self.settings.operator_email,
-                    subject=f"Escalated: request #{request.id} is unanswered by a customer",
-                    body=(
-                        f"The customer's part ({label}) of request #{request.id} "
-                        f"({request.kind.value.replace('_', ' ')}) is still open "
-                        f"{ESCALATE_AFTER.days} days after it arrived; the deadline is "
-                        f"{request.deadline:%Y-%m-%d}. Follow it up, or answer it as the "
-                        "controller allows."
+                    subject=gettext(
+                        "Escalated: request #%(number)s is unanswered by a customer",
+                        number=request.id,
+                    ),
+                    body=gettext(
+                        "The customer's part (%(part)s) of request #%(number)s (%(kind)s) is "
+                        "still open %(days)s days after it arrived; the deadline is "
+                        "%(deadline)s. Follow it up, or answer it as the controller allows.",
+                        part=label,
+                        number=request.id,
+                        kind=gettext(REQUEST_NAMES[request.kind]),
+                        days=ESCALATE_AFTER.days,
+                        deadline=_date(request.deadline),
                     ),
                 )
-            )
+            self.mailer.send(mail)
             steps.record(
                 db,
                 self.audit_key,

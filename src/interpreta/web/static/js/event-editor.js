@@ -8,7 +8,7 @@
 
 import { ApiError, api } from "./api.js";
 import { bindJsonForm, clearErrors, showProblem, whileBusy } from "./forms.js";
-import { _ } from "./i18n.js";
+import { _, locale } from "./i18n.js";
 import { describeSchedule, localToIso } from "./time.js";
 
 const data = JSON.parse(document.getElementById("editor-data").textContent);
@@ -453,7 +453,7 @@ if (details && canManage && isNew) {
       const schedule = document.getElementById("event-schedule");
       if (schedule) {
         const { starts_at: start, ends_at: end, timezone } = updated;
-        schedule.textContent = describeSchedule(start, end, timezone);
+        schedule.textContent = describeSchedule(start, end, timezone, locale);
       }
       const badge = document.getElementById("event-status");
       if (badge) {

@@ -85,13 +85,17 @@ export function localToIso(local, timeZone) {
 }
 
 /**
- * "Tuesday 1 December 2026, 09:00–17:30 CET" for two instants, in `timeZone` (as the
- * server writes it on the pages).
+ * "Tuesday 1 December 2026, 09:00–17:30 CET" for two instants, in `timeZone`, as the
+ * server writes it on the pages: in another language than English the day is that
+ * language's full date (CLDR, "Dienstag, 1. Dezember 2026"), the times and zone as in
+ * English.
  * @param {string} startIso
  * @param {string} endIso
  * @param {string} timeZone IANA name
+ * @param {string} language the page's language ("en", "de"...)
  */
-export function describeSchedule(startIso, endIso, timeZone) {
+export function describeSchedule(startIso, endIso, timeZone, language = "en") {
+  const fullDate = language === "en" ? null : new Intl.DateTimeFormat(language, { timeZone, dateStyle: "full" });
   const pieces = (iso) => {
     const parts = {};
     const format = new Intl.DateTimeFormat("en-GB", {
@@ -107,7 +111,7 @@ export function describeSchedule(startIso, endIso, timeZone) {
     });
     for (const { type, value } of format.formatToParts(new Date(iso))) parts[type] = value;
     return {
-      day: `${parts.weekday} ${parts.day} ${parts.month} ${parts.year}`,
+      day: fullDate ? fullDate.format(new Date(iso)) : `${parts.weekday} ${parts.day} ${parts.month} ${parts.year}`,
       time: `${parts.hour}:${parts.minute}`,
       zone: parts.timeZoneName,
     };
