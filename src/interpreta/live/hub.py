@@ -117,7 +117,7 @@ UNDER = "under"
 """The slot of the channel a listener mixes under the main one (the floor)."""
 
 
-LANE_SLOTS = {sources.lane_slot(lane): lane for lane in range(1, sources.FLOOR_LANES + 1)}
+LANE_SLOTS = {sources.lane_slot(lane): lane for lane in sources.LANES}
 """The slots in which a client hears a floor's lanes (``lane1``...), and their lanes."""
 
 
@@ -747,7 +747,7 @@ class LiveHub:
             sources.lane_channel(info.id, lane): (info.id, f"{labels[info.id]}, talker {lane + 1}")
             for info in live.channels.values()
             if info.kind is ChannelKind.FLOOR
-            for lane in range(1, sources.FLOOR_LANES + 1)
+            for lane in sources.LANES
         }
         try:
             await recorder.start(labels, floors, lanes)
@@ -997,13 +997,11 @@ class LiveHub:
                 "on_air": on_air is not None,
             }
             if info.kind is ChannelKind.FLOOR:  # which of its lanes carry a talker now
-                entry["lanes"] = [
-                    lanes[(info.id, lane)] is not None for lane in range(1, sources.FLOOR_LANES + 1)
-                ]
+                entry["lanes"] = [lanes[(info.id, lane)] is not None for lane in sources.LANES]
                 if client.mic_peer is not None and info.topic_id == client.topic_id:
                     if on_air == client.mic_peer:
                         heard_in = "floor"
-                    for lane in range(1, sources.FLOOR_LANES + 1):
+                    for lane in sources.LANES:
                         if lanes[(info.id, lane)] == client.mic_peer:
                             heard_in = sources.lane_slot(lane)
             if client.staff:
@@ -1185,8 +1183,10 @@ class LiveHub:
             await self._refresh(live)
         self._update_stages(live)
         if recorder is not None:
-            await self._note_sources(recorder, live)
-            self._spawn(recorder.note_stages(self._stages(live)))  # negotiates: not here
+            # a lane's first talker starts its tap, and a new stage moves one: both
+            # negotiate, so not here (the recorder's lock keeps them in order)
+            self._spawn(self._note_sources(recorder, live))
+            self._spawn(recorder.note_stages(self._stages(live)))
         for client in list(live.clients):
             client.cohost = client.key in live.shared.moderation.cohosts
             view = self.view(live, client)
@@ -1515,7 +1515,7 @@ class LiveHub:
                 if info.kind is ChannelKind.LANGUAGE:
                     await self.plane.close_channel(talkback_channel(info.id))
                 if info.kind is ChannelKind.FLOOR:
-                    for lane in range(1, sources.FLOOR_LANES + 1):
+                    for lane in sources.LANES:
                         await self.plane.close_channel(sources.lane_channel(info.id, lane))
         async with self.bus.lock(shared_state.lock_name(live.event_id)):
             if live.event_id in self._events:
@@ -1537,7 +1537,7 @@ class LiveHub:
         if info.kind is ChannelKind.LANGUAGE:
             await self.plane.open_channel(talkback_channel(info.id))
         if info.kind is ChannelKind.FLOOR:
-            for lane in range(1, sources.FLOOR_LANES + 1):
+            for lane in sources.LANES:
                 await self.plane.open_channel(sources.lane_channel(info.id, lane))
 
     def _load_channels(self, event_id: int) -> dict[int, ChannelInfo]:
@@ -1580,8 +1580,11 @@ class LiveHub:
         elif change.peer_id == client.under_peer:
             client.under_peer = client.under_channel = None
             await self._send(client, {"type": "media.lost", "what": "mix"})
-        elif any(peer == change.peer_id for peer, _floor in client.lane_peers.values()):
-            lane = next(n for n, (p, _f) in client.lane_peers.items() if p == change.peer_id)
+        elif (
+            lane := next(
+                (n for n, (p, _f) in client.lane_peers.items() if p == change.peer_id), None
+            )
+        ) is not None:
             del client.lane_peers[lane]
             await self._send(
                 client, {"type": "media.lost", "what": "lane", "slot": sources.lane_slot(lane)}

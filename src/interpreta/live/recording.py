@@ -107,6 +107,10 @@ class EventRecorder:
         self._lock = asyncio.Lock()
         self._started = 0.0
         "When recording started (the event loop's clock, seconds)."
+        self._started_at = platform.clock.now()
+        """When recording started (the platform's clock): every recording of the event,
+        begun with it or later (a lane, a stage), starts there, as its sound or picture
+        does."""
 
     def taps(self, channel_id: int) -> int:
         """How many subscribers of `channel_id` are this recorder's (not listeners)."""
@@ -124,31 +128,33 @@ class EventRecorder:
         now = self.platform.clock.now()
         loop = asyncio.get_running_loop()
         self._started = loop.time()
+        self._started_at = now
         started = await asyncio.to_thread(
             self._stored, store.begin, self.event_id, list(channels.items()), now
         )
         self._floors = dict(floors or {})
         self._lanes = dict(lanes or {})
         for channel_id, recording_id in started.items():
-            self.channels[channel_id] = await self._tapped(
-                channel_id, recording_id, str(channel_id)
-            )
+            entry = self._tapped(channel_id, str(channel_id), recording_id)
+            self.channels[channel_id] = entry
+            await entry.tap.start(str(channel_id), self._hearing(entry), self.addresses)
         self._flusher = asyncio.ensure_future(self._flush_every())
 
-    async def _tapped(
-        self, channel_id: int, recording_id: int, plane_channel: str
-    ) -> ChannelRecording:
-        """A channel's recording, its tap started on `plane_channel`."""
-        loop = asyncio.get_running_loop()
+    def _tapped(self, channel_id: int, plane_channel: str, recording_id: int) -> ChannelRecording:
+        """A channel's recording, with a tap (not started) on `plane_channel`."""
         tap = ChannelTap(self.plane, f"recorder:{self.event_id}:{plane_channel}:{recording_id}")
-        entry = ChannelRecording(channel_id, recording_id, tap)
+        return ChannelRecording(channel_id, recording_id, tap)
+
+    def _hearing(self, entry: ChannelRecording) -> Callable[[RtpPacket], None]:
+        """What a channel's tap calls with each packet: it goes into the recording, at
+        its time since recording started."""
+        loop = asyncio.get_running_loop()
 
         def record(packet: RtpPacket) -> None:
             at_ms = int((loop.time() - self._started) * 1000)
             entry.recorder.add(packet.payload, packet.timestamp, at_ms)
 
-        await tap.start(plane_channel, record, self.addresses)
-        return entry
+        return record
 
     async def note_sources(
         self, sources: dict[int, str | None], lanes: dict[str, str | None] | None = None
@@ -162,17 +168,30 @@ class EventRecorder:
             for channel_id, entry in self.channels.items():
                 await self._follow(entry, sources.get(channel_id))
             for lane, source in (lanes or {}).items():
-                if lane not in self.lanes and source is not None and lane in self._lanes:
-                    floor_id, label = self._lanes[lane]
-                    now = self.platform.clock.now()
-                    begun = await asyncio.to_thread(
-                        self._stored, store.begin, self.event_id, [(floor_id, label)], now
-                    )
-                    self.lanes[lane] = await self._tapped(floor_id, begun[floor_id], lane)
-                    elapsed = asyncio.get_running_loop().time() - self._started
-                    await self._follow(self.lanes[lane], source, int(elapsed * 1000))
-                elif lane in self.lanes:
+                if lane in self.lanes:
                     await self._follow(self.lanes[lane], source)
+                elif source is not None and lane in self._lanes:
+                    await self._begin_lane(lane, source)
+
+    async def _begin_lane(self, lane: str, source: str) -> None:
+        """Start recording a floor lane, when it first carries someone: its tap first, so
+        a lane that closed meanwhile leaves no recording behind (the next change tries
+        again)."""
+        floor_id, label = self._lanes[lane]
+        entry = self._tapped(floor_id, lane, 0)
+        try:
+            await entry.tap.start(lane, self._hearing(entry), self.addresses)
+        except Exception:
+            log.warning("lane %s of event %s could not be recorded", lane, self.event_id)
+            await entry.tap.close()
+            return
+        begun = await asyncio.to_thread(
+            self._stored, store.begin, self.event_id, [(floor_id, label)], self._started_at
+        )
+        entry.recording_id = begun[floor_id]
+        self.lanes[lane] = entry
+        elapsed = asyncio.get_running_loop().time() - self._started
+        await self._follow(entry, source, int(elapsed * 1000))
 
     async def _follow(
         self, entry: ChannelRecording, source: str | None, at: int | None = None
@@ -229,9 +248,13 @@ class EventRecorder:
     async def _begin_stage(self, floor_id: int, label: str) -> None:
         """Start recording a topic's stage, when it first shows someone."""
         codec = self.platform.settings.video_codec
-        now = self.platform.clock.now()
         begun = await asyncio.to_thread(
-            self._stored, store.begin, self.event_id, [(floor_id, label)], now, media_type(codec)
+            self._stored,
+            store.begin,
+            self.event_id,
+            [(floor_id, label)],
+            self._started_at,
+            media_type(codec),
         )
         self.stages[floor_id] = StageRecording(floor_id, begun[floor_id], VideoRecorder(codec))
 

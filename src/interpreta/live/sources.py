@@ -2,10 +2,12 @@
 
 A floor forwards its latest speaker, and its *lanes* the talkers before them: in a
 meeting several people talk at once, and on a panel several speakers, so a floor carries
-up to :data:`FLOOR_LANES` more open microphones, each on a channel of its own (the
-latest on the floor itself, the one before on lane 1, and so on). Whoever hears the
-floor hears its lanes beside it, each talker's packets as they came (nothing is mixed on
-the server), and the recorder keeps each lane as a track of its own.
+up to :data:`FLOOR_LANES` more open microphones, each on a channel of its own: the
+latest on the floor itself, the others on the lanes in the order they began (the
+earliest on lane 1), so a new talker moves nobody but the one who held the floor, and
+a talker who stops moves only those on later lanes. Whoever hears the floor hears its
+lanes beside it, each talker's packets as they came (nothing is mixed on the server),
+and the recorder keeps each lane as a track of its own.
 
 A language channel forwards its booth's microphone on air, except around a *retour*:
 while a booth works into another language channel (the German booth into English,
@@ -28,6 +30,7 @@ from interpreta.live.shared_state import SharedState
 
 __all__ = [
     "FLOOR_LANES",
+    "LANES",
     "ChannelInfo",
     "carrier",
     "drop_floor_publisher",
@@ -59,7 +62,11 @@ def talkback_channel(channel_id: int) -> str:
 
 
 FLOOR_LANES = 3
-"""Talkers a floor carries besides its latest (the most recent open microphones win)."""
+"""Talkers a floor carries besides its latest (the earliest open microphones keep theirs;
+a fifth talker at once is heard when one of the four stops)."""
+
+LANES = range(1, FLOOR_LANES + 1)
+"""A floor's lane numbers."""
 
 
 def lane_channel(channel_id: int, lane: int) -> str:
@@ -76,13 +83,13 @@ def lane_sources(
     shared: SharedState, channels: dict[int, ChannelInfo]
 ) -> dict[tuple[int, int], str | None]:
     """Each floor lane's publisher now, by (floor channel, lane): the talkers before the
-    latest, the most recent first."""
+    latest, in the order they began."""
     lanes: dict[tuple[int, int], str | None] = {}
     for info in channels.values():
         if info.kind is not ChannelKind.FLOOR:
             continue
-        earlier = (shared.floors.get(info.id) or [])[-2::-1]
-        for lane in range(1, FLOOR_LANES + 1):
+        earlier = (shared.floors.get(info.id) or [])[:-1]
+        for lane in LANES:
             lanes[(info.id, lane)] = earlier[lane - 1] if lane <= len(earlier) else None
     return lanes
 

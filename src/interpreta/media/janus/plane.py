@@ -1013,7 +1013,6 @@ class JanusMediaPlane(PlaneRecords[JanusChannel, JanusPeer]):
                 await self._control(self._rooms).request(request)
             except JanusError as exc:  # the publisher left: Janus dropped its forwarders
                 logger.info("stopping the forwarder of %s: %s", forwarder.source, exc)
-                return
 
     async def _stop_feeding(self, channel: JanusChannel) -> None:
         """Stop what feeds a channel that goes: a borrowed source's forwarder outlives the

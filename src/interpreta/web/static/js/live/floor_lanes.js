@@ -1,9 +1,8 @@
 // The other talkers on a floor.
 //
 // A floor forwards its latest talker. In a meeting, or on a panel, several people talk at
-// once: the server carries up to three earlier talkers on the floor's *lanes*, each a
-// channel of its own (slots "lane1" to "lane3"), forwarded as they came, never mixed on
-// the server. While the page hears a floor it subscribes to each lane that carries someone
+// once: the server carries the others on the floor's *lanes* (three), each a channel of
+// its own (slots "lane1"...), forwarded as they came, never mixed on the server. While the page hears a floor it subscribes to each lane that carries someone
 // (the view's channel entry says which: `lanes`), on a connection and a strip of its own,
 // all ending in the page's limiter; a lane that falls quiet is let go after a while, as
 // talkers often come back. The page's own microphone, wherever the floor or a lane
@@ -18,6 +17,7 @@ const KEEP_IDLE_MS = 30000;
 /** How long after a lost lane connection the page tries again, in milliseconds. */
 const RETRY_MS = 1000;
 
+/** One lane as the page hears it: its slot, a hidden audio element, a strip, an ear. */
 class Lane {
   constructor(number, onLost) {
     this.slot = `lane${number}`;
@@ -32,13 +32,10 @@ class Lane {
 }
 
 export class FloorLanes {
-  /**
-   * @param {() => number} volume the page's volume for what it hears (0-1)
-   * @param {number} count how many lanes a floor has (the view's `lanes` says)
-   */
-  constructor(volume, count = 3) {
+  /** @param {() => number} volume the page's volume for what it hears (0-1) */
+  constructor(volume) {
     this.volume = volume;
-    this.lanes = Array.from({ length: count }, (_, i) => new Lane(i + 1, () => this.lost()));
+    this.lanes = []; // made as the view says how many a floor has
     this.session = null;
     this.floorId = null;
     this.heardIn = null;
@@ -56,6 +53,9 @@ export class FloorLanes {
     this.heardIn = state?.you?.heard_in ?? null;
     const floor = floorId === null ? null : state?.channels.find((c) => c.id === floorId);
     const carrying = floor?.lanes ?? [];
+    while (this.lanes.length < carrying.length) {
+      this.lanes.push(new Lane(this.lanes.length + 1, () => this.lost()));
+    }
     const now = Date.now();
     this.lanes.forEach((lane, i) => {
       if (floorId !== null && carrying[i]) {
@@ -68,11 +68,14 @@ export class FloorLanes {
     });
     this.applyVolumes();
     clearTimeout(this.timer);
-    if (this.lanes.some((lane) => lane.ear.pc && lane.idleSince !== null)) {
-      this.timer = setTimeout(() => this.resync(), KEEP_IDLE_MS);
+    const idle = this.lanes.filter((lane) => lane.ear.pc && lane.idleSince !== null);
+    if (idle.length) {
+      const due = Math.min(...idle.map((lane) => lane.idleSince + KEEP_IDLE_MS)) - now;
+      this.timer = setTimeout(() => this.resync(), Math.max(0, due));
     }
   }
 
+  /** Hear `floorId`'s lane on the lane's connection (a new one, or moved). */
   async hear(lane, floorId) {
     if (lane.busy || (lane.ear.connected && lane.ear.channelId === floorId)) return;
     lane.busy = true;
@@ -88,12 +91,14 @@ export class FloorLanes {
     this.applyVolumes();
   }
 
+  /** Close a lane's connection, and tell the server. */
   letGo(lane) {
     lane.idleSince = null;
     lane.ear.close();
     if (this.session?.open) this.session.request({ type: "unsubscribe", slot: lane.slot }).catch(() => {});
   }
 
+  /** Follow the state again, with what the page heard last. */
   resync() {
     if (this.session) this.sync(this.session, this.floorId);
   }

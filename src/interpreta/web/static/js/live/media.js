@@ -138,7 +138,7 @@ export class Ear {
    * @param {() => void} onLost called when the connection fails
    * @param {string} slot the server's subscription slot: "main"; "under", the channel a
    *   listener mixes beneath the main one (the floor under the interpretation); "lane1" to
-   *   "lane3", a floor's other talkers (floor_lanes.js)
+   *   more, a floor's other talkers (floor_lanes.js)
    * @param {{attach(stream: MediaStream): void, detach(): void} | null} strip where the
    *   sound goes (volume lives there); without one, the element plays it
    */
@@ -170,6 +170,7 @@ export class Ear {
     try {
       await pc.setLocalDescription(await pc.createOffer());
       await iceGathered(pc);
+      if (pc !== this.pc) return pc.close(); // closed or replaced while gathering: ask nothing
       const reply = await session.request({
         type: "subscribe",
         channel_id: channelId,
