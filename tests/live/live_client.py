@@ -21,6 +21,7 @@ class SignalingError(Exception):
     def __init__(self, reply: dict[str, Any]) -> None:
         super().__init__(f"{reply.get('code')}: {reply.get('message')}")
         self.code = reply.get("code")
+        self.reply = reply
 
 
 class LiveClient:
