@@ -433,20 +433,20 @@ class JanusMediaPlane(PlaneRecords[JanusChannel, JanusPeer]):
 
         :raises UnknownPeerError: not a subscriber of this plane.
         """
-        peer = self._peers.get(peer_id)
-        if peer is None or peer.role is not PeerRole.SUBSCRIBER:
-            raise UnknownPeerError(f"{peer_id!r} is not a subscriber")
-        return peer.channel_id
+        return self._subscriber(peer_id).channel_id
 
     def subscriber_kind(self, peer_id: str) -> MediaKind:
         """What the subscriber `peer_id` receives (its channel's kind; a switch keeps it).
 
         :raises UnknownPeerError: not a subscriber of this plane.
         """
+        return self._subscriber(peer_id).kind
+
+    def _subscriber(self, peer_id: str) -> JanusPeer:
         peer = self._peers.get(peer_id)
         if peer is None or peer.role is not PeerRole.SUBSCRIBER:
             raise UnknownPeerError(f"{peer_id!r} is not a subscriber")
-        return peer.kind
+        return peer
 
     def has_peer(self, peer_id: str) -> bool:
         """Whether `peer_id` is a peer of this plane."""
