@@ -43,6 +43,7 @@ from interpreta.calendar_integration.connections import sync_all
 from interpreta.config import Settings
 from interpreta.datamap.activities import PRIVACY_REQUESTS
 from interpreta.errors import Problem
+from interpreta.i18n.catalogues import gettext
 from interpreta.i18n.locales import LocaleMiddleware
 from interpreta.live import signaling
 from interpreta.live.hub import LiveHub
@@ -188,7 +189,7 @@ class SameOriginWrites:
             origin = headers.get(b"origin")
             host = headers.get(b"host", b"")
             if origin is not None and origin.split(b"://", 1)[-1] != host:
-                problem = Problem(403, "Forbidden", "Cross-site request refused.")
+                problem = Problem(403, gettext("Forbidden"), gettext("Cross-site request refused."))
                 await send_problem(problem, scope, receive, send)
                 return
         await self.app(scope, receive, send)
@@ -218,7 +219,9 @@ class RequireTLS:
                 target = f"https://{host}{scope['path']}" + (f"?{query}" if query else "")
                 await RedirectResponse(target, status_code=308)(scope, receive, send)
                 return
-            problem = Problem(403, "HTTPS required", "This server accepts HTTPS only (P21).")
+            problem = Problem(
+                403, gettext("HTTPS required"), gettext("This server accepts HTTPS only (P21).")
+            )
             await send_problem(problem, scope, receive, send)
             return
         await self.app(scope, receive, send)
@@ -282,7 +285,11 @@ class BodyLimit:
         await self.app(scope, counting, watching)
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
-        problem = Problem(413, "Content too large", f"Send at most {self.limit} bytes.")
+        problem = Problem(
+            413,
+            gettext("Content too large"),
+            gettext("Send at most %(limit)s bytes.", limit=self.limit),
+        )
         await send_problem(problem, scope, receive, send)
 
 

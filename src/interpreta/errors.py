@@ -1,13 +1,17 @@
 """Errors the platform reports to people, rendered as RFC 9457 problem details.
 
 Actions raise these; the web layer turns them into ``application/problem+json``
-responses and the CLI into a message and a non-zero exit.
+responses and the CLI into a message and a non-zero exit. Titles, details and field
+messages are in the current request's language, translated where the problem is raised
+(``gettext``): the helpers below translate their own words, callers pass theirs translated.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
+
+from interpreta.i18n.catalogues import gettext
 
 
 @dataclass
@@ -50,26 +54,28 @@ class Problem(Exception):
 
 
 def not_found(what: str) -> Problem:
-    """The thing does not exist, or the caller may not know that it does."""
-    return Problem(404, "Not found", f"No such {what}.")
+    """The thing does not exist, or the caller may not know that it does. `what` is a
+    noun marked with ``N_`` (``not_found(N_("event"))``), translated here."""
+    return Problem(404, gettext("Not found"), gettext("No such %(what)s.", what=gettext(what)))
 
 
 def forbidden(detail: str) -> Problem:
-    """The caller is known but not allowed to do this."""
-    return Problem(403, "Forbidden", detail)
+    """The caller is known but not allowed to do this (`detail` already translated)."""
+    return Problem(403, gettext("Forbidden"), detail)
 
 
 def conflict(detail: str, field_name: str | None = None) -> Problem:
-    """The request clashes with existing state."""
+    """The request clashes with existing state (`detail` already translated)."""
     errors = [FieldError(field_name, detail)] if field_name else []
-    return Problem(409, "Conflict", detail, errors)
+    return Problem(409, gettext("Conflict"), detail, errors)
 
 
 def invalid(field_name: str, message: str) -> Problem:
-    """One input field is wrong in a way the schema could not say."""
-    return Problem(422, "Invalid input", message, [FieldError(field_name, message)])
+    """One input field is wrong in a way the schema could not say (`message` already
+    translated)."""
+    return Problem(422, gettext("Invalid input"), message, [FieldError(field_name, message)])
 
 
 def unauthenticated() -> Problem:
     """The caller must sign in first."""
-    return Problem(401, "Sign-in required", "Sign in to do this.")
+    return Problem(401, gettext("Sign-in required"), gettext("Sign in to do this."))

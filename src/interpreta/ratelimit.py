@@ -22,6 +22,7 @@ from interpreta.clock import Clock
 from interpreta.config import Settings
 from interpreta.datamap.ties import normalise_email
 from interpreta.errors import Problem
+from interpreta.i18n.catalogues import N_, gettext
 
 
 @dataclass(frozen=True)
@@ -53,11 +54,15 @@ class Rules:
 
 
 def too_many(retry_after: int, what: str) -> Problem:
-    """The 429 problem, saying when to try again."""
+    """The 429 problem, saying when to try again (`what`: a phrase marked with ``N_``)."""
     return Problem(
         429,
-        "Too many requests",
-        f"Too many {what}; try again in {retry_after} seconds.",
+        gettext("Too many requests"),
+        gettext(
+            "Too many %(what)s; try again in %(seconds)s seconds.",
+            what=gettext(what),
+            seconds=retry_after,
+        ),
         headers={"Retry-After": str(retry_after)},
     )
 
@@ -89,8 +94,10 @@ class RateLimits:
         """Count one account mail to address `to` asked for by `client` (a client
         address); 429 when either has had its share. The count is the same whether or
         not an account has the address, so the answer tells nothing about that."""
-        self.hit(self.rules.mails_per_client, "mail-client", client, "mails asked for")
-        self.hit(self.rules.mails_per_address, "mail-to", self.person(to), "mails to this address")
+        self.hit(self.rules.mails_per_client, "mail-client", client, N_("mails asked for"))
+        self.hit(
+            self.rules.mails_per_address, "mail-to", self.person(to), N_("mails to this address")
+        )
 
     def check(self, item: RateLimitItem, scope: str, key: str, what: str) -> None:
         """429 when `item` is used up for `key`, without counting."""

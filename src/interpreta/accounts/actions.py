@@ -19,6 +19,7 @@ from interpreta.accounts.passwords import Passwords
 from interpreta.datamap.activities import ACCOUNT
 from interpreta.datamap.ties import normalise_email
 from interpreta.errors import conflict, forbidden, invalid, not_found
+from interpreta.i18n.catalogues import N_, gettext
 from interpreta.privacy import holds as legal_holds
 from interpreta.privacy.processing import runs_in
 
@@ -39,11 +40,13 @@ def require_free_address(db: Session, email: str, *, user: User | None = None) -
     if user is not None:
         exact, alike = exact.where(User.id != user.id), alike.where(User.id != user.id)
     if db.scalar(exact.limit(1)) is not None:
-        raise conflict("An account with this email address already exists.", "email")
+        raise conflict(gettext("An account with this email address already exists."), "email")
     if db.scalar(alike.limit(1)) is not None:
         raise conflict(
-            "This address looks like the address of another account (characters that look "
-            "alike); choose another.",
+            gettext(
+                "This address looks like the address of another account (characters that look "
+                "alike); choose another."
+            ),
             "email",
         )
     return address
@@ -147,14 +150,14 @@ def require_member(db: Session, organisation_id: int, user: User, *roles: Member
     403 when a role in `roles` is required and the member lacks it."""
     found = membership(db, organisation_id, user)
     if found is None:
-        raise not_found("organisation")
+        raise not_found(N_("organisation"))
     return require_role(found, *roles)
 
 
 def require_role(member: Membership, *roles: MemberRole) -> Membership:
     """`member`, unless `roles` are given and the member has none of them (403)."""
     if roles and member.role not in roles:
-        raise forbidden("Your role in this organisation does not allow this.")
+        raise forbidden(gettext("Your role in this organisation does not allow this."))
     return member
 
 
@@ -164,7 +167,7 @@ def add_member(
 ) -> Membership:
     """Make `user` a member of `organisation`."""
     if membership(db, organisation.id, user) is not None:
-        raise conflict("This person is already a member.", "email")
+        raise conflict(gettext("This person is already a member."), "email")
     member = Membership(organisation_id=organisation.id, user_id=user.id, role=role, created_at=now)
     db.add(member)
     db.flush()
@@ -190,8 +193,10 @@ def remove_member(db: Session, member: Membership) -> None:
         user=member.user_id, email=member.user.email, organisation=member.organisation_id
     ):
         raise conflict(
-            "A legal hold covers this member or the organisation (P15): the membership "
-            "stays until the hold is released."
+            gettext(
+                "A legal hold covers this member or the organisation (P15): the membership "
+                "stays until the hold is released."
+            )
         )
     db.delete(member)
 
@@ -206,7 +211,7 @@ def _require_another_owner(db: Session, member: Membership) -> None:
         )
     )
     if (owners or 0) <= 1:
-        raise invalid("role", "An organisation needs at least one owner.")
+        raise invalid("role", gettext("An organisation needs at least one owner."))
 
 
 def close_organisation(organisation: Organisation, now: datetime) -> None:

@@ -124,7 +124,7 @@ def withdraw(db: Session, organisation_id: int, invitation_id: int, now: datetim
     """Withdraw a pending invitation (404 when there is none by that ID)."""
     found = next((i for i in pending(db, organisation_id, now) if i.id == invitation_id), None)
     if found is None:
-        raise not_found("invitation")
+        raise not_found(N_("invitation"))
     found.answered_at, found.accepted = now, False
 
 
@@ -144,7 +144,7 @@ def accept(db: Session, token: str, user: User, now: datetime) -> Membership:
     invitation = standing(db, token, now)
     if normalise_email(user.email) != invitation.email:
         raise forbidden(
-            "This invitation was sent to another email address; sign in with that address."
+            gettext("This invitation was sent to another email address; sign in with that address.")
         )
     invitation.answered_at, invitation.accepted = now, True
     if user.email_verified_at is None:

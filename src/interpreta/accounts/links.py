@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from interpreta.accounts.models import AccountLink, LinkPurpose, User
 from interpreta.datamap.activities import SIGN_IN
 from interpreta.errors import Problem
+from interpreta.i18n.catalogues import gettext
 from interpreta.privacy.processing import runs_in
 
 
@@ -23,7 +24,9 @@ def digest(token: str) -> str:
 
 def gone() -> Problem:
     """The answer for a link that is unknown, used or expired (one answer for all three)."""
-    return Problem(410, "Link no longer valid", "This link was used or has expired.")
+    return Problem(
+        410, gettext("Link no longer valid"), gettext("This link was used or has expired.")
+    )
 
 
 @runs_in(SIGN_IN)

@@ -87,6 +87,6 @@ def change(
     """Change the password of a signed-in user who knows the current one (422 if not);
     signs out every other browser and returns how many."""
     if not passwords.verify(user.password_hash, current):
-        raise invalid("current_password", "The current password is wrong.")
+        raise invalid("current_password", gettext("The current password is wrong."))
     user.password_hash = passwords.hash(new)
     return end_sessions(db, user.id, now, keep=keep_token)

@@ -16,6 +16,7 @@ import pyotp
 
 from interpreta.accounts.models import User
 from interpreta.errors import Problem, invalid
+from interpreta.i18n.catalogues import gettext
 
 ISSUER = "Interpreta"
 VALID_WINDOW = 1
@@ -27,7 +28,7 @@ def begin(user: User) -> str:
     authenticator app (a QR code of it, or the secret typed in). 409 when two-factor
     sign-in is already on."""
     if user.totp_enabled_at is not None:
-        raise Problem(409, "Conflict", "Two-factor sign-in is already on.")
+        raise Problem(409, gettext("Conflict"), gettext("Two-factor sign-in is already on."))
     user.totp_secret = pyotp.random_base32()
     return pyotp.TOTP(user.totp_secret).provisioning_uri(name=user.email, issuer_name=ISSUER)
 
@@ -52,20 +53,24 @@ def check(user: User, code: str, now: datetime) -> bool:
 def confirm(user: User, code: str, now: datetime) -> None:
     """Turn two-factor sign-in on with a first code from the new secret (422 if wrong)."""
     if user.totp_secret is None or user.totp_enabled_at is not None:
-        raise Problem(409, "Conflict", "Start setting up two-factor sign-in first.")
+        raise Problem(
+            409, gettext("Conflict"), gettext("Start setting up two-factor sign-in first.")
+        )
     if not check(user, code, now):
-        raise invalid("code", "That code is not right; check the time on your device.")
+        raise invalid("code", gettext("That code is not right; check the time on your device."))
     user.totp_enabled_at = now
 
 
 def turn_off(user: User, code: str, now: datetime) -> None:
     """Turn two-factor sign-in off with a current code; staff may not (403)."""
     if user.staff_role is not None:
-        raise Problem(403, "Forbidden", "Operator staff must keep two-factor sign-in on.")
+        raise Problem(
+            403, gettext("Forbidden"), gettext("Operator staff must keep two-factor sign-in on.")
+        )
     if user.totp_enabled_at is None:
-        raise Problem(409, "Conflict", "Two-factor sign-in is not on.")
+        raise Problem(409, gettext("Conflict"), gettext("Two-factor sign-in is not on."))
     if not check(user, code, now):
-        raise invalid("code", "That code is not right; check the time on your device.")
+        raise invalid("code", gettext("That code is not right; check the time on your device."))
     user.totp_secret = None
     user.totp_enabled_at = None
     user.totp_last_step = None

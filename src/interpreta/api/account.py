@@ -14,6 +14,7 @@ from interpreta.api.dependencies import PlatformDep, UserDep, client_address, wi
 from interpreta.api.inputs import Input, PathId
 from interpreta.datamap.activities import SIGN_IN
 from interpreta.errors import invalid, not_found
+from interpreta.i18n.catalogues import N_, gettext
 
 router = APIRouter(prefix="/api/account", tags=["account"], dependencies=[within(SIGN_IN)])
 
@@ -119,7 +120,7 @@ def change_email(
 ) -> Accepted:
     """Ask to use another address: it takes effect when the link mailed to it is followed."""
     if not platform.passwords.verify(user.password_hash, body.password):
-        raise invalid("password", "The password is wrong.")
+        raise invalid("password", gettext("The password is wrong."))
     platform.ratelimits.mail(str(body.email), client_address(request))
     with platform.transaction() as db:
         db.add(user)
@@ -223,5 +224,5 @@ def end_session(session_id: PathId, user: UserDep, platform: PlatformDep) -> Res
     """Sign a browser out (404 when no open session of this account has that ID)."""
     with platform.transaction() as db:
         if end_sessions(db, user.id, platform.clock.now(), only=session_id) == 0:
-            raise not_found("session")
+            raise not_found(N_("session"))
     return Response(status_code=204)

@@ -17,6 +17,7 @@ from interpreta.api.inputs import Input
 from interpreta.datamap.activities import ACCOUNT, SIGN_IN
 from interpreta.errors import Problem
 from interpreta.i18n import locales
+from interpreta.i18n.catalogues import N_, gettext
 from interpreta.live.useragent import parse as parse_user_agent
 from interpreta.platform import Platform
 from interpreta.privacy.processing import processing
@@ -110,7 +111,7 @@ def sign_up(body: SignUp, request: Request, response: Response, platform: Platfo
     """Create an account and its organisation, and sign in. The account is unverified
     until its owner follows the link mailed to the address."""
     limits = platform.ratelimits
-    limits.hit(limits.rules.sign_ups_per_client, "sign-up", client_address(request), "sign-ups")
+    limits.hit(limits.rules.sign_ups_per_client, "sign-up", client_address(request), N_("sign-ups"))
     limits.mail(str(body.email), client_address(request))
     now = platform.clock.now()
     with platform.transaction() as db:
@@ -137,26 +138,32 @@ def login(body: SignIn, request: Request, response: Response, platform: Platform
     while (the window of ``INTERPRETA_RATE_SIGN_IN_FAILURES_PER_ACCOUNT``); one client
     address may try only so often."""
     limits, rules = platform.ratelimits, platform.ratelimits.rules
-    limits.hit(rules.sign_in_attempts_per_client, "sign-in", client_address(request), "sign-ins")
+    limits.hit(
+        rules.sign_in_attempts_per_client, "sign-in", client_address(request), N_("sign-ins")
+    )
     account = limits.person(body.email)
     failures = rules.sign_in_failures_per_account
-    limits.check(failures, "sign-in-failures", account, "failed sign-ins for this account")
+    limits.check(failures, "sign-in-failures", account, N_("failed sign-ins for this account"))
     with platform.transaction() as db:
         user = actions.authenticate(db, platform.passwords, body.email, body.password)
         if user is not None and user.totp_enabled_at is not None:
             if not body.code:
                 raise Problem(
                     401,
-                    "Two-factor code required",
-                    "Enter the code from your authenticator app.",
+                    gettext("Two-factor code required"),
+                    gettext("Enter the code from your authenticator app."),
                     type="/problems/two-factor-required",
                 )
             if not twofactor.check(user, body.code, platform.clock.now()):
                 limits.count(failures, "sign-in-failures", account)
-                raise Problem(401, "Sign-in failed", "The two-factor code is wrong.")
+                raise Problem(
+                    401, gettext("Sign-in failed"), gettext("The two-factor code is wrong.")
+                )
     if user is None:
         limits.count(failures, "sign-in-failures", account)
-        raise Problem(401, "Sign-in failed", "The email address or password is wrong.")
+        raise Problem(
+            401, gettext("Sign-in failed"), gettext("The email address or password is wrong.")
+        )
     limits.clear(failures, "sign-in-failures", account)
     sign_in_user(platform, request, response, user)
     return describe_me(platform, user)

@@ -21,6 +21,7 @@ from interpreta.calendar_integration.connections import ConnectionView, Credenti
 from interpreta.calendar_integration.models import MAX_URL, MAX_USERNAME
 from interpreta.datamap.activities import CALENDAR
 from interpreta.errors import not_found
+from interpreta.i18n.catalogues import N_, gettext
 
 router = APIRouter(
     prefix="/api/account/calendar", tags=["calendar"], dependencies=[within(CALENDAR)]
@@ -67,7 +68,7 @@ class CalendarIn(Input):
     @model_validator(mode="after")
     def _one_url_at_least(self) -> CalendarIn:
         if not (self.calendar_url or self.addressbook_url):
-            raise ValueError("Give a calendar URL, an address book URL, or both.")
+            raise ValueError(gettext("Give a calendar URL, an address book URL, or both."))
         return self
 
     def credentials(self) -> Credentials:
@@ -114,7 +115,7 @@ def get_connection(user: UserDep, platform: PlatformDep) -> ConnectionOut:
     with platform.sessions() as db:
         found = connections.view(db, user.id)
     if found is None:
-        raise not_found("calendar connection")
+        raise not_found(N_("calendar connection"))
     return ConnectionOut.of(found)
 
 
@@ -144,7 +145,7 @@ def sync(user: UserDep, platform: PlatformDep) -> ConnectionOut:
             db, platform.outbound_guard, platform.settings, user.id, now=platform.clock.now()
         )
     if synced is None:
-        raise not_found("calendar connection")
+        raise not_found(N_("calendar connection"))
     if synced.problem is not None:
         raise synced.problem
     return ConnectionOut.of(synced.view)

@@ -32,6 +32,7 @@ from interpreta.events.models import (
     new_ingest_key,
     new_speaker_key,
 )
+from interpreta.i18n.catalogues import N_, gettext
 from interpreta.live.ingest import RoomFeeds
 from interpreta.live.rtmp_ingest import stream_key
 from interpreta.live.rtmp_server import APPLICATION
@@ -44,7 +45,7 @@ MANAGERS = (MemberRole.OWNER, MemberRole.ORGANISER)
 
 def _aware(value: datetime) -> datetime:
     if value.tzinfo is None:
-        raise ValueError("give a time zone offset, e.g. 2026-05-01T09:00:00+02:00")
+        raise ValueError(gettext("give a time zone offset, e.g. 2026-05-01T09:00:00+02:00"))
     return value
 
 
@@ -211,10 +212,10 @@ def load_event(db: Session, event_id: int, user: User, *roles: MemberRole) -> Ev
     """The event, if `user` is a member of its organisation (404 otherwise, 403 for role)."""
     event = db.get(Event, event_id)
     if event is None or event.purged_at is not None:
-        raise not_found("event")
+        raise not_found(N_("event"))
     member = membership(db, event.organisation_id, user)
     if member is None:
-        raise not_found("event")
+        raise not_found(N_("event"))
     require_role(member, *roles)
     return event
 
@@ -222,7 +223,7 @@ def load_event(db: Session, event_id: int, user: User, *roles: MemberRole) -> Ev
 def _booth(db: Session, event: Event, booth_id: int) -> Booth:
     booth = db.get(Booth, booth_id)
     if booth is None or booth.channel.topic.event_id != event.id:
-        raise not_found("booth")
+        raise not_found(N_("booth"))
     return booth
 
 
@@ -294,7 +295,7 @@ def delete_event(event_id: PathId, user: UserDep, platform: PlatformDep) -> Resp
     with platform.transaction() as db:
         event = load_event(db, event_id, user, *MANAGERS)
         if event.status is not EventStatus.DRAFT:
-            raise invalid("status", "Only draft events can be deleted.")
+            raise invalid("status", gettext("Only draft events can be deleted."))
         actions.refuse_if_held(db, event)
         organiser = organisation_name(db, event.organisation_id)
         post = letters.Post(platform.settings, platform.secrets.session_key, platform.clock.now())
@@ -321,7 +322,7 @@ def remove_topic(
         event = load_event(db, event_id, user, *MANAGERS)
         topic = db.get(Topic, topic_id)
         if topic is None or topic.event_id != event.id:
-            raise not_found("topic")
+            raise not_found(N_("topic"))
         actions.remove_topic(db, event, topic)
         return event_out(db, event)
 
@@ -359,7 +360,7 @@ def assign_interpreter(
         event = load_event(db, event_id, user, *MANAGERS)
         booth = _booth(db, event, booth_id)
         if db.scalar(select(User.id).where(User.id == body.user_id)) is None:
-            raise invalid("user_id", "No such member.")
+            raise invalid("user_id", gettext("No such member."))
         actions.assign_interpreter(db, event, booth, body.user_id)
         return event_out(db, event)
 

@@ -22,6 +22,7 @@ from interpreta.booths import glossary
 from interpreta.datamap.activities import GLOSSARY
 from interpreta.errors import Problem, not_found
 from interpreta.events.models import Booth, BoothAssignment, Channel, Event, Topic
+from interpreta.i18n.catalogues import N_, gettext
 from interpreta.live.access import MANAGERS
 from interpreta.live.hub import LiveHub
 
@@ -56,7 +57,7 @@ def _event(db: Session, event_id: int, user: User) -> Event:
     nobody learns that an event they have no part in exists)."""
     event = db.get(Event, event_id)
     if event is None or event.purged_at is not None:
-        raise not_found("event")
+        raise not_found(N_("event"))
     member = membership(db, event.organisation_id, user)
     if member is not None and member.role in MANAGERS:
         return event
@@ -69,12 +70,12 @@ def _event(db: Session, event_id: int, user: User) -> Event:
         .limit(1)
     )
     if assigned is None:
-        raise not_found("event")
+        raise not_found(N_("event"))
     return event
 
 
 def _refused(exc: glossary.GlossaryError) -> Problem:
-    return Problem(422, "Invalid input", str(exc))
+    return Problem(422, gettext("Invalid input"), str(exc))
 
 
 async def _announce(request: Request, event_id: int) -> None:
@@ -145,7 +146,9 @@ async def import_terms(
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise Problem(422, "Invalid input", "The file must be UTF-8 text.") from exc
+        raise Problem(
+            422, gettext("Invalid input"), gettext("The file must be UTF-8 text.")
+        ) from exc
     with platform.transaction() as db:
         _event(db, event_id, user)
         try:
@@ -178,7 +181,7 @@ async def change_term(
         except glossary.GlossaryError as exc:
             raise _refused(exc) from exc
         if row is None:
-            raise not_found("glossary entry")
+            raise not_found(N_("glossary entry"))
         changed = glossary.to_document(row)
     await _announce(request, event_id)
     return changed
@@ -192,6 +195,6 @@ async def delete_term(
     with platform.transaction() as db:
         _event(db, event_id, user)
         if not glossary.remove(db, event_id, term_id):
-            raise not_found("glossary entry")
+            raise not_found(N_("glossary entry"))
     await _announce(request, event_id)
     return Response(status_code=204)

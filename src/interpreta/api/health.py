@@ -17,6 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from interpreta.api.dependencies import PlatformDep
 from interpreta.errors import Problem
+from interpreta.i18n.catalogues import gettext
 from interpreta.platform import Platform
 
 router = APIRouter(tags=["health"])
@@ -45,5 +46,5 @@ def _database_answers(platform: Platform) -> bool:
 async def health(platform: PlatformDep) -> HealthOut:
     """Ready to serve: the database answers."""
     if not await asyncio.to_thread(_database_answers, platform):
-        raise Problem(503, "Not ready", "This node cannot reach its database.")
+        raise Problem(503, gettext("Not ready"), gettext("This node cannot reach its database."))
     return HealthOut()

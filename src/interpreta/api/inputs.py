@@ -12,6 +12,8 @@ from typing import Annotated, Any
 from fastapi import Path
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from interpreta.i18n.catalogues import gettext
+
 MAX_ROW_ID = 2**31 - 1
 """The largest key a row can have (PostgreSQL's INTEGER; SQLite's is larger)."""
 
@@ -57,5 +59,5 @@ class Input(BaseModel):
         texts = value if isinstance(value, list) else [value]
         for text in texts:
             if isinstance(text, str) and control_character(text) is not None:
-                raise ValueError("Control characters (such as NUL) are not allowed.")
+                raise ValueError(gettext("Control characters (such as NUL) are not allowed."))
         return value

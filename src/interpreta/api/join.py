@@ -6,6 +6,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from interpreta.errors import Problem
+from interpreta.i18n.catalogues import gettext
 from interpreta.platform import Platform
 
 # No activity: it reads only the event's public information, nothing personal (the
@@ -27,5 +28,7 @@ async def join(code: str, request: Request) -> Response:
     platform: Platform = request.app.state.platform
     body = await platform.join_cache.get(code)
     if body is None:
-        raise Problem(404, "Not found", "No event has this code. Check it and try again.")
+        raise Problem(
+            404, gettext("Not found"), gettext("No event has this code. Check it and try again.")
+        )
     return Response(body, media_type="application/json")

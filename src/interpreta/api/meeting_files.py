@@ -19,6 +19,7 @@ from interpreta.api.dependencies import PlatformDep, within
 from interpreta.api.inputs import PathId
 from interpreta.datamap.activities import LIVE_EVENT
 from interpreta.errors import Problem
+from interpreta.i18n.catalogues import N_, gettext
 from interpreta.live import content
 from interpreta.live.hub import LiveHub
 from interpreta.meetings import files
@@ -32,11 +33,18 @@ router = APIRouter(
 STATUS = {"not_found": 404, "forbidden": 403, "too_large": 413, "file_type": 415}
 """The HTTP status of each content refusal (422 for the others)."""
 
+TITLES = {
+    404: N_("Not found"),
+    403: N_("Forbidden"),
+    413: N_("Content too large"),
+    415: N_("Unsupported file"),
+}
+"""The title of each refusal's status (translated where used)."""
+
 
 def _refused(exc: ContentRefused) -> Problem:
     status = STATUS.get(exc.code, 422)
-    titles = {404: "Not found", 403: "Forbidden", 413: "Content too large", 415: "Unsupported file"}
-    return Problem(status, titles.get(status, "Invalid input"), exc.message)
+    return Problem(status, gettext(TITLES.get(status, N_("Invalid input"))), exc.message)
 
 
 def _connected(platform: Platform, code: str, authorization: str | None) -> tuple[int, Person]:
@@ -44,8 +52,8 @@ def _connected(platform: Platform, code: str, authorization: str | None) -> tupl
     if scheme.lower() != "bearer" or not token.strip():
         raise Problem(
             401,
-            "Not connected",
-            "Join the event first: files are for participants connected to it.",
+            gettext("Not connected"),
+            gettext("Join the event first: files are for participants connected to it."),
             headers={"WWW-Authenticate": "Bearer"},
         )
     with platform.sessions() as db:
@@ -53,8 +61,8 @@ def _connected(platform: Platform, code: str, authorization: str | None) -> tupl
     if found is None:
         raise Problem(
             401,
-            "Not connected",
-            "Your connection to this event has ended; join again.",
+            gettext("Not connected"),
+            gettext("Your connection to this event has ended; join again."),
             headers={"WWW-Authenticate": "Bearer"},
         )
     return found

@@ -17,6 +17,7 @@ from interpreta.api.inputs import Input, PathId
 from interpreta.datamap.activities import ACCOUNT
 from interpreta.errors import invalid, not_found
 from interpreta.events.models import Event
+from interpreta.i18n.catalogues import N_, gettext
 
 router = APIRouter(
     prefix="/api/organisations", tags=["organisations"], dependencies=[within(ACCOUNT)]
@@ -150,11 +151,14 @@ def update_organisation(
         ):
             raise invalid(
                 "content_retention_days",
-                f"Choose between {settings.content_retention_min_days} and "
-                f"{settings.content_retention_max_days} days.",
+                gettext(
+                    "Choose between %(least)s and %(most)s days.",
+                    least=settings.content_retention_min_days,
+                    most=settings.content_retention_max_days,
+                ),
             )
         if "name" in changes and changes["name"] is None:
-            raise invalid("name", "An organisation needs a name.")
+            raise invalid("name", gettext("An organisation needs a name."))
         for key, value in changes.items():
             setattr(organisation, key, value)
         return _out(organisation, member.role)
@@ -230,7 +234,7 @@ def _target(db: Session, organisation_id: int, user_id: int) -> Membership:
     target_user = db.get(User, user_id)
     found = actions.membership(db, organisation_id, target_user) if target_user else None
     if found is None:
-        raise not_found("member")
+        raise not_found(N_("member"))
     return found
 
 

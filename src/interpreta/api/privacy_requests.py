@@ -28,6 +28,7 @@ from interpreta.datamap.activities import PRIVACY_REQUESTS
 from interpreta.datamap.vocabulary import Scope
 from interpreta.db.engine import checkpoint
 from interpreta.errors import forbidden, not_found
+from interpreta.i18n.catalogues import N_, gettext
 from interpreta.platform import Platform
 from interpreta.privacy.rights import access, report, requests
 from interpreta.privacy.rights.models import DataSubjectRequest, RequestKind, RequestPart
@@ -188,10 +189,10 @@ def visible(db: Session, user: User, request_id: int) -> DataSubjectRequest:
     """A request the user is the subject of or handles a part of; 404 otherwise."""
     request = db.get(DataSubjectRequest, request_id)
     if request is None:
-        raise not_found("request")
+        raise not_found(N_("request"))
     if request.subject_user_id == user.id or any(may_handle(db, user, p) for p in request.parts):
         return request
-    raise not_found("request")
+    raise not_found(N_("request"))
 
 
 def parts_shown_to(
@@ -207,9 +208,9 @@ def _part(db: Session, user: User, request_id: int, part_id: int) -> RequestPart
     request = visible(db, user, request_id)
     part = next((p for p in request.parts if p.id == part_id), None)
     if part is None:
-        raise not_found("part")
+        raise not_found(N_("part"))
     if not may_handle(db, user, part):
-        raise forbidden("Only the handler of this part may answer it.")
+        raise forbidden(gettext("Only the handler of this part may answer it."))
     return part
 
 
@@ -312,9 +313,9 @@ def public_request(
     """Ask without an account: a one-time link goes to the address to confirm it. Each
     address gets only a few such mails a day, each client may ask only so often."""
     limits, rules = platform.ratelimits, platform.ratelimits.rules
-    limits.hit(rules.requests_per_client, "request", client_address(request), "requests")
+    limits.hit(rules.requests_per_client, "request", client_address(request), N_("requests"))
     address = limits.person(body.email)
-    limits.hit(rules.requests_per_address, "request-mail", address, "requests for this address")
+    limits.hit(rules.requests_per_address, "request-mail", address, N_("requests for this address"))
     with platform.transaction() as db:
         Rights.of(platform).by_email(db, email=body.email, kind=body.kind, details=body.details)
     return {"detail": "Check your mailbox and follow the link to confirm your request."}
@@ -334,7 +335,7 @@ def dpo_queue(
 ) -> list[RequestOut]:
     """The DPO's queue: requests with a controller part (overdue ones with ``overdue``)."""
     if not is_dpo(user):
-        raise forbidden("Only the data protection officer sees this queue.")
+        raise forbidden(gettext("Only the data protection officer sees this queue."))
     with platform.sessions() as db:
         now = platform.clock.now()
         if overdue:
@@ -348,7 +349,7 @@ def dpo_queue(
 def log_request(body: StaffRequestIn, user: UserDep, platform: PlatformDep) -> RequestOut:
     """Log a request received by email or phone (DPO)."""
     if not is_dpo(user):
-        raise forbidden("Only the data protection officer logs requests.")
+        raise forbidden(gettext("Only the data protection officer logs requests."))
     with platform.transaction() as db:
         request = Rights.of(platform).logged_by_staff(
             db,
@@ -439,7 +440,7 @@ def extend_request(
     with platform.transaction() as db:
         request = visible(db, user, request_id)
         if not any(may_handle(db, user, p) for p in request.parts):
-            raise forbidden("Only a handler may extend the deadline.")
+            raise forbidden(gettext("Only a handler may extend the deadline."))
         Rights.of(platform).extend(
             db, request, until=body.until, reason=body.reason, actor_user_id=user.id
         )

@@ -12,7 +12,9 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from interpreta.api.field_messages import message
 from interpreta.errors import FieldError, Problem
+from interpreta.i18n.catalogues import N_, gettext
 
 MEDIA_TYPE = "application/problem+json"
 log = logging.getLogger(__name__)
@@ -38,6 +40,28 @@ def _wants_page(request: Request) -> bool:
     return not request.url.path.startswith("/api/") and "text/html" in request.headers.get(
         "accept", ""
     )
+
+
+STATUS_PHRASES = (
+    N_("Bad Request"),
+    N_("Unauthorized"),
+    N_("Forbidden"),
+    N_("Not Found"),
+    N_("Method Not Allowed"),
+    N_("Not Acceptable"),
+    N_("Conflict"),
+    N_("Gone"),
+    N_("Content Too Large"),
+    N_("Request Entity Too Large"),
+    N_("Unsupported Media Type"),
+    N_("Unprocessable Content"),
+    N_("Unprocessable Entity"),
+    N_("Too Many Requests"),
+    N_("Internal Server Error"),
+    N_("Service Unavailable"),
+)
+"""The HTTP reason phrases a problem from Starlette takes as its title, in the catalogue
+(translated where used; a phrase not here stays English)."""
 
 
 PageRenderer = Callable[[Request], Response]
@@ -132,8 +156,10 @@ def install(app: FastAPI, *, not_found_page: PageRenderer | None = None) -> None
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = [FieldError(_field_name(e.get("loc", ())), e.get("msg", "")) for e in exc.errors()]
-        problem = Problem(422, "Invalid input", "Some fields are missing or wrong.", errors)
+        errors = [FieldError(_field_name(e.get("loc", ())), message(e)) for e in exc.errors()]
+        problem = Problem(
+            422, gettext("Invalid input"), gettext("Some fields are missing or wrong."), errors
+        )
         return problem_response(problem, request)
 
     @app.exception_handler(StarletteHTTPException)
@@ -146,7 +172,8 @@ def install(app: FastAPI, *, not_found_page: PageRenderer | None = None) -> None
                 exc = StarletteHTTPException(405, headers={"Allow": ", ".join(allowed)})
         title = HTTPStatus(exc.status_code).phrase
         detail = exc.detail if isinstance(exc.detail, str) and exc.detail != title else ""
-        response = problem_response(Problem(exc.status_code, title, detail), request)
+        problem = Problem(exc.status_code, gettext(title), gettext(detail) if detail else "")
+        response = problem_response(problem, request)
         if exc.headers:
             response.headers.update(exc.headers)
         return response
@@ -154,5 +181,7 @@ def install(app: FastAPI, *, not_found_page: PageRenderer | None = None) -> None
     @app.exception_handler(Exception)
     async def _crash(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
-        problem = Problem(500, "Internal server error", "Something went wrong on our side.")
+        problem = Problem(
+            500, gettext("Internal server error"), gettext("Something went wrong on our side.")
+        )
         return problem_response(problem, request)

@@ -17,6 +17,7 @@ from interpreta.api.events import load_event
 from interpreta.api.inputs import PathId
 from interpreta.datamap.activities import RECORDING
 from interpreta.errors import not_found
+from interpreta.i18n.catalogues import N_
 from interpreta.live.access import MANAGERS
 from interpreta.media.video_recording import file_extension
 from interpreta.recordings import store
@@ -65,7 +66,7 @@ def recording_media(
         event = load_event(db, event_id, user, *MANAGERS)
         found = store.media(db, event_id, recording_id)
         if found is None:
-            raise not_found("recording")
+            raise not_found(N_("recording"))
         label, media_type, content = found
         extension = file_extension(media_type)
         name = f"{event.code}-{recording_id}-{label}.{extension}".replace(" ", "-")

@@ -14,6 +14,7 @@ from interpreta.api.inputs import Input
 from interpreta.availability import records
 from interpreta.availability.uptime import Uptime
 from interpreta.errors import Problem
+from interpreta.i18n.catalogues import gettext
 
 router = APIRouter(prefix="/api/status", tags=["status"])
 
@@ -105,7 +106,9 @@ def report_probe(
     expected = platform.settings.probe_token
     given = (authorization or "").removeprefix("Bearer ").strip()
     if not expected or not hmac.compare_digest(given.encode(), expected.encode()):
-        raise Problem(403, "Forbidden", "Only a configured prober may report results.")
+        raise Problem(
+            403, gettext("Forbidden"), gettext("Only a configured prober may report results.")
+        )
     with platform.transaction() as db:
         records.record_probe(
             db,

@@ -33,6 +33,7 @@ from interpreta.api.inputs import MAX_ROW_ID
 from interpreta.datamap.activities import LIVE_EVENT
 from interpreta.errors import Problem
 from interpreta.events import codes
+from interpreta.i18n.catalogues import N_, gettext
 from interpreta.live.ice_servers import IceServer, ice_servers
 from interpreta.live.ingest import FeedKind, FeedRefused, Refusal, RoomFeeds
 
@@ -61,14 +62,16 @@ def _problem(status: int, title: str, detail: str, **headers: str) -> Problem:
 
 def _unauthorised(detail: str, *, invalid: bool) -> Problem:
     challenge = 'Bearer realm="interpreta"' + (', error="invalid_token"' if invalid else "")
-    return _problem(401, "Unauthorized", detail, **{"WWW-Authenticate": challenge})
+    return _problem(401, gettext("Unauthorized"), detail, **{"WWW-Authenticate": challenge})
 
 
 def _bearer(request: Request) -> str:
     """The request's bearer token; 401 when there is none."""
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        raise _unauthorised("Send the event's ingest key as a bearer token.", invalid=False)
+        raise _unauthorised(
+            gettext("Send the event's ingest key as a bearer token."), invalid=False
+        )
     return token.strip()
 
 
@@ -77,12 +80,12 @@ def _refused(exc: FeedRefused) -> Problem:
     if exc.refusal is Refusal.WRONG_KEY:
         return _unauthorised(exc.message, invalid=True)
     if exc.refusal is Refusal.UNKNOWN_EVENT:
-        return _problem(404, "Not found", exc.message)
+        return _problem(404, gettext("Not found"), exc.message)
     if exc.refusal is Refusal.BAD_OFFER:
-        return _problem(400, "Bad request", exc.message)
+        return _problem(400, gettext("Bad request"), exc.message)
     if exc.refusal is Refusal.UNKNOWN_TOPIC:
-        return _problem(422, "Invalid input", exc.message)
-    return _problem(403, "Forbidden", exc.message)
+        return _problem(422, gettext("Invalid input"), exc.message)
+    return _problem(403, gettext("Forbidden"), exc.message)
 
 
 def check_offer(sdp: str) -> None:
@@ -90,7 +93,11 @@ def check_offer(sdp: str) -> None:
     sends, no ICE credentials or DTLS fingerprint."""
     lines = [line.strip() for line in sdp.splitlines() if line.strip()]
     if not lines or lines[0] != "v=0":
-        raise _problem(400, "Bad request", "The body is not an SDP offer (it starts with v=0).")
+        raise _problem(
+            400,
+            gettext("Bad request"),
+            gettext("The body is not an SDP offer (it starts with v=0)."),
+        )
     sections: list[list[str]] = [[]]
     for line in lines:
         if line.startswith("m="):
@@ -99,11 +106,13 @@ def check_offer(sdp: str) -> None:
     session, media = sections[0], sections[1:]
     audio = [s for s in media if s[0].startswith("m=audio ")]
     if not audio:
-        raise _problem(400, "Bad request", "The offer sends no audio (m=audio).")
+        raise _problem(400, gettext("Bad request"), gettext("The offer sends no audio (m=audio)."))
     if not any("opus/48000" in line.lower() for s in audio for line in s):
-        raise _problem(400, "Bad request", "The offer's audio is not Opus.")
+        raise _problem(400, gettext("Bad request"), gettext("The offer's audio is not Opus."))
     if all({"a=recvonly", "a=inactive"} & set(s) for s in audio):
-        raise _problem(400, "Bad request", "The offer must send its audio (sendonly).")
+        raise _problem(
+            400, gettext("Bad request"), gettext("The offer must send its audio (sendonly).")
+        )
 
     def present(prefix: str) -> bool:
         return any(line.startswith(prefix) for line in session) or all(
@@ -111,12 +120,17 @@ def check_offer(sdp: str) -> None:
         )
 
     for prefix, what in (
-        ("a=ice-ufrag:", "ICE username fragment"),
-        ("a=ice-pwd:", "ICE password"),
-        ("a=fingerprint:", "DTLS fingerprint"),
+        ("a=ice-ufrag:", N_("ICE username fragment")),
+        ("a=ice-pwd:", N_("ICE password")),
+        ("a=fingerprint:", N_("DTLS fingerprint")),
     ):
         if not present(prefix):
-            raise _problem(400, "Bad request", f"The offer has no {what} ({prefix[:-1]}).")
+            detail = gettext(
+                "The offer has no %(what)s (%(attribute)s).",
+                what=gettext(what),
+                attribute=prefix[:-1],
+            )
+            raise _problem(400, gettext("Bad request"), detail)
 
 
 def _quoted(value: str) -> str:
@@ -173,14 +187,16 @@ async def publish(
     if media_type != SDP:
         raise _problem(
             415,
-            "Unsupported media type",
-            "Send the offer as application/sdp.",
+            gettext("Unsupported media type"),
+            gettext("Send the offer as application/sdp."),
             **{"Accept-Post": SDP},
         )
     try:
         offer = (await request.body()).decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise _problem(400, "Bad request", "The offer is not UTF-8 text.") from exc
+        raise _problem(
+            400, gettext("Bad request"), gettext("The offer is not UTF-8 text.")
+        ) from exc
     feeds = _feeds(request)
     try:
         await feeds.check(code, key, topic, FeedKind.WHIP)  # the key, before the offer
@@ -227,7 +243,7 @@ async def end(code: Code, session: SessionId, request: Request) -> Response:
     """End the room feed (RFC 9725, 4.2)."""
     event_id = await _session_event(request, code, session, key=_bearer(request))
     if not await _feeds(request).stop(event_id, session, "its sender ended it"):
-        raise _problem(404, "Not found", "No such WHIP session.")
+        raise _problem(404, gettext("Not found"), gettext("No such WHIP session."))
     return Response(status_code=200, headers=CORS)
 
 
@@ -236,9 +252,11 @@ async def patch(code: Code, session: SessionId) -> Response:
     """No trickle ICE and no ICE restart: PATCH is not a method of a WHIP session here."""
     raise _problem(
         405,
-        "Method not allowed",
-        "This server takes no trickle ICE and no ICE restart: the answer carries every "
-        "candidate. End the session and start a new one.",
+        gettext("Method not allowed"),
+        gettext(
+            "This server takes no trickle ICE and no ICE restart: the answer carries every "
+            "candidate. End the session and start a new one."
+        ),
         Allow=SESSION_METHODS,
     )
 
@@ -252,15 +270,15 @@ async def _session_event(request: Request, code: str, session: str, key: str | N
         except FeedRefused as exc:
             if exc.refusal is Refusal.WRONG_KEY:
                 raise _refused(exc) from exc
-            raise _problem(404, "Not found", "No such WHIP session.") from exc
+            raise _problem(404, gettext("Not found"), gettext("No such WHIP session.")) from exc
         event_id = target.event_id
     else:
         feed = feeds.get(session)
         event_id = feed.target.event_id if feed is not None else -1
         if feed is None or feed.target.code != codes.normalise(code):
-            raise _problem(404, "Not found", "No such WHIP session.")
+            raise _problem(404, gettext("Not found"), gettext("No such WHIP session."))
     if not await feeds.exists(event_id, session):
-        raise _problem(404, "Not found", "No such WHIP session.")
+        raise _problem(404, gettext("Not found"), gettext("No such WHIP session."))
     return event_id
 
 

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from interpreta.availability.models import MaintenanceWindow, ProbeResult
 from interpreta.availability.uptime import TARGET, Uptime, compute
 from interpreta.errors import invalid
+from interpreta.i18n.catalogues import gettext
 
 KEPT = timedelta(days=400)
 """How long probe results are kept (the status page looks back 90 days)."""
@@ -36,11 +37,15 @@ def record_probe(
 ) -> ProbeResult:
     """Keep one probe's result (and forget results older than :data:`KEPT`)."""
     if not _PROBER.match(prober):
-        raise invalid("prober", "A prober's name is 1-40 lower-case letters, digits, . or -.")
+        raise invalid(
+            "prober", gettext("A prober's name is 1-40 lower-case letters, digits, . or -.")
+        )
     if ok == (failed_at is not None):
-        raise invalid("failed_at", "Name the failed step exactly when the probe failed.")
+        raise invalid("failed_at", gettext("Name the failed step exactly when the probe failed."))
     if failed_at is not None and failed_at not in STEPS:
-        raise invalid("failed_at", f"The failed step is one of {', '.join(STEPS)}.")
+        raise invalid(
+            "failed_at", gettext("The failed step is one of %(steps)s.", steps=", ".join(STEPS))
+        )
     result = ProbeResult(
         at=now, prober=prober, ok=ok, failed_at=failed_at, milliseconds=milliseconds
     )
@@ -55,13 +60,13 @@ def announce(
 ) -> MaintenanceWindow:
     """Announce a maintenance window; it must be announced before it starts."""
     if ends_at <= starts_at:
-        raise invalid("ends_at", "A maintenance window ends after it starts.")
+        raise invalid("ends_at", gettext("A maintenance window ends after it starts."))
     if starts_at < now:
-        raise invalid("starts_at", "Maintenance is announced before it starts, not after.")
+        raise invalid("starts_at", gettext("Maintenance is announced before it starts, not after."))
     if ends_at - starts_at > timedelta(days=2):
-        raise invalid("ends_at", "One maintenance window lasts at most two days.")
+        raise invalid("ends_at", gettext("One maintenance window lasts at most two days."))
     if not reason.strip():
-        raise invalid("reason", "Say what the maintenance is for.")
+        raise invalid("reason", gettext("Say what the maintenance is for."))
     window = MaintenanceWindow(
         starts_at=starts_at, ends_at=ends_at, reason=reason.strip()[:500], announced_at=now
     )

@@ -34,6 +34,7 @@ from interpreta.calendars.dav import AddressBook, CalendarCollection
 from interpreta.config import Settings
 from interpreta.datamap.activities import CALENDAR
 from interpreta.errors import FieldError, Problem
+from interpreta.i18n.catalogues import gettext
 from interpreta.outbound import OutboundGuard
 from interpreta.privacy.processing import ProcessingStopped, processing, refuse_if_stopped, runs_in
 
@@ -85,7 +86,7 @@ def checked(credentials: Credentials) -> Credentials:
     problem when a value is missing, too long or unusable."""
     errors = _field_errors(credentials)
     if errors:
-        raise Problem(422, "Invalid input", errors[0].message, errors)
+        raise Problem(422, gettext("Invalid input"), errors[0].message, errors)
     return Credentials(
         calendar_url=_collection_url(credentials.calendar_url, "calendar_url"),
         addressbook_url=_collection_url(credentials.addressbook_url, "addressbook_url"),
@@ -102,22 +103,24 @@ def _field_errors(credentials: Credentials) -> list[FieldError]:
         "addressbook_url": (credentials.addressbook_url or "").strip(),
     }
     if not any(urls.values()):
-        message = "Give a calendar address, an address book address, or both."
+        message = gettext("Give a calendar address, an address book address, or both.")
         errors.append(FieldError("calendar_url", message))
     errors += [
-        FieldError(field, f"Use at most {MAX_URL} characters.")
+        FieldError(field, gettext("Use at most %(count)s characters.", count=MAX_URL))
         for field, url in urls.items()
         if len(url) > MAX_URL
     ]
     if not 0 < len(credentials.username) <= MAX_USERNAME:
-        message = f"Give your user name (at most {MAX_USERNAME} characters)."
+        message = gettext("Give your user name (at most %(count)s characters).", count=MAX_USERNAME)
         errors.append(FieldError("username", message))
     if not 0 < len(credentials.password) <= MAX_PASSWORD:
-        message = f"Give your password or app token (at most {MAX_PASSWORD} characters)."
+        message = gettext(
+            "Give your password or app token (at most %(count)s characters).", count=MAX_PASSWORD
+        )
         errors.append(FieldError("password", message))
     texts = {**urls, "username": credentials.username, "password": credentials.password}
     errors += [
-        FieldError(field, "Control characters (such as NUL) are not allowed.")
+        FieldError(field, gettext("Control characters (such as NUL) are not allowed."))
         for field, text in texts.items()
         if _has_control_character(text)
     ]
@@ -243,8 +246,10 @@ def _refuse_if_stopped(db: Session, user_id: int) -> None:
     except ProcessingStopped as exc:
         raise Problem(
             403,
-            "Calendar integration stopped",
-            "You asked us to stop or restrict this processing, so no calendar can be connected.",
+            gettext("Calendar integration stopped"),
+            gettext(
+                "You asked us to stop or restrict this processing, so no calendar can be connected."
+            ),
         ) from exc
 
 

@@ -39,10 +39,12 @@ def invite(
     Returns how many were mailed."""
     wanted = {normalise_email(address) for address in picked if address}
     if len(wanted) > MAX_AT_ONCE:
-        raise invalid("email", f"Invite at most {MAX_AT_ONCE} contacts at once.")
+        raise invalid(
+            "email", gettext("Invite at most %(count)s contacts at once.", count=MAX_AT_ONCE)
+        )
     chosen = [c for c in contacts.listing(db, user_id) if c.email in wanted]
     if not chosen:
-        raise invalid("email", "Pick at least one of your imported contacts.")
+        raise invalid("email", gettext("Pick at least one of your imported contacts."))
     for contact in chosen:
         body = "\n\n".join(
             [

@@ -23,6 +23,7 @@ from interpreta.calendars.dav import AddressBook, CalendarCollection, DavError
 from interpreta.datamap.activities import CALENDAR
 from interpreta.datamap.declarations import Personal, declaration_of
 from interpreta.errors import Problem, invalid
+from interpreta.i18n.catalogues import gettext
 from interpreta.outbound import OutboundGuard, OutboundRefused
 
 TIMEOUT_SECONDS = 15.0
@@ -50,11 +51,11 @@ def collection_url(url: str, field: str) -> str:
     try:
         parsed = httpx.URL(text)
     except httpx.InvalidURL as exc:
-        raise invalid(field, "This is not a valid address.") from exc
+        raise invalid(field, gettext("This is not a valid address.")) from exc
     if parsed.scheme not in ("http", "https") or not parsed.host:
-        raise invalid(field, "The address must start with https:// (or http://).")
+        raise invalid(field, gettext("The address must start with https:// (or http://)."))
     if parsed.userinfo:
-        raise invalid(field, "Give the user name and password in their own fields.")
+        raise invalid(field, gettext("Give the user name and password in their own fields."))
     if not parsed.path.endswith("/"):
         text = str(parsed.copy_with(path=f"{parsed.path}/"))
     return text
@@ -133,17 +134,20 @@ def problem(exc: Exception, url: str) -> Problem:
     if isinstance(exc, OutboundRefused):
         return Problem(
             403,
-            "Calendar server not allowed",
-            f"{host_of(url)} is not a calendar server the operator registered, so nothing "
-            "was sent to it. Ask the operator which calendar servers you can connect.",
+            gettext("Calendar server not allowed"),
+            gettext(
+                "%(host)s is not a calendar server the operator registered, so nothing "
+                "was sent to it. Ask the operator which calendar servers you can connect.",
+                host=host_of(url),
+            ),
         )
-    return Problem(422, "Calendar server error", _sentence(str(exc)))
+    return Problem(422, gettext("Calendar server error"), _sentence(str(exc)))
 
 
 def _sentence(message: str) -> str:
     """`message` with a capital first letter and a full stop."""
     text = message.strip().rstrip(".")
-    return f"{text[:1].upper()}{text[1:]}." if text else "The calendar server failed."
+    return f"{text[:1].upper()}{text[1:]}." if text else gettext("The calendar server failed.")
 
 
 def message_of(problem: Problem) -> str:

@@ -29,6 +29,7 @@ from interpreta.events.models import (
     Participant,
     Topic,
 )
+from interpreta.i18n.catalogues import N_, gettext
 from interpreta.privacy import holds as legal_holds
 from interpreta.privacy.processing import runs_in
 
@@ -48,7 +49,7 @@ def check_timezone(name: str) -> None:
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise invalid("timezone", f"Unknown time zone {name!r}.") from exc
+        raise invalid("timezone", gettext("Unknown time zone %(name)s.", name=repr(name))) from exc
 
 
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
@@ -64,11 +65,11 @@ def check_schedule(starts_at: datetime, ends_at: datetime) -> None:
     a year."""
     for field, moment in (("starts_at", starts_at), ("ends_at", ends_at)):
         if not EARLIEST <= moment < LATEST:
-            raise invalid(field, "Pick a date between the years 2000 and 2099.")
+            raise invalid(field, gettext("Pick a date between the years 2000 and 2099."))
     if ends_at <= starts_at:
-        raise invalid("ends_at", "The event must end after it starts.")
+        raise invalid("ends_at", gettext("The event must end after it starts."))
     if ends_at - starts_at > LONGEST:
-        raise invalid("ends_at", "An event lasts at most a year.")
+        raise invalid("ends_at", gettext("An event lasts at most a year."))
 
 
 def _unused_code(db: Session) -> str:
@@ -77,7 +78,7 @@ def _unused_code(db: Session) -> str:
         taken = db.scalar(select(Event.id).where(Event.code == code, Event.purged_at.is_(None)))
         if taken is None:
             return code
-    raise conflict("Could not find an unused event code; try again.")
+    raise conflict(gettext("Could not find an unused event code; try again."))
 
 
 def create_event(
@@ -145,7 +146,7 @@ def update_event(db: Session, event: Event, **changes: object) -> Event:
     shown_before = {name: getattr(event, name) for name in SCHEDULE_FIELDS}
     for key, value in changes.items():
         if key not in allowed:
-            raise invalid(key, "This field cannot be changed.")
+            raise invalid(key, gettext("This field cannot be changed."))
         if value is not None:
             setattr(
                 event, key, value.strip() if key == "title" and isinstance(value, str) else value
@@ -161,7 +162,9 @@ def update_event(db: Session, event: Event, **changes: object) -> Event:
 def add_topic(db: Session, event: Event, name: str) -> Topic:
     """Add a topic (parallel room) with a floor and a channel and booth per language."""
     if any(t.name == name.strip() for t in event.topics):
-        raise conflict(f"The event already has a topic named {name!r}.", "name")
+        raise conflict(
+            gettext("The event already has a topic named %(name)s.", name=repr(name)), "name"
+        )
     topic = Topic(event_id=event.id, name=name.strip(), position=len(event.topics))
     event.topics.append(topic)
     db.flush()
@@ -172,7 +175,7 @@ def add_topic(db: Session, event: Event, name: str) -> Topic:
     return topic
 
 
-HELD = (
+HELD = N_(
     "A legal hold covers this event or someone in it (P15): nothing in it can be deleted "
     "until the hold is released."
 )
@@ -185,21 +188,21 @@ def refuse_if_held(db: Session, event: Event) -> None:
     if not held:
         return
     if held.covers(organisation=event.organisation_id, event=event.id):
-        raise conflict(HELD)
+        raise conflict(gettext(HELD))
     people = db.execute(
         select(Participant.user_id, Participant.email).where(Participant.event_id == event.id)
     ).all()
     assigned = {a.user_id for b in booths_of(event) for a in b.assignments}
     accounts = db.execute(select(User.id, User.email).where(User.id.in_(sorted(assigned)))).all()
     if any(held.covers(user=u, email=e) for u, e in [*people, *accounts]):
-        raise conflict(HELD)
+        raise conflict(gettext(HELD))
 
 
 def remove_topic(db: Session, event: Event, topic: Topic) -> None:
     """Remove a topic and its channels; an event keeps at least one topic; refused
     under a legal hold."""
     if len(event.topics) <= 1:
-        raise invalid("topic", "An event needs at least one topic.")
+        raise invalid("topic", gettext("An event needs at least one topic."))
     refuse_if_held(db, event)
     event.topics.remove(topic)
     db.flush()
@@ -209,9 +212,14 @@ def add_language(db: Session, event: Event, spec: LanguageSpec) -> EventLanguage
     """Add an interpretation language: a channel and a booth in every topic."""
     code = spec.code.strip()
     if not languages.is_valid_tag(code):
-        raise invalid("code", f"{code!r} is not a language tag such as 'en' or 'pt-BR'.")
+        raise invalid(
+            "code",
+            gettext("%(code)s is not a language tag such as 'en' or 'pt-BR'.", code=repr(code)),
+        )
     if any(lang.code == code for lang in event.languages):
-        raise conflict(f"The event already has the language {code!r}.", "code")
+        raise conflict(
+            gettext("The event already has the language %(code)s.", code=repr(code)), "code"
+        )
     language = EventLanguage(
         code=code, name=spec.name or languages.name_of(code), position=len(event.languages)
     )
@@ -233,7 +241,7 @@ def remove_language(db: Session, event: Event, code: str) -> None:
     under a legal hold)."""
     language = next((lang for lang in event.languages if lang.code == code), None)
     if language is None:
-        raise not_found("language")
+        raise not_found(N_("language"))
     refuse_if_held(db, event)
     for topic in event.topics:
         for channel in list(topic.channels):
@@ -247,15 +255,19 @@ def remove_language(db: Session, event: Event, code: str) -> None:
 def assign_interpreter(db: Session, event: Event, booth: Booth, user_id: int) -> BoothAssignment:
     """Assign a member of the event's organisation to a booth."""
     if not is_member(db, event.organisation_id, user_id):
-        raise invalid("user_id", "Only members of the organisation can be assigned to a booth.")
+        raise invalid(
+            "user_id", gettext("Only members of the organisation can be assigned to a booth.")
+        )
     if any(a.user_id == user_id for a in booth.assignments):
-        raise conflict("This interpreter is already assigned to the booth.", "user_id")
+        raise conflict(gettext("This interpreter is already assigned to the booth."), "user_id")
     assignment = BoothAssignment(user_id=user_id)
     booth.assignments.append(assignment)
     try:
         db.flush()
     except IntegrityError as exc:  # a concurrent assignment won the race
-        raise conflict("This interpreter is already assigned to the booth.", "user_id") from exc
+        raise conflict(
+            gettext("This interpreter is already assigned to the booth."), "user_id"
+        ) from exc
     return assignment
 
 
@@ -265,12 +277,12 @@ def unassign_interpreter(db: Session, booth: Booth, user_id: int) -> None:
     event or its organisation)."""
     assignment = next((a for a in booth.assignments if a.user_id == user_id), None)
     if assignment is None:
-        raise not_found("booth assignment")
+        raise not_found(N_("booth assignment"))
     held = legal_holds.active(db)
     event = booth.channel.topic.event
     email = db.scalar(select(User.email).where(User.id == user_id))
     if held.covers(user=user_id, email=email, organisation=event.organisation_id, event=event.id):
-        raise conflict(HELD)
+        raise conflict(gettext(HELD))
     booth.assignments.remove(assignment)
     db.flush()
 

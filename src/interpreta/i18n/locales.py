@@ -6,10 +6,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from datetime import date, datetime
 from typing import Any
 from urllib.parse import parse_qs
 
 from babel import Locale
+from babel.dates import format_date
 
 DEFAULT = "en"
 """The source language of every message."""
@@ -34,6 +36,13 @@ def cldr_locale(code: str) -> str:
     """The CLDR locale that formats dates and lists in `code`: British English for
     English ('24 November 2026', 'a, b and c'), the language itself otherwise."""
     return "en_GB" if code == DEFAULT else code
+
+
+def long_date(moment: date) -> str:
+    """A day in the current language, as a sentence writes it: '24 November 2026',
+    '24. November 2026' (a datetime's own day, in its zone)."""
+    day = moment.date() if isinstance(moment, datetime) else moment
+    return format_date(day, "long", locale=cldr_locale(current()))
 
 
 def supported(code: str | None) -> str | None:

@@ -56,7 +56,9 @@ def _digest(token: str) -> str:
 
 
 def _gone() -> Problem:
-    return Problem(410, "Link no longer valid", "This link was used or has expired.")
+    return Problem(
+        410, gettext("Link no longer valid"), gettext("This link was used or has expired.")
+    )
 
 
 @runs_in(NEWSLETTER)
@@ -77,12 +79,14 @@ def ask(
     if consent_version != consent.CURRENT:
         raise Problem(
             409,
-            "Consent text changed",
-            "The text you agreed to has changed. Reload the page, read it and agree again.",
+            gettext("Consent text changed"),
+            gettext(
+                "The text you agreed to has changed. Reload the page, read it and agree again."
+            ),
         )
     address = deliverable(email)
     if address is None:
-        raise Problem(422, "Invalid input", "Enter a valid email address.")
+        raise Problem(422, gettext("Invalid input"), gettext("Enter a valid email address."))
     subscribed = db.scalar(
         select(NewsletterSubscriber.id).where(NewsletterSubscriber.email == address)
     )

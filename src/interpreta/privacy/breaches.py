@@ -25,6 +25,7 @@ from interpreta.datamap.ties import Tie
 from interpreta.datamap.vocabulary import Category, LegalBasis, Purpose, Scope, Subject
 from interpreta.db.base import Base, UTCDateTime, enum_type
 from interpreta.errors import conflict, invalid, not_found
+from interpreta.i18n.catalogues import N_, gettext
 from interpreta.privacy.processing import runs_in
 
 AUTHORITY_DEADLINE = timedelta(hours=72)
@@ -202,13 +203,16 @@ def report(
     known = {c.value for c in Category}
     unknown = [c for c in categories if c not in known]
     if unknown:
-        raise invalid("categories", f"Unknown data categories: {', '.join(unknown)}.")
+        raise invalid(
+            "categories",
+            gettext("Unknown data categories: %(categories)s.", categories=", ".join(unknown)),
+        )
     if not categories:
-        raise invalid("categories", "Name at least one data category affected.")
+        raise invalid("categories", gettext("Name at least one data category affected."))
     if discovered_at > now:
-        raise invalid("discovered_at", "A breach cannot be discovered in the future.")
+        raise invalid("discovered_at", gettext("A breach cannot be discovered in the future."))
     if people_affected < 0:
-        raise invalid("people_affected", "The number of people cannot be negative.")
+        raise invalid("people_affected", gettext("The number of people cannot be negative."))
     breach = Breach(
         title=title.strip(),
         description=description.strip(),
@@ -242,10 +246,13 @@ def close(db: Session, breach_id: int, *, now: datetime) -> Breach:
     """Close the incident; refused while a required notification is owed."""
     breach = _get(db, breach_id)
     if breach.closed_at is not None:
-        raise conflict("The incident is already closed.")
+        raise conflict(gettext("The incident is already closed."))
     owed = breach.owed()
     if owed:
-        raise invalid("notifications", "Still owed: " + ", ".join(r.value for r in owed) + ".")
+        raise invalid(
+            "notifications",
+            gettext("Still owed: %(owed)s.", owed=", ".join(r.value for r in owed)),
+        )
     breach.closed_at = now
     return breach
 
@@ -267,5 +274,5 @@ def all_breaches(db: Session) -> list[Breach]:
 def _get(db: Session, breach_id: int) -> Breach:
     breach = db.get(Breach, breach_id)
     if breach is None:
-        raise not_found("breach")
+        raise not_found(N_("breach"))
     return breach

@@ -24,6 +24,7 @@ from interpreta.datamap.ties import Tie, normalise_email
 from interpreta.datamap.vocabulary import Category, LegalBasis, Purpose, Scope, Subject
 from interpreta.db.base import Base, UTCDateTime, enum_type
 from interpreta.errors import conflict, invalid, not_found
+from interpreta.i18n.catalogues import N_, gettext
 from interpreta.privacy.processing import runs_in
 
 HOLD_RECORD = Personal(
@@ -94,10 +95,12 @@ def _normalise(scope: HoldScope, target: str) -> str:
     target = target.strip()
     if scope is HoldScope.EMAIL:
         if "@" not in target:
-            raise invalid("target", "An email hold needs an email address.")
+            raise invalid("target", gettext("An email hold needs an email address."))
         return normalise_email(target)
     if not target.isdigit():
-        raise invalid("target", f"A {scope.value} hold needs a numeric {scope.value} ID.")
+        raise invalid(
+            "target", gettext("A %(scope)s hold needs a numeric %(scope)s ID.", scope=scope.value)
+        )
     return target
 
 
@@ -107,7 +110,7 @@ def place(
 ) -> LegalHold:
     """Place a hold; the reason is required."""
     if not reason.strip():
-        raise invalid("reason", "A hold needs a reason.")
+        raise invalid("reason", gettext("A hold needs a reason."))
     hold = LegalHold(
         scope=scope,
         target=_normalise(scope, target),
@@ -127,11 +130,11 @@ def release(
     """Release a hold explicitly, with the reason."""
     hold = db.get(LegalHold, hold_id)
     if hold is None:
-        raise not_found("legal hold")
+        raise not_found(N_("legal hold"))
     if hold.released_at is not None:
-        raise conflict("This hold was already released.")
+        raise conflict(gettext("This hold was already released."))
     if not reason.strip():
-        raise invalid("reason", "Say why the hold is released.")
+        raise invalid("reason", gettext("Say why the hold is released."))
     hold.released_at, hold.released_by, hold.release_reason = now, released_by, reason.strip()
     return hold
 

@@ -18,7 +18,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from babel.dates import format_date
 from sqlalchemy import MetaData, select
 from sqlalchemy.orm import Session
 
@@ -28,7 +27,7 @@ from interpreta.datamap.declarations import personal_fields
 from interpreta.datamap.retention_rules import Anchor
 from interpreta.datamap.vocabulary import LegalBasis, Purpose
 from interpreta.i18n.catalogues import gettext
-from interpreta.i18n.locales import DEFAULT, SUPPORTED, cldr_locale, current, speaking
+from interpreta.i18n.locales import DEFAULT, SUPPORTED, long_date, speaking
 from interpreta.privacy.document import AnyBlock, Bullets, Heading, Paragraph, to_html
 from interpreta.privacy.document import to_markdown as blocks_to_markdown
 from interpreta.privacy.models import NoticeTranslation, NoticeVersion
@@ -269,7 +268,7 @@ def text_of(db: Session, version: NoticeVersion, language: str) -> RenderedNotic
 
 def published_on(version: NoticeVersion) -> str:
     """The version's publication date in the current language: '24 November 2026'."""
-    return format_date(version.published_at.date(), "long", locale=cldr_locale(current()))
+    return long_date(version.published_at)
 
 
 def version_line(version: NoticeVersion) -> str:

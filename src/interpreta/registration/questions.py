@@ -17,6 +17,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from interpreta.errors import FieldError, Problem
+from interpreta.i18n.catalogues import gettext
 from interpreta.registration.models import (
     QuestionKind,
     RegistrationQuestion,
@@ -53,27 +54,32 @@ class QuestionSpec:
 
 
 def _invalid(detail: str, field: str) -> Problem:
-    return Problem(422, "Invalid question", detail, [FieldError(field, detail)])
+    return Problem(422, gettext("Invalid question"), detail, [FieldError(field, detail)])
 
 
 def check(specs: Sequence[QuestionSpec], kinds: frozenset[QuestionKind]) -> None:
     """Refuse a list of questions that cannot be asked (422, naming the question)."""
     if len(specs) > MAX_QUESTIONS:
-        raise _invalid(f"At most {MAX_QUESTIONS} questions.", "questions")
+        raise _invalid(gettext("At most %(count)s questions.", count=MAX_QUESTIONS), "questions")
     for index, spec in enumerate(specs):
         where = f"questions[{index}]"
         if spec.kind not in kinds:
-            raise _invalid(f"A {spec.kind.value} question cannot be asked here.", where)
+            raise _invalid(
+                gettext("A %(kind)s question cannot be asked here.", kind=spec.kind.value),
+                where,
+            )
         if not spec.label.strip():
-            raise _invalid("A question needs words.", where)
+            raise _invalid(gettext("A question needs words."), where)
         options = [o.strip() for o in spec.options]
         if spec.kind in (QuestionKind.CHOICE, QuestionKind.MULTIPLE):
             if not 2 <= len(options) <= MAX_OPTIONS or not all(options):
-                raise _invalid(f"A choice needs 2 to {MAX_OPTIONS} options.", where)
+                raise _invalid(
+                    gettext("A choice needs 2 to %(most)s options.", most=MAX_OPTIONS), where
+                )
             if len(set(options)) != len(options):
-                raise _invalid("Each option must be different.", where)
+                raise _invalid(gettext("Each option must be different."), where)
         elif options:
-            raise _invalid("Only a choice has options.", where)
+            raise _invalid(gettext("Only a choice has options."), where)
 
 
 def replace(
@@ -153,17 +159,20 @@ def _answer(
         raise _refused(question, "Give one answer.", field)
     value = values[0]
     if kind is QuestionKind.CHOICE and value not in options:
-        raise _refused(question, "Choose one of the options.", field)
+        raise _refused(question, gettext("Choose one of the options."), field)
     if kind is QuestionKind.CONSENT and value != "yes":
-        raise _refused(question, "Tick the box, or leave it empty.", field)
+        raise _refused(question, gettext("Tick the box, or leave it empty."), field)
     if kind is QuestionKind.RATING and value not in RATINGS:
-        raise _refused(question, "Give a rating from 1 to 5.", field)
+        raise _refused(question, gettext("Give a rating from 1 to 5."), field)
     if len(value) > MAX_ANSWER:
-        raise _refused(question, f"At most {MAX_ANSWER} characters.", field)
+        raise _refused(question, gettext("At most %(count)s characters.", count=MAX_ANSWER), field)
     return value
 
 
 def _refused(question: RegistrationQuestion | SurveyQuestion, detail: str, field: str) -> Problem:
     return Problem(
-        422, "Answer refused", f"{question.label}: {detail}", [FieldError(field, detail)]
+        422,
+        gettext("Answer refused"),
+        f"{question.label}: {detail}",
+        [FieldError(field, detail)],
     )

@@ -20,6 +20,7 @@ from interpreta import signed_tokens
 from interpreta.datamap.activities import REGISTRATION
 from interpreta.errors import Problem, invalid, not_found
 from interpreta.events.models import Event, EventStatus, RegistrationMode
+from interpreta.i18n.catalogues import N_, gettext
 from interpreta.mail import deliverable
 from interpreta.privacy.processing import runs_in
 from interpreta.registration.models import (
@@ -91,19 +92,19 @@ def _lock(db: Session, event_id: int) -> None:
 def _name(value: str, field: str) -> str:
     name = " ".join(value.split())
     if not name:
-        raise invalid(field, "This field is required.")
+        raise invalid(field, gettext("This field is required."))
     if len(name) > MAX_NAME:
-        raise invalid(field, f"At most {MAX_NAME} characters.")
+        raise invalid(field, gettext("At most %(count)s characters.", count=MAX_NAME))
     return name
 
 
 def check_open(event: Event, now: datetime) -> None:
     """404 unless `event` takes registrations now."""
     if event.registration is RegistrationMode.OPEN:
-        raise not_found("registration")
+        raise not_found(N_("registration"))
     ended = event.status is EventStatus.ENDED or event.ends_at <= now
     if ended or event.purged_at is not None:
-        raise Problem(409, "Registration closed", "This event has ended.")
+        raise Problem(409, gettext("Registration closed"), gettext("This event has ended."))
 
 
 @runs_in(REGISTRATION)
@@ -125,7 +126,7 @@ def register(
     _lock(db, event.id)
     address = deliverable(email)
     if address is None:
-        raise invalid("email", "Enter a valid email address.")
+        raise invalid("email", gettext("Enter a valid email address."))
     existing = db.scalar(
         select(Registration).where(Registration.event_id == event.id, Registration.email == address)
     )
@@ -173,14 +174,16 @@ def decide(
     _lock(db, event.id)
     registration = db.get(Registration, registration_id)
     if registration is None or registration.event_id != event.id:
-        raise not_found("registration")
+        raise not_found(N_("registration"))
     if registration.status is RegistrationStatus.CANCELLED:
-        raise Problem(409, "Cancelled", "The registrant cancelled this registration.")
+        raise Problem(
+            409, gettext("Cancelled"), gettext("The registrant cancelled this registration.")
+        )
     wanted = RegistrationStatus.ACCEPTED if accept else RegistrationStatus.DECLINED
     if registration.status is wanted:
         return []
     if accept and places_left(db, event) == 0:
-        raise Problem(409, "Full", "No place is left: raise the capacity first.")
+        raise Problem(409, gettext("Full"), gettext("No place is left: raise the capacity first."))
     was_accepted = registration.status is RegistrationStatus.ACCEPTED
     if accept and registration.status is RegistrationStatus.DECLINED:
         registration.link_nonce = signed_tokens.new_nonce()  # a new invitation and link

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from interpreta.datamap.activities import FEEDBACK
 from interpreta.errors import Problem
 from interpreta.events.models import Event, EventStatus
+from interpreta.i18n.catalogues import gettext
 from interpreta.privacy.processing import runs_in
 from interpreta.registration import questions
 from interpreta.registration.models import (
@@ -53,9 +54,13 @@ def answer(
     """Record `registration`'s answers (fields ``q{id}``); 409 before the event ends, for a
     registrant who was not accepted, or a second time. Returns how many were stored."""
     if not ended(event, now):
-        raise Problem(409, "Not yet", "The survey opens when the event ends.")
+        raise Problem(409, gettext("Not yet"), gettext("The survey opens when the event ends."))
     if registration.status is not RegistrationStatus.ACCEPTED:
-        raise Problem(409, "Not a participant", "Only accepted participants answer the survey.")
+        raise Problem(
+            409,
+            gettext("Not a participant"),
+            gettext("Only accepted participants answer the survey."),
+        )
     db.execute(  # one answer at a time per registrant: a double submit waits, then sees it
         update(Registration)
         .where(Registration.id == registration.id)
@@ -63,11 +68,13 @@ def answer(
         .execution_options(synchronize_session=False)
     )
     if answered(db, registration.id):
-        raise Problem(409, "Answered", "You answered this survey already. Thank you.")
+        raise Problem(
+            409, gettext("Answered"), gettext("You answered this survey already. Thank you.")
+        )
     asked = questions.listing(db, SurveyQuestion, event.id)
     answers = questions.answers_for(asked, given)
     if not answers:
-        raise Problem(422, "No answer", "Answer at least one question.")
+        raise Problem(422, gettext("No answer"), gettext("Answer at least one question."))
     db.add_all(
         SurveyAnswer(registration_id=registration.id, question_id=q, value=v, answered_at=now)
         for q, v in answers.items()

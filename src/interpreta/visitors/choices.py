@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from interpreta.datamap.activities import COOKIE_CHOICES
 from interpreta.datamap.storage import BANNER_VERSION
 from interpreta.errors import Problem
+from interpreta.i18n.catalogues import gettext
 from interpreta.privacy.processing import runs_in
 from interpreta.visitors.models import CookieConsent
 
@@ -78,8 +79,10 @@ def answer(
     if version != BANNER_VERSION:
         raise Problem(
             409,
-            "Banner changed",
-            "The cookie banner has changed since this page was loaded. Reload and answer again.",
+            gettext("Banner changed"),
+            gettext(
+                "The cookie banner has changed since this page was loaded. Reload and answer again."
+            ),
         )
     key = previous.visitor_key if previous is not None else secrets.token_urlsafe(12)
     withdrawal = previous is not None and previous.current and previous.preferences

@@ -134,7 +134,9 @@ def _register(
         with platform.transaction() as db:
             event = _event_by_code(db, code)
             if event is None:
-                raise Problem(404, "Not found", gettext("This event does not take registrations."))
+                raise Problem(
+                    404, gettext("Not found"), gettext("This event does not take registrations.")
+                )
             asked = questions.listing(db, RegistrationQuestion, event.id)
             answers = questions.answers_for(asked, _answers(form))
             registration, _new = registrations.register(
@@ -173,7 +175,9 @@ def _register(
 def _own(platform: Platform, db: Session, token: str) -> Registration:
     registration = registrations.by_token(db, platform.secrets.session_key, token[:100])
     if registration is None:
-        raise Problem(410, "Link no longer valid", gettext("This link is not valid any more."))
+        raise Problem(
+            410, gettext("Link no longer valid"), gettext("This link is not valid any more.")
+        )
     return registration
 
 
@@ -210,7 +214,11 @@ def invitation_file(platform: PlatformDep, token: str = "") -> Response:
     with platform.sessions() as db:
         registration = _own(platform, db, token)
         if registration.status.value != "accepted":
-            raise Problem(409, "Not accepted", "Only an accepted registration has an invitation.")
+            raise Problem(
+                409,
+                gettext("Not accepted"),
+                gettext("Only an accepted registration has an invitation."),
+            )
         event = db.get_one(Event, registration.event_id)
         attachment = _post(platform).invitation(event, _organiser(db, event), registration)
     return Response(

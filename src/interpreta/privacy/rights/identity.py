@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from interpreta.errors import Problem
+from interpreta.i18n.catalogues import gettext
 from interpreta.privacy.rights.models import DataSubjectRequest, EmailToken
 
 
@@ -43,7 +44,9 @@ def redeem(db: Session, token: str, *, now: datetime) -> DataSubjectRequest:
         select(EmailToken).where(EmailToken.token_hash == _digest(token)).with_for_update()
     )
     if found is None or found.used_at is not None or found.expires_at <= now:
-        raise Problem(410, "Link no longer valid", "This link was used or has expired.")
+        raise Problem(
+            410, gettext("Link no longer valid"), gettext("This link was used or has expired.")
+        )
     found.used_at = now
     request = db.get(DataSubjectRequest, found.request_id)
     assert request is not None

@@ -22,6 +22,7 @@ from interpreta.datamap.activities import PRIVACY_REQUESTS
 from interpreta.datamap.ties import Tie, tie_of
 from interpreta.datamap.vocabulary import Scope
 from interpreta.errors import invalid
+from interpreta.i18n.catalogues import gettext
 from interpreta.privacy.crypto import EncryptedText
 from interpreta.privacy.processing import runs_in
 from interpreta.privacy.rights.recipients import listed
@@ -79,14 +80,20 @@ def rectify(
         where = (correction.table, correction.column)
         if correction.record not in allowed.get(where, set()):
             raise invalid(
-                "corrections", f"{correction.table}.{correction.column} cannot be corrected here."
+                "corrections",
+                gettext(
+                    "%(field)s cannot be corrected here.",
+                    field=".".join((correction.table, correction.column)),
+                ),
             )
         column = metadata.tables[correction.table].columns[correction.column]
         value = correction.value
         if value is not None and tie_of(column) is not None:
             value = normalise_email(value)
         if value is None and not column.nullable:
-            raise invalid("corrections", f"{correction.column} cannot be empty.")
+            raise invalid(
+                "corrections", gettext("%(field)s cannot be empty.", field=correction.column)
+            )
         model = mapped_class(metadata, column.table)
         row = db.get(model, correction.record)
         attribute = model.__mapper__.get_property_by_column(column).key

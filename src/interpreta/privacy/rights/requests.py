@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from babel.dates import format_date
 from sqlalchemy import MetaData, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -29,7 +28,7 @@ from interpreta.datamap.vocabulary import Scope
 from interpreta.db.after_commit import after_commit
 from interpreta.errors import Problem, conflict, invalid, not_found
 from interpreta.i18n.catalogues import N_, gettext
-from interpreta.i18n.locales import cldr_locale, current, speaking
+from interpreta.i18n.locales import long_date, speaking
 from interpreta.mail import Mail, Mailer, mailer_for
 from interpreta.outbound import OutboundGuard
 from interpreta.privacy.marks import MarkKind, ProcessingMark
@@ -82,11 +81,6 @@ REQUEST_NAMES = {
     RequestKind.AUTOMATED_OPT_OUT: N_("opting out of automated assessment"),
 }
 """What a request asks for, as the mails about it name it (to be translated)."""
-
-
-def _date(moment: datetime) -> str:
-    """A deadline's day in the current language ('24 November 2026')."""
-    return format_date(moment.date(), format="long", locale=cldr_locale(current()))
 
 
 REDACTED = "[redacted]"
@@ -168,7 +162,7 @@ class Rights:
         status: RequestStatus,
     ) -> DataSubjectRequest:
         if user_id is None and not email:
-            raise invalid("email", "Say who the request is about: an email address.")
+            raise invalid("email", gettext("Say who the request is about: an email address."))
         now = self.clock.now()
         address = normalise_email(email) if email else None
         request = DataSubjectRequest(
@@ -363,7 +357,7 @@ class Rights:
                         "law's deadline) at:\n\n%(url)s\n",
                         kind=gettext(REQUEST_NAMES[request.kind]),
                         number=request.id,
-                        deadline=_date(request.deadline),
+                        deadline=long_date(request.deadline),
                         url=url,
                     ),
                 )
@@ -410,7 +404,7 @@ class Rights:
                         number=request.id,
                         kind=gettext(REQUEST_NAMES[request.kind]),
                         days=ESCALATE_AFTER.days,
-                        deadline=_date(request.deadline),
+                        deadline=long_date(request.deadline),
                     ),
                 )
             self.mailer.send(mail)
@@ -440,9 +434,9 @@ class Rights:
         """Answer one part: in one transaction (the caller's), recorded in the audit."""
         request = part.request
         if request.status is RequestStatus.AWAITING_CONFIRMATION:
-            raise conflict("The requester has not confirmed their address yet.")
+            raise conflict(gettext("The requester has not confirmed their address yet."))
         if part.status is not RequestStatus.OPEN:
-            raise conflict("This part of the request was already answered.")
+            raise conflict(gettext("This part of the request was already answered."))
         now = self.clock.now()
         found = self.found(db, request)
         if request.subject_user_id is None and len(found.identity.user_ids) == 1:
@@ -508,7 +502,7 @@ class Rights:
             return report
         if kind is RequestKind.RECTIFICATION:
             if not corrections:
-                raise invalid("corrections", "Say which fields to correct, and how.")
+                raise invalid("corrections", gettext("Say which fields to correct, and how."))
             return rectify(db, self.metadata, self.settings, found, part, corrections, now=now)
         if kind is RequestKind.LIFT_RESTRICTION:
             try:
@@ -643,7 +637,9 @@ class Rights:
         wanted = {str(k) for k in keys}
         chosen = [m for m in listed if str(m["key"]) in wanted and not m.get("redacted")]
         if part.status is not RequestStatus.DONE or len(chosen) != len(wanted):
-            raise invalid("keys", "Choose among the texts this erasure listed, not yet redacted.")
+            raise invalid(
+                "keys", gettext("Choose among the texts this erasure listed, not yet redacted.")
+            )
         for mention in chosen:
             model = mapped_class(self.metadata, self.metadata.tables[mention["table"]])
             row = db.get(model, mention.get("row", mention["key"]))
@@ -666,9 +662,9 @@ class Rights:
     def reject(self, db: Session, part: RequestPart, *, actor_user_id: int, reason: str) -> None:
         """Refuse one part (e.g. manifestly unfounded), with the reason (Art. 12(5))."""
         if not reason.strip():
-            raise invalid("reason", "Say why the request is refused.")
+            raise invalid("reason", gettext("Say why the request is refused."))
         if part.status is not RequestStatus.OPEN:
-            raise conflict("This part of the request was already answered.")
+            raise conflict(gettext("This part of the request was already answered."))
         now = self.clock.now()
         part.status = RequestStatus.REJECTED
         part.handled_by_user_id = actor_user_id
@@ -697,11 +693,11 @@ class Rights:
     ) -> None:
         """Extend the deadline (Art. 12(3)): with a reason, at most 3 months in all."""
         if not reason.strip():
-            raise invalid("reason", "An extension needs a reason.")
+            raise invalid("reason", gettext("An extension needs a reason."))
         if until <= request.deadline:
-            raise invalid("until", "The new deadline must be later than the current one.")
+            raise invalid("until", gettext("The new deadline must be later than the current one."))
         if until > MAX_EXTENSION.after(request.received_at):
-            raise invalid("until", "A deadline can be extended to three months at most.")
+            raise invalid("until", gettext("A deadline can be extended to three months at most."))
         request.extended_due_at = until
         request.extension_reason = reason.strip()
         steps.record(
@@ -723,7 +719,7 @@ def get(db: Session, request_id: int) -> DataSubjectRequest:
     """One request, or 404."""
     request = db.get(DataSubjectRequest, request_id)
     if request is None:
-        raise not_found("request")
+        raise not_found(N_("request"))
     return request
 
 

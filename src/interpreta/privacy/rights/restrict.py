@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from interpreta.datamap.activities import PRIVACY_REQUESTS
 from interpreta.datamap.vocabulary import Purpose
 from interpreta.errors import conflict, invalid, not_found
+from interpreta.i18n.catalogues import N_, gettext
 from interpreta.privacy.marks import (
     AUTOMATED_ASSESSMENT,
     LEGITIMATE_INTEREST_PURPOSES,
@@ -28,6 +29,15 @@ from interpreta.privacy.marks import (
 )
 from interpreta.privacy.processing import runs_in
 from interpreta.privacy.rights.subjects import Identity, email_digest
+
+MARK_WORDS = {
+    MarkKind.RESTRICTION: N_("restriction"),
+    MarkKind.OBJECTION: N_("objection"),
+    MarkKind.MARKETING_OBJECTION: N_("marketing objection"),
+    MarkKind.AUTOMATED_OPT_OUT: N_("automated opt out"),
+    MarkKind.CONSENT_WITHDRAWN: N_("consent withdrawn"),
+}
+"""Each mark in words, as a problem names it (translated where used)."""
 
 
 def _stops(mark: ProcessingMark, purpose: str) -> bool:
@@ -140,7 +150,9 @@ def lift(db: Session, identity: Identity, kind: MarkKind, *, now: datetime) -> l
     """Lift the person's marks of `kind`; the caller tells the person (Art. 18(3))."""
     lifted = [m for m in marks(db, identity) if m.kind is kind]
     if not lifted:
-        raise conflict(f"No {kind.value.replace('_', ' ')} is in force for this person.")
+        raise conflict(
+            gettext("No %(kind)s is in force for this person.", kind=gettext(MARK_WORDS[kind]))
+        )
     for mark in lifted:
         mark.lifted_at = now
     return lifted
@@ -155,18 +167,25 @@ def record_overriding_grounds(db: Session, mark_id: int, grounds: str) -> Proces
     """
     text = grounds.strip()
     if not text:
-        raise invalid("grounds", "Give the overriding grounds.")
+        raise invalid("grounds", gettext("Give the overriding grounds."))
     if len(text) > GROUNDS_MAX_LENGTH:
-        raise invalid("grounds", f"Keep the grounds to {GROUNDS_MAX_LENGTH} characters.")
+        raise invalid(
+            "grounds",
+            gettext("Keep the grounds to %(count)s characters.", count=GROUNDS_MAX_LENGTH),
+        )
     mark = db.get(ProcessingMark, mark_id, with_for_update=True)
     if mark is None:
-        raise not_found("processing mark")
+        raise not_found(N_("processing mark"))
     if mark.lifted_at is not None:
-        raise conflict(f"Mark {mark_id} was lifted; there is no objection to override.")
+        raise conflict(
+            gettext("Mark %(mark)s was lifted; there is no objection to override.", mark=mark_id)
+        )
     if mark.kind is not MarkKind.OBJECTION:
-        raise conflict("Overriding grounds apply only to an objection.")
+        raise conflict(gettext("Overriding grounds apply only to an objection."))
     if mark.overriding_grounds:
-        raise conflict(f"Overriding grounds are already recorded for mark {mark_id}.")
+        raise conflict(
+            gettext("Overriding grounds are already recorded for mark %(mark)s.", mark=mark_id)
+        )
     mark.overriding_grounds = text
     return mark
 

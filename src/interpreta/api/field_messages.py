@@ -1,0 +1,152 @@
+"""Pydantic's validation errors in the request's language.
+
+Pydantic writes its messages in English. The common error types get messages of our own
+here, in the catalogue, with the error's context (``ctx``) as placeholders; in English
+each reads as pydantic's does. A type not listed, or an error whose context is not what
+its message needs, keeps pydantic's text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from interpreta.i18n.catalogues import N_, gettext, ngettext
+
+SIMPLE = {
+    "missing": N_("Field required"),
+    "extra_forbidden": N_("Extra inputs are not permitted"),
+    "json_invalid": N_("JSON decode error"),
+    "string_type": N_("Input should be a valid string"),
+    "int_type": N_("Input should be a valid integer"),
+    "int_parsing": N_("Input should be a valid integer, unable to parse string as an integer"),
+    "int_from_float": N_("Input should be a valid integer, got a number with a fractional part"),
+    "float_type": N_("Input should be a valid number"),
+    "float_parsing": N_("Input should be a valid number, unable to parse string as a number"),
+    "bool_type": N_("Input should be a valid boolean"),
+    "bool_parsing": N_("Input should be a valid boolean, unable to interpret input"),
+    "list_type": N_("Input should be a valid list"),
+    "dict_type": N_("Input should be a valid dictionary"),
+    "datetime_type": N_("Input should be a valid datetime"),
+    "date_type": N_("Input should be a valid date"),
+    "timezone_aware": N_("Input should have timezone info"),
+    "url_type": N_("URL input should be a string or URL"),
+}
+"""Error types whose message has no placeholder."""
+
+WITH_CONTEXT = {
+    "greater_than": N_("Input should be greater than %(gt)s"),
+    "greater_than_equal": N_("Input should be greater than or equal to %(ge)s"),
+    "less_than": N_("Input should be less than %(lt)s"),
+    "less_than_equal": N_("Input should be less than or equal to %(le)s"),
+    "string_pattern_mismatch": N_("String should match pattern '%(pattern)s'"),
+    # The reason after the comma is pydantic's (English).
+    "url_parsing": N_("Input should be a valid URL, %(error)s"),
+    "datetime_parsing": N_("Input should be a valid datetime, %(error)s"),
+    "datetime_from_date_parsing": N_("Input should be a valid datetime or date, %(error)s"),
+    "date_parsing": N_("Input should be a valid date in the format YYYY-MM-DD, %(error)s"),
+    "date_from_datetime_parsing": N_("Input should be a valid date or datetime, %(error)s"),
+}
+"""Error types whose message takes its placeholders from the error's context."""
+
+FIELD_TYPES = {
+    "List": N_("List"),
+    "Set": N_("Set"),
+    "Frozenset": N_("Frozenset"),
+    "Tuple": N_("Tuple"),
+    "Dictionary": N_("Dictionary"),
+    "Data": N_("Data"),
+    "Value": N_("Value"),
+}
+"""The collection names of ``too_short`` / ``too_long`` (translated where used)."""
+
+QUOTED = re.compile(r"'(?:[^'\\]|\\.)*'")
+EMAIL = "value is not a valid email address: "
+
+
+def _choices(expected: str) -> str:
+    """Pydantic's ``'a', 'b' or 'c'`` with the language's own "or"."""
+    items = QUOTED.findall(expected)
+    if len(items) < 2 or ", ".join(items[:-1]) + " or " + items[-1] != expected:
+        return expected
+    return gettext("%(first)s or %(last)s", first=", ".join(items[:-1]), last=items[-1])
+
+
+def _too_short(ctx: Mapping[str, Any]) -> str:
+    return ngettext(
+        "%(type)s should have at least %(num)s item after validation, not %(actual)s",
+        "%(type)s should have at least %(num)s items after validation, not %(actual)s",
+        int(ctx["min_length"]),
+        type=gettext(FIELD_TYPES.get(str(ctx["field_type"]), str(ctx["field_type"]))),
+        actual=ctx["actual_length"],
+    )
+
+
+def _too_long(ctx: Mapping[str, Any]) -> str:
+    return ngettext(
+        "%(type)s should have at most %(num)s item after validation, not %(actual)s",
+        "%(type)s should have at most %(num)s items after validation, not %(actual)s",
+        int(ctx["max_length"]),
+        type=gettext(FIELD_TYPES.get(str(ctx["field_type"]), str(ctx["field_type"]))),
+        actual=ctx["actual_length"],
+    )
+
+
+def _value_error(ctx: Mapping[str, Any], message: str) -> str:
+    if message.startswith(EMAIL) and "reason" in ctx:
+        # The reason is the email validator's (English).
+        return gettext("value is not a valid email address: %(reason)s", reason=ctx["reason"])
+    # Our own validators raise their messages translated already.
+    return gettext("Value error, %(error)s", error=ctx["error"])
+
+
+BUILT: dict[str, Callable[[Mapping[str, Any], str], str]] = {
+    "string_too_short": lambda ctx, _msg: ngettext(
+        "String should have at least %(num)s character",
+        "String should have at least %(num)s characters",
+        int(ctx["min_length"]),
+    ),
+    "string_too_long": lambda ctx, _msg: ngettext(
+        "String should have at most %(num)s character",
+        "String should have at most %(num)s characters",
+        int(ctx["max_length"]),
+    ),
+    "url_too_long": lambda ctx, _msg: ngettext(
+        "URL should have at most %(num)s character",
+        "URL should have at most %(num)s characters",
+        int(ctx["max_length"]),
+    ),
+    "too_short": lambda ctx, _msg: _too_short(ctx),
+    "too_long": lambda ctx, _msg: _too_long(ctx),
+    "enum": lambda ctx, _msg: gettext(
+        "Input should be %(expected)s", expected=_choices(str(ctx["expected"]))
+    ),
+    "literal_error": lambda ctx, _msg: gettext(
+        "Input should be %(expected)s", expected=_choices(str(ctx["expected"]))
+    ),
+    "url_scheme": lambda ctx, _msg: gettext(
+        "URL scheme should be %(expected_schemes)s",
+        expected_schemes=_choices(str(ctx["expected_schemes"])),
+    ),
+    "value_error": _value_error,
+}
+"""Error types whose message is built from the context (plurals, lists of choices)."""
+
+
+def message(error: Mapping[str, Any]) -> str:
+    """The message of one of pydantic's errors (an item of ``errors()``), in the current
+    language; pydantic's own text for the types not listed here."""
+    kind = str(error.get("type", ""))
+    original = str(error.get("msg", ""))
+    ctx: Mapping[str, Any] = error.get("ctx") or {}
+    try:
+        if kind in SIMPLE:
+            return gettext(SIMPLE[kind])
+        if kind in WITH_CONTEXT and ctx:
+            return gettext(WITH_CONTEXT[kind], **{k: str(v) for k, v in ctx.items()})
+        if kind in BUILT:
+            return BUILT[kind](ctx, original)
+    except (KeyError, TypeError, ValueError):
+        pass  # a context that does not fit the message: pydantic's text
+    return original
