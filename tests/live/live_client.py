@@ -43,12 +43,16 @@ class LiveClient:
         *,
         cookie: str | None = None,
         ssl: SSLContext | None = None,
+        language: str | None = None,
         **join: Any,
     ) -> LiveClient:
-        """Connect and join (over TLS with `ssl` when `base_url` is https); raises
-        SignalingError when the join is refused."""
+        """Connect and join (over TLS with `ssl` when `base_url` is https; in `language`,
+        as a browser's Accept-Language asks); raises SignalingError when the join is
+        refused."""
         url = base_url.replace("http", "ws", 1) + f"/api/live/{code}"
         headers = {"Cookie": f"interpreta_session={cookie}"} if cookie else {}
+        if language is not None:
+            headers["Accept-Language"] = language
         ws = await websockets.connect(url, additional_headers=headers, ssl=ssl)
         await ws.send(json.dumps({"type": "join", **join}))
         first = json.loads(await ws.recv())

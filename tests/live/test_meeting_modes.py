@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from interpreta.events.models import Event, EventMode, ListenerDetails
+from interpreta.i18n.catalogues import translations
 from interpreta.platform import Platform
 from tests.live.conftest import Stage
 from tests.live.live_client import InSlot, LiveClient, SignalingError
@@ -76,6 +77,26 @@ async def test_in_a_webinar_attendees_talk_only_when_a_host_lets_them(
     await lea.latest_state(lambda s: not s["you"]["may_talk"])
     with pytest.raises(SignalingError):  # muted in a webinar: the permission went too
         await start_publisher(lea, "", "", 440)
+
+
+@pytest.mark.parametrize("language", ["de", "fr", "es", "it"])
+async def test_a_refusal_comes_in_the_participants_language(
+    platform: Platform, stage: Stage, closing: list[Any], language: str
+) -> None:
+    _configure(platform, stage)
+    lea = await _listener(stage, language=language)
+    closing.append(lea)
+    english = "Listeners cannot publish: in a webinar, raise your hand and a host can let you talk."
+    with pytest.raises(SignalingError) as refused:
+        await start_publisher(lea, "", "", 440)
+    assert refused.value.code == "forbidden"  # the code stays; the words are the reader's
+    said = refused.value.reply["message"]
+    assert said == translations(language).gettext(english) and said != english
+    with pytest.raises(SignalingError) as refused:
+        await lea.request({"type": "zz"})
+    assert refused.value.reply["message"] == translations(language).gettext(
+        "Unknown message type %(type)s."
+    ) % {"type": "'zz'"}
 
 
 async def test_in_a_meeting_everyone_talks_and_hosts_mute(

@@ -29,6 +29,7 @@ from interpreta.events.models import (
     RegistrationMode,
     Topic,
 )
+from interpreta.i18n.catalogues import gettext
 from interpreta.privacy.processing import runs_in
 
 MANAGERS = (MemberRole.OWNER, MemberRole.ORGANISER)
@@ -93,21 +94,23 @@ def authorise(
         if event.registration is RegistrationMode.OPEN or registered or is_manager:
             return
         raise AccessDenied(
-            "This event needs registration: register with its form, then join with the "
-            "personal link from your mail."
+            gettext(
+                "This event needs registration: register with its form, then join with the "
+                "personal link from your mail."
+            )
         )
     if role is ParticipantRole.MODERATOR:
         if not is_manager:
-            raise AccessDenied("Only the event's organisers can moderate.")
+            raise AccessDenied(gettext("Only the event's organisers can moderate."))
         return
     if role is ParticipantRole.SPEAKER:
         if is_manager or (key is not None and hmac.compare_digest(key, event.speaker_key)):
             return
-        raise AccessDenied("Speaking needs the speaker link from the organiser.")
+        raise AccessDenied(gettext("Speaking needs the speaker link from the organiser."))
     if role is ParticipantRole.INTERPRETER:
         if user is None:
-            raise AccessDenied("Interpreters sign in first.")
+            raise AccessDenied(gettext("Interpreters sign in first."))
         if not assigned_booths(db, event.id, user.id):
-            raise AccessDenied("You are not assigned to a booth of this event.")
+            raise AccessDenied(gettext("You are not assigned to a booth of this event."))
         return
-    raise AccessDenied("Unknown role.")
+    raise AccessDenied(gettext("Unknown role."))

@@ -27,6 +27,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from interpreta.i18n.catalogues import gettext
+
 
 class ConsoleError(Exception):
     """A console action that is not possible now (e.g. the mate is on air)."""
@@ -154,10 +156,10 @@ class BoothConsole:
             return self.source()
         if self.on_air not in (None, key):
             raise ConsoleError(
-                "mate_on_air", "Your booth mate is on air: request a handover instead."
+                "mate_on_air", gettext("Your booth mate is on air: request a handover instead.")
             )
         if seat.mic_peer is None:
-            raise ConsoleError("no_microphone", "Your microphone is not connected yet.")
+            raise ConsoleError("no_microphone", gettext("Your microphone is not connected yet."))
         self.on_air = key
         seat.coughing = False
         return self.source()
@@ -178,19 +180,23 @@ class BoothConsole:
         """
         self._seat(key)
         if len(self.seats) < 2:
-            raise ConsoleError("alone", "Nobody else is in the booth to hand over to.")
+            raise ConsoleError("alone", gettext("Nobody else is in the booth to hand over to."))
         if taker is not None and taker not in self.seats:
-            raise ConsoleError("unknown_mate", "That interpreter is not in the booth.")
+            raise ConsoleError("unknown_mate", gettext("That interpreter is not in the booth."))
         if self.on_air == key:
             if due is not None and taker is None:
                 taker = next(
                     (s.key for s in self.seats.values() if s.key != key and s.mic_peer), None
                 )
                 if taker is None:
-                    raise ConsoleError("no_microphone", "No booth mate has a microphone connected.")
+                    raise ConsoleError(
+                        "no_microphone", gettext("No booth mate has a microphone connected.")
+                    )
             self.handover = HandoverRequest(giver=key, taker=taker, requested_by=key, due=due)
         elif self.on_air is None:
-            raise ConsoleError("nobody_on_air", "Nobody is on air: switch your microphone on.")
+            raise ConsoleError(
+                "nobody_on_air", gettext("Nobody is on air: switch your microphone on.")
+            )
         else:
             self.handover = HandoverRequest(giver=self.on_air, taker=key, requested_by=key, due=due)
         return self.handover
@@ -215,7 +221,7 @@ class BoothConsole:
         their voice or their connection)."""
         seat = self._seat(key)
         if seat.mic_peer is None:
-            raise ConsoleError("no_microphone", "Your microphone is not connected yet.")
+            raise ConsoleError("no_microphone", gettext("Your microphone is not connected yet."))
         if self.on_air == key:
             return self.source()
         self.on_air = key
@@ -232,9 +238,9 @@ class BoothConsole:
                 self.talking = None
             return self.source()
         if self.talking not in (None, key):
-            raise ConsoleError("mate_talking", "Your booth mate is talking to you.")
+            raise ConsoleError("mate_talking", gettext("Your booth mate is talking to you."))
         if seat.mic_peer is None:
-            raise ConsoleError("no_microphone", "Your microphone is not connected yet.")
+            raise ConsoleError("no_microphone", gettext("Your microphone is not connected yet."))
         self.talking = key
         return self.source()
 
@@ -249,22 +255,26 @@ class BoothConsole:
         """Accept the pending handover: the microphone passes in one step."""
         request = self.handover
         if request is None:
-            raise ConsoleError("no_request", "There is no handover to accept.")
+            raise ConsoleError("no_request", gettext("There is no handover to accept."))
         if self.on_air != request.giver:
             self.handover = None
-            raise ConsoleError("stale", "The handover is over: the giver is no longer on air.")
+            raise ConsoleError(
+                "stale", gettext("The handover is over: the giver is no longer on air.")
+            )
         if key == request.requested_by:
-            raise ConsoleError("not_yours", "Your booth mate has to accept this handover.")
+            raise ConsoleError("not_yours", gettext("Your booth mate has to accept this handover."))
         if key == request.giver:
             assert request.taker is not None  # a mate asked: the taker is that mate
             taker = request.taker
         else:
             if request.taker not in (None, key):
-                raise ConsoleError("not_yours", "This handover is for another booth mate.")
+                raise ConsoleError("not_yours", gettext("This handover is for another booth mate."))
             taker = key
         seat = self._seat(taker)
         if seat.mic_peer is None:
-            raise ConsoleError("no_microphone", "The microphone of the taker is not connected.")
+            raise ConsoleError(
+                "no_microphone", gettext("The microphone of the taker is not connected.")
+            )
         self.on_air = taker
         seat.coughing = False
         self.handover = None
@@ -278,5 +288,5 @@ class BoothConsole:
     def _seat(self, key: str) -> Seat:
         seat = self.seats.get(key)
         if seat is None:
-            raise ConsoleError("not_seated", "You are not in this booth.")
+            raise ConsoleError("not_seated", gettext("You are not in this booth."))
         return seat

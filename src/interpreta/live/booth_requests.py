@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from interpreta.i18n.catalogues import gettext
 from interpreta.live.hub import Client, LiveHub
 
 REQUESTS = frozenset(
@@ -31,7 +32,7 @@ def _channel(value: Any) -> int | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int):
-        raise ValueError("channel must be a channel id or null")
+        raise ValueError(gettext("channel must be a channel id or null"))
     return value
 
 
@@ -53,6 +54,6 @@ async def handle(
     elif kind == "retour.fill":
         booth = _channel(message.get("booth"))
         if booth is None:
-            raise ValueError("booth must be a channel id")
+            raise ValueError(gettext("booth must be a channel id"))
         await hub.set_retour_fill(client, booth, _channel(message.get("channel")))
     return {}

@@ -20,6 +20,7 @@ from sqlalchemy import select
 from interpreta.datamap.activities import SHARING
 from interpreta.events import codes
 from interpreta.events.models import ConnectionSession, Event, Participant, ParticipantRole
+from interpreta.i18n.catalogues import gettext
 from interpreta.live.access import AccessDenied
 from interpreta.live.content_delivery import person_of
 from interpreta.live.hub import TOPIC, Client, LiveHub
@@ -152,14 +153,14 @@ async def handle(
         return {}
     if kind == "participant.remove":
         if not me.host:
-            raise AccessDenied("Only the hosts can remove participants.")
+            raise AccessDenied(gettext("Only the hosts can remove participants."))
         key = message.get("key")
         if not isinstance(key, str) or not key or key == me.key:
-            raise ContentRefused("bad_request", "Name another participant by their ID.")
+            raise ContentRefused("bad_request", gettext("Name another participant by their ID."))
         await hub.moderate(event_id, drop=(f"hand:{key}", f"waiting:{key}", f"cohost:{key}"))
         await hub.remove_participant(event_id, key)
         return {}
-    raise ContentRefused("unknown_type", f"Unknown message type {kind!r}.")
+    raise ContentRefused("unknown_type", gettext("Unknown message type %(type)s.", type=repr(kind)))
 
 
 def connected_person(db: Any, code: str, token: str) -> tuple[int, Person] | None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from interpreta.i18n.catalogues import gettext
 from interpreta.live.access import AccessDenied
 from interpreta.live.booth import ConsoleError
 from interpreta.live.hub import Client, LiveHub
@@ -40,15 +41,15 @@ REACTIONS = frozenset({"👍", "👏", "❤️", "😂", "😮", "🎉"})
 def _key(client: Client, message: dict[str, Any]) -> str:
     key = message.get("key")
     if not isinstance(key, str) or not key or len(key) > 64:
-        raise ConsoleError("bad_request", "Name a participant by their ID.")
+        raise ConsoleError("bad_request", gettext("Name a participant by their ID."))
     if key == client.key:
-        raise ConsoleError("bad_request", "Name another participant, not yourself.")
+        raise ConsoleError("bad_request", gettext("Name another participant, not yourself."))
     return key
 
 
 def _host(client: Client) -> None:
     if not client.hosting:
-        raise AccessDenied("Only the hosts can do that.")
+        raise AccessDenied(gettext("Only the hosts can do that."))
 
 
 async def handle(hub: LiveHub, client: Client, kind: str, message: dict[str, Any]) -> None:
@@ -59,7 +60,7 @@ async def handle(hub: LiveHub, client: Client, kind: str, message: dict[str, Any
     elif kind == "reaction":
         emoji = message.get("emoji")
         if emoji not in REACTIONS:
-            raise ConsoleError("bad_request", "Choose one of the offered reactions.")
+            raise ConsoleError("bad_request", gettext("Choose one of the offered reactions."))
         await hub.react(client, str(emoji))
     elif kind == "talk.allow":
         _host(client)
@@ -93,4 +94,6 @@ async def handle(hub: LiveHub, client: Client, kind: str, message: dict[str, Any
         await hub.moderate(event_id, drop=(f"waiting:{key}",))
         await hub.remove_participant(event_id, key)
     else:
-        raise ConsoleError("unknown_type", f"Unknown message type {kind!r}.")
+        raise ConsoleError(
+            "unknown_type", gettext("Unknown message type %(type)s.", type=repr(kind))
+        )

@@ -48,6 +48,7 @@ from interpreta.events.models import (
     ParticipantRole,
     Topic,
 )
+from interpreta.i18n.catalogues import gettext
 from interpreta.live import shared_state, sources, video_feeds
 from interpreta.live.access import AccessDenied, BoothSeat
 from interpreta.live.booth import BoothConsole, ConsoleError
@@ -124,7 +125,11 @@ LANE_SLOTS = {sources.lane_slot(lane): lane for lane in sources.LANES}
 def _check_slot(slot: str) -> None:
     if slot not in (MAIN, UNDER) and slot not in LANE_SLOTS:
         raise ConsoleError(
-            "bad_request", f"The slot must be main, under, or lane1 to lane{sources.FLOOR_LANES}."
+            "bad_request",
+            gettext(
+                "The slot must be main, under, or lane1 to lane%(lanes)s.",
+                lanes=sources.FLOOR_LANES,
+            ),
         )
 
 
@@ -158,8 +163,14 @@ def _slot_channel(live: LiveEvent, slot: str, channel_id: int) -> str:
     if lane is None:
         return _plane_id(channel_id)
     if live.channels[channel_id].kind is not ChannelKind.FLOOR:
-        raise ConsoleError("bad_request", "Only a floor has lanes: name a floor channel.")
+        raise ConsoleError("bad_request", gettext("Only a floor has lanes: name a floor channel."))
     return sources.lane_channel(channel_id, lane)
+
+
+def close_reason(text: str) -> str:
+    """`text` as a WebSocket close reason: at most 120 bytes of UTF-8 (a close frame
+    holds 123), cut between characters (a translation may have non-ASCII ones)."""
+    return text.encode()[:120].decode(errors="ignore")
 
 
 def removed_key(event_id: int) -> str:
@@ -481,7 +492,7 @@ class LiveHub:
         async with client.media_lock:
             peer = _slot_peer(client, slot)
             if peer is None:
-                raise ConsoleError("not_listening", "Start listening first.")
+                raise ConsoleError("not_listening", gettext("Start listening first."))
             await self.plane.switch_subscription(peer, target)
             _set_slot(client, slot, peer, channel_id)
         if slot in (MAIN, UNDER):
@@ -509,8 +520,10 @@ class LiveHub:
         live = self._events[client.event_id]
         if client.role is ParticipantRole.LISTENER and not self.may_talk(live, client):
             raise AccessDenied(
-                "Listeners cannot publish: in a webinar, raise your hand and a host can let "
-                "you talk."
+                gettext(
+                    "Listeners cannot publish: in a webinar, raise your hand and a host can let "
+                    "you talk."
+                )
             )
         channel_id = (
             client.seat.channel_id if client.seat is not None else live.floor_of(client.topic_id)
@@ -623,7 +636,7 @@ class LiveHub:
         async with client.media_lock:
             watching = client.viewers.get(slot)
             if watching is None:
-                raise ConsoleError("not_watching", "Watch a feed in this slot first.")
+                raise ConsoleError("not_watching", gettext("Watch a feed in this slot first."))
             channel = video_feeds.plane_channel(client.event_id, feed)
             await self.plane.open_channel(channel, MediaKind.VIDEO)
             await self.plane.switch_subscription(watching[0], channel)
@@ -655,7 +668,7 @@ class LiveHub:
     async def sound_check_result(self, client: Client) -> dict[str, Any] | None:
         """What the client's sound check measured so far (None: too little sound yet)."""
         if client.sound_check is None:
-            raise ConsoleError("not_checking", "Start a sound check first.")
+            raise ConsoleError("not_checking", gettext("Start a sound check first."))
         return await client.sound_check.result()
 
     async def stop_sound_check(self, client: Client) -> None:
@@ -726,7 +739,7 @@ class LiveHub:
         live = self._events[client.event_id]
         async with self.bus.lock(shared_state.lock_name(live.event_id)):
             if (await self._moderation(live.event_id)).recording is not None:
-                raise ConsoleError("recording", "The event is being recorded already.")
+                raise ConsoleError("recording", gettext("The event is being recorded already."))
             await shared_state.moderate(self.bus, live.event_id, put={"recording": self.bus.node})
         several = len({c.topic_id for c in live.channels.values()}) > 1
         labels = {
@@ -773,7 +786,7 @@ class LiveHub:
         """Stop the event's recording, on whichever node records it."""
         node = (await self._moderation(client.event_id)).recording
         if node is None:
-            raise ConsoleError("not_recording", "The event is not being recorded.")
+            raise ConsoleError("not_recording", gettext("The event is not being recorded."))
         if node == self.bus.node:
             await self._stop_recorder(client.event_id)
         else:
@@ -815,7 +828,7 @@ class LiveHub:
         countdown), takeover, talkback, and the booth's output (retour)."""
         live = self._events[client.event_id]
         if client.seat is None:
-            raise AccessDenied("Only interpreters in a booth have a console.")
+            raise AccessDenied(gettext("Only interpreters in a booth have a console."))
         channel_id = client.seat.channel_id
         announcement: dict[str, Any] | None = None
         due: float | None = None
@@ -824,7 +837,7 @@ class LiveHub:
         if action == "handover.request":
             countdown = arguments.get("countdown") or 0
             if not isinstance(countdown, int) or countdown not in COUNTDOWNS:
-                raise ConsoleError("bad_request", "A countdown is 0 to 30 seconds.")
+                raise ConsoleError("bad_request", gettext("A countdown is 0 to 30 seconds."))
             if countdown:
                 due = self.wall() + countdown
         async with self._changing(live) as shared:
@@ -857,10 +870,15 @@ class LiveHub:
                     None,
                     channel_id,
                 ):
-                    raise ConsoleError("taken", "Another booth is working into that channel.")
+                    raise ConsoleError(
+                        "taken", gettext("Another booth is working into that channel.")
+                    )
                 console.work_into(client.key, channel)
             else:
-                raise ConsoleError("unknown_action", f"Unknown console action {action!r}.")
+                raise ConsoleError(
+                    "unknown_action",
+                    gettext("Unknown console action %(action)s.", action=repr(action)),
+                )
         if announcement is not None:
             await self._to_booth(live, channel_id, announcement, skip=client.session_id)
         if due is not None:
@@ -876,7 +894,8 @@ class LiveHub:
         own = live.channels[booth]
         if info is None or info.kind is not ChannelKind.LANGUAGE or info.topic_id != own.topic_id:
             raise ConsoleError(
-                "bad_output", "A booth can work into another language channel of its topic."
+                "bad_output",
+                gettext("A booth can work into another language channel of its topic."),
             )
 
     async def _hand_over_when_due(self, live: LiveEvent, channel_id: int, due: float) -> None:
@@ -901,9 +920,11 @@ class LiveHub:
         stored; each mate's page words it in their language."""
         live = self._events[client.event_id]
         if client.seat is None:
-            raise AccessDenied("Only interpreters in a booth can send booth messages.")
+            raise AccessDenied(gettext("Only interpreters in a booth can send booth messages."))
         if code not in PRESETS:
-            raise ConsoleError("bad_request", f"Unknown booth message {code!r}.")
+            raise ConsoleError(
+                "bad_request", gettext("Unknown booth message %(code)s.", code=repr(code))
+            )
         message = {"type": "preset", "code": code, "from": client.name}
         await self._to_booth(live, client.seat.channel_id, message, skip=client.session_id)
 
@@ -922,13 +943,13 @@ class LiveHub:
         retour: another booth's channel (a relay), or the floor with None."""
         live = self._events[client.event_id]
         if not client.hosting:
-            raise AccessDenied("Only the event's hosts choose the relay during a retour.")
+            raise AccessDenied(gettext("Only the event's hosts choose the relay during a retour."))
         info = live.channels.get(booth)
         if info is None or info.kind is not ChannelKind.LANGUAGE:
-            raise ConsoleError("bad_request", "No such booth in this event.")
+            raise ConsoleError("bad_request", gettext("No such booth in this event."))
         if fill is not None:
             if fill == booth:
-                raise ConsoleError("bad_request", "A booth cannot relay itself.")
+                raise ConsoleError("bad_request", gettext("A booth cannot relay itself."))
             self._check_output(live, booth, fill)
         async with self._changing(live) as shared:
             shared.booths[booth].retour_fill = fill
@@ -938,7 +959,7 @@ class LiveHub:
         recvonly offer in, the answer out. Only the booth's interpreters can."""
         live = self._events[client.event_id]
         if client.seat is None:
-            raise AccessDenied("Only interpreters in a booth hear its talkback.")
+            raise AccessDenied(gettext("Only interpreters in a booth hear its talkback."))
         async with client.media_lock:
             old = client.talkback_peer
             if old is not None:
@@ -956,7 +977,7 @@ class LiveHub:
         """A message to the booth mates (stored as confidential meeting content)."""
         live = self._events[client.event_id]
         if client.seat is None:
-            raise AccessDenied("Only interpreters in a booth can use booth chat.")
+            raise AccessDenied(gettext("Only interpreters in a booth can use booth chat."))
         text = text.strip()[:2000]
         if not text:
             return
@@ -967,7 +988,7 @@ class LiveHub:
     async def slow_down(self, client: Client) -> None:
         """An interpreter asks the speaker to slow down; speakers and moderators see it."""
         if client.seat is None:
-            raise AccessDenied("Only interpreters can send the slow-down signal.")
+            raise AccessDenied(gettext("Only interpreters can send the slow-down signal."))
         message = {"type": "slowdown", "language": client.seat.language_code, "from": client.name}
         await self.bus.publish(
             TOPIC,
@@ -1254,7 +1275,8 @@ class LiveHub:
                 continue
             elif not await self.bus.acquire(lease, new, LEASE_TTL):
                 raise ConsoleError(
-                    "mate_on_air", "Your booth mate is on air: request a handover instead."
+                    "mate_on_air",
+                    gettext("Your booth mate is on air: request a handover instead."),
                 )
 
     async def _read(self, live: LiveEvent) -> SharedState:
@@ -1363,7 +1385,7 @@ class LiveHub:
                 await client.send({"type": "error", "code": "revoked", "message": reason})
             if client.close is not None:
                 with contextlib.suppress(Exception):
-                    await client.close(CLOSE_REVOKED, reason[:120])
+                    await client.close(CLOSE_REVOKED, close_reason(reason))
         return len(ended)
 
     # --- this node's life on the bus ---------------------------------------------------
@@ -1554,7 +1576,7 @@ class LiveHub:
         if channel_id not in live.channels:
             await self._reload(live)
         if channel_id not in live.channels:
-            raise ConsoleError("unknown_channel", "No such channel in this event.")
+            raise ConsoleError("unknown_channel", gettext("No such channel in this event."))
 
     async def _peer_state_changed(self, change: PeerStateChange) -> None:
         if change.state not in ("failed", "closed"):

@@ -38,6 +38,7 @@ from sqlalchemy.orm import Session
 from interpreta.datamap.activities import LIVE_EVENT
 from interpreta.events import codes, participation
 from interpreta.events.models import Event, EventMode, EventStatus, ParticipantRole
+from interpreta.i18n.catalogues import gettext
 from interpreta.live.access import AccessDenied
 from interpreta.live.hub import Client, LiveHub
 from interpreta.live.useragent import parse as parse_user_agent
@@ -124,16 +125,16 @@ def find_target(db: Session, code: str, key: str, topic_id: int | None = None) -
         select(Event).where(Event.code == codes.normalise(code), Event.purged_at.is_(None))
     )
     if event is None:
-        raise FeedRefused(Refusal.UNKNOWN_EVENT, "No event has this code.")
+        raise FeedRefused(Refusal.UNKNOWN_EVENT, gettext("No event has this code."))
     if not hmac.compare_digest(key.encode(), event.ingest_key.encode()):
-        raise FeedRefused(Refusal.WRONG_KEY, "This is not the event's ingest key.")
+        raise FeedRefused(Refusal.WRONG_KEY, gettext("This is not the event's ingest key."))
     if event.status is EventStatus.ENDED:
-        raise FeedRefused(Refusal.ENDED, "The event has ended.")
+        raise FeedRefused(Refusal.ENDED, gettext("The event has ended."))
     topics = [t.id for t in event.topics]
     if topic_id is None and topics:
         topic_id = topics[0]
     if topic_id not in topics:
-        raise FeedRefused(Refusal.UNKNOWN_TOPIC, "The event has no such topic.")
+        raise FeedRefused(Refusal.UNKNOWN_TOPIC, gettext("The event has no such topic."))
     assert topic_id is not None
     return FeedTarget(event.id, event.code, topic_id, event.mode)
 
@@ -248,7 +249,9 @@ class RoomFeeds:
         fields = await self.hub.bus.fields(feeds_key(target.event_id))
         resume = fields.get(_participant_field(kind))
         if resume is not None and await self.hub.is_removed(target.event_id, resume, None):
-            raise FeedRefused(Refusal.REMOVED, "A host removed the room feed from this event.")
+            raise FeedRefused(
+                Refusal.REMOVED, gettext("A host removed the room feed from this event.")
+            )
         return target, resume
 
     def _find(self, code: str, key: str, topic_id: int | None) -> FeedTarget:
@@ -310,7 +313,8 @@ class RoomFeeds:
             answer = await self.hub.publish(client, offer_sdp)
         except (MediaPlaneError, ValueError, AccessDenied) as exc:
             await self.end(feed, "the media plane refused its offer")
-            raise FeedRefused(Refusal.BAD_OFFER, f"The offer cannot be answered: {exc}") from exc
+            message = gettext("The offer cannot be answered: %(reason)s", reason=exc)
+            raise FeedRefused(Refusal.BAD_OFFER, message) from exc
         except BaseException:
             await self.end(feed, "it could not start")
             raise

@@ -34,10 +34,11 @@ from interpreta.accounts.signin import COOKIE_NAME, user_for_token
 from interpreta.datamap.activities import LIVE_EVENT
 from interpreta.events import codes, participation
 from interpreta.events.models import Event, Participant, ParticipantRole, RegistrationMode
+from interpreta.i18n.catalogues import gettext
 from interpreta.live import booth_requests, content, floor_control, video
 from interpreta.live.access import AccessDenied, BoothSeat, assigned_booths, authorise
 from interpreta.live.booth import ConsoleError
-from interpreta.live.hub import Client, LiveHub
+from interpreta.live.hub import Client, LiveHub, close_reason
 from interpreta.live.ice_servers import ice_servers, ice_servers_ttl
 from interpreta.live.useragent import parse as parse_user_agent
 from interpreta.media.plane import MediaPlaneError
@@ -77,14 +78,16 @@ def _join_records(
     try:
         role = ParticipantRole(message.get("role", "listener"))
     except ValueError as exc:
-        raise BadRequest("role must be listener, speaker, interpreter or moderator") from exc
+        raise BadRequest(
+            gettext("role must be listener, speaker, interpreter or moderator")
+        ) from exc
     now = platform.clock.now()
     with platform.transaction() as db:
         event = db.scalar(
             select(Event).where(Event.code == codes.normalise(code), Event.purged_at.is_(None))
         )
         if event is None:
-            raise AccessDenied("No event has this code.")
+            raise AccessDenied(gettext("No event has this code."))
         user = user_for_token(db, token, now) if token else None
         key = message.get("key")
         holder = None
@@ -97,8 +100,11 @@ def _join_records(
                 refuse_if_stopped(db, LIVE_EVENT, user_id=user.id, email=user.email)
             except ProcessingStopped as exc:
                 raise AccessDenied(
-                    "You asked us to restrict the use of your data, so you cannot take part "
-                    "while the restriction is in force; you can lift it in your privacy centre."
+                    gettext(
+                        "You asked us to restrict the use of your data, so you cannot take part "
+                        "while the restriction is in force; you can lift it in your privacy "
+                        "centre."
+                    )
                 ) from exc
         seat = None
         if role is ParticipantRole.INTERPRETER:
@@ -182,7 +188,7 @@ async def live(websocket: WebSocket, code: str) -> None:
     try:
         first = await asyncio.wait_for(websocket.receive_json(), JOIN_TIMEOUT)
         if not isinstance(first, dict) or first.get("type") != "join":
-            raise BadRequest("the first message must be a join")
+            raise BadRequest(gettext("the first message must be a join"))
         event, user, role, seat, participant, connection, name = await asyncio.to_thread(
             _join_records,
             platform,
@@ -196,7 +202,7 @@ async def live(websocket: WebSocket, code: str) -> None:
         reason = exc.message if isinstance(exc, AccessDenied) else str(exc)
         with contextlib.suppress(Exception):
             await send({"type": "error", "code": "refused", "message": reason})
-            await websocket.close(code=CLOSE_REFUSED, reason=reason[:120])
+            await websocket.close(code=CLOSE_REFUSED, reason=close_reason(reason))
         return
     except (TimeoutError, WebSocketDisconnect, ValueError):
         with contextlib.suppress(Exception):
@@ -205,10 +211,10 @@ async def live(websocket: WebSocket, code: str) -> None:
 
     if await hub.is_removed(event.id, participant.anonymous_id, user.id if user else None):
         await asyncio.to_thread(_close_connection, platform, connection.id)
-        reason = "A host removed you from this event."
+        reason = gettext("A host removed you from this event.")
         with contextlib.suppress(Exception):
             await send({"type": "error", "code": "refused", "message": reason})
-            await websocket.close(code=CLOSE_REFUSED, reason=reason)
+            await websocket.close(code=CLOSE_REFUSED, reason=close_reason(reason))
         return
 
     if event.registration is not RegistrationMode.OPEN and participant.email:
@@ -263,7 +269,8 @@ async def live(websocket: WebSocket, code: str) -> None:
             try:
                 message = await websocket.receive_json()
             except (ValueError, KeyError):  # not JSON, or a binary frame
-                await send({"type": "error", "code": "bad_request", "message": "Send JSON text."})
+                refusal = gettext("Send JSON text.")
+                await send({"type": "error", "code": "bad_request", "message": refusal})
                 continue
             await _handle(hub, client, message, send)
     except (WebSocketDisconnect, RuntimeError):
@@ -279,13 +286,17 @@ def _close_connection(platform: Platform, connection_id: int) -> None:
 
 async def _handle(hub: LiveHub, client: Client, message: Any, send: Any) -> None:
     if not isinstance(message, dict):
-        await send({"type": "error", "code": "bad_request", "message": "Send JSON objects."})
+        await send(
+            {"type": "error", "code": "bad_request", "message": gettext("Send JSON objects.")}
+        )
         return
     kind, request_id = message.get("type"), message.get("id")
     reply: dict[str, Any] = {"type": "ok", "id": request_id, "for": kind}
     try:
         if client.waiting and kind not in ("ping", "ice_servers"):
-            raise ConsoleError("waiting", "You are in the waiting room: a host lets you in.")
+            raise ConsoleError(
+                "waiting", gettext("You are in the waiting room: a host lets you in.")
+            )
         if kind == "subscribe" and message.get("slot") == "talkback":  # the booth's own
             sdp = await hub.subscribe_talkback(client, str(message["sdp"]))
             reply = {"type": "answer", "id": request_id, "for": kind, "sdp": sdp}
@@ -347,7 +358,9 @@ async def _handle(hub: LiveHub, client: Client, message: Any, send: Any) -> None
             found = await content.handle(hub, client, kind, message)
             reply = {"type": found.pop("type", "ok"), "id": request_id, "for": kind, **found}
         else:
-            raise ConsoleError("unknown_type", f"Unknown message type {kind!r}.")
+            raise ConsoleError(
+                "unknown_type", gettext("Unknown message type %(type)s.", type=repr(kind))
+            )
     except AccessDenied as exc:
         reply = {
             "type": "error",
@@ -370,7 +383,7 @@ async def _handle(hub: LiveHub, client: Client, message: Any, send: Any) -> None
             "id": request_id,
             "for": kind,
             "code": "bad_request",
-            "message": f"Malformed request: {exc}",
+            "message": gettext("Malformed request: %(error)s", error=exc),
         }
     except MediaPlaneError as exc:
         reply = {
@@ -387,6 +400,6 @@ async def _handle(hub: LiveHub, client: Client, message: Any, send: Any) -> None
             "id": request_id,
             "for": kind,
             "code": "internal",
-            "message": "Something went wrong on our side; try again.",
+            "message": gettext("Something went wrong on our side; try again."),
         }
     await send(reply)

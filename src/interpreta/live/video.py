@@ -34,6 +34,7 @@ import re
 from typing import Any
 
 from interpreta.events.models import ParticipantRole
+from interpreta.i18n.catalogues import gettext
 from interpreta.live.access import AccessDenied
 from interpreta.live.booth import ConsoleError
 from interpreta.live.hub import Client, LiveHub
@@ -55,14 +56,17 @@ def _kind(message: dict[str, Any]) -> FeedKind:
         return FeedKind(str(message.get("kind")))
     except ValueError:
         kinds = ", ".join(k.value for k in FeedKind)
-        raise ConsoleError("bad_request", f"The kind must be one of {kinds}.") from None
+        raise ConsoleError(
+            "bad_request", gettext("The kind must be one of %(kinds)s.", kinds=kinds)
+        ) from None
 
 
 def _slot(message: dict[str, Any]) -> str:
     slot = message.get("slot")
     if not isinstance(slot, str) or not _SLOT.fullmatch(slot):
         raise ConsoleError(
-            "bad_request", "Name the slot with up to 32 lower-case letters, digits or dashes."
+            "bad_request",
+            gettext("Name the slot with up to 32 lower-case letters, digits or dashes."),
         )
     return slot
 
@@ -75,7 +79,9 @@ def _layer(message: dict[str, Any], *, required: bool = False) -> VideoLayer | N
     if isinstance(layer, str) and layer in {v.value for v in VideoLayer}:
         return VideoLayer(layer)
     layers = ", ".join(v.value for v in VideoLayer)
-    raise ConsoleError("bad_request", f"The layer must be one of {layers}.")
+    raise ConsoleError(
+        "bad_request", gettext("The layer must be one of %(layers)s.", layers=layers)
+    )
 
 
 async def _choose_layer(hub: LiveHub, client: Client, slot: str, layer: VideoLayer) -> None:
@@ -86,13 +92,13 @@ async def _choose_layer(hub: LiveHub, client: Client, slot: str, layer: VideoLay
             raise UnknownPeerError(slot)
         await hub.plane.choose_layer(watching[0], layer)
     except UnknownPeerError:  # never watched, or closed meanwhile
-        raise ConsoleError("not_watching", "Watch a feed in this slot first.") from None
+        raise ConsoleError("not_watching", gettext("Watch a feed in this slot first.")) from None
 
 
 def _sdp(message: dict[str, Any]) -> str:
     sdp = message.get("sdp")
     if not isinstance(sdp, str) or not sdp.startswith("v=0"):
-        raise ConsoleError("bad_request", "Send the offer's SDP.")
+        raise ConsoleError("bad_request", gettext("Send the offer's SDP."))
     return sdp
 
 
@@ -100,13 +106,17 @@ def _check_may_send(hub: LiveHub, client: Client, kind: FeedKind) -> None:
     live = hub.joined(client)
     if kind is FeedKind.BOOTH:
         if client.seat is None:
-            raise AccessDenied("Only interpreters in a booth send a booth camera.")
+            raise AccessDenied(gettext("Only interpreters in a booth send a booth camera."))
     elif kind is FeedKind.SIGN:
         if client.role is ParticipantRole.LISTENER:
-            raise AccessDenied("Sign-language interpreters join as interpreters or speakers.")
+            raise AccessDenied(
+                gettext("Sign-language interpreters join as interpreters or speakers.")
+            )
     elif client.role is ParticipantRole.LISTENER and not hub.may_talk(live, client):
         raise AccessDenied(
-            "In a webinar, attendees send video when a host lets them talk: raise your hand."
+            gettext(
+                "In a webinar, attendees send video when a host lets them talk: raise your hand."
+            )
         )
 
 
@@ -118,7 +128,7 @@ async def _feed_to_watch(hub: LiveHub, client: Client, message: dict[str, Any]) 
     feed = feeds.get(str(wanted))
     booth = client.seat.channel_id if client.seat is not None else None
     if feed is None or not visible(feed, booth) or feed.topic_id != client.topic_id:
-        raise ConsoleError("unknown_feed", "No such video in this event now.")
+        raise ConsoleError("unknown_feed", gettext("No such video in this event now."))
     return feed.id
 
 
@@ -143,7 +153,9 @@ async def handle(
         slot, sdp, layer = _slot(message), _sdp(message), _layer(message)
         wanted = await _feed_to_watch(hub, client, message)
         if slot not in client.viewers and len(client.viewers) >= MAX_VIEWERS:
-            raise ConsoleError("too_many", f"Watch at most {MAX_VIEWERS} videos at once.")
+            raise ConsoleError(
+                "too_many", gettext("Watch at most %(count)s videos at once.", count=MAX_VIEWERS)
+            )
         answer = await hub.watch(client, slot, wanted, sdp)
         if layer is not None:
             await _choose_layer(hub, client, slot, layer)
@@ -160,5 +172,7 @@ async def handle(
     elif kind == "video.unwatch":
         await hub.stop_watching(client, _slot(message))
     else:
-        raise ConsoleError("unknown_type", f"Unknown message type {kind!r}.")
+        raise ConsoleError(
+            "unknown_type", gettext("Unknown message type %(type)s.", type=repr(kind))
+        )
     return {}
