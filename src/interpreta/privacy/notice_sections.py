@@ -133,7 +133,12 @@ _FACTS: ContextVar[tuple[MetaData, Settings, list[ActivityUse]] | None] = Contex
 @contextmanager
 def facts_read_once(metadata: MetaData, settings: Settings) -> Iterator[None]:
     """Inside the block, what each activity touches is worked out once for `metadata` and
-    `settings` (the layers, and every language of the notice, read the same facts)."""
+    `settings` (the layers, and every language of the notice, read the same facts); a
+    block inside another for the same two reads nothing again."""
+    outer = _FACTS.get()
+    if outer is not None and outer[0] is metadata and outer[1] is settings:
+        yield
+        return
     token = _FACTS.set((metadata, settings, _read_uses(metadata, settings)))
     try:
         yield
