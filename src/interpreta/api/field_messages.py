@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from interpreta.i18n.catalogues import N_, gettext, ngettext
+from interpreta.i18n.locales import join_or
 
 SIMPLE = {
     "missing": N_("Field required"),
@@ -70,7 +71,7 @@ def _choices(expected: str) -> str:
     items = QUOTED.findall(expected)
     if len(items) < 2 or ", ".join(items[:-1]) + " or " + items[-1] != expected:
         return expected
-    return gettext("%(first)s or %(last)s", first=", ".join(items[:-1]), last=items[-1])
+    return join_or(items)
 
 
 def _too_short(ctx: Mapping[str, Any]) -> str:

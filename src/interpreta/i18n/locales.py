@@ -12,6 +12,7 @@ from urllib.parse import parse_qs
 
 from babel import Locale
 from babel.dates import format_date
+from babel.lists import format_list
 
 DEFAULT = "en"
 """The source language of every message."""
@@ -43,6 +44,20 @@ def long_date(moment: date) -> str:
     '24. November 2026' (a datetime's own day, in its zone)."""
     day = moment.date() if isinstance(moment, datetime) else moment
     return format_date(day, "long", locale=cldr_locale(current()))
+
+
+def join_and(items: list[str]) -> str:
+    """'a, b and c' in the current language (CLDR's list pattern)."""
+    if len(items) < 2:
+        return "".join(items)
+    return format_list(items, locale=cldr_locale(current()))
+
+
+def join_or(items: list[str]) -> str:
+    """'a, b or c' in the current language (CLDR's list pattern)."""
+    if len(items) < 2:
+        return "".join(items)
+    return format_list(items, style="or", locale=cldr_locale(current()))
 
 
 def supported(code: str | None) -> str | None:

@@ -27,7 +27,7 @@ from interpreta.datamap.declarations import personal_fields
 from interpreta.datamap.retention_rules import Anchor
 from interpreta.datamap.vocabulary import LegalBasis, Purpose
 from interpreta.i18n.catalogues import gettext
-from interpreta.i18n.locales import DEFAULT, SUPPORTED, long_date, speaking
+from interpreta.i18n.locales import DEFAULT, SUPPORTED, join_or, long_date, speaking
 from interpreta.privacy.document import AnyBlock, Bullets, Heading, Paragraph, to_html
 from interpreta.privacy.document import to_markdown as blocks_to_markdown
 from interpreta.privacy.models import NoticeTranslation, NoticeVersion
@@ -39,7 +39,6 @@ from interpreta.privacy.notice_sections import (
     details,
     facts_read_once,
     in_sentence,
-    join_or,
     rule_words,
     summary,
 )

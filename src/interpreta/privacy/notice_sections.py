@@ -14,7 +14,6 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
-from babel.lists import format_list
 from sqlalchemy import MetaData
 
 from interpreta.config import Settings
@@ -25,7 +24,7 @@ from interpreta.datamap.processors import Processor
 from interpreta.datamap.retention_rules import AnyRule, CustomerDefinedRule
 from interpreta.datamap.vocabulary import Category, LegalBasis, Scope, Subject
 from interpreta.i18n.catalogues import N_, gettext
-from interpreta.i18n.locales import cldr_locale, current
+from interpreta.i18n.locales import current, join_and
 from interpreta.privacy.document import AnyBlock, Bullets, Heading, Paragraph, Table
 from interpreta.privacy.summary import (
     ActivityUse,
@@ -86,20 +85,6 @@ def rule_words(rule: AnyRule, settings: Settings) -> str:
             high=settings.content_retention_max_days,
         )
     return words
-
-
-def join(items: list[str]) -> str:
-    """'a, b and c' in the current language (CLDR's list pattern)."""
-    if len(items) < 2:
-        return "".join(items)
-    return format_list(items, locale=cldr_locale(current()))
-
-
-def join_or(items: list[str]) -> str:
-    """'a, b or c' in the current language (CLDR's list pattern)."""
-    if len(items) < 2:
-        return "".join(items)
-    return format_list(items, style="or", locale=cldr_locale(current()))
 
 
 def _unique(items: list[str]) -> list[str]:
@@ -172,15 +157,15 @@ def summary(metadata: MetaData, settings: Settings, audience: Audience) -> list[
     about_you = [d for u in service for d in u.own if d.subject in subjects]
     records = [_title(u.activity) for u in uses if u.activity.basis is LEGAL]
     if about_you:
-        kinds = join([in_sentence(short(c)) for c in categories_of(about_you)])
-        titles = join([_title(u.activity) for u in service])
+        kinds = join_and([in_sentence(short(c)) for c in categories_of(about_you)])
+        titles = join_and([_title(u.activity) for u in service])
     else:
         kinds = (
             gettext("nothing about you in our database, apart from records the law asks us to keep")
             if records
             else gettext("nothing about you in our database")
         )
-        titles = join(records) or gettext("none")
+        titles = join_and(records) or gettext("none")
     found: list[AnyBlock] = [
         Heading(3, gettext(heading)),
         Bullets(
@@ -222,8 +207,8 @@ def _what(declarations: list[Personal], rule: AnyRule) -> str:
     covered = [d for d in declarations if d.retention == rule]
     names = _unique([gettext(d.description) for d in covered])
     if len(names) <= FEW_FIELDS:
-        return _upper(join(names))
-    return _upper(join([in_sentence(short(c)) for c in categories_of(covered)]))
+        return _upper(join_and(names))
+    return _upper(join_and([in_sentence(short(c)) for c in categories_of(covered)]))
 
 
 def _upper(words: str) -> str:
@@ -244,10 +229,10 @@ def _who_else(shared: list[ActivityUse], uses: list[ActivityUse]) -> list[str]:
     processors = list({p.name: p for u in uses for p in u.recipients}.values())
     found: list[str] = []
     if others:
-        recipients = join([gettext(words) for words in others.values()])
+        recipients = join_and([gettext(words) for words in others.values()])
         found.append(gettext("Who else gets it: %(recipients)s.", recipients=recipients))
     if processors:
-        names = join(
+        names = join_and(
             [
                 gettext("%(name)s, in %(country)s", name=p.name, country=p.country.upper())
                 for p in processors
