@@ -344,9 +344,10 @@ async def test_the_feed_ends_when_its_peer_connection_does(
     whip = WhipClient(stage.base_url, stage.code, ingest_key_of(platform, stage.event_id))
     encoder = await start_publisher(whip, "", "", 440)
     await host.latest_state(lambda s: floor_of(s, stage.floor)["on_air"] and feed_present(s))
+    await encoder.wait_connected()  # on air counts from the offer; this ends a connection
     await encoder.close()  # no DELETE: the encoder just stops
-    # the plane learns it when ICE consent lapses (RFC 7675: 30 s without an answer; a
-    # loaded machine notices it some seconds later)
+    # the plane learns it from DTLS's close_notify, or when ICE consent lapses if that was
+    # lost (RFC 7675: 30 s without an answer; a loaded machine notices some seconds later)
     await host.latest_state(
         lambda s: not floor_of(s, stage.floor)["on_air"] and not feed_present(s), timeout=120
     )

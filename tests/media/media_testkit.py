@@ -112,6 +112,13 @@ class TonePublisher:
     pc: RTCPeerConnection
     tone: ToneTrack
 
+    async def wait_connected(self, timeout: float = 10) -> None:
+        """Wait until ICE and DTLS are up (the plane may count a publisher before)."""
+        deadline = time.monotonic() + timeout
+        while self.pc.connectionState != "connected":
+            assert time.monotonic() < deadline, f"still {self.pc.connectionState}"
+            await asyncio.sleep(0.02)
+
     async def close(self) -> None:
         await self.pc.close()
 

@@ -268,6 +268,24 @@ async def test_peer_state_tells_when_an_interpreter_drops(plane: MediaPlane, pee
     await listener.close()
 
 
+async def test_embedded_closes_a_publisher_that_went_away_while_connecting() -> None:
+    """Internals: a publisher that closes right after the answer (before ICE nominated a
+    pair) would leave the plane's side checking for ever; the connect timeout closes it."""
+    plane = EmbeddedMediaPlane(host_addresses=LOOPBACK, connect_timeout=0.5)
+    changes: list[PeerStateChange] = []
+    plane.on_peer_state(changes.append)
+    await plane.open_channel("floor")
+    try:
+        gone = await Peers(plane, LOOPBACK).publisher("floor", "speaker:mic:1", LOW)
+        await gone.close()
+        assert plane.channel_stats("floor").publishers != ()
+        await eventually(lambda: plane.channel_stats("floor").publishers == ())
+        states = [c.state for c in changes if c.peer_id == "speaker:mic:1"]
+        assert "connected" not in states and states[-1] == "closed"
+    finally:
+        await plane.shutdown()
+
+
 async def test_close_peer_stops_its_audio(plane: MediaPlane, peers: Peers) -> None:
     closed: list[str] = []
     plane.on_peer_state(lambda c: closed.append(c.peer_id) if c.state == "closed" else None)

@@ -79,11 +79,11 @@ class _Peer:
     track: Subscriber | None = None
     closed: bool = False
     deadline: asyncio.TimerHandle | None = None
-    """Closes the peer if it has not connected in time (offers that named no address)."""
+    """Closes the peer if it has not connected in time."""
 
 
 CONNECT_TIMEOUT = 30.0
-"""Seconds a peer whose offer named no address (only mDNS names) has to connect."""
+"""Seconds a peer has to connect before it is closed."""
 
 
 def _prefer_opus(transceiver: RTCRtpTransceiver) -> None:
@@ -131,9 +131,10 @@ class EmbeddedMediaPlane(PlaneRecords[Channel, _Peer]):
         :param late_after: seconds after which a forwarded packet counts as late in the
             subscriber statistics.
         :param clock: monotonic clock in seconds (injectable for tests).
-        :param connect_timeout: seconds a peer whose offer named no address (only mDNS
-            names, see :mod:`~interpreta.media.forwarder.mdns`) has to connect before it
-            is closed.
+        :param connect_timeout: seconds a peer has to connect before it is closed. ICE
+            alone may wait forever: for the peer's checks when its offer named no address
+            (only mDNS names, see :mod:`~interpreta.media.forwarder.mdns`), and for the
+            nomination of a peer that went away after its first check.
         :param video_codec: the codec of every video channel (``"VP8"`` or ``"H264"``).
         """
         if max_queue < 1:
@@ -256,7 +257,7 @@ class EmbeddedMediaPlane(PlaneRecords[Channel, _Peer]):
                 # Only the first audio m-line feeds the channel; any other is drained.
                 tap_receiver(transceiver.receiver, ingress.on_rtp if index == 0 else _drop)
 
-        answer = await self._negotiate(peer, tap_then_answer, offer.awaits_checks)
+        answer = await self._negotiate(peer, tap_then_answer)
         self._channel_for_new_peer(peer).attach_publisher(ingress)
         return answer
 
@@ -284,7 +285,7 @@ class EmbeddedMediaPlane(PlaneRecords[Channel, _Peer]):
                 else:
                     tap_receiver(transceiver.receiver, _drop)
 
-        answer = await self._negotiate(peer, tap_then_answer, offer.awaits_checks)
+        answer = await self._negotiate(peer, tap_then_answer)
         self._channel_for_new_peer(peer).attach_publisher(ingress)
         return answer
 
@@ -308,7 +309,7 @@ class EmbeddedMediaPlane(PlaneRecords[Channel, _Peer]):
                     # An extra audio m-line the browser wants to send on: drain it.
                     tap_receiver(transceiver.receiver, _drop)
 
-        answer = await self._negotiate(peer, apply_offer, offer.awaits_checks)
+        answer = await self._negotiate(peer, apply_offer)
         self._channel_for_new_peer(peer).attach_subscriber(peer_id, track)
         return answer
 
@@ -333,7 +334,7 @@ class EmbeddedMediaPlane(PlaneRecords[Channel, _Peer]):
                 else:
                     tap_receiver(other.receiver, _drop)
 
-        answer = await self._negotiate(peer, apply_offer, offer.awaits_checks)
+        answer = await self._negotiate(peer, apply_offer)
         self._channel_for_new_peer(peer).attach_subscriber(peer_id, track)
         return answer
 
@@ -422,14 +423,11 @@ class EmbeddedMediaPlane(PlaneRecords[Channel, _Peer]):
         peer.pc.on("connectionstatechange", lambda: self._on_state(peer))
         return peer
 
-    async def _negotiate(
-        self, peer: _Peer, apply_offer: Callable[[], Awaitable[None]], awaits_checks: bool
-    ) -> str:
+    async def _negotiate(self, peer: _Peer, apply_offer: Callable[[], Awaitable[None]]) -> str:
         """Apply the offer, answer, gather candidates; undo everything on failure.
 
-        ``awaits_checks``: the offer named no address, so ICE waits for the peer's checks
-        without ever failing by itself; the peer is closed if it is not connected within
-        the plane's ``connect_timeout``.
+        The peer is closed if it is not connected within the plane's ``connect_timeout``:
+        ICE does not fail by itself while it waits for checks or a nomination.
         """
         pc = peer.pc
         try:
@@ -443,10 +441,9 @@ class EmbeddedMediaPlane(PlaneRecords[Channel, _Peer]):
             raise
         if peer.closed:
             raise UnknownPeerError(f"peer {peer.peer_id!r} was closed while connecting")
-        if awaits_checks:
-            peer.deadline = asyncio.get_running_loop().call_later(
-                self._connect_timeout, self._close_unless_connected, peer
-            )
+        peer.deadline = asyncio.get_running_loop().call_later(
+            self._connect_timeout, self._close_unless_connected, peer
+        )
         return pc.localDescription.sdp
 
     def _close_unless_connected(self, peer: _Peer) -> None:
