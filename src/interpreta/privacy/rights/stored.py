@@ -5,9 +5,11 @@ Read by the access export (:mod:`.access`) and the readable report (:mod:`.repor
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal
 from enum import Enum
 from typing import Any
 
@@ -38,9 +40,14 @@ class FieldValue:
 
 
 def plain(value: Any) -> Any:
-    """`value` as JSON can hold it."""
+    """`value` as JSON can hold it: dates in ISO 8601, amounts as exact decimal strings,
+    documents (an invoice's PDF) in base64."""
     if isinstance(value, datetime | date):
         return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, bytes):
+        return base64.b64encode(value).decode("ascii")
     if isinstance(value, Enum):
         return value.value
     return value
