@@ -20,6 +20,7 @@ from interpreta import __version__
 from interpreta.api import (
     account,
     auth,
+    billing,
     calendar,
     consent,
     events,
@@ -34,6 +35,7 @@ from interpreta.api import (
     problems,
     recordings,
     registration,
+    staff_billing,
     status,
     whip,
 )
@@ -516,6 +518,7 @@ def create_app(
         account,
         calendar,
         organisations,
+        billing,
         invitations,
         events,
         signaling,
@@ -526,6 +529,7 @@ def create_app(
         glossary,
         on_air,
         privacy_requests,
+        staff_billing,
         status,
         health,
     )

@@ -101,6 +101,24 @@ class Contact(BaseModel):
     url: str = ""
 
 
+class Seller(BaseModel):
+    """The operator as its invoices name it (the seller of EN 16931's BG-4)."""
+
+    name: str = "Interpreta Example GmbH"
+    street: str = "Musterstraße 1"
+    postcode: str = "10115"
+    city: str = "Berlin"
+    country: str = Field(default="DE", pattern="^[A-Z]{2}$")
+    vat_id: str = "DE123456789"
+    registration: str = Field(
+        default="HRB 123456 B, Amtsgericht Berlin-Charlottenburg",
+        description="The trade register entry (EN 16931 BT-30).",
+    )
+    email: str = "billing@interpreta.example"
+    iban: str | None = "DE02120300000000202051"
+    bic: str | None = "BYLADEM1001"
+
+
 def _default_processors() -> list[Processor]:
     return [
         Processor(
@@ -158,6 +176,14 @@ class Settings(BaseSettings):
         description="The language of the mails to the operator's own staff (the DPO's "
         "escalations).",
     )
+    seller: Seller = Field(
+        default_factory=Seller,
+        description="The operator's name, address, VAT ID and bank account on its invoices.",
+    )
+    invoice_currency: str = Field(
+        default="EUR", pattern="^[A-Z]{3}$", description="The currency invoices are in."
+    )
+    payment_days: int = Field(default=14, ge=0, le=120, description="Days an invoice gives to pay.")
     supervisory_authority: Contact = Contact(
         name="Berlin Commissioner for Data Protection and Freedom of Information",
         url="https://www.datenschutz-berlin.de",

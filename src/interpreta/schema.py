@@ -11,6 +11,7 @@ from sqlalchemy import MetaData
 
 from interpreta.accounts import models as accounts_models
 from interpreta.availability import models as availability_models
+from interpreta.billing import models as billing_models
 from interpreta.booths import models as booths_models
 from interpreta.calendar_integration import models as calendar_models
 from interpreta.db.base import Base
@@ -29,6 +30,7 @@ from interpreta.visitors import models as visitors_models
 
 MODEL_MODULES = (
     accounts_models,
+    billing_models,
     availability_models,
     events_models,
     meetings_models,

@@ -70,6 +70,31 @@ BODIES: dict[tuple[str, str], dict[str, Any] | None] = {
         "until": "2027-01-01T00:00:00+00:00",
         "reason": "complex",
     },
+    ("GET", "/api/organisations/{organisation_id}/billing"): None,
+    ("PUT", "/api/organisations/{organisation_id}/billing/address"): {
+        "street": "1 Hijack Road",
+        "postcode": "1000",
+        "city": "Brussels",
+        "country": "BE",
+    },
+    ("GET", "/api/organisations/{organisation_id}/invoices"): None,
+    ("GET", "/api/organisations/{organisation_id}/invoices/{number}.pdf"): None,
+    ("POST", "/api/staff/organisations/{organisation_id}/contracts"): {
+        "plan": "standard",
+        "starts_on": "2026-12-01",
+    },
+    ("POST", "/api/staff/contracts/{contract_id}/close"): {"reason": "takeover"},
+    ("POST", "/api/staff/organisations/{organisation_id}/invoices"): {
+        "lines": [{"description": "x", "quantity": "1", "unit": "C62", "unit_price": "1"}]
+    },
+    ("POST", "/api/staff/invoices/{invoice_id}/credit-notes"): {},
+    ("POST", "/api/staff/invoices/{invoice_id}/payments"): {
+        "amount": "1",
+        "received_on": "2026-12-01",
+        "processor": "bank",
+        "reference": "x",
+    },
+    ("GET", "/api/staff/invoices/{invoice_id}.pdf"): None,
 }
 
 
@@ -129,6 +154,9 @@ def victim(platform: Platform, sign_up: Any) -> dict[str, Any]:
             "part_id": asked.json()["parts"][-1]["id"],
             "invitation_id": invitation,
             "session_id": session,
+            "number": "2026-00001",
+            "contract_id": 1,
+            "invoice_id": 1,
         },
         "interpreter": interpreter,
     }

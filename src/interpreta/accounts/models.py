@@ -102,6 +102,7 @@ class StaffRole(StrEnum):
     """The operator's own staff roles."""
 
     SUPPORT = "support"
+    BILLING = "billing"
     DPO = "dpo"
     ADMIN = "admin"
 

@@ -355,6 +355,43 @@ ACCOUNT = Activity(
     writes=("users.*", "organisations.*", "memberships.*", "invitations.*", "account_links.*"),
 )
 
+BILLING = Activity(
+    key="billing",
+    title=N_("Contracts, invoices and payments"),
+    what=N_(
+        "We keep your organisation's contract, plan and billing address, issue invoices "
+        "and credit notes to its billing contact, and record the payments received "
+        "against them by the payment processor's reference; we never store card or "
+        "account numbers. Accounting law obliges us to keep invoices and payments for ten "
+        "years, even when you ask us to erase your data."
+    ),
+    purposes=(
+        Purpose.BILLING,
+        Purpose.SALES,
+        Purpose.ACCOUNT_MANAGEMENT,
+        Purpose.LEGAL_COMPLIANCE,
+    ),
+    basis=LegalBasis.CONTRACT,
+    subjects=(Subject.CUSTOMER_CONTACT, Subject.CUSTOMER_USER),
+    audiences=(Audience.CUSTOMER,),
+    reads=(
+        "organisations.*",
+        "memberships.organisation_id",
+        "memberships.user_id",
+        "memberships.role",
+    ),
+    writes=(
+        "organisations.plan",
+        "organisations.contract_start",
+        "organisations.contract_end",
+        "contracts.*",
+        "billing_addresses.*",
+        "invoices.*",
+        "invoice_lines.*",
+        "payments.*",
+    ),
+)
+
 SIGN_IN = Activity(
     key="sign_in",
     title=N_("Signing in"),
@@ -565,6 +602,7 @@ ACTIVITIES: tuple[Activity, ...] = (
     STATISTICS,
     CUSTOMER_VIEW,
     ACCOUNT,
+    BILLING,
     SIGN_IN,
     PRIVACY_REQUESTS,
     SECURITY_AUDIT,

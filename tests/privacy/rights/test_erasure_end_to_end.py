@@ -22,6 +22,7 @@ from typing import Any
 import httpx
 from sqlalchemy import select
 
+from interpreta.accounts.models import StaffRole
 from interpreta.app import create_app
 from interpreta.datamap.storage import BANNER_VERSION
 from interpreta.mail import Mail, OutboxMailer
@@ -45,6 +46,9 @@ NOT_REACHED = {
     "calendar_connections": "needs a registered calendar server (tests/calendar_integration)",
     "imported_contacts": "needs a registered calendar server (tests/calendar_integration)",
     "newsletter_requests": "confirmed, it became the subscription (unconfirmed: tests/newsletter)",
+    "invoices": "kept ten years by law, even after erasure (P11): tests/billing/test_rights.py",
+    "invoice_lines": "kept with their invoice (P11): tests/billing/test_rights.py",
+    "payments": "kept with their invoice (P11): tests/billing/test_rights.py",
 }
 """Tables about people that this person does not reach through any public path."""
 
@@ -251,6 +255,38 @@ def _answer_the_banner_and_subscribe(
         dispatch.queue(db, subject="News", body="What is new", now=platform.clock.now())
 
 
+def _put_on_a_plan(platform: Platform, sign_up: Any, customer: Account) -> None:
+    """The operator's billing staff put the customer on a plan; its owner gives the
+    billing address (a street named after him)."""
+    clerk = sign_up("bill", "Operator")
+    make_staff(platform, clerk, StaffRole.BILLING)
+    plan = {
+        "code": "basic",
+        "name": "Basic",
+        "monthly_fee": "90",
+        "included_listener_hours": 50,
+        "included_interpreter_hours": 2,
+        "included_languages": 2,
+        "included_storage_gb": 1,
+        "listener_hour_price": "0.5",
+        "interpreter_hour_price": "50",
+        "storage_gb_price": "0.3",
+        "first_response_hours": 24,
+        "resolution_hours": 80,
+    }
+    _ok(clerk.client.post("/api/staff/plans", json=plan), 201)
+    org = customer.organisation_id
+    _ok(
+        clerk.client.post(
+            f"/api/staff/organisations/{org}/contracts",
+            json={"plan": "basic", "starts_on": "2026-11-01", "term_months": 1},
+        ),
+        201,
+    )
+    address = {"street": f"{NAME}weg 7", "postcode": "1010", "city": "Wien", "country": "AT"}
+    _ok(customer.client.put(f"/api/organisations/{org}/billing/address", json=address))
+
+
 async def test_p30_a_person_seeded_through_every_public_path_leaves_no_trace(
     platform: Platform, sign_up: Any, outbox: RecordingMailer
 ) -> None:
@@ -265,6 +301,7 @@ async def test_p30_a_person_seeded_through_every_public_path_leaves_no_trace(
             json={"billing_contact_name": f"{NAME} (billing)", "billing_contact_email": EMAIL},
         )
     )
+    _put_on_a_plan(platform, sign_up, quillon)
     join(olivia, quillon)
     join(olivia, bernd)
     event = _ok(

@@ -1,0 +1,366 @@
+"""The operator's billing desk: plans, contracts, invoices, credit notes and payments,
+and the receivables queue (what is open and what is overdue).
+
+Only staff with the billing or admin role (two-factor sign-in on) reach it; everyone
+else gets 404, as if it did not exist. Every change is written to the audit trail under
+the staff member's pseudonym.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from interpreta.accounts.models import Organisation, StaffRole, User
+from interpreta.api.billing import (
+    ContractOut,
+    InvoiceOut,
+    PlanOut,
+    contract_out,
+    invoice_out,
+    pdf_response,
+)
+from interpreta.api.dependencies import PlatformDep, UserDep, within
+from interpreta.api.inputs import Input, PathId, RowId
+from interpreta.billing import contracts, invoices
+from interpreta.billing.invoices import UNITS, LineInput
+from interpreta.billing.models import Contract, Invoice, InvoiceKind, Plan
+from interpreta.datamap.activities import BILLING
+from interpreta.errors import invalid, not_found
+from interpreta.i18n.catalogues import N_, gettext
+from interpreta.platform import Platform
+from interpreta.privacy import audit
+
+router = APIRouter(prefix="/api/staff", tags=["staff: billing"], dependencies=[within(BILLING)])
+
+BILLING_STAFF = (StaffRole.BILLING, StaffRole.ADMIN)
+Amount = Annotated[Decimal, Field(ge=0, le=1_000_000, max_digits=14, decimal_places=4)]
+
+
+class PlanIn(Input):
+    """A new plan."""
+
+    code: str = Field(min_length=1, max_length=40, pattern=r"^[a-z0-9][a-z0-9-]*$")
+    name: str = Field(min_length=1, max_length=100)
+    currency: str = Field(default="EUR", pattern=r"^[A-Z]{3}$")
+    monthly_fee: Amount
+    included_listener_hours: int = Field(ge=0, le=10_000_000)
+    included_interpreter_hours: int = Field(ge=0, le=1_000_000)
+    included_languages: int = Field(ge=1, le=100)
+    included_storage_gb: int = Field(ge=0, le=1_000_000)
+    listener_hour_price: Amount
+    interpreter_hour_price: Amount
+    storage_gb_price: Amount
+    first_response_hours: int = Field(ge=1, le=720)
+    resolution_hours: int = Field(ge=1, le=2_000)
+
+
+class ContractIn(Input):
+    """Put the customer on a plan."""
+
+    plan: str = Field(min_length=1, max_length=40)
+    starts_on: date
+    term_months: int = Field(default=12, ge=1, le=60)
+    renews: bool = True
+
+
+class ClosureIn(Input):
+    """Close a contract: at the end of its current term unless a day is given."""
+
+    reason: str = Field(min_length=1, max_length=200)
+    ends_on: date | None = None
+    close_account: bool = False
+
+
+class LineIn(Input):
+    """A line to bill."""
+
+    description: str = Field(min_length=1, max_length=300)
+    quantity: Decimal = Field(gt=0, le=1_000_000, max_digits=10, decimal_places=3)
+    unit: Literal["HUR", "MON", "C62", "GBM"] = Field(
+        description=f"UN/ECE unit code, one of {', '.join(UNITS)}"
+    )
+    unit_price: Amount
+
+
+class InvoiceIn(Input):
+    """An invoice to issue now."""
+
+    lines: list[LineIn] = Field(min_length=1, max_length=200)
+    period_start: date | None = None
+    period_end: date | None = None
+
+
+class CreditIn(Input):
+    """A credit note: for every line of the invoice, or those named."""
+
+    line_ids: list[RowId] | None = Field(default=None, min_length=1, max_length=200)
+
+
+class PaymentIn(Input):
+    """A payment received, by its processor's reference (never a card or account number)."""
+
+    amount: Decimal = Field(gt=0, le=100_000_000, max_digits=14, decimal_places=2)
+    received_on: date
+    processor: str = Field(min_length=1, max_length=40)
+    reference: str = Field(min_length=1, max_length=100)
+
+
+class PaymentOut(BaseModel):
+    """A payment as recorded."""
+
+    id: int
+    invoice: str
+    amount: Decimal
+    received_on: date
+    processor: str
+    reference: str
+
+
+def _billing_staff(user: User) -> None:
+    if user.staff_role_in_force not in BILLING_STAFF:
+        raise not_found(N_("page"))
+
+
+def _audit(
+    db: Session, platform: Platform, user: User, action: str, target: str, **detail: Any
+) -> None:
+    actor = platform.keyring.pseudonyms(db.connection()).user(user.id)
+    audit.record(
+        db,
+        actor=actor,
+        action=action,
+        subject=None,
+        target=target,
+        detail=detail,
+        now=platform.clock.now(),
+    )
+
+
+def _organisation(db: Session, organisation_id: int) -> Organisation:
+    found = db.get(Organisation, organisation_id)
+    if found is None:
+        raise not_found(N_("organisation"))
+    return found
+
+
+def _invoice(db: Session, invoice_id: int) -> Invoice:
+    found = db.get(Invoice, invoice_id)
+    if found is None:
+        raise not_found(N_("invoice"))
+    return found
+
+
+@router.get("/plans", response_model=list[PlanOut])
+def list_plans(user: UserDep, platform: PlatformDep) -> list[PlanOut]:
+    """Every plan offered."""
+    _billing_staff(user)
+    with platform.sessions() as db:
+        return [
+            PlanOut.model_validate(plan, from_attributes=True)
+            for plan in db.scalars(select(Plan).where(Plan.active).order_by(Plan.code))
+        ]
+
+
+@router.post("/plans", status_code=201, response_model=PlanOut)
+def create_plan(body: PlanIn, user: UserDep, platform: PlatformDep) -> PlanOut:
+    """Offer a new plan."""
+    _billing_staff(user)
+    with platform.transaction() as db:
+        plan = contracts.create_plan(
+            db,
+            code=body.code,
+            name=body.name,
+            currency=body.currency,
+            monthly_fee=body.monthly_fee,
+            included=(
+                body.included_listener_hours,
+                body.included_interpreter_hours,
+                body.included_languages,
+                body.included_storage_gb,
+            ),
+            prices=(body.listener_hour_price, body.interpreter_hour_price, body.storage_gb_price),
+            support_hours=(body.first_response_hours, body.resolution_hours),
+            now=platform.clock.now(),
+        )
+        _audit(db, platform, user, "billing.plan.create", f"plan:{plan.id}", code=plan.code)
+        return PlanOut.model_validate(plan, from_attributes=True)
+
+
+@router.post(
+    "/organisations/{organisation_id}/contracts", status_code=201, response_model=ContractOut
+)
+def start_contract(
+    organisation_id: PathId, body: ContractIn, user: UserDep, platform: PlatformDep
+) -> ContractOut:
+    """Put a customer on a plan."""
+    _billing_staff(user)
+    now = platform.clock.now()
+    with platform.transaction() as db:
+        organisation = _organisation(db, organisation_id)
+        plan = db.scalar(select(Plan).where(Plan.code == body.plan))
+        if plan is None:
+            raise invalid("plan", gettext("No plan has that code."))
+        contract = contracts.start(
+            db,
+            organisation,
+            plan,
+            starts_on=body.starts_on,
+            term_months=body.term_months,
+            renews=body.renews,
+            now=now,
+        )
+        _audit(db, platform, user, "billing.contract.start", f"contract:{contract.id}")
+        return contract_out(contract, now.date())
+
+
+@router.post("/contracts/{contract_id}/close", response_model=ContractOut)
+def close_contract(
+    contract_id: PathId, body: ClosureIn, user: UserDep, platform: PlatformDep
+) -> ContractOut:
+    """Close a contract (and the customer account with it, once it has ended)."""
+    _billing_staff(user)
+    now = platform.clock.now()
+    with platform.transaction() as db:
+        contract = db.get(Contract, contract_id)
+        if contract is None:
+            raise not_found(N_("contract"))
+        contracts.close(
+            db,
+            _organisation(db, contract.organisation_id),
+            contract,
+            reason=body.reason,
+            ends_on=body.ends_on,
+            close_account=body.close_account,
+            now=now,
+        )
+        _audit(
+            db,
+            platform,
+            user,
+            "billing.contract.close",
+            f"contract:{contract.id}",
+            account_closed=body.close_account,
+        )
+        return contract_out(contract, now.date())
+
+
+@router.post(
+    "/organisations/{organisation_id}/invoices", status_code=201, response_model=InvoiceOut
+)
+def issue_invoice(
+    organisation_id: PathId, body: InvoiceIn, user: UserDep, platform: PlatformDep
+) -> InvoiceOut:
+    """Issue an invoice now: numbered, rendered and final."""
+    _billing_staff(user)
+    if (body.period_start is None) != (body.period_end is None):
+        raise invalid("period_end", gettext("Give both ends of the period, or neither."))
+    period = None
+    if body.period_start is not None and body.period_end is not None:
+        period = (body.period_start, body.period_end)
+    now = platform.clock.now()
+    lines = [LineInput(x.description, x.quantity, x.unit, x.unit_price) for x in body.lines]
+    with platform.transaction() as db:
+        invoice = invoices.issue(
+            db,
+            platform.settings,
+            _organisation(db, organisation_id),
+            lines,
+            now=now,
+            period=period,
+        )
+        _audit(
+            db,
+            platform,
+            user,
+            "billing.invoice.issue",
+            f"invoice:{invoice.id}",
+            number=invoice.number,
+        )
+        return invoice_out(db, invoice, now.date())
+
+
+@router.post("/invoices/{invoice_id}/credit-notes", status_code=201, response_model=InvoiceOut)
+def credit_invoice(
+    invoice_id: PathId, body: CreditIn, user: UserDep, platform: PlatformDep
+) -> InvoiceOut:
+    """Correct an invoice with a credit note (an issued invoice is never edited)."""
+    _billing_staff(user)
+    now = platform.clock.now()
+    with platform.transaction() as db:
+        note = invoices.credit(
+            db, platform.settings, _invoice(db, invoice_id), line_ids=body.line_ids, now=now
+        )
+        _audit(
+            db,
+            platform,
+            user,
+            "billing.invoice.credit",
+            f"invoice:{invoice_id}",
+            credit_note=note.number,
+        )
+        return invoice_out(db, note, now.date())
+
+
+@router.post("/invoices/{invoice_id}/payments", status_code=201, response_model=PaymentOut)
+def record_payment(
+    invoice_id: PathId, body: PaymentIn, user: UserDep, platform: PlatformDep
+) -> PaymentOut:
+    """Record a payment received against an invoice."""
+    _billing_staff(user)
+    with platform.transaction() as db:
+        invoice = _invoice(db, invoice_id)
+        payment = invoices.record_payment(
+            db,
+            invoice,
+            amount=body.amount,
+            received_on=body.received_on,
+            processor=body.processor,
+            reference=body.reference,
+            now=platform.clock.now(),
+        )
+        _audit(db, platform, user, "billing.payment.record", f"invoice:{invoice.id}")
+        return PaymentOut(
+            id=payment.id,
+            invoice=invoice.number,
+            amount=payment.amount,
+            received_on=payment.received_on,
+            processor=payment.processor,
+            reference=payment.reference,
+        )
+
+
+@router.get("/invoices", response_model=list[InvoiceOut])
+def receivables(
+    user: UserDep,
+    platform: PlatformDep,
+    status: Annotated[
+        Literal["open", "overdue", "paid", "credited", "credit_note", "all"], Query()
+    ] = "all",
+    organisation_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+) -> list[InvoiceOut]:
+    """Invoices and credit notes, newest first: ``status=overdue`` is the dunning queue."""
+    _billing_staff(user)
+    today = platform.clock.now().date()
+    with platform.sessions() as db:
+        query = select(Invoice).order_by(Invoice.issued_at.desc(), Invoice.id.desc())
+        if organisation_id is not None:
+            query = query.where(Invoice.organisation_id == organisation_id)
+        if status in ("open", "overdue", "paid", "credited"):
+            query = query.where(Invoice.kind == InvoiceKind.INVOICE)
+        listed = [invoice_out(db, invoice, today) for invoice in db.scalars(query)]
+    return [x for x in listed if status in ("all", x.status)]
+
+
+@router.get("/invoices/{invoice_id}.pdf")
+def staff_invoice_pdf(invoice_id: PathId, user: UserDep, platform: PlatformDep) -> Any:
+    """A document as it was issued."""
+    _billing_staff(user)
+    with platform.sessions() as db:
+        return pdf_response(_invoice(db, invoice_id))
