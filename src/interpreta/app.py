@@ -36,7 +36,9 @@ from interpreta.api import (
     recordings,
     registration,
     staff_billing,
+    staff_support,
     status,
+    support,
     whip,
 )
 from interpreta.bus import Bus, MemoryBus
@@ -62,6 +64,8 @@ from interpreta.privacy.retention import RetentionBusy
 from interpreta.privacy.rights.requests import Rights
 from interpreta.registration.letters import Post
 from interpreta.registration.schedule import send_due
+from interpreta.support import sla
+from interpreta.support.intake import SupportIntake
 from interpreta.web import account as account_pages
 from interpreta.web import cookies as cookie_pages
 from interpreta.web import newsletter as newsletter_pages
@@ -340,6 +344,28 @@ async def retention_schedule(platform: Platform) -> None:
             log.exception("publishing the audit tree head failed; it will be retried")
 
 
+def escalate_tickets(platform: Platform) -> int:
+    """Escalate the support tickets past their SLA targets; how many."""
+    with platform.transaction() as db:
+        return len(sla.escalate(db, platform.settings, platform.mailer, platform.clock.now()))
+
+
+async def support_schedule(platform: Platform) -> None:
+    """Escalate tickets past their SLA targets every ``support_interval_minutes`` (each
+    breach once: the support lead is mailed)."""
+    minutes = platform.settings.support_interval_minutes
+    if minutes <= 0:
+        return
+    while True:
+        await asyncio.sleep(minutes * 60)
+        try:
+            escalated = await asyncio.to_thread(escalate_tickets, platform)
+            if escalated:
+                log.warning("%d support ticket(s) escalated past their SLA", escalated)
+        except Exception:
+            log.exception("support escalation failed; it will be retried")
+
+
 async def registration_schedule(platform: Platform) -> None:
     """Mail what registrations have come due every ``registration_interval_seconds``:
     updated invitations, reminders, survey links (see ``registration/schedule.py``)."""
@@ -458,6 +484,13 @@ def create_app(
     hub = LiveHub(platform, plane, bus, tap_addresses=taps)
     feeds = RoomFeeds(hub)
     rtmp = RtmpIngest(feeds, platform.settings, taps) if platform.settings.rtmp_port else None
+    intake = (
+        SupportIntake(
+            platform.settings, platform.transaction, lambda: platform.mailer, platform.clock.now
+        )
+        if platform.settings.support_smtp_port
+        else None
+    )
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -467,6 +500,9 @@ def create_app(
         letters = asyncio.create_task(newsletter_schedule(platform))
         registrations = asyncio.create_task(registration_schedule(platform))
         calendars = asyncio.create_task(calendar_schedule(platform))
+        support = asyncio.create_task(support_schedule(platform))
+        if intake is not None:
+            intake.start()  # its own thread (aiosmtpd's controller)
         # one node (an in-memory bus) has nobody to tell
         unshare = (
             None if isinstance(hub.bus, MemoryBus) else await platform.join_cache.share(hub.bus)
@@ -478,6 +514,9 @@ def create_app(
         letters.cancel()
         registrations.cancel()
         calendars.cancel()
+        support.cancel()
+        if intake is not None:
+            intake.stop()
         if unshare is not None:
             await unshare()
         if rtmp is not None:
@@ -529,7 +568,9 @@ def create_app(
         glossary,
         on_air,
         privacy_requests,
+        support,
         staff_billing,
+        staff_support,
         status,
         health,
     )

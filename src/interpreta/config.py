@@ -184,6 +184,44 @@ class Settings(BaseSettings):
         default="EUR", pattern="^[A-Z]{3}$", description="The currency invoices are in."
     )
     payment_days: int = Field(default=14, ge=0, le=120, description="Days an invoice gives to pay.")
+    support_email: str = Field(
+        default="support@interpreta.example",
+        description="The support desk's address: replies come from it, mail to it opens "
+        "tickets (through the SMTP intake).",
+    )
+    support_hours: str = Field(
+        default="mon-fri 09:00-17:00",
+        description="When the support desk works, e.g. 'mon-fri 09:00-17:00; sat 10:00-14:00'.",
+    )
+    support_timezone: str = "Europe/Berlin"
+    support_country: str | None = Field(
+        default="DE", description="Whose public holidays the desk is closed on."
+    )
+    support_subdivision: str | None = Field(
+        default="BE", description="The region of those holidays (Berlin)."
+    )
+    support_first_response_hours: int = Field(
+        default=24, ge=1, le=720, description="SLA for a customer without a plan."
+    )
+    support_resolution_hours: int = Field(
+        default=80, ge=1, le=2000, description="SLA for a customer without a plan."
+    )
+    support_escalation_email: str = Field(
+        default="support-lead@interpreta.example",
+        description="Who is told of tickets past their SLA.",
+    )
+    support_smtp_port: int | None = Field(
+        default=None,
+        ge=1,
+        le=65535,
+        description="The port the SMTP intake listens on (unset: no intake).",
+    )
+    support_interval_minutes: int = Field(
+        default=10, ge=0, description="How often tickets past their SLA are escalated (0: off)."
+    )
+    support_smtp_host: str = Field(
+        default="127.0.0.1", description="The address the SMTP intake listens on."
+    )
     supervisory_authority: Contact = Contact(
         name="Berlin Commissioner for Data Protection and Freedom of Information",
         url="https://www.datenschutz-berlin.de",

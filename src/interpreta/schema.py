@@ -26,11 +26,13 @@ from interpreta.privacy import models as privacy_models
 from interpreta.privacy.rights import models as rights_models
 from interpreta.recordings import models as recordings_models
 from interpreta.registration import models as registration_models
+from interpreta.support import models as support_models
 from interpreta.visitors import models as visitors_models
 
 MODEL_MODULES = (
     accounts_models,
     billing_models,
+    support_models,
     availability_models,
     events_models,
     meetings_models,

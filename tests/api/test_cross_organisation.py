@@ -95,6 +95,12 @@ BODIES: dict[tuple[str, str], dict[str, Any] | None] = {
         "reference": "x",
     },
     ("GET", "/api/staff/invoices/{invoice_id}.pdf"): None,
+    ("GET", "/api/support/tickets/{ticket_id}"): None,
+    ("POST", "/api/support/tickets/{ticket_id}/messages"): {"body": "Mallory was here"},
+    ("GET", "/api/staff/tickets/{ticket_id}"): None,
+    ("POST", "/api/staff/tickets/{ticket_id}/replies"): {"body": "Closed by Mallory"},
+    ("PATCH", "/api/staff/tickets/{ticket_id}"): {"status": "closed"},
+    ("POST", "/api/staff/incidents/{incident_id}/resolve"): None,
 }
 
 
@@ -139,6 +145,8 @@ def victim(platform: Platform, sign_up: Any) -> dict[str, Any]:
     assert invited.status_code == 202, invited.text
     invitation = client.get(f"/api/organisations/{org}/invitations").json()[0]["id"]
     session = client.get("/api/account/sessions").json()[0]["id"]
+    ticket = client.post("/api/support/tickets", json={"subject": "Help", "body": "Please"})
+    assert ticket.status_code == 201, ticket.text
     asked = interpreter.client.post("/api/privacy/requests", json={"kind": "erasure"})
     assert asked.status_code == 201, asked.text
     return {
@@ -157,6 +165,8 @@ def victim(platform: Platform, sign_up: Any) -> dict[str, Any]:
             "number": "2026-00001",
             "contract_id": 1,
             "invoice_id": 1,
+            "ticket_id": ticket.json()["id"],
+            "incident_id": 1,
         },
         "interpreter": interpreter,
     }
@@ -170,6 +180,7 @@ def _snapshot(victim: dict[str, Any]) -> list[Any]:
         client.get(f"/api/organisations/{p['organisation_id']}/events").json(),
         client.get(f"/api/organisations/{p['organisation_id']}/invitations").json(),
         client.get("/api/account/sessions").json(),
+        client.get("/api/support/tickets").json(),
     ]
 
 

@@ -258,6 +258,8 @@ def test_p22_every_confidential_column_is_encrypted() -> None:
         "shared_files.content",
         "shared_files.name",
         "survey_answers.value",
+        "ticket_messages.body",
+        "tickets.subject",
         "users.totp_secret",
     ]
 

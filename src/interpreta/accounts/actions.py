@@ -13,6 +13,7 @@ from interpreta.accounts.models import (
     Membership,
     Organisation,
     OrganisationStatus,
+    StaffRole,
     User,
 )
 from interpreta.accounts.passwords import Passwords
@@ -218,3 +219,10 @@ def close_organisation(organisation: Organisation, now: datetime) -> None:
     """Close a customer account; its retention clocks start now."""
     organisation.status = OrganisationStatus.CLOSED
     organisation.closed_at = now
+
+
+@runs_in(ACCOUNT)
+def staff_role_of(db: Session, user_id: int) -> StaffRole | None:
+    """The staff role user `user_id` holds in force (two-factor sign-in on), if any."""
+    user = db.get(User, user_id)
+    return None if user is None else user.staff_role_in_force

@@ -36,7 +36,7 @@ from interpreta.privacy.crypto import EncryptedText
 ACCOUNT_IDENTITY = Personal(
     category=Category.IDENTIFIERS,
     subject=Subject.CUSTOMER_USER,
-    purposes=(Purpose.ACCOUNT_MANAGEMENT, Purpose.PROVIDE_EVENTS),
+    purposes=(Purpose.ACCOUNT_MANAGEMENT, Purpose.PROVIDE_EVENTS, Purpose.SUPPORT),
     basis=LegalBasis.CONTRACT,
     retention=rules.ACCOUNT_IDENTITY,
     scope=Scope.CONTROLLER,
@@ -209,7 +209,12 @@ class User(Base):
             ACCOUNT_DATA,
             "name",
             category=Category.IDENTIFIERS,
-            purposes=(Purpose.ACCOUNT_MANAGEMENT, Purpose.PROVIDE_EVENTS, Purpose.MARKETING),
+            purposes=(
+                Purpose.ACCOUNT_MANAGEMENT,
+                Purpose.PROVIDE_EVENTS,
+                Purpose.MARKETING,
+                Purpose.SUPPORT,
+            ),
         ),
     )
     password_hash: Mapped[str] = mapped_column(

@@ -1,7 +1,8 @@
 """A customer's billing, as its owners see it: the contract and plan, the billing address,
 and the invoices and credit notes with their PDFs (EN 16931 e-invoices inside).
 
-Owners only: other members get 403, outsiders 404. Issuing, crediting and recording
+Owners only: other members get 403, outsiders 404. The contract and address are billing
+(a contract); the invoices, accounting records kept by law. Issuing, crediting and recording
 payments are the operator's billing staff's (:mod:`~interpreta.api.staff_billing`).
 """
 
@@ -22,7 +23,7 @@ from interpreta.api.dependencies import PlatformDep, UserDep, within
 from interpreta.api.inputs import Input, PathId
 from interpreta.billing import contracts, invoices
 from interpreta.billing.models import BillingAddress, Contract, Invoice
-from interpreta.datamap.activities import BILLING
+from interpreta.datamap.activities import ACCOUNTING, BILLING
 from interpreta.errors import not_found
 from interpreta.i18n.catalogues import N_
 from interpreta.i18n.locales import SUPPORTED
@@ -232,7 +233,11 @@ def put_address(
         return _address_out(address)
 
 
-@router.get("/{organisation_id}/invoices", response_model=list[InvoiceOut])
+@router.get(
+    "/{organisation_id}/invoices",
+    response_model=list[InvoiceOut],
+    dependencies=[within(ACCOUNTING)],
+)
 def list_invoices(
     organisation_id: PathId, user: UserDep, platform: PlatformDep
 ) -> list[InvoiceOut]:
@@ -248,7 +253,11 @@ def list_invoices(
         return [invoice_out(db, invoice, today) for invoice in found]
 
 
-@router.get("/{organisation_id}/invoices/{number}.pdf", response_class=Response)
+@router.get(
+    "/{organisation_id}/invoices/{number}.pdf",
+    response_class=Response,
+    dependencies=[within(ACCOUNTING)],
+)
 def invoice_pdf(
     organisation_id: PathId,
     number: Annotated[str, Path(pattern=INVOICE_NUMBER)],

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from interpreta.accounts.models import Organisation, StaffRole, User
+from interpreta.api import staff_audit
 from interpreta.api.billing import (
     ContractOut,
     InvoiceOut,
@@ -31,11 +32,9 @@ from interpreta.api.inputs import Input, PathId, RowId
 from interpreta.billing import contracts, invoices
 from interpreta.billing.invoices import UNITS, LineInput
 from interpreta.billing.models import Contract, Invoice, InvoiceKind, Plan
-from interpreta.datamap.activities import BILLING
+from interpreta.datamap.activities import ACCOUNTING, BILLING
 from interpreta.errors import invalid, not_found
 from interpreta.i18n.catalogues import N_, gettext
-from interpreta.platform import Platform
-from interpreta.privacy import audit
 
 router = APIRouter(prefix="/api/staff", tags=["staff: billing"], dependencies=[within(BILLING)])
 
@@ -128,21 +127,6 @@ def _billing_staff(user: User) -> None:
         raise not_found(N_("page"))
 
 
-def _audit(
-    db: Session, platform: Platform, user: User, action: str, target: str, **detail: Any
-) -> None:
-    actor = platform.keyring.pseudonyms(db.connection()).user(user.id)
-    audit.record(
-        db,
-        actor=actor,
-        action=action,
-        subject=None,
-        target=target,
-        detail=detail,
-        now=platform.clock.now(),
-    )
-
-
 def _organisation(db: Session, organisation_id: int) -> Organisation:
     found = db.get(Organisation, organisation_id)
     if found is None:
@@ -189,7 +173,9 @@ def create_plan(body: PlanIn, user: UserDep, platform: PlatformDep) -> PlanOut:
             support_hours=(body.first_response_hours, body.resolution_hours),
             now=platform.clock.now(),
         )
-        _audit(db, platform, user, "billing.plan.create", f"plan:{plan.id}", code=plan.code)
+        staff_audit.record(
+            db, platform, user, "billing.plan.create", f"plan:{plan.id}", code=plan.code
+        )
         return PlanOut.model_validate(plan, from_attributes=True)
 
 
@@ -216,7 +202,7 @@ def start_contract(
             renews=body.renews,
             now=now,
         )
-        _audit(db, platform, user, "billing.contract.start", f"contract:{contract.id}")
+        staff_audit.record(db, platform, user, "billing.contract.start", f"contract:{contract.id}")
         return contract_out(contract, now.date())
 
 
@@ -240,7 +226,7 @@ def close_contract(
             close_account=body.close_account,
             now=now,
         )
-        _audit(
+        staff_audit.record(
             db,
             platform,
             user,
@@ -252,7 +238,10 @@ def close_contract(
 
 
 @router.post(
-    "/organisations/{organisation_id}/invoices", status_code=201, response_model=InvoiceOut
+    "/organisations/{organisation_id}/invoices",
+    status_code=201,
+    response_model=InvoiceOut,
+    dependencies=[within(ACCOUNTING)],
 )
 def issue_invoice(
     organisation_id: PathId, body: InvoiceIn, user: UserDep, platform: PlatformDep
@@ -275,7 +264,7 @@ def issue_invoice(
             now=now,
             period=period,
         )
-        _audit(
+        staff_audit.record(
             db,
             platform,
             user,
@@ -286,7 +275,12 @@ def issue_invoice(
         return invoice_out(db, invoice, now.date())
 
 
-@router.post("/invoices/{invoice_id}/credit-notes", status_code=201, response_model=InvoiceOut)
+@router.post(
+    "/invoices/{invoice_id}/credit-notes",
+    status_code=201,
+    response_model=InvoiceOut,
+    dependencies=[within(ACCOUNTING)],
+)
 def credit_invoice(
     invoice_id: PathId, body: CreditIn, user: UserDep, platform: PlatformDep
 ) -> InvoiceOut:
@@ -297,7 +291,7 @@ def credit_invoice(
         note = invoices.credit(
             db, platform.settings, _invoice(db, invoice_id), line_ids=body.line_ids, now=now
         )
-        _audit(
+        staff_audit.record(
             db,
             platform,
             user,
@@ -308,7 +302,12 @@ def credit_invoice(
         return invoice_out(db, note, now.date())
 
 
-@router.post("/invoices/{invoice_id}/payments", status_code=201, response_model=PaymentOut)
+@router.post(
+    "/invoices/{invoice_id}/payments",
+    status_code=201,
+    response_model=PaymentOut,
+    dependencies=[within(ACCOUNTING)],
+)
 def record_payment(
     invoice_id: PathId, body: PaymentIn, user: UserDep, platform: PlatformDep
 ) -> PaymentOut:
@@ -325,7 +324,7 @@ def record_payment(
             reference=body.reference,
             now=platform.clock.now(),
         )
-        _audit(db, platform, user, "billing.payment.record", f"invoice:{invoice.id}")
+        staff_audit.record(db, platform, user, "billing.payment.record", f"invoice:{invoice.id}")
         return PaymentOut(
             id=payment.id,
             invoice=invoice.number,
@@ -336,7 +335,7 @@ def record_payment(
         )
 
 
-@router.get("/invoices", response_model=list[InvoiceOut])
+@router.get("/invoices", response_model=list[InvoiceOut], dependencies=[within(ACCOUNTING)])
 def receivables(
     user: UserDep,
     platform: PlatformDep,
@@ -358,7 +357,7 @@ def receivables(
     return [x for x in listed if status in ("all", x.status)]
 
 
-@router.get("/invoices/{invoice_id}.pdf")
+@router.get("/invoices/{invoice_id}.pdf", dependencies=[within(ACCOUNTING)])
 def staff_invoice_pdf(invoice_id: PathId, user: UserDep, platform: PlatformDep) -> Any:
     """A document as it was issued."""
     _billing_staff(user)

@@ -34,7 +34,7 @@ from interpreta.billing.models import BillingAddress, Invoice, InvoiceKind, Invo
 from interpreta.billing.numbering import next_number
 from interpreta.billing.vat import Taxation, taxation
 from interpreta.config import Settings
-from interpreta.datamap.activities import BILLING
+from interpreta.datamap.activities import ACCOUNTING
 from interpreta.errors import conflict, invalid
 from interpreta.i18n.catalogues import gettext
 from interpreta.i18n.locales import speaking
@@ -130,7 +130,7 @@ def _buyer(db: Session, organisation: Organisation) -> tuple[BillingAddress, Par
     return address, party
 
 
-@runs_in(BILLING)
+@runs_in(ACCOUNTING)
 def issue(
     db: Session,
     settings: Settings,
@@ -167,7 +167,7 @@ def issue(
     return invoice
 
 
-@runs_in(BILLING)
+@runs_in(ACCOUNTING)
 def credit(
     db: Session,
     settings: Settings,
@@ -335,7 +335,7 @@ def _document(
     )
 
 
-@runs_in(BILLING)
+@runs_in(ACCOUNTING)
 def document_of(db: Session, settings: Settings, invoice: Invoice) -> InvoiceDocument:
     """The document `invoice` was issued as (to render it again and compare)."""
     corrects = None if invoice.corrects_id is None else db.get(Invoice, invoice.corrects_id)
@@ -344,13 +344,13 @@ def document_of(db: Session, settings: Settings, invoice: Invoice) -> InvoiceDoc
     return _document(settings, invoice, taxed, corrects)
 
 
-@runs_in(BILLING)
+@runs_in(ACCOUNTING)
 def paid(invoice: Invoice) -> Decimal:
     """What has been paid against `invoice`."""
     return sum((p.amount for p in invoice.payments), Decimal("0.00"))
 
 
-@runs_in(BILLING)
+@runs_in(ACCOUNTING)
 def credited_lines(db: Session, invoice: Invoice) -> set[int]:
     """The lines of `invoice` that a credit note has corrected."""
     corrected = db.scalars(
@@ -361,7 +361,7 @@ def credited_lines(db: Session, invoice: Invoice) -> set[int]:
     return {n for n in corrected if n is not None}
 
 
-@runs_in(BILLING)
+@runs_in(ACCOUNTING)
 def outstanding(db: Session, invoice: Invoice) -> Decimal:
     """What is still owed on `invoice`: its gross total less payments and credit notes
     (with their VAT)."""
@@ -373,7 +373,7 @@ def outstanding(db: Session, invoice: Invoice) -> Decimal:
     return invoice.gross_total - paid(invoice) - Decimal(credit_notes or 0)
 
 
-@runs_in(BILLING)
+@runs_in(ACCOUNTING)
 def status(db: Session, invoice: Invoice, today: date) -> str:
     """``credit_note``, ``paid``, ``credited``, ``overdue`` or ``open``."""
     if invoice.kind is InvoiceKind.CREDIT_NOTE:
@@ -386,7 +386,7 @@ def status(db: Session, invoice: Invoice, today: date) -> str:
     return "open"
 
 
-@runs_in(BILLING)
+@runs_in(ACCOUNTING)
 def record_payment(
     db: Session,
     invoice: Invoice,

@@ -148,7 +148,12 @@ class Contract(Base):
         info=not_personal("the customer whose contract it is", tie=Tie.OWNER),
     )
     plan_id: Mapped[int] = mapped_column(
-        ForeignKey("plans.id"), info=personal(CONTRACT_TERMS, "purchased plan")
+        ForeignKey("plans.id"),
+        info=personal(
+            CONTRACT_TERMS,
+            "purchased plan",
+            purposes=(*CONTRACT_TERMS.purposes, Purpose.SUPPORT),
+        ),
     )
     starts_on: Mapped[date] = mapped_column(
         Date, info=personal(CONTRACT_TERMS, "contract start date")

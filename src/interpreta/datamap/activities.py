@@ -357,20 +357,12 @@ ACCOUNT = Activity(
 
 BILLING = Activity(
     key="billing",
-    title=N_("Contracts, invoices and payments"),
+    title=N_("Billing"),
     what=N_(
-        "We keep your organisation's contract, plan and billing address, issue invoices "
-        "and credit notes to its billing contact, and record the payments received "
-        "against them by the payment processor's reference; we never store card or "
-        "account numbers. Accounting law obliges us to keep invoices and payments for ten "
-        "years, even when you ask us to erase your data."
+        "We keep your organisation's contract, plan and billing address, to invoice the "
+        "services it uses."
     ),
-    purposes=(
-        Purpose.BILLING,
-        Purpose.SALES,
-        Purpose.ACCOUNT_MANAGEMENT,
-        Purpose.LEGAL_COMPLIANCE,
-    ),
+    purposes=(Purpose.BILLING, Purpose.SALES, Purpose.ACCOUNT_MANAGEMENT),
     basis=LegalBasis.CONTRACT,
     subjects=(Subject.CUSTOMER_CONTACT, Subject.CUSTOMER_USER),
     audiences=(Audience.CUSTOMER,),
@@ -386,10 +378,56 @@ BILLING = Activity(
         "organisations.contract_end",
         "contracts.*",
         "billing_addresses.*",
-        "invoices.*",
-        "invoice_lines.*",
-        "payments.*",
     ),
+)
+
+ACCOUNTING = Activity(
+    key="accounting",
+    title=N_("Invoices and payments"),
+    what=N_(
+        "We issue invoices and credit notes to your organisation's billing contact and "
+        "address and record the payments received by the payment processor's reference; "
+        "we never store card or account numbers. Tax and accounting law obliges us to issue "
+        "them and to keep them for ten years, even when you ask us to erase your data."
+    ),
+    purposes=(Purpose.BILLING, Purpose.LEGAL_COMPLIANCE, Purpose.ACCOUNT_MANAGEMENT),
+    basis=LegalBasis.LEGAL_OBLIGATION,
+    subjects=(Subject.CUSTOMER_CONTACT,),
+    audiences=(Audience.CUSTOMER,),
+    reads=(
+        "organisations.*",
+        "billing_addresses.*",
+        "memberships.organisation_id",
+        "memberships.user_id",
+        "memberships.role",
+    ),
+    writes=("invoices.*", "invoice_lines.*", "payments.*"),
+)
+
+SUPPORT_DESK = Activity(
+    key="support_desk",
+    title=N_("Support"),
+    what=N_(
+        "When you ask us for help, through the form or by mail, we keep your request, "
+        "our answers and your address to answer you, and count our response times "
+        "against your plan's. What you write is encrypted. Requests linked to an "
+        "incident are kept while the incident is open."
+    ),
+    purposes=(Purpose.SUPPORT,),
+    basis=LegalBasis.CONTRACT,
+    subjects=(Subject.CUSTOMER_USER, Subject.CUSTOMER_CONTACT, Subject.STAFF),
+    audiences=(Audience.CUSTOMER, Audience.VISITOR),
+    reads=(
+        "users.id",
+        "users.email",
+        "users.name",
+        "memberships.organisation_id",
+        "memberships.user_id",
+        "contracts.organisation_id",
+        "contracts.plan_id",
+        "contracts.closed_at",
+    ),
+    writes=("tickets.*", "ticket_messages.*"),
 )
 
 SIGN_IN = Activity(
@@ -566,6 +604,8 @@ ENCRYPTION = Activity(
         "users.id",
         "users.totp_secret",
         "calendar_connections.*",
+        "tickets.*",
+        "ticket_messages.*",
     ),
     writes=(
         "participants.phone",
@@ -584,6 +624,8 @@ ENCRYPTION = Activity(
         "survey_answers.value",
         "users.totp_secret",
         "calendar_connections.secret",
+        "tickets.subject",
+        "ticket_messages.body",
     ),
     stores_only=True,
     processors=False,
@@ -603,6 +645,8 @@ ACTIVITIES: tuple[Activity, ...] = (
     CUSTOMER_VIEW,
     ACCOUNT,
     BILLING,
+    ACCOUNTING,
+    SUPPORT_DESK,
     SIGN_IN,
     PRIVACY_REQUESTS,
     SECURITY_AUDIT,

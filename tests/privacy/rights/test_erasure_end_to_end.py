@@ -302,6 +302,13 @@ async def test_p30_a_person_seeded_through_every_public_path_leaves_no_trace(
         )
     )
     _put_on_a_plan(platform, sign_up, quillon)
+    _ok(
+        quillon.client.post(
+            "/api/support/tickets",
+            json={"subject": f"{NAME} cannot hear the floor", "body": f"Call {NAME}: {EMAIL}"},
+        ),
+        201,
+    )
     join(olivia, quillon)
     join(olivia, bernd)
     event = _ok(
