@@ -11,6 +11,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import httpx
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
@@ -39,6 +40,7 @@ from interpreta.api import (
     staff_support,
     status,
     support,
+    webhooks,
     whip,
 )
 from interpreta.bus import Bus, MemoryBus
@@ -72,6 +74,9 @@ from interpreta.web import newsletter as newsletter_pages
 from interpreta.web import pages, privacy_centre, staff
 from interpreta.web import registration as registration_pages
 from interpreta.web import status as status_page
+from interpreta.webhooks import delivery as webhook_delivery
+from interpreta.webhooks.endpoints import TRANSFERS, endpoint_guard
+from interpreta.webhooks.models import WebhookEndpoint
 
 STATIC = Path(__file__).parent / "web" / "static"
 log = logging.getLogger(__name__)
@@ -366,6 +371,36 @@ async def support_schedule(platform: Platform) -> None:
             log.exception("support escalation failed; it will be retried")
 
 
+def send_webhooks(platform: Platform) -> webhook_delivery.Sent:
+    """Send the webhook deliveries due now, each through a guard that knows its
+    endpoint's host alone."""
+    guard = platform.outbound_guard
+
+    def client_for(endpoint: WebhookEndpoint) -> httpx.Client:
+        return endpoint_guard(guard, endpoint.id, endpoint.url).http_client(
+            TRANSFERS, (), user_supplied=True, timeout=webhook_delivery.TIMEOUT
+        )
+
+    return webhook_delivery.send_due(
+        platform.transaction, client_for, platform.secrets.session_key, platform.clock.now()
+    )
+
+
+async def webhook_schedule(platform: Platform) -> None:
+    """Send due webhook deliveries every ``webhook_interval_seconds``."""
+    seconds = platform.settings.webhook_interval_seconds
+    if seconds <= 0:
+        return
+    while True:
+        await asyncio.sleep(seconds)
+        try:
+            sent = await asyncio.to_thread(send_webhooks, platform)
+            if sent.retried or sent.given_up:
+                log.info("webhooks: %s", sent)
+        except Exception:
+            log.exception("sending webhooks failed; it will be retried")
+
+
 async def registration_schedule(platform: Platform) -> None:
     """Mail what registrations have come due every ``registration_interval_seconds``:
     updated invitations, reminders, survey links (see ``registration/schedule.py``)."""
@@ -501,6 +536,7 @@ def create_app(
         registrations = asyncio.create_task(registration_schedule(platform))
         calendars = asyncio.create_task(calendar_schedule(platform))
         support = asyncio.create_task(support_schedule(platform))
+        hooks = asyncio.create_task(webhook_schedule(platform))
         if intake is not None:
             intake.start()  # its own thread (aiosmtpd's controller)
         # one node (an in-memory bus) has nobody to tell
@@ -515,6 +551,7 @@ def create_app(
         registrations.cancel()
         calendars.cancel()
         support.cancel()
+        hooks.cancel()
         if intake is not None:
             intake.stop()
         if unshare is not None:
@@ -558,6 +595,7 @@ def create_app(
         calendar,
         organisations,
         billing,
+        webhooks,
         invitations,
         events,
         signaling,

@@ -222,6 +222,9 @@ class Settings(BaseSettings):
     support_smtp_host: str = Field(
         default="127.0.0.1", description="The address the SMTP intake listens on."
     )
+    webhook_interval_seconds: int = Field(
+        default=15, ge=0, description="How often due webhook deliveries are sent (0: off)."
+    )
     supervisory_authority: Contact = Contact(
         name="Berlin Commissioner for Data Protection and Freedom of Information",
         url="https://www.datenschutz-berlin.de",

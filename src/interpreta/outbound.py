@@ -265,6 +265,12 @@ class OutboundGuard:
         self._resolver: Resolver = resolver or resolve_with_getaddrinfo
         self._logger = logger or logging.getLogger(LOGGER_NAME)
 
+    def with_recipients(self, recipients: Sequence[Recipient]) -> OutboundGuard:
+        """A guard that allows `recipients` only (not this guard's), resolving and
+        logging as this guard does: a transfer whose destination the customer chose
+        (a webhook endpoint) may reach that destination and nothing else."""
+        return OutboundGuard(recipients, resolver=self._resolver, logger=self._logger)
+
     @property
     def recipients(self) -> tuple[Recipient, ...]:
         """The registered processors this guard allows transfers to."""

@@ -28,11 +28,13 @@ from interpreta.recordings import models as recordings_models
 from interpreta.registration import models as registration_models
 from interpreta.support import models as support_models
 from interpreta.visitors import models as visitors_models
+from interpreta.webhooks import models as webhooks_models
 
 MODEL_MODULES = (
     accounts_models,
     billing_models,
     support_models,
+    webhooks_models,
     availability_models,
     events_models,
     meetings_models,

@@ -101,6 +101,14 @@ BODIES: dict[tuple[str, str], dict[str, Any] | None] = {
     ("POST", "/api/staff/tickets/{ticket_id}/replies"): {"body": "Closed by Mallory"},
     ("PATCH", "/api/staff/tickets/{ticket_id}"): {"status": "closed"},
     ("POST", "/api/staff/incidents/{incident_id}/resolve"): None,
+    ("GET", "/api/organisations/{organisation_id}/webhooks"): None,
+    ("POST", "/api/organisations/{organisation_id}/webhooks"): {
+        "url": "https://93.184.216.34/hijack",
+        "events": ["event.created"],
+    },
+    ("POST", "/api/organisations/{organisation_id}/webhooks/{endpoint_id}/test"): None,
+    ("POST", "/api/organisations/{organisation_id}/webhooks/{endpoint_id}/secret"): None,
+    ("DELETE", "/api/organisations/{organisation_id}/webhooks/{endpoint_id}"): None,
 }
 
 
@@ -145,6 +153,11 @@ def victim(platform: Platform, sign_up: Any) -> dict[str, Any]:
     assert invited.status_code == 202, invited.text
     invitation = client.get(f"/api/organisations/{org}/invitations").json()[0]["id"]
     session = client.get("/api/account/sessions").json()[0]["id"]
+    endpoint = client.post(
+        f"/api/organisations/{org}/webhooks",
+        json={"url": "https://93.184.216.34/alice", "events": ["event.created"]},
+    )
+    assert endpoint.status_code == 201, endpoint.text
     ticket = client.post("/api/support/tickets", json={"subject": "Help", "body": "Please"})
     assert ticket.status_code == 201, ticket.text
     asked = interpreter.client.post("/api/privacy/requests", json={"kind": "erasure"})
@@ -167,6 +180,7 @@ def victim(platform: Platform, sign_up: Any) -> dict[str, Any]:
             "invoice_id": 1,
             "ticket_id": ticket.json()["id"],
             "incident_id": 1,
+            "endpoint_id": endpoint.json()["id"],
         },
         "interpreter": interpreter,
     }
@@ -181,6 +195,7 @@ def _snapshot(victim: dict[str, Any]) -> list[Any]:
         client.get(f"/api/organisations/{p['organisation_id']}/invitations").json(),
         client.get("/api/account/sessions").json(),
         client.get("/api/support/tickets").json(),
+        client.get(f"/api/organisations/{p['organisation_id']}/webhooks").json(),
     ]
 
 

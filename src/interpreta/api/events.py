@@ -37,6 +37,7 @@ from interpreta.live.ingest import RoomFeeds
 from interpreta.live.rtmp_ingest import stream_key
 from interpreta.live.rtmp_server import APPLICATION
 from interpreta.registration import letters
+from interpreta.webhooks import lifecycle
 
 router = APIRouter(tags=["events"], dependencies=[within(CUSTOMER_VIEW)])
 
@@ -264,6 +265,7 @@ def create_event(
             mode=body.mode,
             waiting_room=body.waiting_room,
         )
+        lifecycle.notify(db, event, "created", platform.clock.now())
         return event_out(db, event)
 
 
@@ -281,7 +283,9 @@ def update_event(
     """Change an event (owners and organisers); ending it ends its live sessions."""
     with platform.transaction() as db:
         event = load_event(db, event_id, user, *MANAGERS)
+        before = event.status
         actions.update_event(db, event, **body.model_dump(exclude_unset=True))
+        lifecycle.notify_update(db, event, before, platform.clock.now())
         document = event_out(db, event)
     if body.status is EventStatus.ENDED:
         live_rights.revoke(request, [event_id], "The organiser ended the event.")
@@ -300,6 +304,7 @@ def delete_event(event_id: PathId, user: UserDep, platform: PlatformDep) -> Resp
         organiser = organisation_name(db, event.organisation_id)
         post = letters.Post(platform.settings, platform.secrets.session_key, platform.clock.now())
         letters.send_event_cancelled(db, platform.mailer, post, event, organiser)
+        lifecycle.notify(db, event, "deleted", platform.clock.now())
         db.delete(event)
     return Response(status_code=204)
 
