@@ -85,8 +85,11 @@ def to_html(blocks: list[AnyBlock]) -> str:
                 "<tr>" + "".join(f"<td>{escape(c)}</td>" for c in row) + "</tr>"
                 for row in block.rows
             )
+            # a wide table scrolls in its box: keyboard users reach it (WCAG 2.1.1)
+            label = escape(", ".join(block.headers))
             out.append(
-                f'<div class="table-scroll"><table><thead><tr>{head}</tr></thead>'
+                f'<div class="table-scroll" tabindex="0" role="region" aria-label="{label}">'
+                f"<table><thead><tr>{head}</tr></thead>"
                 f"<tbody>{body}</tbody></table></div>"
             )
     return "\n".join(out) + "\n"
