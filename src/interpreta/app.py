@@ -43,6 +43,7 @@ from interpreta.api import (
     webhooks,
     whip,
 )
+from interpreta.billing.vat import EU_STANDARD_RATES
 from interpreta.bus import Bus, MemoryBus
 from interpreta.bus.redis_backend import RedisBus
 from interpreta.calendar_integration.connections import sync_all
@@ -68,6 +69,7 @@ from interpreta.registration.letters import Post
 from interpreta.registration.schedule import send_due
 from interpreta.support import sla
 from interpreta.support.intake import SupportIntake
+from interpreta.support.tickets import business_hours
 from interpreta.web import account as account_pages
 from interpreta.web import cookies as cookie_pages
 from interpreta.web import newsletter as newsletter_pages
@@ -349,6 +351,23 @@ async def retention_schedule(platform: Platform) -> None:
             log.exception("publishing the audit tree head failed; it will be retried")
 
 
+def check_operator_settings(settings: Settings) -> None:
+    """Refuse to start on settings the first invoice or ticket would fail on: the
+    support desk's hours, time zone and holidays, and a seller outside the EU's VAT.
+
+    :raises ValueError: what is wrong, and which setting says it.
+    """
+    try:
+        business_hours(settings)
+    except ValueError as error:
+        raise ValueError(f"INTERPRETA_SUPPORT_HOURS/_TIMEZONE/_COUNTRY: {error}") from error
+    if settings.seller.country not in EU_STANDARD_RATES:
+        raise ValueError(
+            f"INTERPRETA_SELLER: country {settings.seller.country!r} is not an EU member "
+            "state; invoices charge EU VAT"
+        )
+
+
 def escalate_tickets(platform: Platform) -> int:
     """Escalate the support tickets past their SLA targets; how many."""
     with platform.transaction() as db:
@@ -519,6 +538,7 @@ def create_app(
     hub = LiveHub(platform, plane, bus, tap_addresses=taps)
     feeds = RoomFeeds(hub)
     rtmp = RtmpIngest(feeds, platform.settings, taps) if platform.settings.rtmp_port else None
+    check_operator_settings(platform.settings)
     intake = (
         SupportIntake(
             platform.settings, platform.transaction, lambda: platform.mailer, platform.clock.now

@@ -184,3 +184,16 @@ def test_bad_staff_requests_are_refused(desk: tuple[Account, Account], sign_up: 
     assert sam.client.get("/api/staff/tickets/999").status_code == 404
     other: Account = sign_up("otto", "Otto Ltd")
     assert other.client.get(f"/api/support/tickets/{ticket['id']}").status_code == 404
+
+
+def test_an_unproven_address_cannot_open_a_ticket(platform: Platform, sign_up: Any) -> None:
+    """Support answers by mail: an account whose address is not proven cannot ask (its
+    answers would go to whoever owns the address)."""
+    unproven: Account = sign_up("nina", "Nina Ltd", verified=False)
+    refused = unproven.client.post("/api/support/tickets", json=HELP)
+    assert refused.status_code == 403
+    assert refused.headers["content-type"] == "application/problem+json"
+    lines = unproven.client.post(
+        "/api/support/tickets", json={"subject": "Line\nbreak", "body": "x"}
+    )
+    assert lines.status_code in (403, 422)

@@ -118,6 +118,7 @@ def test_a_billing_address_keeps_a_checked_vat_id(platform: Platform, customer: 
     ("country", "vat_id", "language", "field"),
     [
         ("XX", None, "en", "country"),
+        ("EU", None, "en", "country"),
         ("Germany", None, "en", "country"),
         ("DE", "DE136695977", "en", "vat_id"),
         ("DE", "FR40303265045", "en", "vat_id"),

@@ -198,6 +198,8 @@ def test_a_payment_is_recorded_by_its_reference(
         (Decimal("10"), -1, "tr_1", "received_on"),
         (Decimal("10"), 0, "4111 1111 1111 1111", "reference"),
         (Decimal("10"), 0, "card 4111-1111-1111-1111 ok", "reference"),
+        (Decimal("10"), 0, "order 2024 4111 1111 1111 1111", "reference"),
+        (Decimal("10"), 0, "1-4111111111111111", "reference"),
         (Decimal("10"), 0, "from DE89 3704 0044 0532 0130 00", "reference"),
         (Decimal("10"), 0, "   ", "reference"),
     ],
@@ -284,3 +286,25 @@ def test_a_period_must_not_end_before_it_starts(platform: Platform, customer: Cu
             period=(date(2026, 12, 31), date(2026, 12, 1)),
         )
     assert refused.value.errors[0].field == "period_end"
+
+
+def test_credit_notes_for_every_line_add_up_to_the_invoice_to_the_cent(
+    platform: Platform, customer: Customer, clock: FrozenClock
+) -> None:
+    """Each line's VAT rounds on its own; the credit note for the last lines takes the
+    VAT that is left, so nothing stays owed (two lines of 10.02: 3.81 VAT, not 1.90 x 2)."""
+    customer.address("DE")
+    item = LineInput("Storage over the plan", Decimal(1), "GBM", Decimal("10.02"))
+    invoice_id = customer.invoice(item, item)
+    with platform.transaction() as db:
+        issued = db.get(Invoice, invoice_id)
+        assert issued is not None and issued.vat_total == Decimal("3.81")
+        first = invoices.credit(
+            db, platform.settings, issued, line_ids=[issued.lines[0].id], now=clock.now()
+        )
+        last = invoices.credit(
+            db, platform.settings, issued, line_ids=[issued.lines[1].id], now=clock.now()
+        )
+        assert (first.vat_total, last.vat_total) == (Decimal("1.90"), Decimal("1.91"))
+        assert invoices.outstanding(db, issued) == Decimal("0.00")
+        assert invoices.status(db, issued, clock.now().date() + timedelta(days=60)) == "credited"

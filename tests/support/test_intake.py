@@ -143,3 +143,27 @@ def test_quoted_history_is_left_out() -> None:
     text = "Thanks!\n\nAm 7. Dez. 2026 um 10:00 schrieb Support <s@x>:\n> old"
     assert without_quote(text) == "Thanks!"
     assert without_quote("> only quoted\nnew line") == "new line"
+
+
+def test_a_mail_delivered_twice_is_filed_once(platform: Platform, intake: int) -> None:
+    mail = _mail("Help", "Once", Message_ID="<twice@example.org>")
+    assert _send(intake, mail)[0] == 250 and _send(intake, mail)[0] == 250
+    (ticket,) = _tickets(platform)
+    assert [m.body for m in ticket.messages] == ["Once"]
+
+
+def test_a_reply_keeping_an_old_reference_reaches_the_newest_ticket(
+    platform: Platform, intake: int
+) -> None:
+    _send(intake, _mail("Help", "First"))
+    (old,) = _tickets(platform)
+    with platform.transaction() as db:
+        found = db.get(Ticket, old.id)
+        assert found is not None
+        found.status = TicketStatus.CLOSED
+    _send(intake, _mail(f"Re: Help [#{old.reference}]", "Still broken"))
+    new = _tickets(platform)[1]
+    assert old.reference not in new.subject  # the new ticket's subject drops the old one
+    _send(intake, _mail(f"Re: Help [#{old.reference}] [#{new.reference}]", "Details"))
+    assert len(_tickets(platform)) == 2
+    assert [m.body for m in load(platform, new.id).messages][-1] == "Details"

@@ -63,7 +63,13 @@ def test_urgent_tickets_and_a_plans_targets(
     assert urgent.first_response_due == desk_clock.now() + timedelta(hours=6)  # 24 / 4
     now = desk_clock.now()
     with platform.transaction() as db:
-        customer = User(email="olga@example.org", name="Olga", password_hash="-", created_at=now)
+        customer = User(
+            email="olga@example.org",
+            name="Olga",
+            password_hash="-",
+            created_at=now,
+            email_verified_at=now,
+        )
         organisation = Organisation(name="Olga Events", plan="gold", created_at=now)
         db.add_all([customer, organisation])
         db.flush()
@@ -145,7 +151,12 @@ def test_support_answers_by_mail_and_the_requester_writes_back(
         ticket = db.get(Ticket, ticket_id)
         assert ticket is not None
         tickets.add_message(
-            db, ticket, body="Reloaded, works now.", channel=Channel.WEB, now=desk_clock.now()
+            db,
+            platform.settings,
+            ticket,
+            body="Reloaded, works now.",
+            channel=Channel.WEB,
+            now=desk_clock.now(),
         )
         assert ticket.status is TicketStatus.OPEN
         tickets.set_status(db, ticket, TicketStatus.SOLVED, desk_clock.now())
@@ -154,7 +165,12 @@ def test_support_answers_by_mail_and_the_requester_writes_back(
         assert ticket.closed_at == desk_clock.now()
         with pytest.raises(Problem) as closed:
             tickets.add_message(
-                db, ticket, body="One more thing", channel=Channel.WEB, now=desk_clock.now()
+                db,
+                platform.settings,
+                ticket,
+                body="One more thing",
+                channel=Channel.WEB,
+                now=desk_clock.now(),
             )
         assert closed.value.status == 409
 
@@ -195,3 +211,20 @@ def test_what_people_write_is_encrypted_at_rest(
         raw = connection.execute(select(Ticket.__table__.c.subject)).scalar_one()
         body = connection.execute(select(TicketMessage.__table__.c.body)).scalar_one()
     assert "hunter2" not in str(raw) and "4242" not in str(body)
+
+
+def test_mail_from_an_unproven_address_belongs_to_no_account(
+    platform: Platform, open_ticket: OpenTicket, desk_clock: FrozenClock
+) -> None:
+    """Someone who opened an account under another's address, and never proved it, gets
+    none of the tickets that person mails."""
+    with platform.transaction() as db:
+        squatter = User(
+            email="rita@example.org",
+            name="Not Rita",
+            password_hash="-",
+            created_at=desk_clock.now(),
+        )
+        db.add(squatter)
+    ticket = load(platform, open_ticket())
+    assert ticket.requester_user_id is None and ticket.requester_name == "Rita Ruiz"

@@ -115,10 +115,12 @@ def test_a_delivery_reaches_its_endpoint_alone() -> None:
 
 
 def test_the_secret_is_derived_and_rotates() -> None:
-    endpoint = WebhookEndpoint(id=3, secret_version=1)
+    endpoint = WebhookEndpoint(id=3, organisation_id=1, created_at=NOW, secret_version=1)
     key = b"k" * 32
     first = endpoints.secret(key, endpoint)
     assert first.startswith("whsec_") and first == endpoints.secret(key, endpoint)
     endpoint.secret_version = 2
     assert endpoints.secret(key, endpoint) != first
     assert endpoints.secret(b"j" * 32, endpoint) != endpoints.secret(key, endpoint)
+    again = WebhookEndpoint(id=3, organisation_id=2, created_at=NOW, secret_version=2)
+    assert endpoints.secret(key, again) != endpoints.secret(key, endpoint)  # an ID reused

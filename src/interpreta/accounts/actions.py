@@ -226,3 +226,15 @@ def staff_role_of(db: Session, user_id: int) -> StaffRole | None:
     """The staff role user `user_id` holds in force (two-factor sign-in on), if any."""
     user = db.get(User, user_id)
     return None if user is None else user.staff_role_in_force
+
+
+@runs_in(ACCOUNT)
+def verified_account(db: Session, email: str) -> tuple[int, str] | None:
+    """The ID and name of the account whose address `email` is and has been proven:
+    only its owner is anyone's account for mail that comes in from that address."""
+    row = db.execute(
+        select(User.id, User.name).where(
+            User.email == normalise_email(email), User.email_verified_at.is_not(None)
+        )
+    ).first()
+    return None if row is None else (row.id, row.name)

@@ -8,6 +8,7 @@ payments are the operator's billing staff's (:mod:`~interpreta.api.staff_billing
 
 from __future__ import annotations
 
+import base64
 from datetime import date
 from decimal import Decimal
 from typing import Annotated
@@ -15,7 +16,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from interpreta.accounts import actions
 from interpreta.accounts.models import MemberRole
@@ -181,7 +182,8 @@ def pdf_response(invoice: Invoice) -> Response:
         media_type="application/pdf",
         headers={
             "Content-Disposition": f'attachment; filename="{invoice.number}.pdf"',
-            "Digest": f"sha-256={invoice.pdf_sha256}",
+            "Digest": "sha-256="
+            + base64.b64encode(bytes.fromhex(invoice.pdf_sha256)).decode("ascii"),
         },
     )
 
@@ -247,6 +249,7 @@ def list_invoices(
         actions.require_member(db, organisation_id, user, MemberRole.OWNER)
         found = db.scalars(
             select(Invoice)
+            .options(defer(Invoice.pdf))
             .where(Invoice.organisation_id == organisation_id)
             .order_by(Invoice.issued_at.desc(), Invoice.id.desc())
         )

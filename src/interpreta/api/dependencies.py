@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
 
-from interpreta.accounts.models import User
+from interpreta.accounts.models import StaffRole, User
 from interpreta.accounts.signin import COOKIE_NAME, user_for_token
 from interpreta.datamap.activities import SIGN_IN, Activity
-from interpreta.errors import unauthenticated
+from interpreta.errors import not_found, unauthenticated
+from interpreta.i18n.catalogues import N_
 from interpreta.platform import Platform
 from interpreta.privacy.processing import enter, processing
 
@@ -56,3 +58,10 @@ def client_address(request: Request) -> str:
 
 UserDep = Annotated[User, Depends(current_user)]
 OptionalUserDep = Annotated[User | None, Depends(optional_user)]
+
+
+def require_staff(user: User, roles: Collection[StaffRole]) -> None:
+    """Go on only for staff holding one of `roles` (two-factor sign-in on); anyone else
+    gets a 404, as if the desk did not exist."""
+    if user.staff_role_in_force not in roles:
+        raise not_found(N_("page"))

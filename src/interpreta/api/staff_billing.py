@@ -15,9 +15,9 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
-from interpreta.accounts.models import Organisation, StaffRole, User
+from interpreta.accounts.models import Organisation, StaffRole
 from interpreta.api import staff_audit
 from interpreta.api.billing import (
     ContractOut,
@@ -27,7 +27,7 @@ from interpreta.api.billing import (
     invoice_out,
     pdf_response,
 )
-from interpreta.api.dependencies import PlatformDep, UserDep, within
+from interpreta.api.dependencies import PlatformDep, UserDep, require_staff, within
 from interpreta.api.inputs import Input, PathId, RowId
 from interpreta.billing import contracts, invoices
 from interpreta.billing.invoices import UNITS, LineInput
@@ -48,7 +48,7 @@ class PlanIn(Input):
     code: str = Field(min_length=1, max_length=40, pattern=r"^[a-z0-9][a-z0-9-]*$")
     name: str = Field(min_length=1, max_length=100)
     currency: str = Field(default="EUR", pattern=r"^[A-Z]{3}$")
-    monthly_fee: Amount
+    monthly_fee: Decimal = Field(ge=0, le=1_000_000, max_digits=12, decimal_places=2)
     included_listener_hours: int = Field(ge=0, le=10_000_000)
     included_interpreter_hours: int = Field(ge=0, le=1_000_000)
     included_languages: int = Field(ge=1, le=100)
@@ -122,11 +122,6 @@ class PaymentOut(BaseModel):
     reference: str
 
 
-def _billing_staff(user: User) -> None:
-    if user.staff_role_in_force not in BILLING_STAFF:
-        raise not_found(N_("page"))
-
-
 def _organisation(db: Session, organisation_id: int) -> Organisation:
     found = db.get(Organisation, organisation_id)
     if found is None:
@@ -144,7 +139,7 @@ def _invoice(db: Session, invoice_id: int) -> Invoice:
 @router.get("/plans", response_model=list[PlanOut])
 def list_plans(user: UserDep, platform: PlatformDep) -> list[PlanOut]:
     """Every plan offered."""
-    _billing_staff(user)
+    require_staff(user, BILLING_STAFF)
     with platform.sessions() as db:
         return [
             PlanOut.model_validate(plan, from_attributes=True)
@@ -155,7 +150,7 @@ def list_plans(user: UserDep, platform: PlatformDep) -> list[PlanOut]:
 @router.post("/plans", status_code=201, response_model=PlanOut)
 def create_plan(body: PlanIn, user: UserDep, platform: PlatformDep) -> PlanOut:
     """Offer a new plan."""
-    _billing_staff(user)
+    require_staff(user, BILLING_STAFF)
     with platform.transaction() as db:
         plan = contracts.create_plan(
             db,
@@ -186,7 +181,7 @@ def start_contract(
     organisation_id: PathId, body: ContractIn, user: UserDep, platform: PlatformDep
 ) -> ContractOut:
     """Put a customer on a plan."""
-    _billing_staff(user)
+    require_staff(user, BILLING_STAFF)
     now = platform.clock.now()
     with platform.transaction() as db:
         organisation = _organisation(db, organisation_id)
@@ -211,7 +206,7 @@ def close_contract(
     contract_id: PathId, body: ClosureIn, user: UserDep, platform: PlatformDep
 ) -> ContractOut:
     """Close a contract (and the customer account with it, once it has ended)."""
-    _billing_staff(user)
+    require_staff(user, BILLING_STAFF)
     now = platform.clock.now()
     with platform.transaction() as db:
         contract = db.get(Contract, contract_id)
@@ -247,7 +242,7 @@ def issue_invoice(
     organisation_id: PathId, body: InvoiceIn, user: UserDep, platform: PlatformDep
 ) -> InvoiceOut:
     """Issue an invoice now: numbered, rendered and final."""
-    _billing_staff(user)
+    require_staff(user, BILLING_STAFF)
     if (body.period_start is None) != (body.period_end is None):
         raise invalid("period_end", gettext("Give both ends of the period, or neither."))
     period = None
@@ -285,7 +280,7 @@ def credit_invoice(
     invoice_id: PathId, body: CreditIn, user: UserDep, platform: PlatformDep
 ) -> InvoiceOut:
     """Correct an invoice with a credit note (an issued invoice is never edited)."""
-    _billing_staff(user)
+    require_staff(user, BILLING_STAFF)
     now = platform.clock.now()
     with platform.transaction() as db:
         note = invoices.credit(
@@ -312,7 +307,7 @@ def record_payment(
     invoice_id: PathId, body: PaymentIn, user: UserDep, platform: PlatformDep
 ) -> PaymentOut:
     """Record a payment received against an invoice."""
-    _billing_staff(user)
+    require_staff(user, BILLING_STAFF)
     with platform.transaction() as db:
         invoice = _invoice(db, invoice_id)
         payment = invoices.record_payment(
@@ -345,10 +340,14 @@ def receivables(
     organisation_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
 ) -> list[InvoiceOut]:
     """Invoices and credit notes, newest first: ``status=overdue`` is the dunning queue."""
-    _billing_staff(user)
+    require_staff(user, BILLING_STAFF)
     today = platform.clock.now().date()
     with platform.sessions() as db:
-        query = select(Invoice).order_by(Invoice.issued_at.desc(), Invoice.id.desc())
+        query = (
+            select(Invoice)
+            .options(defer(Invoice.pdf))
+            .order_by(Invoice.issued_at.desc(), Invoice.id.desc())
+        )
         if organisation_id is not None:
             query = query.where(Invoice.organisation_id == organisation_id)
         if status in ("open", "overdue", "paid", "credited"):
@@ -360,6 +359,6 @@ def receivables(
 @router.get("/invoices/{invoice_id}.pdf", dependencies=[within(ACCOUNTING)])
 def staff_invoice_pdf(invoice_id: PathId, user: UserDep, platform: PlatformDep) -> Any:
     """A document as it was issued."""
-    _billing_staff(user)
+    require_staff(user, BILLING_STAFF)
     with platform.sessions() as db:
         return pdf_response(_invoice(db, invoice_id))

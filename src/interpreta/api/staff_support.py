@@ -17,9 +17,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from interpreta.accounts import actions
-from interpreta.accounts.models import StaffRole, User
+from interpreta.accounts.models import StaffRole
 from interpreta.api import staff_audit
-from interpreta.api.dependencies import PlatformDep, UserDep, within
+from interpreta.api.dependencies import PlatformDep, UserDep, require_staff, within
 from interpreta.api.inputs import Input, PathId, RowId
 from interpreta.api.support import TicketOut, ticket_out
 from interpreta.datamap.activities import SUPPORT_DESK
@@ -105,11 +105,6 @@ class IncidentOut(BaseModel):
     tickets: int
 
 
-def _support_staff(user: User) -> None:
-    if user.staff_role_in_force not in SUPPORT_STAFF:
-        raise not_found(N_("page"))
-
-
 def _ticket(db: Session, ticket_id: int) -> Ticket:
     found = db.get(Ticket, ticket_id)
     if found is None:
@@ -150,7 +145,7 @@ def queue(
 ) -> list[QueuedTicket]:
     """A queue: ``active`` (new, open, pending; soonest target first), ``mine``,
     ``overdue`` (past a target, most overdue first) or ``all``."""
-    _support_staff(user)
+    require_staff(user, SUPPORT_STAFF)
     now = platform.clock.now()
     with platform.sessions() as db:
         breaches = sla.overdue(db, platform.settings, now)
@@ -170,7 +165,7 @@ def queue(
 @router.get("/tickets/{ticket_id}", response_model=TicketOut)
 def read_ticket(ticket_id: PathId, user: UserDep, platform: PlatformDep) -> TicketOut:
     """A ticket with every message, internal notes included."""
-    _support_staff(user)
+    require_staff(user, SUPPORT_STAFF)
     with platform.sessions() as db:
         return ticket_out(_ticket(db, ticket_id), internal=True)
 
@@ -178,7 +173,7 @@ def read_ticket(ticket_id: PathId, user: UserDep, platform: PlatformDep) -> Tick
 @router.post("/tickets/{ticket_id}/replies", status_code=201, response_model=TicketOut)
 def answer(ticket_id: PathId, body: ReplyIn, user: UserDep, platform: PlatformDep) -> TicketOut:
     """Answer the requester (by mail), or note something for support only."""
-    _support_staff(user)
+    require_staff(user, SUPPORT_STAFF)
     if (body.body is None) == (body.canned_reply_id is None):
         raise invalid("body", gettext("Write a reply or choose a canned one, not both."))
     with platform.transaction() as db:
@@ -210,7 +205,7 @@ def change_ticket(
     ticket_id: PathId, body: TicketPatch, user: UserDep, platform: PlatformDep
 ) -> TicketOut:
     """Change a ticket's status, priority, assignee or incident."""
-    _support_staff(user)
+    require_staff(user, SUPPORT_STAFF)
     now = platform.clock.now()
     with platform.transaction() as db:
         ticket = _ticket(db, ticket_id)
@@ -238,7 +233,7 @@ def change_ticket(
 @router.get("/canned-replies", response_model=list[CannedOut])
 def canned_replies(user: UserDep, platform: PlatformDep) -> list[CannedOut]:
     """The replies support keeps."""
-    _support_staff(user)
+    require_staff(user, SUPPORT_STAFF)
     with platform.sessions() as db:
         return [
             CannedOut(id=c.id, title=c.title, body=c.body)
@@ -249,13 +244,14 @@ def canned_replies(user: UserDep, platform: PlatformDep) -> list[CannedOut]:
 @router.post("/canned-replies", status_code=201, response_model=CannedOut)
 def keep_canned_reply(body: CannedIn, user: UserDep, platform: PlatformDep) -> CannedOut:
     """Keep a reply for later."""
-    _support_staff(user)
+    require_staff(user, SUPPORT_STAFF)
     with platform.transaction() as db:
         if db.scalar(select(CannedReply.id).where(CannedReply.title == body.title)):
             raise conflict(gettext("A canned reply has that title."), "title")
         canned = CannedReply(title=body.title, body=body.body, created_at=platform.clock.now())
         db.add(canned)
         db.flush()
+        staff_audit.record(db, platform, user, "support.canned.create", f"canned:{canned.id}")
         return CannedOut(id=canned.id, title=canned.title, body=canned.body)
 
 
@@ -274,7 +270,7 @@ def _incident_out(db: Session, incident: Incident) -> IncidentOut:
 @router.get("/incidents", response_model=list[IncidentOut])
 def incidents(user: UserDep, platform: PlatformDep) -> list[IncidentOut]:
     """Incidents, open ones first."""
-    _support_staff(user)
+    require_staff(user, SUPPORT_STAFF)
     with platform.sessions() as db:
         found = db.scalars(
             select(Incident).order_by(Incident.resolved_at.is_not(None), Incident.id.desc())
@@ -285,7 +281,7 @@ def incidents(user: UserDep, platform: PlatformDep) -> list[IncidentOut]:
 @router.post("/incidents", status_code=201, response_model=IncidentOut)
 def open_incident(body: IncidentIn, user: UserDep, platform: PlatformDep) -> IncidentOut:
     """Open an incident; tickets linked to it are kept while it is open (P14)."""
-    _support_staff(user)
+    require_staff(user, SUPPORT_STAFF)
     with platform.transaction() as db:
         incident = Incident(
             title=body.title, description=body.description, opened_at=platform.clock.now()
@@ -299,7 +295,7 @@ def open_incident(body: IncidentIn, user: UserDep, platform: PlatformDep) -> Inc
 @router.post("/incidents/{incident_id}/resolve", response_model=IncidentOut)
 def resolve_incident(incident_id: PathId, user: UserDep, platform: PlatformDep) -> IncidentOut:
     """Resolve an incident: its tickets go back to their own retention (P13)."""
-    _support_staff(user)
+    require_staff(user, SUPPORT_STAFF)
     with platform.transaction() as db:
         incident = db.get(Incident, incident_id)
         if incident is None:

@@ -17,8 +17,8 @@ from interpreta.accounts.models import User
 from interpreta.api.dependencies import PlatformDep, UserDep, within
 from interpreta.api.inputs import Input, PathId
 from interpreta.datamap.activities import SUPPORT_DESK
-from interpreta.errors import not_found
-from interpreta.i18n.catalogues import N_
+from interpreta.errors import forbidden, not_found
+from interpreta.i18n.catalogues import N_, gettext
 from interpreta.i18n.locales import current
 from interpreta.support import tickets
 from interpreta.support.models import Channel, Priority, Ticket, TicketMessage
@@ -29,7 +29,7 @@ router = APIRouter(prefix="/api/support", tags=["support"], dependencies=[within
 class TicketIn(Input):
     """A request for help."""
 
-    subject: str = Field(min_length=1, max_length=tickets.MAX_SUBJECT)
+    subject: str = Field(min_length=1, max_length=tickets.MAX_SUBJECT, pattern=r"^[^\r\n]*$")
     body: str = Field(min_length=1, max_length=tickets.MAX_BODY)
     priority: Literal["low", "normal", "high", "urgent"] = "normal"
 
@@ -104,7 +104,9 @@ def _mine(db: Session, ticket_id: int, user: User) -> Ticket:
 
 @router.post("/tickets", status_code=201, response_model=TicketOut)
 def open_ticket(body: TicketIn, user: UserDep, platform: PlatformDep) -> TicketOut:
-    """Ask for help: the answer comes by mail, and here."""
+    """Ask for help: the answer comes by mail (to a proven address), and here."""
+    if user.email_verified_at is None:
+        raise forbidden(gettext("Prove your email address first: support answers by mail."))
     with platform.transaction() as db:
         ticket = tickets.open_ticket(
             db,
@@ -150,6 +152,12 @@ def write_back(
     with platform.transaction() as db:
         ticket = _mine(db, ticket_id, user)
         tickets.add_message(
-            db, ticket, body=body.body, channel=Channel.WEB, now=platform.clock.now(), user=user
+            db,
+            platform.settings,
+            ticket,
+            body=body.body,
+            channel=Channel.WEB,
+            now=platform.clock.now(),
+            user=user,
         )
         return ticket_out(ticket, internal=False)

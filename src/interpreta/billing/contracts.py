@@ -16,12 +16,12 @@ import calendar
 from datetime import date, datetime
 from decimal import Decimal
 
-from babel import Locale
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from interpreta.accounts.actions import close_organisation
 from interpreta.accounts.models import Organisation
+from interpreta.billing.document import COUNTRIES
 from interpreta.billing.models import BillingAddress, Contract, Plan
 from interpreta.billing.vat import InvalidVatId, normalise_vat_id
 from interpreta.datamap.activities import BILLING
@@ -39,11 +39,6 @@ __all__ = [
     "start",
     "term_end",
 ]
-
-_COUNTRIES = frozenset(
-    code for code in map(str, Locale("en").territories) if len(code) == 2 and code.isalpha()
-)
-"""ISO 3166-1 alpha-2 codes, as CLDR names them (its numeric regions left out)."""
 
 
 def add_months(day: date, months: int) -> date:
@@ -213,7 +208,7 @@ def set_billing_address(
         valid one of the country.
     """
     country = country.strip().upper()
-    if country not in _COUNTRIES:
+    if country not in COUNTRIES:
         raise invalid("country", gettext("Choose a country by its two-letter code."))
     if supported(language) != language:
         raise invalid("language", gettext("Choose one of the platform's languages."))

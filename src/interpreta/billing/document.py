@@ -14,7 +14,10 @@ from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 
+from babel import Locale
+
 __all__ = [
+    "COUNTRIES",
     "DocumentKind",
     "DocumentLine",
     "InvoiceDocument",
@@ -22,6 +25,18 @@ __all__ = [
     "VatBreakdown",
     "VatCategory",
 ]
+
+
+_NOT_COUNTRIES = frozenset({"EU", "EZ", "UN", "QO", "XA", "XB", "ZZ"})
+"""CLDR's two-letter groupings and placeholders that are no country (the EU, the
+eurozone, the UN, outlying Oceania, pseudo-locales, unknown)."""
+
+COUNTRIES = frozenset(
+    code
+    for code in map(str, Locale("en").territories)
+    if len(code) == 2 and code.isalpha() and code not in _NOT_COUNTRIES
+)
+"""The ISO 3166-1 alpha-2 codes a party's country may have, as CLDR names them."""
 
 
 class DocumentKind(StrEnum):

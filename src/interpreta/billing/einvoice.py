@@ -26,7 +26,6 @@ from pathlib import Path
 from typing import Any
 
 import facturx
-from babel import Locale
 from babel.numbers import is_currency
 from lxml import etree
 from lxml.builder import ElementMaker
@@ -42,6 +41,7 @@ from pypdf.generic import (
 )
 
 from interpreta.billing.document import (
+    COUNTRIES,
     DocumentKind,
     DocumentLine,
     InvoiceDocument,
@@ -311,12 +311,7 @@ def _category_rules(row: VatBreakdown) -> list[str]:
 
 
 def _is_country(code: str) -> bool:
-    return len(code) == 2 and code.isalpha() and code.isupper() and code in _territories()
-
-
-@functools.cache
-def _territories() -> frozenset[str]:
-    return frozenset(Locale.parse("en").territories)
+    return code in COUNTRIES
 
 
 def _invoice(document: InvoiceDocument) -> Any:

@@ -32,7 +32,7 @@ from interpreta.billing.document import (
 from interpreta.billing.einvoice import factur_x_pdf
 from interpreta.billing.models import BillingAddress, Invoice, InvoiceKind, InvoiceLine, Payment
 from interpreta.billing.numbering import next_number
-from interpreta.billing.vat import Taxation, taxation
+from interpreta.billing.vat import Taxation, as_issued, taxation
 from interpreta.config import Settings
 from interpreta.datamap.activities import ACCOUNTING
 from interpreta.errors import conflict, invalid
@@ -63,7 +63,7 @@ UNITS = ("HUR", "MON", "C62", "GBM")
 _MAX_LINES = 200
 _MAX_AMOUNT = Decimal(1_000_000)
 """The largest quantity and unit price a line takes (a typing error beyond)."""
-_CARD_LIKE = re.compile(r"\d(?:[ -]?\d){12,18}")
+_DIGIT_RUN = re.compile(r"\d(?:[ -]?\d){12,}")
 _IBAN_LIKE = re.compile(r"[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,32}")
 
 
@@ -150,7 +150,8 @@ def issue(
     if period is not None and period[1] < period[0]:
         raise invalid("period_end", gettext("The period cannot end before it starts."))
     address, buyer = _buyer(db, organisation)
-    taxed = taxation(settings.seller.country, buyer.country, buyer.vat_id)
+    found = taxation(settings.seller.country, buyer.country, buyer.vat_id)
+    taxed = as_issued(found.treatment, found.rate.quantize(CENT))  # as it will be stored
     today = now.date()
     invoice = Invoice(
         kind=InvoiceKind.INVOICE,
@@ -187,11 +188,20 @@ def credit(
     chosen = list(by_id) if line_ids is None else list(dict.fromkeys(line_ids))
     if not chosen or any(n not in by_id for n in chosen):
         raise invalid("line_ids", gettext("Choose lines of this invoice."))
-    if set(chosen) & credited_lines(db, invoice):
+    already = credited_lines(db, invoice)
+    if set(chosen) & already:
         raise conflict(gettext("Those lines have been credited already."), "line_ids")
     lines = [by_id[n] for n in chosen]
     buyer = _party_of(invoice)
-    taxed = taxation(settings.seller.country, buyer.country, buyer.vat_id)
+    taxed = _as_issued(invoice)
+    last_vat = None
+    if already | set(chosen) == set(by_id):  # the last lines: the VAT that is left
+        earlier = db.scalar(
+            select(func.coalesce(func.sum(Invoice.vat_total), 0)).where(
+                Invoice.corrects_id == invoice.id
+            )
+        )
+        last_vat = invoice.vat_total - Decimal(earlier or 0)
     today = now.date()
     note = Invoice(
         kind=InvoiceKind.CREDIT_NOTE,
@@ -206,7 +216,7 @@ def credit(
         language=invoice.language,
     )
     inputs = [LineInput(x.description, x.quantity, x.unit, x.unit_price) for x in lines]
-    _fill(db, settings, note, buyer, taxed, inputs, corrects=invoice)
+    _fill(db, settings, note, buyer, taxed, inputs, corrects=invoice, vat_total=last_vat)
     for corrected, line in zip(lines, note.lines, strict=True):
         line.corrects_line_id = corrected.id
     db.flush()
@@ -234,8 +244,11 @@ def _fill(
     taxed: Taxation,
     lines: Sequence[LineInput],
     corrects: Invoice | None = None,
+    vat_total: Decimal | None = None,
 ) -> None:
-    """Number, total, render and add `invoice` (whose header is set)."""
+    """Number, total, render and add `invoice` (whose header is set); `vat_total` is the
+    VAT of a credit note for an invoice's last lines (what is left, so that credit notes
+    add up to the invoice to the cent)."""
     invoice.buyer_name = buyer.name
     invoice.buyer_contact = buyer.contact
     invoice.buyer_email = buyer.email
@@ -258,7 +271,9 @@ def _fill(
         for n, line in enumerate(lines, start=1)
     ]
     invoice.net_total = sum((line.net for line in invoice.lines), Decimal("0.00"))
-    invoice.vat_total = money(invoice.net_total * taxed.rate / 100)
+    invoice.vat_total = (
+        money(invoice.net_total * taxed.rate / 100) if vat_total is None else vat_total
+    )
     invoice.gross_total = invoice.net_total + invoice.vat_total
     invoice.number = next_number(db, invoice.issued_on.year)
     invoice.pdf = factur_x_pdf(_document(settings, invoice, taxed, corrects))
@@ -339,9 +354,12 @@ def _document(
 def document_of(db: Session, settings: Settings, invoice: Invoice) -> InvoiceDocument:
     """The document `invoice` was issued as (to render it again and compare)."""
     corrects = None if invoice.corrects_id is None else db.get(Invoice, invoice.corrects_id)
-    buyer = _party_of(invoice)
-    taxed = taxation(settings.seller.country, buyer.country, buyer.vat_id)
-    return _document(settings, invoice, taxed, corrects)
+    return _document(settings, invoice, _as_issued(invoice), corrects)
+
+
+def _as_issued(invoice: Invoice) -> Taxation:
+    rate = invoice.lines[0].vat_rate if invoice.lines else Decimal("0")
+    return as_issued(invoice.vat_treatment, rate)
 
 
 @runs_in(ACCOUNTING)
@@ -412,6 +430,11 @@ def record_payment(
     if received_on < invoice.issued_on or received_on > now.date():
         raise invalid("received_on", gettext("The payment date must be between issue and today."))
     clean = reference.strip()
+    if _holds_an_account_number(processor):
+        raise invalid(
+            "processor",
+            gettext("Enter the payment processor's reference, never a card or account number."),
+        )
     if not clean or _holds_an_account_number(clean):
         raise invalid(
             "reference",
@@ -434,10 +457,13 @@ def _holds_an_account_number(text: str) -> bool:
     """Whether `text` contains what looks like a card number (13 to 19 digits, a card
     network's first digit, passing the Luhn check) or an IBAN: references must never
     carry either."""
-    for found in _CARD_LIKE.finditer(text):
+    for found in _DIGIT_RUN.finditer(text):
         digits = re.sub(r"\D", "", found.group())
-        if digits[0] in "23456" and _luhn(digits):  # card networks' first digits
-            return True
+        for start in range(len(digits) - 12):
+            for length in range(13, min(19, len(digits) - start) + 1):
+                window = digits[start : start + length]
+                if window[0] in "23456" and _luhn(window):  # card networks' first digits
+                    return True
     for found in _IBAN_LIKE.finditer(text.upper()):
         compact = found.group().replace(" ", "")
         if any(iban.is_valid(compact[:n]) for n in range(15, min(len(compact), 34) + 1)):

@@ -168,7 +168,8 @@ class Contract(Base):
         Date, info=personal(CONTRACT_TERMS, "contract end date, once it is closed")
     )
     closure_reason: Mapped[str | None] = mapped_column(
-        String(200), info=personal(CONTRACT_TERMS, "why the contract was closed")
+        String(200),
+        info=personal(CONTRACT_TERMS, "why the contract was closed", free_text=True),
     )
     closed_at: Mapped[datetime | None] = mapped_column(
         UTCDateTime, info=not_personal("when the contract was closed")

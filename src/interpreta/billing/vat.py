@@ -21,7 +21,14 @@ from interpreta.billing.document import VatCategory
 from interpreta.billing.models import VatTreatment
 from interpreta.i18n.catalogues import N_
 
-__all__ = ["EU_STANDARD_RATES", "InvalidVatId", "Taxation", "normalise_vat_id", "taxation"]
+__all__ = [
+    "EU_STANDARD_RATES",
+    "InvalidVatId",
+    "Taxation",
+    "as_issued",
+    "normalise_vat_id",
+    "taxation",
+]
 
 EU_STANDARD_RATES: dict[str, Decimal] = {
     code: Decimal(rate)
@@ -100,3 +107,17 @@ def taxation(seller_country: str, buyer_country: str, buyer_vat_id: str | None) 
         )
     rate = EU_STANDARD_RATES[buyer_country]
     return Taxation(VatTreatment.EU_CONSUMER, VatCategory.STANDARD, rate, None, None)
+
+
+def as_issued(treatment: VatTreatment, rate: Decimal) -> Taxation:
+    """The taxation an issued document had, from what it stored: its credit notes and its
+    renderings follow it, not today's rates or seller."""
+    if treatment is VatTreatment.REVERSE_CHARGE:
+        return Taxation(
+            treatment, VatCategory.REVERSE_CHARGE, rate, REVERSE_CHARGE_NOTE, "Reverse charge"
+        )
+    if treatment is VatTreatment.OUTSIDE_EU:
+        return Taxation(
+            treatment, VatCategory.OUTSIDE_SCOPE, rate, OUTSIDE_EU_NOTE, "Not subject to VAT"
+        )
+    return Taxation(treatment, VatCategory.STANDARD, rate, None, None)

@@ -20,6 +20,7 @@ from sqlalchemy import (
     String,
     Text,
     case,
+    func,
     select,
     type_coerce,
 )
@@ -79,7 +80,6 @@ class Incident(Base):
     to which their tickets are linked."""
 
     __tablename__ = "incidents"
-    __anchors__ = Anchors({Anchor.INCIDENT_CLOSURE: lambda: Incident.resolved_at})
     __untied__ = (
         "an incident is about the service, not a person; what it says of people is in "
         "the tickets linked to it, which are tied to their requesters"
@@ -106,8 +106,9 @@ def _sooner(a: SQLExpression, b: SQLExpression) -> ColumnElement[datetime | None
 
 
 def _support_clock() -> ColumnElement[datetime | None]:
-    """When a ticket's three years start (P13): its account's closure or its own, the
-    sooner; none while an incident it is linked to is open (P14)."""
+    """When a ticket's three years start (P13): its account's closure or its own end
+    (closed, or else solved), the sooner; none while an incident it is linked to is open
+    (P14). A ticket nobody closes still goes three years after it was solved."""
     account_closed = (
         select(Organisation.closed_at)
         .where(Organisation.id == Ticket.organisation_id)
@@ -118,8 +119,9 @@ def _support_clock() -> ColumnElement[datetime | None]:
         .where(Incident.id == Ticket.incident_id, Incident.resolved_at.is_(None))
         .exists()
     )
+    ended = func.coalesce(Ticket.closed_at, Ticket.solved_at)
     return type_coerce(
-        case((incident_open, None), else_=_sooner(account_closed, Ticket.closed_at)),
+        case((incident_open, None), else_=_sooner(account_closed, ended)),
         UTCDateTime,
     )
 

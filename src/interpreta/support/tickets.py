@@ -12,15 +12,16 @@ Mails are sent once the transaction has committed.
 from __future__ import annotations
 
 import functools
+import logging
 import re
 import secrets
-from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from interpreta.accounts import actions
 from interpreta.accounts.models import Membership, User
 from interpreta.billing.models import Contract, Plan
 from interpreta.config import Settings
@@ -55,6 +56,8 @@ __all__ = [
     "set_priority",
     "set_status",
 ]
+
+log = logging.getLogger(__name__)
 
 PRIORITY_FACTOR = {
     Priority.URGENT: 0.25,
@@ -93,9 +96,10 @@ def business_hours(settings: Settings) -> BusinessHours:
 
 
 def reference_in(subject: str) -> str | None:
-    """The ticket reference a mail's subject carries (``[#K7Q2-MX9A]``), if any."""
-    found = _REFERENCE.search(subject.upper())
-    return None if found is None else found.group(1)
+    """The ticket reference a mail's subject carries (``[#K7Q2-MX9A]``), the last one if
+    it carries several (a client that kept an older ticket's), if any."""
+    found = _REFERENCE.findall(subject.upper())
+    return found[-1] if found else None
 
 
 def _new_reference(db: Session) -> str:
@@ -180,10 +184,8 @@ def open_ticket(
     address = _address(email)
     user_id, known_name = (None, None) if user is None else (user.id, user.name)
     if user is None and channel is Channel.EMAIL:  # a customer writing from their address
-        row = db.execute(
-            select(User.id, User.name).where(User.email == normalise_email(address))
-        ).first()
-        user_id, known_name = (None, None) if row is None else (row.id, row.name)
+        account = actions.verified_account(db, address)
+        user_id, known_name = (None, None) if account is None else account
     organisation_id = _organisation_of(db, user_id)
     plan, first, resolution = _sla_hours(db, settings, organisation_id)
     ticket = Ticket(
@@ -193,7 +195,7 @@ def open_ticket(
         requester_email=address,
         requester_name=(name or known_name or "").strip()[:200] or None,
         language=supported(language) or "en",
-        subject=_text("subject", subject, MAX_SUBJECT),
+        subject=_text("subject", " ".join(_REFERENCE.sub("", subject).split()), MAX_SUBJECT),
         channel=channel,
         status=TicketStatus.NEW,
         priority=priority,
@@ -223,6 +225,7 @@ def open_ticket(
 @runs_in(SUPPORT_DESK)
 def add_message(
     db: Session,
+    settings: Settings,
     ticket: Ticket,
     *,
     body: str,
@@ -247,13 +250,23 @@ def add_message(
         mail_id=mail_id,
         created_at=now,
     )
+    waited = _waiting_since(ticket) if ticket.status is TicketStatus.PENDING else None
     ticket.messages.append(message)
+    if waited is not None:  # time spent waiting for the requester does not count
+        hours = business_hours(settings)
+        ticket.resolution_due = hours.add(ticket.resolution_due, hours.between(waited, now))
     if ticket.status is not TicketStatus.NEW:
         ticket.status = TicketStatus.OPEN
         ticket.solved_at = None
     ticket.updated_at = now
     db.flush()
     return message
+
+
+def _waiting_since(ticket: Ticket) -> datetime | None:
+    """When support last answered (and the ticket began to wait for its requester)."""
+    answers = [m.created_at for m in ticket.messages if m.from_staff and not m.internal]
+    return max(answers) if answers else None
 
 
 @runs_in(SUPPORT_DESK)
@@ -274,12 +287,22 @@ def receive_mail(
     subject, or the mail it answers) when it comes from that ticket's requester and the
     ticket is not closed; otherwise it opens a ticket."""
     address = _address(sender)
+    if message_id:  # a sending server that retries delivers the same mail again
+        seen = db.scalar(
+            select(Ticket)
+            .join(TicketMessage, TicketMessage.ticket_id == Ticket.id)
+            .where(TicketMessage.mail_id == message_id.strip()[:250])
+        )
+        if seen is not None:
+            return seen
     ticket = _ticket_for_mail(db, subject, in_reply_to)
     same_person = ticket is not None and normalise_email(ticket.requester_email) == (
         normalise_email(address)
     )
     if ticket is not None and same_person and ticket.status is not TicketStatus.CLOSED:
-        add_message(db, ticket, body=body, channel=Channel.EMAIL, now=now, mail_id=message_id)
+        add_message(
+            db, settings, ticket, body=body, channel=Channel.EMAIL, now=now, mail_id=message_id
+        )
         return ticket
     return open_ticket(
         db,
@@ -357,10 +380,13 @@ def reply(
 def _set_status(ticket: Ticket, status: TicketStatus, now: datetime) -> None:
     if status is TicketStatus.NEW and ticket.status is not TicketStatus.NEW:
         raise invalid("status", gettext("A ticket cannot become new again."))
-    ticket.status = status
-    ticket.solved_at = now if status in (TicketStatus.SOLVED, TicketStatus.CLOSED) else None
-    if ticket.solved_at is not None and ticket.closed_at is None and status is TicketStatus.CLOSED:
+    if status in (TicketStatus.SOLVED, TicketStatus.CLOSED):
+        ticket.solved_at = ticket.solved_at or now  # closing a solved ticket keeps when
+    else:
+        ticket.solved_at = None
+    if status is TicketStatus.CLOSED:
         ticket.closed_at = now
+    ticket.status = status
     ticket.updated_at = now
 
 
@@ -407,7 +433,15 @@ def is_active(ticket: Ticket) -> bool:
 
 
 def _mail_after_commit(db: Session, mailer: Mailer, mail: Mail) -> None:
-    send: Callable[[], None] = functools.partial(mailer.send, mail)
+    """Send `mail` once the transaction has committed; a failure then is logged (what
+    was stored stays stored, and the answer is on the ticket for the requester)."""
+
+    def send() -> None:
+        try:
+            mailer.send(mail)
+        except Exception:
+            log.exception("support mail %r could not be sent", mail.subject)
+
     after_commit(db, send)
 
 

@@ -116,9 +116,12 @@ def send_due(
     client_for: ClientFor,
     session_key: bytes,
     now: datetime,
+    clock: Callable[[], datetime] | None = None,
 ) -> Sent:
-    """Send the deliveries due at `now`, each claimed and recorded in a transaction of
-    its own; drop those past :data:`KEPT`."""
+    """Send the deliveries due at `now`: each is claimed in a transaction of its own
+    (committed, so two nodes never send it twice), sent outside any transaction (a slow
+    endpoint holds no lock), and its outcome recorded in a third. Those past
+    :data:`KEPT` are dropped. `clock` dates each attempt (default: `now`)."""
     sent = Sent()
     with transaction() as db:
         db.execute(
@@ -151,51 +154,76 @@ def send_due(
                 continue  # another node took it
             delivery = db.get(WebhookDelivery, delivery_id)
             assert delivery is not None
-            _attempt(delivery, client_for, session_key, now, sent)
+            attempt = _Attempt.of(delivery, session_key, (clock or (lambda: now))())
+        code, error = attempt.send(client_for)
+        with transaction() as db:
+            delivery = db.get(WebhookDelivery, delivery_id)
+            if delivery is not None:
+                _record(delivery, code, error, attempt.at, sent)
     return sent
 
 
-def _attempt(
-    delivery: WebhookDelivery,
-    client_for: ClientFor,
-    session_key: bytes,
-    now: datetime,
-    sent: Sent,
-) -> None:
-    endpoint = delivery.endpoint
-    delivery.attempts += 1
-    timestamp = int(now.timestamp())
-    headers = {
-        "content-type": "application/json",
-        "user-agent": "Interpreta-Webhooks/1",
-        "webhook-id": delivery.message_id,
-        "webhook-timestamp": str(timestamp),
-        "webhook-signature": signature(
-            signing_key(session_key, endpoint), delivery.message_id, timestamp, delivery.payload
-        ),
-    }
-    error: str | None = None
-    code: int | None = None
-    if not endpoint.active:
-        error = "the endpoint is switched off"
-    else:
+@dataclass(frozen=True)
+class _Attempt:
+    """One attempt, read from its delivery: where, what and how it is signed."""
+
+    endpoint: WebhookEndpoint
+    url: str
+    active: bool
+    payload: str
+    headers: dict[str, str]
+    at: datetime
+
+    @classmethod
+    def of(cls, delivery: WebhookDelivery, session_key: bytes, at: datetime) -> _Attempt:
+        endpoint = delivery.endpoint
+        timestamp = int(at.timestamp())
+        key = signing_key(session_key, endpoint)
+        return cls(
+            endpoint=endpoint,
+            url=endpoint.url,
+            active=endpoint.active,
+            payload=delivery.payload,
+            headers={
+                "content-type": "application/json",
+                "user-agent": "Interpreta-Webhooks/1",
+                "webhook-id": delivery.message_id,
+                "webhook-timestamp": str(timestamp),
+                "webhook-signature": signature(
+                    key, delivery.message_id, timestamp, delivery.payload
+                ),
+            },
+            at=at,
+        )
+
+    def send(self, client_for: ClientFor) -> tuple[int | None, str | None]:
+        """Post it; the endpoint's status code, and why it failed (None: delivered)."""
+        if not self.active:
+            return None, "the endpoint is switched off"
         try:
-            with client_for(endpoint) as client:
+            with client_for(self.endpoint) as client:
                 response = client.post(
-                    endpoint.url, content=delivery.payload.encode(), headers=headers
+                    self.url, content=self.payload.encode(), headers=self.headers
                 )
-            code = response.status_code
-            if not 200 <= code < 300:
-                error = f"HTTP {code}"
         except OutboundRefused as refused:
-            error = f"refused by the outbound guard: {refused.reason}"
-        except httpx.HTTPError as failure:
-            error = f"{type(failure).__name__}: {failure}"
+            return None, f"refused by the outbound guard: {refused.reason}"
+        except Exception as failure:  # any failure is a failed attempt, never a poison
+            return None, f"{type(failure).__name__}: {failure}"
+        if 200 <= response.status_code < 300:
+            return response.status_code, None
+        return response.status_code, f"HTTP {response.status_code}"
+
+
+def _record(
+    delivery: WebhookDelivery, code: int | None, error: str | None, at: datetime, sent: Sent
+) -> None:
+    """Write an attempt's outcome, and when the next one is due."""
+    delivery.attempts += 1
     delivery.last_status_code = code
     delivery.last_error = None if error is None else error[:300]
     if error is None:
         delivery.status = DeliveryStatus.DELIVERED
-        delivery.delivered_at = now
+        delivery.delivered_at = at
         delivery.next_attempt_at = None
         sent.delivered += 1
     elif delivery.attempts > len(BACKOFF):
@@ -203,5 +231,5 @@ def _attempt(
         delivery.next_attempt_at = None
         sent.given_up += 1
     else:
-        delivery.next_attempt_at = now + BACKOFF[delivery.attempts - 1]
+        delivery.next_attempt_at = at + BACKOFF[delivery.attempts - 1]
         sent.retried += 1

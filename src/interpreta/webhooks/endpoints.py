@@ -7,9 +7,11 @@ cannot point the platform at its own network. Every delivery goes through a guar
 knows this one endpoint's host as its only recipient and carries no personal data, so a
 redirect to, or a DNS answer for, anywhere else is refused too.
 
-The signing secret is derived, not stored: HMAC-SHA256 of the platform's session key
-over the endpoint's ID and secret version (``whsec_`` and base64, as Standard Webhooks
-writes secrets). Rotating it raises the version.
+The signing secret is derived, not stored: HMAC-SHA256, under a key derived from the
+platform's session key, over the endpoint's organisation, ID, registration time and
+secret version (``whsec_`` and base64, as Standard Webhooks writes secrets). Rotating it
+raises the version; replacing the platform's session key changes every secret (the
+owners read the new ones on their webhooks page).
 """
 
 from __future__ import annotations
@@ -130,9 +132,16 @@ def register(
 
 
 def signing_key(session_key: bytes, endpoint: WebhookEndpoint) -> bytes:
-    """The key deliveries to `endpoint` are signed with."""
-    message = f"interpreta webhook {endpoint.id} v{endpoint.secret_version}".encode()
-    return hmac.new(session_key, message, hashlib.sha256).digest()
+    """The key deliveries to `endpoint` are signed with: from a key of its own derived
+    from the platform's (so the session key signs nothing directly), over the endpoint's
+    organisation, ID, registration time and secret version (a row ID used again after a
+    deletion never inherits another customer's secret)."""
+    webhook_key = hmac.new(session_key, b"interpreta webhook signing keys", hashlib.sha256)
+    message = (
+        f"{endpoint.organisation_id}:{endpoint.id}:"
+        f"{endpoint.created_at.isoformat()}:v{endpoint.secret_version}"
+    )
+    return hmac.new(webhook_key.digest(), message.encode(), hashlib.sha256).digest()
 
 
 def secret(session_key: bytes, endpoint: WebhookEndpoint) -> str:
