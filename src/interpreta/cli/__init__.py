@@ -9,6 +9,7 @@ from interpreta.cli import backup as backup_cli
 from interpreta.cli import breaches as breaches_cli
 from interpreta.cli import marks as marks_cli
 from interpreta.cli import newsletter as newsletter_cli
+from interpreta.cli import staff as staff_cli
 from interpreta.cli import status as status_cli
 from interpreta.cli import support as support_cli
 from interpreta.cli.common import OperatorErrors
@@ -34,5 +35,6 @@ app.add_typer(marks_cli.app, name="marks")
 app.add_typer(status_cli.app, name="status")
 app.add_typer(newsletter_cli.app, name="newsletter")
 app.add_typer(support_cli.app, name="support")
+app.add_typer(staff_cli.app, name="staff")
 app.command(name="backup")(backup_cli.backup_command)
 app.command(name="restore")(backup_cli.restore_command)
