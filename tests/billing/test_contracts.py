@@ -139,3 +139,20 @@ def test_a_bad_billing_address_is_refused(
     assert [e.field for e in refused.value.errors] == [field]
     with platform.sessions() as db:
         assert db.scalars(select(BillingAddress)).all() == []
+
+
+def test_a_contract_closed_to_end_later_runs_until_then(
+    platform: Platform, customer: Customer, clock: FrozenClock
+) -> None:
+    """Notice given is not the end: the contract, its plan and its support targets stay
+    until the term is over, and the next contract starts after it."""
+    contract_id = customer.contract(date(2026, 1, 1))
+    customer.close(contract_id)  # the end of its term: 31 December 2026
+    with platform.sessions() as db:
+        running = contracts.current(db, customer.organisation_id, clock.now().date())
+        assert running is not None and running.id == contract_id
+        assert contracts.current(db, customer.organisation_id, date(2027, 1, 1)) is None
+    with pytest.raises(Problem) as overlapping:
+        customer.contract(date(2026, 12, 15))
+    assert overlapping.value.status == 409
+    assert customer.contract(date(2027, 1, 1)) != contract_id

@@ -207,7 +207,7 @@ def get_billing(organisation_id: PathId, user: UserDep, platform: PlatformDep) -
     today = platform.clock.now().date()
     with platform.sessions() as db:
         actions.require_member(db, organisation_id, user, MemberRole.OWNER)
-        contract = contracts.current(db, organisation_id)
+        contract = contracts.current(db, organisation_id, today)
         return BillingOut(
             contract=None if contract is None else contract_out(contract, today),
             address=_address_out(db.get(BillingAddress, organisation_id)),

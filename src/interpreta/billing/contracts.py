@@ -16,7 +16,7 @@ import calendar
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
 from interpreta.accounts.actions import close_organisation
@@ -35,6 +35,7 @@ __all__ = [
     "close",
     "create_plan",
     "current",
+    "in_force",
     "set_billing_address",
     "start",
     "term_end",
@@ -60,12 +61,20 @@ def term_end(contract: Contract, today: date) -> date:
     return date.fromordinal(end.toordinal() - 1)
 
 
-def current(db: Session, organisation_id: int) -> Contract | None:
-    """The organisation's contract that is not closed, if any."""
+def in_force(today: date) -> ColumnElement[bool]:
+    """Whether a contract is still running on `today`: not closed, or closed to end on
+    or after it (notice given, term not over)."""
+    return or_(Contract.closed_at.is_(None), Contract.ends_on >= today)
+
+
+@runs_in(BILLING)
+def current(db: Session, organisation_id: int, today: date) -> Contract | None:
+    """The organisation's contract running on `today` (the latest to start), if any."""
     return db.scalar(
-        select(Contract).where(
-            Contract.organisation_id == organisation_id, Contract.closed_at.is_(None)
-        )
+        select(Contract)
+        .where(Contract.organisation_id == organisation_id, in_force(today))
+        .order_by(Contract.starts_on.desc(), Contract.id.desc())
+        .limit(1)
     )
 
 
@@ -134,8 +143,11 @@ def start(
         raise conflict(gettext("That plan is no longer offered."), "plan")
     if not 1 <= term_months <= 60:
         raise invalid("term_months", gettext("A term is 1 to 60 months."))
-    if current(db, organisation.id) is not None:
+    running = current(db, organisation.id, starts_on)
+    if running is not None and (running.closed_at is None or running.ends_on is None):
         raise conflict(gettext("Close the customer's current contract first."))
+    if running is not None:
+        raise conflict(gettext("Start the new contract after the current one ends."))
     contract = Contract(
         organisation_id=organisation.id,
         plan=plan,

@@ -156,7 +156,12 @@ class Contract(Base):
         ),
     )
     starts_on: Mapped[date] = mapped_column(
-        Date, info=personal(CONTRACT_TERMS, "contract start date")
+        Date,
+        info=personal(
+            CONTRACT_TERMS,
+            "contract start date",
+            purposes=(*CONTRACT_TERMS.purposes, Purpose.SUPPORT),
+        ),
     )
     term_months: Mapped[int] = mapped_column(
         Integer, info=personal(CONTRACT_TERMS, "contract term, in months")
@@ -165,7 +170,12 @@ class Contract(Base):
         Boolean, info=personal(CONTRACT_TERMS, "whether the contract renews for another term")
     )
     ends_on: Mapped[date | None] = mapped_column(
-        Date, info=personal(CONTRACT_TERMS, "contract end date, once it is closed")
+        Date,
+        info=personal(
+            CONTRACT_TERMS,
+            "contract end date, once it is closed",
+            purposes=(*CONTRACT_TERMS.purposes, Purpose.SUPPORT),
+        ),
     )
     closure_reason: Mapped[str | None] = mapped_column(
         String(200),

@@ -425,6 +425,8 @@ SUPPORT_DESK = Activity(
         "memberships.user_id",
         "contracts.organisation_id",
         "contracts.plan_id",
+        "contracts.starts_on",
+        "contracts.ends_on",
         "contracts.closed_at",
     ),
     writes=("tickets.*", "ticket_messages.*"),

@@ -15,7 +15,7 @@ import functools
 import logging
 import re
 import secrets
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import select
@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from interpreta.accounts import actions
 from interpreta.accounts.models import Membership, User
+from interpreta.billing import contracts
 from interpreta.billing.models import Contract, Plan
 from interpreta.config import Settings
 from interpreta.datamap.activities import SUPPORT_DESK
@@ -127,7 +128,7 @@ def _address(email: str) -> str:
 
 
 def _sla_hours(
-    db: Session, settings: Settings, organisation_id: int | None
+    db: Session, settings: Settings, organisation_id: int | None, today: date
 ) -> tuple[str | None, int, int]:
     """The plan whose SLA applies, and its hours to the first answer and to resolution."""
     found = None
@@ -135,7 +136,9 @@ def _sla_hours(
         found = db.execute(
             select(Plan.code, Plan.first_response_hours, Plan.resolution_hours)
             .join(Contract, Contract.plan_id == Plan.id)
-            .where(Contract.organisation_id == organisation_id, Contract.closed_at.is_(None))
+            .where(Contract.organisation_id == organisation_id, contracts.in_force(today))
+            .order_by(Contract.starts_on.desc(), Contract.id.desc())
+            .limit(1)
         ).first()
     if found is None:
         return None, settings.support_first_response_hours, settings.support_resolution_hours
@@ -187,7 +190,7 @@ def open_ticket(
         account = actions.verified_account(db, address)
         user_id, known_name = (None, None) if account is None else account
     organisation_id = _organisation_of(db, user_id)
-    plan, first, resolution = _sla_hours(db, settings, organisation_id)
+    plan, first, resolution = _sla_hours(db, settings, organisation_id, now.date())
     ticket = Ticket(
         reference=_new_reference(db),
         organisation_id=organisation_id,
@@ -410,7 +413,7 @@ def set_priority(
 ) -> Ticket:
     """Change a ticket's priority; its SLA targets follow (from when it came in)."""
     ticket.priority = priority
-    _, first, resolution = _sla_hours(db, settings, ticket.organisation_id)
+    _, first, resolution = _sla_hours(db, settings, ticket.organisation_id, now.date())
     _due(settings, ticket, first, resolution)
     ticket.updated_at = now
     db.flush()
