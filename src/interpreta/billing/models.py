@@ -28,6 +28,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from interpreta.accounts.models import CONTRACT_DATA
 from interpreta.datamap import retention_rules as rules
 from interpreta.datamap.anchors import Anchors
 from interpreta.datamap.declarations import Personal, not_personal, personal
@@ -36,14 +37,6 @@ from interpreta.datamap.ties import Tie, tied
 from interpreta.datamap.vocabulary import Category, LegalBasis, Purpose, Scope, Subject
 from interpreta.db.base import Base, UTCDateTime, enum_type
 
-CONTRACT_TERMS = Personal(
-    category=Category.COMMERCIAL,
-    subject=Subject.CUSTOMER_CONTACT,
-    purposes=(Purpose.SALES, Purpose.BILLING),
-    basis=LegalBasis.CONTRACT,
-    retention=rules.COMMERCIAL,
-    scope=Scope.CONTROLLER,
-)
 BILLING_ADDRESS = Personal(
     category=Category.IDENTIFIERS,
     subject=Subject.CUSTOMER_CONTACT,
@@ -150,36 +143,36 @@ class Contract(Base):
     plan_id: Mapped[int] = mapped_column(
         ForeignKey("plans.id"),
         info=personal(
-            CONTRACT_TERMS,
+            CONTRACT_DATA,
             "purchased plan",
-            purposes=(*CONTRACT_TERMS.purposes, Purpose.SUPPORT),
+            purposes=(*CONTRACT_DATA.purposes, Purpose.SUPPORT),
         ),
     )
     starts_on: Mapped[date] = mapped_column(
         Date,
         info=personal(
-            CONTRACT_TERMS,
+            CONTRACT_DATA,
             "contract start date",
-            purposes=(*CONTRACT_TERMS.purposes, Purpose.SUPPORT),
+            purposes=(*CONTRACT_DATA.purposes, Purpose.SUPPORT),
         ),
     )
     term_months: Mapped[int] = mapped_column(
-        Integer, info=personal(CONTRACT_TERMS, "contract term, in months")
+        Integer, info=personal(CONTRACT_DATA, "contract term, in months")
     )
     renews: Mapped[bool] = mapped_column(
-        Boolean, info=personal(CONTRACT_TERMS, "whether the contract renews for another term")
+        Boolean, info=personal(CONTRACT_DATA, "whether the contract renews for another term")
     )
     ends_on: Mapped[date | None] = mapped_column(
         Date,
         info=personal(
-            CONTRACT_TERMS,
+            CONTRACT_DATA,
             "contract end date, once it is closed",
-            purposes=(*CONTRACT_TERMS.purposes, Purpose.SUPPORT),
+            purposes=(*CONTRACT_DATA.purposes, Purpose.SUPPORT),
         ),
     )
     closure_reason: Mapped[str | None] = mapped_column(
         String(200),
-        info=personal(CONTRACT_TERMS, "why the contract was closed", free_text=True),
+        info=personal(CONTRACT_DATA, "why the contract was closed", free_text=True),
     )
     closed_at: Mapped[datetime | None] = mapped_column(
         UTCDateTime, info=not_personal("when the contract was closed")
