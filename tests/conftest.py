@@ -13,6 +13,7 @@ import re
 import shutil
 import socket
 import uuid
+import warnings
 from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -156,14 +157,28 @@ MEDIA_BACKENDS = ("embedded", "janus")
 
 
 @pytest.fixture(scope="session")
-def janus_server() -> Iterator[JanusProcess]:
-    """A Janus server for the whole session, on a generated configuration, gathering ICE
-    candidates on the private address ``ensure_host_address`` gives this machine (Janus
-    skips loopback). Every test that needs Janus shares it."""
+def _janus_process() -> Iterator[JanusProcess]:
+    """The session's one Janus process (see ``janus_server``)."""
     if janus_binary() is None:
         pytest.skip("janus is not installed (Debian package 'janus'; scripts/test installs it)")
     with JanusProcess(ice_address=ensure_host_address()) as server:
         yield server
+
+
+@pytest.fixture
+def janus_server(_janus_process: JanusProcess) -> JanusProcess:
+    """A Janus server shared by the whole session, on a generated configuration, gathering
+    ICE candidates on the private address ``ensure_host_address`` gives this machine (Janus
+    skips loopback).
+
+    Janus is a third-party C server: should it have crashed since the last test that used
+    it, it is started again on the same ports before this test, and the crash is reported
+    as a warning with its exit code and log, so that one crash fails the test it happened
+    in rather than every later one."""
+    left = _janus_process.restart_if_exited()
+    if left is not None:
+        warnings.warn(left, stacklevel=1)
+    return _janus_process
 
 
 def on_janus(settings: Settings, janus: JanusProcess) -> Settings:

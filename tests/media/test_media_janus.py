@@ -15,6 +15,7 @@ from conftest import Backend, Peers
 from media_testkit import ListeningSubscriber, TonePublisher
 
 from interpreta.app import media_plane
+from interpreta.child_process import port_open
 from interpreta.config import Settings
 from interpreta.media.forwarder import EmbeddedMediaPlane
 from interpreta.media.janus import JanusMediaPlane
@@ -312,3 +313,17 @@ async def test_losing_janus_loses_the_peers_and_the_channels_recover() -> None:
         await plane.shutdown()
     finally:
         server.stop()
+
+
+def test_a_janus_that_exited_is_started_again_on_its_ports() -> None:
+    """What the test session's shared Janus relies on: a crash is told (exit code and
+    log), and Janus comes back where its clients look for it."""
+    with JanusProcess(ice_address=ensure_host_address()) as server:
+        assert server.restart_if_exited() is None
+        url, admin_url = server.url, server.admin_url
+        server.kill()
+        left = server.restart_if_exited()
+        assert left is not None and "-9" in left and "Janus" in left
+        assert (server.url, server.admin_url) == (url, admin_url)
+        host, port = url.removeprefix("ws://").rsplit(":", 1)
+        assert port_open(host, int(port))

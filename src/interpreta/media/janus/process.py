@@ -194,6 +194,24 @@ class JanusProcess(ChildServer):
                 raise JanusStartError(f"Janus did not start:\n{log}")
             time.sleep(0.05)
 
+    @property
+    def exit_code(self) -> int | None:
+        """How Janus ended when it exited on its own (minus the signal's number when a
+        signal ended it, as ``-11`` for a crash); None while it runs or when not started."""
+        return None if self._process is None else self._process.poll()
+
+    def restart_if_exited(self) -> str | None:
+        """Start Janus again, on the same ports, if it exited on its own (a crash, the
+        kernel's out-of-memory killer). Returns what it left behind: its exit code and the
+        end of its log; None when it was running (or was never started)."""
+        code = self.exit_code
+        if code is None:
+            return None
+        left = f"Janus exited with {code}; the end of its log:\n{self._log_tail()}"
+        self.stop()
+        self.start()
+        return left
+
     def kill(self) -> None:
         """``kill -9`` Janus, as a crash would (tests and benchmarks of its loss); its
         folder stays until :meth:`stop`."""
