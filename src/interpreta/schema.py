@@ -14,6 +14,7 @@ from interpreta.availability import models as availability_models
 from interpreta.billing import models as billing_models
 from interpreta.booths import models as booths_models
 from interpreta.calendar_integration import models as calendar_models
+from interpreta.crm import models as crm_models
 from interpreta.db.base import Base
 from interpreta.events import models as events_models
 from interpreta.events import statistics as statistics_models
@@ -34,6 +35,7 @@ MODEL_MODULES = (
     accounts_models,
     billing_models,
     support_models,
+    crm_models,
     webhooks_models,
     availability_models,
     events_models,

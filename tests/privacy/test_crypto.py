@@ -246,6 +246,7 @@ def test_p22_every_confidential_column_is_encrypted() -> None:
         "booth_chat_messages.body",
         "calendar_connections.secret",
         "chat_messages.body",
+        "crm_notes.body",
         "glossary_terms.equivalent",
         "glossary_terms.note",
         "glossary_terms.term",

@@ -103,6 +103,8 @@ class StaffRole(StrEnum):
 
     SUPPORT = "support"
     BILLING = "billing"
+    SALES = "sales"
+    """Sales and account management: the CRM."""
     DPO = "dpo"
     ADMIN = "admin"
 

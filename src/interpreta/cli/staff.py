@@ -59,7 +59,7 @@ def _set(ctx: typer.Context, email: str, role: StaffRole | None, data_dir: DataD
 def grant(
     ctx: typer.Context,
     email: Annotated[str, typer.Argument(help="The account's email address.")],
-    role: Annotated[StaffRole, typer.Option(help="support, billing, dpo or admin.")],
+    role: Annotated[StaffRole, typer.Option(help="support, billing, sales, dpo or admin.")],
     data_dir: DataDirOption = None,
 ) -> None:
     """Give an account a staff role (it replaces any other)."""

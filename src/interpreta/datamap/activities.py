@@ -432,6 +432,23 @@ SUPPORT_DESK = Activity(
     writes=("tickets.*", "ticket_messages.*"),
 )
 
+CUSTOMER_RELATIONSHIP = Activity(
+    key="customer_relationship",
+    title=N_("Customer relationship"),
+    what=N_(
+        "Our sales and account managers keep the names and addresses of the people they "
+        "deal with at your organisation, notes of their conversations (encrypted) and the "
+        "offers under discussion. We delete them five years after your account closes at "
+        "the latest, and sooner when you object."
+    ),
+    purposes=(Purpose.SALES, Purpose.ACCOUNT_MANAGEMENT),
+    basis=LegalBasis.LEGITIMATE_INTEREST,
+    subjects=(Subject.CUSTOMER_CONTACT,),
+    audiences=(Audience.CUSTOMER,),
+    reads=("organisations.*", "plans.*"),
+    writes=("crm_contacts.*", "crm_notes.*", "deals.*"),
+)
+
 SIGN_IN = Activity(
     key="sign_in",
     title=N_("Signing in"),
@@ -608,6 +625,7 @@ ENCRYPTION = Activity(
         "calendar_connections.*",
         "tickets.*",
         "ticket_messages.*",
+        "crm_notes.*",
     ),
     writes=(
         "participants.phone",
@@ -649,6 +667,7 @@ ACTIVITIES: tuple[Activity, ...] = (
     BILLING,
     ACCOUNTING,
     SUPPORT_DESK,
+    CUSTOMER_RELATIONSHIP,
     SIGN_IN,
     PRIVACY_REQUESTS,
     SECURITY_AUDIT,

@@ -20,9 +20,9 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from sqlalchemy import select
+from sqlalchemy import select, update
 
-from interpreta.accounts.models import StaffRole
+from interpreta.accounts.models import StaffRole, User
 from interpreta.app import create_app
 from interpreta.datamap.storage import BANNER_VERSION
 from interpreta.mail import Mail, OutboxMailer
@@ -255,9 +255,9 @@ def _answer_the_banner_and_subscribe(
         dispatch.queue(db, subject="News", body="What is new", now=platform.clock.now())
 
 
-def _put_on_a_plan(platform: Platform, sign_up: Any, customer: Account) -> None:
+def _put_on_a_plan(platform: Platform, sign_up: Any, customer: Account) -> Account:
     """The operator's billing staff put the customer on a plan; its owner gives the
-    billing address (a street named after him)."""
+    billing address (a street named after him). Returns the billing clerk."""
     clerk = sign_up("bill", "Operator")
     make_staff(platform, clerk, StaffRole.BILLING)
     plan = {
@@ -285,6 +285,21 @@ def _put_on_a_plan(platform: Platform, sign_up: Any, customer: Account) -> None:
     )
     address = {"street": f"{NAME}weg 7", "postcode": "1010", "city": "Wien", "country": "AT"}
     _ok(customer.client.put(f"/api/organisations/{org}/billing/address", json=address))
+    return clerk
+
+
+def _kept_in_the_crm(platform: Platform, seller: Account, customer: Account) -> None:
+    """The operator's salesperson (the billing clerk, moved to sales) records him as the
+    customer's contact, notes a call with him and opens a deal."""
+    with platform.transaction() as db:
+        db.execute(update(User).where(User.id == seller.user_id).values(staff_role=StaffRole.SALES))
+    base = f"/api/staff/organisations/{customer.organisation_id}"
+    card = {"name": f"{NAME} Babel", "email": EMAIL, "phone": "+43 1 555 0101"}
+    contact = _ok(seller.client.post(f"{base}/contacts", json=card), 201)
+    note = {"body": f"{NAME} asked for a Portuguese booth.", "contact_id": contact["id"]}
+    _ok(seller.client.post(f"{base}/notes", json=note), 201)
+    deal = {"title": "Upgrade to Pro", "value": "1200", "contact_id": contact["id"]}
+    _ok(seller.client.post(f"{base}/deals", json=deal), 201)
 
 
 async def test_p30_a_person_seeded_through_every_public_path_leaves_no_trace(
@@ -301,7 +316,8 @@ async def test_p30_a_person_seeded_through_every_public_path_leaves_no_trace(
             json={"billing_contact_name": f"{NAME} (billing)", "billing_contact_email": EMAIL},
         )
     )
-    _put_on_a_plan(platform, sign_up, quillon)
+    clerk = _put_on_a_plan(platform, sign_up, quillon)
+    _kept_in_the_crm(platform, clerk, quillon)
     _ok(
         quillon.client.post(
             "/api/support/tickets",
