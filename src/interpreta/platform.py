@@ -42,6 +42,7 @@ from interpreta.ratelimit import RateLimits
 from interpreta.recordings.redaction import redact_voices
 from interpreta.schema import all_metadata
 from interpreta.secrets_store import Secrets, load_secrets
+from interpreta.usage.metering import meter_due_events
 
 
 @dataclass
@@ -145,8 +146,9 @@ class Platform:
 
     def retention_engine(self, **overrides: Any) -> RetentionEngine:
         """The retention engine of this platform: the operator's bounds for customers'
-        content retention, their choices, and anonymised statistics kept before
-        participation data goes (P17); `overrides` replace any of these."""
+        content retention, their choices, and what is kept before participation data
+        goes: anonymised statistics (P17) and each event's usage totals, for billing;
+        `overrides` replace any of these."""
         settings = self.settings
         options: dict[str, Any] = {
             "lock_dir": settings.data_dir,
@@ -154,7 +156,7 @@ class Platform:
                 settings.content_retention_min_days,
                 settings.content_retention_max_days,
             ),
-            "preparations": (summarise_due_events,),
+            "preparations": (summarise_due_events, meter_due_events),
             "customer_periods": content_retention_choices,
             "metadata": self.metadata,
         }

@@ -21,6 +21,7 @@ from interpreta.events import statistics as statistics_models
 from interpreta.meetings import models as meetings_models
 from interpreta.newsletter import models as newsletter_models
 from interpreta.privacy import breaches as breaches_models
+from interpreta.privacy import disclosures as disclosures_models
 from interpreta.privacy import holds as holds_models
 from interpreta.privacy import marks as marks_models
 from interpreta.privacy import models as privacy_models
@@ -28,6 +29,7 @@ from interpreta.privacy.rights import models as rights_models
 from interpreta.recordings import models as recordings_models
 from interpreta.registration import models as registration_models
 from interpreta.support import models as support_models
+from interpreta.usage import models as usage_models
 from interpreta.visitors import models as visitors_models
 from interpreta.webhooks import models as webhooks_models
 
@@ -36,6 +38,7 @@ MODEL_MODULES = (
     billing_models,
     support_models,
     crm_models,
+    usage_models,
     webhooks_models,
     availability_models,
     events_models,
@@ -50,6 +53,7 @@ MODEL_MODULES = (
     holds_models,
     statistics_models,
     breaches_models,
+    disclosures_models,
     rights_models,
     marks_models,
 )

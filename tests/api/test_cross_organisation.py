@@ -143,6 +143,10 @@ BODIES: dict[tuple[str, str], dict[str, Any] | None] = {
     ("DELETE", "/api/events/{event_id}/glossary/{term_id}"): None,
     ("GET", "/api/events/{event_id}/on-air"): None,
     ("GET", "/api/events/{event_id}/on-air.csv"): None,
+    ("GET", "/api/organisations/{organisation_id}/usage"): None,
+    ("GET", "/api/staff/organisations/{organisation_id}/usage"): None,
+    ("POST", "/api/staff/organisations/{organisation_id}/usage/invoice"): {"month": "2026-11"},
+    ("POST", "/api/staff/disclosures/{disclosure_id}/release"): None,
     ("GET", "/api/staff/organisations/{organisation_id}/crm"): None,
     ("POST", "/api/staff/organisations/{organisation_id}/contacts"): {
         "name": "Mallory",
@@ -239,6 +243,7 @@ def victim(platform: Platform, sign_up: Any) -> dict[str, Any]:
             "term_id": 1,
             "contact_id": 1,
             "deal_id": 1,
+            "disclosure_id": 1,
         },
         "interpreter": interpreter,
     }

@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from interpreta.accounts.models import StaffRole
+from interpreta.accounts.actions import close_organisation
+from interpreta.accounts.models import Organisation, StaffRole
 from interpreta.platform import Platform
 from interpreta.privacy.models import AuditEntry
 from tests.conftest import Account, make_staff
@@ -119,6 +120,8 @@ def test_sales_staff_never_reach_tickets_or_invoices(sales: tuple[Account, Accou
     ("path", "body", "field"),
     [
         ("contacts", {"name": "", "email": "a@example.org"}, "name"),
+        ("contacts", {"name": "   ", "email": "a@example.org"}, "name"),
+        ("deals", {"title": "  ", "value": 1}, "title"),
         ("contacts", {"name": "Anna", "email": "not an address"}, "email"),
         ("contacts", {"name": "Anna", "email": "a@example.org", "phone": "call me"}, "phone"),
         ("notes", {"body": ""}, "body"),
@@ -163,3 +166,25 @@ def test_conflicting_crm_requests_are_refused(sales: tuple[Account, Account], si
         sally.client.patch(f"/api/staff/contacts/{anna['id']}", json={"name": None}).status_code
         == 422
     )
+
+
+def test_a_closed_account_takes_no_new_crm_records(
+    platform: Platform, sales: tuple[Account, Account]
+) -> None:
+    rita, sally = sales
+    base = f"/api/staff/organisations/{rita.organisation_id}"
+    anna = _ok(sally.client.post(f"{base}/contacts", json=ANNA), 201)
+    with platform.transaction() as db:
+        organisation = db.get(Organisation, rita.organisation_id)
+        assert organisation is not None
+        close_organisation(organisation, platform.clock.now())
+    for method, url, body in [
+        ("POST", f"{base}/contacts", {"name": "Ben", "email": "ben@example.org"}),
+        ("POST", f"{base}/notes", {"body": "Still there?"}),
+        ("POST", f"{base}/deals", {"title": "Win back", "value": 1}),
+        ("PATCH", f"/api/staff/contacts/{anna['id']}", {"job_title": "CEO"}),
+    ]:
+        refused = sally.client.request(method, url, json=body)
+        assert refused.status_code == 409, (url, refused.text)
+    account = _ok(sally.client.get(f"{base}/crm"))
+    assert len(account["contacts"]) == 1 and account["notes"] == account["deals"] == []

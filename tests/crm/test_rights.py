@@ -5,11 +5,13 @@ on a customer goes five years after its account closes (P10)."""
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
 
 from sqlalchemy import func, select
 
+from interpreta.accounts.models import Organisation
 from interpreta.clock import FrozenClock
-from interpreta.crm import contacts
+from interpreta.crm import contacts, deals
 from interpreta.crm.models import CrmContact, CrmNote, Deal
 from interpreta.datamap import retention_rules as rules
 from interpreta.platform import Platform
@@ -72,3 +74,44 @@ def test_p10_the_crm_record_goes_five_years_after_the_account_closes(
     clock.advance(timedelta(days=2))
     engine.run(clock.now())
     assert _counts(record.platform) == (0, 0, 0)
+
+
+def test_erasing_two_contacts_of_one_customer_with_deals(record: Record) -> None:
+    """Both cards stay, blank, while deals point to them: no two blank cards clash."""
+    with record.platform.transaction() as db:
+        organisation = db.get(Organisation, record.organisation_id)
+        assert organisation is not None
+        ben = contacts.add_contact(
+            db,
+            organisation,
+            name="Ben Roth",
+            email="ben.roth@example.org",
+            phone=None,
+            job_title=None,
+            now=record.platform.clock.now(),
+        )
+        deals.open_deal(
+            db,
+            organisation,
+            title="Extra booth",
+            value=Decimal(900),
+            currency="EUR",
+            now=record.platform.clock.now(),
+            contact=ben,
+        )
+    erased(record.platform, ANNA)
+    erased(record.platform, Person(1, None, "ben.roth@example.org"))
+    with record.platform.sessions() as db:
+        emails = db.scalars(select(CrmContact.email)).all()
+        assert emails == [None, None]
+        assert db.scalar(select(func.count()).select_from(Deal)) == 2
+
+
+def test_a_deal_is_in_no_one_s_answer(record: Record) -> None:
+    """A billing contact's request neither sees nor erases the customer's pipeline."""
+    billing_contact = Person(2, None, "lea.billing@example.org")
+    values, _archive = exported(record.platform, billing_contact)
+    assert "Annual plan 2027" not in values
+    erased(record.platform, billing_contact)
+    with record.platform.sessions() as db:
+        assert db.scalar(select(func.count()).select_from(Deal)) == 1

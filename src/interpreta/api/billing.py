@@ -1,5 +1,6 @@
-"""A customer's billing, as its owners see it: the contract and plan, the billing address,
-and the invoices and credit notes with their PDFs (EN 16931 e-invoices inside).
+"""A customer's billing, as its owners see it: the contract and plan, the usage of each
+month against the plan, the billing address, and the invoices and credit notes with their
+PDFs (EN 16931 e-invoices inside).
 
 Owners only: other members get 403, outsiders 404. The contract and address are billing
 (a contract); the invoices, accounting records kept by law. Issuing, crediting and recording
@@ -9,11 +10,11 @@ payments are the operator's billing staff's (:mod:`~interpreta.api.staff_billing
 from __future__ import annotations
 
 import base64
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Response
+from fastapi import APIRouter, Path, Query, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session, defer
@@ -28,10 +29,14 @@ from interpreta.datamap.activities import ACCOUNTING, BILLING
 from interpreta.errors import not_found
 from interpreta.i18n.catalogues import N_
 from interpreta.i18n.locales import SUPPORTED
+from interpreta.usage import allowance, metering
+from interpreta.usage.models import Measure
 
 router = APIRouter(prefix="/api/organisations", tags=["billing"], dependencies=[within(BILLING)])
 
 INVOICE_NUMBER = r"^\d{4}-\d{5,6}$"
+MONTH = r"^20\d\d-(0[1-9]|1[0-2])$"
+"""A month as ``YYYY-MM``, this century."""
 """An invoice number as the series writes it (``2026-00042``)."""
 
 
@@ -278,3 +283,96 @@ def invoice_pdf(
         if invoice is None:
             raise not_found(N_("invoice"))
         return pdf_response(invoice)
+
+
+class MeasureOut(BaseModel):
+    """One measure of a month against the plan."""
+
+    measure: str
+    used: Decimal
+    included: Decimal | None
+    over: Decimal
+    unit_price: Decimal | None
+    amount: Decimal
+
+
+class EventUsageOut(BaseModel):
+    """What one event used."""
+
+    event_id: int
+    title: str
+    listener_hours: Decimal
+    interpreter_hours: Decimal
+    languages: int
+    recording_gb: Decimal
+
+
+class UsageOut(BaseModel):
+    """A month's usage: per event, in total against the plan, and what it costs beyond
+    the plan (net)."""
+
+    month: str
+    plan: str | None
+    currency: str | None
+    measures: list[MeasureOut]
+    events: list[EventUsageOut]
+    amount_over_plan: Decimal
+
+
+Month = Annotated[
+    str | None,
+    Query(pattern=MONTH, description="YYYY-MM (2000 to 2099); this month by default"),
+]
+
+
+def usage_out(db: Session, organisation_id: int, month: str | None, today: date) -> UsageOut:
+    """The usage of `organisation_id`'s events that ended in `month`, against the plan of
+    the contract that ran that month."""
+    first = date.fromisoformat(f"{month}-01") if month else today.replace(day=1)
+    last = contracts.add_months(first, 1) - timedelta(days=1)
+    found = metering.monthly(db, organisation_id, first)
+    contract = contracts.for_period(db, organisation_id, first, last)
+    plan = None if contract is None else contract.plan
+    measures = allowance.against_plan(found.totals, plan)
+    zero = Decimal(0)
+    return UsageOut(
+        month=first.strftime("%Y-%m"),
+        plan=None if plan is None else plan.code,
+        currency=None if plan is None else plan.currency,
+        measures=[
+            MeasureOut(
+                measure=str(m.measure),
+                used=m.used,
+                included=m.included,
+                over=m.over,
+                unit_price=m.unit_price,
+                amount=m.amount,
+            )
+            for m in measures
+        ],
+        events=[
+            EventUsageOut(
+                event_id=e.event_id,
+                title=e.title,
+                listener_hours=e.used.get(Measure.LISTENER_HOURS, zero),
+                interpreter_hours=e.used.get(Measure.INTERPRETER_HOURS, zero),
+                languages=int(e.used.get(Measure.LANGUAGES, zero)),
+                recording_gb=e.used.get(Measure.RECORDING_GB, zero),
+            )
+            for e in found.events
+        ],
+        amount_over_plan=sum((m.amount for m in measures), Decimal("0.00")),
+    )
+
+
+@router.get("/{organisation_id}/usage", response_model=UsageOut)
+def get_usage(
+    organisation_id: PathId, user: UserDep, platform: PlatformDep, month: Month = None
+) -> UsageOut:
+    """What the organisation's events used in a month, per event and against its plan
+    (owners). An event counts once it has ended and been metered (within the retention
+    run's interval)."""
+    today = platform.clock.now().date()
+    with platform.sessions() as db:
+        actions.require_member(db, organisation_id, user, MemberRole.OWNER)
+        return usage_out(db, organisation_id, month, today)

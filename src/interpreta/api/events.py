@@ -284,7 +284,7 @@ def update_event(
     with platform.transaction() as db:
         event = load_event(db, event_id, user, *MANAGERS)
         before = event.status
-        actions.update_event(db, event, **body.model_dump(exclude_unset=True))
+        actions.update_event(db, event, platform.clock.now(), **body.model_dump(exclude_unset=True))
         lifecycle.notify_update(db, event, before, platform.clock.now())
         document = event_out(db, event)
     if body.status is EventStatus.ENDED:

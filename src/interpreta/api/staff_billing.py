@@ -20,12 +20,16 @@ from sqlalchemy.orm import Session, defer
 from interpreta.accounts.models import Organisation, StaffRole
 from interpreta.api import staff_audit
 from interpreta.api.billing import (
+    MONTH,
     ContractOut,
     InvoiceOut,
+    Month,
     PlanOut,
+    UsageOut,
     contract_out,
     invoice_out,
     pdf_response,
+    usage_out,
 )
 from interpreta.api.dependencies import PlatformDep, UserDep, require_staff, within
 from interpreta.api.inputs import Input, PathId, RowId
@@ -35,6 +39,7 @@ from interpreta.billing.models import Contract, Invoice, InvoiceKind, Plan
 from interpreta.datamap.activities import ACCOUNTING, BILLING
 from interpreta.errors import invalid, not_found
 from interpreta.i18n.catalogues import N_, gettext
+from interpreta.usage import invoicing
 
 router = APIRouter(prefix="/api/staff", tags=["staff: billing"], dependencies=[within(BILLING)])
 
@@ -109,6 +114,12 @@ class PaymentIn(Input):
     received_on: date
     processor: str = Field(min_length=1, max_length=40)
     reference: str = Field(min_length=1, max_length=100)
+
+
+class MonthIn(Input):
+    """A month that is over, to invoice."""
+
+    month: str = Field(pattern=MONTH, description="YYYY-MM")
 
 
 class PaymentOut(BaseModel):
@@ -362,3 +373,46 @@ def staff_invoice_pdf(invoice_id: PathId, user: UserDep, platform: PlatformDep) 
     require_staff(user, BILLING_STAFF)
     with platform.sessions() as db:
         return pdf_response(_invoice(db, invoice_id))
+
+
+@router.get("/organisations/{organisation_id}/usage", response_model=UsageOut)
+def usage(
+    organisation_id: PathId, user: UserDep, platform: PlatformDep, month: Month = None
+) -> UsageOut:
+    """A customer's usage in a month, per event and against its plan."""
+    require_staff(user, BILLING_STAFF)
+    with platform.sessions() as db:
+        _organisation(db, organisation_id)
+        return usage_out(db, organisation_id, month, platform.clock.now().date())
+
+
+@router.post(
+    "/organisations/{organisation_id}/usage/invoice",
+    status_code=201,
+    response_model=InvoiceOut,
+    dependencies=[within(ACCOUNTING)],
+)
+def invoice_usage(
+    organisation_id: PathId, body: MonthIn, user: UserDep, platform: PlatformDep
+) -> InvoiceOut:
+    """Invoice a month that is over: the plan's fee and the usage beyond the plan."""
+    require_staff(user, BILLING_STAFF)
+    now = platform.clock.now()
+    with platform.transaction() as db:
+        invoice = invoicing.bill_month(
+            db,
+            platform.settings,
+            _organisation(db, organisation_id),
+            date.fromisoformat(f"{body.month}-01"),
+            now,
+        )
+        staff_audit.record(
+            db,
+            platform,
+            user,
+            "billing.invoice.issue",
+            f"invoice:{invoice.id}",
+            number=invoice.number,
+            month=body.month,
+        )
+        return invoice_out(db, invoice, now.date())

@@ -35,6 +35,7 @@ __all__ = [
     "close",
     "create_plan",
     "current",
+    "for_period",
     "in_force",
     "set_billing_address",
     "start",
@@ -76,6 +77,23 @@ def current(db: Session, organisation_id: int, today: date) -> Contract | None:
         .order_by(Contract.starts_on.desc(), Contract.id.desc())
         .limit(1)
     )
+
+
+@runs_in(BILLING)
+def for_period(db: Session, organisation_id: int, first: date, last: date) -> Contract | None:
+    """The organisation's contract running during the days `first` to `last` (the latest
+    to start, if several did), if any: a month's plan for its usage and invoice. A
+    contract that does not renew runs until the end of its term."""
+    candidates = db.scalars(
+        select(Contract)
+        .where(
+            Contract.organisation_id == organisation_id,
+            Contract.starts_on <= last,
+            in_force(first),
+        )
+        .order_by(Contract.starts_on.desc(), Contract.id.desc())
+    )
+    return next((c for c in candidates if c.renews or term_end(c, first) >= first), None)
 
 
 @runs_in(BILLING)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from interpreta.accounts.models import Organisation
@@ -29,6 +30,24 @@ MAX_NOTE = 10_000
 def _open(organisation: Organisation) -> None:
     if organisation.closed_at is not None:
         raise conflict(gettext("The customer account is closed."))
+
+
+def _text(field_name: str, value: str) -> str:
+    """`value` without surrounding blanks; a 422 when nothing is left."""
+    stripped = value.strip()
+    if not stripped:
+        raise invalid(field_name, gettext("This field cannot be empty."))
+    return stripped
+
+
+def _unique(db: Session) -> None:
+    """Write the pending card; an address another card of the customer has (one the
+    read filter hides, of a person who objected) is a 409, not a crash."""
+    try:
+        with db.begin_nested():
+            db.flush()
+    except IntegrityError:
+        raise conflict(gettext("The customer has a contact with that address."), "email") from None
 
 
 def _taken(db: Session, organisation_id: int, email: str, but: int | None = None) -> bool:
@@ -62,7 +81,7 @@ def add_contact(
         raise conflict(gettext("The customer has a contact with that address."), "email")
     contact = CrmContact(
         organisation_id=organisation.id,
-        name=name.strip(),
+        name=_text("name", name),
         email=address,
         phone=phone,
         job_title=job_title,
@@ -70,7 +89,7 @@ def add_contact(
         updated_at=now,
     )
     db.add(contact)
-    db.flush()
+    _unique(db)
     return contact
 
 
@@ -80,12 +99,17 @@ def change_contact(
 ) -> CrmContact:
     """Change `contact`'s name, email, phone or job title (the keys of `changes`).
 
-    :raises Problem: 409 when the new address is on another contact of the customer;
-        422 for an empty name or address.
+    :raises Problem: 409 when the account is closed or the new address is on another
+        contact of the customer; 422 for an empty name or address.
     """
+    closed = db.scalar(
+        select(Organisation.closed_at).where(Organisation.id == contact.organisation_id)
+    )
+    if closed is not None:
+        raise conflict(gettext("The customer account is closed."))
     for key in ("name", "email"):
-        if key in changes and not changes[key]:
-            raise invalid(key, gettext("This field cannot be empty."))
+        if key in changes:
+            changes[key] = _text(key, changes[key] or "")
     if "email" in changes:
         address = normalise_email(str(changes["email"]))
         if _taken(db, contact.organisation_id, address, but=contact.id):
@@ -98,6 +122,7 @@ def change_contact(
     if "job_title" in changes:
         contact.job_title = changes["job_title"]
     contact.updated_at = now
+    _unique(db)
     return contact
 
 
@@ -111,8 +136,10 @@ def add_note(
 ) -> CrmNote:
     """Note a conversation with `organisation`, about `contact` if one is given.
 
-    :raises Problem: 422 for an empty or too long note, or a contact of another customer.
+    :raises Problem: 409 when the account is closed; 422 for an empty or too long note,
+        or a contact of another customer.
     """
+    _open(organisation)
     text = body.strip()
     if not text or len(text) > MAX_NOTE:
         raise invalid("body", gettext("A note is 1 to %(n)d characters.", n=MAX_NOTE))

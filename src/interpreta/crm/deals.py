@@ -25,6 +25,13 @@ from interpreta.privacy.processing import runs_in
 __all__ = ["PipelineStage", "deals", "move", "open_deal", "pipeline"]
 
 
+def _title(title: str) -> str:
+    stripped = title.strip()
+    if not stripped:
+        raise invalid("title", gettext("This field cannot be empty."))
+    return stripped
+
+
 @runs_in(CUSTOMER_RELATIONSHIP)
 def open_deal(
     db: Session,
@@ -52,7 +59,7 @@ def open_deal(
     deal = Deal(
         organisation_id=organisation.id,
         contact_id=None if contact is None else contact.id,
-        title=title.strip(),
+        title=_title(title),
         stage=DealStage.LEAD,
         value=value,
         currency=currency,

@@ -88,8 +88,10 @@ class CrmContact(Base):
         info=not_personal("the customer the contact works for"),
     )
     name: Mapped[str] = mapped_column(String(200), info=personal(RELATIONSHIP, "contact's name"))
-    email: Mapped[str] = mapped_column(
-        String(320), info=personal(RELATIONSHIP, "contact's email address", tie=Tie.EMAIL)
+    email: Mapped[str | None] = mapped_column(
+        # NULL only once erased: the card stays, blank, while a deal points to it
+        String(320),
+        info=personal(RELATIONSHIP, "contact's email address", tie=Tie.EMAIL),
     )
     phone: Mapped[str | None] = mapped_column(
         String(40), info=personal(RELATIONSHIP, "contact's phone number")
@@ -137,12 +139,18 @@ class Deal(Base):
     """An offer to a customer: its value, the plan, where it stands."""
 
     __tablename__ = "deals"
+    __untied__ = (
+        "a deal is the operator's offer to a customer organisation, not about one of its "
+        "people: a billing contact's request neither sees nor erases the pipeline; the "
+        "people it is discussed with are in crm_contacts and crm_notes, tied to each"
+    )
+    __anchors__ = Anchors({Anchor.ACCOUNT_CLOSURE: lambda: _account_closure(Deal.organisation_id)})
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, info=not_personal("row number"))
     organisation_id: Mapped[int] = mapped_column(
         ForeignKey("organisations.id", ondelete="CASCADE"),
         index=True,
-        info=not_personal("the customer the deal is with", tie=Tie.OWNER),
+        info=not_personal("the customer the deal is with"),
     )
     contact_id: Mapped[int | None] = mapped_column(
         ForeignKey("crm_contacts.id", ondelete="SET NULL"),

@@ -355,6 +355,32 @@ ACCOUNT = Activity(
     writes=("users.*", "organisations.*", "memberships.*", "invitations.*", "account_links.*"),
 )
 
+USAGE_METERING = Activity(
+    key="usage_metering",
+    title=N_("Usage metering"),
+    what=N_(
+        "When an event ends we add up the hours listeners listened, the hours interpreters "
+        "were on air, its languages and the size of its recordings, to bill the organiser. "
+        "We keep only these totals per event; they name no one."
+    ),
+    purposes=(Purpose.BILLING,),
+    basis=LegalBasis.CONTRACT,
+    subjects=(Subject.PARTICIPANT,),
+    audiences=(Audience.PARTICIPANT,),
+    reads=(
+        "participants.id",
+        "participants.event_id",
+        "participants.role",
+        "connection_sessions.participant_id",
+        "connection_sessions.joined_at",
+        "connection_sessions.left_at",
+        "on_air_stints.channel_id",
+        "on_air_stints.started_at",
+        "on_air_stints.ended_at",
+    ),
+    processors=False,
+)
+
 BILLING = Activity(
     key="billing",
     title=N_("Billing"),
@@ -439,7 +465,7 @@ CUSTOMER_RELATIONSHIP = Activity(
         "Our sales and account managers keep the names and addresses of the people they "
         "deal with at your organisation, notes of their conversations (encrypted) and the "
         "offers under discussion. We delete them five years after your account closes at "
-        "the latest, and sooner when you object."
+        "the latest; you may object to this use at any time."
     ),
     purposes=(Purpose.SALES, Purpose.ACCOUNT_MANAGEMENT),
     basis=LegalBasis.LEGITIMATE_INTEREST,
@@ -519,6 +545,30 @@ SECURITY_AUDIT = Activity(
         "processing_marks.overriding_grounds",
     ),
     reads=("processing_marks.*",),
+)
+
+DISCLOSURES = Activity(
+    key="disclosures",
+    title=N_("Disclosures without consent"),
+    what=N_(
+        "We give personal data to others without your consent only when the law obliges "
+        "us (a court order or an authority's lawful request), to investigate fraud or "
+        "abuse, or to enforce our terms. We record each disclosure: to whom, on which "
+        "ground and what. It is in your access report, unless the law forbids telling "
+        "you yet."
+    ),
+    purposes=(Purpose.LEGAL_COMPLIANCE,),
+    basis=LegalBasis.LEGAL_OBLIGATION,
+    subjects=(
+        Subject.PARTICIPANT,
+        Subject.CUSTOMER_USER,
+        Subject.CUSTOMER_CONTACT,
+        Subject.SUBSCRIBER,
+        Subject.VISITOR,
+    ),
+    audiences=(Audience.PARTICIPANT, Audience.CUSTOMER, Audience.VISITOR),
+    writes=("disclosures.*",),
+    shared_with=(N_("courts and public authorities, where the law obliges us"),),
 )
 
 MARKETING = Activity(
@@ -664,6 +714,7 @@ ACTIVITIES: tuple[Activity, ...] = (
     STATISTICS,
     CUSTOMER_VIEW,
     ACCOUNT,
+    USAGE_METERING,
     BILLING,
     ACCOUNTING,
     SUPPORT_DESK,
@@ -671,6 +722,7 @@ ACTIVITIES: tuple[Activity, ...] = (
     SIGN_IN,
     PRIVACY_REQUESTS,
     SECURITY_AUDIT,
+    DISCLOSURES,
     MARKETING,
     NEWSLETTER,
     COOKIE_CHOICES,

@@ -233,6 +233,9 @@ LEGAL_HOLD = RetentionRule(
     "legal_hold", Anchor.HOLD_RELEASE, Period(1, "years"), kept_while_open=True, promise="P15"
 )
 AUDIT_LOG = RetentionRule("audit_log", Anchor.CREATION, Period(3, "years"), Disposal.DELETE)
+DISCLOSURES = RetentionRule(
+    "disclosures", Anchor.CREATION, Period(3, "years"), Disposal.DELETE, promise="P20"
+)
 
 RULES: dict[str, AnyRule] = {
     rule.key: rule
@@ -253,6 +256,7 @@ RULES: dict[str, AnyRule] = {
         LEGAL_HOLD,
         PROCESSING_MARKS,
         AUDIT_LOG,
+        DISCLOSURES,
     )
 }
 """Every rule a declaration may name, by key."""

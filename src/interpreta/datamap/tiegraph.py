@@ -23,13 +23,14 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Column, MetaData, Table, select
+from sqlalchemy import Column, ColumnElement, MetaData, Table, select
 
 from interpreta.datamap.anchors import Anchors, SQLExpression, anchors_of
 from interpreta.datamap.declarations import Personal, declaration_of, is_free_text
 from interpreta.datamap.retention_rules import Anchor
 from interpreta.datamap.ties import TIE_KEY, Tie, TieDeclaration, tie_of
 from interpreta.datamap.vocabulary import Scope
+from interpreta.datamap.withholding import withheld
 from interpreta.db.base import Base
 
 UNTIED_ATTRIBUTE = "__untied__"
@@ -213,6 +214,12 @@ class TieGraph:
         """Why `table`'s personal rows are deliberately tied to no one ('' when they are
         not): a model says so in ``__untied__`` (legal holds)."""
         return str(getattr(self.models.get(table.name), UNTIED_ATTRIBUTE, "") or "")
+
+    def withheld(self, table: Table) -> ColumnElement[bool] | None:
+        """The condition true for `table`'s rows the people they are about may not be
+        told of yet (None: it withholds nothing); see
+        :mod:`~interpreta.datamap.withholding`."""
+        return withheld(self.models.get(table.name))
 
     def has_person(self, table: Table) -> bool:
         """Whether a row of `table` leads to the person it is about."""

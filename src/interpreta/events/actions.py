@@ -128,10 +128,11 @@ SCHEDULE_FIELDS = frozenset({"title", "description", "starts_at", "ends_at", "ti
 invitation mailed is sent again as an update."""
 
 
-def update_event(db: Session, event: Event, **changes: object) -> Event:
+def update_event(db: Session, event: Event, now: datetime, **changes: object) -> Event:
     """Change an event's title, description, schedule, time zone, status, what it asks
     listeners for at join, its mode or its waiting room; a change to what invitations
-    show raises its ``schedule_sequence``."""
+    show raises its ``schedule_sequence``; ending it records when (``ended_at``, the
+    moment its usage and participation data count from)."""
     allowed = {
         "title",
         "description",
@@ -144,6 +145,7 @@ def update_event(db: Session, event: Event, **changes: object) -> Event:
         "waiting_room",
     }
     shown_before = {name: getattr(event, name) for name in SCHEDULE_FIELDS}
+    ended_before = event.status is EventStatus.ENDED
     for key, value in changes.items():
         if key not in allowed:
             raise invalid(key, gettext("This field cannot be changed."))
@@ -155,6 +157,8 @@ def update_event(db: Session, event: Event, **changes: object) -> Event:
     check_schedule(event.starts_at, event.ends_at)
     if any(getattr(event, name) != before for name, before in shown_before.items()):
         event.schedule_sequence += 1
+    if event.status is EventStatus.ENDED and not ended_before:
+        event.ended_at = now
     db.flush()
     return event
 

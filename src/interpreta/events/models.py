@@ -47,6 +47,9 @@ CONNECTION = PARTICIPATION.described(
     purposes=(Purpose.PROVIDE_EVENTS, Purpose.TROUBLESHOOTING, Purpose.PRODUCT_ANALYTICS),
 )
 EQUIPMENT = CONNECTION.described("", category=Category.TECHNICAL)
+METERED = (*CONNECTION.purposes, Purpose.BILLING)
+"""The purposes of what usage metering adds up (who listened, from when to when): the
+event's own, and billing the customer for the hours."""
 USAGE = PARTICIPATION.described(
     "", category=Category.USAGE_EVENTS, purposes=(Purpose.PROVIDE_EVENTS, Purpose.TROUBLESHOOTING)
 )
@@ -343,7 +346,7 @@ class Participant(Base):
     event_id: Mapped[int] = mapped_column(
         ForeignKey("events.id", ondelete="CASCADE"),
         index=True,
-        info=personal(CONNECTION, "event ID", tie=Tie.EVENT),
+        info=personal(CONNECTION, "event ID", tie=Tie.EVENT, purposes=METERED),
     )
     role: Mapped[ParticipantRole] = mapped_column(
         enum_type(ParticipantRole, 12),
@@ -351,7 +354,7 @@ class Participant(Base):
             PARTICIPATION,
             "role in the event",
             category=Category.ACCOUNT,
-            purposes=(Purpose.PROVIDE_EVENTS, Purpose.TROUBLESHOOTING, Purpose.PRODUCT_ANALYTICS),
+            purposes=METERED,
         ),
     )
     anonymous_id: Mapped[str] = mapped_column(
@@ -398,7 +401,9 @@ class ConnectionSession(Base):
     participant_id: Mapped[int] = mapped_column(
         ForeignKey("participants.id", ondelete="CASCADE"),
         index=True,
-        info=personal(CONNECTION, "participant ID of a connection", tie=Tie.OWNER),
+        info=personal(
+            CONNECTION, "participant ID of a connection", tie=Tie.OWNER, purposes=METERED
+        ),
     )
     session_id: Mapped[str] = mapped_column(
         String(64), unique=True, info=personal(CONNECTION, "session ID")
@@ -414,9 +419,11 @@ class ConnectionSession(Base):
     ip_address: Mapped[str | None] = mapped_column(
         String(45), info=personal(EQUIPMENT, "IP address")
     )
-    joined_at: Mapped[datetime] = mapped_column(UTCDateTime, info=personal(CONNECTION, "join time"))
+    joined_at: Mapped[datetime] = mapped_column(
+        UTCDateTime, info=personal(CONNECTION, "join time", purposes=METERED)
+    )
     left_at: Mapped[datetime | None] = mapped_column(
-        UTCDateTime, info=personal(CONNECTION, "leave time")
+        UTCDateTime, info=personal(CONNECTION, "leave time", purposes=METERED)
     )
     media_session_id: Mapped[str | None] = mapped_column(
         String(64), info=personal(CONNECTION, "media (RTP) session ID")

@@ -11,7 +11,7 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from babel import Locale
-from babel.dates import format_date
+from babel.dates import format_date, format_skeleton
 from babel.lists import format_list
 
 DEFAULT = "en"
@@ -44,6 +44,11 @@ def long_date(moment: date) -> str:
     '24. November 2026' (a datetime's own day, in its zone)."""
     day = moment.date() if isinstance(moment, datetime) else moment
     return format_date(day, "long", locale=cldr_locale(current()))
+
+
+def long_month(day: date) -> str:
+    """`day`'s month in the current language: 'December 2026', 'Dezember 2026'."""
+    return format_skeleton("yMMMM", day, locale=cldr_locale(current()))
 
 
 def join_and(items: list[str]) -> str:

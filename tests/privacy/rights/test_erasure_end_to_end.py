@@ -49,6 +49,8 @@ NOT_REACHED = {
     "invoices": "kept ten years by law, even after erasure (P11): tests/billing/test_rights.py",
     "invoice_lines": "kept with their invoice (P11): tests/billing/test_rights.py",
     "payments": "kept with their invoice (P11): tests/billing/test_rights.py",
+    "disclosures": "recorded by the DPO, kept by law after erasure (P20): "
+    "tests/privacy/test_disclosures.py",
 }
 """Tables about people that this person does not reach through any public path."""
 

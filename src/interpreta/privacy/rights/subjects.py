@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, Integer, MetaData, Table, or_, select, type_coerce
+from sqlalchemy import ColumnElement, Integer, MetaData, Select, Table, or_, select, type_coerce
 from sqlalchemy.orm import Session
 
 from interpreta.datamap.activities import PRIVACY_REQUESTS
@@ -123,7 +123,7 @@ def _direct_round(db: Session, ties: TableTies, identity: Identity, found: Found
         return False
     proofs = [ties.table.c[tie.proven_by] for _, tie in ties.persons if tie.proven_by]
     columns = [ties.key, *(c for c, _ in ties.persons), *proofs]
-    for row in db.execute(select(*columns).where(or_(*conditions))):
+    for row in db.execute(_shown(select(*columns).where(or_(*conditions)), ties)):
         found.rows[ties.table.name].add(row[0])
         proven = iter(row[1 + len(ties.persons) :])
         for (_column, tie), value in zip(ties.persons, row[1 : 1 + len(ties.persons)], strict=True):
@@ -151,9 +151,16 @@ def find(db: Session, metadata: MetaData, identity: Identity) -> Found:
             if not parents:
                 continue
             for batch in chunks(parents):
-                keys = db.scalars(select(ties.key).where(column.in_(batch)))
+                keys = db.scalars(_shown(select(ties.key).where(column.in_(batch)), ties))
                 found.rows[ties.table.name].update(keys)
     return found
+
+
+def _shown(statement: Select[Any], ties: TableTies) -> Select[Any]:
+    """`statement` without the rows the person may not be told of yet (a disclosure
+    under a confidentiality order, P20): no answer finds them, erasure included."""
+    hidden = TieGraph.of(ties.table.metadata).withheld(ties.table)
+    return statement if hidden is None else statement.where(~hidden)
 
 
 def customer_of(metadata: MetaData, table: Table) -> ColumnElement[Any] | None:

@@ -29,7 +29,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("organisation_id", sa.Integer(), nullable=False),
         sa.Column("name", sa.String(length=200), nullable=False),
-        sa.Column("email", sa.String(length=320), nullable=False),
+        sa.Column("email", sa.String(length=320), nullable=True),
         sa.Column("phone", sa.String(length=40), nullable=True),
         sa.Column("job_title", sa.String(length=100), nullable=True),
         sa.Column("created_at", interpreta.db.base.UTCDateTime(), nullable=False),
