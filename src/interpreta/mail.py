@@ -28,9 +28,11 @@ from typing import Protocol
 import dkim
 from cryptography.hazmat.primitives import serialization
 from email_validator import EmailNotValidError, validate_email
+from sqlalchemy.orm import Session
 
 from interpreta.config import Settings
 from interpreta.datamap.ties import normalise_email
+from interpreta.db.after_commit import after_commit
 from interpreta.outbound import OutboundGuard, guard_for
 from interpreta.secrets_store import DKIM_KEY, dkim_private_key
 
@@ -249,6 +251,20 @@ def signed(mail: Mail, sender: str, signer: DkimSigner | None) -> bytes:
     """`mail` from `sender` as bytes on the wire, signed when there is a signer."""
     message = mail.as_email(sender)
     return signer.sign(message) if signer is not None else wire_bytes(message)
+
+
+def send_after_commit(db: Session, mailer: Mailer, mail: Mail) -> None:
+    """Send `mail` once `db`'s transaction has committed (never for one rolled back); a
+    failure then is logged, not raised: what was stored stays stored, and the caller's
+    answer has gone out already."""
+
+    def send() -> None:
+        try:
+            mailer.send(mail)
+        except Exception:
+            log.exception("mail %r could not be sent", mail.subject)
+
+    after_commit(db, send)
 
 
 def mailer_for(settings: Settings) -> Mailer:

@@ -4,8 +4,10 @@ answer stops that clock while the resolution clock runs on."""
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from interpreta.accounts.models import User
@@ -91,3 +93,26 @@ def test_an_answer_stops_the_first_clock_and_waiting_pauses_resolution(
         tickets.set_status(db, ticket, TicketStatus.OPEN, desk_clock.now())
     assert _overdue(platform) == [(ticket_id, sla.Target.RESOLUTION)]
     assert _escalate(platform)[0].target is sla.Target.RESOLUTION
+
+
+class _RelayDown:
+    """A mail relay that refuses every mail."""
+
+    def send(self, mail: object) -> None:
+        raise OSError("relay down")
+
+
+def test_an_escalation_stands_when_the_lead_s_mail_cannot_be_sent(
+    platform: Platform,
+    open_ticket: OpenTicket,
+    desk_clock: FrozenClock,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    ticket_id = open_ticket()
+    desk_clock.advance(timedelta(days=3, minutes=1))
+    platform.mailer = _RelayDown()  # type: ignore[assignment]
+    with caplog.at_level(logging.ERROR, logger="interpreta.mail"):
+        (breach,) = _escalate(platform)  # committed; the failed send after it is logged
+    assert breach.ticket.id == ticket_id
+    assert load(platform, ticket_id).escalation_level == 1
+    assert "could not be sent" in caplog.text and "ticket escalated" in caplog.text

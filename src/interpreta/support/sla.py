@@ -9,7 +9,6 @@ support lead is mailed in the operator's language, and the audit trail records i
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -19,10 +18,9 @@ from sqlalchemy.orm import Session
 
 from interpreta.config import Settings
 from interpreta.datamap.activities import SUPPORT_DESK
-from interpreta.db.after_commit import after_commit
 from interpreta.i18n.catalogues import N_, gettext, ngettext
 from interpreta.i18n.locales import speaking
-from interpreta.mail import Mail, Mailer
+from interpreta.mail import Mail, Mailer, send_after_commit
 from interpreta.privacy import audit
 from interpreta.privacy.processing import runs_in
 from interpreta.privacy.pseudonyms import system
@@ -117,7 +115,7 @@ def escalate(db: Session, settings: Settings, mailer: Mailer, now: datetime) -> 
         )
     db.flush()
     if raised:
-        after_commit(db, functools.partial(mailer.send, _to_the_lead(settings, raised)))
+        send_after_commit(db, mailer, _to_the_lead(settings, raised))
     return raised
 
 

@@ -12,7 +12,6 @@ Mails are sent once the transaction has committed.
 from __future__ import annotations
 
 import functools
-import logging
 import re
 import secrets
 from datetime import date, datetime, timedelta
@@ -28,11 +27,10 @@ from interpreta.billing.models import Contract, Plan
 from interpreta.config import Settings
 from interpreta.datamap.activities import SUPPORT_DESK
 from interpreta.datamap.ties import normalise_email
-from interpreta.db.after_commit import after_commit
 from interpreta.errors import conflict, invalid
 from interpreta.i18n.catalogues import gettext
 from interpreta.i18n.locales import speaking, supported
-from interpreta.mail import Mail, Mailer
+from interpreta.mail import Mail, Mailer, send_after_commit
 from interpreta.privacy.processing import runs_in
 from interpreta.support.business_hours import BusinessHours, parse_opening
 from interpreta.support.models import (
@@ -58,7 +56,6 @@ __all__ = [
     "set_status",
 ]
 
-log = logging.getLogger(__name__)
 
 PRIORITY_FACTOR = {
     Priority.URGENT: 0.25,
@@ -221,7 +218,7 @@ def open_ticket(
     )
     db.add(ticket)
     db.flush()
-    _mail_after_commit(db, mailer, _acknowledgement(settings, ticket))
+    send_after_commit(db, mailer, _acknowledgement(settings, ticket))
     return ticket
 
 
@@ -373,7 +370,7 @@ def reply(
         if ticket.first_responded_at is None:
             ticket.first_responded_at = now
         _set_status(ticket, status or TicketStatus.PENDING, now)
-        _mail_after_commit(db, mailer, _answer(settings, ticket, message))
+        send_after_commit(db, mailer, _answer(settings, ticket, message))
     elif status is not None:
         _set_status(ticket, status, now)
     db.flush()
@@ -433,19 +430,6 @@ def link_incident(db: Session, ticket: Ticket, incident: Incident | None, now: d
 def is_active(ticket: Ticket) -> bool:
     """Whether support still owes the ticket something."""
     return ticket.status in _ACTIVE
-
-
-def _mail_after_commit(db: Session, mailer: Mailer, mail: Mail) -> None:
-    """Send `mail` once the transaction has committed; a failure then is logged (what
-    was stored stays stored, and the answer is on the ticket for the requester)."""
-
-    def send() -> None:
-        try:
-            mailer.send(mail)
-        except Exception:
-            log.exception("support mail %r could not be sent", mail.subject)
-
-    after_commit(db, send)
 
 
 def _subject(ticket: Ticket) -> str:
