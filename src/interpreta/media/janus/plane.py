@@ -141,6 +141,9 @@ ID_TAKEN = frozenset({427, 456})
 KEY_FRAME_INTERVAL = 0.25
 """Seconds between two key frame requests the plane sends one publisher of a channel:
 viewers switching together share one key frame, and a camera is not flooded."""
+SECOND_KEY_FRAME_AFTER = 1.0
+"""Seconds after a new viewer's connection is up when its camera is asked for a key
+frame once more (see :meth:`JanusMediaPlane._key_frames_for_new_viewer`)."""
 RID_ORDER = "lmh"
 """How a simulcast publisher lists its layers (Janus's ``rid_order``): from the smallest
 picture up, as ``sendEncodings`` with ``scaleResolutionDownBy`` 4, 2 and 1 do."""
@@ -920,6 +923,15 @@ class JanusMediaPlane(PlaneRecords[JanusChannel, JanusPeer]):
         if current is not None:
             await self._ask_for_key_frame(channel, current.source)
 
+    async def _key_frames_for_new_viewer(self, channel_id: str) -> None:
+        """A new viewer's key frames: one at once, and one more
+        :data:`SECOND_KEY_FRAME_AFTER` later. The first may come before Janus has put the
+        viewer on the layer it chose, or be lost; the viewer would then wait for a key
+        frame nobody asks for, showing nothing."""
+        await self._key_frame_for(channel_id)
+        await asyncio.sleep(SECOND_KEY_FRAME_AFTER)
+        await self._key_frame_for(channel_id)
+
     async def request_key_frame(self, channel_id: str, peer_id: str) -> None:
         """Ask a video channel's publisher `peer_id` (joined through any node) for a key
         frame, at most every :data:`KEY_FRAME_INTERVAL`; nothing for an audio channel."""
@@ -1134,7 +1146,7 @@ class JanusMediaPlane(PlaneRecords[JanusChannel, JanusPeer]):
             if event.kind == "webrtcup":
                 self._set_state(peer, "connected")
                 if peer.role is PeerRole.SUBSCRIBER and peer.kind is MediaKind.VIDEO:
-                    self._tasks.spawn(self._key_frame_for(peer.channel_id))
+                    self._tasks.spawn(self._key_frames_for_new_viewer(peer.channel_id))
             elif event.kind == "hangup":
                 if event.body.get("reason") in FAILURES:
                     self._set_state(peer, "failed")
