@@ -76,6 +76,15 @@ def invalid(field_name: str, message: str) -> Problem:
     return Problem(422, gettext("Invalid input"), message, [FieldError(field_name, message)])
 
 
+def filled(field_name: str, value: str) -> str:
+    """`value` without surrounding blanks: a 422 for `field_name` when nothing is left
+    (the schema's ``min_length`` lets a text of spaces through)."""
+    stripped = value.strip()
+    if not stripped:
+        raise invalid(field_name, gettext("This field cannot be empty."))
+    return stripped
+
+
 def unauthenticated() -> Problem:
     """The caller must sign in first."""
     return Problem(401, gettext("Sign-in required"), gettext("Sign in to do this."))

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Collection
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
+from sqlalchemy.orm import Session
 
 from interpreta.accounts.models import StaffRole, User
 from interpreta.accounts.signin import COOKIE_NAME, user_for_token
@@ -23,6 +24,9 @@ async def get_platform(request: Request) -> Platform:
 
 
 PlatformDep = Annotated[Platform, Depends(get_platform)]
+
+
+T = TypeVar("T")
 
 
 def optional_user(request: Request, platform: PlatformDep) -> User | None:
@@ -58,6 +62,14 @@ def client_address(request: Request) -> str:
 
 UserDep = Annotated[User, Depends(current_user)]
 OptionalUserDep = Annotated[User | None, Depends(optional_user)]
+
+
+def row_or_404(db: Session, model: type[T], key: int, what: str) -> T:
+    """Row `key` of `model`, or a 404 naming `what` (a noun marked with ``N_``)."""
+    found = db.get(model, key)
+    if found is None:
+        raise not_found(what)
+    return found
 
 
 def require_staff(user: User, roles: Collection[StaffRole]) -> None:

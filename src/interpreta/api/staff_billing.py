@@ -31,7 +31,13 @@ from interpreta.api.billing import (
     pdf_response,
     usage_out,
 )
-from interpreta.api.dependencies import PlatformDep, UserDep, require_staff, within
+from interpreta.api.dependencies import (
+    PlatformDep,
+    UserDep,
+    require_staff,
+    row_or_404,
+    within,
+)
 from interpreta.api.inputs import Input, PathId, RowId
 from interpreta.billing import contracts, invoices
 from interpreta.billing.invoices import UNITS, LineInput
@@ -134,17 +140,11 @@ class PaymentOut(BaseModel):
 
 
 def _organisation(db: Session, organisation_id: int) -> Organisation:
-    found = db.get(Organisation, organisation_id)
-    if found is None:
-        raise not_found(N_("organisation"))
-    return found
+    return row_or_404(db, Organisation, organisation_id, N_("organisation"))
 
 
 def _invoice(db: Session, invoice_id: int) -> Invoice:
-    found = db.get(Invoice, invoice_id)
-    if found is None:
-        raise not_found(N_("invoice"))
-    return found
+    return row_or_404(db, Invoice, invoice_id, N_("invoice"))
 
 
 @router.get("/plans", response_model=list[PlanOut])

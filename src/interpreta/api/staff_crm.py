@@ -19,14 +19,20 @@ from sqlalchemy.orm import Session
 
 from interpreta.accounts.models import Organisation, StaffRole
 from interpreta.api import staff_audit
-from interpreta.api.dependencies import PlatformDep, UserDep, require_staff, within
+from interpreta.api.dependencies import (
+    PlatformDep,
+    UserDep,
+    require_staff,
+    row_or_404,
+    within,
+)
 from interpreta.api.inputs import Input, PathId, RowId
 from interpreta.billing.models import Plan
 from interpreta.crm import contacts, deals
 from interpreta.crm.contacts import MAX_NOTE
 from interpreta.crm.models import CrmContact, CrmNote, Deal, DealStage
 from interpreta.datamap.activities import CUSTOMER_RELATIONSHIP
-from interpreta.errors import invalid, not_found
+from interpreta.errors import invalid
 from interpreta.i18n.catalogues import N_, gettext
 
 router = APIRouter(
@@ -137,24 +143,7 @@ class PipelineOut(BaseModel):
 
 
 def _organisation(db: Session, organisation_id: int) -> Organisation:
-    found = db.get(Organisation, organisation_id)
-    if found is None:
-        raise not_found(N_("organisation"))
-    return found
-
-
-def _contact(db: Session, contact_id: int) -> CrmContact:
-    found = db.get(CrmContact, contact_id)
-    if found is None:
-        raise not_found(N_("contact"))
-    return found
-
-
-def _deal(db: Session, deal_id: int) -> Deal:
-    found = db.get(Deal, deal_id)
-    if found is None:
-        raise not_found(N_("deal"))
-    return found
+    return row_or_404(db, Organisation, organisation_id, N_("organisation"))
 
 
 def _contact_of(db: Session, contact_id: int | None) -> CrmContact | None:
@@ -238,7 +227,7 @@ def change_contact(
     with platform.transaction() as db:
         contact = contacts.change_contact(
             db,
-            _contact(db, contact_id),
+            row_or_404(db, CrmContact, contact_id, N_("contact")),
             {k: None if v is None else str(v) for k, v in changes.items()},
             platform.clock.now(),
         )
@@ -258,8 +247,7 @@ def remove_contact(contact_id: PathId, user: UserDep, platform: PlatformDep) -> 
     """Remove a contact and the notes about them (their deals stay, without them)."""
     require_staff(user, SALES_STAFF)
     with platform.transaction() as db:
-        contact = _contact(db, contact_id)
-        db.delete(contact)
+        db.delete(row_or_404(db, CrmContact, contact_id, N_("contact")))
         staff_audit.record(db, platform, user, "crm.contact.remove", f"crm_contact:{contact_id}")
     return Response(status_code=204)
 
@@ -316,7 +304,7 @@ def move_deal(deal_id: PathId, body: DealMove, user: UserDep, platform: Platform
     with platform.transaction() as db:
         deal = deals.move(
             db,
-            _deal(db, deal_id),
+            row_or_404(db, Deal, deal_id, N_("deal")),
             DealStage(body.stage),
             platform.clock.now(),
             lost_reason=body.lost_reason,

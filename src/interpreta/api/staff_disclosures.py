@@ -14,10 +14,15 @@ from pydantic import BaseModel, EmailStr, Field
 
 from interpreta.accounts.models import StaffRole
 from interpreta.api import staff_audit
-from interpreta.api.dependencies import PlatformDep, UserDep, require_staff, within
+from interpreta.api.dependencies import (
+    PlatformDep,
+    UserDep,
+    require_staff,
+    row_or_404,
+    within,
+)
 from interpreta.api.inputs import Input, PathId
 from interpreta.datamap.activities import DISCLOSURES
-from interpreta.errors import not_found
 from interpreta.i18n.catalogues import N_
 from interpreta.privacy import disclosures
 from interpreta.privacy.disclosures import Disclosure, Ground
@@ -120,9 +125,7 @@ def release(disclosure_id: PathId, user: UserDep, platform: PlatformDep) -> Disc
     """The person may now be told: the disclosure joins their answers."""
     require_staff(user, DPO_STAFF)
     with platform.transaction() as db:
-        found = db.get(Disclosure, disclosure_id)
-        if found is None:
-            raise not_found(N_("disclosure"))
+        found = row_or_404(db, Disclosure, disclosure_id, N_("disclosure"))
         disclosure = disclosures.release(db, found, platform.clock.now())
         staff_audit.record(
             db, platform, user, "privacy.disclosure.release", f"disclosure:{disclosure.id}"

@@ -19,7 +19,13 @@ from sqlalchemy.orm import Session
 from interpreta.accounts import actions
 from interpreta.accounts.models import StaffRole
 from interpreta.api import staff_audit
-from interpreta.api.dependencies import PlatformDep, UserDep, require_staff, within
+from interpreta.api.dependencies import (
+    PlatformDep,
+    UserDep,
+    require_staff,
+    row_or_404,
+    within,
+)
 from interpreta.api.inputs import Input, PathId, RowId
 from interpreta.api.support import TicketOut, ticket_out
 from interpreta.datamap.activities import SUPPORT_DESK
@@ -106,10 +112,7 @@ class IncidentOut(BaseModel):
 
 
 def _ticket(db: Session, ticket_id: int) -> Ticket:
-    found = db.get(Ticket, ticket_id)
-    if found is None:
-        raise not_found(N_("ticket"))
-    return found
+    return row_or_404(db, Ticket, ticket_id, N_("ticket"))
 
 
 def _incident(db: Session, incident_id: int) -> Incident:

@@ -17,7 +17,7 @@ from interpreta.accounts.models import Organisation
 from interpreta.crm.models import CrmContact, CrmNote
 from interpreta.datamap.activities import CUSTOMER_RELATIONSHIP
 from interpreta.datamap.ties import normalise_email
-from interpreta.errors import conflict, invalid
+from interpreta.errors import conflict, filled, invalid
 from interpreta.i18n.catalogues import gettext
 from interpreta.privacy.processing import runs_in
 
@@ -32,31 +32,15 @@ def _open(organisation: Organisation) -> None:
         raise conflict(gettext("The customer account is closed."))
 
 
-def _text(field_name: str, value: str) -> str:
-    """`value` without surrounding blanks; a 422 when nothing is left."""
-    stripped = value.strip()
-    if not stripped:
-        raise invalid(field_name, gettext("This field cannot be empty."))
-    return stripped
-
-
 def _unique(db: Session) -> None:
-    """Write the pending card; an address another card of the customer has (one the
-    read filter hides, of a person who objected) is a 409, not a crash."""
+    """Write the pending card; an address another card of the customer has (the unique
+    constraint sees the cards the read filter hides too: of a person who objected) is a
+    409, not a crash."""
     try:
         with db.begin_nested():
             db.flush()
     except IntegrityError:
         raise conflict(gettext("The customer has a contact with that address."), "email") from None
-
-
-def _taken(db: Session, organisation_id: int, email: str, but: int | None = None) -> bool:
-    query = select(CrmContact.id).where(
-        CrmContact.organisation_id == organisation_id, CrmContact.email == email
-    )
-    if but is not None:
-        query = query.where(CrmContact.id != but)
-    return db.scalar(query.limit(1)) is not None
 
 
 @runs_in(CUSTOMER_RELATIONSHIP)
@@ -76,13 +60,10 @@ def add_contact(
         of the customer.
     """
     _open(organisation)
-    address = normalise_email(email)
-    if _taken(db, organisation.id, address):
-        raise conflict(gettext("The customer has a contact with that address."), "email")
     contact = CrmContact(
         organisation_id=organisation.id,
-        name=_text("name", name),
-        email=address,
+        name=filled("name", name),
+        email=normalise_email(email),
         phone=phone,
         job_title=job_title,
         created_at=now,
@@ -109,12 +90,9 @@ def change_contact(
         raise conflict(gettext("The customer account is closed."))
     for key in ("name", "email"):
         if key in changes:
-            changes[key] = _text(key, changes[key] or "")
+            changes[key] = filled(key, changes[key] or "")
     if "email" in changes:
-        address = normalise_email(str(changes["email"]))
-        if _taken(db, contact.organisation_id, address, but=contact.id):
-            raise conflict(gettext("The customer has a contact with that address."), "email")
-        contact.email = address
+        contact.email = normalise_email(str(changes["email"]))
     if "name" in changes:
         contact.name = str(changes["name"]).strip()
     if "phone" in changes:

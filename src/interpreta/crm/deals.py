@@ -18,18 +18,11 @@ from interpreta.accounts.models import Organisation
 from interpreta.billing.models import Plan
 from interpreta.crm.models import CrmContact, Deal, DealStage
 from interpreta.datamap.activities import CUSTOMER_RELATIONSHIP
-from interpreta.errors import conflict, invalid
+from interpreta.errors import conflict, filled, invalid
 from interpreta.i18n.catalogues import gettext
 from interpreta.privacy.processing import runs_in
 
 __all__ = ["PipelineStage", "deals", "move", "open_deal", "pipeline"]
-
-
-def _title(title: str) -> str:
-    stripped = title.strip()
-    if not stripped:
-        raise invalid("title", gettext("This field cannot be empty."))
-    return stripped
 
 
 @runs_in(CUSTOMER_RELATIONSHIP)
@@ -59,7 +52,7 @@ def open_deal(
     deal = Deal(
         organisation_id=organisation.id,
         contact_id=None if contact is None else contact.id,
-        title=_title(title),
+        title=filled("title", title),
         stage=DealStage.LEAD,
         value=value,
         currency=currency,

@@ -36,7 +36,7 @@ from interpreta.datamap.declarations import Personal, not_personal, personal
 from interpreta.datamap.ties import Tie, normalise_email
 from interpreta.datamap.vocabulary import Category, LegalBasis, Purpose, Scope, Subject
 from interpreta.db.base import Base, UTCDateTime, enum_type
-from interpreta.errors import conflict, invalid
+from interpreta.errors import conflict, filled, invalid
 from interpreta.i18n.catalogues import gettext
 from interpreta.privacy.processing import runs_in
 
@@ -140,22 +140,16 @@ def record(
     """
     if disclosed_on > now.date():
         raise invalid("disclosed_on", gettext("A disclosure cannot be made in the future."))
-    for name, value in (
-        ("recipient", recipient),
-        ("reference", reference),
-        ("data_disclosed", data_disclosed),
-    ):
-        if not value.strip():
-            raise invalid(name, gettext("This field cannot be empty."))
-    reason = None if withheld_reason is None else withheld_reason.strip()
-    if reason == "":
-        raise invalid("withheld_reason", gettext("This field cannot be empty."))
+    recipient = filled("recipient", recipient)
+    reference = filled("reference", reference)
+    data_disclosed = filled("data_disclosed", data_disclosed)
+    reason = None if withheld_reason is None else filled("withheld_reason", withheld_reason)
     disclosure = Disclosure(
         subject_email=normalise_email(subject_email),
-        recipient=recipient.strip(),
+        recipient=recipient,
         ground=ground,
-        reference=reference.strip(),
-        data_disclosed=data_disclosed.strip(),
+        reference=reference,
+        data_disclosed=data_disclosed,
         disclosed_on=disclosed_on,
         withheld_reason=reason,
         recorded_at=now,

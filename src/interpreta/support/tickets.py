@@ -27,7 +27,7 @@ from interpreta.billing.models import Contract, Plan
 from interpreta.config import Settings
 from interpreta.datamap.activities import SUPPORT_DESK
 from interpreta.datamap.ties import normalise_email
-from interpreta.errors import conflict, invalid
+from interpreta.errors import conflict, filled, invalid
 from interpreta.i18n.catalogues import gettext
 from interpreta.i18n.locales import speaking, supported
 from interpreta.mail import Mail, Mailer, send_after_commit
@@ -109,9 +109,7 @@ def _new_reference(db: Session) -> str:
 
 
 def _text(field: str, value: str, most: int) -> str:
-    cleaned = value.strip()
-    if not cleaned:
-        raise invalid(field, gettext("This cannot be empty."))
+    cleaned = filled(field, value)
     if len(cleaned) > most:
         raise invalid(field, gettext("At most %(most)s characters.", most=most))
     return cleaned

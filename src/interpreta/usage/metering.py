@@ -15,6 +15,7 @@ changes nothing.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -55,7 +56,7 @@ GIGABYTE = Decimal(10**9)
 PLACES = Decimal("0.001")
 
 
-def _hours(spans: list[tuple[datetime, datetime | None]], end: datetime) -> Decimal:
+def _hours(spans: Iterable[tuple[datetime, datetime | None]], end: datetime) -> Decimal:
     seconds = sum(max(0.0, ((stop or end) - start).total_seconds()) for start, stop in spans)
     return (Decimal(str(seconds)) / HOUR).quantize(PLACES)
 
@@ -91,8 +92,8 @@ def meter_event(db: Session, event: Event, now: datetime) -> list[UsageRecord]:
     )
     stored = db.scalar(select(func.sum(Recording.size)).where(Recording.event_id == event.id))
     totals = {
-        Measure.LISTENER_HOURS: _hours([(a, b) for a, b in listening], end),
-        Measure.INTERPRETER_HOURS: _hours([(a, b) for a, b in on_air], end),
+        Measure.LISTENER_HOURS: _hours(listening, end),
+        Measure.INTERPRETER_HOURS: _hours(on_air, end),
         Measure.LANGUAGES: Decimal(languages or 0),
         Measure.RECORDING_GB: (Decimal(stored or 0) / GIGABYTE).quantize(PLACES),
     }
