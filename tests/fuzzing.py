@@ -1,8 +1,8 @@
 """One platform with people in every role, for the fuzz tests of the API and the
-pages: an owner with an event, an interpreter who accepted an invitation, the DPO
-with two-factor sign-in on, and nobody. Built once per test run, at import (the
-fuzzing changes its data as it goes); rate limits per client are lifted, since
-every request comes from one test client.
+pages: an owner with an event, an interpreter who accepted an invitation, the DPO and
+an admin of the operator with two-factor sign-in on, and nobody. Built once per test
+run, at import (the fuzzing changes its data as it goes); rate limits per client are
+lifted, since every request comes from one test client.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from interpreta.config import Settings
 from interpreta.platform import Platform
 from tests.conftest import PASSWORD, START, RecordingMailer
 
-ROLES = ("owner", "interpreter", "dpo", "nobody")
+ROLES = ("owner", "interpreter", "dpo", "admin", "nobody")
 
 
 def _platform() -> Platform:
@@ -59,7 +59,7 @@ def _signed_in(app: Any, name: str) -> TestClient:
 
 PLATFORM = _platform()
 APP = create_app(PLATFORM)
-OWNER, INTERPRETER, DPO = (_signed_in(APP, n) for n in ("olga", "ivan", "dora"))
+OWNER, INTERPRETER, DPO, ADMIN = (_signed_in(APP, n) for n in ("olga", "ivan", "dora", "ada"))
 _org = OWNER.get("/api/auth/me").json()["organisations"][0]["id"]
 OWNER.post(
     f"/api/organisations/{_org}/invitations",
@@ -79,15 +79,16 @@ OWNER.post(
         "languages": [{"code": "de"}],
     },
 )
-with PLATFORM.transaction() as _db:
-    _db.execute(
-        update(User).where(User.email == "dora@example.org").values(staff_role=StaffRole.DPO)
-    )
-_secret = DPO.post("/api/account/two-factor").json()["secret"]
-DPO.post("/api/account/two-factor/confirm", json={"code": pyotp.TOTP(_secret).at(START)})
+for _staff, _role in ((DPO, StaffRole.DPO), (ADMIN, StaffRole.ADMIN)):
+    with PLATFORM.transaction() as _db:
+        _me = _staff.get("/api/auth/me").json()["id"]
+        _db.execute(update(User).where(User.id == _me).values(staff_role=_role))
+    _secret = _staff.post("/api/account/two-factor").json()["secret"]
+    _staff.post("/api/account/two-factor/confirm", json={"code": pyotp.TOTP(_secret).at(START)})
 COOKIES = {
     "owner": dict(OWNER.cookies),
     "interpreter": dict(INTERPRETER.cookies),
     "dpo": dict(DPO.cookies),
+    "admin": dict(ADMIN.cookies),
     "nobody": {},
 }

@@ -75,8 +75,12 @@ from interpreta.support.tickets import business_hours
 from interpreta.web import account as account_pages
 from interpreta.web import cookies as cookie_pages
 from interpreta.web import newsletter as newsletter_pages
-from interpreta.web import pages, privacy_centre, staff
+from interpreta.web import pages, privacy_centre, staff, staff_desk
 from interpreta.web import registration as registration_pages
+from interpreta.web import staff_billing as billing_desk
+from interpreta.web import staff_crm as crm_desk
+from interpreta.web import staff_disclosures as disclosures_desk
+from interpreta.web import staff_support as support_desk
 from interpreta.web import status as status_page
 from interpreta.webhooks import delivery as webhook_delivery
 from interpreta.webhooks.endpoints import TRANSFERS, endpoint_guard
@@ -644,6 +648,11 @@ def create_app(
         registration_pages,
         privacy_centre,
         staff,
+        staff_desk,
+        support_desk,
+        billing_desk,
+        crm_desk,
+        disclosures_desk,
         status_page,
     )
     for router in (*(m.router for m in api), *(m.router for m in web)):

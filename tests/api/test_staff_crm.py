@@ -156,6 +156,7 @@ def test_conflicting_crm_requests_are_refused(sales: tuple[Account, Account], si
     assert wrong.status_code == 422  # a contact of another customer
     deal = _ok(sally.client.post(f"{base}/deals", json={"title": "Plan", "value": 10}), 201)
     stage = f"/api/staff/deals/{deal['id']}/stage"
+    assert sally.client.post(stage, json={"stage": "lead"}).status_code == 409  # there already
     assert sally.client.post(stage, json={"stage": "lost"}).status_code == 422  # no reason
     assert sally.client.post(stage, json={"stage": "won"}).status_code == 200
     assert sally.client.post(stage, json={"stage": "lead"}).status_code == 409  # over
@@ -166,6 +167,12 @@ def test_conflicting_crm_requests_are_refused(sales: tuple[Account, Account], si
         sally.client.patch(f"/api/staff/contacts/{anna['id']}", json={"name": None}).status_code
         == 422
     )
+    blank = _ok(
+        sally.client.patch(
+            f"/api/staff/contacts/{anna['id']}", json={"phone": "   ", "job_title": "  "}
+        )
+    )
+    assert blank["phone"] is None and blank["job_title"] is None  # blanks are not kept
 
 
 def test_a_closed_account_takes_no_new_crm_records(

@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 import uvicorn
 
+from interpreta.accounts.models import StaffRole
 from interpreta.app import create_app
 from interpreta.config import Settings
 from interpreta.platform import Platform
@@ -197,16 +198,89 @@ class People:
     dpo: Account
     event: dict[str, Any]
     speaker_key: str
+    admin: Account
+    desk: dict[str, int]
+    """What the staff desks show: the owner's ``ticket``, ``invoice`` and
+    ``organisation`` IDs."""
+
+
+def _done(response: Any) -> Any:
+    assert response.status_code in (200, 201), response.text
+    return response.json()
+
+
+def _desk_work(owner: Account, admin: Account, organisation_id: int) -> dict[str, int]:
+    """Give every staff desk something to show: a ticket from the owner, a plan, a
+    contract and an invoice, a CRM contact, note and deal, and a disclosure."""
+    ticket = _done(
+        owner.client.post(
+            "/api/support/tickets",
+            json={"subject": "Booth console freezes", "body": "Since this morning."},
+        )
+    )
+    staff = admin.client
+    _done(
+        staff.post(
+            "/api/staff/plans",
+            json={
+                "code": "standard",
+                "name": "Standard",
+                "monthly_fee": "490.00",
+                "included_listener_hours": 500,
+                "included_interpreter_hours": 20,
+                "included_languages": 4,
+                "included_storage_gb": 10,
+                "listener_hour_price": "0.40",
+                "interpreter_hour_price": "45.00",
+                "storage_gb_price": "0.25",
+                "first_response_hours": 8,
+                "resolution_hours": 40,
+            },
+        )
+    )
+    _done(
+        owner.client.put(
+            f"/api/organisations/{organisation_id}/billing/address",
+            json={"street": "Hohe Straße 1", "postcode": "50667", "city": "Köln", "country": "DE"},
+        )
+    )
+    customer = f"/api/staff/organisations/{organisation_id}"
+    _done(staff.post(f"{customer}/contracts", json={"plan": "standard", "starts_on": "2026-11-01"}))
+    line = {"description": "Plan Standard", "quantity": "1", "unit": "MON", "unit_price": "490"}
+    invoice = _done(staff.post(f"{customer}/invoices", json={"lines": [line]}))
+    contact = _done(
+        staff.post(f"{customer}/contacts", json={"name": "Olivia", "email": owner.email})
+    )
+    _done(
+        staff.post(f"{customer}/notes", json={"body": "Wants Arabic.", "contact_id": contact["id"]})
+    )
+    _done(staff.post(f"{customer}/deals", json={"title": "Arabic booth", "value": "1200"}))
+    _done(
+        staff.post(
+            "/api/staff/disclosures",
+            json={
+                "subject_email": owner.email,
+                "recipient": "Landgericht Köln",
+                "ground": "law",
+                "reference": "12 O 34/26",
+                "data_disclosed": "the account's name and address",
+                "disclosed_on": "2026-11-20",
+            },
+        )
+    )
+    return {"ticket": ticket["id"], "invoice": invoice["id"], "organisation": organisation_id}
 
 
 @pytest.fixture
 def people(platform: Platform, sign_up: Any) -> People:
-    """An organiser with an event in German and French, its German interpreter, and the
-    DPO."""
+    """An organiser with an event in German and French, its German interpreter, the DPO,
+    and an admin of the operator whose desks have work from the organiser."""
     owner: Account = sign_up("olivia")
     interpreter: Account = sign_up("anna")
     dpo: Account = sign_up("dora")
     make_staff(platform, dpo)
+    admin: Account = sign_up("adam")
+    make_staff(platform, admin, StaffRole.ADMIN)
     join(owner, interpreter)
     event = owner.create_event("Accessible summit", ["de", "fr"])
     booth = next(c for c in event["topics"][0]["channels"] if c["language_code"] == "de")
@@ -215,7 +289,15 @@ def people(platform: Platform, sign_up: Any) -> People:
         json={"user_id": interpreter.user_id},
     )
     assert assigned.status_code == 201
-    return People(owner, interpreter, dpo, event, speaker_key_of(platform, event["id"]))
+    return People(
+        owner,
+        interpreter,
+        dpo,
+        event,
+        speaker_key_of(platform, event["id"]),
+        admin,
+        _desk_work(owner, admin, owner.organisation_id),
+    )
 
 
 def browser_context(browser: Any, base_url: str, account: Account | None) -> Any:
@@ -231,8 +313,8 @@ def browser_context(browser: Any, base_url: str, account: Account | None) -> Any
 
 def pages_by_visitor(people: People) -> dict[str, tuple[Account | None, list[str]]]:
     """Every page, as the person who would see it: a visitor, the organiser, an
-    interpreter, the DPO."""
-    event, code = people.event, people.event["code"]
+    interpreter, the DPO, an admin of the operator (the staff desks)."""
+    event, code, desk = people.event, people.event["code"], people.desk
     return {
         "visitor": (
             None,
@@ -276,4 +358,16 @@ def pages_by_visitor(people: People) -> dict[str, tuple[Account | None, list[str
         ),
         "interpreter": (people.interpreter, [f"/interpret/{code}"]),
         "dpo": (people.dpo, ["/privacy/requests", "/staff/breaches", "/staff/marks"]),
+        "admin": (
+            people.admin,
+            [
+                "/staff/support",
+                f"/staff/support/tickets/{desk['ticket']}",
+                "/staff/billing",
+                f"/staff/billing/organisations/{desk['organisation']}",
+                "/staff/crm",
+                f"/staff/crm/organisations/{desk['organisation']}",
+                "/staff/disclosures",
+            ],
+        ),
     }

@@ -106,6 +106,8 @@ class InvoiceOut(BaseModel):
     """An invoice or credit note in a list."""
 
     id: int
+    organisation_id: int | None
+    """None once the customer's account is gone (the invoice is kept: P11)."""
     number: str
     kind: str
     issued_on: date
@@ -163,6 +165,7 @@ def invoice_out(db: Session, invoice: Invoice, today: date) -> InvoiceOut:
     state = invoices.status(db, invoice, today)
     return InvoiceOut(
         id=invoice.id,
+        organisation_id=invoice.organisation_id,
         number=invoice.number,
         kind=str(invoice.kind),
         issued_on=invoice.issued_on,

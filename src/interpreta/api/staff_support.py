@@ -57,6 +57,7 @@ class QueuedTicket(BaseModel):
     resolution_due: datetime
     escalation_level: int
     overdue: str | None
+    incident_id: int | None
 
 
 class ReplyIn(Input):
@@ -122,7 +123,9 @@ def _incident(db: Session, incident_id: int) -> Incident:
     return found
 
 
-def _queued(ticket: Ticket, overdue: dict[int, sla.Breach]) -> QueuedTicket:
+def queued(ticket: Ticket, overdue: dict[int, sla.Breach]) -> QueuedTicket:
+    """`ticket` as a queue lists it; `overdue` holds the overdue queue's breaches by
+    ticket ID."""
     breach = overdue.get(ticket.id)
     return QueuedTicket(
         id=ticket.id,
@@ -137,6 +140,7 @@ def _queued(ticket: Ticket, overdue: dict[int, sla.Breach]) -> QueuedTicket:
         resolution_due=ticket.resolution_due,
         escalation_level=ticket.escalation_level,
         overdue=None if breach is None else str(breach.target),
+        incident_id=ticket.incident_id,
     )
 
 
@@ -154,7 +158,7 @@ def queue(
         breaches = sla.overdue(db, platform.settings, now)
         overdue = {b.ticket.id: b for b in breaches}
         if view == "overdue":
-            return [_queued(b.ticket, overdue) for b in breaches]
+            return [queued(b.ticket, overdue) for b in breaches]
         query = select(Ticket).order_by(Ticket.first_response_due, Ticket.id)
         if view in ("active", "mine"):
             query = query.where(
@@ -162,7 +166,7 @@ def queue(
             )
         if view == "mine":
             query = query.where(Ticket.assignee_id == user.id)
-        return [_queued(t, overdue) for t in db.scalars(query)]
+        return [queued(t, overdue) for t in db.scalars(query)]
 
 
 @router.get("/tickets/{ticket_id}", response_model=TicketOut)

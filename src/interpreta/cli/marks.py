@@ -17,7 +17,8 @@ from interpreta.errors import Problem
 from interpreta.platform import Platform
 from interpreta.privacy.processing import processing
 from interpreta.privacy.pseudonyms import system
-from interpreta.web.staff import BREACH_STAFF, mark_purposes, processing_marks, record_grounds
+from interpreta.web.staff import mark_purposes, processing_marks, record_grounds
+from interpreta.web.staff_desk import PRIVACY_STAFF
 
 app = typer.Typer(
     help="Restrictions and objections in force; overriding grounds (P31, P32).",
@@ -68,7 +69,7 @@ def _actor(platform: Platform, db: Session, by: str | None) -> str:
     if by is None:
         return ACTOR
     wanted = by.strip().casefold()
-    staff = db.scalars(select(User).where(User.staff_role.in_(BREACH_STAFF))).all()
+    staff = db.scalars(select(User).where(User.staff_role.in_(PRIVACY_STAFF))).all()
     found = [
         u for u in staff if wanted in (str(u.id), u.email.casefold(), u.name.strip().casefold())
     ]

@@ -43,6 +43,11 @@ def _unique(db: Session) -> None:
         raise conflict(gettext("The customer has a contact with that address."), "email") from None
 
 
+def _optional(value: str | None) -> str | None:
+    """An optional text without surrounding blanks; None when nothing is left."""
+    return (value or "").strip() or None
+
+
 @runs_in(CUSTOMER_RELATIONSHIP)
 def add_contact(
     db: Session,
@@ -64,8 +69,8 @@ def add_contact(
         organisation_id=organisation.id,
         name=filled("name", name),
         email=normalise_email(email),
-        phone=phone,
-        job_title=job_title,
+        phone=_optional(phone),
+        job_title=_optional(job_title),
         created_at=now,
         updated_at=now,
     )
@@ -96,9 +101,9 @@ def change_contact(
     if "name" in changes:
         contact.name = str(changes["name"]).strip()
     if "phone" in changes:
-        contact.phone = changes["phone"]
+        contact.phone = _optional(changes["phone"])
     if "job_title" in changes:
-        contact.job_title = changes["job_title"]
+        contact.job_title = _optional(changes["job_title"])
     contact.updated_at = now
     _unique(db)
     return contact

@@ -76,11 +76,13 @@ def move(
 ) -> Deal:
     """Move `deal` to `stage`; ``won`` and ``lost`` close it.
 
-    :raises Problem: 409 when the deal is over already; 422 when a lost deal does not
-        say why.
+    :raises Problem: 409 when the deal is over already or at `stage`; 422 when a lost
+        deal does not say why.
     """
     if deal.stage.is_closed:
         raise conflict(gettext("The deal is closed; open a new one."))
+    if stage is deal.stage:
+        raise conflict(gettext("The deal is at that stage already."), "stage")
     if stage is DealStage.LOST and not (lost_reason and lost_reason.strip()):
         raise invalid("lost_reason", gettext("Say why the deal was lost."))
     deal.stage = stage

@@ -16,13 +16,12 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from interpreta.accounts.models import StaffRole, User
+from interpreta.accounts.models import User
 from interpreta.api.dependencies import OptionalUserDep, PlatformDep, within
 from interpreta.api.inputs import PathId
 from interpreta.datamap.activities import SECURITY_AUDIT
 from interpreta.datamap.vocabulary import Category
 from interpreta.errors import Problem
-from interpreta.i18n.catalogues import gettext
 from interpreta.platform import Platform
 from interpreta.privacy import audit, breaches
 from interpreta.privacy.breaches import Recipient, Risk
@@ -33,14 +32,13 @@ from interpreta.privacy.marks import (
     ProcessingMark,
 )
 from interpreta.privacy.rights import restrict
-from interpreta.web.pages import not_found_page, render
+from interpreta.web.staff_desk import PRIVACY_STAFF, may_open, no_such_page, render_desk
 
 router = APIRouter(include_in_schema=False, dependencies=[within(SECURITY_AUDIT)])
-BREACH_STAFF = (StaffRole.DPO, StaffRole.ADMIN)
 
 
 def _staff(user: User | None) -> bool:
-    return user is not None and user.staff_role_in_force in BREACH_STAFF
+    return may_open(user, PRIVACY_STAFF)
 
 
 def _page(
@@ -52,7 +50,7 @@ def _page(
             (b, breaches.countdown(b, now), b.owed(), list(b.notifications))
             for b in breaches.all_breaches(db)
         ]
-    return render(
+    return render_desk(
         request,
         "staff_breaches.html",
         user,
@@ -70,7 +68,7 @@ def _page(
 def breach_register(request: Request, user: OptionalUserDep, platform: PlatformDep) -> Response:
     """The register: every breach, open ones with their 72-hour countdown."""
     if not _staff(user):
-        return not_found_page(request, user, gettext("This page does not exist."))
+        return no_such_page(request, user)
     assert user is not None
     return _page(request, user, platform)
 
@@ -103,7 +101,7 @@ def report_breach(
 ) -> Response:
     """Record a breach from the form."""
     if not _staff(user):
-        return not_found_page(request, user, gettext("This page does not exist."))
+        return no_such_page(request, user)
     assert user is not None
     now = platform.clock.now()
     try:
@@ -138,7 +136,7 @@ def notify_breach(
 ) -> Response:
     """Record a notification sent."""
     if not _staff(user):
-        return not_found_page(request, user, gettext("This page does not exist."))
+        return no_such_page(request, user)
     assert user is not None
     try:
         with platform.transaction() as db:
@@ -157,7 +155,7 @@ def close_breach(
 ) -> Response:
     """Close an incident."""
     if not _staff(user):
-        return not_found_page(request, user, gettext("This page does not exist."))
+        return no_such_page(request, user)
     assert user is not None
     try:
         with platform.transaction() as db:
@@ -258,7 +256,7 @@ def _marks_page(
     with platform.sessions() as db:
         rows = [_mark_row(m) for m in processing_marks(db)]
     confirmed = next((r for r in rows if r.id == recorded and r.has_grounds), None)
-    return render(
+    return render_desk(
         request,
         "staff_marks.html",
         user,
@@ -276,7 +274,7 @@ def marks_register(
 ) -> Response:
     """Restrictions and objections in force, with a form for each objection's grounds."""
     if not _staff(user):
-        return not_found_page(request, user, gettext("This page does not exist."))
+        return no_such_page(request, user)
     assert user is not None
     return _marks_page(request, user, platform, recorded=recorded)
 
@@ -291,7 +289,7 @@ def override_objection(
 ) -> Response:
     """Record the compelling grounds that override an objection (Art. 21(1))."""
     if not _staff(user):
-        return not_found_page(request, user, gettext("This page does not exist."))
+        return no_such_page(request, user)
     assert user is not None
     try:
         with platform.transaction() as db:

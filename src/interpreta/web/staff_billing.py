@@ -1,0 +1,352 @@
+"""The billing desk's pages: the receivables (open, overdue, paid, credited) with
+payments and credit notes, and a customer's account: its contract, its usage in a month
+against the plan, invoicing a month that is over, and its invoices.
+
+Billing and admin staff only (:data:`~interpreta.web.staff_desk.BILLING_STAFF`);
+everyone else, support staff included, gets 404. Each form calls the billing API's
+operation (:mod:`interpreta.api.staff_billing`), so a change made here is validated and
+audited as one made from a client. The invoices' documents are the API's PDFs.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
+from sqlalchemy import select
+
+from interpreta.accounts.models import Organisation, OrganisationStatus, User
+from interpreta.api import staff_billing
+from interpreta.api.billing import MONTH, contract_out
+from interpreta.api.dependencies import OptionalUserDep, PlatformDep, within
+from interpreta.api.inputs import PathId
+from interpreta.billing import contracts
+from interpreta.billing.models import Contract, Invoice
+from interpreta.datamap.activities import ACCOUNTING, BILLING
+from interpreta.errors import Problem, not_found
+from interpreta.i18n.catalogues import N_
+from interpreta.platform import Platform
+from interpreta.privacy.processing import processing
+from interpreta.web.staff_desk import (
+    BILLING_STAFF,
+    customer_search,
+    customers,
+    given,
+    may_open,
+    no_such_page,
+    refusal,
+    render_desk,
+)
+
+router = APIRouter(include_in_schema=False, dependencies=[within(BILLING)])
+
+QUEUES = {
+    "open": N_("Open"),
+    "overdue": N_("Overdue"),
+    "paid": N_("Paid"),
+    "credited": N_("Credited"),
+    "credit_note": N_("Credit notes"),
+    "all": N_("All"),
+}
+"""The receivables' queues, by the status the API filters on."""
+
+
+def _names(platform: Platform, organisation_ids: set[int]) -> dict[int, str]:
+    if not organisation_ids:
+        return {}
+    with platform.sessions() as db:
+        query = select(Organisation.id, Organisation.name)
+        rows = db.execute(query.where(Organisation.id.in_(organisation_ids)))
+        return {id: name for id, name in rows}
+
+
+def _receivables_page(
+    request: Request,
+    user: User,
+    platform: Platform,
+    queue: str,
+    search: str = "",
+    *,
+    error: str = "",
+    status: int = 200,
+) -> HTMLResponse:
+    shown = queue if queue in QUEUES else "open"
+    with processing(ACCOUNTING):
+        listed = staff_billing.receivables(user, platform, shown)  # type: ignore[arg-type]
+    return render_desk(
+        request,
+        "staff_billing.html",
+        user,
+        status_code=status,
+        queue=shown,
+        queues=QUEUES,
+        invoices=listed,
+        names=_names(platform, {i.organisation_id for i in listed if i.organisation_id}),
+        customers=customers(platform, search),
+        search=search,
+        today=platform.clock.now().date(),
+        error=error,
+    )
+
+
+@router.get("/staff/billing", response_class=HTMLResponse)
+def billing_desk(
+    request: Request,
+    user: OptionalUserDep,
+    platform: PlatformDep,
+    status: str = "open",
+    q: str = "",
+) -> Response:
+    """The receivables in one queue (open by default; ``overdue`` is the dunning queue)
+    and the customers, found by name."""
+    if not may_open(user, BILLING_STAFF):
+        return no_such_page(request, user)
+    assert user is not None
+    try:
+        search = customer_search(q)
+    except Problem as problem:
+        return _receivables_page(request, user, platform, status, error=problem.detail, status=422)
+    return _receivables_page(request, user, platform, status, search)
+
+
+def _customer_page(
+    request: Request,
+    user: User,
+    platform: Platform,
+    organisation_id: int,
+    month: str = "",
+    *,
+    error: str = "",
+    status: int = 200,
+) -> HTMLResponse:
+    asked = month if re.fullmatch(MONTH, month) else None
+    today = platform.clock.now().date()
+    try:
+        usage = staff_billing.usage(organisation_id, user, platform, asked)
+    except Problem:  # no such customer
+        return no_such_page(request, user)
+    with platform.sessions() as db:
+        organisation = db.get_one(Organisation, organisation_id)
+        contract = contracts.current(db, organisation_id, today)
+        shown = None if contract is None else contract_out(contract, today)
+        name, closed = organisation.name, organisation.status is OrganisationStatus.CLOSED
+    with processing(ACCOUNTING):
+        listed = staff_billing.receivables(user, platform, "all", organisation_id)
+    return render_desk(
+        request,
+        "staff_billing_customer.html",
+        user,
+        status_code=status,
+        organisation_id=organisation_id,
+        customer=name,
+        closed=closed,
+        contract=shown,
+        plans=staff_billing.list_plans(user, platform),
+        usage=usage,
+        invoices=listed,
+        today=today,
+        error=error,
+    )
+
+
+@router.get("/staff/billing/organisations/{organisation_id}", response_class=HTMLResponse)
+def customer_account(
+    request: Request,
+    organisation_id: PathId,
+    user: OptionalUserDep,
+    platform: PlatformDep,
+    month: str = "",
+) -> Response:
+    """A customer's contract, its usage in `month` (``YYYY-MM``; this month by default)
+    against its plan, and its invoices."""
+    if not may_open(user, BILLING_STAFF):
+        return no_such_page(request, user)
+    assert user is not None
+    return _customer_page(request, user, platform, organisation_id, month)
+
+
+def _of_customer(
+    platform: Platform,
+    model: type[Contract | Invoice],
+    row_id: int,
+    organisation_id: int,
+    what: str,
+) -> None:
+    """Go on only if row `row_id` of `model` is the customer's (a form under one
+    customer's page never acts on another's)."""
+    with platform.sessions() as db:
+        owner = db.scalar(select(model.organisation_id).where(model.id == row_id))
+        if owner != organisation_id:
+            raise not_found(what)
+
+
+def _on_customer(
+    request: Request,
+    user: User,
+    platform: Platform,
+    organisation_id: int,
+    change: Callable[[], Any],
+    month: str = "",
+) -> Response:
+    """Run `change` for the customer; back to their page, or the page with the refusal."""
+    try:
+        change()
+    except (Problem, ValidationError) as exc:
+        status, message = refusal(exc)
+        return _customer_page(
+            request, user, platform, organisation_id, month, error=message, status=status
+        )
+    query = f"?month={month}" if re.fullmatch(MONTH, month) else ""
+    return RedirectResponse(
+        f"/staff/billing/organisations/{organisation_id}{query}", status_code=303
+    )
+
+
+@router.post(
+    "/staff/billing/organisations/{organisation_id}/contracts", response_class=HTMLResponse
+)
+def start_contract(
+    request: Request,
+    organisation_id: PathId,
+    user: OptionalUserDep,
+    platform: PlatformDep,
+    plan: Annotated[str, Form()] = "",
+    starts_on: Annotated[str, Form()] = "",
+    term_months: Annotated[str, Form()] = "12",
+    renews: Annotated[str, Form()] = "",
+) -> Response:
+    """Put the customer on a plan."""
+    if not may_open(user, BILLING_STAFF):
+        return no_such_page(request, user)
+    assert user is not None
+
+    def change() -> None:
+        body = staff_billing.ContractIn.model_validate(
+            {
+                "plan": plan,
+                "starts_on": starts_on,
+                "term_months": term_months,
+                "renews": bool(renews),
+            }
+        )
+        staff_billing.start_contract(organisation_id, body, user, platform)
+
+    return _on_customer(request, user, platform, organisation_id, change)
+
+
+@router.post(
+    "/staff/billing/organisations/{organisation_id}/contracts/{contract_id}/close",
+    response_class=HTMLResponse,
+)
+def close_contract(
+    request: Request,
+    organisation_id: PathId,
+    contract_id: PathId,
+    user: OptionalUserDep,
+    platform: PlatformDep,
+    reason: Annotated[str, Form()] = "",
+    ends_on: Annotated[str, Form()] = "",
+    close_account: Annotated[str, Form()] = "",
+) -> Response:
+    """Close the customer's contract, at the end of its term unless a day is given."""
+    if not may_open(user, BILLING_STAFF):
+        return no_such_page(request, user)
+    assert user is not None
+
+    def change() -> None:
+        body = staff_billing.ClosureIn.model_validate(
+            {"reason": reason, "ends_on": given(ends_on), "close_account": bool(close_account)}
+        )
+        _of_customer(platform, Contract, contract_id, organisation_id, N_("contract"))
+        staff_billing.close_contract(contract_id, body, user, platform)
+
+    return _on_customer(request, user, platform, organisation_id, change)
+
+
+@router.post(
+    "/staff/billing/organisations/{organisation_id}/usage/invoice", response_class=HTMLResponse
+)
+def invoice_month(
+    request: Request,
+    organisation_id: PathId,
+    user: OptionalUserDep,
+    platform: PlatformDep,
+    month: Annotated[str, Form()] = "",
+) -> Response:
+    """Invoice a month that is over: the plan's fee and the usage beyond the plan."""
+    if not may_open(user, BILLING_STAFF):
+        return no_such_page(request, user)
+    assert user is not None
+
+    def change() -> None:
+        body = staff_billing.MonthIn.model_validate({"month": month})
+        with processing(ACCOUNTING):
+            staff_billing.invoice_usage(organisation_id, body, user, platform)
+
+    return _on_customer(request, user, platform, organisation_id, change, month)
+
+
+@router.post(
+    "/staff/billing/organisations/{organisation_id}/invoices/{invoice_id}/payments",
+    response_class=HTMLResponse,
+)
+def record_payment(
+    request: Request,
+    organisation_id: PathId,
+    invoice_id: PathId,
+    user: OptionalUserDep,
+    platform: PlatformDep,
+    amount: Annotated[str, Form()] = "",
+    received_on: Annotated[str, Form()] = "",
+    processor: Annotated[str, Form()] = "",
+    reference: Annotated[str, Form()] = "",
+) -> Response:
+    """Record a payment received against one of the customer's invoices, by the payment
+    processor's reference."""
+    if not may_open(user, BILLING_STAFF):
+        return no_such_page(request, user)
+    assert user is not None
+
+    def change() -> None:
+        body = staff_billing.PaymentIn.model_validate(
+            {
+                "amount": amount.strip(),
+                "received_on": received_on,
+                "processor": processor,
+                "reference": reference,
+            }
+        )
+        with processing(ACCOUNTING):
+            _of_customer(platform, Invoice, invoice_id, organisation_id, N_("invoice"))
+            staff_billing.record_payment(invoice_id, body, user, platform)
+
+    return _on_customer(request, user, platform, organisation_id, change)
+
+
+@router.post(
+    "/staff/billing/organisations/{organisation_id}/invoices/{invoice_id}/credit-note",
+    response_class=HTMLResponse,
+)
+def credit_invoice(
+    request: Request,
+    organisation_id: PathId,
+    invoice_id: PathId,
+    user: OptionalUserDep,
+    platform: PlatformDep,
+) -> Response:
+    """Credit every line of one of the customer's invoices (an issued invoice is never
+    edited)."""
+    if not may_open(user, BILLING_STAFF):
+        return no_such_page(request, user)
+    assert user is not None
+
+    def change() -> None:
+        with processing(ACCOUNTING):
+            _of_customer(platform, Invoice, invoice_id, organisation_id, N_("invoice"))
+            staff_billing.credit_invoice(invoice_id, staff_billing.CreditIn(), user, platform)
+
+    return _on_customer(request, user, platform, organisation_id, change)

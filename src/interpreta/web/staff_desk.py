@@ -1,0 +1,145 @@
+"""What every page of the operator's staff console shares: which desks a member of staff
+may open, the navigation between them, and how a refused form is shown.
+
+The console is a view over the staff API: each page calls the same operation as its
+API route (the same role check, the same validation, the same audit entry), so a desk
+behaves alike in the browser and from a client. Anyone without the desk's role gets
+the ordinary "page does not exist" 404, as from the API.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
+from sqlalchemy import func, select
+
+from interpreta.accounts.models import Organisation, StaffRole, User
+from interpreta.api.dependencies import OptionalUserDep
+from interpreta.api.field_messages import message
+from interpreta.api.inputs import control_character
+from interpreta.errors import Problem, invalid
+from interpreta.i18n.catalogues import N_, gettext
+from interpreta.platform import Platform
+from interpreta.web.pages import not_found_page, render
+
+router = APIRouter(include_in_schema=False)
+
+PRIVACY_STAFF = (StaffRole.DPO, StaffRole.ADMIN)
+SUPPORT_STAFF = (StaffRole.SUPPORT, StaffRole.ADMIN)
+BILLING_STAFF = (StaffRole.BILLING, StaffRole.ADMIN)
+SALES_STAFF = (StaffRole.SALES, StaffRole.ADMIN)
+
+
+@dataclass(frozen=True)
+class Desk:
+    """A page of the console in the navigation, and the roles that open it."""
+
+    path: str
+    label: str
+    """Marked with ``N_``; translated where shown."""
+    roles: Collection[StaffRole]
+
+
+DESKS = (
+    Desk("/staff/support", N_("Support desk"), SUPPORT_STAFF),
+    Desk("/staff/billing", N_("Billing"), BILLING_STAFF),
+    Desk("/staff/crm", N_("Customers and deals"), SALES_STAFF),
+    Desk("/staff/breaches", N_("Breach register"), PRIVACY_STAFF),
+    Desk("/staff/marks", N_("Restrictions and objections"), PRIVACY_STAFF),
+    Desk("/staff/disclosures", N_("Disclosures"), PRIVACY_STAFF),
+)
+"""Every desk, in the order the navigation lists them."""
+
+
+def may_open(user: User | None, roles: Collection[StaffRole]) -> bool:
+    """Whether `user` holds one of `roles` in force (two-factor sign-in on)."""
+    return user is not None and user.staff_role_in_force in roles
+
+
+def desks_of(user: User | None) -> list[Desk]:
+    """The desks `user` may open."""
+    return [desk for desk in DESKS if may_open(user, desk.roles)]
+
+
+def no_such_page(request: Request, user: User | None) -> HTMLResponse:
+    """The 404 anyone without the desk's role gets."""
+    return not_found_page(request, user, gettext("This page does not exist."))
+
+
+def render_desk(
+    request: Request, template: str, user: User, status_code: int = 200, **context: Any
+) -> HTMLResponse:
+    """Render a console page, with the navigation to the desks `user` may open."""
+    return render(request, template, user, status_code=status_code, desks=desks_of(user), **context)
+
+
+def given(value: str) -> str | None:
+    """A form field as typed, or None when it was left blank (an optional field)."""
+    return value if value.strip() else None
+
+
+def refusal(error: Problem | ValidationError) -> tuple[int, str]:
+    """The status and the message, in the visitor's language, of a refused form: a
+    problem's own, or the first of pydantic's errors with the field it is about."""
+    if isinstance(error, Problem):
+        text = error.detail or (error.errors[0].message if error.errors else error.title)
+        return error.status, text
+    first = error.errors()[0]
+    field = ".".join(str(part) for part in first.get("loc", ()))
+    text = message(first)  # type: ignore[arg-type]
+    return 422, f"{field}: {text}" if field else text
+
+
+@dataclass(frozen=True)
+class Customer:
+    """A customer account in a desk's list."""
+
+    id: int
+    name: str
+    status: str
+
+
+CUSTOMERS_SHOWN = 500
+"""The most customers a list shows; a search narrows it."""
+SEARCH_MAX = 100
+"""The longest search for a customer's name, in characters."""
+
+
+def customer_search(text: str) -> str:
+    """`text`, trimmed, as a search for a customer's name; a 422 when it is longer than
+    :data:`SEARCH_MAX` or holds control characters (no name does)."""
+    search = text.strip()
+    if len(search) > SEARCH_MAX or control_character(search) is not None:
+        raise invalid(
+            "q",
+            gettext(
+                "Search for at most %(n)d characters, without control characters.", n=SEARCH_MAX
+            ),
+        )
+    return search
+
+
+def customers(platform: Platform, search: str = "") -> list[Customer]:
+    """Customer accounts by name, those whose name holds `search` (any case, taken
+    literally; see :func:`customer_search`) if given; at most :data:`CUSTOMERS_SHOWN`.
+    Run inside the desk's activity."""
+    query = select(Organisation.id, Organisation.name, Organisation.status)
+    if search:
+        query = query.where(func.lower(Organisation.name).contains(search.lower(), autoescape=True))
+    with platform.sessions() as db:
+        rows = db.execute(query.order_by(Organisation.name, Organisation.id).limit(CUSTOMERS_SHOWN))
+        return [Customer(id, name, str(status)) for id, name, status in rows]
+
+
+@router.get("/staff", response_class=HTMLResponse)
+def console(request: Request, user: OptionalUserDep) -> Response:
+    """The console's entrance: the first desk the staff member may open."""
+    desks = desks_of(user)
+    if not desks:
+        return no_such_page(request, user)
+    return RedirectResponse(desks[0].path, status_code=303)

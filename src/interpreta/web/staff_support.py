@@ -1,0 +1,278 @@
+"""The support desk's pages: the queues (active, mine, overdue, all), a ticket with its
+messages where support answers, notes and changes it, canned replies and incidents.
+
+Support and admin staff only (:data:`~interpreta.web.staff_desk.SUPPORT_STAFF`);
+everyone else, billing staff included, gets 404. Each form calls the support API's
+operation (:mod:`interpreta.api.staff_support`), so a change made here is validated and
+audited as one made from a client.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
+
+from interpreta.accounts.models import User
+from interpreta.api import staff_support
+from interpreta.api.dependencies import OptionalUserDep, PlatformDep, row_or_404, within
+from interpreta.api.inputs import PathId
+from interpreta.datamap.activities import SUPPORT_DESK
+from interpreta.errors import Problem
+from interpreta.i18n.catalogues import N_
+from interpreta.platform import Platform
+from interpreta.support import sla
+from interpreta.support.models import Ticket
+from interpreta.web.staff_desk import (
+    SUPPORT_STAFF,
+    given,
+    may_open,
+    no_such_page,
+    refusal,
+    render_desk,
+)
+
+router = APIRouter(include_in_schema=False, dependencies=[within(SUPPORT_DESK)])
+
+VIEWS = {
+    "active": N_("Active"),
+    "mine": N_("Mine"),
+    "overdue": N_("Overdue"),
+    "all": N_("All"),
+}
+"""The queues, by the name the API gives them."""
+
+STATUSES = ("open", "pending", "solved", "closed")
+PRIORITIES = ("low", "normal", "high", "urgent")
+
+
+def _queue_page(
+    request: Request,
+    user: User,
+    platform: Platform,
+    view: str,
+    *,
+    error: str = "",
+    status: int = 200,
+) -> HTMLResponse:
+    shown = view if view in VIEWS else "active"
+    return render_desk(
+        request,
+        "staff_support.html",
+        user,
+        status_code=status,
+        view=shown,
+        views=VIEWS,
+        tickets=staff_support.queue(user, platform, shown),  # type: ignore[arg-type]
+        canned=staff_support.canned_replies(user, platform),
+        incidents=staff_support.incidents(user, platform),
+        error=error,
+    )
+
+
+@router.get("/staff/support", response_class=HTMLResponse)
+def support_desk(
+    request: Request, user: OptionalUserDep, platform: PlatformDep, view: str = "active"
+) -> Response:
+    """A queue of tickets, the canned replies and the incidents."""
+    if not may_open(user, SUPPORT_STAFF):
+        return no_such_page(request, user)
+    assert user is not None
+    return _queue_page(request, user, platform, view)
+
+
+def _ticket_page(
+    request: Request,
+    user: User,
+    platform: Platform,
+    ticket_id: int,
+    *,
+    error: str = "",
+    status: int = 200,
+) -> HTMLResponse:
+    try:
+        ticket = staff_support.read_ticket(ticket_id, user, platform)
+    except Problem:  # no such ticket
+        return no_such_page(request, user)
+    with platform.sessions() as db:
+        overdue = {b.ticket.id: b for b in sla.overdue(db, platform.settings, platform.clock.now())}
+        standing = staff_support.queued(row_or_404(db, Ticket, ticket_id, N_("ticket")), overdue)
+    return render_desk(
+        request,
+        "staff_ticket.html",
+        user,
+        status_code=status,
+        ticket=ticket,
+        standing=standing,
+        canned=staff_support.canned_replies(user, platform),
+        incidents=[i for i in staff_support.incidents(user, platform) if i.resolved_at is None],
+        statuses=STATUSES,
+        priorities=PRIORITIES,
+        error=error,
+    )
+
+
+@router.get("/staff/support/tickets/{ticket_id}", response_class=HTMLResponse)
+def ticket_page(
+    request: Request, ticket_id: PathId, user: OptionalUserDep, platform: PlatformDep
+) -> Response:
+    """A ticket with every message, internal notes included, and the forms to answer
+    and change it."""
+    if not may_open(user, SUPPORT_STAFF):
+        return no_such_page(request, user)
+    assert user is not None
+    return _ticket_page(request, user, platform, ticket_id)
+
+
+def _on_ticket(
+    request: Request, user: User, platform: Platform, ticket_id: int, change: Callable[[], Any]
+) -> Response:
+    """Run `change` on the ticket; back to its page, or the page with the refusal."""
+    try:
+        change()
+    except (Problem, ValidationError) as exc:
+        status, message = refusal(exc)
+        if status == 404:
+            return no_such_page(request, user)
+        return _ticket_page(request, user, platform, ticket_id, error=message, status=status)
+    return RedirectResponse(f"/staff/support/tickets/{ticket_id}", status_code=303)
+
+
+@router.post("/staff/support/tickets/{ticket_id}/replies", response_class=HTMLResponse)
+def answer(
+    request: Request,
+    ticket_id: PathId,
+    user: OptionalUserDep,
+    platform: PlatformDep,
+    body: Annotated[str, Form()] = "",
+    canned_reply_id: Annotated[str, Form()] = "",
+    internal: Annotated[str, Form()] = "",
+    status: Annotated[str, Form()] = "",
+) -> Response:
+    """Answer the requester by mail (written, or a canned reply), or note something for
+    support only; optionally set the ticket's status with it."""
+    if not may_open(user, SUPPORT_STAFF):
+        return no_such_page(request, user)
+    assert user is not None
+
+    def change() -> None:
+        reply = staff_support.ReplyIn.model_validate(
+            {
+                "body": given(body),
+                "canned_reply_id": given(canned_reply_id),
+                "internal": bool(internal),
+                "status": given(status),
+            }
+        )
+        staff_support.answer(ticket_id, reply, user, platform)
+
+    return _on_ticket(request, user, platform, ticket_id, change)
+
+
+@router.post("/staff/support/tickets/{ticket_id}", response_class=HTMLResponse)
+def change_ticket(
+    request: Request,
+    ticket_id: PathId,
+    user: OptionalUserDep,
+    platform: PlatformDep,
+    status: Annotated[str, Form()] = "",
+    priority: Annotated[str, Form()] = "",
+    assign_to_me: Annotated[str, Form()] = "",
+    incident_id: Annotated[str, Form()] = "",
+) -> Response:
+    """Change the status or priority, take the ticket, or link it to an incident (``none``
+    unlinks it)."""
+    if not may_open(user, SUPPORT_STAFF):
+        return no_such_page(request, user)
+    assert user is not None
+
+    def change() -> None:
+        fields: dict[str, Any] = {
+            "status": given(status),
+            "priority": given(priority),
+            "assignee_id": user.id if assign_to_me else None,
+        }
+        if incident_id == "none":
+            fields["unlink_incident"] = True
+        else:
+            fields["incident_id"] = given(incident_id)
+        patch = staff_support.TicketPatch.model_validate(
+            {k: v for k, v in fields.items() if v is not None}
+        )
+        staff_support.change_ticket(ticket_id, patch, user, platform)
+
+    return _on_ticket(request, user, platform, ticket_id, change)
+
+
+def _on_desk(
+    request: Request, user: User, platform: Platform, change: Callable[[], Any], anchor: str
+) -> Response:
+    """Run `change` on the desk; back to the queue, or the queue with the refusal."""
+    try:
+        change()
+    except (Problem, ValidationError) as exc:
+        status, message = refusal(exc)
+        return _queue_page(request, user, platform, "active", error=message, status=status)
+    return RedirectResponse(f"/staff/support#{anchor}", status_code=303)
+
+
+@router.post("/staff/support/canned-replies", response_class=HTMLResponse)
+def keep_canned_reply(
+    request: Request,
+    user: OptionalUserDep,
+    platform: PlatformDep,
+    title: Annotated[str, Form()] = "",
+    body: Annotated[str, Form()] = "",
+) -> Response:
+    """Keep a reply for later."""
+    if not may_open(user, SUPPORT_STAFF):
+        return no_such_page(request, user)
+    assert user is not None
+
+    def change() -> None:
+        canned = staff_support.CannedIn.model_validate({"title": title, "body": body})
+        staff_support.keep_canned_reply(canned, user, platform)
+
+    return _on_desk(request, user, platform, change, "canned-heading")
+
+
+@router.post("/staff/support/incidents", response_class=HTMLResponse)
+def open_incident(
+    request: Request,
+    user: OptionalUserDep,
+    platform: PlatformDep,
+    title: Annotated[str, Form()] = "",
+    description: Annotated[str, Form()] = "",
+) -> Response:
+    """Open an incident."""
+    if not may_open(user, SUPPORT_STAFF):
+        return no_such_page(request, user)
+    assert user is not None
+
+    def change() -> None:
+        incident = staff_support.IncidentIn.model_validate(
+            {"title": title, "description": description}
+        )
+        staff_support.open_incident(incident, user, platform)
+
+    return _on_desk(request, user, platform, change, "incidents-heading")
+
+
+@router.post("/staff/support/incidents/{incident_id}/resolve", response_class=HTMLResponse)
+def resolve_incident(
+    request: Request, incident_id: PathId, user: OptionalUserDep, platform: PlatformDep
+) -> Response:
+    """Resolve an incident."""
+    if not may_open(user, SUPPORT_STAFF):
+        return no_such_page(request, user)
+    assert user is not None
+    return _on_desk(
+        request,
+        user,
+        platform,
+        lambda: staff_support.resolve_incident(incident_id, user, platform),
+        "incidents-heading",
+    )

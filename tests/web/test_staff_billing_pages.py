@@ -1,0 +1,260 @@
+"""The billing desk's pages: billing staff see the receivables and a customer's
+contract, usage and invoices, record payments, credit invoices, invoice a month and
+start and close contracts through the forms, each change audited; nobody else reaches
+them, and a refused form changes nothing."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from interpreta.accounts.models import StaffRole
+from interpreta.billing.models import Contract, Invoice, Payment
+from interpreta.clock import FrozenClock
+from interpreta.platform import Platform
+from interpreta.privacy.models import AuditEntry
+from tests.conftest import Account, make_staff
+
+PLAN = {
+    "code": "standard",
+    "name": "Standard",
+    "monthly_fee": "490.00",
+    "included_listener_hours": 500,
+    "included_interpreter_hours": 20,
+    "included_languages": 4,
+    "included_storage_gb": 10,
+    "listener_hour_price": "0.40",
+    "interpreter_hour_price": "45.00",
+    "storage_gb_price": "0.25",
+    "first_response_hours": 8,
+    "resolution_hours": 40,
+}
+LINE = {"description": "Plan Standard", "quantity": "1", "unit": "MON", "unit_price": "490"}
+
+
+def _done(response: Any) -> Any:
+    assert response.status_code in (200, 201), response.text
+    return response.json()
+
+
+@pytest.fixture
+def desk(platform: Platform, sign_up: Any) -> tuple[Account, Account, dict[str, Any]]:
+    """A customer with an address and an invoice, and a billing clerk of the operator
+    who offers the Standard plan."""
+    carla: Account = sign_up("carla", "Carla Events")
+    bill: Account = sign_up("bill", "Operator")
+    make_staff(platform, bill, StaffRole.BILLING)
+    _done(bill.client.post("/api/staff/plans", json=PLAN))
+    _done(
+        carla.client.put(
+            f"/api/organisations/{carla.organisation_id}/billing/address",
+            json={"street": "Hohe Straße 1", "postcode": "50667", "city": "Köln", "country": "DE"},
+        )
+    )
+    invoice = _done(
+        bill.client.post(
+            f"/api/staff/organisations/{carla.organisation_id}/invoices", json={"lines": [LINE]}
+        )
+    )
+    return carla, bill, invoice
+
+
+def _count(platform: Platform, model: Any) -> int:
+    with platform.sessions() as db:
+        return int(db.scalar(select(func.count()).select_from(model)) or 0)
+
+
+def _actions(platform: Platform) -> list[str]:
+    with platform.sessions() as db:
+        return list(db.scalars(select(AuditEntry.action).order_by(AuditEntry.seq)))
+
+
+def _state(platform: Platform) -> tuple[int, int, int, list[str]]:
+    counts = (_count(platform, m) for m in (Invoice, Payment, Contract))
+    return (*counts, _actions(platform))  # type: ignore[return-value]
+
+
+def test_the_receivables_and_a_payment(
+    platform: Platform,
+    desk: tuple[Account, Account, dict[str, Any]],
+    clock: FrozenClock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    carla, bill, _first = desk
+    monkeypatch.setattr(platform.settings, "payment_days", 3)  # due before the session ends
+    invoice = _done(
+        bill.client.post(
+            f"/api/staff/organisations/{carla.organisation_id}/invoices", json={"lines": [LINE]}
+        )
+    )
+    receivables = bill.client.get("/staff/billing")
+    assert receivables.status_code == 200 and invoice["number"] in receivables.text
+    assert "Carla Events" in receivables.text
+    assert f'href="/api/staff/invoices/{invoice["id"]}.pdf"' in receivables.text
+    assert 'href="/staff/support"' not in receivables.text
+    pdf = bill.client.get(f"/api/staff/invoices/{invoice['id']}.pdf")
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+
+    assert invoice["number"] not in bill.client.get("/staff/billing?status=overdue").text
+    clock.advance(timedelta(days=4))
+    overdue = bill.client.get("/staff/billing?status=overdue")
+    assert invoice["number"] in overdue.text and "days late" in overdue.text
+
+    customer = f"/staff/billing/organisations/{carla.organisation_id}"
+    paid = bill.client.post(
+        f"{customer}/invoices/{invoice['id']}/payments",
+        data={
+            "amount": invoice["gross_total"],
+            "received_on": clock.now().date().isoformat(),
+            "processor": "Stripe",
+            "reference": "pi_3Nabc",
+        },
+        follow_redirects=True,
+    )
+    assert paid.status_code == 200 and f"{invoice['number']}</a> · paid" in paid.text
+    assert invoice["number"] in bill.client.get("/staff/billing?status=paid").text
+    assert "billing.payment.record" in _actions(platform)
+
+
+def test_a_customer_s_contract_usage_and_invoices(
+    platform: Platform, desk: tuple[Account, Account, dict[str, Any]], clock: FrozenClock
+) -> None:
+    carla, bill, invoice = desk
+    customer = f"/staff/billing/organisations/{carla.organisation_id}"
+    page = bill.client.get(customer)
+    assert page.status_code == 200 and "No contract in force." in page.text
+    started = bill.client.post(
+        f"{customer}/contracts",
+        data={"plan": "standard", "starts_on": "2026-10-01", "term_months": "12", "renews": "true"},
+        follow_redirects=True,
+    )
+    assert started.status_code == 200 and "Standard (standard)" in started.text
+
+    last_month = bill.client.get(f"{customer}?month=2026-10")
+    assert "Usage in 2026-10" in last_month.text and "Against the plan standard" in last_month.text
+    billed = bill.client.post(
+        f"{customer}/usage/invoice", data={"month": "2026-10"}, follow_redirects=True
+    )
+    assert billed.status_code == 200, billed.text[:500]
+    assert _count(platform, Invoice) == 2
+    again = bill.client.post(f"{customer}/usage/invoice", data={"month": "2026-10"})
+    assert again.status_code == 409 and "form-error" in again.text
+
+    credited = bill.client.post(
+        f"{customer}/invoices/{invoice['id']}/credit-note", follow_redirects=True
+    )
+    assert credited.status_code == 200 and "credit note" in credited.text
+    assert f"corrects {invoice['number']}" not in credited.text  # shown as a fact, not a link
+    assert "Corrects" in credited.text
+
+    with platform.sessions() as db:
+        contract = db.scalar(select(Contract.id))
+    closed = bill.client.post(
+        f"{customer}/contracts/{contract}/close",
+        data={"reason": "moved to another provider"},
+        follow_redirects=True,
+    )
+    assert closed.status_code == 200 and "Ends" in closed.text
+    assert {
+        "billing.contract.start",
+        "billing.invoice.issue",
+        "billing.invoice.credit",
+        "billing.contract.close",
+    } <= set(_actions(platform))
+
+
+@pytest.mark.parametrize("role", [None, StaffRole.SUPPORT, StaffRole.SALES, StaffRole.DPO])
+def test_only_billing_staff_reach_the_pages(
+    platform: Platform,
+    desk: tuple[Account, Account, dict[str, Any]],
+    sign_up: Any,
+    role: StaffRole | None,
+) -> None:
+    carla, _bill, invoice = desk
+    someone: Account = sign_up("bob", "Bob Ltd")
+    if role is not None:
+        make_staff(platform, someone, role)
+    customer = f"/staff/billing/organisations/{carla.organisation_id}"
+    for path in ("/staff/billing", customer):
+        refused = someone.client.get(path)
+        assert refused.status_code == 404 and "This page does not exist." in refused.text
+    before = _state(platform)
+    for path, form in (
+        (f"{customer}/contracts", {"plan": "standard", "starts_on": "2026-10-01"}),
+        (f"{customer}/usage/invoice", {"month": "2026-10"}),
+        (f"{customer}/invoices/{invoice['id']}/credit-note", {}),
+        (
+            f"{customer}/invoices/{invoice['id']}/payments",
+            {"amount": "1", "received_on": "2026-11-01", "processor": "x", "reference": "y"},
+        ),
+    ):
+        assert someone.client.post(path, data=form).status_code == 404
+    assert _state(platform) == before
+
+
+PAYMENT = {"amount": "10", "received_on": "2026-11-20", "processor": "Stripe", "reference": "r1"}
+
+
+@pytest.mark.parametrize(
+    ("path", "form", "status", "message"),
+    [
+        ("/invoices/{invoice}/payments", {**PAYMENT, "amount": "ten"}, 422, "amount"),
+        ("/invoices/{invoice}/payments", {**PAYMENT, "amount": "-5"}, 422, "amount"),
+        (
+            "/invoices/{invoice}/payments",
+            {**PAYMENT, "received_on": "2026-02-30"},
+            422,
+            "received_on",
+        ),
+        ("/invoices/{invoice}/payments", {**PAYMENT, "reference": ""}, 422, "reference"),
+        ("/invoices/999/payments", PAYMENT, 404, "No such invoice."),
+        ("/invoices/999/credit-note", {}, 404, "No such invoice."),
+        ("/usage/invoice", {"month": "2026-13"}, 422, "month"),
+        ("/usage/invoice", {"month": "2026-10"}, 409, "contract"),
+        ("/usage/invoice", {"month": "2099-01"}, 409, "over"),
+        ("/contracts", {"plan": "gold", "starts_on": "2026-10-01"}, 422, "No plan has that code."),
+        ("/contracts", {"plan": "standard", "starts_on": "soon"}, 422, "starts_on"),
+        (
+            "/contracts",
+            {"plan": "standard", "starts_on": "2026-10-01", "term_months": "0"},
+            422,
+            "term_months",
+        ),
+        ("/contracts/999/close", {"reason": "x"}, 404, "No such contract."),
+    ],
+)
+def test_a_refused_form_shows_why_and_changes_nothing(
+    platform: Platform,
+    desk: tuple[Account, Account, dict[str, Any]],
+    path: str,
+    form: dict[str, str],
+    status: int,
+    message: str,
+) -> None:
+    carla, bill, invoice = desk
+    before = _state(platform)
+    url = f"/staff/billing/organisations/{carla.organisation_id}" + path.format(
+        invoice=invoice["id"]
+    )
+    refused = bill.client.post(url, data=form)
+    assert refused.status_code == status, refused.text[:500]
+    assert "form-error" in refused.text and message in refused.text
+    assert _state(platform) == before
+
+
+def test_a_form_under_one_customer_never_acts_on_another_s_invoice(
+    platform: Platform, desk: tuple[Account, Account, dict[str, Any]], sign_up: Any
+) -> None:
+    _carla, bill, invoice = desk
+    other: Account = sign_up("otto", "Otto GmbH")
+    before = _state(platform)
+    wrong = f"/staff/billing/organisations/{other.organisation_id}/invoices/{invoice['id']}"
+    assert bill.client.post(f"{wrong}/credit-note").status_code == 404
+    assert bill.client.post(f"{wrong}/payments", data=PAYMENT).status_code == 404
+    assert _state(platform) == before
+    assert bill.client.get("/staff/billing/organisations/999999").status_code == 404
+    found = bill.client.get("/staff/billing?q=otto")
+    assert "Otto GmbH" in found.text and "Carla Events" not in found.text.split("Customers")[1]
