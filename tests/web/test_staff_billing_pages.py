@@ -101,7 +101,7 @@ def test_the_receivables_and_a_payment(
     assert invoice["number"] not in bill.client.get("/staff/billing?status=overdue").text
     clock.advance(timedelta(days=4))
     overdue = bill.client.get("/staff/billing?status=overdue")
-    assert invoice["number"] in overdue.text and "days late" in overdue.text
+    assert invoice["number"] in overdue.text and "1 day late" in overdue.text
 
     customer = f"/staff/billing/organisations/{carla.organisation_id}"
     paid = bill.client.post(
@@ -224,6 +224,14 @@ PAYMENT = {"amount": "10", "received_on": "2026-11-20", "processor": "Stripe", "
             "term_months",
         ),
         ("/contracts/999/close", {"reason": "x"}, 404, "No such contract."),
+        ("/contracts", {"plan": "standard", "starts_on": "9999-12-31"}, 422, "starts_on"),
+        ("/contracts", {"plan": "standard", "starts_on": "0"}, 422, "starts_on"),
+        (
+            "/invoices/{invoice}/payments",
+            {**PAYMENT, "received_on": "1999-12-31"},
+            422,
+            "received_on",
+        ),
     ],
 )
 def test_a_refused_form_shows_why_and_changes_nothing(

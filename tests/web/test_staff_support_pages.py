@@ -148,6 +148,8 @@ def test_only_support_staff_reach_the_pages(
         ("/replies", {"body": "x", "status": "gone"}, 422, "status"),
         ("/replies", {"body": "x" * 30_000}, 422, "body"),
         ("", {"priority": "blocker"}, 422, "priority"),
+        ("", {}, 422, "Change at least one thing."),
+        ("", {"status": "", "priority": "", "incident_id": ""}, 422, "Change at least one thing."),
         ("", {"incident_id": "999"}, 422, "No such incident."),
     ],
 )
@@ -181,6 +183,10 @@ def test_the_desk_refuses_what_it_cannot_do(
     assert twice.status_code == 409 and "A canned reply has that title." in twice.text
     blank = _posted(sam, "/staff/support/incidents", title="", description="x")
     assert blank.status_code == 422 and "title" in blank.text
+    spaces = _posted(sam, "/staff/support/incidents", title="\t", description="\n")
+    assert spaces.status_code == 422 and "This field cannot be empty." in spaces.text
+    unusable = _posted(sam, "/staff/support/canned-replies", title=" ", body=" ")
+    assert unusable.status_code == 422 and "This field cannot be empty." in unusable.text
     assert _count(platform, CannedReply) == 1 and _count(platform, Incident) == 0
     closed = _posted(sam, f"/staff/support/tickets/{ticket['id']}", status="closed")
     assert closed.status_code == 200

@@ -72,6 +72,16 @@ def row_or_404(db: Session, model: type[T], key: int, what: str) -> T:
     return found
 
 
+SUPPORT_STAFF = (StaffRole.SUPPORT, StaffRole.ADMIN)
+"""Who works the support desk."""
+BILLING_STAFF = (StaffRole.BILLING, StaffRole.ADMIN)
+"""Who works the billing desk."""
+SALES_STAFF = (StaffRole.SALES, StaffRole.ADMIN)
+"""Who works the CRM."""
+PRIVACY_STAFF = (StaffRole.DPO, StaffRole.ADMIN)
+"""Who keeps the privacy registers (breaches, marks, disclosures)."""
+
+
 def require_staff(user: User, roles: Collection[StaffRole]) -> None:
     """Go on only for staff holding one of `roles` (two-factor sign-in on); anyone else
     gets a 404, as if the desk did not exist."""

@@ -7,6 +7,7 @@ byte in a name was stored and broke what later rendered it.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import Path
@@ -22,6 +23,17 @@ PathId = Annotated[int, Path(ge=1, le=MAX_ROW_ID)]
 
 RowId = Annotated[int, Field(ge=1, le=MAX_ROW_ID)]
 """A row ID in a request body."""
+
+Day = Annotated[
+    date,
+    Field(
+        ge=date(2000, 1, 1),
+        le=date(2099, 12, 31),
+        description="YYYY-MM-DD, from 2000 to 2099",
+    ),
+]
+"""A calendar day in a request body, this century (a day like 9999-12-31 once overflowed
+a term's end; a bare number read as Unix time was stored as 1970-01-01)."""
 
 _ALLOWED_CONTROLS = frozenset("\t\n\r")
 

@@ -17,7 +17,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session, defer
 
-from interpreta.accounts.models import Organisation, StaffRole
+from interpreta.accounts.models import Organisation
 from interpreta.api import staff_audit
 from interpreta.api.billing import (
     MONTH,
@@ -32,13 +32,14 @@ from interpreta.api.billing import (
     usage_out,
 )
 from interpreta.api.dependencies import (
+    BILLING_STAFF,
     PlatformDep,
     UserDep,
     require_staff,
     row_or_404,
     within,
 )
-from interpreta.api.inputs import Input, PathId, RowId
+from interpreta.api.inputs import Day, Input, PathId, RowId
 from interpreta.billing import contracts, invoices
 from interpreta.billing.invoices import UNITS, LineInput
 from interpreta.billing.models import Contract, Invoice, InvoiceKind, Plan
@@ -49,7 +50,6 @@ from interpreta.usage import invoicing
 
 router = APIRouter(prefix="/api/staff", tags=["staff: billing"], dependencies=[within(BILLING)])
 
-BILLING_STAFF = (StaffRole.BILLING, StaffRole.ADMIN)
 Amount = Annotated[Decimal, Field(ge=0, le=1_000_000, max_digits=14, decimal_places=4)]
 
 
@@ -75,7 +75,7 @@ class ContractIn(Input):
     """Put the customer on a plan."""
 
     plan: str = Field(min_length=1, max_length=40)
-    starts_on: date
+    starts_on: Day
     term_months: int = Field(default=12, ge=1, le=60)
     renews: bool = True
 
@@ -84,7 +84,7 @@ class ClosureIn(Input):
     """Close a contract: at the end of its current term unless a day is given."""
 
     reason: str = Field(min_length=1, max_length=200)
-    ends_on: date | None = None
+    ends_on: Day | None = None
     close_account: bool = False
 
 
@@ -103,8 +103,8 @@ class InvoiceIn(Input):
     """An invoice to issue now."""
 
     lines: list[LineIn] = Field(min_length=1, max_length=200)
-    period_start: date | None = None
-    period_end: date | None = None
+    period_start: Day | None = None
+    period_end: Day | None = None
 
 
 class CreditIn(Input):
@@ -117,7 +117,7 @@ class PaymentIn(Input):
     """A payment received, by its processor's reference (never a card or account number)."""
 
     amount: Decimal = Field(gt=0, le=100_000_000, max_digits=14, decimal_places=2)
-    received_on: date
+    received_on: Day
     processor: str = Field(min_length=1, max_length=40)
     reference: str = Field(min_length=1, max_length=100)
 

@@ -17,16 +17,17 @@ from pydantic import BaseModel, EmailStr, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from interpreta.accounts.models import Organisation, StaffRole
+from interpreta.accounts.models import Organisation
 from interpreta.api import staff_audit
 from interpreta.api.dependencies import (
+    SALES_STAFF,
     PlatformDep,
     UserDep,
     require_staff,
     row_or_404,
     within,
 )
-from interpreta.api.inputs import Input, PathId, RowId
+from interpreta.api.inputs import Day, Input, PathId, RowId
 from interpreta.billing.models import Plan
 from interpreta.crm import contacts, deals
 from interpreta.crm.contacts import MAX_NOTE
@@ -39,7 +40,6 @@ router = APIRouter(
     prefix="/api/staff", tags=["staff: CRM"], dependencies=[within(CUSTOMER_RELATIONSHIP)]
 )
 
-SALES_STAFF = (StaffRole.SALES, StaffRole.ADMIN)
 Stage = Literal["lead", "qualified", "proposal", "negotiation", "won", "lost"]
 
 
@@ -96,7 +96,7 @@ class DealIn(Input):
     currency: str = Field(default="EUR", pattern=r"^[A-Z]{3}$")
     plan: str | None = Field(default=None, min_length=1, max_length=40)
     contact_id: RowId | None = None
-    expected_on: date | None = None
+    expected_on: Day | None = None
 
 
 class DealMove(Input):

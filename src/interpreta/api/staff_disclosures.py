@@ -12,16 +12,16 @@ from datetime import date, datetime
 from fastapi import APIRouter
 from pydantic import BaseModel, EmailStr, Field
 
-from interpreta.accounts.models import StaffRole
 from interpreta.api import staff_audit
 from interpreta.api.dependencies import (
+    PRIVACY_STAFF,
     PlatformDep,
     UserDep,
     require_staff,
     row_or_404,
     within,
 )
-from interpreta.api.inputs import Input, PathId
+from interpreta.api.inputs import Day, Input, PathId
 from interpreta.datamap.activities import DISCLOSURES
 from interpreta.i18n.catalogues import N_
 from interpreta.privacy import disclosures
@@ -30,8 +30,6 @@ from interpreta.privacy.disclosures import Disclosure, Ground
 router = APIRouter(
     prefix="/api/staff/disclosures", tags=["staff: privacy"], dependencies=[within(DISCLOSURES)]
 )
-
-DPO_STAFF = (StaffRole.DPO, StaffRole.ADMIN)
 
 
 class DisclosureIn(Input):
@@ -44,7 +42,7 @@ class DisclosureIn(Input):
         min_length=1, max_length=300, description="the order, request or case number"
     )
     data_disclosed: str = Field(min_length=1, max_length=5000)
-    disclosed_on: date
+    disclosed_on: Day
     withheld_reason: str | None = Field(
         default=None,
         min_length=1,
@@ -86,7 +84,7 @@ def _out(disclosure: Disclosure) -> DisclosureOut:
 @router.get("", response_model=list[DisclosureOut])
 def register(user: UserDep, platform: PlatformDep) -> list[DisclosureOut]:
     """Every recorded disclosure, newest first."""
-    require_staff(user, DPO_STAFF)
+    require_staff(user, PRIVACY_STAFF)
     with platform.sessions() as db:
         return [_out(d) for d in disclosures.register(db)]
 
@@ -95,7 +93,7 @@ def register(user: UserDep, platform: PlatformDep) -> list[DisclosureOut]:
 def record(body: DisclosureIn, user: UserDep, platform: PlatformDep) -> DisclosureOut:
     """Record a disclosure; the person sees it in their access report unless it is
     withheld."""
-    require_staff(user, DPO_STAFF)
+    require_staff(user, PRIVACY_STAFF)
     with platform.transaction() as db:
         disclosure = disclosures.record(
             db,
@@ -123,7 +121,7 @@ def record(body: DisclosureIn, user: UserDep, platform: PlatformDep) -> Disclosu
 @router.post("/{disclosure_id}/release", response_model=DisclosureOut)
 def release(disclosure_id: PathId, user: UserDep, platform: PlatformDep) -> DisclosureOut:
     """The person may now be told: the disclosure joins their answers."""
-    require_staff(user, DPO_STAFF)
+    require_staff(user, PRIVACY_STAFF)
     with platform.transaction() as db:
         found = row_or_404(db, Disclosure, disclosure_id, N_("disclosure"))
         disclosure = disclosures.release(db, found, platform.clock.now())

@@ -17,9 +17,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from interpreta.accounts import actions
-from interpreta.accounts.models import StaffRole
 from interpreta.api import staff_audit
 from interpreta.api.dependencies import (
+    SUPPORT_STAFF,
     PlatformDep,
     UserDep,
     require_staff,
@@ -29,7 +29,7 @@ from interpreta.api.dependencies import (
 from interpreta.api.inputs import Input, PathId, RowId
 from interpreta.api.support import TicketOut, ticket_out
 from interpreta.datamap.activities import SUPPORT_DESK
-from interpreta.errors import conflict, invalid, not_found
+from interpreta.errors import conflict, filled, invalid, not_found
 from interpreta.i18n.catalogues import N_, gettext
 from interpreta.support import sla, tickets
 from interpreta.support.models import CannedReply, Incident, Priority, Ticket, TicketStatus
@@ -38,7 +38,6 @@ router = APIRouter(
     prefix="/api/staff", tags=["staff: support"], dependencies=[within(SUPPORT_DESK)]
 )
 
-SUPPORT_STAFF = (StaffRole.SUPPORT, StaffRole.ADMIN)
 Status = Literal["open", "pending", "solved", "closed"]
 
 
@@ -213,6 +212,8 @@ def change_ticket(
 ) -> TicketOut:
     """Change a ticket's status, priority, assignee or incident."""
     require_staff(user, SUPPORT_STAFF)
+    if all(value in (None, False) for value in body.model_dump().values()):
+        raise invalid("status", gettext("Change at least one thing."))
     now = platform.clock.now()
     with platform.transaction() as db:
         ticket = _ticket(db, ticket_id)
@@ -252,10 +253,11 @@ def canned_replies(user: UserDep, platform: PlatformDep) -> list[CannedOut]:
 def keep_canned_reply(body: CannedIn, user: UserDep, platform: PlatformDep) -> CannedOut:
     """Keep a reply for later."""
     require_staff(user, SUPPORT_STAFF)
+    title, text = filled("title", body.title), filled("body", body.body)
     with platform.transaction() as db:
-        if db.scalar(select(CannedReply.id).where(CannedReply.title == body.title)):
+        if db.scalar(select(CannedReply.id).where(CannedReply.title == title)):
             raise conflict(gettext("A canned reply has that title."), "title")
-        canned = CannedReply(title=body.title, body=body.body, created_at=platform.clock.now())
+        canned = CannedReply(title=title, body=text, created_at=platform.clock.now())
         db.add(canned)
         db.flush()
         staff_audit.record(db, platform, user, "support.canned.create", f"canned:{canned.id}")
@@ -291,7 +293,9 @@ def open_incident(body: IncidentIn, user: UserDep, platform: PlatformDep) -> Inc
     require_staff(user, SUPPORT_STAFF)
     with platform.transaction() as db:
         incident = Incident(
-            title=body.title, description=body.description, opened_at=platform.clock.now()
+            title=filled("title", body.title),
+            description=filled("description", body.description),
+            opened_at=platform.clock.now(),
         )
         db.add(incident)
         db.flush()

@@ -27,12 +27,14 @@ from interpreta.api.inputs import PathId
 from interpreta.billing import contracts
 from interpreta.billing.models import Contract, Invoice
 from interpreta.datamap.activities import ACCOUNTING, BILLING
-from interpreta.errors import Problem, not_found
+from interpreta.errors import Problem
 from interpreta.i18n.catalogues import N_
 from interpreta.platform import Platform
 from interpreta.privacy.processing import processing
+from interpreta.usage.models import Measure
 from interpreta.web.staff_desk import (
     BILLING_STAFF,
+    belongs_to,
     customer_search,
     customers,
     given,
@@ -53,6 +55,19 @@ QUEUES = {
     "all": N_("All"),
 }
 """The receivables' queues, by the status the API filters on."""
+
+LABELS = {
+    "open": N_("open"),
+    "overdue": N_("overdue"),
+    "paid": N_("paid"),
+    "credited": N_("credited"),
+    "credit_note": N_("credit note"),
+    Measure.LISTENER_HOURS.value: N_("listener hours"),
+    Measure.INTERPRETER_HOURS.value: N_("interpreter hours"),
+    Measure.LANGUAGES.value: N_("languages"),
+    Measure.RECORDING_GB.value: N_("recordings (GB)"),
+}
+"""Every value the desk shows in words: an invoice's state, a measure of usage."""
 
 
 def _names(platform: Platform, organisation_ids: set[int]) -> dict[int, str]:
@@ -89,6 +104,7 @@ def _receivables_page(
         customers=customers(platform, search),
         search=search,
         today=platform.clock.now().date(),
+        labels=LABELS,
         error=error,
     )
 
@@ -149,6 +165,8 @@ def _customer_page(
         usage=usage,
         invoices=listed,
         today=today,
+        month_over=usage.month < today.strftime("%Y-%m"),
+        labels=LABELS,
         error=error,
     )
 
@@ -167,21 +185,6 @@ def customer_account(
         return no_such_page(request, user)
     assert user is not None
     return _customer_page(request, user, platform, organisation_id, month)
-
-
-def _of_customer(
-    platform: Platform,
-    model: type[Contract | Invoice],
-    row_id: int,
-    organisation_id: int,
-    what: str,
-) -> None:
-    """Go on only if row `row_id` of `model` is the customer's (a form under one
-    customer's page never acts on another's)."""
-    with platform.sessions() as db:
-        owner = db.scalar(select(model.organisation_id).where(model.id == row_id))
-        if owner != organisation_id:
-            raise not_found(what)
 
 
 def _on_customer(
@@ -261,7 +264,7 @@ def close_contract(
         body = staff_billing.ClosureIn.model_validate(
             {"reason": reason, "ends_on": given(ends_on), "close_account": bool(close_account)}
         )
-        _of_customer(platform, Contract, contract_id, organisation_id, N_("contract"))
+        belongs_to(platform, Contract, contract_id, organisation_id, N_("contract"))
         staff_billing.close_contract(contract_id, body, user, platform)
 
     return _on_customer(request, user, platform, organisation_id, change)
@@ -321,7 +324,7 @@ def record_payment(
             }
         )
         with processing(ACCOUNTING):
-            _of_customer(platform, Invoice, invoice_id, organisation_id, N_("invoice"))
+            belongs_to(platform, Invoice, invoice_id, organisation_id, N_("invoice"))
             staff_billing.record_payment(invoice_id, body, user, platform)
 
     return _on_customer(request, user, platform, organisation_id, change)
@@ -346,7 +349,7 @@ def credit_invoice(
 
     def change() -> None:
         with processing(ACCOUNTING):
-            _of_customer(platform, Invoice, invoice_id, organisation_id, N_("invoice"))
+            belongs_to(platform, Invoice, invoice_id, organisation_id, N_("invoice"))
             staff_billing.credit_invoice(invoice_id, staff_billing.CreditIn(), user, platform)
 
     return _on_customer(request, user, platform, organisation_id, change)

@@ -22,9 +22,9 @@ from interpreta.api import staff_crm
 from interpreta.api.dependencies import OptionalUserDep, PlatformDep, within
 from interpreta.api.inputs import PathId
 from interpreta.crm.contacts import MAX_NOTE
-from interpreta.crm.models import DealStage
+from interpreta.crm.models import CrmContact, Deal, DealStage
 from interpreta.datamap.activities import CUSTOMER_RELATIONSHIP
-from interpreta.errors import Problem, not_found
+from interpreta.errors import Problem
 from interpreta.i18n.catalogues import N_
 from interpreta.platform import Platform
 from interpreta.web.pages import not_found_page
@@ -32,6 +32,7 @@ from interpreta.web.staff_desk import (
     CUSTOMERS_SHOWN,
     SALES_STAFF,
     SEARCH_MAX,
+    belongs_to,
     customer_search,
     customers,
     given,
@@ -222,9 +223,7 @@ def remove_contact(
         return no_such_page(request, user)
     assert user is not None
     try:
-        account = staff_crm.account(organisation_id, user, platform)
-        if contact_id not in {c.id for c in account.contacts}:
-            raise not_found(N_("contact"))
+        belongs_to(platform, CrmContact, contact_id, organisation_id, N_("contact"))
         staff_crm.remove_contact(contact_id, user, platform)
     except Problem as exc:
         return _refused(request, user, platform, organisation_id, exc, "", {})
@@ -316,9 +315,7 @@ def move_deal(
     assert user is not None
     entered = {"deal_id": deal_id, "stage": stage, "lost_reason": lost_reason}
     try:
-        account = staff_crm.account(organisation_id, user, platform)
-        if deal_id not in {d.id for d in account.deals}:
-            raise not_found(N_("deal"))
+        belongs_to(platform, Deal, deal_id, organisation_id, N_("deal"))
         move = staff_crm.DealMove.model_validate(
             {"stage": stage, "lost_reason": given(lost_reason)}
         )

@@ -19,20 +19,21 @@ from pydantic import ValidationError
 from sqlalchemy import func, select
 
 from interpreta.accounts.models import Organisation, StaffRole, User
-from interpreta.api.dependencies import OptionalUserDep
+from interpreta.api.dependencies import (
+    BILLING_STAFF,
+    PRIVACY_STAFF,
+    SALES_STAFF,
+    SUPPORT_STAFF,
+    OptionalUserDep,
+)
 from interpreta.api.field_messages import message
 from interpreta.api.inputs import control_character
-from interpreta.errors import Problem, invalid
+from interpreta.errors import Problem, invalid, not_found
 from interpreta.i18n.catalogues import N_, gettext
 from interpreta.platform import Platform
 from interpreta.web.pages import not_found_page, render
 
 router = APIRouter(include_in_schema=False)
-
-PRIVACY_STAFF = (StaffRole.DPO, StaffRole.ADMIN)
-SUPPORT_STAFF = (StaffRole.SUPPORT, StaffRole.ADMIN)
-BILLING_STAFF = (StaffRole.BILLING, StaffRole.ADMIN)
-SALES_STAFF = (StaffRole.SALES, StaffRole.ADMIN)
 
 
 @dataclass(frozen=True)
@@ -134,6 +135,18 @@ def customers(platform: Platform, search: str = "") -> list[Customer]:
     with platform.sessions() as db:
         rows = db.execute(query.order_by(Organisation.name, Organisation.id).limit(CUSTOMERS_SHOWN))
         return [Customer(id, name, str(status)) for id, name, status in rows]
+
+
+def belongs_to(
+    platform: Platform, model: Any, row_id: int, organisation_id: int, what: str
+) -> None:
+    """Go on only if row `row_id` of `model` (a table with an ``organisation_id``) is
+    customer `organisation_id`'s: a form under one customer's page never acts on
+    another's rows. A 404 naming `what` (marked with ``N_``) otherwise."""
+    with platform.sessions() as db:
+        owner = db.scalar(select(model.organisation_id).where(model.id == row_id))
+    if owner != organisation_id:
+        raise not_found(what)
 
 
 @router.get("/staff", response_class=HTMLResponse)

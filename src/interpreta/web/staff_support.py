@@ -25,7 +25,8 @@ from interpreta.errors import Problem
 from interpreta.i18n.catalogues import N_
 from interpreta.platform import Platform
 from interpreta.support import sla
-from interpreta.support.models import Ticket
+from interpreta.support.models import Channel, Priority, Ticket, TicketStatus
+from interpreta.support.sla import Target
 from interpreta.web.staff_desk import (
     SUPPORT_STAFF,
     given,
@@ -45,8 +46,35 @@ VIEWS = {
 }
 """The queues, by the name the API gives them."""
 
-STATUSES = ("open", "pending", "solved", "closed")
-PRIORITIES = ("low", "normal", "high", "urgent")
+STATUS_LABELS = {
+    TicketStatus.NEW.value: N_("new"),
+    TicketStatus.OPEN.value: N_("open"),
+    TicketStatus.PENDING.value: N_("waiting for the requester"),
+    TicketStatus.SOLVED.value: N_("solved"),
+    TicketStatus.CLOSED.value: N_("closed"),
+}
+"""Each state of a ticket in words (marked with ``N_``; translated where shown)."""
+
+PRIORITY_LABELS = {
+    Priority.LOW.value: N_("low"),
+    Priority.NORMAL.value: N_("normal"),
+    Priority.HIGH.value: N_("high"),
+    Priority.URGENT.value: N_("urgent"),
+}
+"""Each priority in words."""
+
+LABELS = {
+    **STATUS_LABELS,
+    **PRIORITY_LABELS,
+    Channel.WEB.value: N_("web form"),
+    Channel.EMAIL.value: N_("email"),
+    Target.FIRST_RESPONSE.value: N_("first response"),
+    Target.RESOLUTION.value: N_("resolution"),
+}
+"""Every value the desk shows in words: states, priorities, channels, SLA targets."""
+
+SETTABLE = [s for s in STATUS_LABELS if s != TicketStatus.NEW.value]
+"""The states support may set (a ticket is new until someone touches it)."""
 
 
 def _queue_page(
@@ -69,6 +97,7 @@ def _queue_page(
         tickets=staff_support.queue(user, platform, shown),  # type: ignore[arg-type]
         canned=staff_support.canned_replies(user, platform),
         incidents=staff_support.incidents(user, platform),
+        labels=LABELS,
         error=error,
     )
 
@@ -109,8 +138,9 @@ def _ticket_page(
         standing=standing,
         canned=staff_support.canned_replies(user, platform),
         incidents=[i for i in staff_support.incidents(user, platform) if i.resolved_at is None],
-        statuses=STATUSES,
-        priorities=PRIORITIES,
+        statuses=SETTABLE,
+        priorities=list(PRIORITY_LABELS),
+        labels=LABELS,
         error=error,
     )
 
