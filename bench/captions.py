@@ -24,14 +24,13 @@ import sys
 import time
 from pathlib import Path
 
-import jiwer
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from interpreta.speech.engines import ENGINES, engine_for
 from interpreta.speech.pcm import RATE, SAMPLE_BYTES, seconds
-from tests.speech.conftest import Reading, readings, silence
+from tests.speech.conftest import Reading, readings, silence, word_error_rate
 
 PACKET = RATE * SAMPLE_BYTES // 50
 LEAD = 1.0
@@ -94,7 +93,7 @@ def main() -> None:
         runs = [_run(name, r, not args.fast) for r in found]
         firsts = [r[0] for r in runs]
         finals = [r[1] for r in runs]
-        rate = jiwer.wer([r.text for r in found], [r[2] for r in runs])
+        rate = word_error_rate([r.text for r in found], [r[2] for r in runs])
         cpu = sum(r[3] for r in runs)
         print(f"engine {name}: {len(found)} readings, {audio:.1f} s of audio")
         print(

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import jiwer
 import pytest
 
 from interpreta.speech.pcm import RATE, SAMPLE_BYTES, pcm_from_file
@@ -37,6 +38,26 @@ def readings() -> list[Reading]:
             text, name = match.groups()
             found.append(Reading(name, pcm_from_file(LIBRIVOX / f"{name}.wav"), text))
     return found
+
+
+WORDS = jiwer.Compose(
+    [
+        jiwer.ToLowerCase(),
+        jiwer.SubstituteWords({"mr": "mister", "mrs": "missus"}),
+        jiwer.RemovePunctuation(),
+        jiwer.SubstituteRegexes({r"-": " "}),
+        jiwer.RemoveMultipleSpaces(),
+        jiwer.Strip(),
+        jiwer.ReduceToListOfListOfWords(),
+    ]
+)
+"""What is compared: words, in lower case, without punctuation ("Mr." is "mister", as
+the transcripts write it)."""
+
+
+def word_error_rate(said: list[str], heard: list[str]) -> float:
+    """The share of the words said that were heard wrong, left out or added."""
+    return float(jiwer.wer(said, heard, reference_transform=WORDS, hypothesis_transform=WORDS))
 
 
 def silence(seconds: float) -> bytes:

@@ -7,14 +7,13 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable
 
-import jiwer
 import pytest
 
 from interpreta.speech.pcm import RATE, SAMPLE_BYTES
 from interpreta.speech.pocketsphinx_engine import PocketsphinxRecogniser
 from interpreta.speech.recognition import Caption
 from tests.conftest import POSTGRES_URL
-from tests.speech.conftest import readings, silence
+from tests.speech.conftest import readings, silence, word_error_rate
 
 pytestmark = [
     pytest.mark.speech,
@@ -41,8 +40,8 @@ def test_real_speech_is_recognised_within_pocketsphinx_s_error_rate() -> None:
         " ".join(c.text for c in _stream(silence(0.5) + r.pcm + silence(0.5)) if c.final)
         for r in found
     ]
-    rate = jiwer.wer(said, heard)
-    assert rate < 0.45, (rate, heard)  # measured 0.34; PocketSphinx's own figure is ~0.28
+    rate = word_error_rate(said, heard)
+    assert rate < 0.5, (rate, heard)  # measured 0.39 (0.27 read whole, at once)
     assert "might even have been made" in heard[-1]
 
 

@@ -1,7 +1,8 @@
 """The speech recognisers this installation has, and the languages each understands.
 
-PocketSphinx is always there: its package ships a US English model. An engine whose
-package or model is missing is simply not offered; nothing is downloaded. The packaged
+PocketSphinx is always there: its package ships a US English model. Whisper (tiny.en,
+on faster-whisper) is there with the ``whisper`` extra. An engine whose package or model
+is missing is simply not offered; nothing is downloaded. The packaged
 engines understand English only, so captions run on English channels (usually the floor
 or an English booth); an engine for more languages joins :data:`ENGINES` with its codes.
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from interpreta.speech import whisper_engine
 from interpreta.speech.pocketsphinx_engine import PocketsphinxRecogniser
 from interpreta.speech.recognition import Recogniser
 
@@ -32,8 +34,14 @@ class Engine:
     """A new recogniser, for one stream."""
 
 
-ENGINES: tuple[Engine, ...] = (Engine("pocketsphinx", frozenset({"en"}), PocketsphinxRecogniser),)
-"""Every installed engine, the preferred first."""
+WHISPER = Engine("whisper", frozenset({"en"}), whisper_engine.WhisperRecogniser)
+POCKETSPHINX = Engine("pocketsphinx", frozenset({"en"}), PocketsphinxRecogniser)
+
+ENGINES: tuple[Engine, ...] = (
+    (WHISPER, POCKETSPHINX) if whisper_engine.installed() else (POCKETSPHINX,)
+)
+"""Every installed engine, the preferred first: Whisper when its package is here (it
+gets far more words right), PocketSphinx always."""
 
 
 def engine_for(language: str, name: str | None = None) -> Engine:
