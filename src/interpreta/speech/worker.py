@@ -1,0 +1,191 @@
+"""A recogniser in a process of its own, off the human path.
+
+The recognisers are CPU-bound and PocketSphinx never releases Python's lock, so in a
+thread one would slow the event loop that forwards everyone's audio. Each captioned
+stream runs instead in a child process (``python -m interpreta.speech.worker``) at a
+lower priority (``nice`` 10): under load the kernel serves the media plane first and the
+captions come later, never the other way round.
+
+The parent writes frames to the child's standard input, each a kind byte and a
+big-endian length, then the body:
+
+- ``P``: an Opus packet (RTP payload) after the packet's 32-bit RTP timestamp; a jump in
+  timestamps is filled with silence, as the channel was quiet;
+- ``S``: silence of a 32-bit number of milliseconds (the channel went quiet: nobody on
+  air, so an open utterance can close);
+- ``E``: the end of the stream.
+
+The child answers with one JSON object a line on standard output, a caption each:
+``{"utterance": 3, "text": "...", "final": false, "start": 12.3, "end": 13.1}``.
+:class:`CaptionProcess` is the parent's side.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import struct
+import sys
+from collections.abc import AsyncIterator
+from dataclasses import asdict
+from typing import BinaryIO
+
+from interpreta.speech.engines import engine_for
+from interpreta.speech.pcm import RATE, SAMPLE_BYTES, OpusToPcm
+from interpreta.speech.recognition import Caption, Recogniser
+
+__all__ = ["NICENESS", "CaptionProcess", "main"]
+
+NICENESS = 10
+"""How much lower the child's priority is than the platform's."""
+
+_HEADER = struct.Struct(">cI")
+_OPUS_RATE = 48_000
+_BYTES_A_SECOND = 16_000
+"""Opus at 128 kbit/s, more than a voice channel sends: what a second of audio waiting
+in the pipe to the child is taken to weigh."""
+_MIN_GAP_MS = 40
+"""The shortest jump in timestamps filled with silence (two packets lost or unsent);
+below it, the resampler's uneven output."""
+_MAX_GAP_MS = 10_000
+"""The longest silence a timestamp jump fills; a larger jump is a new source."""
+
+
+class _Stream:
+    """The child's side: frames in, captions out."""
+
+    def __init__(self, recogniser: Recogniser, out: BinaryIO) -> None:
+        self.recogniser = recogniser
+        self.out = out
+        self.decoder = OpusToPcm()
+        self.next_timestamp: int | None = None
+
+    def packet(self, timestamp: int, payload: bytes) -> None:
+        expected = self.next_timestamp
+        if expected is not None:
+            gap_ms = ((timestamp - expected) % 2**32) * 1000 // _OPUS_RATE
+            if _MIN_GAP_MS <= gap_ms <= _MAX_GAP_MS:
+                self.silence(gap_ms)
+        pcm = self.decoder.decode(payload)
+        self.next_timestamp = (timestamp + len(pcm) // SAMPLE_BYTES * 3) % 2**32
+        self.emit(self.recogniser.feed(pcm))
+
+    def silence(self, milliseconds: int) -> None:
+        self.emit(self.recogniser.feed(bytes(RATE * SAMPLE_BYTES * milliseconds // 1000)))
+
+    def emit(self, captions: list[Caption]) -> None:
+        for caption in captions:
+            self.out.write(json.dumps(asdict(caption)).encode() + b"\n")
+        if captions:
+            self.out.flush()
+
+
+def _read_exactly(source: BinaryIO, size: int) -> bytes | None:
+    data = source.read(size)
+    return data if data is not None and len(data) == size else None
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run one stream's recogniser on standard input until its end."""
+    parser = argparse.ArgumentParser(description="Captions for one audio stream.")
+    parser.add_argument("--language", default="en")
+    parser.add_argument("--engine", default=None)
+    args = parser.parse_args(argv)
+    os.nice(NICENESS)
+    stream = _Stream(engine_for(args.language, args.engine).start(), sys.stdout.buffer)
+    source = sys.stdin.buffer
+    while (header := _read_exactly(source, _HEADER.size)) is not None:
+        kind, length = _HEADER.unpack(header)
+        body = _read_exactly(source, length) if length else b""
+        if body is None or kind == b"E":
+            break
+        if kind == b"P" and length >= 4:
+            stream.packet(int.from_bytes(body[:4], "big"), body[4:])
+        elif kind == b"S" and length == 4:
+            stream.silence(min(int.from_bytes(body, "big"), _MAX_GAP_MS))
+    stream.emit(stream.recogniser.finish())
+
+
+class CaptionProcess:
+    """The parent's side of one stream's recogniser process.
+
+    Writing never waits: while the child is more than :attr:`max_behind` seconds of audio
+    behind, packets are dropped (captions miss words; the event's audio never waits for
+    them), and :attr:`dropped` counts them.
+    """
+
+    def __init__(
+        self, language: str = "en", engine: str | None = None, max_behind: float = 3.0
+    ) -> None:
+        engine_for(language, engine)  # refuses a language no engine knows, here
+        self.language, self.engine = language, engine
+        self.max_behind = max_behind
+        self.dropped = 0
+        self._process: asyncio.subprocess.Process | None = None
+
+    @property
+    def pid(self) -> int | None:
+        """The child's process ID, once started."""
+        return None if self._process is None else self._process.pid
+
+    async def start(self) -> None:
+        """Start the child."""
+        command = [sys.executable, "-m", "interpreta.speech.worker", "--language", self.language]
+        if self.engine is not None:
+            command += ["--engine", self.engine]
+        self._process = await asyncio.create_subprocess_exec(
+            *command,
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.DEVNULL,
+        )
+
+    def _write(self, kind: bytes, body: bytes, droppable: bool) -> None:
+        process = self._process
+        if process is None or process.stdin is None or process.stdin.is_closing():
+            return
+        behind = process.stdin.transport.get_write_buffer_size()
+        if droppable and behind > self.max_behind * _BYTES_A_SECOND:
+            self.dropped += 1
+            return
+        process.stdin.write(_HEADER.pack(kind, len(body)) + body)
+
+    def packet(self, timestamp: int, payload: bytes) -> None:
+        """Send one Opus packet (a tap's callback: it never waits)."""
+        self._write(b"P", timestamp.to_bytes(4, "big") + payload, droppable=True)
+
+    def silence(self, milliseconds: int) -> None:
+        """Tell the child the channel has been quiet this long."""
+        self._write(b"S", milliseconds.to_bytes(4, "big"), droppable=False)
+
+    async def captions(self) -> AsyncIterator[Caption]:
+        """The captions as they come, until the child ends."""
+        process = self._process
+        if process is None or process.stdout is None:
+            return
+        while line := await process.stdout.readline():
+            try:
+                yield Caption(**json.loads(line))
+            except (ValueError, TypeError):
+                continue  # a line that is not a caption: not ours to show
+
+    async def close(self) -> int | None:
+        """End the stream (the last caption still comes) and wait for the child; its exit
+        code."""
+        process, self._process = self._process, None
+        if process is None:
+            return None
+        if process.stdin is not None and not process.stdin.is_closing():
+            process.stdin.write(_HEADER.pack(b"E", 0))
+            process.stdin.close()
+        try:
+            return await asyncio.wait_for(process.wait(), 30)
+        except TimeoutError:
+            process.kill()
+            return await process.wait()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,111 @@
+"""A recogniser in its own process: Opus packets in, captions out, at a lower priority
+than the platform; a quiet channel closes the utterance; a packet stream the child cannot
+keep up with is thinned, never waited for; a child that dies ends the captions."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+from fractions import Fraction
+
+import av
+import numpy as np
+import pytest
+
+from interpreta.speech.engines import NoEngine
+from interpreta.speech.pcm import RATE
+from interpreta.speech.recognition import Caption
+from interpreta.speech.worker import NICENESS, CaptionProcess
+from tests.conftest import POSTGRES_URL
+from tests.speech.conftest import readings, silence
+
+pytestmark = [
+    pytest.mark.speech,
+    pytest.mark.skipif(bool(POSTGRES_URL), reason="no database here: run once, on SQLite"),
+]
+
+
+def opus_packets(pcm: bytes) -> list[tuple[int, bytes]]:
+    """16 kHz PCM as the 20 ms Opus packets of a channel, with their RTP timestamps."""
+    resampler = av.AudioResampler(format="s16", layout="stereo", rate=48_000)
+    encoder = av.CodecContext.create("libopus", "w")
+    encoder.sample_rate, encoder.layout, encoder.format = 48_000, "stereo", "s16"
+    encoder.time_base = Fraction(1, 48_000)
+    frame = av.AudioFrame.from_ndarray(
+        np.frombuffer(pcm, dtype=np.int16).reshape(1, -1), format="s16", layout="mono"
+    )
+    frame.sample_rate = RATE
+    stereo = np.concatenate([f.to_ndarray() for f in resampler.resample(frame)], axis=1)
+    packets: list[tuple[int, bytes]] = []
+    for start in range(0, stereo.shape[1] // 2 - 959, 960):
+        chunk = av.AudioFrame.from_ndarray(
+            np.ascontiguousarray(stereo[:, start * 2 : (start + 960) * 2]),
+            format="s16",
+            layout="stereo",
+        )
+        chunk.sample_rate, chunk.pts = 48_000, start
+        packets += [(start, bytes(p)) for p in encoder.encode(chunk)]
+    return packets
+
+
+async def _collect(process: CaptionProcess, into: list[Caption]) -> None:
+    async for caption in process.captions():
+        into.append(caption)
+
+
+async def test_packets_in_captions_out_at_a_lower_priority() -> None:
+    process = CaptionProcess(engine="pocketsphinx", max_behind=60)  # sent all at once
+    await process.start()
+    assert process.pid is not None
+    lower = min(19, os.getpriority(os.PRIO_PROCESS, 0) + NICENESS)
+    for _ in range(100):  # the child lowers its priority once it has started
+        if os.getpriority(os.PRIO_PROCESS, process.pid) == lower:
+            break
+        await asyncio.sleep(0.05)
+    assert os.getpriority(os.PRIO_PROCESS, process.pid) == lower
+    captions: list[Caption] = []
+    reader = asyncio.create_task(_collect(process, captions))
+    for timestamp, payload in opus_packets(silence(0.5) + readings()[0].pcm):
+        process.packet(timestamp, payload)
+        await asyncio.sleep(0)
+    process.silence(1000)  # nobody on air: the utterance closes before the stream ends
+    await asyncio.sleep(0)
+    assert await process.close() == 0
+    await reader
+    finals = [c for c in captions if c.final]
+    assert any(not c.final for c in captions) and finals
+    assert "dashwood" in " ".join(c.text for c in finals) or len(finals[0].text.split()) > 8
+    assert process.dropped == 0
+
+
+async def test_a_child_that_falls_behind_is_thinned_not_waited_for() -> None:
+    process = CaptionProcess(engine="pocketsphinx", max_behind=0.1)
+    await process.start()
+    assert process.pid is not None
+    os.kill(process.pid, signal.SIGSTOP)  # a child that takes nothing in
+    try:
+        for timestamp, payload in opus_packets(readings()[1].pcm) * 20:
+            process.packet(timestamp, payload)  # never blocks
+        assert process.dropped > 0
+    finally:
+        os.kill(process.pid, signal.SIGCONT)
+    await process.close()
+
+
+async def test_a_child_that_dies_ends_the_captions() -> None:
+    process = CaptionProcess(engine="pocketsphinx")
+    await process.start()
+    assert process.pid is not None
+    captions: list[Caption] = []
+    reader = asyncio.create_task(_collect(process, captions))
+    os.kill(process.pid, signal.SIGKILL)
+    await asyncio.wait_for(reader, 10)
+    assert captions == []
+    assert await process.close() == -signal.SIGKILL
+    process.packet(0, b"x")  # after the end: nothing to write to, no error
+
+
+def test_a_language_without_an_engine_is_refused_before_any_process() -> None:
+    with pytest.raises(NoEngine):
+        CaptionProcess(language="de")
