@@ -519,3 +519,20 @@ def radicale(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Radicale]:
 def dav(platform: Platform, radicale: Radicale) -> Dav:
     """The Radicale server, registered as the platform's (internal) calendar server."""
     return registered(platform, radicale)
+
+
+STANDARD_PLAN = {
+    "code": "standard",
+    "name": "Standard",
+    "monthly_fee": "490.00",
+    "included_listener_hours": 500,
+    "included_interpreter_hours": 20,
+    "included_languages": 4,
+    "included_storage_gb": 10,
+    "listener_hour_price": "0.40",
+    "interpreter_hour_price": "45.00",
+    "storage_gb_price": "0.25",
+    "first_response_hours": 8,
+    "resolution_hours": 40,
+}
+"""The plan the billing tests sell, as ``POST /api/staff/plans`` takes it."""

@@ -17,7 +17,7 @@ from interpreta.billing.einvoice import embedded_xml
 from interpreta.clock import FrozenClock
 from interpreta.platform import Platform
 from interpreta.privacy.models import AuditEntry
-from tests.conftest import Account, join, make_staff
+from tests.conftest import STANDARD_PLAN, Account, join, make_staff
 
 ADDRESS = {
     "street": "Königsallee 1",
@@ -27,20 +27,7 @@ ADDRESS = {
     "vat_id": "DE 136 695 976",
     "language": "de",
 }
-PLAN = {
-    "code": "standard",
-    "name": "Standard",
-    "monthly_fee": "490.00",
-    "included_listener_hours": 500,
-    "included_interpreter_hours": 20,
-    "included_languages": 4,
-    "included_storage_gb": 10,
-    "listener_hour_price": "0.40",
-    "interpreter_hour_price": "45.00",
-    "storage_gb_price": "0.25",
-    "first_response_hours": 8,
-    "resolution_hours": 40,
-}
+PLAN = STANDARD_PLAN
 LINES = {
     "lines": [
         {

@@ -20,12 +20,14 @@ from typing import Any
 
 import pytest
 import uvicorn
+from sqlalchemy import func, select
 
 from interpreta.accounts.models import StaffRole
 from interpreta.app import create_app
 from interpreta.config import Settings
 from interpreta.platform import Platform
-from tests.conftest import Account, join, make_staff, on_janus, speaker_key_of
+from interpreta.privacy.models import AuditEntry
+from tests.conftest import STANDARD_PLAN, Account, join, make_staff, on_janus, speaker_key_of
 
 CHROMIUM = "/usr/lib/chromium/chromium"
 CHROMIUM_ARGS = [
@@ -204,6 +206,18 @@ class People:
     ``organisation`` IDs."""
 
 
+def row_count(platform: Platform, model: Any) -> int:
+    """How many rows `model`'s table holds."""
+    with platform.sessions() as db:
+        return int(db.scalar(select(func.count()).select_from(model)) or 0)
+
+
+def audit_actions(platform: Platform) -> list[str]:
+    """The audit trail's actions, oldest first."""
+    with platform.sessions() as db:
+        return list(db.scalars(select(AuditEntry.action).order_by(AuditEntry.seq)))
+
+
 def _done(response: Any) -> Any:
     assert response.status_code in (200, 201), response.text
     return response.json()
@@ -219,25 +233,7 @@ def _desk_work(owner: Account, admin: Account, organisation_id: int) -> dict[str
         )
     )
     staff = admin.client
-    _done(
-        staff.post(
-            "/api/staff/plans",
-            json={
-                "code": "standard",
-                "name": "Standard",
-                "monthly_fee": "490.00",
-                "included_listener_hours": 500,
-                "included_interpreter_hours": 20,
-                "included_languages": 4,
-                "included_storage_gb": 10,
-                "listener_hour_price": "0.40",
-                "interpreter_hour_price": "45.00",
-                "storage_gb_price": "0.25",
-                "first_response_hours": 8,
-                "resolution_hours": 40,
-            },
-        )
-    )
+    _done(staff.post("/api/staff/plans", json=STANDARD_PLAN))
     _done(
         owner.client.put(
             f"/api/organisations/{organisation_id}/billing/address",

@@ -9,29 +9,15 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from interpreta.accounts.models import StaffRole
 from interpreta.billing.models import Contract, Invoice, Payment
 from interpreta.clock import FrozenClock
 from interpreta.platform import Platform
-from interpreta.privacy.models import AuditEntry
-from tests.conftest import Account, make_staff
+from tests.conftest import STANDARD_PLAN, Account, make_staff
+from tests.web.conftest import audit_actions, row_count
 
-PLAN = {
-    "code": "standard",
-    "name": "Standard",
-    "monthly_fee": "490.00",
-    "included_listener_hours": 500,
-    "included_interpreter_hours": 20,
-    "included_languages": 4,
-    "included_storage_gb": 10,
-    "listener_hour_price": "0.40",
-    "interpreter_hour_price": "45.00",
-    "storage_gb_price": "0.25",
-    "first_response_hours": 8,
-    "resolution_hours": 40,
-}
 LINE = {"description": "Plan Standard", "quantity": "1", "unit": "MON", "unit_price": "490"}
 
 
@@ -47,7 +33,7 @@ def desk(platform: Platform, sign_up: Any) -> tuple[Account, Account, dict[str, 
     carla: Account = sign_up("carla", "Carla Events")
     bill: Account = sign_up("bill", "Operator")
     make_staff(platform, bill, StaffRole.BILLING)
-    _done(bill.client.post("/api/staff/plans", json=PLAN))
+    _done(bill.client.post("/api/staff/plans", json=STANDARD_PLAN))
     _done(
         carla.client.put(
             f"/api/organisations/{carla.organisation_id}/billing/address",
@@ -62,19 +48,9 @@ def desk(platform: Platform, sign_up: Any) -> tuple[Account, Account, dict[str, 
     return carla, bill, invoice
 
 
-def _count(platform: Platform, model: Any) -> int:
-    with platform.sessions() as db:
-        return int(db.scalar(select(func.count()).select_from(model)) or 0)
-
-
-def _actions(platform: Platform) -> list[str]:
-    with platform.sessions() as db:
-        return list(db.scalars(select(AuditEntry.action).order_by(AuditEntry.seq)))
-
-
 def _state(platform: Platform) -> tuple[int, int, int, list[str]]:
-    counts = (_count(platform, m) for m in (Invoice, Payment, Contract))
-    return (*counts, _actions(platform))  # type: ignore[return-value]
+    counts = (row_count(platform, m) for m in (Invoice, Payment, Contract))
+    return (*counts, audit_actions(platform))  # type: ignore[return-value]
 
 
 def test_the_receivables_and_a_payment(
@@ -116,7 +92,7 @@ def test_the_receivables_and_a_payment(
     )
     assert paid.status_code == 200 and f"{invoice['number']}</a> · paid" in paid.text
     assert invoice["number"] in bill.client.get("/staff/billing?status=paid").text
-    assert "billing.payment.record" in _actions(platform)
+    assert "billing.payment.record" in audit_actions(platform)
 
 
 def test_a_customer_s_contract_usage_and_invoices(
@@ -139,7 +115,7 @@ def test_a_customer_s_contract_usage_and_invoices(
         f"{customer}/usage/invoice", data={"month": "2026-10"}, follow_redirects=True
     )
     assert billed.status_code == 200, billed.text[:500]
-    assert _count(platform, Invoice) == 2
+    assert row_count(platform, Invoice) == 2
     again = bill.client.post(f"{customer}/usage/invoice", data={"month": "2026-10"})
     assert again.status_code == 409 and "form-error" in again.text
 
@@ -163,7 +139,7 @@ def test_a_customer_s_contract_usage_and_invoices(
         "billing.invoice.issue",
         "billing.invoice.credit",
         "billing.contract.close",
-    } <= set(_actions(platform))
+    } <= set(audit_actions(platform))
 
 
 @pytest.mark.parametrize("role", [None, StaffRole.SUPPORT, StaffRole.SALES, StaffRole.DPO])

@@ -8,14 +8,14 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from interpreta.accounts.models import StaffRole
 from interpreta.clock import FrozenClock
 from interpreta.platform import Platform
-from interpreta.privacy.models import AuditEntry
 from interpreta.support.models import CannedReply, Incident, TicketMessage
 from tests.conftest import Account, RecordingMailer, make_staff
+from tests.web.conftest import audit_actions, row_count
 
 HELP = {"subject": "Booth console freezes", "body": "Since this morning, on Chromium."}
 
@@ -29,16 +29,6 @@ def desk(platform: Platform, sign_up: Any) -> tuple[Account, Account, dict[str, 
     ticket = rita.client.post("/api/support/tickets", json=HELP)
     assert ticket.status_code == 201, ticket.text
     return rita, sam, ticket.json()
-
-
-def _count(platform: Platform, model: Any) -> int:
-    with platform.sessions() as db:
-        return int(db.scalar(select(func.count()).select_from(model)) or 0)
-
-
-def _actions(platform: Platform) -> list[str]:
-    with platform.sessions() as db:
-        return list(db.scalars(select(AuditEntry.action).order_by(AuditEntry.seq)))
 
 
 def _posted(account: Account, url: str, **form: str) -> Any:
@@ -83,7 +73,7 @@ def test_support_answers_a_ticket_from_the_queue(
         "support.canned.create",
         "support.ticket.reply",
         "support.ticket.change",
-    } <= set(_actions(platform))
+    } <= set(audit_actions(platform))
 
 
 def test_incidents_and_the_overdue_queue(
@@ -106,7 +96,7 @@ def test_incidents_and_the_overdue_queue(
     assert resolved.status_code == 200 and "Resolved" in resolved.text
     again = _posted(sam, f"/staff/support/incidents/{incident}/resolve")
     assert again.status_code == 409 and "resolved already" in again.text
-    assert {"support.incident.open", "support.incident.resolve"} <= set(_actions(platform))
+    assert {"support.incident.open", "support.incident.resolve"} <= set(audit_actions(platform))
 
 
 @pytest.mark.parametrize("role", [None, StaffRole.BILLING, StaffRole.SALES, StaffRole.DPO])
@@ -124,7 +114,7 @@ def test_only_support_staff_reach_the_pages(
     for path in ("/staff/support", url):
         refused = someone.client.get(path)
         assert refused.status_code == 404 and "This page does not exist." in refused.text
-    before = _count(platform, TicketMessage), _actions(platform)
+    before = row_count(platform, TicketMessage), audit_actions(platform)
     for path, form in (
         (f"{url}/replies", {"body": "hello"}),
         (url, {"priority": "urgent"}),
@@ -132,7 +122,7 @@ def test_only_support_staff_reach_the_pages(
         ("/staff/support/incidents", {"title": "x", "description": "y"}),
     ):
         assert someone.client.post(path, data=form).status_code == 404
-    assert (_count(platform, TicketMessage), _actions(platform)) == before
+    assert (row_count(platform, TicketMessage), audit_actions(platform)) == before
     assert someone.client.get("/staff", follow_redirects=False).status_code == (
         404 if role is None else 303
     )
@@ -162,11 +152,11 @@ def test_a_refused_form_shows_why_and_changes_nothing(
     message: str,
 ) -> None:
     _rita, sam, ticket = desk
-    before = _count(platform, TicketMessage), _actions(platform)
+    before = row_count(platform, TicketMessage), audit_actions(platform)
     refused = sam.client.post(f"/staff/support/tickets/{ticket['id']}{path}", data=form)
     assert refused.status_code == status, refused.text[:500]
     assert "form-error" in refused.text and message in refused.text
-    assert (_count(platform, TicketMessage), _actions(platform)) == before
+    assert (row_count(platform, TicketMessage), audit_actions(platform)) == before
 
 
 def test_the_desk_refuses_what_it_cannot_do(
@@ -187,7 +177,7 @@ def test_the_desk_refuses_what_it_cannot_do(
     assert spaces.status_code == 422 and "This field cannot be empty." in spaces.text
     unusable = _posted(sam, "/staff/support/canned-replies", title=" ", body=" ")
     assert unusable.status_code == 422 and "This field cannot be empty." in unusable.text
-    assert _count(platform, CannedReply) == 1 and _count(platform, Incident) == 0
+    assert row_count(platform, CannedReply) == 1 and row_count(platform, Incident) == 0
     closed = _posted(sam, f"/staff/support/tickets/{ticket['id']}", status="closed")
     assert closed.status_code == 200
     assert 'action="/staff/support/tickets/' not in closed.text  # no forms on a closed ticket
