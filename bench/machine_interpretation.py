@@ -21,10 +21,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.captions import LEAD, PACKET, _p95, _sounding
+from bench.captions import LEAD, PACKET, _p95, _sounding, warm_up
 from interpreta.speech.engines import ENGINES, engine_for
 from interpreta.speech.interpretation import MachineInterpreter, languages
 from interpreta.speech.pcm import RATE, SAMPLE_BYTES
+from interpreta.speech.recognition import Caption
 from tests.speech.conftest import Reading, readings, silence
 
 
@@ -37,18 +38,24 @@ def _run(engine: str, target: str, reading: Reading) -> tuple[float, float, floa
     offset = LEAD + _sounding(reading.pcm)[1]
     delays: list[tuple[float, float, float]] = []
     started = time.perf_counter()
+
+    def render(captions: list[Caption]) -> None:
+        for caption in captions:
+            if caption.final and caption.text:
+                heard = time.perf_counter() - started
+                interpreter.render(caption)
+                ready = time.perf_counter() - started
+                delays.append((ready - offset, heard - offset, ready - heard))
+
     for index in range(0, len(pcm), PACKET):
-        wait = started + index / (RATE * SAMPLE_BYTES) - time.perf_counter()
+        wait = started + (index + PACKET) / (RATE * SAMPLE_BYTES) - time.perf_counter()
         if wait > 0:
             time.sleep(wait)
-        for caption in recogniser.feed(pcm[index : index + PACKET]):
-            if not caption.final:
-                continue
-            heard = time.perf_counter() - started
-            interpreter.render(caption)
-            ready = time.perf_counter() - started
-            delays.append((ready - offset, heard - offset, ready - heard))
-    return delays[-1] if delays else (float("nan"),) * 3  # type: ignore[return-value]
+        render(recogniser.feed(pcm[index : index + PACKET]))
+    render(recogniser.finish())
+    if not delays:
+        raise SystemExit(f"no final caption for {reading.name}")
+    return delays[-1]  # the sentence that ends with the reading
 
 
 def main() -> None:
@@ -57,6 +64,7 @@ def main() -> None:
     parser.add_argument("--engine", choices=[e.name for e in ENGINES], default=ENGINES[0].name)
     args = parser.parse_args()
     found = readings()
+    warm_up(args.engine)
     for target in args.target or ["it", "es"]:
         runs = [_run(args.engine, target, r) for r in found]
         total = [r[0] for r in runs]

@@ -7,6 +7,9 @@ import pytest
 
 from interpreta.speech.pcm import seconds
 from interpreta.speech.synthesis import VOICES, speak
+from tests.conftest import POSTGRES_URL
+
+pytestmark = pytest.mark.skipif(bool(POSTGRES_URL), reason="no database here: run once, on SQLite")
 
 
 @pytest.mark.parametrize("language", sorted(VOICES))

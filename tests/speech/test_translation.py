@@ -7,6 +7,9 @@ from __future__ import annotations
 import pytest
 
 from interpreta.speech.translation import available, translate
+from tests.conftest import POSTGRES_URL
+
+pytestmark = pytest.mark.skipif(bool(POSTGRES_URL), reason="no database here: run once, on SQLite")
 
 SENTENCE = "The interpreters will start the session in five minutes."
 

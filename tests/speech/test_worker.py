@@ -5,6 +5,7 @@ keep up with is thinned, never waited for; a child that dies ends the captions."
 from __future__ import annotations
 
 import asyncio
+import io
 import os
 import signal
 from fractions import Fraction
@@ -16,7 +17,7 @@ import pytest
 from interpreta.speech.engines import NoEngine
 from interpreta.speech.pcm import RATE
 from interpreta.speech.recognition import Caption
-from interpreta.speech.worker import NICENESS, CaptionProcess
+from interpreta.speech.worker import NICENESS, CaptionProcess, _Stream
 from tests.conftest import POSTGRES_URL
 from tests.speech.conftest import readings, silence
 
@@ -109,3 +110,35 @@ async def test_a_child_that_dies_ends_the_captions() -> None:
 def test_a_language_without_an_engine_is_refused_before_any_process() -> None:
     with pytest.raises(NoEngine):
         CaptionProcess(language="de")
+
+
+class _Counting:
+    """A recogniser that counts the audio it hears (the stream's timing is what is
+    tested here, not recognition)."""
+
+    def __init__(self) -> None:
+        self.heard = 0
+
+    def feed(self, pcm: bytes) -> list[Caption]:
+        self.heard += len(pcm)
+        return []
+
+    def finish(self) -> list[Caption]:
+        return []
+
+
+def test_the_child_hears_the_channel_s_timeline() -> None:
+    recogniser = _Counting()
+    stream = _Stream(recogniser, io.BytesIO())
+    packets = opus_packets(readings()[1].pcm)[:50]  # one second
+    for timestamp, payload in packets[:25]:
+        stream.packet(timestamp, payload)
+    stream.silence(300)  # nobody on air for 300 ms, then the rest comes as it was sent
+    for timestamp, payload in packets[25:]:
+        stream.packet(timestamp + 300 * 48, payload)
+    stream.packet(packets[10][0], packets[10][1])  # late: dropped
+    heard = recogniser.heard / (RATE * 2)
+    assert 1.25 <= heard <= 1.32, heard  # one second of packets and 300 ms of silence, once
+    resumed = packets[49][0] + 300 * 48 + 960 + 2_000 * 48
+    stream.packet(resumed, packets[0][1])  # 2 s after the last packet ended: a gap
+    assert 3.2 <= recogniser.heard / (RATE * 2) <= 3.35

@@ -41,13 +41,17 @@ class OpusToPcm:
         self._decoder.sample_rate = 48_000
         self._decoder.layout = "stereo"  # as Opus over RTP always is
         self._resampler = _resampler()
+        self.last_samples = 0
+        """How many 48 kHz samples (RTP timestamp units) the last packet held."""
 
     def decode(self, payload: bytes) -> bytes:
         """The PCM of one Opus packet (empty when it could not be decoded)."""
         try:
             frames = self._decoder.decode(av.Packet(payload))
         except av.FFmpegError:
+            self.last_samples = 0
             return b""
+        self.last_samples = sum(frame.samples for frame in frames)
         return b"".join(_pcm_of(self._resampler, frame) for frame in frames)
 
 

@@ -50,14 +50,16 @@ class PocketsphinxRecogniser:
             self._decoder.process_raw(sound.pcm)
         if sound.closes:
             self._decoder.end_utt()
-            text = self._text()
-            return [Caption(sound.utterance, text, True, sound.start, sound.until)] if text else []
+            if not self._text() and not self._shown:
+                return []  # nothing was said, nothing shown
+            return [Caption(sound.utterance, self._text(), True, sound.start, sound.until)]
         if sound.until - self._shown_at < self.partial_every:
             return []
+        self._shown_at = sound.until
         text = self._text()
         if not text or text == self._shown:
             return []
-        self._shown, self._shown_at = text, sound.until
+        self._shown = text
         return [Caption(sound.utterance, text, False, sound.start, sound.until)]
 
     def _text(self) -> str:

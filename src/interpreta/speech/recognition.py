@@ -25,7 +25,8 @@ class Caption:
     text: str
     final: bool
     """False for partial words (more may follow and change them), True once the
-    utterance is over."""
+    utterance is over: every utterance ends with a final caption, whose empty text takes
+    back partial words that turned out to be no words."""
     start: float
     """Seconds from the start of the stream to where the utterance begins."""
     end: float

@@ -21,6 +21,9 @@ __all__ = ["PAUSE", "Sound", "Utterances"]
 PAUSE = 0.3
 """Seconds of the endpointer's window: a pause this long ends an utterance (and speech
 this long starts one)."""
+LONGEST = 20.0
+"""Seconds an utterance may last: speech (or noise the detector takes for it) without a
+pause is cut here, so its final caption comes and the recogniser's memory stays small."""
 
 
 @dataclass(frozen=True)
@@ -51,6 +54,7 @@ class Utterances:
         self._start = 0.0
         self._until = 0.0
         self._open = False
+        self._cut = False
 
     def feed(self, pcm: bytes) -> list[Sound]:
         """Take the next stretch of the stream (any length); the speech in it."""
@@ -61,10 +65,11 @@ class Utterances:
         for offset in range(0, whole, self._frame_bytes):
             was_in_speech = self._endpointer.in_speech
             speech = self._endpointer.process(data[offset : offset + self._frame_bytes])
-            if speech is not None:
-                sounds.append(
-                    self._sound(speech, not was_in_speech, not self._endpointer.in_speech)
-                )
+            if speech is None:
+                continue
+            opens = not was_in_speech or self._cut
+            closes = not self._endpointer.in_speech
+            sounds.append(self._sound(speech, opens, closes))
         return sounds
 
     def finish(self) -> list[Sound]:
@@ -78,9 +83,12 @@ class Utterances:
     def _sound(self, pcm: bytes, opens: bool, closes: bool) -> Sound:
         if opens:
             self._count += 1
-            self._start = self._until = float(self._endpointer.speech_start)
+            # after a cut the next utterance goes on where the last one stopped
+            self._start = self._until if self._cut else float(self._endpointer.speech_start)
+            self._until = self._start
         self._until += len(pcm) / (RATE * SAMPLE_BYTES)
-        self._open = not closes
         if closes:
             self._until = max(self._until, float(self._endpointer.speech_end))
-        return Sound(self._count, pcm, opens, closes, self._start, self._until)
+        self._cut = not closes and self._until - self._start >= LONGEST
+        self._open = not (closes or self._cut)
+        return Sound(self._count, pcm, opens, closes or self._cut, self._start, self._until)

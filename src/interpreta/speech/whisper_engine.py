@@ -70,11 +70,12 @@ class WhisperRecogniser:
         if sound.opens:
             self._sound.clear()
         self._sound += sound.pcm
-        partial = [c for c in self._quick.hear(sound) if not c.final]
+        heard = self._quick.hear(sound)
         if not sound.closes:
-            return partial
-        text = self._read()
-        return [Caption(sound.utterance, text, True, sound.start, sound.until)] if text else []
+            return heard
+        if not heard:
+            return []  # PocketSphinx heard no word: no read (noise makes Whisper invent)
+        return [Caption(sound.utterance, self._read(), True, sound.start, sound.until)]
 
     def _read(self) -> str:
         audio = np.frombuffer(bytes(self._sound), dtype=np.int16).astype(np.float32) / 32768

@@ -24,6 +24,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import fcntl
 import json
 import os
 import struct
@@ -43,9 +45,11 @@ NICENESS = 10
 
 _HEADER = struct.Struct(">cI")
 _OPUS_RATE = 48_000
-_BYTES_A_SECOND = 16_000
-"""Opus at 128 kbit/s, more than a voice channel sends: what a second of audio waiting
-in the pipe to the child is taken to weigh."""
+_MAX_FRAME = 65_536
+"""The longest frame body (an Opus packet is at most 1,275 bytes)."""
+_PIPE_BYTES = 4096
+"""The pipe to the child is shrunk to this, so little audio waits where the parent
+cannot see it."""
 _MIN_GAP_MS = 40
 """The shortest jump in timestamps filled with silence (two packets lost or unsent);
 below it, the resampler's uneven output."""
@@ -63,17 +67,26 @@ class _Stream:
         self.next_timestamp: int | None = None
 
     def packet(self, timestamp: int, payload: bytes) -> None:
+        """Hear one packet: one that comes late (after a later one) is dropped, as the
+        recorder does; a jump forward is silence the channel had."""
         expected = self.next_timestamp
         if expected is not None:
-            gap_ms = ((timestamp - expected) % 2**32) * 1000 // _OPUS_RATE
+            ahead = (timestamp - expected) % 2**32
+            if ahead >= 2**31:
+                return  # late: its time has been heard already
+            gap_ms = ahead * 1000 // _OPUS_RATE
             if _MIN_GAP_MS <= gap_ms <= _MAX_GAP_MS:
                 self.silence(gap_ms)
         pcm = self.decoder.decode(payload)
-        self.next_timestamp = (timestamp + len(pcm) // SAMPLE_BYTES * 3) % 2**32
+        self.next_timestamp = (timestamp + self.decoder.last_samples) % 2**32
         self.emit(self.recogniser.feed(pcm))
 
     def silence(self, milliseconds: int) -> None:
+        """Hear `milliseconds` of silence; a packet that then comes as late as the
+        silence lasted fills nothing again."""
         self.emit(self.recogniser.feed(bytes(RATE * SAMPLE_BYTES * milliseconds // 1000)))
+        if self.next_timestamp is not None:
+            self.next_timestamp = (self.next_timestamp + milliseconds * 48) % 2**32
 
     def emit(self, captions: list[Caption]) -> None:
         for caption in captions:
@@ -98,6 +111,8 @@ def main(argv: list[str] | None = None) -> None:
     source = sys.stdin.buffer
     while (header := _read_exactly(source, _HEADER.size)) is not None:
         kind, length = _HEADER.unpack(header)
+        if length > _MAX_FRAME:
+            break  # not a frame of ours: the stream is out of step, end it
         body = _read_exactly(source, length) if length else b""
         if body is None or kind == b"E":
             break
@@ -124,6 +139,9 @@ class CaptionProcess:
         self.max_behind = max_behind
         self.dropped = 0
         self._process: asyncio.subprocess.Process | None = None
+        self._packets = 0
+        self._packet_bytes = 0
+        self._dropping = False
 
     @property
     def pid(self) -> int | None:
@@ -141,24 +159,42 @@ class CaptionProcess:
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.DEVNULL,
         )
+        pipe = self._process.stdin.transport.get_extra_info("pipe") if self._process.stdin else None
+        if pipe is not None:
+            with contextlib.suppress(OSError):
+                fcntl.fcntl(pipe.fileno(), fcntl.F_SETPIPE_SZ, _PIPE_BYTES)
 
-    def _write(self, kind: bytes, body: bytes, droppable: bool) -> None:
+    def seconds_behind(self) -> float:
+        """About how much audio waits for the child, in seconds (20 ms a packet, of the
+        stream's average size so far)."""
+        process = self._process
+        if process is None or process.stdin is None or not self._packets:
+            return 0.0
+        waiting = process.stdin.transport.get_write_buffer_size()
+        return waiting / (self._packet_bytes / self._packets) * 0.02
+
+    def _write(self, kind: bytes, body: bytes) -> None:
         process = self._process
         if process is None or process.stdin is None or process.stdin.is_closing():
-            return
-        behind = process.stdin.transport.get_write_buffer_size()
-        if droppable and behind > self.max_behind * _BYTES_A_SECOND:
-            self.dropped += 1
             return
         process.stdin.write(_HEADER.pack(kind, len(body)) + body)
 
     def packet(self, timestamp: int, payload: bytes) -> None:
-        """Send one Opus packet (a tap's callback: it never waits)."""
-        self._write(b"P", timestamp.to_bytes(4, "big") + payload, droppable=True)
+        """Send one Opus packet (a tap's callback: it never waits). Once the child is
+        :attr:`max_behind` seconds behind, packets are dropped until it has caught up
+        half of that."""
+        self._packets += 1
+        self._packet_bytes += len(payload) + 9
+        behind = self.seconds_behind()
+        self._dropping = behind > (self.max_behind / 2 if self._dropping else self.max_behind)
+        if self._dropping:
+            self.dropped += 1
+            return
+        self._write(b"P", (timestamp % 2**32).to_bytes(4, "big") + payload)
 
     def silence(self, milliseconds: int) -> None:
         """Tell the child the channel has been quiet this long."""
-        self._write(b"S", milliseconds.to_bytes(4, "big"), droppable=False)
+        self._write(b"S", min(max(milliseconds, 0), _MAX_GAP_MS).to_bytes(4, "big"))
 
     async def captions(self) -> AsyncIterator[Caption]:
         """The captions as they come, until the child ends."""
