@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from interpreta.accounts import actions
+from interpreta.accounts.models import User
 from interpreta.api import staff_audit
 from interpreta.api.dependencies import (
     SUPPORT_STAFF,
@@ -31,6 +32,7 @@ from interpreta.api.support import TicketOut, ticket_out
 from interpreta.datamap.activities import SUPPORT_DESK
 from interpreta.errors import conflict, filled, invalid, not_found
 from interpreta.i18n.catalogues import N_, gettext
+from interpreta.platform import Platform
 from interpreta.support import sla, tickets
 from interpreta.support.models import CannedReply, Incident, Priority, Ticket, TicketStatus
 
@@ -122,10 +124,8 @@ def _incident(db: Session, incident_id: int) -> Incident:
     return found
 
 
-def queued(ticket: Ticket, overdue: dict[int, sla.Breach]) -> QueuedTicket:
-    """`ticket` as a queue lists it; `overdue` holds the overdue queue's breaches by
-    ticket ID."""
-    breach = overdue.get(ticket.id)
+def queued(ticket: Ticket, breach: sla.Breach | None) -> QueuedTicket:
+    """`ticket` as a queue lists it, with the target it is past (`breach`), if any."""
     return QueuedTicket(
         id=ticket.id,
         reference=ticket.reference,
@@ -157,7 +157,7 @@ def queue(
         breaches = sla.overdue(db, platform.settings, now)
         overdue = {b.ticket.id: b for b in breaches}
         if view == "overdue":
-            return [queued(b.ticket, overdue) for b in breaches]
+            return [queued(b.ticket, b) for b in breaches]
         query = select(Ticket).order_by(Ticket.first_response_due, Ticket.id)
         if view in ("active", "mine"):
             query = query.where(
@@ -165,7 +165,20 @@ def queue(
             )
         if view == "mine":
             query = query.where(Ticket.assignee_id == user.id)
-        return [queued(t, overdue) for t in db.scalars(query)]
+        return [queued(t, overdue.get(t.id)) for t in db.scalars(query)]
+
+
+def ticket_standing(
+    ticket_id: int, user: User, platform: Platform
+) -> tuple[TicketOut, QueuedTicket]:
+    """A ticket with every message, and where it stands in the queues (the staff
+    console's ticket page: one read of the ticket, its own SLA breach only)."""
+    require_staff(user, SUPPORT_STAFF)
+    with platform.sessions() as db:
+        ticket = _ticket(db, ticket_id)
+        hours = tickets.business_hours(platform.settings)
+        breach = sla.breach_of(ticket, hours, platform.clock.now())
+        return ticket_out(ticket, internal=True), queued(ticket, breach)
 
 
 @router.get("/tickets/{ticket_id}", response_model=TicketOut)

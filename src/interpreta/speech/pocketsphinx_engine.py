@@ -25,10 +25,12 @@ class PocketsphinxRecogniser:
     """A :class:`~interpreta.speech.recognition.Recogniser` on PocketSphinx's packaged
     US English model."""
 
-    def __init__(self, partial_every: float = 0.2) -> None:
+    def __init__(self, partial_every: float = 0.2, utterances: Utterances | None = None) -> None:
+        """`utterances`: the stream's cutter when another engine shares it (which then
+        calls :meth:`hear`); a cutter of its own by default."""
         self.partial_every = partial_every
         self._decoder: Any = Decoder(samprate=RATE, loglevel="FATAL")
-        self._utterances = Utterances()
+        self._utterances = utterances or Utterances()
         self._shown = ""
         self._shown_at = 0.0
 

@@ -55,7 +55,7 @@ class WhisperRecogniser:
 
     def __init__(self) -> None:
         self._utterances = Utterances()
-        self._quick = PocketsphinxRecogniser()
+        self._quick = PocketsphinxRecogniser(utterances=self._utterances)
         self._sound = bytearray()
 
     def feed(self, pcm: bytes) -> list[Caption]:

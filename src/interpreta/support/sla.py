@@ -24,6 +24,7 @@ from interpreta.mail import Mail, Mailer, send_after_commit
 from interpreta.privacy import audit
 from interpreta.privacy.processing import runs_in
 from interpreta.privacy.pseudonyms import system
+from interpreta.support.business_hours import BusinessHours
 from interpreta.support.models import Priority, Ticket, TicketStatus
 from interpreta.support.tickets import business_hours
 
@@ -80,15 +81,24 @@ def overdue(db: Session, settings: Settings, now: datetime) -> list[Breach]:
         )
         .order_by(Ticket.first_response_due, Ticket.id)
     )
-    found = []
-    for ticket in tickets:
-        if ticket.first_responded_at is None and ticket.first_response_due < now:
-            due, target = ticket.first_response_due, Target.FIRST_RESPONSE
-        else:
-            due, target = ticket.resolution_due, Target.RESOLUTION
-        found.append(Breach(ticket, target, due, hours.between(due, now)))
+    found = [b for b in (breach_of(t, hours, now) for t in tickets) if b is not None]
     found.sort(key=lambda b: (-b.late, b.ticket.id))
     return found
+
+
+def breach_of(ticket: Ticket, hours: BusinessHours, now: datetime) -> Breach | None:
+    """The target `ticket` is past at `now`, if any: its first response while none was
+    given, else its resolution (not while it is pending: that clock waits for the
+    requester). None for a ticket that is solved or closed."""
+    if ticket.status not in _ACTIVE:
+        return None
+    if ticket.first_responded_at is None and ticket.first_response_due < now:
+        due, target = ticket.first_response_due, Target.FIRST_RESPONSE
+    elif ticket.status is not TicketStatus.PENDING and ticket.resolution_due < now:
+        due, target = ticket.resolution_due, Target.RESOLUTION
+    else:
+        return None
+    return Breach(ticket, target, due, hours.between(due, now))
 
 
 @runs_in(SUPPORT_DESK)

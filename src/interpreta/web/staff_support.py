@@ -18,14 +18,13 @@ from pydantic import ValidationError
 
 from interpreta.accounts.models import User
 from interpreta.api import staff_support
-from interpreta.api.dependencies import OptionalUserDep, PlatformDep, row_or_404, within
+from interpreta.api.dependencies import OptionalUserDep, PlatformDep, within
 from interpreta.api.inputs import PathId
 from interpreta.datamap.activities import SUPPORT_DESK
 from interpreta.errors import Problem
 from interpreta.i18n.catalogues import N_
 from interpreta.platform import Platform
-from interpreta.support import sla
-from interpreta.support.models import Channel, Priority, Ticket, TicketStatus
+from interpreta.support.models import Channel, Priority, TicketStatus
 from interpreta.support.sla import Target
 from interpreta.web.staff_desk import (
     SUPPORT_STAFF,
@@ -123,12 +122,9 @@ def _ticket_page(
     status: int = 200,
 ) -> HTMLResponse:
     try:
-        ticket = staff_support.read_ticket(ticket_id, user, platform)
+        ticket, standing = staff_support.ticket_standing(ticket_id, user, platform)
     except Problem:  # no such ticket
         return no_such_page(request, user)
-    with platform.sessions() as db:
-        overdue = {b.ticket.id: b for b in sla.overdue(db, platform.settings, platform.clock.now())}
-        standing = staff_support.queued(row_or_404(db, Ticket, ticket_id, N_("ticket")), overdue)
     return render_desk(
         request,
         "staff_ticket.html",
