@@ -142,7 +142,11 @@ def test_screen_share_takes_the_stage(
         plays(listener, "stage", kind="screen")  # the screen is on the stage
         plays(listener, "speaker", kind="camera")  # the speaker beside it
         listener.get_by_label("Layout").select_option("gallery")
-        wait_until(listener, "Object.keys(window.interpreta.video.shown).length === 2")
+        wait_until(  # both tiles play (not merely begun: a slow start must not be raced)
+            listener,
+            "Object.entries(window.interpreta.video.shown)"
+            ".filter(([slot, s]) => slot.startsWith('g') && s.frames > 5).length === 2",
+        )
 
         speaker.get_by_role("button", name="Share screen").click()  # stop sharing
         listener.get_by_label("Layout").select_option("speaker")

@@ -282,7 +282,9 @@ export class VideoPanel {
     return wanted;
   }
 
-  /** Bring what the page shows in line with the latest state (one change at a time). */
+  /** Bring what the page shows in line with the latest state (one change at a time; a
+   *  pass that a newer state or layout overtakes stops at its next picture and the next
+   *  pass starts from the newer one, so a slow connection never holds a stale layout). */
   refresh() {
     if (!this.root) return;
     if (this.busy) {
@@ -316,6 +318,7 @@ export class VideoPanel {
       }
     }
     for (const [slot, feed] of wanted) {
+      if (this.again) return; // a newer state or layout came meanwhile: work from that
       let viewer = this.viewers.get(slot);
       if (viewer && viewer.feed === feed) continue;
       if (viewer && viewer.feed) {
