@@ -71,6 +71,17 @@ class EventIn(Input):
     listener_details: ListenerDetails = ListenerDetails.NONE
     mode: EventMode = EventMode.WEBINAR
     waiting_room: bool = False
+    floor_language: str | None = Field(
+        default=None,
+        max_length=16,
+        examples=["en"],
+        description="The language spoken on the floor (none: it mixes languages).",
+    )
+    captions: bool = Field(
+        default=False,
+        description="Offer automatic captions of the channels in a language a recogniser "
+        "installed here understands (docs/speech.md).",
+    )
     languages: list[LanguageIn] = Field(default_factory=list, max_length=50)
     topics: list[Annotated[str, Field(min_length=1, max_length=200)]] = Field(
         default_factory=list, max_length=50
@@ -89,6 +100,10 @@ class EventPatch(Input):
     listener_details: ListenerDetails | None = None
     mode: EventMode | None = None
     waiting_room: bool | None = None
+    floor_language: str | None = Field(
+        default=None, max_length=16, description="Blank: the floor mixes languages."
+    )
+    captions: bool | None = None
 
 
 class TopicIn(Input):
@@ -160,6 +175,8 @@ class EventOut(BaseModel):
     listener_details: str
     mode: str
     waiting_room: bool
+    floor_language: str | None
+    captions: bool
     languages: list[LanguageIn]
     topics: list[TopicOut]
 
@@ -200,6 +217,8 @@ def event_out(db: Session, event: Event) -> EventOut:
         listener_details=str(event.listener_details),
         mode=str(event.mode),
         waiting_room=event.waiting_room,
+        floor_language=event.floor_language,
+        captions=event.captions,
         status=str(event.status),
         languages=[LanguageIn(code=lang.code, name=lang.name) for lang in event.languages],
         topics=[
@@ -264,6 +283,8 @@ def create_event(
             listener_details=body.listener_details,
             mode=body.mode,
             waiting_room=body.waiting_room,
+            floor_language=body.floor_language,
+            captions=body.captions,
         )
         lifecycle.notify(db, event, "created", platform.clock.now())
         return event_out(db, event)

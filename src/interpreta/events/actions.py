@@ -96,10 +96,13 @@ def create_event(
     listener_details: ListenerDetails = ListenerDetails.NONE,
     mode: EventMode = EventMode.WEBINAR,
     waiting_room: bool = False,
+    floor_language: str | None = None,
+    captions: bool = False,
 ) -> Event:
     """Create an event with its topics (one, 'Main', if none given) and languages."""
     check_timezone(timezone)
     check_schedule(starts_at, ends_at)
+    floor_language = _floor_language(floor_language)
     event = Event(
         organisation_id=organisation_id,
         title=title.strip(),
@@ -112,6 +115,8 @@ def create_event(
         listener_details=listener_details,
         mode=mode,
         waiting_room=waiting_room,
+        floor_language=floor_language,
+        captions=captions,
         created_at=now,
     )
     db.add(event)
@@ -123,6 +128,20 @@ def create_event(
     return event
 
 
+def _floor_language(code: str | None) -> str | None:
+    """A floor language as stored: a language tag, or None (blank: the floor mixes
+    languages, or nobody said)."""
+    if code is None or not code.strip():
+        return None
+    code = code.strip()
+    if not languages.is_valid_tag(code):
+        raise invalid(
+            "floor_language",
+            gettext("%(code)s is not a language tag such as 'en' or 'pt-BR'.", code=repr(code)),
+        )
+    return code
+
+
 SCHEDULE_FIELDS = frozenset({"title", "description", "starts_at", "ends_at", "timezone"})
 """What a calendar invitation shows: a change raises the event's SEQUENCE, and every
 invitation mailed is sent again as an update."""
@@ -130,7 +149,8 @@ invitation mailed is sent again as an update."""
 
 def update_event(db: Session, event: Event, now: datetime, **changes: object) -> Event:
     """Change an event's title, description, schedule, time zone, status, what it asks
-    listeners for at join, its mode or its waiting room; a change to what invitations
+    listeners for at join, its mode, its waiting room, its floor's language (blank: none)
+    or whether it offers automatic captions; a change to what invitations
     show raises its ``schedule_sequence``; ending it records when (``ended_at``, the
     moment its usage and participation data count from)."""
     allowed = {
@@ -143,13 +163,17 @@ def update_event(db: Session, event: Event, now: datetime, **changes: object) ->
         "listener_details",
         "mode",
         "waiting_room",
+        "floor_language",
+        "captions",
     }
     shown_before = {name: getattr(event, name) for name in SCHEDULE_FIELDS}
     ended_before = event.status is EventStatus.ENDED
     for key, value in changes.items():
         if key not in allowed:
             raise invalid(key, gettext("This field cannot be changed."))
-        if value is not None:
+        if key == "floor_language":
+            event.floor_language = _floor_language(value)  # type: ignore[arg-type]
+        elif value is not None:
             setattr(
                 event, key, value.strip() if key == "title" and isinstance(value, str) else value
             )

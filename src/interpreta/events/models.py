@@ -204,6 +204,16 @@ class Event(Base):
         server_default=text("false"),
         info=not_personal("whether attendees wait until a host lets them in (a setting)"),
     )
+    floor_language: Mapped[str | None] = mapped_column(
+        String(16),
+        info=not_personal("the language spoken on the floor, when one is (a setting)"),
+    )
+    captions: Mapped[bool] = mapped_column(
+        Boolean,
+        default=False,
+        server_default=text("false"),
+        info=not_personal("whether listeners may turn on automatic captions (a setting)"),
+    )
     registration: Mapped[RegistrationMode] = mapped_column(
         enum_type(RegistrationMode, 12),
         default=RegistrationMode.OPEN,

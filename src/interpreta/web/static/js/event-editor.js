@@ -407,6 +407,8 @@ function detailsBody(form) {
     listener_details: String(values.listener_details || "none"),
     mode: String(values.mode || "webinar"),
     waiting_room: values.waiting_room === "on",
+    floor_language: String(values.floor_language || "").trim() || null,
+    captions: values.captions === "on",
   };
   if (!isNew && values.status) body.status = values.status;
   return body;

@@ -1,0 +1,75 @@
+"""The events API: the floor's language and automatic captions (issue 17)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.conftest import Account
+
+EVENT = {
+    "title": "Summit",
+    "starts_at": "2026-12-01T09:00:00+01:00",
+    "ends_at": "2026-12-01T17:00:00+01:00",
+    "timezone": "Europe/Berlin",
+}
+
+
+@pytest.fixture
+def owner(sign_up: Any) -> Account:
+    account: Account = sign_up("olga")
+    return account
+
+
+def _create(owner: Account, **fields: Any) -> dict[str, Any]:
+    response = owner.client.post(
+        f"/api/organisations/{owner.organisation_id}/events", json={**EVENT, **fields}
+    )
+    assert response.status_code == 201, response.text
+    return dict(response.json())
+
+
+def test_an_event_says_its_floor_language_and_whether_it_offers_captions(owner: Account) -> None:
+    plain = _create(owner)
+    assert plain["floor_language"] is None and plain["captions"] is False
+
+    event = _create(owner, floor_language=" en ", captions=True)
+    assert event["floor_language"] == "en" and event["captions"] is True
+
+    changed = owner.client.patch(f"/api/events/{event['id']}", json={"floor_language": "pt-BR"})
+    assert changed.status_code == 200 and changed.json()["floor_language"] == "pt-BR"
+    assert changed.json()["captions"] is True  # what was not sent stays
+
+    # blank (or null) says the floor mixes languages
+    for blank in ("  ", None):
+        cleared = owner.client.patch(
+            f"/api/events/{event['id']}", json={"floor_language": blank, "captions": False}
+        )
+        assert cleared.status_code == 200
+        assert cleared.json()["floor_language"] is None and cleared.json()["captions"] is False
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"floor_language": "english!"}, "floor_language"),
+        ({"floor_language": "e" * 17}, "floor_language"),
+        ({"captions": "maybe"}, "captions"),
+    ],
+)
+def test_a_bad_floor_language_or_captions_setting_is_refused_and_changes_nothing(
+    owner: Account, change: dict[str, Any], field: str
+) -> None:
+    refused = owner.client.post(
+        f"/api/organisations/{owner.organisation_id}/events", json={**EVENT, **change}
+    )
+    assert refused.status_code == 422
+    assert refused.headers["content-type"] == "application/problem+json"
+    assert field in [e["field"] for e in refused.json()["errors"]]
+
+    event = _create(owner, floor_language="en", captions=True)
+    patched = owner.client.patch(f"/api/events/{event['id']}", json=change)
+    assert patched.status_code == 422 and field in [e["field"] for e in patched.json()["errors"]]
+    kept = owner.client.get(f"/api/events/{event['id']}").json()
+    assert kept["floor_language"] == "en" and kept["captions"] is True
