@@ -25,7 +25,10 @@ are inside.
     PYTHONPATH=src python bench/mouth_to_ear.py [--backend embedded|janus|both] [--seconds 30]
 
 ``both`` (the default) measures the two backends one after the other and prints them side
-by side. ``--event-loops N`` gives the Janus it starts N shared media threads (Janus's
+by side. ``--captions`` measures the first hop again with automatic captions on (issue
+17): the organiser offers them, the listener turns on the floor's English captions, and a
+recogniser process taps the floor while the bursts are measured (goal: within 5 ms of the
+figure without). ``--event-loops N`` gives the Janus it starts N shared media threads (Janus's
 ``event_loops``) instead of one per handle. Goals: p95 <= 80 ms per hop (issue 2,
 embedded), <= 60 ms per hop through Janus (issue 12). For each hop it also prints the
 listener's ICE candidate pair, the path the media took.
@@ -42,6 +45,7 @@ import contextlib
 import http.cookies
 import json
 import multiprocessing
+import os
 import socket
 import statistics
 import sys
@@ -246,6 +250,34 @@ def speaker_key_of(data_dir: Path, code: str) -> str:
         platform.close()
 
 
+def offer_captions(data_dir: Path, code: str) -> None:
+    """Offer automatic captions in the event `code`, whose floor speaks English."""
+    from sqlalchemy import update
+
+    from interpreta.config import Settings
+    from interpreta.events.models import Event
+    from interpreta.platform import Platform
+
+    platform = Platform.start(Settings(data_dir=data_dir, _env_file=None))  # type: ignore[call-arg]
+    try:
+        with platform.transaction() as db:
+            db.execute(
+                update(Event).where(Event.code == code).values(captions=True, floor_language="en")
+            )
+    finally:
+        platform.close()
+
+
+def recognisers() -> list[int]:
+    """The caption processes running on this machine."""
+    found = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        with contextlib.suppress(OSError), open(f"/proc/{pid}/cmdline", "rb") as cmdline:
+            if b"interpreta.speech.worker" in cmdline.read():
+                found.append(int(pid))
+    return found
+
+
 def percentile(values: list[float], p: float) -> float:
     """The `p` quantile (0..1) of `values`, interpolated."""
     ordered = sorted(values)
@@ -304,11 +336,17 @@ def open_page(browser: Any, base: str, cookie: str | None = None) -> Any:
 
 
 def run(
-    backend: str, wav: Path, folder: Path, seconds: float, event_loops: int = 0
+    backend: str,
+    wav: Path,
+    folder: Path,
+    seconds: float,
+    event_loops: int = 0,
+    captions: bool = False,
 ) -> dict[str, dict[str, float]]:
     """Serve the demo on `backend`, measure both hops; each hop's p50 and p95 (ms).
 
     `event_loops`: Janus's ``event_loops`` (0: a thread per handle, Janus's default).
+    `captions`: measure the first hop again with the floor captioned.
     """
     from playwright.sync_api import sync_playwright
 
@@ -364,6 +402,24 @@ def run(
             "speaker -> server -> listener", measure(speaker, listener, seconds)
         )
         print(f"{'':<34} ICE {listener.evaluate(ICE_PATH)}")
+        if captions:
+            offer_captions(data, code)
+            choice = listener.get_by_label("Captions", exact=True)
+            choice.wait_for(state="visible")
+            choice.select_option(label="English")
+            deadline = time.monotonic() + 30
+            while not recognisers():
+                assert time.monotonic() < deadline, "no recogniser started"
+                time.sleep(0.2)
+            time.sleep(2)  # its model loaded
+            worker = recognisers()[0]
+            cpu = _cpu_seconds(worker)
+            hops["captions"] = report(
+                "  the same, captions on", measure(speaker, listener, seconds)
+            )
+            share = (_cpu_seconds(worker) - cpu) / seconds
+            print(f"{'':<34} the recogniser used {share:.0%} of a core meanwhile")
+            choice.select_option(label="Off")
         speaker.get_by_role("button", name="Stop sending").click()
 
         booth = open_page(booth_browser, base, cookie)
@@ -389,6 +445,13 @@ def run(
         return hops
 
 
+def _cpu_seconds(pid: int) -> float:
+    """CPU seconds process `pid` used so far (user and system)."""
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def main(argv: list[str] | None = None) -> None:
     """Measure the hops on each backend asked for; with both, a table side by side."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -399,6 +462,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--event-loops", type=int, default=0, help="Janus event_loops (0: a thread per handle)"
     )
+    parser.add_argument(
+        "--captions", action="store_true", help="measure the first hop again, captions on"
+    )
     args = parser.parse_args(argv)
     backends = BACKENDS if args.backend == "both" else (args.backend,)
     results: dict[str, dict[str, dict[str, float]]] = {}
@@ -406,10 +472,14 @@ def main(argv: list[str] | None = None) -> None:
         folder = Path(tmp)
         wav = write_clicks(folder / "clicks.wav")
         for backend in backends:
-            results[backend] = run(backend, wav, folder, args.seconds, args.event_loops)
+            results[backend] = run(
+                backend, wav, folder, args.seconds, args.event_loops, args.captions
+            )
             print()
     print(f"{'hop (ms)':<12}" + "".join(f"{b + ' p50':>14}{b + ' p95':>14}" for b in backends))
-    for hop in ("speaker", "interpreter"):
+    for hop in (
+        ("speaker", "captions", "interpreter") if args.captions else ("speaker", "interpreter")
+    ):
         cells = ""
         for backend in backends:
             figures = results[backend].get(hop) or {}

@@ -68,6 +68,34 @@ class ToneTrack(MediaStreamTrack):
         return frame
 
 
+class SoundTrack(MediaStreamTrack):
+    """Given sound (48 kHz mono s16), 20 ms frames paced in real time, then silence."""
+
+    kind = "audio"
+
+    def __init__(self, samples: np.ndarray) -> None:
+        super().__init__()
+        self.samples = samples.astype(np.int16)
+        self._start: float | None = None
+        self._pts = 0
+
+    async def recv(self) -> AudioFrame:
+        if self.readyState != "live":
+            raise MediaStreamError
+        if self._start is None:
+            self._start = time.monotonic()
+        else:
+            self._pts += FRAME
+            await asyncio.sleep(self._start + self._pts / RATE - time.monotonic())
+        samples = self.samples[self._pts : self._pts + FRAME]
+        samples = np.pad(samples, (0, FRAME - len(samples)))
+        frame = AudioFrame.from_ndarray(samples.reshape(1, -1), format="s16", layout="mono")
+        frame.sample_rate = RATE
+        frame.pts = self._pts
+        frame.time_base = fractions.Fraction(1, RATE)
+        return frame
+
+
 def dominant_frequency(samples: np.ndarray) -> float | None:
     """The strongest frequency in ``samples`` (48 kHz), ``None`` for near silence."""
     if len(samples) == 0 or float(np.sqrt(np.mean(samples.astype(np.float64) ** 2))) < 300:
@@ -135,9 +163,29 @@ async def start_publisher(
 ) -> TonePublisher:
     """A peer publishing a ``frequency`` tone, its ICE candidates on ``addresses``
     (and its STUN/TURN servers and transport policy from ``configuration``)."""
-    pc = new_peer_connection(configuration)
     tone = ToneTrack(frequency)
-    pc.addTransceiver(tone, direction="sendonly")
+    pc = await _published(plane, channel_id, peer_id, tone, addresses, configuration, rewrite_offer)
+    return TonePublisher(pc, tone)
+
+
+async def start_sound_publisher(
+    plane: MediaPlane, channel_id: str, peer_id: str, samples: np.ndarray
+) -> RTCPeerConnection:
+    """A peer publishing `samples` (48 kHz mono s16) once, then silence."""
+    return await _published(plane, channel_id, peer_id, SoundTrack(samples), LOOPBACK, None, None)
+
+
+async def _published(
+    plane: MediaPlane,
+    channel_id: str,
+    peer_id: str,
+    track: MediaStreamTrack,
+    addresses: Sequence[str],
+    configuration: RTCConfiguration | None,
+    rewrite_offer: Rewrite | None,
+) -> RTCPeerConnection:
+    pc = new_peer_connection(configuration)
+    pc.addTransceiver(track, direction="sendonly")
     with host_addresses(addresses):
         await pc.setLocalDescription(await pc.createOffer())
     try:
@@ -146,7 +194,7 @@ async def start_publisher(
         await pc.close()
         raise
     await pc.setRemoteDescription(RTCSessionDescription(sdp=answer, type="answer"))
-    return TonePublisher(pc, tone)
+    return pc
 
 
 @dataclass

@@ -5,7 +5,6 @@ recorded speech; scripts/test installs both)."""
 from __future__ import annotations
 
 import re
-import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +13,7 @@ import jiwer
 import pytest
 
 from interpreta.speech.pcm import RATE, SAMPLE_BYTES, pcm_from_file
+from tests.speech.speech_testkit import speak
 
 LIBRIVOX = Path("/usr/share/pocketsphinx/test/data/librivox")
 
@@ -69,9 +69,4 @@ def silence(seconds: float) -> bytes:
 def spoken(tmp_path: Path) -> Callable[[str], bytes]:
     """Speech made by espeak-ng (US English) from a text, as 16 kHz PCM."""
 
-    def speak(text: str) -> bytes:
-        wav = tmp_path / "spoken.wav"
-        subprocess.run(["espeak-ng", "-v", "en-us", "-s", "140", "-w", str(wav), text], check=True)
-        return pcm_from_file(wav)
-
-    return speak
+    return lambda text: speak(text, tmp_path)

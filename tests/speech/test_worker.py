@@ -142,3 +142,16 @@ def test_the_child_hears_the_channel_s_timeline() -> None:
     resumed = packets[49][0] + 300 * 48 + 960 + 2_000 * 48
     stream.packet(resumed, packets[0][1])  # 2 s after the last packet ended: a gap
     assert 3.2 <= recogniser.heard / (RATE * 2) <= 3.35
+
+
+def test_a_new_source_far_behind_in_time_is_heard_not_dropped_as_late() -> None:
+    recogniser = _Counting()
+    stream = _Stream(recogniser, io.BytesIO())
+    packets = opus_packets(readings()[1].pcm)[:50]
+    for timestamp, payload in packets[:25]:
+        stream.packet(timestamp + 20 * 48_000, payload)  # the first interpreter's clock
+    before = recogniser.heard
+    for timestamp, payload in packets[25:]:  # their booth mate's: 20 s behind
+        stream.packet(timestamp, payload)
+    assert recogniser.heard - before >= 24 * 320 * 2  # heard, with no silence made up
+    assert recogniser.heard - before <= 26 * 320 * 2

@@ -115,7 +115,10 @@ LIVE_EVENT = Activity(
     what=N_(
         "When you join an event we note that you joined, which channel you listen to and "
         "when, and pass the sound between speakers, interpreters and listeners. "
-        "Interpreters' booth chat is kept for the organiser's chosen time."
+        "Interpreters' booth chat is kept for the organiser's chosen time. When the "
+        "organiser offers automatic captions and a listener turns them on, a speech "
+        "recogniser on our servers writes down what is said on that channel, and a "
+        "machine translates it when asked; the captions are shown live and not kept."
     ),
     purposes=(Purpose.PROVIDE_EVENTS,),
     basis=LegalBasis.CONTRACT,

@@ -43,15 +43,17 @@ from interpreta.events.models import (
     BoothChatMessage,
     Channel,
     ChannelKind,
+    Event,
     EventMode,
     Participant,
     ParticipantRole,
     Topic,
 )
 from interpreta.i18n.catalogues import gettext
-from interpreta.live import shared_state, sources, video_feeds
+from interpreta.live import caption_delivery, shared_state, sources, video_feeds
 from interpreta.live.access import AccessDenied, BoothSeat
 from interpreta.live.booth import BoothConsole, ConsoleError
+from interpreta.live.captions import EventCaptions, captioned, default_max_streams
 from interpreta.live.content_delivery import deliver
 from interpreta.live.input_meter import FloorMeters
 from interpreta.live.recording import EventRecorder
@@ -66,6 +68,7 @@ from interpreta.media.plane import (
     UnknownPeerError,
 )
 from interpreta.platform import Platform
+from interpreta.speech.recognition import Caption
 
 log = logging.getLogger(__name__)
 
@@ -224,6 +227,8 @@ class Client:
     """The video the client sends: feed kind → publisher peer and feed id."""
     sound_check: SoundCheck | None = None
     """The client's sound check, while one runs."""
+    captions: tuple[int, str] | None = None
+    """The channel whose automatic captions the client shows, and in which language."""
     viewers: dict[str, tuple[str, str]] = field(default_factory=dict)
     """The video the client watches: its slot (a name the page chooses) → viewer peer
     and feed."""
@@ -258,6 +263,9 @@ class LiveEvent:
     again (a broadcast for this node's own clients alone does not need to)."""
     stages: dict[int, str] = field(default_factory=dict)
     """The camera last on each topic's stage (kept while nobody with a camera speaks)."""
+    caption_offer: dict[int, list[str]] = field(default_factory=dict)
+    """The captioned channels and the languages their captions come in (its own first),
+    as the event's settings were last read."""
 
     @property
     def booths(self) -> dict[int, BoothConsole]:
@@ -314,6 +322,11 @@ class LiveHub:
         self._tap_addresses = None if tap_addresses is None else tuple(tap_addresses)
         self._meters: dict[int, FloorMeters] = {}
         "The floors' input-quality meters, per event with staff connected here."
+        self._captions: dict[int, EventCaptions] = {}
+        "The channels this node captions, per event, while someone wants their captions."
+        self._translations = caption_delivery.Translations()
+        self.caption_streams = default_max_streams()
+        "Channels this node captions at most at once (each costs part of a core)."
         self.on_air_warning = ON_AIR_WARNING
         "Seconds on air without a handover before the console warns."
         self.wall = wall_seconds
@@ -1016,6 +1029,7 @@ class LiveHub:
                 "language_code": info.language_code,
                 "live": sources.is_live(live.shared, info),
                 "on_air": on_air is not None,
+                "captions": live.caption_offer.get(info.id, []),
             }
             if info.kind is ChannelKind.FLOOR:  # which of its lanes carry a talker now
                 entry["lanes"] = [lanes[(info.id, lane)] is not None for lane in sources.LANES]
@@ -1042,6 +1056,7 @@ class LiveHub:
         }
         moderation = live.shared.moderation
         view["recording"] = moderation.recording is not None
+        view["captions"] = None if client.captions is None else list(client.captions)
         view["you"] = {
             "host": client.hosting,
             "cohost": client.cohost,
@@ -1187,11 +1202,13 @@ class LiveHub:
             return  # forgotten meanwhile: its channels are closed
         recorder = self._recorders.get(live.event_id)
         meters = self._meters.get(live.event_id)
+        captions = self._captions.get(live.event_id)
         mixing = Counter(c.under_channel for c in live.clients if c.under_peer is not None)
         counts = {  # neither the recorder's taps nor a mix beneath count as listeners
             info.id: self.plane.listener_count(_plane_id(info.id))
             - (recorder.taps(info.id) if recorder else 0)
             - (meters.taps(info.id) if meters else 0)
+            - (captions.taps(info.id) if captions else 0)
             - mixing[info.id]
             for info in live.channels.values()
         }
@@ -1333,6 +1350,12 @@ class LiveHub:
         elif kind == "reaction":
             for client in [c for c in live.clients if not c.waiting]:
                 await self._send(client, message["message"])
+        elif kind == caption_delivery.KIND:  # a translation takes a moment: not in line
+            self._spawn(
+                caption_delivery.deliver(
+                    list(live.clients), message, self._send, self._translations
+                )
+            )
         elif kind == "recording.stop" and message.get("node") == self.bus.node:
             await self._stop_recorder(live.event_id)
         elif kind == "mute":
@@ -1425,6 +1448,8 @@ class LiveHub:
     async def _keep_event(self, live: LiveEvent) -> None:
         await self._sweep(live)
         await self._keep_meters(live)
+        await self._read_caption_offer(live)
+        await self._keep_captions(live)
         await self._complete_due_handovers(live)
         renewed: set[int] = set()
         for client in list(live.clients):
@@ -1471,6 +1496,72 @@ class LiveHub:
         if not wanted:
             del self._meters[live.event_id]
 
+    # --- automatic captions ------------------------------------------------------------
+
+    async def choose_captions(self, client: Client, message: dict[str, Any]) -> dict[str, Any]:
+        """Show `client` the captions a ``captions`` request asks for (or none), and have
+        them made if nobody does yet.
+
+        :raises ConsoleError: a channel without captions, or a language they are not in.
+        """
+        live = self._events[client.event_id]
+        await self._read_caption_offer(live)  # the organiser may just have turned them on
+        client.captions = caption_delivery.chosen(message, live.caption_offer)
+        await self._keep_captions(live)
+        self._schedule_broadcast(live)
+        return {"captions": None if client.captions is None else list(client.captions)}
+
+    async def _read_caption_offer(self, live: LiveEvent) -> None:
+        """Read again whether the event offers captions, and of which channels; a choice
+        no longer offered is dropped."""
+        enabled, floor_language = await asyncio.to_thread(self._caption_settings, live.event_id)
+        languages = {info.id: info.language_code for info in live.channels.values()}
+        offer = await asyncio.to_thread(
+            caption_delivery.offer, captioned(enabled, floor_language, languages.items())
+        )
+        if offer == live.caption_offer:
+            return
+        live.caption_offer = offer
+        for client in live.clients:
+            if client.captions and client.captions[1] not in offer.get(client.captions[0], []):
+                client.captions = None
+        self._schedule_broadcast(live)
+
+    def _caption_settings(self, event_id: int) -> tuple[bool, str | None]:
+        with self.platform.sessions() as db:
+            row = db.execute(
+                select(Event.captions, Event.floor_language).where(Event.id == event_id)
+            ).first()
+        return (False, None) if row is None else (bool(row[0]), row[1])
+
+    async def _keep_captions(self, live: LiveEvent) -> None:
+        """Caption the channels somebody here wants captions of (where this node holds
+        or takes their lease), and stop the others."""
+        wanted = {
+            client.captions[0]: live.caption_offer[client.captions[0]][0]
+            for client in live.clients
+            if client.captions is not None
+            and not client.waiting
+            and client.captions[0] in live.caption_offer
+        }
+        running = self._captions.get(live.event_id)
+        if running is None:
+            if not wanted:
+                return
+            event_id = live.event_id
+
+            async def publish(channel_id: int, language: str, caption: Caption) -> None:
+                message = caption_delivery.bus_message(event_id, channel_id, language, caption)
+                await self.bus.publish(TOPIC, message)
+
+            running = self._captions[event_id] = EventCaptions(
+                self.plane, self.bus, event_id, publish, self._tap_addresses
+            )
+        room = self.caption_streams - sum(len(c.streams) for c in self._captions.values())
+        await running.keep(wanted, room)
+        if not wanted and not running.streams and self._captions.get(live.event_id) is running:
+            del self._captions[live.event_id]
+
     async def _sweep(self, live: LiveEvent) -> None:
         """Forget what gone nodes left: their presence and counts, and the seats of
         interpreters connected nowhere any more (after a node died and they did not
@@ -1506,6 +1597,7 @@ class LiveHub:
             for info in channels.values():  # open before anyone can use them
                 await self._open(info)
             await self._refresh(live)
+            await self._read_caption_offer(live)
             self._events[event_id] = live
             return live
 
@@ -1532,6 +1624,9 @@ class LiveHub:
             meters = self._meters.pop(live.event_id, None)
             if meters is not None:
                 await meters.close()
+            captions = self._captions.pop(live.event_id, None)
+            if captions is not None:
+                await captions.close()
             for info in live.channels.values():  # before the event can be loaded again
                 await self.plane.close_channel(_plane_id(info.id))
                 if info.kind is ChannelKind.LANGUAGE:
@@ -1696,6 +1791,10 @@ class LiveHub:
             with contextlib.suppress(Exception):
                 await meters.close()
         self._meters.clear()
+        for captions in list(self._captions.values()):
+            with contextlib.suppress(Exception):
+                await captions.close()
+        self._captions.clear()
         self._unsubscribe()
         if self._keeper is not None:
             self._keeper.cancel()

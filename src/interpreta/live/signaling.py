@@ -35,7 +35,7 @@ from interpreta.datamap.activities import LIVE_EVENT
 from interpreta.events import codes, participation
 from interpreta.events.models import Event, Participant, ParticipantRole, RegistrationMode
 from interpreta.i18n.catalogues import gettext
-from interpreta.live import booth_requests, content, floor_control, video
+from interpreta.live import booth_requests, caption_delivery, content, floor_control, video
 from interpreta.live.access import AccessDenied, BoothSeat, assigned_booths, authorise
 from interpreta.live.booth import ConsoleError
 from interpreta.live.hub import Client, LiveHub, close_reason
@@ -354,6 +354,9 @@ async def _handle(hub: LiveHub, client: Client, message: Any, send: Any) -> None
         elif kind in booth_requests.REQUESTS:
             found = await booth_requests.handle(hub, client, kind, message)
             reply = {"type": found.pop("type", "ok"), "id": request_id, "for": kind, **found}
+        elif kind in caption_delivery.REQUESTS:
+            found = await hub.choose_captions(client, message)
+            reply = {"type": "ok", "id": request_id, "for": kind, **found}
         elif kind in content.REQUESTS:
             found = await content.handle(hub, client, kind, message)
             reply = {"type": found.pop("type", "ok"), "id": request_id, "for": kind, **found}

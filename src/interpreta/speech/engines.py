@@ -16,7 +16,7 @@ from interpreta.speech import whisper_engine
 from interpreta.speech.pocketsphinx_engine import PocketsphinxRecogniser
 from interpreta.speech.recognition import Recogniser
 
-__all__ = ["ENGINES", "Engine", "NoEngine", "engine_for"]
+__all__ = ["ENGINES", "Engine", "NoEngine", "engine_for", "languages"]
 
 
 class NoEngine(LookupError):
@@ -54,3 +54,8 @@ def engine_for(language: str, name: str | None = None) -> Engine:
         if (name is None or engine.name == name) and language in engine.languages:
             return engine
     raise NoEngine(f"no speech recogniser for {language!r}" + (f" named {name!r}" if name else ""))
+
+
+def languages() -> frozenset[str]:
+    """The languages (ISO 639-1 codes) some installed engine understands."""
+    return frozenset().union(*(engine.languages for engine in ENGINES))

@@ -55,6 +55,9 @@ _MIN_GAP_MS = 40
 below it, the resampler's uneven output."""
 _MAX_GAP_MS = 10_000
 """The longest silence a timestamp jump fills; a larger jump is a new source."""
+_MAX_LATE = _MAX_GAP_MS * _OPUS_RATE // 1000
+"""The latest a packet can come and still be the same source's (in RTP timestamp
+units); a timestamp further back is a new source (a handover), heard from there."""
 
 
 class _Stream:
@@ -72,8 +75,10 @@ class _Stream:
         expected = self.next_timestamp
         if expected is not None:
             ahead = (timestamp - expected) % 2**32
-            if ahead >= 2**31:
+            if ahead >= 2**31 and 2**32 - ahead <= _MAX_LATE:
                 return  # late: its time has been heard already
+            if ahead >= 2**31:
+                ahead = 0  # far behind: a new source (after a handover), heard from here
             gap_ms = ahead * 1000 // _OPUS_RATE
             if _MIN_GAP_MS <= gap_ms <= _MAX_GAP_MS:
                 self.silence(gap_ms)

@@ -23,6 +23,7 @@ import { Strip } from "./tone.js";
 import { MeetingPanel } from "./meeting.js";
 import { FloorLanes } from "./floor_lanes.js";
 import { VideoPanel } from "./video.js";
+import { CaptionsPanel } from "./captions.js";
 import { LiveSession } from "./session.js";
 import { forTheTab, remembered } from "../storage.js";
 
@@ -89,13 +90,14 @@ const session = new LiveSession({
   },
   onWelcome: (welcome) => {
     meeting.connected();
+    captions.connected();
     mediaRetry.reset();
     admitted = !welcome.waiting;
     if (admitted) subscribe();
     else render();
   },
   onMessage: (message) => {
-    if (video.handle(message) || meeting.handle(message) || lanes.handle(message)) return;
+    if (captions.handle(message) || video.handle(message) || meeting.handle(message) || lanes.handle(message)) return;
     if (message.type === "state") {
       syncLanes();
       render();
@@ -111,6 +113,7 @@ const session = new LiveSession({
 });
 
 const meeting = new MeetingPanel(session);
+const captions = new CaptionsPanel(session, channels);
 const video = new VideoPanel(session, { soundOf: () => ear.pc, sends: ["camera", "screen"], maySend: (kind, state) => Boolean(state?.you?.may_talk) });
 
 function floorOf(topic) {
@@ -342,6 +345,7 @@ function render(detail) {
   renderTalk();
   if (topicSelect) topicSelect.value = String(topicId);
   renderLanguages();
+  captions.render(playing ? session.state : null, topicId);
   toggle.textContent = playing ? _("Stop") : _("Play");
   toggle.setAttribute("aria-pressed", playing ? "true" : "false");
   toggle.classList.toggle("button-playing", playing);

@@ -1,0 +1,160 @@
+"""Captions shown to the people who turned them on, on every node, and the request that
+turns them on.
+
+A listener asks ``{"type": "captions", "channel_id": 12, "language": "it"}`` (``null``
+turns them off): captions of a channel in its own language, or translated by machine
+into another (:func:`interpreta.speech.translation.available`). The node that makes a
+channel's captions (:mod:`interpreta.live.captions`) publishes each on the bus; every
+node sends it on to its own clients who chose that channel::
+
+    {"type": "caption", "channel_id": 12, "language": "en", "utterance": 31,
+     "text": "good morning every", "final": false, "start": 812.4, "end": 813.6,
+     "automatic": true, "machine_translated": false}
+
+Partial words come in the channel's language only: a translation is made of a whole
+sentence, once it is final, on each node once per language (:class:`Translations`), and
+carries ``"machine_translated": true`` and the words it translates (``source_text``). An
+empty final takes back the partial words of an utterance nothing came of. Both labels
+say what the EU AI Act (Art. 50) asks to be said: the words were made by a machine.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import OrderedDict, defaultdict
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import asdict
+from typing import Any, Protocol
+
+from interpreta.i18n.catalogues import gettext
+from interpreta.live.booth import ConsoleError
+from interpreta.speech import translation
+from interpreta.speech.recognition import Caption
+
+__all__ = ["REQUESTS", "Translations", "Viewer", "bus_message", "chosen", "deliver", "offer"]
+
+log = logging.getLogger(__name__)
+
+REQUESTS = frozenset({"captions"})
+"""The requests of this module."""
+
+KIND = "caption"
+"""The bus message's ``kind``."""
+
+
+class Viewer(Protocol):
+    """What delivery reads of a client."""
+
+    waiting: bool
+    captions: tuple[int, str] | None
+
+
+def offer(captioned: dict[int, str]) -> dict[int, list[str]]:
+    """The caption languages of each captioned channel: its own first, then those a
+    machine translates it into."""
+    return {
+        channel_id: [language, *sorted(translation.available(language))]
+        for channel_id, language in captioned.items()
+    }
+
+
+def chosen(message: dict[str, Any], offered: dict[int, list[str]]) -> tuple[int, str] | None:
+    """The channel and language a ``captions`` request asks for (None: captions off).
+
+    :raises ConsoleError: a channel without captions, or a language they are not in.
+    """
+    language = message.get("language")
+    if language is None:
+        return None
+    channel_id = message.get("channel_id")
+    if not isinstance(channel_id, int) or isinstance(channel_id, bool):
+        raise ConsoleError("bad_request", gettext("Name the channel by its number."))
+    if channel_id not in offered:
+        raise ConsoleError("not_captioned", gettext("This channel has no automatic captions."))
+    if language not in offered[channel_id]:
+        raise ConsoleError(
+            "unknown_language",
+            gettext(
+                "This channel's captions are not offered in %(language)s.",
+                language=repr(str(language)[:16]),
+            ),
+        )
+    return channel_id, str(language)
+
+
+def bus_message(event_id: int, channel_id: int, language: str, caption: Caption) -> dict[str, Any]:
+    """A caption as the bus carries it to every node."""
+    return {
+        "event": event_id,
+        "kind": KIND,
+        "channel": channel_id,
+        "language": language,
+        "caption": asdict(caption),
+    }
+
+
+class Translations:
+    """Final captions translated by machine, each sentence once per language on this node
+    (the latest few kept: several listeners want the same)."""
+
+    def __init__(self, keep: int = 256) -> None:
+        self._keep = keep
+        self._done: OrderedDict[tuple[str, str, str], asyncio.Future[str | None]] = OrderedDict()
+
+    async def translate(self, text: str, source: str, target: str) -> str | None:
+        """`text` in `target`; None when the translation failed (logged)."""
+        key = (text, source, target)
+        found = self._done.get(key)
+        if found is None:
+            found = asyncio.get_running_loop().create_future()
+            self._done[key] = found
+            while len(self._done) > self._keep:
+                self._done.popitem(last=False)
+            try:
+                done: str | None = await asyncio.to_thread(
+                    translation.translate, text, source, target
+                )
+            except Exception:
+                log.exception("translating a caption into %s failed", target)
+                done = None
+            found.set_result(done)
+        return await asyncio.shield(found)
+
+
+async def deliver(
+    clients: Iterable[Viewer],
+    message: dict[str, Any],
+    send: Callable[[Any, dict[str, Any]], Awaitable[None]],
+    translations: Translations,
+) -> None:
+    """Send a caption from the bus to each client who chose its channel, in the language
+    each chose."""
+    channel_id, source = message["channel"], message["language"]
+    caption = message["caption"]
+    wanting: dict[str, list[Viewer]] = defaultdict(list)
+    for client in clients:
+        if not client.waiting and client.captions and client.captions[0] == channel_id:
+            wanting[client.captions[1]].append(client)
+    for language, group in wanting.items():
+        shown = {
+            "type": KIND,
+            "channel_id": channel_id,
+            "language": language,
+            "utterance": caption["utterance"],
+            "text": caption["text"],
+            "final": caption["final"],
+            "start": caption["start"],
+            "end": caption["end"],
+            "automatic": True,
+            "machine_translated": language != source,
+        }
+        if language != source:
+            if not (caption["final"] and caption["text"]):
+                continue  # partial words are not translated
+            translated = await translations.translate(caption["text"], source, language)
+            if translated is None:
+                continue
+            shown["text"], shown["source_text"] = translated, caption["text"]
+        for client in group:
+            await send(client, shown)

@@ -1,0 +1,98 @@
+"""Automatic captions in real browsers: the organiser offers them in the event editor, the
+speaker's microphone plays a sentence spoken by espeak-ng, and a listener reads it in
+English as it is said, then translated into Spanish by machine, each labelled as such."""
+
+from __future__ import annotations
+
+import wave
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from tests.speech.conftest import word_error_rate
+from tests.speech.speech_testkit import at_48k, speak
+from tests.web.test_live_browser import Pages, Stage, stage, wait_until
+
+pytestmark = [pytest.mark.browser, pytest.mark.speech]
+
+__all__ = ["stage"]
+
+SAID = "Good morning everyone and welcome to the summit."
+
+
+def _voice(folder: Path) -> Path:
+    """The sentence, then two seconds of silence (Chromium loops the file)."""
+    samples = np.concatenate([at_48k(speak(SAID, folder)), np.zeros(96_000, dtype=np.int16)])
+    path = folder / "voice.wav"
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(48_000)
+        out.writeframes(samples.astype("<i2").tobytes())
+    return path
+
+
+def _last_final(page: Any) -> str:
+    text: str = page.evaluate(
+        "[...document.querySelectorAll('#captions-text .caption-line[data-final=true]')]"
+        ".map((line) => line.textContent).at(-1) || ''"
+    )
+    return text
+
+
+def test_a_listener_reads_the_floor_in_captions_and_in_translation(
+    stage: Stage, media_server: str, audio_browser: Any, screenshots: Path
+) -> None:
+    from playwright.sync_api import expect
+
+    pages = Pages(media_server, screenshots)
+    voice = audio_browser(_voice(screenshots))
+
+    editor = pages.open(voice, f"/events/{stage.event_id}", cookie=stage.cookies["olivia"])
+    editor.get_by_label("Language of the floor").fill("english")  # not a tag
+    editor.get_by_role("button", name="Save details").click()
+    expect(editor.locator("#event-details-floor-language-error")).to_contain_text("language tag")
+    editor.get_by_label("Language of the floor").fill("en")
+    editor.get_by_label("Automatic captions").check()
+    editor.get_by_role("button", name="Save details").click()
+    expect(editor.get_by_text("Details saved.")).to_be_visible()
+
+    speaker = pages.open(voice, f"/speak/{stage.code}?key={stage.speaker_key}")
+    speaker.get_by_role("button", name="Start sending my microphone").click()
+
+    listener = pages.open(audio_browser(), f"/join/{stage.code}")
+    expect(listener.locator("#captions")).to_be_hidden()  # until the player is on
+    listener.get_by_role("button", name="Play").click()
+    choice = listener.get_by_label("Captions", exact=True)
+    expect(choice).to_be_visible()
+    choice.select_option(label="English")
+    expect(listener.locator("#captions-label")).to_have_text(
+        "Automatic captions: they may contain mistakes."
+    )
+    wait_until(listener, "document.querySelector('#captions-text .caption-line') !== null")
+    wait_until(
+        listener,
+        "document.querySelector('#captions-text .caption-line[data-final=true]') !== null",
+        timeout=30,
+    )
+    heard = _last_final(listener)
+    assert word_error_rate([SAID], [heard]) <= 0.34, heard
+    assert listener.locator("#captions-text .caption-line").first.get_attribute("lang") == "en"
+    pages.fits(listener, "captions-listener")
+
+    choice.select_option(label="Spanish (machine translation)")
+    expect(listener.locator("#captions-label")).to_have_text(
+        "Automatic captions, translated by machine: they may contain mistakes."
+    )
+    wait_until(
+        listener,
+        "document.querySelector('#captions-text .caption-line[lang=es]') !== null",
+        timeout=30,
+    )
+    assert "buenos días" in _last_final(listener).lower()
+
+    choice.select_option(label="Off")
+    expect(listener.locator("#captions-text")).to_be_hidden()
+    assert not pages.errors
