@@ -60,11 +60,14 @@ async def test_packets_in_captions_out_at_a_lower_priority() -> None:
     await process.start()
     assert process.pid is not None
     lower = min(19, os.getpriority(os.PRIO_PROCESS, 0) + NICENESS)
-    for _ in range(100):  # the child lowers its priority once it has started
-        if os.getpriority(os.PRIO_PROCESS, process.pid) == lower:
+    for _ in range(100):  # (nice and chrt lower it, then run the child in its place)
+        pid = process.pid
+        idle = os.sched_getscheduler(pid) == os.SCHED_IDLE
+        if os.getpriority(os.PRIO_PROCESS, pid) == lower and idle:
             break
         await asyncio.sleep(0.05)
     assert os.getpriority(os.PRIO_PROCESS, process.pid) == lower
+    assert os.sched_getscheduler(process.pid) == os.SCHED_IDLE  # only on an idle core
     captions: list[Caption] = []
     reader = asyncio.create_task(_collect(process, captions))
     for timestamp, payload in opus_packets(silence(0.5) + readings()[0].pcm):

@@ -2,9 +2,12 @@
 
 The recognisers are CPU-bound and PocketSphinx never releases Python's lock, so in a
 thread one would slow the event loop that forwards everyone's audio. Each captioned
-stream runs instead in a child process (``python -m interpreta.speech.worker``) at a
-lower priority (``nice`` 10): under load the kernel serves the media plane first and the
-captions come later, never the other way round.
+stream runs instead in a child process (``python -m interpreta.speech.worker``),
+started at a lower priority (``nice`` 10) and, where util-linux's ``chrt`` is there (it
+is on Debian), in the idle scheduling class (``SCHED_IDLE``): from its first import to
+its end it runs only on a core nothing else wants, so under load the media plane and
+the browsers on the machine are served first and the captions come later (or miss
+words), never the other way round.
 
 The parent writes frames to the child's standard input, each a kind byte and a
 big-endian length, then the body:
@@ -27,7 +30,7 @@ import asyncio
 import contextlib
 import fcntl
 import json
-import os
+import shutil
 import struct
 import sys
 from collections.abc import AsyncIterator
@@ -38,7 +41,7 @@ from interpreta.speech.engines import engine_for
 from interpreta.speech.pcm import RATE, SAMPLE_BYTES, OpusToPcm
 from interpreta.speech.recognition import Caption, Recogniser
 
-__all__ = ["NICENESS", "CaptionProcess", "main"]
+__all__ = ["NICENESS", "CaptionProcess", "idle_prefix", "main"]
 
 NICENESS = 10
 """How much lower the child's priority is than the platform's."""
@@ -111,7 +114,6 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--language", default="en")
     parser.add_argument("--engine", default=None)
     args = parser.parse_args(argv)
-    os.nice(NICENESS)
     stream = _Stream(engine_for(args.language, args.engine).start(), sys.stdout.buffer)
     source = sys.stdin.buffer
     while (header := _read_exactly(source, _HEADER.size)) is not None:
@@ -126,6 +128,13 @@ def main(argv: list[str] | None = None) -> None:
         elif kind == b"S" and length == 4:
             stream.silence(min(int.from_bytes(body, "big"), _MAX_GAP_MS))
     stream.emit(stream.recogniser.finish())
+
+
+def idle_prefix() -> list[str]:
+    """The command that runs a command at the recognisers' lower priority."""
+    prefix = ["nice", "-n", str(NICENESS)]
+    chrt = shutil.which("chrt")
+    return [*prefix, chrt, "--idle", "0"] if chrt else prefix
 
 
 class CaptionProcess:
@@ -154,8 +163,10 @@ class CaptionProcess:
         return None if self._process is None else self._process.pid
 
     async def start(self) -> None:
-        """Start the child."""
-        command = [sys.executable, "-m", "interpreta.speech.worker", "--language", self.language]
+        """Start the child, at its lower priority from the start (loading a model is
+        the heaviest thing it does)."""
+        command = [*idle_prefix(), sys.executable, "-m", "interpreta.speech.worker"]
+        command += ["--language", self.language]
         if self.engine is not None:
             command += ["--engine", self.engine]
         self._process = await asyncio.create_subprocess_exec(
