@@ -42,6 +42,7 @@ from interpreta.api import (
     staff_support,
     status,
     support,
+    transcripts,
     webhooks,
     whip,
 )
@@ -628,6 +629,7 @@ def create_app(
         whip,
         meeting_files,
         recordings,
+        transcripts,
         registration,
         glossary,
         on_air,

@@ -128,6 +128,7 @@ BODIES: dict[tuple[str, str], dict[str, Any] | None] = {
     ("GET", "/api/events/{event_id}/recordings"): None,
     ("GET", "/api/events/{event_id}/recordings/{recording_id}/audio"): None,
     ("GET", "/api/events/{event_id}/recordings/{recording_id}/media"): None,
+    ("GET", "/api/events/{event_id}/transcript"): None,
     ("GET", "/api/events/{event_id}/registration"): None,
     ("PUT", "/api/events/{event_id}/registration"): {"mode": "open"},
     ("GET", "/api/events/{event_id}/registrations"): None,

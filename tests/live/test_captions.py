@@ -1,6 +1,7 @@
 """Automatic captions in a live event: a speaker's words reach the listeners who turned
 captions on, partial words first, then the sentence; translated by machine for those who
-asked for another language; made only while somebody wants them."""
+asked for another language; made only while somebody wants them, or while the event
+keeps a transcript, which records each sentence with who was on air."""
 
 from __future__ import annotations
 
@@ -10,9 +11,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
-from interpreta.events.models import Event
+from interpreta.events.models import Event, Participant, ParticipantRole
 from interpreta.live import hub as live_hub
+from interpreta.meetings.models import TranscriptSegment
 from interpreta.platform import Platform
 from tests.live.conftest import Stage
 from tests.live.live_client import LiveClient, SignalingError
@@ -174,3 +177,42 @@ async def test_no_captions_where_the_organiser_offers_none_or_the_floor_mixes_la
     state = await lea.latest_state(lambda s: s["captions"] is not None)
     assert state["captions"] == [stage.floor, "en"]
     assert {c["id"]: c["captions"] for c in state["channels"]}[stage.floor][0] == "en"
+
+
+async def test_a_kept_transcript_records_the_floor_with_its_speaker_though_nobody_reads_it(
+    platform: Platform,
+    stage: Stage,
+    closing: list[Any],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(live_hub, "KEEP_ALIVE", 0.3)
+    with platform.transaction() as db:  # a transcript, and no captions for listeners
+        event = db.get_one(Event, stage.event_id)
+        event.keep_transcript, event.floor_language = True, "en"
+    join = LiveClient.join
+    speaker = await join(stage.base_url, stage.code, role="speaker", key=stage.speaker_key)
+    lea = await join(stage.base_url, stage.code, role="listener")
+    closing += [speaker, lea]
+    state = await lea.latest_state(lambda s: True)
+    assert state["transcript"] is True  # everyone sees that a transcript is kept
+    assert {c["id"]: c["captions"] for c in state["channels"]}[stage.floor] == []
+    await _until(lambda: len(_recognisers()) == 1, 10)
+
+    closing.append(await start_sound_publisher(speaker, "", "", at_48k(speak(SAID, tmp_path))))
+
+    def kept() -> list[TranscriptSegment]:
+        with platform.sessions() as db:
+            return list(db.scalars(select(TranscriptSegment)))
+
+    await _until(lambda: bool(kept()), 30)
+    [segment] = kept()
+    assert word_error_rate([SAID], [segment.text]) <= 0.25, segment.text
+    assert segment.channel_id == stage.floor and segment.language == "en"
+    with platform.sessions() as db:
+        speakers = list(
+            db.scalars(select(Participant.id).where(Participant.role == ParticipantRole.SPEAKER))
+        )
+    assert speakers == [segment.speaker_id]  # who was on air
+    assert 2_000 <= segment.duration_ms <= 8_000
+    assert not _captions(lea)  # nobody asked for captions: none were sent

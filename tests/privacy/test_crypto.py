@@ -261,6 +261,7 @@ def test_p22_every_confidential_column_is_encrypted() -> None:
         "survey_answers.value",
         "ticket_messages.body",
         "tickets.subject",
+        "transcript_segments.text",
         "users.totp_secret",
     ]
 

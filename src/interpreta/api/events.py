@@ -82,6 +82,11 @@ class EventIn(Input):
         description="Offer automatic captions of the channels in a language a recogniser "
         "installed here understands (docs/speech.md).",
     )
+    keep_transcript: bool = Field(
+        default=False,
+        description="Keep the sentences recognised in those channels as a transcript "
+        "(GET /api/events/{id}/transcript).",
+    )
     languages: list[LanguageIn] = Field(default_factory=list, max_length=50)
     topics: list[Annotated[str, Field(min_length=1, max_length=200)]] = Field(
         default_factory=list, max_length=50
@@ -104,6 +109,7 @@ class EventPatch(Input):
         default=None, max_length=16, description="Blank: the floor mixes languages."
     )
     captions: bool | None = None
+    keep_transcript: bool | None = None
 
 
 class TopicIn(Input):
@@ -177,6 +183,7 @@ class EventOut(BaseModel):
     waiting_room: bool
     floor_language: str | None
     captions: bool
+    keep_transcript: bool
     languages: list[LanguageIn]
     topics: list[TopicOut]
 
@@ -219,6 +226,7 @@ def event_out(db: Session, event: Event) -> EventOut:
         waiting_room=event.waiting_room,
         floor_language=event.floor_language,
         captions=event.captions,
+        keep_transcript=event.keep_transcript,
         status=str(event.status),
         languages=[LanguageIn(code=lang.code, name=lang.name) for lang in event.languages],
         topics=[
@@ -285,6 +293,7 @@ def create_event(
             waiting_room=body.waiting_room,
             floor_language=body.floor_language,
             captions=body.captions,
+            keep_transcript=body.keep_transcript,
         )
         lifecycle.notify(db, event, "created", platform.clock.now())
         return event_out(db, event)

@@ -118,7 +118,8 @@ LIVE_EVENT = Activity(
         "Interpreters' booth chat is kept for the organiser's chosen time. When the "
         "organiser offers automatic captions and a listener turns them on, a speech "
         "recogniser on our servers writes down what is said on that channel, and a "
-        "machine translates it when asked; the captions are shown live and not kept."
+        "machine translates it when asked; the captions are shown live, and kept only "
+        "when the organiser keeps a transcript (below)."
     ),
     purposes=(Purpose.PROVIDE_EVENTS,),
     basis=LegalBasis.CONTRACT,
@@ -184,6 +185,29 @@ RECORDING = Activity(
     audiences=(Audience.PARTICIPANT,),
     reads=("connection_sessions.session_id", "connection_sessions.participant_id"),
     writes=("recordings.*", "recording_chunks.*", "recording_voices.*"),
+    shared_with=(N_("the event's organiser (our customer), who decides about the event"),),
+)
+
+TRANSCRIPTION = Activity(
+    key="transcription",
+    title=N_("Transcripts of automatic captions"),
+    what=N_(
+        "When the organiser keeps a transcript, a speech recogniser on our servers writes "
+        "down what is said on air in the channels it understands, and we keep each "
+        "sentence, encrypted, with who was on air and when, for the time the organiser "
+        "chose. It is made by a machine and may contain mistakes; the organiser reads and "
+        "downloads it. Translations of it are made again when asked, not kept."
+    ),
+    purposes=(Purpose.PROVIDE_EVENTS,),
+    basis=LegalBasis.CONTRACT,
+    subjects=(Subject.PARTICIPANT, Subject.CUSTOMER_USER),
+    audiences=(Audience.PARTICIPANT,),
+    reads=(
+        "connection_sessions.session_id",
+        "connection_sessions.participant_id",
+        "participants.first_name",
+    ),
+    writes=("transcript_segments.*",),
     shared_with=(N_("the event's organiser (our customer), who decides about the event"),),
 )
 
@@ -679,6 +703,7 @@ ENCRYPTION = Activity(
         "tickets.*",
         "ticket_messages.*",
         "crm_notes.*",
+        "transcript_segments.*",
     ),
     writes=(
         "participants.phone",
@@ -699,6 +724,7 @@ ENCRYPTION = Activity(
         "calendar_connections.secret",
         "tickets.subject",
         "ticket_messages.body",
+        "transcript_segments.text",
     ),
     stores_only=True,
     processors=False,
@@ -708,6 +734,7 @@ ACTIVITIES: tuple[Activity, ...] = (
     LIVE_EVENT,
     SHARING,
     RECORDING,
+    TRANSCRIPTION,
     GLOSSARY,
     ON_AIR_TIME,
     REGISTRATION,

@@ -98,6 +98,7 @@ def create_event(
     waiting_room: bool = False,
     floor_language: str | None = None,
     captions: bool = False,
+    keep_transcript: bool = False,
 ) -> Event:
     """Create an event with its topics (one, 'Main', if none given) and languages."""
     check_timezone(timezone)
@@ -117,6 +118,7 @@ def create_event(
         waiting_room=waiting_room,
         floor_language=floor_language,
         captions=captions,
+        keep_transcript=keep_transcript,
         created_at=now,
     )
     db.add(event)
@@ -150,7 +152,7 @@ invitation mailed is sent again as an update."""
 def update_event(db: Session, event: Event, now: datetime, **changes: object) -> Event:
     """Change an event's title, description, schedule, time zone, status, what it asks
     listeners for at join, its mode, its waiting room, its floor's language (blank: none)
-    or whether it offers automatic captions; a change to what invitations
+    whether it offers automatic captions or keeps their transcript; a change to what invitations
     show raises its ``schedule_sequence``; ending it records when (``ended_at``, the
     moment its usage and participation data count from)."""
     allowed = {
@@ -165,6 +167,7 @@ def update_event(db: Session, event: Event, now: datetime, **changes: object) ->
         "waiting_room",
         "floor_language",
         "captions",
+        "keep_transcript",
     }
     shown_before = {name: getattr(event, name) for name in SCHEDULE_FIELDS}
     ended_before = event.status is EventStatus.ENDED

@@ -214,6 +214,12 @@ class Event(Base):
         server_default=text("false"),
         info=not_personal("whether listeners may turn on automatic captions (a setting)"),
     )
+    keep_transcript: Mapped[bool] = mapped_column(
+        Boolean,
+        default=False,
+        server_default=text("false"),
+        info=not_personal("whether the captions' sentences are kept as a transcript (a setting)"),
+    )
     registration: Mapped[RegistrationMode] = mapped_column(
         enum_type(RegistrationMode, 12),
         default=RegistrationMode.OPEN,

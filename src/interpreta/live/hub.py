@@ -30,7 +30,7 @@ import time
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -38,6 +38,7 @@ from sqlalchemy import select
 from interpreta.booths import on_air as on_air_time
 from interpreta.bus import Bus, BusError, MemoryBus
 from interpreta.clock import wall_seconds
+from interpreta.datamap.activities import TRANSCRIPTION
 from interpreta.events import participation
 from interpreta.events.models import (
     BoothChatMessage,
@@ -67,7 +68,11 @@ from interpreta.media.plane import (
     UnknownChannelError,
     UnknownPeerError,
 )
+from interpreta.meetings import transcripts
 from interpreta.platform import Platform
+from interpreta.privacy.processing import processing
+from interpreta.recordings import store as recordings_store
+from interpreta.speech.engines import engine_for
 from interpreta.speech.recognition import Caption
 
 log = logging.getLogger(__name__)
@@ -266,6 +271,9 @@ class LiveEvent:
     caption_offer: dict[int, list[str]] = field(default_factory=dict)
     """The captioned channels and the languages their captions come in (its own first),
     as the event's settings were last read."""
+    transcribed: dict[int, str] = field(default_factory=dict)
+    """The channels whose sentences the event keeps as a transcript, with their language
+    (all it can caption, while the organiser keeps one)."""
 
     @property
     def booths(self) -> dict[int, BoothConsole]:
@@ -1057,6 +1065,7 @@ class LiveHub:
         moderation = live.shared.moderation
         view["recording"] = moderation.recording is not None
         view["captions"] = None if client.captions is None else list(client.captions)
+        view["transcript"] = bool(live.transcribed)
         view["you"] = {
             "host": client.hosting,
             "cohost": client.cohost,
@@ -1512,32 +1521,38 @@ class LiveHub:
         return {"captions": None if client.captions is None else list(client.captions)}
 
     async def _read_caption_offer(self, live: LiveEvent) -> None:
-        """Read again whether the event offers captions, and of which channels; a choice
-        no longer offered is dropped."""
-        enabled, floor_language = await asyncio.to_thread(self._caption_settings, live.event_id)
+        """Read again whether the event offers captions, and of which channels, and
+        whether it keeps a transcript; a choice no longer offered is dropped."""
+        enabled, floor_language, keep = await asyncio.to_thread(
+            self._caption_settings, live.event_id
+        )
         languages = {info.id: info.language_code for info in live.channels.values()}
         offer = await asyncio.to_thread(
             caption_delivery.offer, captioned(enabled, floor_language, languages.items())
         )
-        if offer == live.caption_offer:
+        transcribed = captioned(keep, floor_language, languages.items())
+        if offer == live.caption_offer and transcribed == live.transcribed:
             return
-        live.caption_offer = offer
+        live.caption_offer, live.transcribed = offer, transcribed
         for client in live.clients:
             if client.captions and client.captions[1] not in offer.get(client.captions[0], []):
                 client.captions = None
         self._schedule_broadcast(live)
 
-    def _caption_settings(self, event_id: int) -> tuple[bool, str | None]:
+    def _caption_settings(self, event_id: int) -> tuple[bool, str | None, bool]:
         with self.platform.sessions() as db:
             row = db.execute(
-                select(Event.captions, Event.floor_language).where(Event.id == event_id)
+                select(Event.captions, Event.floor_language, Event.keep_transcript).where(
+                    Event.id == event_id
+                )
             ).first()
-        return (False, None) if row is None else (bool(row[0]), row[1])
+        return (False, None, False) if row is None else (bool(row[0]), row[1], bool(row[2]))
 
     async def _keep_captions(self, live: LiveEvent) -> None:
-        """Caption the channels somebody here wants captions of (where this node holds
-        or takes their lease), and stop the others."""
-        wanted = {
+        """Caption the channels somebody here wants captions of, and every channel of a
+        transcript (where this node holds or takes their lease), and stop the others."""
+        wanted = dict(live.transcribed)
+        wanted |= {
             client.captions[0]: live.caption_offer[client.captions[0]][0]
             for client in live.clients
             if client.captions is not None
@@ -1553,6 +1568,8 @@ class LiveHub:
             async def publish(channel_id: int, language: str, caption: Caption) -> None:
                 message = caption_delivery.bus_message(event_id, channel_id, language, caption)
                 await self.bus.publish(TOPIC, message)
+                if caption.final and caption.text and channel_id in live.transcribed:
+                    await self._transcribe(live, channel_id, language, caption)
 
             running = self._captions[event_id] = EventCaptions(
                 self.plane, self.bus, event_id, publish, self._tap_addresses
@@ -1561,6 +1578,39 @@ class LiveHub:
         await running.keep(wanted, room)
         if not wanted and not running.streams and self._captions.get(live.event_id) is running:
             del self._captions[live.event_id]
+
+    async def _transcribe(
+        self, live: LiveEvent, channel_id: int, language: str, caption: Caption
+    ) -> None:
+        """Keep a final caption in the event's transcript, with who is on air."""
+        info = live.channels.get(channel_id)
+        peer = None if info is None else sources.source(live.shared, info, live.channels)
+        found = self._peers.get(peer) if peer is not None else None
+        speaker = found[1].participant_id if found is not None else None
+        duration = caption.end - caption.start
+        spoken_at = self.platform.clock.now() - timedelta(seconds=duration)
+
+        def store() -> None:
+            with processing(TRANSCRIPTION), self.platform.transaction() as db:
+                heard = speaker
+                if heard is None and peer is not None:  # on air through another node
+                    heard = recordings_store.participant_of_session(db, peer.split(":", 1)[0])
+                transcripts.record(
+                    db,
+                    live.event_id,
+                    channel_id,
+                    language,
+                    engine_for(language).name,
+                    heard,
+                    caption.text,
+                    spoken_at,
+                    int(duration * 1000),
+                )
+
+        try:
+            await asyncio.to_thread(store)
+        except Exception:
+            log.exception("keeping a sentence of channel %s's transcript failed", channel_id)
 
     async def _sweep(self, live: LiveEvent) -> None:
         """Forget what gone nodes left: their presence and counts, and the seats of

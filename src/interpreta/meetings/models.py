@@ -1,5 +1,5 @@
 """The tables of meeting content: chat messages, polls and votes, questions and
-upvotes, shared files.
+upvotes, shared files, and the transcript made from automatic captions.
 
 Each row belongs to the participant who wrote, asked, voted or shared it (an ``OWNER``
 tie to ``participants``), so the rights engine finds it through the participant's
@@ -279,4 +279,56 @@ class SharedFile(Base):
     )
     shared_at: Mapped[datetime] = mapped_column(
         UTCDateTime, info=personal(MEETING_CONTENT, "when a file was shared", confidential=False)
+    )
+
+
+class TranscriptSegment(Base):
+    """A sentence recognised in a channel while the event keeps a transcript: the final
+    caption in the channel's own language, who was on air, and when."""
+
+    __tablename__ = "transcript_segments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, info=not_personal("row number"))
+    event_id: Mapped[int] = mapped_column(
+        ForeignKey("events.id", ondelete="CASCADE"),
+        index=True,
+        info=not_personal("event", tie=Tie.EVENT),
+    )
+    channel_id: Mapped[int | None] = mapped_column(
+        ForeignKey("channels.id", ondelete="SET NULL"),
+        index=True,
+        info=not_personal("the channel that was transcribed"),
+    )
+    language: Mapped[str] = mapped_column(
+        String(16), info=not_personal("the language the words were recognised in")
+    )
+    engine: Mapped[str] = mapped_column(
+        String(32), info=not_personal("the speech recogniser that made the words")
+    )
+    speaker_id: Mapped[int | None] = mapped_column(
+        ForeignKey("participants.id", ondelete="SET NULL"),
+        index=True,
+        info=personal(
+            MEETING_CONTENT,
+            "who was on air when words of a transcript were recognised",
+            tie=Tie.OWNER,
+            confidential=False,
+        ),
+    )
+    text: Mapped[str] = mapped_column(
+        EncryptedText,
+        info=personal(
+            MEETING_CONTENT,
+            "words recognised automatically in what you said on air",
+            free_text=True,
+        ),
+    )
+    spoken_at: Mapped[datetime] = mapped_column(
+        UTCDateTime,
+        index=True,
+        info=personal(MEETING_CONTENT, "when the words were said", confidential=False),
+    )
+    duration_ms: Mapped[int] = mapped_column(
+        Integer,
+        info=personal(MEETING_CONTENT, "how long the words took to say", confidential=False),
     )

@@ -409,6 +409,7 @@ function detailsBody(form) {
     waiting_room: values.waiting_room === "on",
     floor_language: String(values.floor_language || "").trim() || null,
     captions: values.captions === "on",
+    keep_transcript: values.keep_transcript === "on",
   };
   if (!isNew && values.status) body.status = values.status;
   return body;

@@ -219,6 +219,7 @@ export class MeetingPanel {
 
   /** Follow the state's moderation part: who we are, hands, the waiting room, people. */
   follow(state) {
+    if ("transcript" in state) $("meeting-transcript").hidden = !state.transcript;
     if ("recording" in state) {
       this.recording = state.recording;
       $("meeting-recording").hidden = !state.recording;
