@@ -8,20 +8,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.api.conftest import EVENT
 from tests.conftest import Account
-
-EVENT = {
-    "title": "Summit",
-    "starts_at": "2026-12-01T09:00:00+01:00",
-    "ends_at": "2026-12-01T17:00:00+01:00",
-    "timezone": "Europe/Berlin",
-}
-
-
-@pytest.fixture
-def owner(sign_up: Any) -> Account:
-    account: Account = sign_up("olga")
-    return account
 
 
 def _problem(response: Any, status: int = 422) -> list[dict[str, str]]:

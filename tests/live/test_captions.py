@@ -13,10 +13,12 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from interpreta.datamap.ties import email_digest
 from interpreta.events.models import Event, Participant, ParticipantRole
 from interpreta.live import hub as live_hub
 from interpreta.meetings.models import TranscriptSegment
 from interpreta.platform import Platform
+from interpreta.privacy.marks import MarkKind, ProcessingMark
 from tests.live.conftest import Stage
 from tests.live.live_client import LiveClient, SignalingError
 from tests.media.media_testkit import start_sound_publisher
@@ -216,3 +218,61 @@ async def test_a_kept_transcript_records_the_floor_with_its_speaker_though_nobod
     assert speakers == [segment.speaker_id]  # who was on air
     assert 2_000 <= segment.duration_ms <= 8_000
     assert not _captions(lea)  # nobody asked for captions: none were sent
+
+
+async def test_the_words_of_a_speaker_who_restricted_processing_are_not_kept(
+    platform: Platform,
+    stage: Stage,
+    closing: list[Any],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(live_hub, "KEEP_ALIVE", 0.3)
+    with platform.transaction() as db:
+        event = db.get_one(Event, stage.event_id)
+        event.keep_transcript, event.captions, event.floor_language = True, True, "en"
+    join = LiveClient.join
+    speaker = await join(stage.base_url, stage.code, role="speaker", key=stage.speaker_key)
+    lea = await join(stage.base_url, stage.code, role="listener")
+    closing += [speaker, lea]
+    with platform.transaction() as db:  # the speaker, known by address, restricted (P31)
+        participant = db.scalars(
+            select(Participant).where(Participant.role == ParticipantRole.SPEAKER)
+        ).one()
+        participant.email = "sam@example.org"
+        db.add(
+            ProcessingMark(
+                kind=MarkKind.RESTRICTION,
+                email_digest=email_digest("sam@example.org"),
+                purposes="",
+                created_at=platform.clock.now(),
+            )
+        )
+    await lea.request({"type": "captions", "channel_id": stage.floor, "language": "en"})
+    await _until(lambda: len(_recognisers()) == 1, 10)
+
+    closing.append(await start_sound_publisher(speaker, "", "", at_48k(speak(SAID, tmp_path))))
+
+    await _next_final(lea, timeout=30)  # the captions are shown live, as to anyone
+    await asyncio.sleep(1)
+    with platform.sessions() as db:
+        assert list(db.scalars(select(TranscriptSegment))) == []
+
+
+async def test_captions_turned_on_and_off_quickly_leave_one_recogniser_then_none(
+    platform: Platform, stage: Stage, closing: list[Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(live_hub, "KEEP_ALIVE", 0.3)
+    _offer_captions(platform, stage)
+    lea = await LiveClient.join(stage.base_url, stage.code, role="listener")
+    closing.append(lea)
+    on = {"type": "captions", "channel_id": stage.floor, "language": "en"}
+    off = {"type": "captions", "language": None}
+    for request in (on, off, on, off, on):
+        await lea.request(request)
+    await _until(lambda: len(_recognisers()) == 1, 10)
+    for _ in range(10):  # several beats: still one (no stream started twice)
+        await asyncio.sleep(0.2)
+        assert len(_recognisers()) == 1
+    await lea.request(off)
+    await _until(lambda: _recognisers() == [], 15)

@@ -24,21 +24,48 @@ RATE = 48000
 FRAME = 960  # 20 ms
 
 
-class ToneTrack(MediaStreamTrack):
-    """A sine tone, 48 kHz mono s16, 20 ms frames paced in real time.
+class PacedTrack(MediaStreamTrack):
+    """48 kHz mono s16 audio in 20 ms frames, paced in real time; a subclass says what
+    each frame holds (:meth:`samples`)."""
+
+    kind = "audio"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._start: float | None = None
+        self._pts = 0
+
+    def samples(self, pts: int) -> np.ndarray:
+        """The frame's :data:`FRAME` samples (int16), starting at sample `pts`."""
+        raise NotImplementedError
+
+    async def recv(self) -> AudioFrame:
+        if self.readyState != "live":
+            raise MediaStreamError
+        if self._start is None:
+            self._start = time.monotonic()
+        else:
+            self._pts += FRAME
+            await asyncio.sleep(self._start + self._pts / RATE - time.monotonic())
+        samples = self.samples(self._pts)
+        frame = AudioFrame.from_ndarray(samples.reshape(1, -1), format="s16", layout="mono")
+        frame.sample_rate = RATE
+        frame.pts = self._pts
+        frame.time_base = fractions.Fraction(1, RATE)
+        return frame
+
+
+class ToneTrack(PacedTrack):
+    """A sine tone.
 
     ``frequency`` can be changed while it plays; ``changed_at`` records when (monotonic).
     """
-
-    kind = "audio"
 
     def __init__(self, frequency: float) -> None:
         super().__init__()
         self._frequency = frequency
         self.changed_at: float | None = None
         self._phase = 0.0
-        self._start: float | None = None
-        self._pts = 0
 
     @property
     def frequency(self) -> float:
@@ -49,51 +76,23 @@ class ToneTrack(MediaStreamTrack):
         self._frequency = value
         self.changed_at = time.monotonic()
 
-    async def recv(self) -> AudioFrame:
-        if self.readyState != "live":
-            raise MediaStreamError
-        if self._start is None:
-            self._start = time.monotonic()
-        else:
-            self._pts += FRAME
-            await asyncio.sleep(self._start + self._pts / RATE - time.monotonic())
+    def samples(self, pts: int) -> np.ndarray:
         step = 2 * np.pi * self._frequency / RATE
         phases = self._phase + step * np.arange(FRAME)
         self._phase = float((phases[-1] + step) % (2 * np.pi))
-        samples = (0.3 * 32767 * np.sin(phases)).astype(np.int16)
-        frame = AudioFrame.from_ndarray(samples.reshape(1, -1), format="s16", layout="mono")
-        frame.sample_rate = RATE
-        frame.pts = self._pts
-        frame.time_base = fractions.Fraction(1, RATE)
-        return frame
+        return (0.3 * 32767 * np.sin(phases)).astype(np.int16)
 
 
-class SoundTrack(MediaStreamTrack):
-    """Given sound (48 kHz mono s16), 20 ms frames paced in real time, then silence."""
+class SoundTrack(PacedTrack):
+    """Given sound (48 kHz mono s16), then silence."""
 
-    kind = "audio"
-
-    def __init__(self, samples: np.ndarray) -> None:
+    def __init__(self, sound: np.ndarray) -> None:
         super().__init__()
-        self.samples = samples.astype(np.int16)
-        self._start: float | None = None
-        self._pts = 0
+        self.sound = sound.astype(np.int16)
 
-    async def recv(self) -> AudioFrame:
-        if self.readyState != "live":
-            raise MediaStreamError
-        if self._start is None:
-            self._start = time.monotonic()
-        else:
-            self._pts += FRAME
-            await asyncio.sleep(self._start + self._pts / RATE - time.monotonic())
-        samples = self.samples[self._pts : self._pts + FRAME]
-        samples = np.pad(samples, (0, FRAME - len(samples)))
-        frame = AudioFrame.from_ndarray(samples.reshape(1, -1), format="s16", layout="mono")
-        frame.sample_rate = RATE
-        frame.pts = self._pts
-        frame.time_base = fractions.Fraction(1, RATE)
-        return frame
+    def samples(self, pts: int) -> np.ndarray:
+        part = self.sound[pts : pts + FRAME]
+        return np.pad(part, (0, FRAME - len(part)))
 
 
 def dominant_frequency(samples: np.ndarray) -> float | None:

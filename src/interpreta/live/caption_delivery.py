@@ -24,6 +24,7 @@ import asyncio
 import logging
 from collections import OrderedDict, defaultdict
 from collections.abc import Awaitable, Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict
 from typing import Any, Protocol
 
@@ -96,11 +97,13 @@ def bus_message(event_id: int, channel_id: int, language: str, caption: Caption)
 
 class Translations:
     """Final captions translated by machine, each sentence once per language on this node
-    (the latest few kept: several listeners want the same)."""
+    (the latest few kept: several listeners want the same), on threads of their own: a
+    slow translation never holds up the threads the platform's database work runs on."""
 
-    def __init__(self, keep: int = 256) -> None:
+    def __init__(self, keep: int = 256, threads: int = 2) -> None:
         self._keep = keep
         self._done: OrderedDict[tuple[str, str, str], asyncio.Future[str | None]] = OrderedDict()
+        self._threads = ThreadPoolExecutor(threads, thread_name_prefix="translation")
 
     async def translate(self, text: str, source: str, target: str) -> str | None:
         """`text` in `target`; None when the translation failed (logged)."""
@@ -111,14 +114,16 @@ class Translations:
             self._done[key] = found
             while len(self._done) > self._keep:
                 self._done.popitem(last=False)
+            done: str | None = None
             try:
-                done: str | None = await asyncio.to_thread(
-                    translation.translate, text, source, target
+                done = await asyncio.get_running_loop().run_in_executor(
+                    self._threads, translation.translate, text, source, target
                 )
             except Exception:
                 log.exception("translating a caption into %s failed", target)
-                done = None
-            found.set_result(done)
+            finally:  # (cancelled too: nobody waits on it for ever)
+                if not found.done():
+                    found.set_result(done)
         return await asyncio.shield(found)
 
 
@@ -129,14 +134,16 @@ async def deliver(
     translations: Translations,
 ) -> None:
     """Send a caption from the bus to each client who chose its channel, in the language
-    each chose."""
+    each chose: those reading the channel's own language first, then each translation as
+    it is done (one language never waits for another's)."""
     channel_id, source = message["channel"], message["language"]
     caption = message["caption"]
     wanting: dict[str, list[Viewer]] = defaultdict(list)
     for client in clients:
         if not client.waiting and client.captions and client.captions[0] == channel_id:
             wanting[client.captions[1]].append(client)
-    for language, group in wanting.items():
+    translating = []
+    for language, group in sorted(wanting.items(), key=lambda item: item[0] != source):
         shown = {
             "type": KIND,
             "channel_id": channel_id,
@@ -149,12 +156,24 @@ async def deliver(
             "automatic": True,
             "machine_translated": language != source,
         }
-        if language != source:
-            if not (caption["final"] and caption["text"]):
-                continue  # partial words are not translated
-            translated = await translations.translate(caption["text"], source, language)
-            if translated is None:
-                continue
-            shown["text"], shown["source_text"] = translated, caption["text"]
-        for client in group:
-            await send(client, shown)
+        if language == source:
+            for client in group:
+                await send(client, shown)
+        elif caption["final"] and caption["text"]:  # partial words are not translated
+            translating.append(_translated(shown, group, send, translations, source))
+    await asyncio.gather(*translating)
+
+
+async def _translated(
+    shown: dict[str, Any],
+    group: list[Viewer],
+    send: Callable[[Any, dict[str, Any]], Awaitable[None]],
+    translations: Translations,
+    source: str,
+) -> None:
+    translated = await translations.translate(shown["text"], source, shown["language"])
+    if translated is None:
+        return
+    shown = {**shown, "text": translated, "source_text": shown["text"]}
+    for client in group:
+        await send(client, shown)

@@ -58,8 +58,17 @@ LEASE_TTL = 10.0
 QUIET = 0.25
 """Seconds without a packet after which the recogniser is told the channel is quiet."""
 
-Publish = Callable[[int, str, Caption], Awaitable[None]]
-"""Publishes one caption of a channel (its ID and language)."""
+Publish = Callable[[int, str, Caption, float], Awaitable[None]]
+"""Publishes one caption of a channel (its ID and language), with the wall-clock time
+(epoch seconds) its stream started: the caption's ``start`` and ``end`` count from it."""
+
+CLOSE_WAIT = 5.0
+"""Seconds a stopping recogniser may take to give its last caption before it is killed."""
+
+RETRY_AFTER = (2.0, 5.0, 15.0, 60.0)
+"""Seconds before a recogniser that failed or crashed is started again, the first time,
+the second, ... (the last one thereafter): one that cannot run is not restarted at
+every beat."""
 
 
 def caption_lease(channel_id: int) -> str:
@@ -122,6 +131,8 @@ class CaptionStream:
         self._tasks: list[asyncio.Task[None]] = []
         self._last_packet = 0.0
         self._heard_until = 0.0
+        self.started_at = 0.0
+        "When the stream started (epoch seconds): its captions' times count from it."
         self.ended = False
         "The recogniser stopped (crashed or closed): the stream is to be started again."
 
@@ -134,6 +145,7 @@ class CaptionStream:
         """Start the recogniser, then tap the channel."""
         await self._process.start()
         self._last_packet = self._heard_until = time.monotonic()
+        self.started_at = time.time()
         self._tasks = [
             asyncio.create_task(self._forward()),
             asyncio.create_task(self._keep_time()),
@@ -161,29 +173,42 @@ class CaptionStream:
         try:
             async for caption in self._process.captions():
                 try:
-                    await self._publish(self.channel_id, self.language, caption)
+                    await self._publish(self.channel_id, self.language, caption, self.started_at)
                 except Exception:
                     log.exception("publishing a caption of channel %s failed", self.channel_id)
         finally:
             self.ended = True
 
+    @property
+    def exit_code(self) -> int | None:
+        """The recogniser's exit code, once it ended by itself."""
+        return self._process.returncode
+
     async def close(self) -> None:
-        """Stop tapping, end the recogniser (its last caption is still published), and
-        wait for it."""
+        """Stop tapping, end the recogniser (its last caption is still published if it
+        comes within :data:`CLOSE_WAIT`), and wait for it."""
         self.ended = True
-        await self._tap.close()
-        keeping_time = self._tasks[1:] if self._tasks else []
-        for task in keeping_time:
-            task.cancel()
-        await self._process.close()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await asyncio.wait_for(task, 5)
-        self._tasks = []
+        try:
+            await self._tap.close()
+        finally:
+            keeping_time = self._tasks[1:] if self._tasks else []
+            for task in keeping_time:
+                task.cancel()
+            await self._process.close(CLOSE_WAIT)
+            for task in self._tasks:
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await asyncio.wait_for(task, CLOSE_WAIT)
+            self._tasks = []
 
 
 class EventCaptions:
-    """The captioned channels of one event that this node runs, each under its lease."""
+    """The captioned channels of one event that this node runs, each under its lease.
+
+    There is one for the life of the event on this node (dropped when the node forgets
+    the event, after :meth:`close`), so two calls never run two streams of one channel.
+    Stopping a stream waits for its recogniser in the background: the node's beat, which
+    renews its leases, never waits for a process to end.
+    """
 
     def __init__(
         self,
@@ -201,6 +226,10 @@ class EventCaptions:
         self.streams: dict[int, CaptionStream] = {}
         self._made = 0
         self._lock = asyncio.Lock()
+        self._closing: set[asyncio.Task[None]] = set()
+        self._failures: dict[int, tuple[int, float]] = {}
+        "Per channel: its recogniser's failures in a row, and when it may start again."
+        self.closed = False
 
     def taps(self, channel_id: int) -> int:
         """How many subscribers of `channel_id` are a recogniser's (not listeners)."""
@@ -209,24 +238,30 @@ class EventCaptions:
     async def keep(self, wanted: Mapping[int, str], room: int) -> None:
         """Run the streams of `wanted` (channel → language) whose lease this node holds or
         takes, starting at most `room` new ones; stop the others and let their leases
-        go. A stream whose recogniser ended is started again."""
+        go. A stream whose recogniser ended is started again, after a pause that grows
+        with each failure in a row (:data:`RETRY_AFTER`)."""
         async with self._lock:  # a request and the beat: one at a time
-            await self._keep(wanted, room)
+            if not self.closed:
+                await self._keep(wanted, room)
 
     async def _keep(self, wanted: Mapping[int, str], room: int) -> None:
         node = self.bus.node
         for channel_id, stream in list(self.streams.items()):
-            lease = caption_lease(channel_id)
+            if stream.ended and stream.exit_code not in (None, 0):
+                self._failed(channel_id, f"its recogniser exited with {stream.exit_code}")
             keep = (
                 channel_id in wanted
                 and wanted[channel_id] == stream.language
                 and not stream.ended
-                and await self.bus.renew(lease, node, LEASE_TTL)
+                and await self.bus.renew(caption_lease(channel_id), node, LEASE_TTL)
             )
             if not keep:
-                await self._stop(channel_id)
+                self._stop(channel_id)
         for channel_id, language in wanted.items():
             if channel_id in self.streams or room <= 0:
+                continue
+            _failures, retry_at = self._failures.get(channel_id, (0, 0.0))
+            if time.monotonic() < retry_at:
                 continue
             lease = caption_lease(channel_id)
             if not await self.bus.acquire(lease, node, LEASE_TTL):
@@ -242,23 +277,47 @@ class EventCaptions:
             )
             try:
                 await stream.start()
-            except Exception:
-                log.exception("captions of channel %s could not start", channel_id)
+            except Exception as exc:
+                self._failed(channel_id, f"it could not start: {exc!r}")
                 await self.bus.release(lease, node)
                 continue
             self.streams[channel_id] = stream
             room -= 1
 
-    async def _stop(self, channel_id: int) -> None:
+    def _failed(self, channel_id: int, why: str) -> None:
+        failures = self._failures.get(channel_id, (0, 0.0))[0] + 1
+        pause = RETRY_AFTER[min(failures, len(RETRY_AFTER)) - 1]
+        self._failures[channel_id] = (failures, time.monotonic() + pause)
+        log.warning(
+            "captions of channel %s stopped: %s; starting again in %.0f s", channel_id, why, pause
+        )
+
+    def _stop(self, channel_id: int) -> None:
+        """Stop a stream in the background, its lease let go once it has ended (unless a
+        new stream of the channel took it meanwhile)."""
         stream = self.streams.pop(channel_id)
-        try:
-            await stream.close()
-        finally:
-            await self.bus.release(caption_lease(channel_id), self.bus.node)
+        if not stream.ended or stream.exit_code in (None, 0):
+            self._failures.pop(channel_id, None)
+
+        async def stopping() -> None:
+            try:
+                await stream.close()
+            except Exception:
+                log.exception("stopping the captions of channel %s failed", channel_id)
+            finally:
+                if channel_id not in self.streams:
+                    await self.bus.release(caption_lease(channel_id), self.bus.node)
+
+        task = asyncio.create_task(stopping())
+        self._closing.add(task)
+        task.add_done_callback(self._closing.discard)
 
     async def close(self) -> None:
-        """Stop every stream and let its lease go."""
+        """Stop every stream, wait for them, and let their leases go; nothing starts
+        again afterwards."""
         async with self._lock:
+            self.closed = True
             for channel_id in list(self.streams):
-                with contextlib.suppress(Exception):
-                    await self._stop(channel_id)
+                self._stop(channel_id)
+        if self._closing:
+            await asyncio.gather(*self._closing, return_exceptions=True)

@@ -27,7 +27,7 @@ import itertools
 import json
 import logging
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -274,6 +274,10 @@ class LiveEvent:
     transcribed: dict[int, str] = field(default_factory=dict)
     """The channels whose sentences the event keeps as a transcript, with their language
     (all it can caption, while the organiser keeps one)."""
+    on_air_log: dict[int, deque[tuple[float, str | None]]] = field(default_factory=dict)
+    """Per transcribed channel, who went on air when (wall-clock seconds, the source's
+    peer): a sentence is told to whoever was on air while it was said, not when its
+    caption came."""
 
     @property
     def booths(self) -> dict[int, BoothConsole]:
@@ -1229,6 +1233,7 @@ class LiveHub:
             live.stale = False  # before the read: a change announced during it marks it again
             await self._refresh(live)
         self._update_stages(live)
+        self._note_on_air(live)
         if recorder is not None:
             # a lane's first talker starts its tap, and a new stage moves one: both
             # negotiate, so not here (the recorder's lock keeps them in order)
@@ -1515,8 +1520,15 @@ class LiveHub:
         """
         live = self._events[client.event_id]
         await self._read_caption_offer(live)  # the organiser may just have turned them on
-        client.captions = caption_delivery.chosen(message, live.caption_offer)
-        await self._keep_captions(live)
+        before, client.captions = (
+            client.captions,
+            caption_delivery.chosen(message, live.caption_offer),
+        )
+        try:
+            await self._keep_captions(live)
+        except BaseException:
+            client.captions = before  # refused as a whole: the page keeps what it had
+            raise
         self._schedule_broadcast(live)
         return {"captions": None if client.captions is None else list(client.captions)}
 
@@ -1559,42 +1571,73 @@ class LiveHub:
             and not client.waiting
             and client.captions[0] in live.caption_offer
         }
+        if self._events.get(live.event_id) is not live:
+            return  # forgotten meanwhile
         running = self._captions.get(live.event_id)
-        if running is None:
+        if running is None:  # kept until the event is forgotten here (see EventCaptions)
             if not wanted:
                 return
             event_id = live.event_id
 
-            async def publish(channel_id: int, language: str, caption: Caption) -> None:
+            async def publish(
+                channel_id: int, language: str, caption: Caption, started: float
+            ) -> None:
                 message = caption_delivery.bus_message(event_id, channel_id, language, caption)
                 await self.bus.publish(TOPIC, message)
                 if caption.final and caption.text and channel_id in live.transcribed:
-                    await self._transcribe(live, channel_id, language, caption)
+                    await self._transcribe(live, channel_id, language, caption, started)
 
             running = self._captions[event_id] = EventCaptions(
                 self.plane, self.bus, event_id, publish, self._tap_addresses
             )
         room = self.caption_streams - sum(len(c.streams) for c in self._captions.values())
         await running.keep(wanted, room)
-        if not wanted and not running.streams and self._captions.get(live.event_id) is running:
-            del self._captions[live.event_id]
+
+    def _note_on_air(self, live: LiveEvent) -> None:
+        """Note who is on air in each transcribed channel, when it changed."""
+        for channel_id in live.transcribed:
+            info = live.channels.get(channel_id)
+            peer = None if info is None else sources.source(live.shared, info, live.channels)
+            noted = live.on_air_log.setdefault(channel_id, deque(maxlen=64))
+            if not noted or noted[-1][1] != peer:
+                noted.append((self.wall(), peer))
+
+    def _on_air_at(self, live: LiveEvent, channel_id: int, at: float) -> str | None:
+        """Who was on air in a channel at wall-clock time `at` (as noted; who is on air
+        now when nothing was noted yet)."""
+        noted = live.on_air_log.get(channel_id)
+        info = live.channels.get(channel_id)
+        if not noted:
+            return None if info is None else sources.source(live.shared, info, live.channels)
+        peer = None
+        for since, source in noted:
+            if since > at:
+                break
+            peer = source
+        return peer
 
     async def _transcribe(
-        self, live: LiveEvent, channel_id: int, language: str, caption: Caption
+        self, live: LiveEvent, channel_id: int, language: str, caption: Caption, started: float
     ) -> None:
-        """Keep a final caption in the event's transcript, with who is on air."""
-        info = live.channels.get(channel_id)
-        peer = None if info is None else sources.source(live.shared, info, live.channels)
+        """Keep a final caption in the event's transcript, told to whoever was on air
+        while it was said (`started`: its stream's start, wall-clock seconds)."""
+        said = started + caption.start
+        peer = self._on_air_at(live, channel_id, said + (caption.end - caption.start) / 2)
         found = self._peers.get(peer) if peer is not None else None
         speaker = found[1].participant_id if found is not None else None
         duration = caption.end - caption.start
-        spoken_at = self.platform.clock.now() - timedelta(seconds=duration)
+        ago = max(0.0, self.wall() - said)  # the platform's clock stands still in tests
+        spoken_at = self.platform.clock.now() - timedelta(seconds=ago)
 
         def store() -> None:
             with processing(TRANSCRIPTION), self.platform.transaction() as db:
                 heard = speaker
                 if heard is None and peer is not None:  # on air through another node
                     heard = recordings_store.participant_of_session(db, peer.split(":", 1)[0])
+                    if heard is None:
+                        return  # hidden by their restriction (P31), or gone: not kept
+                elif heard is not None and not transcripts.may_keep(db, heard):
+                    return  # they restricted processing (P31): their words are not kept
                 transcripts.record(
                     db,
                     live.event_id,

@@ -22,7 +22,7 @@ from interpreta.events.models import Participant
 from interpreta.meetings.models import TranscriptSegment
 from interpreta.privacy.processing import runs_in
 
-__all__ = ["as_webvtt", "record", "segments"]
+__all__ = ["as_webvtt", "may_keep", "record", "segments"]
 
 MAX_TEXT = 5000
 """The longest sentence kept (a recogniser's utterance lasts at most 20 s)."""
@@ -54,6 +54,15 @@ def record(
     db.add(segment)
     db.flush()
     return segment
+
+
+@runs_in(TRANSCRIPTION)
+def may_keep(db: Session, participant_id: int) -> bool:
+    """Whether a sentence of this participant may be kept: not when they restricted the
+    processing of their data (P31; the processing engine hides a marked person's rows
+    from the activities their mark stops), nor once they are gone."""
+    found = db.scalar(select(Participant.id).where(Participant.id == participant_id))
+    return found is not None
 
 
 @runs_in(TRANSCRIPTION)

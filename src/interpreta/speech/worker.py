@@ -223,9 +223,14 @@ class CaptionProcess:
             except (ValueError, TypeError):
                 continue  # a line that is not a caption: not ours to show
 
-    async def close(self) -> int | None:
-        """End the stream (the last caption still comes) and wait for the child; its exit
-        code."""
+    @property
+    def returncode(self) -> int | None:
+        """The child's exit code, once it has ended."""
+        return None if self._process is None else self._process.returncode
+
+    async def close(self, wait: float = 30.0) -> int | None:
+        """End the stream (the last caption still comes, within `wait` seconds; then the
+        child is killed) and wait for the child; its exit code."""
         process, self._process = self._process, None
         if process is None:
             return None
@@ -233,7 +238,7 @@ class CaptionProcess:
             process.stdin.write(_HEADER.pack(b"E", 0))
             process.stdin.close()
         try:
-            return await asyncio.wait_for(process.wait(), 30)
+            return await asyncio.wait_for(process.wait(), wait)
         except TimeoutError:
             process.kill()
             return await process.wait()

@@ -135,6 +135,7 @@ export class CaptionsPanel {
     if (message.type !== "caption") return false;
     if (!this.root || `${message.channel_id}:${message.language}` !== this.choice) return true;
     let line = this.lines.get(message.utterance);
+    if (!message.final && line?.dataset.final === "true") return true; // late partial words
     if (!message.text && message.final) {
       line?.remove(); // nothing came of the words heard
       this.lines.delete(message.utterance);

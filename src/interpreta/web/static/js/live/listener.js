@@ -105,6 +105,7 @@ const session = new LiveSession({
     else if (message.type === "muted") stopTalking(_("%(name)s muted your microphone.", { name: message.by }));
     else if (message.type === "admitted") {
       admitted = true;
+      captions.connected();
       subscribe();
     }
     else if (message.type === "media.lost" && message.what === "mix") mixLater();
