@@ -95,11 +95,13 @@ async def test_listeners_see_the_floor_s_words_as_they_are_said_and_translated(
     closing.append(await start_sound_publisher(speaker, "", "", at_48k(speak(SAID, tmp_path))))
 
     final = await _next_final(lea, timeout=30)
-    assert word_error_rate([SAID], [final["text"]]) <= 0.25, final["text"]
+    heard = await _sentence(lea)
+    assert word_error_rate([SAID], [heard]) <= 0.25, heard
     assert final["language"] == "en" and final["automatic"] is True
     assert final["machine_translated"] is False
     partials = [c for c in _captions(lea) if not c["final"]]
     assert partials and partials[0]["utterance"] == final["utterance"]  # words came first
+    assert partials[0]["stream"] == final["stream"] != ""
     assert _captions(lea).index(partials[0]) < _captions(lea).index(final)
 
     translated = await _next_final(teo, timeout=15)
@@ -117,6 +119,17 @@ async def test_listeners_see_the_floor_s_words_as_they_are_said_and_translated(
     await teo.request({"type": "captions", "language": None})
     await _until(lambda: _recognisers() == [], 15)
     assert (await lea.latest_state(lambda s: s["captions"] is None))["captions"] is None
+
+
+SETTLE = 3.0
+"""Seconds after the first final sentence for the rest of what was said: on a loaded
+machine the recogniser may hear one sentence as two (a pause, or audio it had to drop)."""
+
+
+async def _sentence(client: LiveClient) -> str:
+    """Every final caption the client got by :data:`SETTLE` seconds from now, joined."""
+    await asyncio.sleep(SETTLE)
+    return " ".join(c["text"] for c in _captions(client) if c["final"] and c["text"])
 
 
 async def _next_final(client: LiveClient, timeout: float) -> dict[str, Any]:
@@ -208,15 +221,17 @@ async def test_a_kept_transcript_records_the_floor_with_its_speaker_though_nobod
             return list(db.scalars(select(TranscriptSegment)))
 
     await _until(lambda: bool(kept()), 30)
-    [segment] = kept()
-    assert word_error_rate([SAID], [segment.text]) <= 0.25, segment.text
-    assert segment.channel_id == stage.floor and segment.language == "en"
+    await asyncio.sleep(SETTLE)
+    segments = kept()
+    heard = " ".join(s.text for s in segments)
+    assert word_error_rate([SAID], [heard]) <= 0.25, heard
+    assert {(s.channel_id, s.language) for s in segments} == {(stage.floor, "en")}
     with platform.sessions() as db:
         speakers = list(
             db.scalars(select(Participant.id).where(Participant.role == ParticipantRole.SPEAKER))
         )
-    assert speakers == [segment.speaker_id]  # who was on air
-    assert 2_000 <= segment.duration_ms <= 8_000
+    assert {s.speaker_id for s in segments} == set(speakers)  # who was on air
+    assert 2_000 <= sum(s.duration_ms for s in segments) <= 8_000
     assert not _captions(lea)  # nobody asked for captions: none were sent
 
 

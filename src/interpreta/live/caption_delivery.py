@@ -7,7 +7,7 @@ into another (:func:`interpreta.speech.translation.available`). The node that ma
 channel's captions (:mod:`interpreta.live.captions`) publishes each on the bus; every
 node sends it on to its own clients who chose that channel::
 
-    {"type": "caption", "channel_id": 12, "language": "en", "utterance": 31,
+    {"type": "caption", "channel_id": 12, "language": "en", "stream": "…", "utterance": 31,
      "text": "good morning every", "final": false, "start": 812.4, "end": 813.6,
      "automatic": true, "machine_translated": false}
 
@@ -84,10 +84,15 @@ def chosen(message: dict[str, Any], offered: dict[int, list[str]]) -> tuple[int,
     return channel_id, str(language)
 
 
-def bus_message(event_id: int, channel_id: int, language: str, caption: Caption) -> dict[str, Any]:
-    """A caption as the bus carries it to every node."""
+def bus_message(
+    event_id: int, channel_id: int, language: str, caption: Caption, stream: str
+) -> dict[str, Any]:
+    """A caption as the bus carries it to every node; `stream` names the recogniser's
+    run (its utterances are numbered from 1: another node's run after a handoff counts
+    again)."""
     return {
         "event": event_id,
+        "stream": stream,
         "kind": KIND,
         "channel": channel_id,
         "language": language,
@@ -148,6 +153,7 @@ async def deliver(
             "type": KIND,
             "channel_id": channel_id,
             "language": language,
+            "stream": message.get("stream", ""),
             "utterance": caption["utterance"],
             "text": caption["text"],
             "final": caption["final"],

@@ -1582,7 +1582,10 @@ class LiveHub:
             async def publish(
                 channel_id: int, language: str, caption: Caption, started: float
             ) -> None:
-                message = caption_delivery.bus_message(event_id, channel_id, language, caption)
+                stream = f"{self.bus.node}:{started:.3f}"
+                message = caption_delivery.bus_message(
+                    event_id, channel_id, language, caption, stream
+                )
                 await self.bus.publish(TOPIC, message)
                 if caption.final and caption.text and channel_id in live.transcribed:
                     await self._transcribe(live, channel_id, language, caption, started)

@@ -32,7 +32,7 @@ export class CaptionsPanel {
     this.label = document.getElementById("captions-label");
     this.status = document.getElementById("captions-status");
     this.choice = ""; // "channel:language", or "" for off
-    this.lines = new Map(); // utterance → its element
+    this.lines = new Map(); // "stream:utterance" → its element
     this.topicId = null;
     if (!this.root) return;
     this.names = new Intl.DisplayNames([document.documentElement.lang || "en"], { type: "language" });
@@ -134,17 +134,18 @@ export class CaptionsPanel {
   handle(message) {
     if (message.type !== "caption") return false;
     if (!this.root || `${message.channel_id}:${message.language}` !== this.choice) return true;
-    let line = this.lines.get(message.utterance);
+    const key = `${message.stream}:${message.utterance}`; // a run's utterances count from 1
+    let line = this.lines.get(key);
     if (!message.final && line?.dataset.final === "true") return true; // late partial words
     if (!message.text && message.final) {
       line?.remove(); // nothing came of the words heard
-      this.lines.delete(message.utterance);
+      this.lines.delete(key);
       return true;
     }
     if (!line) {
       line = document.createElement("p");
       line.className = "caption-line";
-      this.lines.set(message.utterance, line);
+      this.lines.set(key, line);
       this.region.append(line);
       while (this.lines.size > SHOWN) {
         const [oldest] = this.lines.keys();
