@@ -35,6 +35,8 @@ class Stage:
     organisation_id: int
     booths: dict[str, int]
     user_ids: dict[str, int]
+    hub: LiveHub | None = None
+    """The serving node's hub (once served by one node)."""
 
 
 def _cookie(account: Account) -> str:
@@ -77,8 +79,9 @@ def staged_event(platform: Platform, sign_up: Any) -> Stage:
 @pytest.fixture
 def stage(platform: Platform, staged_event: Stage) -> Iterator[Stage]:
     """The event served for real by one node."""
-    with serving(create_app(platform)) as base_url:
-        yield replace(staged_event, base_url=base_url)
+    app = create_app(platform)
+    with serving(app) as base_url:
+        yield replace(staged_event, base_url=base_url, hub=app.state.live_hub)
 
 
 @dataclass

@@ -54,6 +54,13 @@ def _recognisers() -> list[int]:
     return found
 
 
+def _recogniser_ready(stage: Stage) -> bool:
+    """The floor's recogniser has loaded its model: the sentence is played from then on."""
+    assert stage.hub is not None
+    stream = stage.hub.caption_stream(stage.event_id, stage.floor)
+    return stream is not None and stream.ready
+
+
 async def _until(condition: Any, timeout: float) -> None:
     deadline = asyncio.get_running_loop().time() + timeout
     while not condition():
@@ -92,6 +99,7 @@ async def test_listeners_see_the_floor_s_words_as_they_are_said_and_translated(
     chosen = await teo.latest_state(lambda s: s["captions"] is not None)
     assert chosen["captions"] == [stage.floor, "es"]
 
+    await _until(lambda: _recogniser_ready(stage), 60)  # its model loaded
     closing.append(await start_sound_publisher(speaker, "", "", at_48k(speak(SAID, tmp_path))))
 
     final = await _next_final(lea, timeout=30)
@@ -214,6 +222,7 @@ async def test_a_kept_transcript_records_the_floor_with_its_speaker_though_nobod
     assert {c["id"]: c["captions"] for c in state["channels"]}[stage.floor] == []
     await _until(lambda: len(_recognisers()) == 1, 10)
 
+    await _until(lambda: _recogniser_ready(stage), 60)  # its model loaded
     closing.append(await start_sound_publisher(speaker, "", "", at_48k(speak(SAID, tmp_path))))
 
     def kept() -> list[TranscriptSegment]:
@@ -266,6 +275,7 @@ async def test_the_words_of_a_speaker_who_restricted_processing_are_not_kept(
     await lea.request({"type": "captions", "channel_id": stage.floor, "language": "en"})
     await _until(lambda: len(_recognisers()) == 1, 10)
 
+    await _until(lambda: _recogniser_ready(stage), 60)  # its model loaded
     closing.append(await start_sound_publisher(speaker, "", "", at_48k(speak(SAID, tmp_path))))
 
     await _next_final(lea, timeout=30)  # the captions are shown live, as to anyone

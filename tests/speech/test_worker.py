@@ -70,6 +70,7 @@ async def test_packets_in_captions_out_at_a_lower_priority() -> None:
     assert os.sched_getscheduler(process.pid) == os.SCHED_IDLE  # only on an idle core
     captions: list[Caption] = []
     reader = asyncio.create_task(_collect(process, captions))
+    await asyncio.wait_for(process.ready.wait(), 60)
     for timestamp, payload in opus_packets(silence(0.5) + readings()[0].pcm):
         process.packet(timestamp, payload)
         await asyncio.sleep(0)
@@ -80,13 +81,71 @@ async def test_packets_in_captions_out_at_a_lower_priority() -> None:
     finals = [c for c in captions if c.final]
     assert any(not c.final for c in captions) and finals
     assert "dashwood" in " ".join(c.text for c in finals) or len(finals[0].text.split()) > 8
-    assert process.dropped == 0
+    assert process.dropped == 0 and process.unready == 0
+
+
+async def test_audio_before_the_child_is_ready_waits_for_it() -> None:
+    """What is said while the model loads is heard once it has loaded."""
+    process = CaptionProcess(engine="pocketsphinx", max_behind=60)  # keeps the last 30 s
+    await process.start()
+    assert process.pid is not None
+    os.kill(process.pid, signal.SIGSTOP)  # a child still loading its model
+    try:
+        for timestamp, payload in opus_packets(silence(0.5) + readings()[0].pcm):
+            process.packet(timestamp, payload)
+        assert not process.ready.is_set() and process.unready == 0
+    finally:
+        os.kill(process.pid, signal.SIGCONT)
+    captions: list[Caption] = []
+    reader = asyncio.create_task(_collect(process, captions))
+    await asyncio.wait_for(process.ready.wait(), 60)
+    process.silence(1000)
+    await asyncio.sleep(0)
+    assert await process.close() == 0
+    await reader
+    finals = " ".join(c.text for c in captions if c.final)
+    assert "dashwood" in finals or len(finals.split()) > 8
+
+
+async def test_older_audio_before_the_child_is_ready_is_dropped_and_its_wait_is_silence() -> None:
+    """Only the last moments before the child is ready are kept (the rest would put it
+    behind from its first word); the captions' times still count from the start."""
+    process = CaptionProcess(engine="pocketsphinx", max_behind=0.2)  # keeps 0.1 s
+    await process.start()
+    assert process.pid is not None
+    os.kill(process.pid, signal.SIGSTOP)
+    try:
+        packets = opus_packets(readings()[1].pcm)
+        for timestamp, payload in packets:
+            process.packet(timestamp, payload)
+        process.silence(5000)  # not sent: the wait is told once, when it is ready
+        assert process.unready == len(packets) - 5 and process.dropped == 0
+        await asyncio.sleep(1.5)
+    finally:
+        os.kill(process.pid, signal.SIGCONT)
+    captions: list[Caption] = []
+    reader = asyncio.create_task(_collect(process, captions))
+    await asyncio.wait_for(process.ready.wait(), 60)
+    process.max_behind = 60  # the reading below is sent all at once
+    last = packets[-1][0] + 960
+    for timestamp, payload in opus_packets(readings()[0].pcm):
+        process.packet(last + timestamp, payload)
+        await asyncio.sleep(0)
+    process.silence(1000)
+    await asyncio.sleep(0)
+    assert await process.close() == 0
+    await reader
+    said = [c for c in captions if c.final and len(c.text.split()) > 3]
+    assert said and said[0].start >= 1.3  # after 1.5 s of waiting, less the 0.1 s kept
 
 
 async def test_a_child_that_falls_behind_is_thinned_not_waited_for() -> None:
     process = CaptionProcess(engine="pocketsphinx", max_behind=0.1)
     await process.start()
     assert process.pid is not None
+    captions: list[Caption] = []
+    reader = asyncio.create_task(_collect(process, captions))
+    await asyncio.wait_for(process.ready.wait(), 60)
     os.kill(process.pid, signal.SIGSTOP)  # a child that takes nothing in
     try:
         for timestamp, payload in opus_packets(readings()[1].pcm) * 20:
@@ -95,6 +154,7 @@ async def test_a_child_that_falls_behind_is_thinned_not_waited_for() -> None:
     finally:
         os.kill(process.pid, signal.SIGCONT)
     await process.close()
+    await reader
 
 
 async def test_a_child_that_dies_ends_the_captions() -> None:

@@ -33,6 +33,7 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from aiortc.rtp import RtpPacket
 
 from interpreta.bus import Bus
+from interpreta.clock import wall_seconds
 from interpreta.media.plane import MediaPlane
 from interpreta.media.recording import ChannelTap
 from interpreta.speech import engines
@@ -137,6 +138,11 @@ class CaptionStream:
         "The recogniser stopped (crashed or closed): the stream is to be started again."
 
     @property
+    def ready(self) -> bool:
+        """The recogniser has loaded its model (what is said from then on is heard)."""
+        return self._process.ready.is_set()
+
+    @property
     def pid(self) -> int | None:
         """The recogniser's process ID."""
         return self._process.pid
@@ -145,7 +151,7 @@ class CaptionStream:
         """Start the recogniser, then tap the channel."""
         await self._process.start()
         self._last_packet = self._heard_until = time.monotonic()
-        self.started_at = time.time()
+        self.started_at = wall_seconds()
         self._tasks = [
             asyncio.create_task(self._forward()),
             asyncio.create_task(self._keep_time()),

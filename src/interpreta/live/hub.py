@@ -54,7 +54,12 @@ from interpreta.i18n.catalogues import gettext
 from interpreta.live import caption_delivery, shared_state, sources, video_feeds
 from interpreta.live.access import AccessDenied, BoothSeat
 from interpreta.live.booth import BoothConsole, ConsoleError
-from interpreta.live.captions import EventCaptions, captioned, default_max_streams
+from interpreta.live.captions import (
+    CaptionStream,
+    EventCaptions,
+    captioned,
+    default_max_streams,
+)
 from interpreta.live.content_delivery import deliver
 from interpreta.live.input_meter import FloorMeters
 from interpreta.live.recording import EventRecorder
@@ -1559,6 +1564,11 @@ class LiveHub:
                 )
             ).first()
         return (False, None, False) if row is None else (bool(row[0]), row[1], bool(row[2]))
+
+    def caption_stream(self, event_id: int, channel_id: int) -> CaptionStream | None:
+        """The recogniser this node runs for a channel's captions, if it runs one."""
+        captions = self._captions.get(event_id)
+        return None if captions is None else captions.streams.get(channel_id)
 
     async def _keep_captions(self, live: LiveEvent) -> None:
         """Caption the channels somebody here wants captions of, and every channel of a

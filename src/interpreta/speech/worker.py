@@ -18,9 +18,15 @@ big-endian length, then the body:
   air, so an open utterance can close);
 - ``E``: the end of the stream.
 
-The child answers with one JSON object a line on standard output, a caption each:
+The child answers with one JSON object a line on standard output: first
+``{"ready": true}`` once its model is loaded, then a caption each:
 ``{"utterance": 3, "text": "...", "final": false, "start": 12.3, "end": 13.1}``.
-:class:`CaptionProcess` is the parent's side.
+:class:`CaptionProcess` is the parent's side. It sends no audio before the child is
+ready: loading a model takes seconds (more on a busy machine, at the child's low
+priority), and all the audio queued meanwhile would put the child behind from its first word, to be
+thinned into a garbled first sentence. The parent keeps the last moments instead (half
+of :attr:`CaptionProcess.max_behind`), and sends them once the child is ready, after the
+rest of its wait as silence, so the captions' times still count from the child's start.
 """
 
 from __future__ import annotations
@@ -33,6 +39,7 @@ import json
 import shutil
 import struct
 import sys
+from collections import deque
 from collections.abc import AsyncIterator
 from dataclasses import asdict
 from typing import BinaryIO
@@ -58,6 +65,10 @@ _MIN_GAP_MS = 40
 below it, the resampler's uneven output."""
 _MAX_GAP_MS = 10_000
 """The longest silence a timestamp jump fills; a larger jump is a new source."""
+_PACKET_SECONDS = 0.02
+"""The audio in one packet of a channel."""
+_READY = b'{"ready": true}\n'
+"""The child's first line: its model is loaded, audio may come."""
 _MAX_LATE = _MAX_GAP_MS * _OPUS_RATE // 1000
 """The latest a packet can come and still be the same source's (in RTP timestamp
 units); a timestamp further back is a new source (a handover), heard from there."""
@@ -115,6 +126,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--engine", default=None)
     args = parser.parse_args(argv)
     stream = _Stream(engine_for(args.language, args.engine).start(), sys.stdout.buffer)
+    stream.out.write(_READY)
+    stream.out.flush()
     source = sys.stdin.buffer
     while (header := _read_exactly(source, _HEADER.size)) is not None:
         kind, length = _HEADER.unpack(header)
@@ -142,7 +155,10 @@ class CaptionProcess:
 
     Writing never waits: while the child is more than :attr:`max_behind` seconds of audio
     behind, packets are dropped (captions miss words; the event's audio never waits for
-    them), and :attr:`dropped` counts them.
+    them), and :attr:`dropped` counts them. Of the packets that come before the child is
+    :attr:`ready`, the last ``max_behind / 2`` seconds' are kept for it and the older ones
+    dropped (:attr:`unready` counts those); the captions are read with :meth:`captions`,
+    which also learns that the child is ready.
     """
 
     def __init__(
@@ -152,6 +168,11 @@ class CaptionProcess:
         self.language, self.engine = language, engine
         self.max_behind = max_behind
         self.dropped = 0
+        self.unready = 0
+        self.ready = asyncio.Event()
+        "Set once the child has loaded its model (seen by :meth:`captions`)."
+        self._started = 0.0
+        self._early: deque[tuple[int, bytes]] = deque()
         self._process: asyncio.subprocess.Process | None = None
         self._packets = 0
         self._packet_bytes = 0
@@ -175,6 +196,7 @@ class CaptionProcess:
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.DEVNULL,
         )
+        self._started = asyncio.get_running_loop().time()
         pipe = self._process.stdin.transport.get_extra_info("pipe") if self._process.stdin else None
         if pipe is not None:
             with contextlib.suppress(OSError):
@@ -187,7 +209,7 @@ class CaptionProcess:
         if process is None or process.stdin is None or not self._packets:
             return 0.0
         waiting = process.stdin.transport.get_write_buffer_size()
-        return waiting / (self._packet_bytes / self._packets) * 0.02
+        return waiting / (self._packet_bytes / self._packets) * _PACKET_SECONDS
 
     def _write(self, kind: bytes, body: bytes) -> None:
         process = self._process
@@ -199,6 +221,12 @@ class CaptionProcess:
         """Send one Opus packet (a tap's callback: it never waits). Once the child is
         :attr:`max_behind` seconds behind, packets are dropped until it has caught up
         half of that."""
+        if not self.ready.is_set():
+            if len(self._early) * _PACKET_SECONDS >= self.max_behind / 2:
+                self._early.popleft()
+                self.unready += 1
+            self._early.append((timestamp, payload))
+            return
         self._packets += 1
         self._packet_bytes += len(payload) + 9
         behind = self.seconds_behind()
@@ -209,8 +237,14 @@ class CaptionProcess:
         self._write(b"P", (timestamp % 2**32).to_bytes(4, "big") + payload)
 
     def silence(self, milliseconds: int) -> None:
-        """Tell the child the channel has been quiet this long."""
-        self._write(b"S", min(max(milliseconds, 0), _MAX_GAP_MS).to_bytes(4, "big"))
+        """Tell the child the channel has been quiet this long (nothing before the child
+        is ready: its wait is told as one silence then)."""
+        if not self.ready.is_set():
+            return
+        while milliseconds > 0:
+            part = min(milliseconds, _MAX_GAP_MS)
+            self._write(b"S", part.to_bytes(4, "big"))
+            milliseconds -= part
 
     async def captions(self) -> AsyncIterator[Caption]:
         """The captions as they come, until the child ends."""
@@ -218,6 +252,15 @@ class CaptionProcess:
         if process is None or process.stdout is None:
             return
         while line := await process.stdout.readline():
+            if line == _READY:
+                waited = asyncio.get_running_loop().time() - self._started
+                self.ready.set()
+                early, self._early = self._early, deque()
+                kept = len(early) * _PACKET_SECONDS
+                self.silence(int((waited - kept) * 1000))  # the rest of its wait
+                for timestamp, payload in early:
+                    self.packet(timestamp, payload)
+                continue
             try:
                 yield Caption(**json.loads(line))
             except (ValueError, TypeError):
