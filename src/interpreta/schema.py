@@ -16,6 +16,7 @@ from interpreta.booths import models as booths_models
 from interpreta.calendar_integration import models as calendar_models
 from interpreta.crm import models as crm_models
 from interpreta.db.base import Base
+from interpreta.engagement import models as engagement_models
 from interpreta.events import models as events_models
 from interpreta.events import statistics as statistics_models
 from interpreta.meetings import models as meetings_models
@@ -44,6 +45,7 @@ MODEL_MODULES = (
     events_models,
     meetings_models,
     recordings_models,
+    engagement_models,
     booths_models,
     registration_models,
     calendar_models,

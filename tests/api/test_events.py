@@ -61,3 +61,51 @@ def test_a_bad_floor_language_or_captions_setting_is_refused_and_changes_nothing
     assert patched.status_code == 422 and field in [e["field"] for e in patched.json()["errors"]]
     kept = owner.client.get(f"/api/events/{event['id']}").json()
     assert kept["floor_language"] == "en" and kept["captions"] is True
+
+
+def test_a_language_interpreted_by_machine_has_channels_without_booths(owner: Account) -> None:
+    event = _create(
+        owner,
+        floor_language="en",
+        captions=True,
+        languages=[{"code": "de"}, {"code": "it", "machine": True}],
+    )
+    assert [(lang["code"], lang["machine"]) for lang in event["languages"]] == [
+        ("de", False),
+        ("it", True),
+    ]
+    channels = {c["language_code"]: c for c in event["topics"][0]["channels"]}
+    assert channels["it"]["machine"] is True and channels["it"]["booth_id"] is None
+    assert channels["de"]["machine"] is False and channels["de"]["booth_id"] is not None
+
+    added = owner.client.post(
+        f"/api/events/{event['id']}/languages", json={"code": "pt-BR", "machine": True}
+    )
+    assert added.status_code == 201, added.text
+    topic = owner.client.post(f"/api/events/{event['id']}/topics", json={"name": "Room B"})
+    assert topic.status_code == 201, topic.text
+    second = {c["language_code"]: c for c in topic.json()["topics"][1]["channels"]}
+    assert second["it"]["machine"] and second["pt-BR"]["machine"]  # every topic has them
+    assert second["it"]["booth_id"] is None and second["de"]["booth_id"] is not None
+
+
+@pytest.mark.parametrize(
+    ("language", "field"),
+    [
+        ({"code": "ja", "machine": True}, "machine"),  # no voice or translation for it
+        ({"code": "it", "machine": "sometimes"}, "machine"),
+    ],
+)
+def test_a_machine_language_the_platform_cannot_speak_is_refused(
+    owner: Account, language: dict[str, Any], field: str
+) -> None:
+    refused = owner.client.post(
+        f"/api/organisations/{owner.organisation_id}/events",
+        json={**EVENT, "languages": [language]},
+    )
+    assert refused.status_code == 422, refused.text
+    assert any(e["field"].endswith(field) for e in refused.json()["errors"]), refused.text
+    event = _create(owner)
+    added = owner.client.post(f"/api/events/{event['id']}/languages", json=language)
+    assert added.status_code == 422 and field in [e["field"] for e in added.json()["errors"]]
+    assert owner.client.get(f"/api/events/{event['id']}").json()["languages"] == []

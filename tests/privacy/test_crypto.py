@@ -247,6 +247,7 @@ def test_p22_every_confidential_column_is_encrypted() -> None:
         "calendar_connections.secret",
         "chat_messages.body",
         "crm_notes.body",
+        "engagement_estimates.review_note",
         "glossary_terms.equivalent",
         "glossary_terms.note",
         "glossary_terms.term",

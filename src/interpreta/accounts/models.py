@@ -20,6 +20,7 @@ from sqlalchemy import (
     exists,
     func,
     select,
+    text,
     type_coerce,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -167,6 +168,12 @@ class Organisation(Base):
     )
     created_at: Mapped[datetime] = mapped_column(
         UTCDateTime, info=not_personal("when a customer account was opened")
+    )
+    engagement_estimates: Mapped[bool] = mapped_column(
+        Boolean,
+        default=False,
+        server_default=text("false"),
+        info=not_personal("whether the customer turned engagement estimates on (P37)"),
     )
 
     memberships: Mapped[list[Membership]] = relationship(

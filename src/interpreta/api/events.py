@@ -58,6 +58,11 @@ class LanguageIn(Input):
 
     code: str = Field(min_length=2, max_length=16, examples=["de"])
     name: str | None = Field(default=None, max_length=64)
+    machine: bool = Field(
+        default=False,
+        description="Interpreted by machine (the floor's captions translated and spoken by a "
+        "synthetic voice) rather than by a booth; the floor's language must be English.",
+    )
 
 
 class EventIn(Input):
@@ -138,6 +143,8 @@ class ChannelOut(BaseModel):
     id: int
     kind: str
     language_code: str | None
+    machine: bool
+    """Interpreted by machine: no booth, a synthetic voice."""
     booth_id: int | None
     interpreters: list[InterpreterOut]
 
@@ -208,6 +215,7 @@ def event_out(db: Session, event: Event) -> EventOut:
             id=channel.id,
             kind=str(channel.kind),
             language_code=channel.language_code,
+            machine=channel.machine,
             booth_id=booth.id if booth else None,
             interpreters=interpreters,
         )
@@ -228,7 +236,10 @@ def event_out(db: Session, event: Event) -> EventOut:
         captions=event.captions,
         keep_transcript=event.keep_transcript,
         status=str(event.status),
-        languages=[LanguageIn(code=lang.code, name=lang.name) for lang in event.languages],
+        languages=[
+            LanguageIn(code=lang.code, name=lang.name, machine=lang.machine)
+            for lang in event.languages
+        ],
         topics=[
             TopicOut(id=t.id, name=t.name, channels=[channel_out(c) for c in t.channels])
             for t in event.topics
@@ -286,7 +297,9 @@ def create_event(
             ends_at=body.ends_at,
             timezone=body.timezone,
             now=platform.clock.now(),
-            language_specs=[actions.LanguageSpec(lang.code, lang.name) for lang in body.languages],
+            language_specs=[
+                actions.LanguageSpec(lang.code, lang.name, lang.machine) for lang in body.languages
+            ],
             topic_names=body.topics,
             listener_details=body.listener_details,
             mode=body.mode,
@@ -369,7 +382,7 @@ def add_language(
     """Add an interpretation language: a channel and booth in every topic."""
     with platform.transaction() as db:
         event = load_event(db, event_id, user, *MANAGERS)
-        actions.add_language(db, event, actions.LanguageSpec(body.code, body.name))
+        actions.add_language(db, event, actions.LanguageSpec(body.code, body.name, body.machine))
         return event_out(db, event)
 
 

@@ -38,6 +38,8 @@ class OrganisationOut(BaseModel):
     contract_start: date | None
     contract_end: date | None
     content_retention_days: int | None
+    engagement_estimates: bool
+    """Whether the organisers may have engagement estimates made after events (P37)."""
     my_role: str
 
 
@@ -48,6 +50,7 @@ class OrganisationPatch(Input):
     billing_contact_name: str | None = Field(default=None, max_length=200)
     billing_contact_email: EmailStr | None = None
     content_retention_days: int | None = Field(default=None, ge=0)
+    engagement_estimates: bool | None = None
 
 
 class MemberOut(BaseModel):
@@ -99,6 +102,7 @@ def _out(organisation: Organisation, role: MemberRole) -> OrganisationOut:
         contract_start=organisation.contract_start,
         contract_end=organisation.contract_end,
         content_retention_days=organisation.content_retention_days,
+        engagement_estimates=organisation.engagement_estimates,
         my_role=str(role),
     )
 
@@ -139,7 +143,8 @@ def get_organisation(
 def update_organisation(
     organisation_id: PathId, body: OrganisationPatch, user: UserDep, platform: PlatformDep
 ) -> OrganisationOut:
-    """Change the organisation's name, billing contact or content retention (owners)."""
+    """Change the organisation's name, billing contact, content retention, or whether
+    engagement estimates are made (owners)."""
     settings = platform.settings
     with platform.transaction() as db:
         member = actions.require_member(db, organisation_id, user, MemberRole.OWNER)
@@ -159,6 +164,8 @@ def update_organisation(
             )
         if "name" in changes and changes["name"] is None:
             raise invalid("name", gettext("An organisation needs a name."))
+        if "engagement_estimates" in changes and changes["engagement_estimates"] is None:
+            raise invalid("engagement_estimates", gettext("Say true or false."))
         for key, value in changes.items():
             setattr(organisation, key, value)
         return _out(organisation, member.role)

@@ -211,6 +211,45 @@ TRANSCRIPTION = Activity(
     shared_with=(N_("the event's organiser (our customer), who decides about the event"),),
 )
 
+ENGAGEMENT_ESTIMATES = Activity(
+    key="engagement_estimates",
+    title=N_("Engagement estimates"),
+    what=N_(
+        "When the organiser's account turns them on, we estimate after an event, on our "
+        "servers, how much each participant took part: speaking time and turns (a voice "
+        "detector on the recording, while you were on air), chat messages, poll answers "
+        "and questions, and how often a face was on camera while you were on the stage "
+        "(a face detector on one picture a second; it does not tell who). Each is shown "
+        "to the organiser as an estimate with how sure it is; a sample is checked by a "
+        "person against the recording, and you can ask for any estimate about you to be "
+        "checked. We never infer emotions from voice or face. Nothing is estimated about "
+        "a person who opted out of automated assessment."
+    ),
+    purposes=(Purpose.AUTOMATED_ASSESSMENT,),
+    basis=LegalBasis.LEGITIMATE_INTEREST,
+    subjects=(Subject.PARTICIPANT, Subject.CUSTOMER_USER),
+    audiences=(Audience.PARTICIPANT,),
+    reads=(
+        "participants.id",
+        "participants.event_id",
+        "participants.email",
+        "participants.user_id",
+        "participants.first_name",
+        "participants.last_name",
+        "recordings.id",
+        "recordings.event_id",
+        "recordings.media_type",
+        "recordings.status",
+        "recording_chunks.*",
+        "recording_voices.*",
+        "chat_messages.author_id",
+        "poll_votes.voter_id",
+        "questions.author_id",
+    ),
+    writes=("engagement_estimates.*",),
+    shared_with=(N_("the event's organiser (our customer), who decides about the event"),),
+)
+
 GLOSSARY = Activity(
     key="glossary",
     title=N_("The booths' glossary"),
@@ -704,6 +743,7 @@ ENCRYPTION = Activity(
         "ticket_messages.*",
         "crm_notes.*",
         "transcript_segments.*",
+        "engagement_estimates.*",
     ),
     writes=(
         "participants.phone",
@@ -725,6 +765,7 @@ ENCRYPTION = Activity(
         "tickets.subject",
         "ticket_messages.body",
         "transcript_segments.text",
+        "engagement_estimates.review_note",
     ),
     stores_only=True,
     processors=False,
@@ -735,6 +776,7 @@ ACTIVITIES: tuple[Activity, ...] = (
     SHARING,
     RECORDING,
     TRANSCRIPTION,
+    ENGAGEMENT_ESTIMATES,
     GLOSSARY,
     ON_AIR_TIME,
     REGISTRATION,

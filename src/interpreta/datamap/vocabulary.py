@@ -49,6 +49,10 @@ class Category(_Described):
     NEWSLETTER = "newsletter", N_("Newsletter subscription data")
     COOKIES = "cookies", N_("Website cookies")
     SECURITY = "security", N_("Security data (login sessions, audit records)")
+    ENGAGEMENT = (
+        "engagement",
+        N_("Engagement estimates (speaking time, participation, a face on camera; never emotions)"),
+    )
 
 
 class Subject(_Described):
@@ -84,6 +88,13 @@ class Purpose(_Described):
     LEGAL_COMPLIANCE = (
         "legal_compliance",
         N_("to meet legal obligations (accounting, breach records)"),
+    )
+    AUTOMATED_ASSESSMENT = (
+        "automated_assessment",
+        N_(
+            "to estimate, for an organiser who turns it on, how much each participant took "
+            "part (speaking time, chat, polls, questions, a face on camera)"
+        ),
     )
     CALENDAR = (
         "calendar",

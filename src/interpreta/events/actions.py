@@ -32,16 +32,19 @@ from interpreta.events.models import (
 from interpreta.i18n.catalogues import N_, gettext
 from interpreta.privacy import holds as legal_holds
 from interpreta.privacy.processing import runs_in
+from interpreta.speech import interpretation
 
 _CODE_ATTEMPTS = 20
 
 
 @dataclass(frozen=True)
 class LanguageSpec:
-    """A language to interpret into: its tag and, optionally, a display name."""
+    """A language to interpret into: its tag, optionally a display name, and whether a
+    machine interprets it (translation and a synthetic voice) rather than a booth."""
 
     code: str
     name: str | None = None
+    machine: bool = False
 
 
 def check_timezone(name: str) -> None:
@@ -201,7 +204,7 @@ def add_topic(db: Session, event: Event, name: str) -> Topic:
     db.flush()
     topic.channels.append(Channel(kind=ChannelKind.FLOOR, language_code=None))
     for language in event.languages:
-        _add_language_channel(topic, language.code)
+        _add_language_channel(topic, language.code, language.machine)
     db.flush()
     return topic
 
@@ -251,19 +254,33 @@ def add_language(db: Session, event: Event, spec: LanguageSpec) -> EventLanguage
         raise conflict(
             gettext("The event already has the language %(code)s.", code=repr(code)), "code"
         )
+    if spec.machine and languages.base_of(code) not in interpretation.languages():
+        raise invalid(
+            "machine",
+            gettext(
+                "No machine interpretation into %(code)s here: it speaks %(offered)s.",
+                code=repr(code),
+                offered=", ".join(sorted(interpretation.languages())),
+            ),
+        )
     language = EventLanguage(
-        code=code, name=spec.name or languages.name_of(code), position=len(event.languages)
+        code=code,
+        name=spec.name or languages.name_of(code),
+        position=len(event.languages),
+        machine=spec.machine,
     )
     event.languages.append(language)
     for topic in event.topics:
-        _add_language_channel(topic, code)
+        _add_language_channel(topic, code, spec.machine)
     db.flush()
     return language
 
 
-def _add_language_channel(topic: Topic, code: str) -> None:
-    channel = Channel(kind=ChannelKind.LANGUAGE, language_code=code)
-    channel.booth = Booth()
+def _add_language_channel(topic: Topic, code: str, machine: bool) -> None:
+    """A language channel in `topic`: with its booth, or interpreted by machine."""
+    channel = Channel(kind=ChannelKind.LANGUAGE, language_code=code, machine=machine)
+    if not machine:
+        channel.booth = Booth()
     topic.channels.append(channel)
 
 

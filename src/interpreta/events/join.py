@@ -38,6 +38,7 @@ def public_info(db: Session, code: str) -> dict[str, Any] | None:
             Event.mode,
             Event.waiting_room,
             Event.registration,
+            Channel.machine,
         )
         .join(Topic, Topic.event_id == Event.id)
         .join(Channel, Channel.topic_id == Topic.id)
@@ -62,6 +63,7 @@ def public_info(db: Session, code: str) -> dict[str, Any] | None:
                 "kind": kind,
                 "language_code": row[12],
                 "name": "Floor" if kind == "floor" else row[13],
+                "machine": bool(row[17]),
             }
         )
     return {

@@ -53,6 +53,11 @@ def is_valid_tag(tag: str) -> bool:
     return bool(_TAG.match(tag))
 
 
+def base_of(tag: str) -> str:
+    """The primary language of `tag` ('pt' for 'pt-BR'), lower case."""
+    return tag.split("-")[0].lower()
+
+
 def name_of(tag: str) -> str:
     """The display name of `tag`, falling back to its primary language, then the tag."""
     return NAMES.get(tag) or NAMES.get(tag.split("-")[0], tag)

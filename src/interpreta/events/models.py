@@ -63,6 +63,9 @@ MEETING_CONTENT = Personal(
     confidential=True,
 )
 ASSIGNMENT = PARTICIPATION.described("", subject=Subject.CUSTOMER_USER)
+ASSESSED = (Purpose.PROVIDE_EVENTS, Purpose.AUTOMATED_ASSESSMENT)
+"""The purposes of what engagement estimates read besides running the event, where the
+customer turned them on (P37): who spoke, wrote, voted or asked, and the recordings."""
 
 
 class RegistrationMode(StrEnum):
@@ -263,6 +266,12 @@ class EventLanguage(Base):
     code: Mapped[str] = mapped_column(String(16), info=not_personal("BCP 47 language tag"))
     name: Mapped[str] = mapped_column(String(64), info=not_personal("language name"))
     position: Mapped[int] = mapped_column(Integer, default=0, info=not_personal("list order"))
+    machine: Mapped[bool] = mapped_column(
+        Boolean,
+        default=False,
+        server_default=text("false"),
+        info=not_personal("interpreted by machine: translation and a synthetic voice"),
+    )
 
     event: Mapped[Event] = relationship(back_populates="languages")
 
@@ -306,6 +315,15 @@ class Channel(Base):
     )
     language_code: Mapped[str | None] = mapped_column(
         String(16), info=not_personal("language of a language channel; none for the floor")
+    )
+    machine: Mapped[bool] = mapped_column(
+        Boolean,
+        default=False,
+        server_default=text("false"),
+        info=not_personal(
+            "a language channel interpreted by machine (no booth): the floor's captions "
+            "translated and spoken by a synthetic voice"
+        ),
     )
 
     topic: Mapped[Topic] = relationship(back_populates="channels")
@@ -362,7 +380,12 @@ class Participant(Base):
     event_id: Mapped[int] = mapped_column(
         ForeignKey("events.id", ondelete="CASCADE"),
         index=True,
-        info=personal(CONNECTION, "event ID", tie=Tie.EVENT, purposes=METERED),
+        info=personal(
+            CONNECTION,
+            "event ID",
+            tie=Tie.EVENT,
+            purposes=(*METERED, Purpose.AUTOMATED_ASSESSMENT),
+        ),
     )
     role: Mapped[ParticipantRole] = mapped_column(
         enum_type(ParticipantRole, 12),
@@ -377,15 +400,15 @@ class Participant(Base):
         String(32), unique=True, info=personal(PARTICIPATION, "generated participant ID")
     )
     first_name: Mapped[str | None] = mapped_column(
-        String(100), info=personal(PARTICIPATION, "first name")
+        String(100), info=personal(PARTICIPATION, "first name", purposes=ASSESSED)
     )
     last_name: Mapped[str | None] = mapped_column(
-        String(100), info=personal(PARTICIPATION, "last name")
+        String(100), info=personal(PARTICIPATION, "last name", purposes=ASSESSED)
     )
     email: Mapped[str | None] = mapped_column(
         String(320),
         index=True,
-        info=personal(PARTICIPATION, "email address", tie=Tie.EMAIL),
+        info=personal(PARTICIPATION, "email address", tie=Tie.EMAIL, purposes=ASSESSED),
     )
     phone: Mapped[str | None] = mapped_column(
         EncryptedText, info=personal(PARTICIPATION, "phone number", confidential=True)
@@ -397,6 +420,7 @@ class Participant(Base):
             PARTICIPATION,
             "user ID, when the participant has an account",
             tie=Tie.ACCOUNT,
+            purposes=ASSESSED,
         ),
     )
     created_at: Mapped[datetime] = mapped_column(

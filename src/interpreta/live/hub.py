@@ -59,9 +59,11 @@ from interpreta.live.captions import (
     EventCaptions,
     captioned,
     default_max_streams,
+    recognised,
 )
 from interpreta.live.content_delivery import deliver
 from interpreta.live.input_meter import FloorMeters
+from interpreta.live.machine_voice import MachineVoice
 from interpreta.live.recording import EventRecorder
 from interpreta.live.shared_state import Presence, SharedState
 from interpreta.live.sound_check import SoundCheck
@@ -77,6 +79,7 @@ from interpreta.meetings import transcripts
 from interpreta.platform import Platform
 from interpreta.privacy.processing import processing
 from interpreta.recordings import store as recordings_store
+from interpreta.speech import interpretation
 from interpreta.speech.engines import engine_for
 from interpreta.speech.recognition import Caption
 
@@ -279,6 +282,10 @@ class LiveEvent:
     transcribed: dict[int, str] = field(default_factory=dict)
     """The channels whose sentences the event keeps as a transcript, with their language
     (all it can caption, while the organiser keeps one)."""
+    interpreted: dict[int, tuple[int, str, str]] = field(default_factory=dict)
+    """Each machine channel that can speak now: its source channel (the floor of its
+    topic, which speaks a language a recogniser understands), the source's language and
+    its own."""
     on_air_log: dict[int, deque[tuple[float, str | None]]] = field(default_factory=dict)
     """Per transcribed channel, who went on air when (wall-clock seconds, the source's
     peer): a sentence is told to whoever was on air while it was said, not when its
@@ -296,6 +303,33 @@ class LiveEvent:
             for c in self.channels.values()
             if c.topic_id == topic_id and c.kind is ChannelKind.FLOOR
         )
+
+
+def _interpreted(
+    channels: dict[int, ChannelInfo], floor_language: str | None
+) -> dict[int, tuple[int, str, str]]:
+    """Each machine channel that can speak, with its source (its topic's floor, where a
+    recogniser understands the floor's language and a translation into the channel's
+    language is installed), the source's language and its own."""
+    source_language = recognised(floor_language)
+    if source_language is None:
+        return {}
+    speaks = interpretation.languages(source_language)
+    found = {}
+    for info in channels.values():
+        target = (info.language_code or "").split("-")[0].lower()
+        if info.machine and target in speaks:
+            floor = next(
+                (
+                    c.id
+                    for c in channels.values()
+                    if c.topic_id == info.topic_id and c.kind is ChannelKind.FLOOR
+                ),
+                None,
+            )
+            if floor is not None:
+                found[info.id] = (floor, source_language, target)
+    return found
 
 
 def _plane_id(channel_id: int) -> str:
@@ -341,6 +375,8 @@ class LiveHub:
         "The floors' input-quality meters, per event with staff connected here."
         self._captions: dict[int, EventCaptions] = {}
         "The channels this node captions, per event, while someone wants their captions."
+        self._machines: dict[int, dict[int, MachineVoice]] = {}
+        "Per event, the machine channels whose voice this node sends (it captions their source)."
         self._translations = caption_delivery.Translations()
         self.caption_streams = default_max_streams()
         "Channels this node captions at most at once (each costs part of a core)."
@@ -1044,6 +1080,7 @@ class LiveHub:
                 "topic_id": info.topic_id,
                 "kind": str(info.kind),
                 "language_code": info.language_code,
+                "machine": info.machine,
                 "live": sources.is_live(live.shared, info),
                 "on_air": on_air is not None,
                 "captions": live.caption_offer.get(info.id, []),
@@ -1269,6 +1306,7 @@ class LiveHub:
             talkback_before = sources.talkback_sources(shared)
             lanes_before = sources.lane_sources(shared, live.channels)
             on_air = {channel: console.on_air for channel, console in shared.booths.items()}
+            machines = dict(shared.machines)
             yield shared  # the block works on this fresh copy: raising leaves live.shared as is
             now = self.platform.clock.now()
             went_on_air = {
@@ -1279,7 +1317,9 @@ class LiveHub:
             for channel, key in went_on_air.items():
                 shared.booths[channel].on_air_since = None if key is None else self.wall()
             await self._settle_leases(shared, on_air)
-            await shared_state.save(self.bus, live.event_id, shared.booths, shared.floors)
+            await shared_state.save(
+                self.bus, live.event_id, shared.booths, shared.floors, shared.machines, machines
+            )
             live.shared = shared
             for channel, source in sources.sources(shared, live.channels).items():
                 if before.get(channel) != source:
@@ -1318,7 +1358,11 @@ class LiveHub:
     async def _read(self, live: LiveEvent) -> SharedState:
         shared = await shared_state.load(self.bus, live.event_id)
         for info in live.channels.values():
-            if info.kind is ChannelKind.LANGUAGE and info.id not in shared.booths:
+            if (
+                info.kind is ChannelKind.LANGUAGE
+                and not info.machine
+                and info.id not in shared.booths
+            ):
                 shared.booths[info.id] = BoothConsole(_plane_id(info.id))
         return shared
 
@@ -1548,9 +1592,15 @@ class LiveHub:
             caption_delivery.offer, captioned(enabled, floor_language, languages.items())
         )
         transcribed = captioned(keep, floor_language, languages.items())
-        if offer == live.caption_offer and transcribed == live.transcribed:
+        interpreted = _interpreted(live.channels, floor_language)
+        if (
+            offer == live.caption_offer
+            and transcribed == live.transcribed
+            and interpreted == live.interpreted
+        ):
             return
         live.caption_offer, live.transcribed = offer, transcribed
+        live.interpreted = interpreted
         for client in live.clients:
             if client.captions and client.captions[1] not in offer.get(client.captions[0], []):
                 client.captions = None
@@ -1571,9 +1621,12 @@ class LiveHub:
         return None if captions is None else captions.streams.get(channel_id)
 
     async def _keep_captions(self, live: LiveEvent) -> None:
-        """Caption the channels somebody here wants captions of, and every channel of a
-        transcript (where this node holds or takes their lease), and stop the others."""
+        """Caption the channels somebody here wants captions of, every channel of a
+        transcript and every source of a machine channel (where this node holds or takes
+        their lease), and stop the others; then send the voices of the machine channels
+        whose source this node captions."""
         wanted = dict(live.transcribed)
+        wanted |= {source: language for source, language, _ in live.interpreted.values()}
         wanted |= {
             client.captions[0]: live.caption_offer[client.captions[0]][0]
             for client in live.clients
@@ -1599,12 +1652,72 @@ class LiveHub:
                 await self.bus.publish(TOPIC, message)
                 if caption.final and caption.text and channel_id in live.transcribed:
                     await self._transcribe(live, channel_id, language, caption, started)
+                for machine, voice in self._machines.get(event_id, {}).items():
+                    if live.interpreted.get(machine, (None,))[0] == channel_id:
+                        voice.hear(caption)
 
             running = self._captions[event_id] = EventCaptions(
                 self.plane, self.bus, event_id, publish, self._tap_addresses
             )
         room = self.caption_streams - sum(len(c.streams) for c in self._captions.values())
         await running.keep(wanted, room)
+        await self._keep_machines(live, running)
+
+    async def _keep_machines(self, live: LiveEvent, running: EventCaptions) -> None:
+        """Send the voice of each machine channel whose source this node captions, and
+        stop the others here; the shared state names each voice, so every node's plane
+        forwards it."""
+        voices = self._machines.setdefault(live.event_id, {})
+        stop = [
+            channel
+            for channel, voice in voices.items()
+            if voice.failed
+            or channel not in live.interpreted
+            or live.interpreted[channel][0] not in running.streams
+        ]
+        start = [
+            channel
+            for channel, (source, _, _) in live.interpreted.items()
+            if source in running.streams and (channel not in voices or channel in stop)
+        ]
+        if not stop and not start:
+            return
+        gone = {channel: voices.pop(channel) for channel in stop}
+        for channel in start:
+            _, source_language, language = live.interpreted[channel]
+            voice = MachineVoice(
+                channel,
+                f"machine:{live.event_id}:{channel}:{next(self._serial)}",
+                source_language,
+                language,
+                self._tap_addresses,
+            )
+            try:
+                answer = await self.plane.publish(
+                    _plane_id(channel), voice.peer_id, await voice.offer()
+                )
+                await voice.answered(answer)
+            except Exception:
+                log.exception("the voice of machine channel %s did not start", channel)
+                await voice.close()
+                continue
+            voices[channel] = voice
+        async with self._changing(live) as shared:
+            for channel, voice in gone.items():
+                if shared.machines.get(channel) == voice.peer_id:
+                    del shared.machines[channel]
+            for channel in start:
+                if channel in voices:
+                    shared.machines[channel] = voices[channel].peer_id
+        for voice in gone.values():
+            await voice.close()
+            with contextlib.suppress(UnknownPeerError):
+                await self.plane.close_peer(voice.peer_id)
+
+    async def _close_machines(self, event_id: int) -> None:
+        for voice in self._machines.pop(event_id, {}).values():
+            with contextlib.suppress(Exception):
+                await voice.close()
 
     def _note_on_air(self, live: LiveEvent) -> None:
         """Note who is on air in each transcribed channel, when it changed."""
@@ -1733,6 +1846,7 @@ class LiveHub:
             captions = self._captions.pop(live.event_id, None)
             if captions is not None:
                 await captions.close()
+            await self._close_machines(live.event_id)
             for info in live.channels.values():  # before the event can be loaded again
                 await self.plane.close_channel(_plane_id(info.id))
                 if info.kind is ChannelKind.LANGUAGE:
@@ -1766,12 +1880,18 @@ class LiveHub:
     def _load_channels(self, event_id: int) -> dict[int, ChannelInfo]:
         with self.platform.sessions() as db:
             rows = db.execute(
-                select(Channel.id, Channel.topic_id, Channel.kind, Channel.language_code)
+                select(
+                    Channel.id,
+                    Channel.topic_id,
+                    Channel.kind,
+                    Channel.language_code,
+                    Channel.machine,
+                )
                 .join(Topic, Channel.topic_id == Topic.id)
                 .where(Topic.event_id == event_id)
                 .order_by(Topic.position, Channel.id)
             ).all()
-        return {r[0]: ChannelInfo(r[0], r[1], ChannelKind(r[2]), r[3]) for r in rows}
+        return {r[0]: ChannelInfo(r[0], r[1], ChannelKind(r[2]), r[3], bool(r[4])) for r in rows}
 
     async def _check_channel(self, live: LiveEvent, channel_id: int) -> None:
         if channel_id not in live.channels:
@@ -1901,6 +2021,8 @@ class LiveHub:
             with contextlib.suppress(Exception):
                 await captions.close()
         self._captions.clear()
+        for event_id in list(self._machines):
+            await self._close_machines(event_id)
         self._unsubscribe()
         if self._keeper is not None:
             self._keeper.cancel()

@@ -131,6 +131,8 @@ class SharedState:
     moderation: Moderation = field(default_factory=Moderation)
     feeds: dict[str, Feed] = field(default_factory=dict)
     """The video feeds being sent, by id."""
+    machines: dict[int, str] = field(default_factory=dict)
+    """Each machine channel's voice (its publisher), by channel."""
 
 
 async def load(bus: Bus, event_id: int) -> SharedState:
@@ -142,6 +144,8 @@ async def load(bus: Bus, event_id: int) -> SharedState:
             state.booths[int(channel)] = BoothConsole.from_document(channel, json.loads(value))
         elif kind == "floor":
             state.floors[int(channel)] = list(json.loads(value))
+        elif kind == "machine":
+            state.machines[int(channel)] = json.loads(value)
     live = await bus.live_nodes()
     for session, value in (await bus.fields(presence_key(event_id))).items():
         presence = Presence(**json.loads(value))
@@ -157,12 +161,22 @@ async def load(bus: Bus, event_id: int) -> SharedState:
 
 
 async def save(
-    bus: Bus, event_id: int, booths: dict[int, BoothConsole], floors: dict[int, list[str]]
+    bus: Bus,
+    event_id: int,
+    booths: dict[int, BoothConsole],
+    floors: dict[int, list[str]],
+    machines: dict[int, str] | None = None,
+    before: dict[int, str] | None = None,
 ) -> None:
-    """Write every console and floor of the event in one step."""
+    """Write every console, floor and machine voice of the event in one step (a machine
+    voice in `before` but no longer in `machines` is removed)."""
     values = {f"booth:{c}": json.dumps(b.to_document()) for c, b in booths.items()}
     values |= {f"floor:{c}": json.dumps(publishers) for c, publishers in floors.items()}
+    values |= {f"machine:{c}": json.dumps(peer) for c, peer in (machines or {}).items()}
     await bus.put(state_key(event_id), values)
+    gone = [f"machine:{c}" for c in (before or {}) if c not in (machines or {})]
+    if gone:
+        await bus.drop(state_key(event_id), *gone)
 
 
 async def forget(bus: Bus, event_id: int) -> None:

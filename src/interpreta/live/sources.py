@@ -54,6 +54,8 @@ class ChannelInfo:
     topic_id: int
     kind: ChannelKind
     language_code: str | None
+    machine: bool = False
+    """A language channel interpreted by machine: its voice is its source, no booth."""
 
 
 def talkback_channel(channel_id: int) -> str:
@@ -142,6 +144,8 @@ def source(shared: SharedState, info: ChannelInfo, channels: dict[int, ChannelIn
     """The publisher a channel forwards now."""
     if info.kind is ChannelKind.FLOOR:
         return _floor_source(shared, info.id)
+    if info.machine:
+        return shared.machines.get(info.id)
     retour = retour_into(shared, info.id)
     if retour is not None:
         return shared.booths[retour].source()
@@ -170,6 +174,8 @@ def carrier(
     booth's retour, or the floor (or a relay) standing in while its booth is on a retour."""
     if info.kind is ChannelKind.FLOOR:
         return {"kind": "floor"}
+    if info.machine:
+        return {"kind": "machine"}
     retour = retour_into(shared, info.id)
     if retour is not None:
         return {
@@ -189,6 +195,8 @@ def is_live(shared: SharedState, info: ChannelInfo) -> bool:
     """Whether a channel has anyone who could speak on it (a speaker, a booth's mic)."""
     if info.kind is ChannelKind.FLOOR:
         return bool(shared.floors.get(info.id))
+    if info.machine:
+        return info.id in shared.machines
     if retour_into(shared, info.id) is not None:
         return True
     console = shared.booths.get(info.id)

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from interpreta.datamap.declarations import not_personal, personal
 from interpreta.datamap.ties import Tie, tied
 from interpreta.db.base import Base, UTCDateTime, enum_type
-from interpreta.events.models import MEETING_CONTENT
+from interpreta.events.models import ASSESSED, MEETING_CONTENT
 from interpreta.privacy.crypto import EncryptedText
 
 
@@ -49,7 +49,11 @@ class ChatMessage(Base):
         ForeignKey("participants.id", ondelete="SET NULL"),
         index=True,
         info=personal(
-            MEETING_CONTENT, "author of a chat message", tie=Tie.OWNER, confidential=False
+            MEETING_CONTENT,
+            "author of a chat message",
+            tie=Tie.OWNER,
+            confidential=False,
+            purposes=ASSESSED,
         ),
     )
     audience: Mapped[ChatAudience] = mapped_column(
@@ -171,7 +175,13 @@ class PollVote(Base):
     voter_id: Mapped[int] = mapped_column(
         ForeignKey("participants.id", ondelete="CASCADE"),
         index=True,
-        info=personal(MEETING_CONTENT, "who voted in a poll", tie=Tie.OWNER, confidential=False),
+        info=personal(
+            MEETING_CONTENT,
+            "who voted in a poll",
+            tie=Tie.OWNER,
+            confidential=False,
+            purposes=ASSESSED,
+        ),
     )
     voted_at: Mapped[datetime] = mapped_column(
         UTCDateTime, info=personal(MEETING_CONTENT, "when you voted", confidential=False)
@@ -201,7 +211,13 @@ class Question(Base):
     author_id: Mapped[int | None] = mapped_column(
         ForeignKey("participants.id", ondelete="SET NULL"),
         index=True,
-        info=personal(MEETING_CONTENT, "who asked a question", tie=Tie.OWNER, confidential=False),
+        info=personal(
+            MEETING_CONTENT,
+            "who asked a question",
+            tie=Tie.OWNER,
+            confidential=False,
+            purposes=ASSESSED,
+        ),
     )
     body: Mapped[str] = mapped_column(
         EncryptedText, info=personal(MEETING_CONTENT, "question", free_text=True)

@@ -97,8 +97,8 @@ class ProcessingMark(Base):
     )
 
 
-AUTOMATED_ASSESSMENT = "automated_assessment"
-"""Engagement and emotion analytics (P33, P37): not yet a purpose in the vocabulary."""
+AUTOMATED_ASSESSMENT = Purpose.AUTOMATED_ASSESSMENT.value
+"""Engagement estimates (P33, P37): what an opt-out of automated assessment stops."""
 
 LEGITIMATE_INTEREST_PURPOSES: tuple[str, ...] = (
     Purpose.PRODUCT_ANALYTICS.value,

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from interpreta.datamap.declarations import not_personal, personal
 from interpreta.datamap.ties import Tie
 from interpreta.db.base import Base, UTCDateTime, enum_type
-from interpreta.events.models import MEETING_CONTENT
+from interpreta.events.models import ASSESSED, MEETING_CONTENT
 from interpreta.privacy.crypto import EncryptedText
 
 AUDIO = "audio/ogg"
@@ -90,6 +90,7 @@ class RecordingChunk(Base):
             MEETING_CONTENT,
             "recorded sound of a channel (Ogg Opus), or video of a topic's stage (WebM or "
             "Matroska), in base64",
+            purposes=ASSESSED,
         ),
     )
 
@@ -114,12 +115,16 @@ class RecordingVoice(Base):
             "who was heard or seen in a recording",
             tie=Tie.OWNER,
             confidential=False,
+            purposes=ASSESSED,
         ),
     )
     from_ms: Mapped[int] = mapped_column(
         Integer,
         info=personal(
-            MEETING_CONTENT, "from when you were heard or seen in the recording", confidential=False
+            MEETING_CONTENT,
+            "from when you were heard or seen in the recording",
+            confidential=False,
+            purposes=ASSESSED,
         ),
     )
     to_ms: Mapped[int | None] = mapped_column(
@@ -128,5 +133,6 @@ class RecordingVoice(Base):
             MEETING_CONTENT,
             "until when you were heard or seen in the recording",
             confidential=False,
+            purposes=ASSESSED,
         ),
     )

@@ -569,14 +569,59 @@ def event_page(
     )
 
 
+@router.get("/events/{event_id}/engagement", response_model=None)
+def engagement_page(
+    event_id: PathId, request: Request, user: OptionalUserDep, platform: PlatformDep
+) -> Response:
+    """The organisers' engagement estimates of an event (P37): the notice, the estimates
+    by participant, and the review queue with its evidence. The page's script reads and
+    writes them through the API (``/api/events/{id}/engagement``), which answers only
+    the event's owners and organisers; so does this page (404 for anyone else)."""
+    if user is None:
+        return _login_redirect(request)
+    with platform.sessions() as db:
+        try:
+            event = load_event(db, event_id, user)
+        except Problem:
+            return not_found_page(
+                request, user, gettext("There is no such event in your organisations.")
+            )
+        if not _manages(db, user, event):
+            return not_found_page(
+                request, user, gettext("Only the event's organisers see this page.")
+            )
+        organisation_name = account_actions.organisation_name(db, event.organisation_id)
+        document = {
+            "id": event.id,
+            "title": event.title,
+            "code": event.code,
+            "schedule": format_schedule(event.starts_at, event.ends_at, event.timezone),
+        }
+    return render(
+        request,
+        "engagement.html",
+        user,
+        event=document,
+        organisation_name=organisation_name,
+        data={"event_id": event_id, "organisation": organisation_name},
+    )
+
+
 # --- live -------------------------------------------------------------------------------
 
 
-def _channel_label(kind: str, language_code: str | None, name: str | None) -> str:
+def _channel_label(
+    kind: str, language_code: str | None, name: str | None, machine: bool = False
+) -> str:
+    """A channel's name as the pages show it; a machine channel's says it is a machine
+    (EU AI Act Art. 50)."""
     if kind == "floor":
         return gettext("Floor (original)")
     code = language_code or ""
-    return name or languages.NAMES.get(code, code)
+    label = name or languages.NAMES.get(code, code)
+    if machine:
+        return gettext("%(language)s (machine translation, synthetic voice)", language=label)
+    return label
 
 
 def live_topics(info: dict[str, Any]) -> list[dict[str, Any]]:
@@ -590,7 +635,8 @@ def live_topics(info: dict[str, Any]) -> list[dict[str, Any]]:
                     "id": c["id"],
                     "kind": c["kind"],
                     "language_code": c["language_code"],
-                    "name": _channel_label(c["kind"], c["language_code"], c["name"]),
+                    "machine": c["machine"],
+                    "name": _channel_label(c["kind"], c["language_code"], c["name"], c["machine"]),
                 }
                 for c in topic["channels"]
             ],

@@ -111,6 +111,7 @@ function renderLanguages() {
         { class: "chip" },
         h("span", { text: lang.name || languageName(lang.code) }),
         h("span", { class: "code-tag", text: lang.code }),
+        lang.machine && h("span", { class: "code-tag", text: _("machine") }),
         canManage && removeButton(_("Remove %(name)s", { name: lang.name || lang.code }), () => removeLanguage(lang)),
       ),
     ),
@@ -136,7 +137,7 @@ function invalid(field, message) {
 }
 
 /** Add the typed language to the draft; throws ApiError when it cannot be added. */
-function addDraftLanguage(typed) {
+function addDraftLanguage(typed, machine) {
   const code = resolveLanguage(typed);
   if (!/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/.test(code)) {
     throw invalid("code", _("“%(text)s” is not a language code such as de, fr or pt-BR.", { text: typed.trim() }));
@@ -144,7 +145,7 @@ function addDraftLanguage(typed) {
   if (draft.languages.some((l) => l.code === code)) {
     throw invalid("code", _("%(language)s is already in the list.", { language: languageName(code) }));
   }
-  draft.languages.push({ code, name: names[code] || names[code.split("-")[0]] || code });
+  draft.languages.push({ code, name: names[code] || names[code.split("-")[0]] || code, machine });
   return code;
 }
 
@@ -170,13 +171,16 @@ async function removeLanguage(lang) {
 
 if (languageForm) {
   const input = languageForm.elements.namedItem("code");
+  const machineBox = languageForm.elements.namedItem("machine");
   languageForm.addEventListener("submit", async (e) => {
     e.preventDefault();
     clearErrors(languageForm);
+    const machine = Boolean(machineBox?.checked);
     if (isNew) {
       try {
-        const code = addDraftLanguage(input.value);
+        const code = addDraftLanguage(input.value, machine);
         input.value = "";
+        if (machineBox) machineBox.checked = false;
         renderLanguages();
         announce(_("Added %(name)s.", { name: languageName(code) }));
       } catch (error) {
@@ -189,14 +193,17 @@ if (languageForm) {
       const done = await change(
         "POST",
         `/api/events/${event.id}/languages`,
-        { code },
+        { code, machine },
         {
           form: languageForm,
           message: _("Added %(name)s.", { name: names[code] || code }),
           focusId: "add-language-code",
         },
       );
-      if (done) input.value = "";
+      if (done) {
+        input.value = "";
+        if (machineBox) machineBox.checked = false;
+      }
     });
   });
 }
@@ -438,7 +445,7 @@ if (details && canManage && isNew) {
       }
       return {
         ...detailsBody(form),
-        languages: draft.languages.map(({ code }) => ({ code })),
+        languages: draft.languages.map(({ code, machine }) => ({ code, machine: Boolean(machine) })),
         topics: draft.topics,
       };
     },

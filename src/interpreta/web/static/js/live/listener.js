@@ -329,6 +329,11 @@ function describe() {
       : _("The floor is quiet: no speaker is on air.");
   }
   const name = channelLabel(channel);
+  if (channel.machine) {
+    return info?.live
+      ? _("Machine interpretation: translated by machine and spoken by a synthetic voice. It may contain mistakes.")
+      : _("Machine interpretation starts when the floor speaks English.");
+  }
   if (!info?.live) return _("No interpreter is in the %(name)s booth right now.", { name });
   if (info.on_air) return _("Interpreter on air: %(name)s.", { name });
   return _("Interpretation paused: the %(name)s interpreter's microphone is off.", { name });
