@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import select
 
 from interpreta.accounts.models import Organisation
-from interpreta.events.models import Channel, Event, Topic
+from interpreta.events.models import Channel, ChannelKind, Event, Topic
 from interpreta.meetings import chat, polls, questions
 from interpreta.meetings.models import ChatAudience
 from interpreta.platform import Platform
@@ -104,15 +104,20 @@ def record(
     duration_ms: int,
     voices: list[tuple[int, int, int]],
 ) -> int:
-    """A finished recording of the event's first channel, in which each participant is
+    """A finished recording of the event's floor, in which each participant is
     heard (or seen) from and to the milliseconds given; its ID."""
     with platform.transaction() as db:
         channel = db.scalars(
             select(Channel.id)
             .join(Topic, Topic.id == Channel.topic_id)
-            .where(Topic.event_id == event_id)
+            .where(Topic.event_id == event_id, Channel.kind == ChannelKind.FLOOR)
         ).first()
-        assert channel is not None
+        if channel is None:  # the seeded world's event has only a booth's channel
+            topic = db.scalars(select(Topic.id).where(Topic.event_id == event_id)).one()
+            floor = Channel(topic_id=topic, kind=ChannelKind.FLOOR, language_code=None)
+            db.add(floor)
+            db.flush()
+            channel = floor.id
         now = platform.clock.now()
         recording_id = store.begin(db, event_id, [(channel, "floor")], now, media_type)[channel]
         store.append(db, recording_id, 0, content, duration_ms)

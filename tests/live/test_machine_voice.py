@@ -37,3 +37,23 @@ async def test_the_oldest_speech_is_dropped_once_too_much_waits() -> None:
     track.say(b"")  # nothing to say: nothing queued
     assert track.dropped == 1
     track.stop()
+
+
+async def test_a_voice_whose_node_stopped_beating_is_not_named_and_stopped_ones_are_unnamed() -> (
+    None
+):
+    from interpreta.bus.memory_backend import MemoryBus
+    from interpreta.live import shared_state
+
+    bus = MemoryBus("a")
+    await shared_state.save(bus, 7, {}, {}, {1: "machine:7:1:1"}, None, {1: "a"})
+    await shared_state.save(bus, 7, {}, {}, {2: "machine:7:2:5"}, None, {2: "gone"})
+    state = await shared_state.load(bus, 7)
+    assert state.machines == {1: "machine:7:1:1"}  # node "gone" never beat: its voice is out
+    assert state.machine_nodes == {1: "a"}
+
+    await shared_state.drop_machines(bus, 7, {1: "machine:7:1:0"})  # an older voice of 1
+    assert (await shared_state.load(bus, 7)).machines == {1: "machine:7:1:1"}
+    await shared_state.drop_machines(bus, 7, {1: "machine:7:1:1"})
+    assert (await shared_state.load(bus, 7)).machines == {}
+    await bus.close()

@@ -26,7 +26,6 @@ import random
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
-from itertools import chain
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -35,7 +34,7 @@ from interpreta.accounts.models import Organisation
 from interpreta.datamap.activities import ENGAGEMENT_ESTIMATES
 from interpreta.engagement import faces, speaking
 from interpreta.engagement.models import EngagementEstimate, Measure, ReviewState
-from interpreta.events.models import Event, Participant
+from interpreta.events.models import Channel, ChannelKind, Event, Participant
 from interpreta.meetings.models import ChatMessage, Poll, PollVote, Question
 from interpreta.privacy.processing import runs_in
 from interpreta.recordings import store
@@ -88,8 +87,8 @@ def estimate_event(
     :raises EstimatesOff: when the event's customer has not turned them on.
     :raises LookupError: when there is no such event.
     """
-    event = db.get(Event, event_id)
-    if event is None:
+    event = db.scalar(select(Event).where(Event.id == event_id).with_for_update())
+    if event is None:  # (locked: two runs, or a run and a review, take turns)
         raise LookupError(f"no event {event_id}")
     if not db.scalar(
         select(Organisation.engagement_estimates).where(Organisation.id == event.organisation_id)
@@ -111,20 +110,21 @@ class _Recording:
 
 
 def _recordings(db: Session, event_id: int, video: bool) -> list[_Recording]:
-    """The event's finished sound (or video) recordings."""
+    """The event's finished stage videos, or the finished sound recordings of its floors.
+
+    Only floors are heard: a booth's channel carries interpreters (whose work is not
+    assessed) and, during a retour, the floor again (which would count twice)."""
     kind = Recording.media_type.startswith("video/")
-    return [
-        _Recording(*row)
-        for row in db.execute(
-            select(Recording.id, Recording.label, Recording.duration_ms)
-            .where(
-                Recording.event_id == event_id,
-                Recording.status == RecordingStatus.DONE,
-                kind if video else ~kind,
-            )
-            .order_by(Recording.id)
+    query = select(Recording.id, Recording.label, Recording.duration_ms).where(
+        Recording.event_id == event_id,
+        Recording.status == RecordingStatus.DONE,
+        kind if video else ~kind,
+    )
+    if not video:
+        query = query.join(Channel, Channel.id == Recording.channel_id).where(
+            Channel.kind == ChannelKind.FLOOR
         )
-    ]
+    return [_Recording(*row) for row in db.execute(query.order_by(Recording.id))]
 
 
 def _spans(
@@ -197,14 +197,16 @@ def _camera(db: Session, event_id: int, assessed: set[int]) -> dict[tuple[int, M
         content = store.media(db, event_id, recording.id) if spans else None
         if content is None:
             continue
-        for participant_id, stretches in spans.items():
-            presence = faces.presence(
-                chain(*(faces.sampled_frames(content[2], a, b) for a, b in stretches))
-            )
-            sampled[participant_id] += [
-                (ms, face, recording.id)
-                for ms, face in zip(presence.times_ms, presence.faces, strict=True)
+        start = min(a for stretches in spans.values() for a, _ in stretches)
+        end = max(b for stretches in spans.values() for _, b in stretches)
+        for ms, frame in faces.sampled_frames(content[2], start, end):  # one decode
+            present = [
+                p for p, stretches in spans.items() if any(a <= ms < b for a, b in stretches)
             ]
+            if present:
+                face = faces.has_face(frame)
+                for participant_id in present:
+                    sampled[participant_id].append((ms, face, recording.id))
     found: dict[tuple[int, Measure], _Found] = {}
     for participant_id, seen in sampled.items():
         if not seen:

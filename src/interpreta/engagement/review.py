@@ -118,9 +118,9 @@ def queue(db: Session, event_id: int) -> list[dict[str, Any]]:
 
 def _estimate(db: Session, event_id: int, estimate_id: int) -> EngagementEstimate:
     row = db.scalar(
-        select(EngagementEstimate).where(
-            EngagementEstimate.id == estimate_id, EngagementEstimate.event_id == event_id
-        )
+        select(EngagementEstimate)
+        .where(EngagementEstimate.id == estimate_id, EngagementEstimate.event_id == event_id)
+        .with_for_update()
     )
     if row is None:
         raise LookupError(estimate_id)
@@ -185,7 +185,7 @@ def request_review(db: Session, participant_ids: list[int], estimate_id: int) ->
         raise LookupError(estimate_id)
     row.review_requested = True
     row.review = ReviewState.QUEUED
-    row.reviewed_at = None
+    row.reviewed_value = row.review_note = row.reviewed_at = None
     db.flush()
     return as_dict(row, None)
 

@@ -282,6 +282,8 @@ class LiveEvent:
     transcribed: dict[int, str] = field(default_factory=dict)
     """The channels whose sentences the event keeps as a transcript, with their language
     (all it can caption, while the organiser keeps one)."""
+    machines_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    """Starting and stopping this node's machine voices of the event: one at a time."""
     interpreted: dict[int, tuple[int, str, str]] = field(default_factory=dict)
     """Each machine channel that can speak now: its source channel (the floor of its
     topic, which speaks a language a recogniser understands), the source's language and
@@ -303,6 +305,12 @@ class LiveEvent:
             for c in self.channels.values()
             if c.topic_id == topic_id and c.kind is ChannelKind.FLOOR
         )
+
+
+MACHINE_START = 15.0
+"""Seconds a machine channel's voice may take to connect to the plane."""
+MACHINE_RETRY = 15.0
+"""Seconds before a voice that did not start is tried again."""
 
 
 def _interpreted(
@@ -376,6 +384,8 @@ class LiveHub:
         self._captions: dict[int, EventCaptions] = {}
         "The channels this node captions, per event, while someone wants their captions."
         self._machines: dict[int, dict[int, MachineVoice]] = {}
+        self._machine_retry: dict[int, float] = {}
+        "Per machine channel whose voice did not start: when to try again (loop time)."
         "Per event, the machine channels whose voice this node sends (it captions their source)."
         self._translations = caption_delivery.Translations()
         self.caption_streams = default_max_streams()
@@ -955,10 +965,16 @@ class LiveHub:
             await asyncio.to_thread(self._record_usage, client, kind, detail)
 
     def _check_output(self, live: LiveEvent, booth: int, channel: Any) -> None:
-        """A booth may work into another language channel of its own topic."""
+        """A booth may work into another language channel of its own topic (not one a
+        machine interprets: it has no booth, and its listeners hear its voice)."""
         info = live.channels.get(channel) if isinstance(channel, int) else None
         own = live.channels[booth]
-        if info is None or info.kind is not ChannelKind.LANGUAGE or info.topic_id != own.topic_id:
+        if (
+            info is None
+            or info.kind is not ChannelKind.LANGUAGE
+            or info.machine
+            or info.topic_id != own.topic_id
+        ):
             raise ConsoleError(
                 "bad_output",
                 gettext("A booth can work into another language channel of its topic."),
@@ -1011,7 +1027,7 @@ class LiveHub:
         if not client.hosting:
             raise AccessDenied(gettext("Only the event's hosts choose the relay during a retour."))
         info = live.channels.get(booth)
-        if info is None or info.kind is not ChannelKind.LANGUAGE:
+        if info is None or info.kind is not ChannelKind.LANGUAGE or info.machine:
             raise ConsoleError("bad_request", gettext("No such booth in this event."))
         if fill is not None:
             if fill == booth:
@@ -1318,7 +1334,13 @@ class LiveHub:
                 shared.booths[channel].on_air_since = None if key is None else self.wall()
             await self._settle_leases(shared, on_air)
             await shared_state.save(
-                self.bus, live.event_id, shared.booths, shared.floors, shared.machines, machines
+                self.bus,
+                live.event_id,
+                shared.booths,
+                shared.floors,
+                shared.machines,
+                machines,
+                shared.machine_nodes,
             )
             live.shared = shared
             for channel, source in sources.sources(shared, live.channels).items():
@@ -1665,9 +1687,20 @@ class LiveHub:
 
     async def _keep_machines(self, live: LiveEvent, running: EventCaptions) -> None:
         """Send the voice of each machine channel whose source this node captions, and
-        stop the others here; the shared state names each voice, so every node's plane
-        forwards it."""
+        stop the others here; the shared state names each voice (and its node), so every
+        node's plane forwards it. One call at a time (the beat and requests both come);
+        a failure is logged, never raised into the beat."""
+        async with live.machines_lock:
+            if self._events.get(live.event_id) is not live:
+                return  # forgotten meanwhile: its voices are closed already
+            try:
+                await self._keep_machines_now(live, running)
+            except Exception:
+                log.exception("the machine channels of event %s were not kept", live.event_id)
+
+    async def _keep_machines_now(self, live: LiveEvent, running: EventCaptions) -> None:
         voices = self._machines.setdefault(live.event_id, {})
+        now = asyncio.get_running_loop().time()
         stop = [
             channel
             for channel, voice in voices.items()
@@ -1678,46 +1711,72 @@ class LiveHub:
         start = [
             channel
             for channel, (source, _, _) in live.interpreted.items()
-            if source in running.streams and (channel not in voices or channel in stop)
+            if source in running.streams
+            and (channel not in voices or channel in stop)
+            and self._machine_retry.get(channel, 0.0) <= now
         ]
-        if not stop and not start:
+        named = {channel: voice.peer_id for channel, voice in voices.items()}
+        unnamed = [c for c, peer in named.items() if live.shared.machines.get(c) != peer]
+        if not stop and not start and not unnamed:
             return
         gone = {channel: voices.pop(channel) for channel in stop}
-        for channel in start:
-            _, source_language, language = live.interpreted[channel]
-            voice = MachineVoice(
-                channel,
-                f"machine:{live.event_id}:{channel}:{next(self._serial)}",
-                source_language,
-                language,
-                self._tap_addresses,
-            )
-            try:
-                answer = await self.plane.publish(
-                    _plane_id(channel), voice.peer_id, await voice.offer()
-                )
-                await voice.answered(answer)
-            except Exception:
-                log.exception("the voice of machine channel %s did not start", channel)
-                await voice.close()
-                continue
-            voices[channel] = voice
-        async with self._changing(live) as shared:
-            for channel, voice in gone.items():
-                if shared.machines.get(channel) == voice.peer_id:
-                    del shared.machines[channel]
+        try:
             for channel in start:
-                if channel in voices:
-                    shared.machines[channel] = voices[channel].peer_id
-        for voice in gone.values():
+                voice = await self._start_voice(live, channel)
+                if voice is None:
+                    self._machine_retry[channel] = now + MACHINE_RETRY
+                else:
+                    voices[channel] = voice
+            async with self._changing(live) as shared:
+                for channel, voice in gone.items():
+                    if shared.machines.get(channel) == voice.peer_id:
+                        del shared.machines[channel]
+                        shared.machine_nodes.pop(channel, None)
+                for channel, voice in voices.items():
+                    shared.machines[channel] = voice.peer_id
+                    shared.machine_nodes[channel] = self.bus.node
+        finally:
+            for voice in gone.values():
+                await self._end_voice(voice)
+
+    async def _start_voice(self, live: LiveEvent, channel: int) -> MachineVoice | None:
+        """A machine channel's voice, publishing on the plane; None when it could not
+        start (logged; tried again after :data:`MACHINE_RETRY`)."""
+        _, source_language, language = live.interpreted[channel]
+        voice = MachineVoice(
+            channel,
+            f"machine:{live.event_id}:{channel}:{next(self._serial)}",
+            source_language,
+            language,
+            self._tap_addresses,
+        )
+        try:
+            offer = await asyncio.wait_for(voice.offer(), MACHINE_START)
+            answer = await asyncio.wait_for(
+                self.plane.publish(_plane_id(channel), voice.peer_id, offer), MACHINE_START
+            )
+            await voice.answered(answer)
+        except Exception:
+            log.exception("the voice of machine channel %s did not start", channel)
+            await self._end_voice(voice)
+            return None
+        return voice
+
+    async def _end_voice(self, voice: MachineVoice) -> None:
+        with contextlib.suppress(Exception):
             await voice.close()
-            with contextlib.suppress(UnknownPeerError):
-                await self.plane.close_peer(voice.peer_id)
+        with contextlib.suppress(Exception):
+            await self.plane.close_peer(voice.peer_id)
 
     async def _close_machines(self, event_id: int) -> None:
-        for voice in self._machines.pop(event_id, {}).values():
-            with contextlib.suppress(Exception):
-                await voice.close()
+        """Stop this node's voices of the event, and unname them in the shared state."""
+        voices = self._machines.pop(event_id, {})
+        for voice in voices.values():
+            await self._end_voice(voice)
+        with contextlib.suppress(Exception):
+            await shared_state.drop_machines(
+                self.bus, event_id, {c: v.peer_id for c, v in voices.items()}
+            )
 
     def _note_on_air(self, live: LiveEvent) -> None:
         """Note who is on air in each transcribed channel, when it changed."""
@@ -1846,7 +1905,8 @@ class LiveHub:
             captions = self._captions.pop(live.event_id, None)
             if captions is not None:
                 await captions.close()
-            await self._close_machines(live.event_id)
+            async with live.machines_lock:  # a voice starting now is closed with the rest
+                await self._close_machines(live.event_id)
             for info in live.channels.values():  # before the event can be loaded again
                 await self.plane.close_channel(_plane_id(info.id))
                 if info.kind is ChannelKind.LANGUAGE:

@@ -134,11 +134,11 @@ class MachineVoice:
         self.channel_id = channel_id
         self.peer_id = peer_id
         self.track = SpokenTrack()
-        self.interpreter = MachineInterpreter(source_language, target_language, speak=self._speak)
+        self.interpreter = MachineInterpreter(source_language, target_language, voiced=False)
         self._addresses = addresses
         self._pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
         self._pc.addTransceiver(self.track, direction="sendonly")
-        self._captions: asyncio.Queue[Caption] = asyncio.Queue()
+        self._captions: asyncio.Queue[tuple[float, Caption]] = asyncio.Queue()
         self._worker: asyncio.Task[None] | None = None
         self.closed = False
 
@@ -156,28 +156,44 @@ class MachineVoice:
 
     @property
     def failed(self) -> bool:
-        """The connection to the plane failed or closed: start another."""
-        return self.closed or self._pc.connectionState in ("failed", "closed")
+        """The connection to the plane failed or closed, or the renderer ended: start
+        another."""
+        worker_ended = self._worker is not None and self._worker.done()
+        return self.closed or worker_ended or self._pc.connectionState in ("failed", "closed")
 
     def hear(self, caption: Caption) -> None:
         """Take one of the source's captions (only final sentences are rendered)."""
         if caption.final and caption.text.strip() and not self.closed:
-            self._captions.put_nowait(caption)
+            self._captions.put_nowait((time.monotonic(), caption))
 
-    def _speak(self, text: str, language: str) -> bytes:
-        behind = self.track.backlog() > FASTER_AFTER
-        return synthesis.speak(text, language, WORDS_PER_MINUTE[behind])
+    def _spoken(self, text: str, language: str, behind: bool) -> bytes:
+        """`text` spoken (on a thread), faster when the voice is behind."""
+        return synthesis.speak(text, language, WORDS_PER_MINUTE[behind]) if text else b""
 
     async def _render(self) -> None:
+        """Render the sentences in order; one that waited longer than :data:`DROP_AFTER`
+        is skipped (the voice catches up with the floor), and one that fails is logged
+        and skipped."""
         while True:
-            caption = await self._captions.get()
+            heard_at, caption = await self._captions.get()
+            if time.monotonic() - heard_at > DROP_AFTER:
+                self.track.dropped += 1
+                continue
+            behind = self.track.backlog() > FASTER_AFTER  # read here, on the loop
             try:
                 rendering = await asyncio.to_thread(self.interpreter.render, caption)
+                if rendering is None:
+                    continue
+                pcm = await asyncio.to_thread(
+                    self._spoken, rendering.text, self.interpreter.target, behind
+                )
             except (translation.TranslationFailed, synthesis.SynthesisFailed) as exc:
                 log.warning("machine channel %s skipped a sentence: %s", self.channel_id, exc)
                 continue
-            if rendering is not None:
-                self.track.say(rendering.pcm)
+            except Exception:
+                log.exception("machine channel %s skipped a sentence", self.channel_id)
+                continue
+            self.track.say(pcm)
 
     async def close(self) -> None:
         """Stop rendering and close the peer connection (idempotent)."""

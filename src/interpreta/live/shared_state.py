@@ -132,7 +132,10 @@ class SharedState:
     feeds: dict[str, Feed] = field(default_factory=dict)
     """The video feeds being sent, by id."""
     machines: dict[int, str] = field(default_factory=dict)
-    """Each machine channel's voice (its publisher), by channel."""
+    """Each machine channel's voice (its publisher), by channel; a voice whose node stopped
+    beating is left out."""
+    machine_nodes: dict[int, str] = field(default_factory=dict)
+    """The node sending each machine channel's voice."""
 
 
 async def load(bus: Bus, event_id: int) -> SharedState:
@@ -145,8 +148,13 @@ async def load(bus: Bus, event_id: int) -> SharedState:
         elif kind == "floor":
             state.floors[int(channel)] = list(json.loads(value))
         elif kind == "machine":
-            state.machines[int(channel)] = json.loads(value)
+            voice = json.loads(value)
+            state.machines[int(channel)] = voice["peer"]
+            state.machine_nodes[int(channel)] = voice["node"]
     live = await bus.live_nodes()
+    for machine, node in list(state.machine_nodes.items()):
+        if node not in live:  # its node died: nobody sends that voice
+            del state.machines[machine], state.machine_nodes[machine]
     for session, value in (await bus.fields(presence_key(event_id))).items():
         presence = Presence(**json.loads(value))
         if presence.node in live:
@@ -167,14 +175,33 @@ async def save(
     floors: dict[int, list[str]],
     machines: dict[int, str] | None = None,
     before: dict[int, str] | None = None,
+    machine_nodes: dict[int, str] | None = None,
 ) -> None:
-    """Write every console, floor and machine voice of the event in one step (a machine
-    voice in `before` but no longer in `machines` is removed)."""
+    """Write every console, floor and machine voice (with its node) of the event in one
+    step (a machine voice in `before` but no longer in `machines` is removed)."""
     values = {f"booth:{c}": json.dumps(b.to_document()) for c, b in booths.items()}
     values |= {f"floor:{c}": json.dumps(publishers) for c, publishers in floors.items()}
-    values |= {f"machine:{c}": json.dumps(peer) for c, peer in (machines or {}).items()}
+    nodes = machine_nodes or {}
+    values |= {
+        f"machine:{c}": json.dumps({"peer": peer, "node": nodes.get(c, bus.node)})
+        for c, peer in (machines or {}).items()
+    }
     await bus.put(state_key(event_id), values)
     gone = [f"machine:{c}" for c in (before or {}) if c not in (machines or {})]
+    if gone:
+        await bus.drop(state_key(event_id), *gone)
+
+
+async def drop_machines(bus: Bus, event_id: int, voices: dict[int, str]) -> None:
+    """Unname machine voices that stopped (channel: its peer), unless another voice of
+    the channel replaced them meanwhile."""
+    fields = await bus.fields(state_key(event_id))
+    gone = [
+        f"machine:{channel}"
+        for channel, peer in voices.items()
+        if f"machine:{channel}" in fields
+        and json.loads(fields[f"machine:{channel}"]).get("peer") == peer
+    ]
     if gone:
         await bus.drop(state_key(event_id), *gone)
 
