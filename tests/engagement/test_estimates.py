@@ -9,7 +9,7 @@ from __future__ import annotations
 import random
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from interpreta.accounts.models import Organisation
 from interpreta.engagement import review
@@ -81,6 +81,7 @@ def test_nothing_is_estimated_while_the_customer_has_them_off(
 def test_nothing_is_estimated_about_a_person_who_opted_out(
     platform: Platform, recorded: Recorded
 ) -> None:
+    _estimate(platform, recorded)  # before Ada opts out
     rights = Rights.of(platform, RecordingMailer())
     with platform.transaction() as db:
         request = rights.logged_by_staff(
@@ -90,6 +91,11 @@ def test_nothing_is_estimated_about_a_person_who_opted_out(
             email=recorded.room.seeded["ada"].email,
         )
         rights.execute(db, request.parts[0], actor_user_id=9)
+    with platform.sessions() as db:  # what was made before is no longer shown or used
+        listed = {row["participant_id"] for row in review.estimates(db, recorded.room.event_id)}
+    assert listed == {recorded.room.ben.participant_id}
+    with platform.transaction() as db:
+        db.execute(delete(EngagementEstimate))
     _estimate(platform, recorded)
     about = {participant for participant, _ in _values(platform)}
     assert about == {recorded.room.ben.participant_id}  # Ben's, none of Ada's
