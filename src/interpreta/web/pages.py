@@ -22,6 +22,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from interpreta import __version__
 from interpreta.accounts import actions as account_actions
@@ -580,16 +581,9 @@ def engagement_page(
     if user is None:
         return _login_redirect(request)
     with platform.sessions() as db:
-        try:
-            event = load_event(db, event_id, user)
-        except Problem:
-            return not_found_page(
-                request, user, gettext("There is no such event in your organisations.")
-            )
-        if not _manages(db, user, event):
-            return not_found_page(
-                request, user, gettext("Only the event's organisers see this page.")
-            )
+        event = _managed_event(request, user, db, event_id)
+        if isinstance(event, Response):
+            return event
         organisation_name = account_actions.organisation_name(db, event.organisation_id)
         document = {
             "id": event.id,
@@ -863,6 +857,20 @@ def _join_url(request: Request, code: str) -> str:
     return f"{str(request.base_url).rstrip('/')}/join/{code}"
 
 
+def _managed_event(request: Request, user: User, db: Session, event_id: int) -> Event | Response:
+    """The event, if `user` manages it; else the not-found page to answer with (an event
+    of someone else's looks like no event)."""
+    try:
+        event = load_event(db, event_id, user)
+    except Problem:
+        return not_found_page(
+            request, user, gettext("There is no such event in your organisations.")
+        )
+    if not _manages(db, user, event):
+        return not_found_page(request, user, gettext("Only the event's organisers see this page."))
+    return event
+
+
 def _managed_info(
     request: Request, user: User | None, platform: Platform, event_id: int
 ) -> dict[str, Any] | Response:
@@ -871,16 +879,9 @@ def _managed_info(
     if user is None:
         return _login_redirect(request)
     with platform.sessions() as db:
-        try:
-            event = load_event(db, event_id, user)
-        except Problem:
-            return not_found_page(
-                request, user, gettext("There is no such event in your organisations.")
-            )
-        if not _manages(db, user, event):
-            return not_found_page(
-                request, user, gettext("Only the event's organisers see this page.")
-            )
+        event = _managed_event(request, user, db, event_id)
+        if isinstance(event, Response):
+            return event
         info = public_info(db, event.code)
     if info is None:
         return not_found_page(

@@ -11,9 +11,9 @@
 import { ApiError, api } from "./api.js";
 import { clearErrors, showProblem, whileBusy } from "./forms.js";
 import { _ } from "./i18n.js";
+import { h } from "./dom.js";
 import {
   formatValue,
-  h,
   measureName,
   participantName,
   percent,

@@ -7,6 +7,7 @@
 // server holds.
 
 import { ApiError, api } from "./api.js";
+import { h } from "./dom.js";
 import { bindJsonForm, clearErrors, showProblem, whileBusy } from "./forms.js";
 import { _, locale } from "./i18n.js";
 import { describeSchedule, localToIso } from "./time.js";
@@ -37,27 +38,6 @@ function announce(text) {
   }, 30);
 }
 
-/**
- * Make an element: h("li", {class: "chip"}, "text", child).
- * @param {string} tag
- * @param {Record<string, any>} [attrs]
- * @param {...(Node|string|null|undefined|false)} children
- */
-function h(tag, attrs = {}, ...children) {
-  const el = document.createElement(tag);
-  for (const [key, value] of Object.entries(attrs)) {
-    if (value === false || value === null || value === undefined) continue;
-    if (key === "class") el.className = value;
-    else if (key === "text") el.textContent = value;
-    else if (key.startsWith("on")) el.addEventListener(key.slice(2), value);
-    else el.setAttribute(key, value === true ? "" : String(value));
-  }
-  for (const child of children) {
-    if (child === null || child === undefined || child === false) continue;
-    el.append(child);
-  }
-  return el;
-}
 
 function languageName(code) {
   const known = (event?.languages || draft.languages).find((l) => l.code === code);

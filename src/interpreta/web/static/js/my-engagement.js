@@ -4,7 +4,8 @@
 
 import { ApiError, api } from "./api.js";
 import { _ } from "./i18n.js";
-import { formatValue, h, measureName, percent, reviewWords } from "./engagement-words.js";
+import { h } from "./dom.js";
+import { formatValue, measureName, percent, reviewWords } from "./engagement-words.js";
 
 const box = document.getElementById("my-engagement");
 const statusBox = document.getElementById("my-engagement-status");
