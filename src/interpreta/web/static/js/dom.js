@@ -21,3 +21,23 @@ export function h(tag, attrs = {}, ...children) {
   }
   return el;
 }
+
+/**
+ * A function that says a text to screen readers through `box` (a live region) and
+ * shows it briefly.
+ * @param {HTMLElement} box
+ */
+export function announcer(box) {
+  let timer = 0;
+  return (/** @type {string} */ text) => {
+    window.clearTimeout(timer);
+    box.textContent = "";
+    box.classList.remove("visible");
+    // A fresh text node after a tick, so that repeating a message is announced again.
+    window.setTimeout(() => {
+      box.textContent = text;
+      box.classList.add("visible");
+      timer = window.setTimeout(() => box.classList.remove("visible"), 4000);
+    }, 30);
+  };
+}

@@ -11,7 +11,7 @@
 import { ApiError, api } from "./api.js";
 import { clearErrors, showProblem, whileBusy } from "./forms.js";
 import { _ } from "./i18n.js";
-import { h } from "./dom.js";
+import { announcer, h } from "./dom.js";
 import {
   formatValue,
   measureName,
@@ -24,21 +24,7 @@ import {
 const data = JSON.parse(document.getElementById("engagement-data").textContent);
 const base = `/api/events/${data.event_id}/engagement`;
 
-const statusBox = document.getElementById("engagement-status");
-let statusTimer = 0;
-
-/** Say `text` to screen readers and show it briefly. */
-function announce(text) {
-  window.clearTimeout(statusTimer);
-  statusBox.textContent = "";
-  statusBox.classList.remove("visible");
-  // A fresh text node after a tick, so that repeating a message is announced again.
-  window.setTimeout(() => {
-    statusBox.textContent = text;
-    statusBox.classList.add("visible");
-    statusTimer = window.setTimeout(() => statusBox.classList.remove("visible"), 4000);
-  }, 30);
-}
+const announce = announcer(document.getElementById("engagement-status"));
 
 function problemText(error) {
   return error instanceof ApiError ? [error.title, error.detail].filter(Boolean).join(": ") : String(error);

@@ -7,7 +7,7 @@
 // server holds.
 
 import { ApiError, api } from "./api.js";
-import { h } from "./dom.js";
+import { announcer, h } from "./dom.js";
 import { bindJsonForm, clearErrors, showProblem, whileBusy } from "./forms.js";
 import { _, locale } from "./i18n.js";
 import { describeSchedule, localToIso } from "./time.js";
@@ -22,21 +22,7 @@ let event = data.event;
 const draft = { languages: [], topics: [] };
 const members = data.members || [];
 
-const statusBox = document.getElementById("editor-status");
-let statusTimer = 0;
-
-/** Say `text` to screen readers and show it briefly. */
-function announce(text) {
-  window.clearTimeout(statusTimer);
-  statusBox.textContent = "";
-  statusBox.classList.remove("visible");
-  // A fresh text node after a tick, so that repeating a message is announced again.
-  window.setTimeout(() => {
-    statusBox.textContent = text;
-    statusBox.classList.add("visible");
-    statusTimer = window.setTimeout(() => statusBox.classList.remove("visible"), 4000);
-  }, 30);
-}
+const announce = announcer(document.getElementById("editor-status"));
 
 
 function languageName(code) {
