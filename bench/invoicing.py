@@ -1,11 +1,13 @@
 """Invoicing benchmark: how long issuing an invoice takes (number, totals, the PDF and its
 Factur-X e-invoice checked against the XSD, stored), one after another and from several
-threads at once on one gapless series; and rendering alone.
+threads at once on one gapless series; rendering alone; and listing every invoice with
+what is owed on it.
 
 On a fresh SQLite database in a temp folder it prints the milliseconds per invoice
 (median and p95) sequentially, the invoices per second with ``--threads`` issuing at
 once (and that the numbers have no gap), and the render time of the PDF and of the
-e-invoice PDF without the database.
+e-invoice PDF without the database, and the time to list every invoice issued with its
+status and what is owed, one invoice at a time and as one list (the receivables page).
 
     python bench/invoicing.py [--invoices 60] [--threads 4]
 """
@@ -22,6 +24,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from sqlalchemy import select
+from sqlalchemy.orm import defer
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -119,6 +122,20 @@ def main() -> None:
         f"with the e-invoice (XSD, PDF/A-3): median {statistics.median(facturx):.0f} ms"
     )
     print(f"document size: {len(sample.pdf) / 1024:.0f} KiB")
+    today = platform.clock.now().date()
+    with platform.sessions() as db:
+        listed = db.scalars(select(Invoice).options(defer(Invoice.pdf))).all()
+        started = time.perf_counter()
+        one_by_one = [(invoices.status(db, i, today), invoices.outstanding(db, i)) for i in listed]
+        single = (time.perf_counter() - started) * 1000
+        started = time.perf_counter()
+        standing = invoices.standings(db, listed, today)
+        together = (time.perf_counter() - started) * 1000
+    assert [(s.status, s.outstanding) for s in standing.values()] == one_by_one
+    print(
+        f"list {len(listed)} invoices with their standing: one at a time {single:.0f} ms, "
+        f"as one list {together:.0f} ms"
+    )
     platform.close()
 
 

@@ -11,7 +11,7 @@ from decimal import Decimal
 import pytest
 from lxml import etree
 from pypdf import PdfReader
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from interpreta.billing import invoices
 from interpreta.billing.einvoice import embedded_xml, factur_x_pdf
@@ -308,3 +308,60 @@ def test_credit_notes_for_every_line_add_up_to_the_invoice_to_the_cent(
         assert (first.vat_total, last.vat_total) == (Decimal("1.90"), Decimal("1.91"))
         assert invoices.outstanding(db, issued) == Decimal("0.00")
         assert invoices.status(db, issued, clock.now().date() + timedelta(days=60)) == "credited"
+
+
+def test_a_list_of_invoices_stands_as_each_invoice_alone_in_a_few_queries(
+    platform: Platform, customer: Customer, clock: FrozenClock
+) -> None:
+    customer.address("DE")
+    open_id, part_paid_id, paid_id, credited_id, part_credited_id = (
+        customer.invoice() for _ in range(5)
+    )
+    today = clock.now().date()
+    with platform.transaction() as db:
+        for invoice_id, amount in ((part_paid_id, "100.00"), (paid_id, "583.10")):
+            paying = db.get_one(Invoice, invoice_id)
+            invoices.record_payment(
+                db,
+                paying,
+                amount=Decimal(amount),
+                received_on=today,
+                processor="Stripe",
+                reference=f"pi_{invoice_id}",
+                now=clock.now(),
+            )
+        invoices.credit(db, platform.settings, db.get_one(Invoice, credited_id), now=clock.now())
+        invoices.record_payment(
+            db,
+            db.get_one(Invoice, part_credited_id),
+            amount=Decimal("83.10"),
+            received_on=today,
+            processor="Stripe",
+            reference="pi_rest",
+            now=clock.now(),
+        )
+    statements: list[str] = []
+
+    def note(*args: object) -> None:
+        statements.append(str(args[2]))
+
+    for day in (today, today + timedelta(days=15)):
+        with platform.sessions() as db:
+            listed = db.scalars(select(Invoice).order_by(Invoice.id)).all()
+            alone = {
+                i.id: (invoices.status(db, i, day), invoices.outstanding(db, i))
+                for i in listed
+                if i.kind is InvoiceKind.INVOICE
+            }
+            event.listen(platform.engine, "before_cursor_execute", note)
+            try:
+                together = invoices.standings(db, listed, day)
+            finally:
+                event.remove(platform.engine, "before_cursor_execute", note)
+        assert len(statements) == 2, statements
+        statements.clear()
+        assert {i: (s.status, s.outstanding) for i, s in together.items() if i in alone} == alone
+        assert [s.status for s in together.values() if s.outstanding is None] == ["credit_note"]
+    assert together[open_id].status == "overdue" and together[paid_id].status == "paid"
+    assert together[credited_id].status == "credited"
+    assert together[part_paid_id].outstanding == Decimal("483.10")

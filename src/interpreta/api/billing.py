@@ -10,6 +10,7 @@ payments are the operator's billing staff's (:mod:`~interpreta.api.staff_billing
 from __future__ import annotations
 
 import base64
+from collections.abc import Sequence
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Annotated
@@ -159,28 +160,46 @@ def contract_out(contract: Contract, today: date) -> ContractOut:
     )
 
 
+def invoices_out(db: Session, listed: Sequence[Invoice], today: date) -> list[InvoiceOut]:
+    """`listed` as the API lists them, with what is still owed on each: a few queries
+    for the whole list (:func:`~interpreta.billing.invoices.standings`), not per invoice."""
+    standing = invoices.standings(db, listed, today)
+    corrected_ids = {i.corrects_id for i in listed if i.corrects_id is not None}
+    numbers = (
+        dict(
+            db.execute(
+                select(Invoice.id, Invoice.number).where(Invoice.id.in_(corrected_ids))
+            ).all()
+        )
+        if corrected_ids
+        else {}
+    )
+    return [
+        InvoiceOut(
+            id=invoice.id,
+            organisation_id=invoice.organisation_id,
+            number=invoice.number,
+            kind=str(invoice.kind),
+            issued_on=invoice.issued_on,
+            due_on=invoice.due_on,
+            period_start=invoice.period_start,
+            period_end=invoice.period_end,
+            currency=invoice.currency,
+            net_total=invoice.net_total,
+            vat_total=invoice.vat_total,
+            gross_total=invoice.gross_total,
+            vat_treatment=str(invoice.vat_treatment),
+            status=standing[invoice.id].status,
+            outstanding=standing[invoice.id].outstanding,
+            corrects=None if invoice.corrects_id is None else numbers.get(invoice.corrects_id),
+        )
+        for invoice in listed
+    ]
+
+
 def invoice_out(db: Session, invoice: Invoice, today: date) -> InvoiceOut:
     """`invoice` as the API lists it, with what is still owed on it."""
-    corrects = None if invoice.corrects_id is None else db.get(Invoice, invoice.corrects_id)
-    state = invoices.status(db, invoice, today)
-    return InvoiceOut(
-        id=invoice.id,
-        organisation_id=invoice.organisation_id,
-        number=invoice.number,
-        kind=str(invoice.kind),
-        issued_on=invoice.issued_on,
-        due_on=invoice.due_on,
-        period_start=invoice.period_start,
-        period_end=invoice.period_end,
-        currency=invoice.currency,
-        net_total=invoice.net_total,
-        vat_total=invoice.vat_total,
-        gross_total=invoice.gross_total,
-        vat_treatment=str(invoice.vat_treatment),
-        status=state,
-        outstanding=None if state == "credit_note" else invoices.outstanding(db, invoice),
-        corrects=None if corrects is None else corrects.number,
-    )
+    return invoices_out(db, [invoice], today)[0]
 
 
 def pdf_response(invoice: Invoice) -> Response:
@@ -260,8 +279,8 @@ def list_invoices(
             .options(defer(Invoice.pdf))
             .where(Invoice.organisation_id == organisation_id)
             .order_by(Invoice.issued_at.desc(), Invoice.id.desc())
-        )
-        return [invoice_out(db, invoice, today) for invoice in found]
+        ).all()
+        return invoices_out(db, found, today)
 
 
 @router.get(

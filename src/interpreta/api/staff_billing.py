@@ -28,6 +28,7 @@ from interpreta.api.billing import (
     UsageOut,
     contract_out,
     invoice_out,
+    invoices_out,
     pdf_response,
     usage_out,
 )
@@ -363,7 +364,7 @@ def receivables(
             query = query.where(Invoice.organisation_id == organisation_id)
         if status in ("open", "overdue", "paid", "credited"):
             query = query.where(Invoice.kind == InvoiceKind.INVOICE)
-        listed = [invoice_out(db, invoice, today) for invoice in db.scalars(query)]
+        listed = invoices_out(db, db.scalars(query).all(), today)
     return [x for x in listed if status in ("all", x.status)]
 
 

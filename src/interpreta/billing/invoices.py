@@ -43,6 +43,7 @@ from interpreta.privacy.processing import runs_in
 __all__ = [
     "CENT",
     "LineInput",
+    "Standing",
     "credit",
     "credited_lines",
     "document_of",
@@ -50,6 +51,7 @@ __all__ = [
     "outstanding",
     "paid",
     "record_payment",
+    "standings",
     "status",
 ]
 
@@ -391,17 +393,73 @@ def outstanding(db: Session, invoice: Invoice) -> Decimal:
     return invoice.gross_total - paid(invoice) - Decimal(credit_notes or 0)
 
 
+@dataclass(frozen=True)
+class Standing:
+    """Where an invoice stands today: its status (``credit_note``, ``paid``,
+    ``credited``, ``overdue`` or ``open``) and what is still owed on it (None for a
+    credit note)."""
+
+    status: str
+    outstanding: Decimal | None
+
+
+def _standing(invoice: Invoice, paid: Decimal, credited: Decimal, today: date) -> Standing:
+    if invoice.kind is InvoiceKind.CREDIT_NOTE:
+        return Standing("credit_note", None)
+    left = invoice.gross_total - paid - credited
+    if left <= 0:
+        return Standing("credited" if paid == 0 else "paid", left)
+    if invoice.due_on is not None and today > invoice.due_on:
+        return Standing("overdue", left)
+    return Standing("open", left)
+
+
 @runs_in(ACCOUNTING)
 def status(db: Session, invoice: Invoice, today: date) -> str:
     """``credit_note``, ``paid``, ``credited``, ``overdue`` or ``open``."""
-    if invoice.kind is InvoiceKind.CREDIT_NOTE:
-        return "credit_note"
-    left = outstanding(db, invoice)
-    if left <= 0:
-        return "credited" if paid(invoice) == 0 else "paid"
-    if invoice.due_on is not None and today > invoice.due_on:
-        return "overdue"
-    return "open"
+    return standings(db, [invoice], today)[invoice.id].status
+
+
+_IN_BATCH = 500
+"""How many invoices one query about their payments or credit notes names (SQLite caps
+a statement's parameters)."""
+
+
+@runs_in(ACCOUNTING)
+def standings(db: Session, listed: Sequence[Invoice], today: date) -> dict[int, Standing]:
+    """Where each invoice of `listed` stands today, by its ID: the payments and credit
+    notes of a whole list are summed in two queries per 500 invoices, not per invoice."""
+    ids = [invoice.id for invoice in listed if invoice.kind is InvoiceKind.INVOICE]
+    paid_on: dict[int, Decimal] = {}
+    credited_on: dict[int, Decimal] = {}
+    for start in range(0, len(ids), _IN_BATCH):
+        batch = ids[start : start + _IN_BATCH]
+        paid_on.update(
+            db.execute(
+                select(Payment.invoice_id, func.sum(Payment.amount))
+                .where(Payment.invoice_id.in_(batch))
+                .group_by(Payment.invoice_id)
+            ).all()
+        )
+        credited_on.update(
+            (corrected, total)
+            for corrected, total in db.execute(
+                select(Invoice.corrects_id, func.sum(Invoice.gross_total))
+                .where(Invoice.corrects_id.in_(batch))
+                .group_by(Invoice.corrects_id)
+            ).all()
+            if corrected is not None
+        )
+    zero = Decimal("0.00")
+    return {
+        invoice.id: _standing(
+            invoice,
+            money(Decimal(paid_on.get(invoice.id, zero))),
+            money(Decimal(credited_on.get(invoice.id, zero))),
+            today,
+        )
+        for invoice in listed
+    }
 
 
 @runs_in(ACCOUNTING)
