@@ -5,6 +5,7 @@ them, and a refused form changes nothing."""
 
 from __future__ import annotations
 
+import html
 from datetime import timedelta
 from typing import Any
 
@@ -12,7 +13,7 @@ import pytest
 from sqlalchemy import select
 
 from interpreta.accounts.models import StaffRole
-from interpreta.billing.models import Contract, Invoice, Payment
+from interpreta.billing.models import Contract, Invoice, Payment, Plan
 from interpreta.clock import FrozenClock
 from interpreta.platform import Platform
 from tests.conftest import STANDARD_PLAN, Account, make_staff
@@ -48,8 +49,8 @@ def desk(platform: Platform, sign_up: Any) -> tuple[Account, Account, dict[str, 
     return carla, bill, invoice
 
 
-def _state(platform: Platform) -> tuple[int, int, int, list[str]]:
-    counts = (row_count(platform, m) for m in (Invoice, Payment, Contract))
+def _state(platform: Platform) -> tuple[int, int, int, int, list[str]]:
+    counts = (row_count(platform, m) for m in (Invoice, Payment, Contract, Plan))
     return (*counts, audit_actions(platform))  # type: ignore[return-value]
 
 
@@ -168,6 +169,64 @@ def test_only_billing_staff_reach_the_pages(
         ),
     ):
         assert someone.client.post(path, data=form).status_code == 404
+    assert someone.client.post("/staff/billing/plans", data=PREMIUM).status_code == 404
+    assert _state(platform) == before
+
+
+PREMIUM = {
+    **{name: str(value) for name, value in STANDARD_PLAN.items()},
+    "code": "premium-2027",
+    "name": "Premium 2027",
+    "currency": "EUR",
+    "monthly_fee": "1290.00",
+    "included_languages": "12",
+    "first_response_hours": "2",
+}
+"""A new plan as the desk's form sends it."""
+
+
+def test_a_plan_is_offered_from_the_desk(
+    platform: Platform, desk: tuple[Account, Account, dict[str, Any]]
+) -> None:
+    _carla, bill, _invoice = desk
+    page = bill.client.get("/staff/billing")
+    assert "1 plan offered" in page.text and 'action="/staff/billing/plans"' in page.text
+    offered = bill.client.post("/staff/billing/plans", data=PREMIUM, follow_redirects=True)
+    assert offered.status_code == 200 and "2 plans offered" in offered.text
+    assert "Premium 2027" in offered.text and "1290.00 EUR" in offered.text
+    assert "12 languages" in offered.text and "first response within 2 h" in offered.text
+    assert audit_actions(platform).count("billing.plan.create") == 2
+    plans = _done(bill.client.get("/api/staff/plans"))
+    assert [p["code"] for p in plans] == ["premium-2027", "standard"]
+
+
+@pytest.mark.parametrize(
+    ("change", "status", "message"),
+    [
+        ({"code": "standard"}, 409, "A plan with that code exists."),
+        ({"code": "Premium!"}, 422, "code"),
+        ({"currency": "euro"}, 422, "currency"),
+        ({"monthly_fee": "a lot"}, 422, "monthly_fee"),
+        ({"included_languages": "0"}, 422, "included_languages"),
+        ({"resolution_hours": ""}, 422, "resolution_hours"),
+    ],
+)
+def test_a_refused_plan_keeps_what_was_typed_and_changes_nothing(
+    platform: Platform,
+    desk: tuple[Account, Account, dict[str, Any]],
+    change: dict[str, str],
+    status: int,
+    message: str,
+) -> None:
+    _carla, bill, _invoice = desk
+    before = _state(platform)
+    refused = bill.client.post("/staff/billing/plans", data={**PREMIUM, **change})
+    assert refused.status_code == status, refused.text[:500]
+    assert "form-error" in refused.text and message in refused.text
+    typed = {**PREMIUM, **change}
+    for field in ("name", "monthly_fee", *change):
+        assert f'name="{field}"' in refused.text
+        assert f'value="{html.escape(typed[field])}"' in refused.text, field
     assert _state(platform) == before
 
 

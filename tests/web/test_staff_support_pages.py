@@ -4,6 +4,7 @@ nobody else reaches them, and a refused form changes nothing."""
 
 from __future__ import annotations
 
+import html
 from datetime import timedelta
 from typing import Any
 
@@ -65,7 +66,7 @@ def test_support_answers_a_ticket_from_the_queue(
     assert mine["status"] == "pending"
     assert [m["body"] for m in mine["messages"]] == [HELP["body"], "Hello Rita!"]
 
-    changed = _posted(sam, url, priority="urgent", assign_to_me="true")
+    changed = _posted(sam, url, priority="urgent", assignee_id=str(sam.user_id))
     assert changed.status_code == 200 and "urgent" in changed.text and "to you" in changed.text
     assert ticket["reference"] in sam.client.get("/staff/support?view=mine").text
     assert {
@@ -157,6 +158,54 @@ def test_a_refused_form_shows_why_and_changes_nothing(
     assert refused.status_code == status, refused.text[:500]
     assert "form-error" in refused.text and message in refused.text
     assert (row_count(platform, TicketMessage), audit_actions(platform)) == before
+
+
+def test_a_ticket_is_given_to_another_agent_of_support(
+    platform: Platform,
+    desk: tuple[Account, Account, dict[str, Any]],
+    sign_up: Any,
+) -> None:
+    rita, sam, ticket = desk
+    tess: Account = sign_up("tess", "Operator")
+    make_staff(platform, tess, StaffRole.SUPPORT)
+    bill: Account = sign_up("bill", "Operator")
+    make_staff(platform, bill, StaffRole.BILLING)
+    url = f"/staff/support/tickets/{ticket['id']}"
+    page = sam.client.get(url)
+    assert "to nobody" in page.text
+    assert f'<option value="{tess.user_id}">Tess' in page.text
+    assert f'<option value="{sam.user_id}">me</option>' in page.text
+    assert f'value="{bill.user_id}"' not in page.text and f'value="{rita.user_id}"' not in page.text
+
+    given = _posted(sam, url, assignee_id=str(tess.user_id))
+    assert given.status_code == 200 and "to Tess" in given.text
+    assert ticket["reference"] in tess.client.get("/staff/support?view=mine").text
+    assert ticket["reference"] not in sam.client.get("/staff/support?view=mine").text
+    assert "to you" in tess.client.get(url).text
+    before = audit_actions(platform)
+    for someone in (bill, rita):
+        refused = sam.client.post(url, data={"assignee_id": str(someone.user_id)})
+        assert refused.status_code == 422 and "Assign the ticket to support staff." in refused.text
+    assert audit_actions(platform) == before
+
+
+def test_a_refused_form_keeps_what_was_typed(
+    platform: Platform, desk: tuple[Account, Account, dict[str, Any]]
+) -> None:
+    _rita, sam, ticket = desk
+    reply = "A long answer <with> the steps & a link, typed once."
+    refused = sam.client.post(
+        f"/staff/support/tickets/{ticket['id']}/replies",
+        data={"body": reply, "status": "gone"},
+    )
+    assert refused.status_code == 422 and "form-error" in refused.text
+    assert f">{html.escape(reply, quote=False)}</textarea>" in refused.text
+    _posted(sam, "/staff/support/canned-replies", title="Reload", body="Hi")
+    twice = _posted(sam, "/staff/support/canned-replies", title="Reload", body="Hello again")
+    assert twice.status_code == 409 and ">Hello again</textarea>" in twice.text
+    blank = _posted(sam, "/staff/support/incidents", title=" ", description="Booths drop out")
+    assert blank.status_code == 422 and ">Booths drop out</textarea>" in blank.text
+    assert row_count(platform, TicketMessage) == 1 and row_count(platform, Incident) == 0
 
 
 def test_the_desk_refuses_what_it_cannot_do(

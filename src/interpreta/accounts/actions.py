@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 
 from sqlalchemy import func, select
@@ -226,6 +227,18 @@ def staff_role_of(db: Session, user_id: int) -> StaffRole | None:
     """The staff role user `user_id` holds in force (two-factor sign-in on), if any."""
     user = db.get(User, user_id)
     return None if user is None else user.staff_role_in_force
+
+
+@runs_in(ACCOUNT)
+def staff_members(db: Session, roles: Collection[StaffRole]) -> list[tuple[int, str]]:
+    """The ID and name of each member of staff holding one of `roles` in force
+    (two-factor sign-in on), by name: whom a desk's work can be given to."""
+    rows = db.execute(
+        select(User.id, User.name)
+        .where(User.staff_role.in_(list(roles)), User.totp_enabled_at.is_not(None))
+        .order_by(User.name, User.id)
+    )
+    return [(user_id, name) for user_id, name in rows]
 
 
 @runs_in(ACCOUNT)

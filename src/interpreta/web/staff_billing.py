@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy import select
@@ -88,6 +90,7 @@ def _receivables_page(
     *,
     error: str = "",
     status: int = 200,
+    entered: dict[str, str] | None = None,
 ) -> HTMLResponse:
     shown = queue if queue in QUEUES else "open"
     with processing(ACCOUNTING):
@@ -103,6 +106,9 @@ def _receivables_page(
         names=_names(platform, {i.organisation_id for i in listed if i.organisation_id}),
         customers=customers(platform, search),
         search=search,
+        plans=staff_billing.list_plans(user, platform),
+        plan_fields=PLAN_FIELDS,
+        entered=entered,
         today=platform.clock.now().date(),
         labels=LABELS,
         error=error,
@@ -127,6 +133,51 @@ def billing_desk(
     except Problem as problem:
         return _receivables_page(request, user, platform, status, error=problem.detail, status=422)
     return _receivables_page(request, user, platform, status, search)
+
+
+PLAN_FIELDS = (
+    ("included_listener_hours", N_("Listener hours included"), "1"),
+    ("included_interpreter_hours", N_("Interpreter hours included"), "1"),
+    ("included_languages", N_("Languages included"), "1"),
+    ("included_storage_gb", N_("Recordings storage included (GB)"), "1"),
+    ("listener_hour_price", N_("Price of a listener hour beyond the plan"), "0.0001"),
+    ("interpreter_hour_price", N_("Price of an interpreter hour beyond the plan"), "0.0001"),
+    ("storage_gb_price", N_("Price of a GB-month beyond the plan"), "0.0001"),
+    ("first_response_hours", N_("Support's first response within (business hours)"), "1"),
+    ("resolution_hours", N_("Support's resolution within (business hours)"), "1"),
+)
+"""The numbers a new plan is given, beyond its code, name, currency and fee: the field,
+its label (marked with ``N_``) and the step its input takes."""
+
+
+@router.post("/staff/billing/plans", response_class=HTMLResponse)
+async def offer_plan(request: Request, user: OptionalUserDep, platform: PlatformDep) -> Response:
+    """Offer a new plan (:func:`staff_billing.create_plan`); the desk again with the
+    refusal, and what was typed, when it is refused."""
+    if not may_open(user, BILLING_STAFF):
+        return no_such_page(request, user)
+    assert user is not None
+    form = await request.form()
+    names = ("code", "name", "currency", "monthly_fee", *(name for name, _, _ in PLAN_FIELDS))
+    entered = {name: str(form.get(name) or "").strip() for name in names}
+    try:
+        body = staff_billing.PlanIn.model_validate(entered)
+        await run_in_threadpool(staff_billing.create_plan, body, user, platform)
+    except (Problem, ValidationError) as exc:
+        status, message = refusal(exc)
+        return await run_in_threadpool(
+            partial(
+                _receivables_page,
+                request,
+                user,
+                platform,
+                "open",
+                error=message,
+                status=status,
+                entered=entered,
+            )
+        )
+    return RedirectResponse("/staff/billing#plans-heading", status_code=303)
 
 
 def _customer_page(

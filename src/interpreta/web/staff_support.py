@@ -16,6 +16,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
+from interpreta.accounts import actions
 from interpreta.accounts.models import User
 from interpreta.api import staff_support
 from interpreta.api.dependencies import OptionalUserDep, PlatformDep, within
@@ -84,6 +85,8 @@ def _queue_page(
     *,
     error: str = "",
     status: int = 200,
+    failed: str = "",
+    entered: dict[str, str] | None = None,
 ) -> HTMLResponse:
     shown = view if view in VIEWS else "active"
     return render_desk(
@@ -98,6 +101,8 @@ def _queue_page(
         incidents=staff_support.incidents(user, platform),
         labels=LABELS,
         error=error,
+        failed=failed,
+        entered=entered or {},
     )
 
 
@@ -120,11 +125,14 @@ def _ticket_page(
     *,
     error: str = "",
     status: int = 200,
+    typed: str = "",
 ) -> HTMLResponse:
     try:
         ticket, standing = staff_support.ticket_standing(ticket_id, user, platform)
     except Problem:  # no such ticket
         return no_such_page(request, user)
+    with platform.sessions() as db:
+        agents = dict(actions.staff_members(db, SUPPORT_STAFF))
     return render_desk(
         request,
         "staff_ticket.html",
@@ -136,8 +144,10 @@ def _ticket_page(
         incidents=[i for i in staff_support.incidents(user, platform) if i.resolved_at is None],
         statuses=SETTABLE,
         priorities=list(PRIORITY_LABELS),
+        agents=agents,
         labels=LABELS,
         error=error,
+        typed=typed,
     )
 
 
@@ -154,16 +164,24 @@ def ticket_page(
 
 
 def _on_ticket(
-    request: Request, user: User, platform: Platform, ticket_id: int, change: Callable[[], Any]
+    request: Request,
+    user: User,
+    platform: Platform,
+    ticket_id: int,
+    change: Callable[[], Any],
+    typed: str = "",
 ) -> Response:
-    """Run `change` on the ticket; back to its page, or the page with the refusal."""
+    """Run `change` on the ticket; back to its page, or the page with the refusal and
+    the reply as it was `typed`."""
     try:
         change()
     except (Problem, ValidationError) as exc:
         status, message = refusal(exc)
         if status == 404:
             return no_such_page(request, user)
-        return _ticket_page(request, user, platform, ticket_id, error=message, status=status)
+        return _ticket_page(
+            request, user, platform, ticket_id, error=message, status=status, typed=typed
+        )
     return RedirectResponse(f"/staff/support/tickets/{ticket_id}", status_code=303)
 
 
@@ -195,7 +213,7 @@ def answer(
         )
         staff_support.answer(ticket_id, reply, user, platform)
 
-    return _on_ticket(request, user, platform, ticket_id, change)
+    return _on_ticket(request, user, platform, ticket_id, change, body)
 
 
 @router.post("/staff/support/tickets/{ticket_id}", response_class=HTMLResponse)
@@ -206,11 +224,11 @@ def change_ticket(
     platform: PlatformDep,
     status: Annotated[str, Form()] = "",
     priority: Annotated[str, Form()] = "",
-    assign_to_me: Annotated[str, Form()] = "",
+    assignee_id: Annotated[str, Form()] = "",
     incident_id: Annotated[str, Form()] = "",
 ) -> Response:
-    """Change the status or priority, take the ticket, or link it to an incident (``none``
-    unlinks it)."""
+    """Change the status or priority, give the ticket to an agent of support (oneself
+    included), or link it to an incident (``none`` unlinks it)."""
     if not may_open(user, SUPPORT_STAFF):
         return no_such_page(request, user)
     assert user is not None
@@ -219,7 +237,7 @@ def change_ticket(
         fields: dict[str, Any] = {
             "status": given(status),
             "priority": given(priority),
-            "assignee_id": user.id if assign_to_me else None,
+            "assignee_id": given(assignee_id),
         }
         if incident_id == "none":
             fields["unlink_incident"] = True
@@ -234,14 +252,29 @@ def change_ticket(
 
 
 def _on_desk(
-    request: Request, user: User, platform: Platform, change: Callable[[], Any], anchor: str
+    request: Request,
+    user: User,
+    platform: Platform,
+    change: Callable[[], Any],
+    anchor: str,
+    entered: dict[str, str] | None = None,
 ) -> Response:
-    """Run `change` on the desk; back to the queue, or the queue with the refusal."""
+    """Run `change` on the desk; back to the queue, or the queue with the refusal and
+    what was `entered` in the form named by `anchor`."""
     try:
         change()
     except (Problem, ValidationError) as exc:
         status, message = refusal(exc)
-        return _queue_page(request, user, platform, "active", error=message, status=status)
+        return _queue_page(
+            request,
+            user,
+            platform,
+            "active",
+            error=message,
+            status=status,
+            failed=anchor,
+            entered=entered,
+        )
     return RedirectResponse(f"/staff/support#{anchor}", status_code=303)
 
 
@@ -262,7 +295,9 @@ def keep_canned_reply(
         canned = staff_support.CannedIn.model_validate({"title": title, "body": body})
         staff_support.keep_canned_reply(canned, user, platform)
 
-    return _on_desk(request, user, platform, change, "canned-heading")
+    return _on_desk(
+        request, user, platform, change, "canned-heading", {"title": title, "body": body}
+    )
 
 
 @router.post("/staff/support/incidents", response_class=HTMLResponse)
@@ -284,7 +319,14 @@ def open_incident(
         )
         staff_support.open_incident(incident, user, platform)
 
-    return _on_desk(request, user, platform, change, "incidents-heading")
+    return _on_desk(
+        request,
+        user,
+        platform,
+        change,
+        "incidents-heading",
+        {"title": title, "description": description},
+    )
 
 
 @router.post("/staff/support/incidents/{incident_id}/resolve", response_class=HTMLResponse)
