@@ -41,7 +41,6 @@ WITH_CONTEXT = {
     "greater_than_equal": N_("Input should be greater than or equal to %(ge)s"),
     "less_than": N_("Input should be less than %(lt)s"),
     "less_than_equal": N_("Input should be less than or equal to %(le)s"),
-    "string_pattern_mismatch": N_("String should match pattern '%(pattern)s'"),
     # The reason after the comma is pydantic's (English).
     "url_parsing": N_("Input should be a valid URL, %(error)s"),
     "datetime_parsing": N_("Input should be a valid datetime, %(error)s"),
@@ -61,6 +60,31 @@ FIELD_TYPES = {
     "Value": N_("Value"),
 }
 """The collection names of ``too_short`` / ``too_long`` (translated where used)."""
+
+PATTERNS = {
+    r"^[A-Z]{3}$": N_("Use the currency's three capital letters (ISO 4217), such as EUR."),
+    r"^[A-Z]{2}$": N_("Use the country's two capital letters (ISO 3166-1), such as DE."),
+    r"^[a-z0-9][a-z0-9-]*$": N_(
+        "Use lower-case letters, digits and dashes, beginning with a letter or a digit."
+    ),
+    r"^20\d\d-(0[1-9]|1[0-2])$": N_("Give a month as YYYY-MM, between 2000 and 2099."),
+    r"^\d{4}-\d{5,6}$": N_("Give the invoice's number as it is printed, such as 2026-00042."),
+    r"^[0-9 ]{6,8}$": N_("Enter the six digits your authenticator app shows."),
+    r"^([0-9 ]{6,8})?$": N_("Enter the six digits your authenticator app shows."),
+    r"^\+?[0-9 ()./-]{3,40}$": N_("Write a phone number with digits, spaces and + ( ) . / - only."),
+    r"^[^\r\n]*$": N_("Write it on one line."),
+    r"\S": N_("This field cannot be empty."),
+    r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$": N_("Use a language tag, such as de or pt-BR."),
+    r"^https?://[A-Za-z0-9._~-]+(:[0-9]{1,5})?(/[^\s\x00-\x1f\x7f-\x9f]*)?$": N_(
+        "Give an http or https address whose host is written in ASCII "
+        "(an international name in its xn-- form)."
+    ),
+    r"^[A-Za-z0-9 -]+$": N_("Use letters, digits, spaces and dashes only."),
+    r"^[A-Za-z0-9_-]+$": N_("Use letters, digits, underscores and dashes only."),
+}
+"""What each pattern the API's inputs are checked against asks for, in words: a
+``string_pattern_mismatch`` names it instead of the regular expression. A pattern not
+listed here is named as it is (a test keeps every pattern of the API listed)."""
 
 QUOTED = re.compile(r"'(?:[^'\\]|\\.)*'")
 EMAIL = "value is not a valid email address: "
@@ -92,6 +116,13 @@ def _too_long(ctx: Mapping[str, Any]) -> str:
         type=gettext(FIELD_TYPES.get(str(ctx["field_type"]), str(ctx["field_type"]))),
         actual=ctx["actual_length"],
     )
+
+
+def _pattern(ctx: Mapping[str, Any]) -> str:
+    pattern = str(ctx["pattern"])
+    if pattern in PATTERNS:
+        return gettext(PATTERNS[pattern])
+    return gettext("String should match pattern '%(pattern)s'", pattern=pattern)
 
 
 def _value_error(ctx: Mapping[str, Any], message: str) -> str:
@@ -130,6 +161,7 @@ BUILT: dict[str, Callable[[Mapping[str, Any], str], str]] = {
         "URL scheme should be %(expected_schemes)s",
         expected_schemes=_choices(str(ctx["expected_schemes"])),
     ),
+    "string_pattern_mismatch": lambda ctx, _msg: _pattern(ctx),
     "value_error": _value_error,
 }
 """Error types whose message is built from the context (plurals, lists of choices)."""
