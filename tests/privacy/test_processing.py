@@ -99,6 +99,17 @@ def test_p31_p32_every_activity_leaves_out_whom_its_marks_stop(
     assert visible == expected
 
 
+@pytest.mark.parametrize("activity", ACTIVITIES, ids=lambda a: a.key)
+def test_p32_an_objection_naming_no_purpose_stops_every_legitimate_interest(
+    platform: Platform, activity: Activity
+) -> None:
+    people = _people(platform, (MarkKind.OBJECTION, ""))
+    stopped = activity.objectionable and activity.basis is LegalBasis.LEGITIMATE_INTEREST
+    assert ("objecting" not in _visible(platform, activity, people)) is stopped
+    if activity is activities.CUSTOMER_RELATIONSHIP:
+        assert stopped  # the CRM's sales and account management, not only analytics
+
+
 def test_the_matrix_covers_every_kind_of_activity() -> None:
     assert any(a.restrictable and a.objectionable for a in ACTIVITIES)  # statistics, marketing
     assert any(a.restrictable and not a.objectionable for a in ACTIVITIES)  # contract

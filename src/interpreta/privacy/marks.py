@@ -16,7 +16,7 @@ from sqlalchemy import Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from interpreta.datamap import retention_rules as rules
-from interpreta.datamap.activities import Activity
+from interpreta.datamap.activities import ACTIVITIES, Activity
 from interpreta.datamap.anchors import Anchors
 from interpreta.datamap.declarations import Personal, not_personal, personal
 from interpreta.datamap.ties import Tie
@@ -100,12 +100,19 @@ class ProcessingMark(Base):
 AUTOMATED_ASSESSMENT = Purpose.AUTOMATED_ASSESSMENT.value
 """Engagement estimates (P33, P37): what an opt-out of automated assessment stops."""
 
-LEGITIMATE_INTEREST_PURPOSES: tuple[str, ...] = (
-    Purpose.PRODUCT_ANALYTICS.value,
-    Purpose.TROUBLESHOOTING.value,
-    AUTOMATED_ASSESSMENT,
+LEGITIMATE_INTEREST_PURPOSES: tuple[str, ...] = tuple(
+    sorted(
+        {
+            purpose.value
+            for activity in ACTIVITIES
+            if activity.objectionable and activity.basis is LegalBasis.LEGITIMATE_INTEREST
+            for purpose in activity.purposes
+        }
+    )
 )
-"""What an objection without named purposes objects to (Art. 21(1))."""
+"""The purposes of every activity based on legitimate interests: what an objection
+without named purposes objects to (Art. 21(1)), read from the activities so a new one
+is covered without a change here."""
 
 
 def named_purposes(mark: ProcessingMark) -> set[str]:
@@ -118,7 +125,9 @@ def stops(mark: ProcessingMark, activity: Activity) -> bool:
 
     A restriction stops everything but storage and legal duties (Art. 18(2)); an
     objection stops legitimate-interest and marketing activities for the purposes it
-    names, unless overriding grounds are recorded (Art. 21(1)); a marketing objection
+    names, or every legitimate-interest activity when it names none, unless overriding
+    grounds are recorded (Art. 21(1)), which never bring marketing back (Art. 21(3)); a
+    marketing objection
     stops marketing, always (Art. 21(3)); withdrawn consent stops the consent-based
     activities for its purposes (Art. 7(3)).
     """
@@ -136,5 +145,7 @@ def stops(mark: ProcessingMark, activity: Activity) -> bool:
         return Purpose.MARKETING.value in purposes
     if mark.kind is MarkKind.AUTOMATED_OPT_OUT:
         return AUTOMATED_ASSESSMENT in purposes
-    objected = named_purposes(mark) or set(LEGITIMATE_INTEREST_PURPOSES)
-    return bool(objected & purposes) and not mark.overriding_grounds
+    named = named_purposes(mark)
+    objected = bool(named & purposes) if named else activity.basis is LegalBasis.LEGITIMATE_INTEREST
+    # No grounds override an objection to direct marketing (Art. 21(3)).
+    return objected and (not mark.overriding_grounds or Purpose.MARKETING.value in purposes)

@@ -280,10 +280,11 @@ def test_p31_p32_restricted_or_objecting_people_are_skipped_by_analytics_and_mai
     with platform.sessions() as db:
         analytics = restrict.allowed(db, people, Purpose.PRODUCT_ANALYTICS)
         assert analytics == [(None, "c@example.org"), (4, "d@example.org")]
-        # the marketing activity leaves out the restricted (a) and the objecting (c, by the
-        # digest of her address alone); a general objection (b) does not stop marketing
+        # the marketing activity leaves out the restricted (a), the objecting to marketing
+        # (c, by the digest of her address alone) and the generally objecting (b): our
+        # marketing rests on legitimate interests, which a general objection covers
         sent = send_marketing(db, outbox, lambda to: Mail(to, "News", "Hello", MARKETING.key))
-        assert sent == 2 and {m.to for m in outbox.sent} == {"b@example.org", "d@example.org"}
+        assert sent == 1 and {m.to for m in outbox.sent} == {"d@example.org"}
         assert restrict.blocked(db, Identity.of(email="c@example.org"), Purpose.MARKETING)
         assert not restrict.blocked(
             db, Identity.of(email="c@example.org"), Purpose.PRODUCT_ANALYTICS
@@ -293,6 +294,8 @@ def test_p31_p32_restricted_or_objecting_people_are_skipped_by_analytics_and_mai
         restrict.record_overriding_grounds(db, mark.id, "fraud investigation")
     with platform.sessions() as db:
         assert (2, "b@example.org") in restrict.allowed(db, people, Purpose.PRODUCT_ANALYTICS)
+        # no grounds override an objection to direct marketing (Art. 21(3))
+        assert (2, "b@example.org") not in restrict.allowed(db, people, Purpose.MARKETING)
 
 
 def test_p31_lifting_a_restriction_tells_the_person(platform: Platform) -> None:

@@ -48,7 +48,8 @@ def _stops(mark: ProcessingMark, purpose: str) -> bool:
     if mark.kind is MarkKind.AUTOMATED_OPT_OUT:
         return purpose == AUTOMATED_ASSESSMENT
     objected = named_purposes(mark) or set(LEGITIMATE_INTEREST_PURPOSES)
-    return purpose in objected and not mark.overriding_grounds
+    marketing = purpose == Purpose.MARKETING.value  # never overridden (Art. 21(3))
+    return purpose in objected and (not mark.overriding_grounds or marketing)
 
 
 def _in_force(identity: Identity) -> object:
