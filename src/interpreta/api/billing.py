@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Sequence
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 from typing import Annotated
 
@@ -30,7 +30,7 @@ from interpreta.datamap.activities import ACCOUNTING, BILLING
 from interpreta.errors import not_found
 from interpreta.i18n.catalogues import N_
 from interpreta.i18n.locales import SUPPORTED
-from interpreta.usage import allowance, metering
+from interpreta.usage import statement as usage_statement
 from interpreta.usage.models import Measure
 
 router = APIRouter(prefix="/api/organisations", tags=["billing"], dependencies=[within(BILLING)])
@@ -348,19 +348,15 @@ Month = Annotated[
 
 
 def usage_out(db: Session, organisation_id: int, month: str | None, today: date) -> UsageOut:
-    """The usage of `organisation_id`'s events that ended in `month`, against the plan of
-    the contract that ran that month."""
+    """The usage of `organisation_id`'s events that ended in `month` (this month if
+    None), against the plan of the contract that ran that month."""
     first = date.fromisoformat(f"{month}-01") if month else today.replace(day=1)
-    last = contracts.add_months(first, 1) - timedelta(days=1)
-    found = metering.monthly(db, organisation_id, first)
-    contract = contracts.for_period(db, organisation_id, first, last)
-    plan = None if contract is None else contract.plan
-    measures = allowance.against_plan(found.totals, plan)
+    found = usage_statement.statement(db, organisation_id, first)
     zero = Decimal(0)
     return UsageOut(
         month=first.strftime("%Y-%m"),
-        plan=None if plan is None else plan.code,
-        currency=None if plan is None else plan.currency,
+        plan=None if found.plan is None else found.plan.code,
+        currency=None if found.plan is None else found.plan.currency,
         measures=[
             MeasureOut(
                 measure=str(m.measure),
@@ -370,7 +366,7 @@ def usage_out(db: Session, organisation_id: int, month: str | None, today: date)
                 unit_price=m.unit_price,
                 amount=m.amount,
             )
-            for m in measures
+            for m in found.measures
         ],
         events=[
             EventUsageOut(
@@ -383,7 +379,7 @@ def usage_out(db: Session, organisation_id: int, month: str | None, today: date)
             )
             for e in found.events
         ],
-        amount_over_plan=sum((m.amount for m in measures), Decimal("0.00")),
+        amount_over_plan=found.amount_over_plan,
     )
 
 

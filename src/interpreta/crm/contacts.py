@@ -21,14 +21,27 @@ from interpreta.errors import conflict, filled, invalid
 from interpreta.i18n.catalogues import gettext
 from interpreta.privacy.processing import runs_in
 
-__all__ = ["MAX_NOTE", "add_contact", "add_note", "change_contact", "contacts", "notes"]
+__all__ = [
+    "MAX_NOTE",
+    "add_contact",
+    "add_note",
+    "change_contact",
+    "contacts",
+    "notes",
+    "require_open",
+]
 
 MAX_NOTE = 10_000
 """The longest note, in characters."""
 
 
-def _open(organisation: Organisation) -> None:
-    if organisation.closed_at is not None:
+def require_open(closed_at: datetime | None) -> None:
+    """Go on only while the customer account is open (`closed_at` is when it closed):
+    nothing is added to the CRM after closure, whose clock deletes it (P10).
+
+    :raises Problem: 409 once the account is closed.
+    """
+    if closed_at is not None:
         raise conflict(gettext("The customer account is closed."))
 
 
@@ -64,7 +77,7 @@ def add_contact(
     :raises Problem: 409 when the account is closed or the address is on another contact
         of the customer.
     """
-    _open(organisation)
+    require_open(organisation.closed_at)
     contact = CrmContact(
         organisation_id=organisation.id,
         name=filled("name", name),
@@ -88,11 +101,9 @@ def change_contact(
     :raises Problem: 409 when the account is closed or the new address is on another
         contact of the customer; 422 for an empty name or address.
     """
-    closed = db.scalar(
-        select(Organisation.closed_at).where(Organisation.id == contact.organisation_id)
+    require_open(
+        db.scalar(select(Organisation.closed_at).where(Organisation.id == contact.organisation_id))
     )
-    if closed is not None:
-        raise conflict(gettext("The customer account is closed."))
     for key in ("name", "email"):
         if key in changes:
             changes[key] = filled(key, changes[key] or "")
@@ -122,7 +133,7 @@ def add_note(
     :raises Problem: 409 when the account is closed; 422 for an empty or too long note,
         or a contact of another customer.
     """
-    _open(organisation)
+    require_open(organisation.closed_at)
     text = body.strip()
     if not text or len(text) > MAX_NOTE:
         raise invalid("body", gettext("A note is 1 to %(n)d characters.", n=MAX_NOTE))

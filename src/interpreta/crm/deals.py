@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from interpreta.accounts.models import Organisation
 from interpreta.billing.models import Plan
+from interpreta.crm.contacts import require_open
 from interpreta.crm.models import CrmContact, Deal, DealStage
 from interpreta.datamap.activities import CUSTOMER_RELATIONSHIP
 from interpreta.errors import conflict, filled, invalid
@@ -43,8 +44,7 @@ def open_deal(
     :raises Problem: 409 when the account is closed; 422 for a contact of another
         customer or a plan no longer offered.
     """
-    if organisation.closed_at is not None:
-        raise conflict(gettext("The customer account is closed."))
+    require_open(organisation.closed_at)
     if contact is not None and contact.organisation_id != organisation.id:
         raise invalid("contact_id", gettext("That contact is not at this customer."))
     if plan is not None and not plan.active:
