@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from interpreta.api import staff_billing, support
+from interpreta.api import staff_billing, staff_crm, support
 from interpreta.api.field_messages import PATTERNS, message
 from interpreta.api.inputs import NO_CONTROLS
 from interpreta.app import create_app
@@ -96,3 +96,34 @@ def test_a_pattern_mismatch_is_said_in_the_reader_s_language(
 def test_a_pattern_not_listed_is_named_as_it_is() -> None:
     error = {"type": "string_pattern_mismatch", "msg": "x", "ctx": {"pattern": "^a+$"}}
     assert message(error) == "String should match pattern '^a+$'"
+
+
+@pytest.mark.parametrize(
+    ("typed", "english"),
+    [
+        ("ann.example.org", "An email address must have an @-sign."),
+        ("@example.org", "There must be something before the @-sign."),
+        ("ann@example", "The part after the @-sign should have a period, as in example.org."),
+        ("ann..lee@example.org", "An email address cannot have two periods in a row."),
+        (
+            "ann(lee)@example.org",
+            "The part before the @-sign holds characters an email address cannot have.",
+        ),
+    ],
+)
+@pytest.mark.parametrize("lang", ["de", "fr", "es", "it"])
+def test_an_email_address_refused_says_why_in_the_reader_s_language(
+    typed: str, english: str, lang: str
+) -> None:
+    error = _first_error(staff_crm.ContactIn, {"name": "Ann", "email": typed})
+    with speaking(lang):
+        said = message(error)
+    assert said == translations(lang).gettext(english) != english
+
+
+def test_a_rare_email_reason_is_said_plainly_outside_english() -> None:
+    error = _first_error(staff_crm.ContactIn, {"name": "Ann", "email": "ann@[300.1.1.1]"})
+    assert "@-sign" in message(error)  # English keeps the validator's own detail
+    with speaking("de"):
+        said = message(error)
+    assert said == translations("de").gettext("This is not a valid email address.")

@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from interpreta.i18n.catalogues import N_, gettext, ngettext
-from interpreta.i18n.locales import join_or
+from interpreta.i18n.locales import DEFAULT, current, join_or
 
 SIMPLE = {
     "missing": N_("Field required"),
@@ -125,10 +125,64 @@ def _pattern(ctx: Mapping[str, Any]) -> str:
     return gettext("String should match pattern '%(pattern)s'", pattern=pattern)
 
 
+EMAIL_REASONS = {
+    "An email address must have an @-sign.": N_("An email address must have an @-sign."),
+    "There must be something before the @-sign.": N_("There must be something before the @-sign."),
+    "The part after the @-sign is not valid. It should have a period.": N_(
+        "The part after the @-sign should have a period, as in example.org."
+    ),
+    "The part after the @-sign is not valid. It is not within a valid top-level domain.": N_(
+        "The part after the @-sign does not end in a top-level domain that exists."
+    ),
+    "The part after the @-sign is a special-use or reserved name that cannot be used "
+    "with email.": N_("The part after the @-sign is a reserved name that takes no mail."),
+    "An email address cannot have two periods in a row.": N_(
+        "An email address cannot have two periods in a row."
+    ),
+    "An email address cannot start with a period.": N_(
+        "An email address cannot start with a period."
+    ),
+    "An email address cannot end with a period.": N_("An email address cannot end with a period."),
+    "An email address cannot have a period immediately before the @-sign.": N_(
+        "An email address cannot have a period just before the @-sign."
+    ),
+    "An email address cannot have a period immediately after the @-sign.": N_(
+        "An email address cannot have a period just after the @-sign."
+    ),
+    "There can't be anything after the email address.": N_(
+        "There can't be anything after the email address."
+    ),
+}
+"""The email validator's reasons (English) that readers meet most, in our words."""
+
+EMAIL_REASON_STARTS = {
+    "The email address contains invalid characters before the @-sign": N_(
+        "The part before the @-sign holds characters an email address cannot have."
+    ),
+    "The part after the @-sign contains invalid characters": N_(
+        "The part after the @-sign holds characters an email address cannot have."
+    ),
+    "The email address is too long": N_("The email address is too long."),
+}
+"""Reasons that go on with details (the characters, the length), by their beginning."""
+
+
+def _email_reason(reason: str) -> str:
+    """The email validator's `reason` in the reader's language: ours for the common
+    reasons, one plain sentence for the rare ones outside English."""
+    if reason in EMAIL_REASONS:
+        return gettext(EMAIL_REASONS[reason])
+    for start, said in EMAIL_REASON_STARTS.items():
+        if reason.startswith(start):
+            return gettext(said)
+    if current() == DEFAULT:  # the validator's own detail, in its language
+        return f"value is not a valid email address: {reason}"
+    return gettext("This is not a valid email address.")
+
+
 def _value_error(ctx: Mapping[str, Any], message: str) -> str:
     if message.startswith(EMAIL) and "reason" in ctx:
-        # The reason is the email validator's (English).
-        return gettext("value is not a valid email address: %(reason)s", reason=ctx["reason"])
+        return _email_reason(str(ctx["reason"]))
     # Our own validators raise their messages translated already.
     return gettext("Value error, %(error)s", error=ctx["error"])
 
