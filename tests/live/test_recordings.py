@@ -148,9 +148,11 @@ async def test_a_floor_with_several_talkers_is_recorded_as_several_tracks(
     # Max opened his microphone last: he is on the floor's track, Lea on the second
     assert abs(dominant_frequency(sounds["floor"], skip=2.5, length=0.5) - 660) < 10
     assert abs(dominant_frequency(sounds["floor, talker 2"], skip=2.5, length=0.5) - 440) < 10
-    # both tracks keep the event's timeline: the same length, silence before the talk
+    # both tracks keep the event's timeline: the same length, silence before the talk.
+    # Unpadded, the lane's track would be a whole second (the talkers' late start)
+    # shorter; packets still in flight at the stop made 0.42 s under the suite's load.
     floor, second = _duration(sounds["floor"]), _duration(sounds["floor, talker 2"])
-    assert abs(floor - second) < 0.3, (floor, second)
+    assert abs(floor - second) < 0.6, (floor, second)
     assert _level(sounds["floor, talker 2"], until=0.8) < 0.001
     with platform.sessions() as db:  # who is heard in each track, last
         voices = db.scalars(select(RecordingVoice).order_by(RecordingVoice.id)).all()
