@@ -604,6 +604,7 @@ def create_app(
             request, None, "This page does not exist."
         ),
     )
+    staff_desk.install(app)
     app.add_middleware(SameOriginWrites)
     app.add_middleware(
         BodyLimit,

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from interpreta.accounts.models import User
-from interpreta.api.dependencies import OptionalUserDep, PlatformDep, within
+from interpreta.api.dependencies import PlatformDep, within
 from interpreta.api.inputs import PathId
 from interpreta.datamap.activities import SECURITY_AUDIT
 from interpreta.datamap.vocabulary import Category
@@ -32,13 +32,9 @@ from interpreta.privacy.marks import (
     ProcessingMark,
 )
 from interpreta.privacy.rights import restrict
-from interpreta.web.staff_desk import PRIVACY_STAFF, may_open, no_such_page, render_desk
+from interpreta.web.staff_desk import PrivacyUser, render_desk
 
 router = APIRouter(include_in_schema=False, dependencies=[within(SECURITY_AUDIT)])
-
-
-def _staff(user: User | None) -> bool:
-    return may_open(user, PRIVACY_STAFF)
 
 
 def _page(
@@ -65,11 +61,8 @@ def _page(
 
 
 @router.get("/staff/breaches", response_class=HTMLResponse)
-def breach_register(request: Request, user: OptionalUserDep, platform: PlatformDep) -> Response:
+def breach_register(request: Request, user: PrivacyUser, platform: PlatformDep) -> Response:
     """The register: every breach, open ones with their 72-hour countdown."""
-    if not _staff(user):
-        return no_such_page(request, user)
-    assert user is not None
     return _page(request, user, platform)
 
 
@@ -89,7 +82,7 @@ def _audit(db: Session, platform: Platform, user: User, action: str, breach_id: 
 @router.post("/staff/breaches", response_class=HTMLResponse)
 def report_breach(
     request: Request,
-    user: OptionalUserDep,
+    user: PrivacyUser,
     platform: PlatformDep,
     title: Annotated[str, Form(min_length=1, max_length=200)],
     description: Annotated[str, Form(max_length=10000)],
@@ -100,9 +93,6 @@ def report_breach(
     processor_scope: Annotated[bool, Form()] = False,
 ) -> Response:
     """Record a breach from the form."""
-    if not _staff(user):
-        return no_such_page(request, user)
-    assert user is not None
     now = platform.clock.now()
     try:
         when = datetime.fromisoformat(discovered_at).replace(tzinfo=UTC) if discovered_at else now
@@ -129,15 +119,12 @@ def report_breach(
 def notify_breach(
     request: Request,
     breach_id: PathId,
-    user: OptionalUserDep,
+    user: PrivacyUser,
     platform: PlatformDep,
     recipient: Annotated[Recipient, Form()],
     reference: Annotated[str, Form(min_length=1, max_length=300)],
 ) -> Response:
     """Record a notification sent."""
-    if not _staff(user):
-        return no_such_page(request, user)
-    assert user is not None
     try:
         with platform.transaction() as db:
             breaches.notify(
@@ -151,12 +138,9 @@ def notify_breach(
 
 @router.post("/staff/breaches/{breach_id}/close", response_class=HTMLResponse)
 def close_breach(
-    request: Request, breach_id: PathId, user: OptionalUserDep, platform: PlatformDep
+    request: Request, breach_id: PathId, user: PrivacyUser, platform: PlatformDep
 ) -> Response:
     """Close an incident."""
-    if not _staff(user):
-        return no_such_page(request, user)
-    assert user is not None
     try:
         with platform.transaction() as db:
             breaches.close(db, breach_id, now=platform.clock.now())
@@ -270,12 +254,9 @@ def _marks_page(
 
 @router.get("/staff/marks", response_class=HTMLResponse)
 def marks_register(
-    request: Request, user: OptionalUserDep, platform: PlatformDep, recorded: int | None = None
+    request: Request, user: PrivacyUser, platform: PlatformDep, recorded: int | None = None
 ) -> Response:
     """Restrictions and objections in force, with a form for each objection's grounds."""
-    if not _staff(user):
-        return no_such_page(request, user)
-    assert user is not None
     return _marks_page(request, user, platform, recorded=recorded)
 
 
@@ -283,14 +264,11 @@ def marks_register(
 def override_objection(
     request: Request,
     mark_id: PathId,
-    user: OptionalUserDep,
+    user: PrivacyUser,
     platform: PlatformDep,
     grounds: Annotated[str, Form()] = "",
 ) -> Response:
     """Record the compelling grounds that override an objection (Art. 21(1))."""
-    if not _staff(user):
-        return no_such_page(request, user)
-    assert user is not None
     try:
         with platform.transaction() as db:
             actor = platform.keyring.pseudonyms(db.connection()).user(user.id)

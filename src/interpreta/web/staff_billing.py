@@ -12,19 +12,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from pydantic import ValidationError
+from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 
 from interpreta.accounts.models import Organisation, OrganisationStatus, User
 from interpreta.api import staff_billing
 from interpreta.api.billing import MONTH, contract_out
-from interpreta.api.dependencies import OptionalUserDep, PlatformDep, within
+from interpreta.api.dependencies import PlatformDep, within
 from interpreta.api.inputs import PathId
 from interpreta.billing import contracts
 from interpreta.billing.models import Contract, Invoice
@@ -35,15 +33,14 @@ from interpreta.platform import Platform
 from interpreta.privacy.processing import processing
 from interpreta.usage.models import Measure
 from interpreta.web.staff_desk import (
-    BILLING_STAFF,
+    BillingUser,
     belongs_to,
     customer_search,
     customers,
     given,
-    may_open,
     no_such_page,
-    refusal,
     render_desk,
+    submit,
 )
 
 router = APIRouter(include_in_schema=False, dependencies=[within(BILLING)])
@@ -118,16 +115,13 @@ def _receivables_page(
 @router.get("/staff/billing", response_class=HTMLResponse)
 def billing_desk(
     request: Request,
-    user: OptionalUserDep,
+    user: BillingUser,
     platform: PlatformDep,
     status: str = "open",
     q: str = "",
 ) -> Response:
     """The receivables in one queue (open by default; ``overdue`` is the dunning queue)
     and the customers, found by name."""
-    if not may_open(user, BILLING_STAFF):
-        return no_such_page(request, user)
-    assert user is not None
     try:
         search = customer_search(q)
     except Problem as problem:
@@ -151,33 +145,23 @@ its label (marked with ``N_``) and the step its input takes."""
 
 
 @router.post("/staff/billing/plans", response_class=HTMLResponse)
-async def offer_plan(request: Request, user: OptionalUserDep, platform: PlatformDep) -> Response:
+async def offer_plan(request: Request, user: BillingUser, platform: PlatformDep) -> Response:
     """Offer a new plan (:func:`staff_billing.create_plan`); the desk again with the
     refusal, and what was typed, when it is refused."""
-    if not may_open(user, BILLING_STAFF):
-        return no_such_page(request, user)
-    assert user is not None
     form = await request.form()
     names = ("code", "name", "currency", "monthly_fee", *(name for name, _, _ in PLAN_FIELDS))
     entered = {name: str(form.get(name) or "").strip() for name in names}
-    try:
+
+    def change() -> None:
         body = staff_billing.PlanIn.model_validate(entered)
-        await run_in_threadpool(staff_billing.create_plan, body, user, platform)
-    except (Problem, ValidationError) as exc:
-        status, message = refusal(exc)
-        return await run_in_threadpool(
-            partial(
-                _receivables_page,
-                request,
-                user,
-                platform,
-                "open",
-                error=message,
-                status=status,
-                entered=entered,
-            )
+        staff_billing.create_plan(body, user, platform)
+
+    def refused(status: int, message: str) -> Response:
+        return _receivables_page(
+            request, user, platform, "open", error=message, status=status, entered=entered
         )
-    return RedirectResponse("/staff/billing#plans-heading", status_code=303)
+
+    return await run_in_threadpool(submit, change, refused, "/staff/billing#plans-heading")
 
 
 def _customer_page(
@@ -226,15 +210,12 @@ def _customer_page(
 def customer_account(
     request: Request,
     organisation_id: PathId,
-    user: OptionalUserDep,
+    user: BillingUser,
     platform: PlatformDep,
     month: str = "",
 ) -> Response:
     """A customer's contract, its usage in `month` (``YYYY-MM``; this month by default)
     against its plan, and its invoices."""
-    if not may_open(user, BILLING_STAFF):
-        return no_such_page(request, user)
-    assert user is not None
     return _customer_page(request, user, platform, organisation_id, month)
 
 
@@ -247,17 +228,14 @@ def _on_customer(
     month: str = "",
 ) -> Response:
     """Run `change` for the customer; back to their page, or the page with the refusal."""
-    try:
-        change()
-    except (Problem, ValidationError) as exc:
-        status, message = refusal(exc)
+
+    def refused(status: int, message: str) -> Response:
         return _customer_page(
             request, user, platform, organisation_id, month, error=message, status=status
         )
+
     query = f"?month={month}" if re.fullmatch(MONTH, month) else ""
-    return RedirectResponse(
-        f"/staff/billing/organisations/{organisation_id}{query}", status_code=303
-    )
+    return submit(change, refused, f"/staff/billing/organisations/{organisation_id}{query}")
 
 
 @router.post(
@@ -266,7 +244,7 @@ def _on_customer(
 def start_contract(
     request: Request,
     organisation_id: PathId,
-    user: OptionalUserDep,
+    user: BillingUser,
     platform: PlatformDep,
     plan: Annotated[str, Form()] = "",
     starts_on: Annotated[str, Form()] = "",
@@ -274,9 +252,6 @@ def start_contract(
     renews: Annotated[str, Form()] = "",
 ) -> Response:
     """Put the customer on a plan."""
-    if not may_open(user, BILLING_STAFF):
-        return no_such_page(request, user)
-    assert user is not None
 
     def change() -> None:
         body = staff_billing.ContractIn.model_validate(
@@ -300,16 +275,13 @@ def close_contract(
     request: Request,
     organisation_id: PathId,
     contract_id: PathId,
-    user: OptionalUserDep,
+    user: BillingUser,
     platform: PlatformDep,
     reason: Annotated[str, Form()] = "",
     ends_on: Annotated[str, Form()] = "",
     close_account: Annotated[str, Form()] = "",
 ) -> Response:
     """Close the customer's contract, at the end of its term unless a day is given."""
-    if not may_open(user, BILLING_STAFF):
-        return no_such_page(request, user)
-    assert user is not None
 
     def change() -> None:
         body = staff_billing.ClosureIn.model_validate(
@@ -327,14 +299,11 @@ def close_contract(
 def invoice_month(
     request: Request,
     organisation_id: PathId,
-    user: OptionalUserDep,
+    user: BillingUser,
     platform: PlatformDep,
     month: Annotated[str, Form()] = "",
 ) -> Response:
     """Invoice a month that is over: the plan's fee and the usage beyond the plan."""
-    if not may_open(user, BILLING_STAFF):
-        return no_such_page(request, user)
-    assert user is not None
 
     def change() -> None:
         body = staff_billing.MonthIn.model_validate({"month": month})
@@ -352,7 +321,7 @@ def record_payment(
     request: Request,
     organisation_id: PathId,
     invoice_id: PathId,
-    user: OptionalUserDep,
+    user: BillingUser,
     platform: PlatformDep,
     amount: Annotated[str, Form()] = "",
     received_on: Annotated[str, Form()] = "",
@@ -361,9 +330,6 @@ def record_payment(
 ) -> Response:
     """Record a payment received against one of the customer's invoices, by the payment
     processor's reference."""
-    if not may_open(user, BILLING_STAFF):
-        return no_such_page(request, user)
-    assert user is not None
 
     def change() -> None:
         body = staff_billing.PaymentIn.model_validate(
@@ -389,14 +355,11 @@ def credit_invoice(
     request: Request,
     organisation_id: PathId,
     invoice_id: PathId,
-    user: OptionalUserDep,
+    user: BillingUser,
     platform: PlatformDep,
 ) -> Response:
     """Credit every line of one of the customer's invoices (an issued invoice is never
     edited)."""
-    if not may_open(user, BILLING_STAFF):
-        return no_such_page(request, user)
-    assert user is not None
 
     def change() -> None:
         with processing(ACCOUNTING):

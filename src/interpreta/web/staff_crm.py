@@ -11,15 +11,15 @@ the customer-relationship activity
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from pydantic import ValidationError
+from fastapi.responses import HTMLResponse, Response
 
 from interpreta.accounts.models import OrganisationStatus, User
 from interpreta.api import staff_crm
-from interpreta.api.dependencies import OptionalUserDep, PlatformDep, within
+from interpreta.api.dependencies import PlatformDep, within
 from interpreta.api.inputs import PathId
 from interpreta.crm.contacts import MAX_NOTE
 from interpreta.crm.models import CrmContact, Deal, DealStage
@@ -30,16 +30,14 @@ from interpreta.platform import Platform
 from interpreta.web.pages import not_found_page
 from interpreta.web.staff_desk import (
     CUSTOMERS_SHOWN,
-    SALES_STAFF,
     SEARCH_MAX,
+    SalesUser,
     belongs_to,
     customer_search,
     customers,
     given,
-    may_open,
-    no_such_page,
-    refusal,
     render_desk,
+    submit,
 )
 
 router = APIRouter(include_in_schema=False, dependencies=[within(CUSTOMER_RELATIONSHIP)])
@@ -59,10 +57,6 @@ STATUS_LABELS = {
     OrganisationStatus.CLOSED.value: N_("closed"),
 }
 """Each state of a customer account in words (marked with ``N_``)."""
-
-
-def _sales(user: User | None) -> bool:
-    return may_open(user, SALES_STAFF)
 
 
 def _desk_page(
@@ -91,14 +85,9 @@ def _desk_page(
 
 
 @router.get("/staff/crm", response_class=HTMLResponse)
-def sales_desk(
-    request: Request, user: OptionalUserDep, platform: PlatformDep, q: str = ""
-) -> Response:
+def sales_desk(request: Request, user: SalesUser, platform: PlatformDep, q: str = "") -> Response:
     """The open deals per stage, and the customer accounts (those whose name contains
     `q`, when given)."""
-    if not _sales(user):
-        return no_such_page(request, user)
-    assert user is not None
     try:
         search = customer_search(q)
     except Problem as problem:
@@ -139,44 +128,40 @@ def _account_page(
     )
 
 
-def _refused(
+def _on_account(
     request: Request,
     user: User,
     platform: Platform,
     organisation_id: int,
-    exc: Problem | ValidationError,
-    failed: str,
-    entered: dict[str, Any],
-) -> HTMLResponse:
-    """The account page again, with why the form was refused and what was entered."""
-    status, text = refusal(exc)
-    return _account_page(
-        request,
-        user,
-        platform,
-        organisation_id,
-        error=text,
-        status=status,
-        failed=failed,
-        entered=entered,
-    )
+    change: Callable[[], Any],
+    section: str,
+    failed: str = "",
+    entered: dict[str, Any] | None = None,
+) -> Response:
+    """Run `change` for the customer; back to `section` of their page, or the page with
+    why it was refused and what was `entered` in the form named `failed`."""
 
+    def refused(status: int, message: str) -> Response:
+        return _account_page(
+            request,
+            user,
+            platform,
+            organisation_id,
+            error=message,
+            status=status,
+            failed=failed,
+            entered=entered,
+        )
 
-def _back(organisation_id: int, section: str) -> RedirectResponse:
-    return RedirectResponse(
-        f"/staff/crm/organisations/{organisation_id}#{section}", status_code=303
-    )
+    return submit(change, refused, f"/staff/crm/organisations/{organisation_id}#{section}")
 
 
 @router.get("/staff/crm/organisations/{organisation_id}", response_class=HTMLResponse)
 def customer_account(
-    request: Request, organisation_id: PathId, user: OptionalUserDep, platform: PlatformDep
+    request: Request, organisation_id: PathId, user: SalesUser, platform: PlatformDep
 ) -> Response:
     """One customer: its contacts, the notes of conversations (newest first) and its
     deals, with the forms to add to them."""
-    if not _sales(user):
-        return no_such_page(request, user)
-    assert user is not None
     return _account_page(request, user, platform, organisation_id)
 
 
@@ -184,7 +169,7 @@ def customer_account(
 def add_contact(
     request: Request,
     organisation_id: PathId,
-    user: OptionalUserDep,
+    user: SalesUser,
     platform: PlatformDep,
     name: Annotated[str, Form()] = "",
     email: Annotated[str, Form()] = "",
@@ -192,18 +177,17 @@ def add_contact(
     job_title: Annotated[str, Form()] = "",
 ) -> Response:
     """Record a person at the customer (:func:`staff_crm.add_contact`)."""
-    if not _sales(user):
-        return no_such_page(request, user)
-    assert user is not None
     entered = {"name": name, "email": email, "phone": phone, "job_title": job_title}
-    try:
+
+    def change() -> None:
         body = staff_crm.ContactIn.model_validate(
             {**entered, "phone": given(phone), "job_title": given(job_title)}
         )
         staff_crm.add_contact(organisation_id, body, user, platform)
-    except (Problem, ValidationError) as exc:
-        return _refused(request, user, platform, organisation_id, exc, "contact", entered)
-    return _back(organisation_id, "contacts")
+
+    return _on_account(
+        request, user, platform, organisation_id, change, "contacts", "contact", entered
+    )
 
 
 @router.post(
@@ -214,50 +198,44 @@ def remove_contact(
     request: Request,
     organisation_id: PathId,
     contact_id: PathId,
-    user: OptionalUserDep,
+    user: SalesUser,
     platform: PlatformDep,
 ) -> Response:
     """Remove a contact of the customer and the notes about them
     (:func:`staff_crm.remove_contact`); their deals stay, without them."""
-    if not _sales(user):
-        return no_such_page(request, user)
-    assert user is not None
-    try:
+
+    def change() -> None:
         belongs_to(platform, CrmContact, contact_id, organisation_id, N_("contact"))
         staff_crm.remove_contact(contact_id, user, platform)
-    except Problem as exc:
-        return _refused(request, user, platform, organisation_id, exc, "", {})
-    return _back(organisation_id, "contacts")
+
+    return _on_account(request, user, platform, organisation_id, change, "contacts")
 
 
 @router.post("/staff/crm/organisations/{organisation_id}/notes", response_class=HTMLResponse)
 def add_note(
     request: Request,
     organisation_id: PathId,
-    user: OptionalUserDep,
+    user: SalesUser,
     platform: PlatformDep,
     body: Annotated[str, Form()] = "",
     contact_id: Annotated[str, Form()] = "",
 ) -> Response:
     """Note a conversation with the customer, about one of its contacts if one is
     chosen (:func:`staff_crm.add_note`)."""
-    if not _sales(user):
-        return no_such_page(request, user)
-    assert user is not None
     entered = {"body": body, "contact_id": contact_id}
-    try:
+
+    def change() -> None:
         note = staff_crm.NoteIn.model_validate({"body": body, "contact_id": given(contact_id)})
         staff_crm.add_note(organisation_id, note, user, platform)
-    except (Problem, ValidationError) as exc:
-        return _refused(request, user, platform, organisation_id, exc, "note", entered)
-    return _back(organisation_id, "notes")
+
+    return _on_account(request, user, platform, organisation_id, change, "notes", "note", entered)
 
 
 @router.post("/staff/crm/organisations/{organisation_id}/deals", response_class=HTMLResponse)
 def open_deal(
     request: Request,
     organisation_id: PathId,
-    user: OptionalUserDep,
+    user: SalesUser,
     platform: PlatformDep,
     title: Annotated[str, Form()] = "",
     value: Annotated[str, Form()] = "",
@@ -267,9 +245,6 @@ def open_deal(
     expected_on: Annotated[str, Form()] = "",
 ) -> Response:
     """Open a deal with the customer, as a lead (:func:`staff_crm.open_deal`)."""
-    if not _sales(user):
-        return no_such_page(request, user)
-    assert user is not None
     entered = {
         "title": title,
         "value": value,
@@ -278,7 +253,8 @@ def open_deal(
         "contact_id": contact_id,
         "expected_on": expected_on,
     }
-    try:
+
+    def change() -> None:
         deal = staff_crm.DealIn.model_validate(
             {
                 "title": title,
@@ -290,9 +266,8 @@ def open_deal(
             }
         )
         staff_crm.open_deal(organisation_id, deal, user, platform)
-    except (Problem, ValidationError) as exc:
-        return _refused(request, user, platform, organisation_id, exc, "deal", entered)
-    return _back(organisation_id, "deals")
+
+    return _on_account(request, user, platform, organisation_id, change, "deals", "deal", entered)
 
 
 @router.post(
@@ -303,23 +278,22 @@ def move_deal(
     request: Request,
     organisation_id: PathId,
     deal_id: PathId,
-    user: OptionalUserDep,
+    user: SalesUser,
     platform: PlatformDep,
     stage: Annotated[str, Form()] = "",
     lost_reason: Annotated[str, Form()] = "",
 ) -> Response:
     """Move one of the customer's deals along the pipeline, or close it as won or lost
     (a lost deal says why; :func:`staff_crm.move_deal`)."""
-    if not _sales(user):
-        return no_such_page(request, user)
-    assert user is not None
     entered = {"deal_id": deal_id, "stage": stage, "lost_reason": lost_reason}
-    try:
+
+    def change() -> None:
         belongs_to(platform, Deal, deal_id, organisation_id, N_("deal"))
         move = staff_crm.DealMove.model_validate(
             {"stage": stage, "lost_reason": given(lost_reason)}
         )
         staff_crm.move_deal(deal_id, move, user, platform)
-    except (Problem, ValidationError) as exc:
-        return _refused(request, user, platform, organisation_id, exc, "stage", entered)
-    return _back(organisation_id, f"deal-{deal_id}")
+
+    return _on_account(
+        request, user, platform, organisation_id, change, f"deal-{deal_id}", "stage", entered
+    )

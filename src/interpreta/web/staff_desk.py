@@ -4,16 +4,19 @@ may open, the navigation between them, and how a refused form is shown.
 The console is a view over the staff API: each page calls the same operation as its
 API route (the same role check, the same validation, the same audit entry), so a desk
 behaves alike in the browser and from a client. Anyone without the desk's role gets
-the ordinary "page does not exist" 404, as from the API.
+the ordinary "page does not exist" 404, as from the API: a desk's routes take their
+user as :data:`SupportUser`, :data:`BillingUser`, :data:`SalesUser` or
+:data:`PrivacyUser`, a dependency that answers anyone else with that page before any
+form is validated or any work done.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy import func, select
@@ -72,6 +75,46 @@ def no_such_page(request: Request, user: User | None) -> HTMLResponse:
     return not_found_page(request, user, gettext("This page does not exist."))
 
 
+class NoSuchPage(Exception):
+    """Raised for someone who may not open a desk; answered with :func:`no_such_page`
+    (see :func:`install`)."""
+
+    def __init__(self, user: User | None) -> None:
+        super().__init__("This page does not exist.")
+        self.user = user
+
+
+def desk_user(roles: Collection[StaffRole]) -> Any:
+    """A dependency giving the signed-in user who holds one of `roles` in force; anyone
+    else gets :func:`no_such_page` (FastAPI runs it before the form is validated and the
+    route runs, so nothing is done for them)."""
+
+    async def staff_member(user: OptionalUserDep) -> User:  # async: no thread hop needed
+        if user is None or not may_open(user, roles):
+            raise NoSuchPage(user)
+        return user
+
+    return Depends(staff_member)
+
+
+SupportUser = Annotated[User, desk_user(SUPPORT_STAFF)]
+"""A member of support (or an admin), for the support desk's routes."""
+BillingUser = Annotated[User, desk_user(BILLING_STAFF)]
+"""A member of billing (or an admin), for the billing desk's routes."""
+SalesUser = Annotated[User, desk_user(SALES_STAFF)]
+"""A member of sales (or an admin), for the CRM's routes."""
+PrivacyUser = Annotated[User, desk_user(PRIVACY_STAFF)]
+"""The DPO (or an admin), for the privacy registers' routes."""
+
+
+def install(app: FastAPI) -> None:
+    """Answer :class:`NoSuchPage` with :func:`no_such_page`, wherever it is raised."""
+
+    @app.exception_handler(NoSuchPage)
+    async def _no_such_page(request: Request, exc: NoSuchPage) -> HTMLResponse:
+        return no_such_page(request, exc.user)
+
+
 def render_desk(
     request: Request, template: str, user: User, status_code: int = 200, **context: Any
 ) -> HTMLResponse:
@@ -94,6 +137,18 @@ def refusal(error: Problem | ValidationError) -> tuple[int, str]:
     field = ".".join(str(part) for part in first.get("loc", ()))
     text = message(first)  # type: ignore[arg-type]
     return 422, f"{field}: {text}" if field else text
+
+
+def submit(
+    change: Callable[[], Any], refused: Callable[[int, str], Response], done: str
+) -> Response:
+    """Run `change`, the work of a form; a 303 to `done`, or, when it is refused,
+    `refused` with the status and the message of the refusal (:func:`refusal`)."""
+    try:
+        change()
+    except (Problem, ValidationError) as exc:
+        return refused(*refusal(exc))
+    return RedirectResponse(done, status_code=303)
 
 
 @dataclass(frozen=True)

@@ -19,14 +19,14 @@ from pydantic import ValidationError
 
 from interpreta.accounts.models import User
 from interpreta.api import staff_disclosures
-from interpreta.api.dependencies import OptionalUserDep, PlatformDep, within
+from interpreta.api.dependencies import PlatformDep, within
 from interpreta.api.inputs import PathId
 from interpreta.datamap.activities import DISCLOSURES
 from interpreta.errors import Problem
 from interpreta.i18n.catalogues import N_
 from interpreta.platform import Platform
 from interpreta.privacy.disclosures import Ground
-from interpreta.web.staff_desk import PRIVACY_STAFF, may_open, no_such_page, refusal, render_desk
+from interpreta.web.staff_desk import PrivacyUser, refusal, render_desk, submit
 
 router = APIRouter(include_in_schema=False, dependencies=[within(DISCLOSURES)])
 
@@ -36,10 +36,6 @@ GROUND_LABELS = {
     Ground.TERMS.value: N_("enforcing our terms of service"),
 }
 """Each ground of a disclosure in words (marked with ``N_``; translated where shown)."""
-
-
-def _dpo(user: User | None) -> bool:
-    return may_open(user, PRIVACY_STAFF)
 
 
 def _page(
@@ -66,20 +62,15 @@ def _page(
 
 
 @router.get("/staff/disclosures", response_class=HTMLResponse)
-def disclosures_register(
-    request: Request, user: OptionalUserDep, platform: PlatformDep
-) -> Response:
+def disclosures_register(request: Request, user: PrivacyUser, platform: PlatformDep) -> Response:
     """The register, newest first, with the form to record a disclosure."""
-    if not _dpo(user):
-        return no_such_page(request, user)
-    assert user is not None
     return _page(request, user, platform)
 
 
 @router.post("/staff/disclosures", response_class=HTMLResponse)
 def record_disclosure(
     request: Request,
-    user: OptionalUserDep,
+    user: PrivacyUser,
     platform: PlatformDep,
     subject_email: Annotated[str, Form()] = "",
     recipient: Annotated[str, Form()] = "",
@@ -91,9 +82,6 @@ def record_disclosure(
 ) -> Response:
     """Record a disclosure made without consent (:func:`staff_disclosures.record`); it
     is in the person's access report unless a withholding reason is given."""
-    if not _dpo(user):
-        return no_such_page(request, user)
-    assert user is not None
     entered = {
         "subject_email": subject_email,
         "recipient": recipient,
@@ -116,16 +104,12 @@ def record_disclosure(
 
 @router.post("/staff/disclosures/{disclosure_id}/release", response_class=HTMLResponse)
 def release_disclosure(
-    request: Request, disclosure_id: PathId, user: OptionalUserDep, platform: PlatformDep
+    request: Request, disclosure_id: PathId, user: PrivacyUser, platform: PlatformDep
 ) -> Response:
     """The law no longer forbids telling the person: the withheld disclosure joins
     their access report (:func:`staff_disclosures.release`)."""
-    if not _dpo(user):
-        return no_such_page(request, user)
-    assert user is not None
-    try:
-        staff_disclosures.release(disclosure_id, user, platform)
-    except Problem as exc:
-        status, text = refusal(exc)
-        return _page(request, user, platform, error=text, status=status)
-    return RedirectResponse(f"/staff/disclosures#disclosure-{disclosure_id}", status_code=303)
+    return submit(
+        lambda: staff_disclosures.release(disclosure_id, user, platform),
+        lambda status, text: _page(request, user, platform, error=text, status=status),
+        f"/staff/disclosures#disclosure-{disclosure_id}",
+    )

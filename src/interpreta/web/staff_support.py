@@ -13,13 +13,12 @@ from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from pydantic import ValidationError
+from fastapi.responses import HTMLResponse, Response
 
 from interpreta.accounts import actions
 from interpreta.accounts.models import User
 from interpreta.api import staff_support
-from interpreta.api.dependencies import OptionalUserDep, PlatformDep, within
+from interpreta.api.dependencies import PlatformDep, within
 from interpreta.api.inputs import PathId
 from interpreta.datamap.activities import SUPPORT_DESK
 from interpreta.errors import Problem
@@ -29,11 +28,11 @@ from interpreta.support.models import Channel, Priority, TicketStatus
 from interpreta.support.sla import Target
 from interpreta.web.staff_desk import (
     SUPPORT_STAFF,
+    SupportUser,
     given,
-    may_open,
     no_such_page,
-    refusal,
     render_desk,
+    submit,
 )
 
 router = APIRouter(include_in_schema=False, dependencies=[within(SUPPORT_DESK)])
@@ -108,12 +107,9 @@ def _queue_page(
 
 @router.get("/staff/support", response_class=HTMLResponse)
 def support_desk(
-    request: Request, user: OptionalUserDep, platform: PlatformDep, view: str = "active"
+    request: Request, user: SupportUser, platform: PlatformDep, view: str = "active"
 ) -> Response:
     """A queue of tickets, the canned replies and the incidents."""
-    if not may_open(user, SUPPORT_STAFF):
-        return no_such_page(request, user)
-    assert user is not None
     return _queue_page(request, user, platform, view)
 
 
@@ -153,13 +149,10 @@ def _ticket_page(
 
 @router.get("/staff/support/tickets/{ticket_id}", response_class=HTMLResponse)
 def ticket_page(
-    request: Request, ticket_id: PathId, user: OptionalUserDep, platform: PlatformDep
+    request: Request, ticket_id: PathId, user: SupportUser, platform: PlatformDep
 ) -> Response:
     """A ticket with every message, internal notes included, and the forms to answer
     and change it."""
-    if not may_open(user, SUPPORT_STAFF):
-        return no_such_page(request, user)
-    assert user is not None
     return _ticket_page(request, user, platform, ticket_id)
 
 
@@ -172,24 +165,23 @@ def _on_ticket(
     typed: str = "",
 ) -> Response:
     """Run `change` on the ticket; back to its page, or the page with the refusal and
-    the reply as it was `typed`."""
-    try:
-        change()
-    except (Problem, ValidationError) as exc:
-        status, message = refusal(exc)
+    the reply as it was `typed` (the 404 page when there is no such ticket)."""
+
+    def refused(status: int, message: str) -> Response:
         if status == 404:
             return no_such_page(request, user)
         return _ticket_page(
             request, user, platform, ticket_id, error=message, status=status, typed=typed
         )
-    return RedirectResponse(f"/staff/support/tickets/{ticket_id}", status_code=303)
+
+    return submit(change, refused, f"/staff/support/tickets/{ticket_id}")
 
 
 @router.post("/staff/support/tickets/{ticket_id}/replies", response_class=HTMLResponse)
 def answer(
     request: Request,
     ticket_id: PathId,
-    user: OptionalUserDep,
+    user: SupportUser,
     platform: PlatformDep,
     body: Annotated[str, Form()] = "",
     canned_reply_id: Annotated[str, Form()] = "",
@@ -198,9 +190,6 @@ def answer(
 ) -> Response:
     """Answer the requester by mail (written, or a canned reply), or note something for
     support only; optionally set the ticket's status with it."""
-    if not may_open(user, SUPPORT_STAFF):
-        return no_such_page(request, user)
-    assert user is not None
 
     def change() -> None:
         reply = staff_support.ReplyIn.model_validate(
@@ -220,7 +209,7 @@ def answer(
 def change_ticket(
     request: Request,
     ticket_id: PathId,
-    user: OptionalUserDep,
+    user: SupportUser,
     platform: PlatformDep,
     status: Annotated[str, Form()] = "",
     priority: Annotated[str, Form()] = "",
@@ -229,9 +218,6 @@ def change_ticket(
 ) -> Response:
     """Change the status or priority, give the ticket to an agent of support (oneself
     included), or link it to an incident (``none`` unlinks it)."""
-    if not may_open(user, SUPPORT_STAFF):
-        return no_such_page(request, user)
-    assert user is not None
 
     def change() -> None:
         fields: dict[str, Any] = {
@@ -261,10 +247,8 @@ def _on_desk(
 ) -> Response:
     """Run `change` on the desk; back to the queue, or the queue with the refusal and
     what was `entered` in the form named by `anchor`."""
-    try:
-        change()
-    except (Problem, ValidationError) as exc:
-        status, message = refusal(exc)
+
+    def refused(status: int, message: str) -> Response:
         return _queue_page(
             request,
             user,
@@ -275,21 +259,19 @@ def _on_desk(
             failed=anchor,
             entered=entered,
         )
-    return RedirectResponse(f"/staff/support#{anchor}", status_code=303)
+
+    return submit(change, refused, f"/staff/support#{anchor}")
 
 
 @router.post("/staff/support/canned-replies", response_class=HTMLResponse)
 def keep_canned_reply(
     request: Request,
-    user: OptionalUserDep,
+    user: SupportUser,
     platform: PlatformDep,
     title: Annotated[str, Form()] = "",
     body: Annotated[str, Form()] = "",
 ) -> Response:
     """Keep a reply for later."""
-    if not may_open(user, SUPPORT_STAFF):
-        return no_such_page(request, user)
-    assert user is not None
 
     def change() -> None:
         canned = staff_support.CannedIn.model_validate({"title": title, "body": body})
@@ -303,15 +285,12 @@ def keep_canned_reply(
 @router.post("/staff/support/incidents", response_class=HTMLResponse)
 def open_incident(
     request: Request,
-    user: OptionalUserDep,
+    user: SupportUser,
     platform: PlatformDep,
     title: Annotated[str, Form()] = "",
     description: Annotated[str, Form()] = "",
 ) -> Response:
     """Open an incident."""
-    if not may_open(user, SUPPORT_STAFF):
-        return no_such_page(request, user)
-    assert user is not None
 
     def change() -> None:
         incident = staff_support.IncidentIn.model_validate(
@@ -331,12 +310,9 @@ def open_incident(
 
 @router.post("/staff/support/incidents/{incident_id}/resolve", response_class=HTMLResponse)
 def resolve_incident(
-    request: Request, incident_id: PathId, user: OptionalUserDep, platform: PlatformDep
+    request: Request, incident_id: PathId, user: SupportUser, platform: PlatformDep
 ) -> Response:
     """Resolve an incident."""
-    if not may_open(user, SUPPORT_STAFF):
-        return no_such_page(request, user)
-    assert user is not None
     return _on_desk(
         request,
         user,
