@@ -536,3 +536,9 @@ STANDARD_PLAN = {
     "resolution_hours": 40,
 }
 """The plan the billing tests sell, as ``POST /api/staff/plans`` takes it."""
+
+
+def audit_actions(platform: Platform) -> list[str]:
+    """The audit trail's actions, oldest first."""
+    with platform.sessions() as db:
+        return list(db.scalars(select(AuditEntry.action).order_by(AuditEntry.seq)))

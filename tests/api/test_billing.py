@@ -17,7 +17,7 @@ from interpreta.billing.einvoice import embedded_xml
 from interpreta.clock import FrozenClock
 from interpreta.platform import Platform
 from interpreta.privacy.models import AuditEntry
-from tests.conftest import STANDARD_PLAN, Account, join, make_staff
+from tests.conftest import STANDARD_PLAN, Account, audit_actions, join, make_staff
 
 ADDRESS = {
     "street": "Königsallee 1",
@@ -228,6 +228,51 @@ def test_a_bad_invoice_is_refused_and_takes_no_number(
     assert refused.headers["content-type"] == "application/problem+json"
     issued = _ok(clerk.client.post(f"/api/staff/organisations/{org}/invoices", json=LINES), 201)
     assert issued["number"].endswith("-00001")
+
+
+def test_a_retired_plan_keeps_its_contracts_and_takes_no_new_one(
+    platform: Platform, desk: tuple[Account, Account], sign_up: Any
+) -> None:
+    owner, clerk = desk
+    started = clerk.client.post(
+        f"/api/staff/organisations/{owner.organisation_id}/contracts",
+        json={"plan": "standard", "starts_on": "2026-11-01"},
+    )
+    _ok(started, 201)
+    retired = _ok(clerk.client.post("/api/staff/plans/standard/retire"))
+    assert retired["code"] == "standard"
+    assert _ok(clerk.client.get("/api/staff/plans")) == []
+    kept = _ok(owner.client.get(f"/api/organisations/{owner.organisation_id}/billing"))
+    assert kept["contract"]["plan"]["code"] == "standard"
+    newcomer: Account = sign_up("nora", "Nora Events")
+    refused = clerk.client.post(
+        f"/api/staff/organisations/{newcomer.organisation_id}/contracts",
+        json={"plan": "standard", "starts_on": "2026-12-01"},
+    )
+    assert refused.status_code == 409
+    assert refused.json()["detail"] == "That plan is no longer offered."
+    assert "billing.plan.retire" in audit_actions(platform)
+
+
+@pytest.mark.parametrize(
+    ("path", "status"),
+    [
+        ("/api/staff/plans/standard/retire", 409),  # retired twice
+        ("/api/staff/plans/gold/retire", 404),
+        ("/api/staff/plans/Gold!/retire", 422),
+        (f"/api/staff/plans/{'a' * 41}/retire", 422),
+    ],
+)
+def test_a_bad_retirement_is_refused_with_a_problem(
+    platform: Platform, desk: tuple[Account, Account], path: str, status: int
+) -> None:
+    _owner, clerk = desk
+    _ok(clerk.client.post("/api/staff/plans/standard/retire"))
+    before = audit_actions(platform)
+    refused = clerk.client.post(path)
+    assert refused.status_code == status, refused.text
+    assert refused.headers["content-type"] == "application/problem+json"
+    assert audit_actions(platform) == before
 
 
 def test_bad_staff_requests_get_clear_problems(desk: tuple[Account, Account]) -> None:

@@ -97,6 +97,7 @@ BODIES: dict[tuple[str, str], dict[str, Any] | None] = {
         "starts_on": "2026-12-01",
     },
     ("POST", "/api/staff/contracts/{contract_id}/close"): {"reason": "takeover"},
+    ("POST", "/api/staff/plans/{plan_code}/retire"): None,
     ("POST", "/api/staff/organisations/{organisation_id}/invoices"): {
         "lines": [{"description": "x", "quantity": "1", "unit": "C62", "unit_price": "1"}]
     },
@@ -239,6 +240,7 @@ def victim(platform: Platform, sign_up: Any) -> dict[str, Any]:
             "session_id": session,
             "number": "2026-00001",
             "contract_id": 1,
+            "plan_code": "standard",
             "invoice_id": 1,
             "ticket_id": ticket.json()["id"],
             "incident_id": 1,

@@ -26,7 +26,6 @@ from interpreta.accounts.models import StaffRole
 from interpreta.app import create_app
 from interpreta.config import Settings
 from interpreta.platform import Platform
-from interpreta.privacy.models import AuditEntry
 from tests.conftest import STANDARD_PLAN, Account, join, make_staff, on_janus, speaker_key_of
 
 CHROMIUM = "/usr/lib/chromium/chromium"
@@ -210,12 +209,6 @@ def row_count(platform: Platform, model: Any) -> int:
     """How many rows `model`'s table holds."""
     with platform.sessions() as db:
         return int(db.scalar(select(func.count()).select_from(model)) or 0)
-
-
-def audit_actions(platform: Platform) -> list[str]:
-    """The audit trail's actions, oldest first."""
-    with platform.sessions() as db:
-        return list(db.scalars(select(AuditEntry.action).order_by(AuditEntry.seq)))
 
 
 def _done(response: Any) -> Any:

@@ -16,8 +16,8 @@ from interpreta.accounts.models import StaffRole
 from interpreta.billing.models import Contract, Invoice, Payment, Plan
 from interpreta.clock import FrozenClock
 from interpreta.platform import Platform
-from tests.conftest import STANDARD_PLAN, Account, make_staff
-from tests.web.conftest import audit_actions, row_count
+from tests.conftest import STANDARD_PLAN, Account, audit_actions, make_staff
+from tests.web.conftest import row_count
 
 LINE = {"description": "Plan Standard", "quantity": "1", "unit": "MON", "unit_price": "490"}
 
@@ -170,6 +170,7 @@ def test_only_billing_staff_reach_the_pages(
     ):
         assert someone.client.post(path, data=form).status_code == 404
     assert someone.client.post("/staff/billing/plans", data=PREMIUM).status_code == 404
+    assert someone.client.post("/staff/billing/plans/standard/retire").status_code == 404
     assert _state(platform) == before
 
 
@@ -198,6 +199,19 @@ def test_a_plan_is_offered_from_the_desk(
     assert audit_actions(platform).count("billing.plan.create") == 2
     plans = _done(bill.client.get("/api/staff/plans"))
     assert [p["code"] for p in plans] == ["premium-2027", "standard"]
+
+    assert 'action="/staff/billing/plans/standard/retire"' in offered.text
+    retired = bill.client.post("/staff/billing/plans/standard/retire", follow_redirects=True)
+    assert retired.status_code == 200 and "1 plan offered" in retired.text
+    assert 'action="/staff/billing/plans/standard/retire"' not in retired.text
+    assert audit_actions(platform).count("billing.plan.retire") == 1
+    before = _state(platform)
+    again = bill.client.post("/staff/billing/plans/standard/retire")
+    assert again.status_code == 409 and "That plan is no longer offered." in again.text
+    for code in ("gold", "Gold!", "a" * 41):
+        missing = bill.client.post(f"/staff/billing/plans/{code}/retire")
+        assert missing.status_code == 404 and "No such plan." in missing.text, code
+    assert _state(platform) == before
 
 
 @pytest.mark.parametrize(

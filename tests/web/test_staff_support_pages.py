@@ -15,8 +15,8 @@ from interpreta.accounts.models import StaffRole
 from interpreta.clock import FrozenClock
 from interpreta.platform import Platform
 from interpreta.support.models import CannedReply, Incident, TicketMessage
-from tests.conftest import Account, RecordingMailer, make_staff
-from tests.web.conftest import audit_actions, row_count
+from tests.conftest import Account, RecordingMailer, audit_actions, make_staff
+from tests.web.conftest import row_count
 
 HELP = {"subject": "Booth console freezes", "body": "Since this morning, on Chromium."}
 

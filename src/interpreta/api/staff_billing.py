@@ -12,7 +12,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session, defer
@@ -51,13 +51,16 @@ from interpreta.usage import invoicing
 
 router = APIRouter(prefix="/api/staff", tags=["staff: billing"], dependencies=[within(BILLING)])
 
+PLAN_CODE = r"^[a-z0-9][a-z0-9-]*$"
+"""A plan's code: lower-case letters, digits and dashes (at most 40)."""
+
 Amount = Annotated[Decimal, Field(ge=0, le=1_000_000, max_digits=14, decimal_places=4)]
 
 
 class PlanIn(Input):
     """A new plan."""
 
-    code: str = Field(min_length=1, max_length=40, pattern=r"^[a-z0-9][a-z0-9-]*$")
+    code: str = Field(min_length=1, max_length=40, pattern=PLAN_CODE)
     name: str = Field(min_length=1, max_length=100)
     currency: str = Field(default="EUR", pattern=r"^[A-Z]{3}$")
     monthly_fee: Decimal = Field(ge=0, le=1_000_000, max_digits=12, decimal_places=2)
@@ -182,6 +185,24 @@ def create_plan(body: PlanIn, user: UserDep, platform: PlatformDep) -> PlanOut:
         )
         staff_audit.record(
             db, platform, user, "billing.plan.create", f"plan:{plan.id}", code=plan.code
+        )
+        return PlanOut.model_validate(plan, from_attributes=True)
+
+
+PlanCode = Annotated[str, Path(min_length=1, max_length=40, pattern=PLAN_CODE)]
+
+
+@router.post("/plans/{plan_code}/retire", response_model=PlanOut)
+def retire_plan(plan_code: PlanCode, user: UserDep, platform: PlatformDep) -> PlanOut:
+    """Offer a plan no more: new contracts cannot take it; those on it keep it."""
+    require_staff(user, BILLING_STAFF)
+    with platform.transaction() as db:
+        plan = db.scalar(select(Plan).where(Plan.code == plan_code))
+        if plan is None:
+            raise not_found(N_("plan"))
+        contracts.retire_plan(plan)
+        staff_audit.record(
+            db, platform, user, "billing.plan.retire", f"plan:{plan.id}", code=plan.code
         )
         return PlanOut.model_validate(plan, from_attributes=True)
 

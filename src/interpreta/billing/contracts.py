@@ -37,6 +37,7 @@ __all__ = [
     "current",
     "for_period",
     "in_force",
+    "retire_plan",
     "set_billing_address",
     "start",
     "term_end",
@@ -137,6 +138,17 @@ def create_plan(
     db.add(plan)
     db.flush()
     return plan
+
+
+def retire_plan(plan: Plan) -> None:
+    """Offer `plan` no more: no new contract is put on it, and the contracts on it keep
+    it, renewals included (their terms are what was signed).
+
+    :raises Problem: 409 when it is retired already.
+    """
+    if not plan.active:
+        raise conflict(gettext("That plan is no longer offered."), "plan")
+    plan.active = False
 
 
 @runs_in(BILLING)

@@ -27,7 +27,7 @@ from interpreta.api.inputs import PathId
 from interpreta.billing import contracts
 from interpreta.billing.models import Contract, Invoice
 from interpreta.datamap.activities import ACCOUNTING, BILLING
-from interpreta.errors import Problem
+from interpreta.errors import Problem, not_found
 from interpreta.i18n.catalogues import N_
 from interpreta.platform import Platform
 from interpreta.privacy.processing import processing
@@ -162,6 +162,24 @@ async def offer_plan(request: Request, user: BillingUser, platform: PlatformDep)
         )
 
     return await run_in_threadpool(submit, change, refused, "/staff/billing#plans-heading")
+
+
+@router.post("/staff/billing/plans/{plan_code}/retire", response_class=HTMLResponse)
+def retire_plan(
+    request: Request, plan_code: str, user: BillingUser, platform: PlatformDep
+) -> Response:
+    """Offer a plan no more (:func:`staff_billing.retire_plan`); the contracts on it
+    keep it."""
+
+    def change() -> None:
+        if len(plan_code) > 40 or not re.fullmatch(staff_billing.PLAN_CODE, plan_code):
+            raise not_found(N_("plan"))
+        staff_billing.retire_plan(plan_code, user, platform)
+
+    def refused(status: int, message: str) -> Response:
+        return _receivables_page(request, user, platform, "open", error=message, status=status)
+
+    return submit(change, refused, "/staff/billing#plans-heading")
 
 
 def _customer_page(
