@@ -101,9 +101,12 @@ def change_contact(
     :raises Problem: 409 when the account is closed or the new address is on another
         contact of the customer; 422 for an empty name or address.
     """
-    require_open(
-        db.scalar(select(Organisation.closed_at).where(Organisation.id == contact.organisation_id))
-    )
+    account = db.execute(
+        select(Organisation.closed_at).where(Organisation.id == contact.organisation_id)
+    ).one_or_none()
+    if account is None:  # an account the activity may not see is not an open one
+        raise conflict(gettext("The customer account is not open to this change."))
+    require_open(account.closed_at)
     for key in ("name", "email"):
         if key in changes:
             changes[key] = filled(key, changes[key] or "")
