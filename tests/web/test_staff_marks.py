@@ -7,8 +7,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from interpreta.datamap.activities import PRIVACY_REQUESTS, SECURITY_AUDIT
-from interpreta.datamap.vocabulary import Purpose
+from interpreta.datamap.activities import PRIVACY_REQUESTS, SECURITY_AUDIT, STATISTICS
 from interpreta.platform import Platform
 from interpreta.privacy import audit
 from interpreta.privacy.marks import MarkKind, ProcessingMark
@@ -34,7 +33,7 @@ def _lift(platform: Platform, user_id: int, kind: MarkKind) -> None:
 
 def _blocked(platform: Platform, user_id: int) -> bool:
     with platform.sessions() as db, processing(PRIVACY_REQUESTS):
-        return restrict.blocked(db, Identity.of(user_id=user_id), Purpose.PRODUCT_ANALYTICS)
+        return restrict.blocked(db, Identity.of(user_id=user_id), STATISTICS)
 
 
 def _stored(platform: Platform, mark_id: int) -> ProcessingMark:

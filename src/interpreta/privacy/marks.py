@@ -100,19 +100,13 @@ class ProcessingMark(Base):
 AUTOMATED_ASSESSMENT = Purpose.AUTOMATED_ASSESSMENT.value
 """Engagement estimates (P33, P37): what an opt-out of automated assessment stops."""
 
-LEGITIMATE_INTEREST_PURPOSES: tuple[str, ...] = tuple(
-    sorted(
-        {
-            purpose.value
-            for activity in ACTIVITIES
-            if activity.objectionable and activity.basis is LegalBasis.LEGITIMATE_INTEREST
-            for purpose in activity.purposes
-        }
-    )
+LEGITIMATE_INTERESTS: tuple[Activity, ...] = tuple(
+    activity
+    for activity in ACTIVITIES
+    if activity.objectionable and activity.basis is LegalBasis.LEGITIMATE_INTEREST
 )
-"""The purposes of every activity based on legitimate interests: what an objection
-without named purposes objects to (Art. 21(1)), read from the activities so a new one
-is covered without a change here."""
+"""The activities based on legitimate interests: what an objection without named
+purposes stops (Art. 21(1)), read from the activities so a new one is covered."""
 
 
 def named_purposes(mark: ProcessingMark) -> set[str]:

@@ -27,7 +27,7 @@ from interpreta.privacy import audit, breaches
 from interpreta.privacy.breaches import Recipient, Risk
 from interpreta.privacy.marks import (
     AUTOMATED_ASSESSMENT,
-    LEGITIMATE_INTEREST_PURPOSES,
+    LEGITIMATE_INTERESTS,
     MarkKind,
     ProcessingMark,
 )
@@ -156,7 +156,7 @@ def close_breach(
 def mark_purposes(mark: ProcessingMark) -> str:
     """The purposes `mark` stops, in words: a restriction stops everything but storage
     and legal duties (Art. 18(2)), an objection naming no purpose every
-    legitimate-interest purpose (Art. 21(1))."""
+    activity based on legitimate interests (Art. 21(1))."""
     named = ", ".join(sorted(p for p in mark.purposes.split(",") if p))
     if mark.kind is MarkKind.RESTRICTION:
         return "everything but storage and legal duties"
@@ -165,7 +165,9 @@ def mark_purposes(mark: ProcessingMark) -> str:
     if mark.kind is MarkKind.AUTOMATED_OPT_OUT:
         return AUTOMATED_ASSESSMENT
     if mark.kind is MarkKind.OBJECTION:
-        return named or ", ".join(LEGITIMATE_INTEREST_PURPOSES)
+        return named or "the activities on legitimate interests: " + ", ".join(
+            a.key for a in LEGITIMATE_INTERESTS
+        )
     return named or "every purpose its kind concerns"
 
 

@@ -15,11 +15,9 @@ from interpreta.accounts.marketing import send_marketing
 from interpreta.accounts.models import User
 from interpreta.clock import FrozenClock
 from interpreta.config import Settings
-from interpreta.datamap.activities import MARKETING
-from interpreta.datamap.vocabulary import Purpose
+from interpreta.datamap.activities import ENGAGEMENT_ESTIMATES, MARKETING, STATISTICS
 from interpreta.mail import Mail
 from interpreta.platform import Platform
-from interpreta.privacy.marks import MarkKind
 from interpreta.privacy.rights import requests, restrict, steps
 from interpreta.privacy.rights.models import RequestKind
 from interpreta.privacy.rights.requests import Rights, due_date
@@ -278,24 +276,22 @@ def test_p31_p32_restricted_or_objecting_people_are_skipped_by_analytics_and_mai
             )
             rights.execute(db, request.parts[0], actor_user_id=9)
     with platform.sessions() as db:
-        analytics = restrict.allowed(db, people, Purpose.PRODUCT_ANALYTICS)
+        analytics = restrict.allowed(db, people, STATISTICS)
         assert analytics == [(None, "c@example.org"), (4, "d@example.org")]
         # the marketing activity leaves out the restricted (a), the objecting to marketing
         # (c, by the digest of her address alone) and the generally objecting (b): our
         # marketing rests on legitimate interests, which a general objection covers
         sent = send_marketing(db, outbox, lambda to: Mail(to, "News", "Hello", MARKETING.key))
         assert sent == 1 and {m.to for m in outbox.sent} == {"d@example.org"}
-        assert restrict.blocked(db, Identity.of(email="c@example.org"), Purpose.MARKETING)
-        assert not restrict.blocked(
-            db, Identity.of(email="c@example.org"), Purpose.PRODUCT_ANALYTICS
-        )
+        assert restrict.blocked(db, Identity.of(email="c@example.org"), MARKETING)
+        assert not restrict.blocked(db, Identity.of(email="c@example.org"), STATISTICS)
         mark = restrict.marks(db, Identity.of(user_id=2))[0]
     with platform.transaction() as db:
         restrict.record_overriding_grounds(db, mark.id, "fraud investigation")
     with platform.sessions() as db:
-        assert (2, "b@example.org") in restrict.allowed(db, people, Purpose.PRODUCT_ANALYTICS)
+        assert (2, "b@example.org") in restrict.allowed(db, people, STATISTICS)
         # no grounds override an objection to direct marketing (Art. 21(3))
-        assert (2, "b@example.org") not in restrict.allowed(db, people, Purpose.MARKETING)
+        assert (2, "b@example.org") not in restrict.allowed(db, people, MARKETING)
 
 
 def test_p31_lifting_a_restriction_tells_the_person(platform: Platform) -> None:
@@ -308,7 +304,7 @@ def test_p31_lifting_a_restriction_tells_the_person(platform: Platform) -> None:
     assert outbox.sent[-1].to == "r@example.org"
     with platform.sessions() as db:
         assert restrict.marks(db, Identity.of(email="r@example.org")) == []
-        assert not restrict.blocked(db, Identity.of(email="r@example.org"), MarkKind.RESTRICTION)
+        assert not restrict.blocked(db, Identity.of(email="r@example.org"), STATISTICS)
 
 
 def test_p33_opt_out_of_automated_assessment(platform: Platform) -> None:
@@ -320,8 +316,8 @@ def test_p33_opt_out_of_automated_assessment(platform: Platform) -> None:
         rights.execute(db, request.parts[0], actor_user_id=9)
     with platform.sessions() as db:
         who = Identity.of(email="o@example.org")
-        assert restrict.blocked(db, who, restrict.AUTOMATED_ASSESSMENT)
-        assert not restrict.blocked(db, who, Purpose.MARKETING)
+        assert restrict.blocked(db, who, ENGAGEMENT_ESTIMATES)
+        assert not restrict.blocked(db, who, MARKETING)
 
 
 def test_p29_rectification_corrects_the_field_and_records_notice_to_recipients(

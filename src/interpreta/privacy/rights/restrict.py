@@ -3,7 +3,7 @@ processing path of a person's data (analytics, mailing, exports).
 
 A mark names the person by user ID and/or the digest of an email address, so a
 suppression survives without keeping the address. :func:`blocked` answers one
-question for one person and one purpose; :func:`blocked_user_ids` and
+question for one person and one activity; :func:`blocked_user_ids` and
 :func:`blocked_digests` let a batch job (analytics, a mailing) skip everyone
 marked in one query.
 """
@@ -16,17 +16,10 @@ from datetime import datetime
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from interpreta.datamap.activities import PRIVACY_REQUESTS
-from interpreta.datamap.vocabulary import Purpose
+from interpreta.datamap.activities import PRIVACY_REQUESTS, Activity
 from interpreta.errors import conflict, invalid, not_found
 from interpreta.i18n.catalogues import N_, gettext
-from interpreta.privacy.marks import (
-    AUTOMATED_ASSESSMENT,
-    LEGITIMATE_INTEREST_PURPOSES,
-    MarkKind,
-    ProcessingMark,
-    named_purposes,
-)
+from interpreta.privacy.marks import MarkKind, ProcessingMark, stops
 from interpreta.privacy.processing import runs_in
 from interpreta.privacy.rights.subjects import Identity, email_digest
 
@@ -38,18 +31,6 @@ MARK_WORDS = {
     MarkKind.CONSENT_WITHDRAWN: N_("consent withdrawn"),
 }
 """Each mark in words, as a problem names it (translated where used)."""
-
-
-def _stops(mark: ProcessingMark, purpose: str) -> bool:
-    if mark.kind is MarkKind.RESTRICTION:
-        return True
-    if mark.kind is MarkKind.MARKETING_OBJECTION:
-        return purpose == Purpose.MARKETING.value
-    if mark.kind is MarkKind.AUTOMATED_OPT_OUT:
-        return purpose == AUTOMATED_ASSESSMENT
-    objected = named_purposes(mark) or set(LEGITIMATE_INTEREST_PURPOSES)
-    marketing = purpose == Purpose.MARKETING.value  # never overridden (Art. 21(3))
-    return purpose in objected and (not mark.overriding_grounds or marketing)
 
 
 def _in_force(identity: Identity) -> object:
@@ -77,10 +58,10 @@ def marks(db: Session, identity: Identity) -> list[ProcessingMark]:
 
 
 @runs_in(PRIVACY_REQUESTS)
-def blocked(db: Session, identity: Identity, purpose: Purpose | str) -> bool:
-    """Whether the person's data may not be used for `purpose` now."""
-    wanted = str(purpose)
-    return any(_stops(mark, wanted) for mark in marks(db, identity))
+def blocked(db: Session, identity: Identity, activity: Activity) -> bool:
+    """Whether the person's data may not be used in `activity` now (the rule of
+    :func:`~interpreta.privacy.marks.stops`, which the processing engine applies)."""
+    return any(stops(mark, activity) for mark in marks(db, identity))
 
 
 def _all_in_force(db: Session) -> list[ProcessingMark]:
@@ -88,25 +69,23 @@ def _all_in_force(db: Session) -> list[ProcessingMark]:
 
 
 @runs_in(PRIVACY_REQUESTS)
-def blocked_user_ids(db: Session, purpose: Purpose | str) -> set[int]:
-    """User IDs whose data may not be used for `purpose` (for batch processing)."""
-    wanted = str(purpose)
-    return {m.user_id for m in _all_in_force(db) if m.user_id is not None and _stops(m, wanted)}
+def blocked_user_ids(db: Session, activity: Activity) -> set[int]:
+    """User IDs whose data may not be used in `activity` (for batch processing)."""
+    return {m.user_id for m in _all_in_force(db) if m.user_id is not None and stops(m, activity)}
 
 
 @runs_in(PRIVACY_REQUESTS)
-def blocked_digests(db: Session, purpose: Purpose | str) -> set[str]:
-    """Email digests whose data may not be used for `purpose` (for batch processing)."""
-    wanted = str(purpose)
-    return {m.email_digest for m in _all_in_force(db) if m.email_digest and _stops(m, wanted)}
+def blocked_digests(db: Session, activity: Activity) -> set[str]:
+    """Email digests whose data may not be used in `activity` (for batch processing)."""
+    return {m.email_digest for m in _all_in_force(db) if m.email_digest and stops(m, activity)}
 
 
 @runs_in(PRIVACY_REQUESTS)
 def allowed(
-    db: Session, people: Iterable[tuple[int | None, str | None]], purpose: Purpose | str
+    db: Session, people: Iterable[tuple[int | None, str | None]], activity: Activity
 ) -> list[tuple[int | None, str | None]]:
-    """`people` (user ID, email) without those marked against `purpose`."""
-    users, digests = blocked_user_ids(db, purpose), blocked_digests(db, purpose)
+    """`people` (user ID, email) without those whose marks stop `activity`."""
+    users, digests = blocked_user_ids(db, activity), blocked_digests(db, activity)
     return [
         (user, email)
         for user, email in people
