@@ -345,14 +345,23 @@ def test_a_list_of_invoices_stands_as_each_invoice_alone_in_a_few_queries(
     def note(*args: object) -> None:
         statements.append(str(args[2]))
 
-    for day in (today, today + timedelta(days=15)):
+    owed = {
+        open_id: Decimal("583.10"),
+        part_paid_id: Decimal("483.10"),
+        paid_id: Decimal("0.00"),
+        credited_id: Decimal("0.00"),
+        part_credited_id: Decimal("500.00"),
+    }
+    late = today + timedelta(days=15)  # past the payment terms
+    expected = {
+        today: {open_id: "open", part_paid_id: "open", part_credited_id: "open"},
+        late: {open_id: "overdue", part_paid_id: "overdue", part_credited_id: "overdue"},
+    }
+    for day, unpaid in expected.items():
+        states = {**unpaid, paid_id: "paid", credited_id: "credited"}
         with platform.sessions() as db:
             listed = db.scalars(select(Invoice).order_by(Invoice.id)).all()
-            alone = {
-                i.id: (invoices.status(db, i, day), invoices.outstanding(db, i))
-                for i in listed
-                if i.kind is InvoiceKind.INVOICE
-            }
+            alone = {i.id: invoices.outstanding(db, i) for i in listed if i.id in owed}
             event.listen(platform.engine, "before_cursor_execute", note)
             try:
                 together = invoices.standings(db, listed, day)
@@ -360,8 +369,8 @@ def test_a_list_of_invoices_stands_as_each_invoice_alone_in_a_few_queries(
                 event.remove(platform.engine, "before_cursor_execute", note)
         assert len(statements) == 2, statements
         statements.clear()
-        assert {i: (s.status, s.outstanding) for i, s in together.items() if i in alone} == alone
+        assert alone == owed
+        assert {i: (s.status, s.outstanding) for i, s in together.items() if i in owed} == {
+            i: (states[i], owed[i]) for i in owed
+        }
         assert [s.status for s in together.values() if s.outstanding is None] == ["credit_note"]
-    assert together[open_id].status == "overdue" and together[paid_id].status == "paid"
-    assert together[credited_id].status == "credited"
-    assert together[part_paid_id].outstanding == Decimal("483.10")

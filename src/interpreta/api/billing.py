@@ -164,16 +164,13 @@ def invoices_out(db: Session, listed: Sequence[Invoice], today: date) -> list[In
     """`listed` as the API lists them, with what is still owed on each: a few queries
     for the whole list (:func:`~interpreta.billing.invoices.standings`), not per invoice."""
     standing = invoices.standings(db, listed, today)
-    corrected_ids = {i.corrects_id for i in listed if i.corrects_id is not None}
-    numbers = (
-        dict(
-            db.execute(
-                select(Invoice.id, Invoice.number).where(Invoice.id.in_(corrected_ids))
-            ).all()
+    corrected = sorted({i.corrects_id for i in listed if i.corrects_id is not None})
+    numbers: dict[int, str] = {}
+    for start in range(0, len(corrected), invoices.IN_BATCH):
+        batch = corrected[start : start + invoices.IN_BATCH]
+        numbers.update(
+            db.execute(select(Invoice.id, Invoice.number).where(Invoice.id.in_(batch))).all()
         )
-        if corrected_ids
-        else {}
-    )
     return [
         InvoiceOut(
             id=invoice.id,

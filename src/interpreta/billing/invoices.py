@@ -42,6 +42,7 @@ from interpreta.privacy.processing import runs_in
 
 __all__ = [
     "CENT",
+    "IN_BATCH",
     "LineInput",
     "Standing",
     "credit",
@@ -420,7 +421,7 @@ def status(db: Session, invoice: Invoice, today: date) -> str:
     return standings(db, [invoice], today)[invoice.id].status
 
 
-_IN_BATCH = 500
+IN_BATCH = 500
 """How many invoices one query about their payments or credit notes names (SQLite caps
 a statement's parameters)."""
 
@@ -432,8 +433,8 @@ def standings(db: Session, listed: Sequence[Invoice], today: date) -> dict[int, 
     ids = [invoice.id for invoice in listed if invoice.kind is InvoiceKind.INVOICE]
     paid_on: dict[int, Decimal] = {}
     credited_on: dict[int, Decimal] = {}
-    for start in range(0, len(ids), _IN_BATCH):
-        batch = ids[start : start + _IN_BATCH]
+    for start in range(0, len(ids), IN_BATCH):
+        batch = ids[start : start + IN_BATCH]
         paid_on.update(
             db.execute(
                 select(Payment.invoice_id, func.sum(Payment.amount))
