@@ -302,6 +302,42 @@ def test_a_refused_form_shows_why_and_changes_nothing(
     assert _state(platform) == before
 
 
+def test_a_refused_customer_form_keeps_what_was_typed_but_a_card_number(
+    platform: Platform, desk: tuple[Account, Account, dict[str, Any]]
+) -> None:
+    carla, bill, invoice = desk
+    customer = f"/staff/billing/organisations/{carla.organisation_id}"
+    card = "4111 1111 1111 1111"
+    paid = bill.client.post(
+        f"{customer}/invoices/{invoice['id']}/payments",
+        data={**PAYMENT, "amount": "12.34", "processor": "Adyen", "reference": card},
+    )
+    assert paid.status_code == 422 and "form-error" in paid.text
+    assert 'value="12.34"' in paid.text and 'value="Adyen"' in paid.text
+    assert card not in paid.text
+    started = bill.client.post(
+        f"{customer}/contracts",
+        data={"plan": "standard", "starts_on": "2026-10-01", "term_months": "61"},
+    )
+    assert started.status_code == 422 and 'value="61"' in started.text
+    assert 'value="2026-10-01"' in started.text
+    assert 'name="renews" value="true">' in started.text  # left unticked, shown unticked
+    _done(
+        bill.client.post(
+            f"/api/staff/organisations/{carla.organisation_id}/contracts",
+            json={"plan": "standard", "starts_on": "2026-10-01"},
+        )
+    )
+    with platform.sessions() as db:
+        contract_id = db.scalar(select(Contract.id))
+    closed = bill.client.post(
+        f"{customer}/contracts/{contract_id}/close",
+        data={"reason": "moving to KUDO", "ends_on": "2026-02-30", "close_account": "true"},
+    )
+    assert closed.status_code == 422 and 'value="moving to KUDO"' in closed.text
+    assert 'name="close_account" value="true" checked' in closed.text
+
+
 def test_a_form_under_one_customer_never_acts_on_another_s_invoice(
     platform: Platform, desk: tuple[Account, Account, dict[str, Any]], sign_up: Any
 ) -> None:

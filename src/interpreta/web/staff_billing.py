@@ -191,6 +191,8 @@ def _customer_page(
     *,
     error: str = "",
     status: int = 200,
+    failed: str = "",
+    entered: dict[str, str] | None = None,
 ) -> HTMLResponse:
     asked = month if re.fullmatch(MONTH, month) else None
     today = platform.clock.now().date()
@@ -221,6 +223,8 @@ def _customer_page(
         month_over=usage.month < today.strftime("%Y-%m"),
         labels=LABELS,
         error=error,
+        failed=failed,
+        entered=entered or {},
     )
 
 
@@ -244,12 +248,23 @@ def _on_customer(
     organisation_id: int,
     change: Callable[[], Any],
     month: str = "",
+    failed: str = "",
+    entered: dict[str, str] | None = None,
 ) -> Response:
-    """Run `change` for the customer; back to their page, or the page with the refusal."""
+    """Run `change` for the customer; back to their page, or the page with the refusal
+    and what was `entered` in the form named `failed`."""
 
     def refused(status: int, message: str) -> Response:
         return _customer_page(
-            request, user, platform, organisation_id, month, error=message, status=status
+            request,
+            user,
+            platform,
+            organisation_id,
+            month,
+            error=message,
+            status=status,
+            failed=failed,
+            entered=entered,
         )
 
     query = f"?month={month}" if re.fullmatch(MONTH, month) else ""
@@ -282,7 +297,10 @@ def start_contract(
         )
         staff_billing.start_contract(organisation_id, body, user, platform)
 
-    return _on_customer(request, user, platform, organisation_id, change)
+    entered = {"plan": plan, "starts_on": starts_on, "term_months": term_months, "renews": renews}
+    return _on_customer(
+        request, user, platform, organisation_id, change, failed="contract", entered=entered
+    )
 
 
 @router.post(
@@ -308,7 +326,10 @@ def close_contract(
         belongs_to(platform, Contract, contract_id, organisation_id, N_("contract"))
         staff_billing.close_contract(contract_id, body, user, platform)
 
-    return _on_customer(request, user, platform, organisation_id, change)
+    entered = {"reason": reason, "ends_on": ends_on, "close_account": close_account}
+    return _on_customer(
+        request, user, platform, organisation_id, change, failed="closure", entered=entered
+    )
 
 
 @router.post(
@@ -362,7 +383,17 @@ def record_payment(
             belongs_to(platform, Invoice, invoice_id, organisation_id, N_("invoice"))
             staff_billing.record_payment(invoice_id, body, user, platform)
 
-    return _on_customer(request, user, platform, organisation_id, change)
+    # the reference is not shown again: a refused one may hold a card number
+    entered = {"amount": amount, "received_on": received_on, "processor": processor}
+    return _on_customer(
+        request,
+        user,
+        platform,
+        organisation_id,
+        change,
+        failed=f"payment-{invoice_id}",
+        entered=entered,
+    )
 
 
 @router.post(
