@@ -110,6 +110,10 @@ def test_the_overdue_queue_priorities_assignment_and_incidents(
     assert changed["priority"] == "high"
     mine = _ok(sam.client.get("/api/staff/tickets", params={"view": "mine"}))
     assert [t["id"] for t in mine] == [first["id"]]
+    _ok(sam.client.patch(f"/api/staff/tickets/{second['id']}", json={"assignee_id": sam.user_id}))
+    _ok(sam.client.patch(f"/api/staff/tickets/{second['id']}", json={"unassign": True}))
+    mine = _ok(sam.client.get("/api/staff/tickets", params={"view": "mine"}))
+    assert [t["id"] for t in mine] == [first["id"]]  # the second is back in the queue
     listed = _ok(sam.client.get("/api/staff/incidents"))
     assert listed[0]["tickets"] == 1
     resolved = _ok(sam.client.post(f"/api/staff/incidents/{incident['id']}/resolve"))
@@ -175,6 +179,8 @@ def test_bad_staff_requests_are_refused(desk: tuple[Account, Account], sign_up: 
     assert no_canned.status_code == 422
     not_staff = sam.client.patch(url, json={"assignee_id": rita.user_id})
     assert not_staff.status_code == 422
+    both_ways = sam.client.patch(url, json={"assignee_id": sam.user_id, "unassign": True})
+    assert both_ways.status_code == 422 and both_ways.json()["errors"][0]["field"] == "unassign"
     no_incident = sam.client.patch(url, json={"incident_id": 42})
     assert no_incident.status_code == 422
     assert sam.client.patch(url, json={"status": "new"}).status_code == 422

@@ -182,6 +182,9 @@ def test_a_ticket_is_given_to_another_agent_of_support(
     assert ticket["reference"] in tess.client.get("/staff/support?view=mine").text
     assert ticket["reference"] not in sam.client.get("/staff/support?view=mine").text
     assert "to you" in tess.client.get(url).text
+    back = _posted(tess, url, assignee_id="none")
+    assert back.status_code == 200 and "to nobody" in back.text
+    assert ticket["reference"] not in tess.client.get("/staff/support?view=mine").text
     before = audit_actions(platform)
     for someone in (bill, rita):
         refused = sam.client.post(url, data={"assignee_id": str(someone.user_id)})

@@ -76,6 +76,8 @@ class TicketPatch(Input):
     status: Status | None = None
     priority: Literal["low", "normal", "high", "urgent"] | None = None
     assignee_id: RowId | None = None
+    unassign: bool = False
+    """Give the ticket back to the queue: nobody has it."""
     incident_id: RowId | None = None
     unlink_incident: bool = False
 
@@ -232,10 +234,14 @@ def change_ticket(
         ticket = _ticket(db, ticket_id)
         if ticket.status is TicketStatus.CLOSED:
             raise conflict(gettext("This ticket is closed."))
+        if body.assignee_id is not None and body.unassign:
+            raise invalid("unassign", gettext("Assign the ticket or give it back, not both."))
         if body.assignee_id is not None:
             if actions.staff_role_of(db, body.assignee_id) not in SUPPORT_STAFF:
                 raise invalid("assignee_id", gettext("Assign the ticket to support staff."))
             ticket.assignee_id = body.assignee_id
+        elif body.unassign:
+            ticket.assignee_id = None
         if body.incident_id is not None:
             tickets.link_incident(db, ticket, _incident(db, body.incident_id), now)
         elif body.unlink_incident:

@@ -217,13 +217,15 @@ def change_ticket(
     incident_id: Annotated[str, Form()] = "",
 ) -> Response:
     """Change the status or priority, give the ticket to an agent of support (oneself
-    included), or link it to an incident (``none`` unlinks it)."""
+    included) or back to the queue (``none``), or link it to an incident (``none``
+    unlinks it)."""
 
     def change() -> None:
         fields: dict[str, Any] = {
             "status": given(status),
             "priority": given(priority),
-            "assignee_id": given(assignee_id),
+            "assignee_id": None if assignee_id == "none" else given(assignee_id),
+            "unassign": assignee_id == "none" or None,
         }
         if incident_id == "none":
             fields["unlink_incident"] = True
