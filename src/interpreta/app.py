@@ -84,6 +84,7 @@ from interpreta.web import staff_crm as crm_desk
 from interpreta.web import staff_disclosures as disclosures_desk
 from interpreta.web import staff_support as support_desk
 from interpreta.web import status as status_page
+from interpreta.web import support as help_pages
 from interpreta.webhooks import delivery as webhook_delivery
 from interpreta.webhooks.endpoints import TRANSFERS, endpoint_guard
 from interpreta.webhooks.models import WebhookEndpoint
@@ -652,6 +653,7 @@ def create_app(
         newsletter_pages,
         registration_pages,
         privacy_centre,
+        help_pages,
         staff,
         staff_desk,
         support_desk,

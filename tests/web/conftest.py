@@ -342,6 +342,8 @@ def pages_by_visitor(people: People) -> dict[str, tuple[Account | None, list[str
                 "/account",
                 "/privacy/me",
                 "/invitations",
+                "/support",
+                f"/support/tickets/{desk['ticket']}",
                 f"/speak/{code}?key={people.speaker_key}",
             ],
         ),
