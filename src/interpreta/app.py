@@ -77,6 +77,7 @@ from interpreta.support.tickets import business_hours
 from interpreta.web import account as account_pages
 from interpreta.web import cookies as cookie_pages
 from interpreta.web import newsletter as newsletter_pages
+from interpreta.web import organisation_billing as billing_pages
 from interpreta.web import pages, privacy_centre, staff, staff_desk
 from interpreta.web import registration as registration_pages
 from interpreta.web import staff_billing as billing_desk
@@ -654,6 +655,7 @@ def create_app(
         registration_pages,
         privacy_centre,
         help_pages,
+        billing_pages,
         staff,
         staff_desk,
         support_desk,

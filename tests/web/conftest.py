@@ -344,6 +344,7 @@ def pages_by_visitor(people: People) -> dict[str, tuple[Account | None, list[str
                 "/invitations",
                 "/support",
                 f"/support/tickets/{desk['ticket']}",
+                f"/organisations/{desk['organisation']}/billing",
                 f"/speak/{code}?key={people.speaker_key}",
             ],
         ),
