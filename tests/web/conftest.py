@@ -9,7 +9,9 @@ candidate since the fake-media browsers show their addresses, not mDNS names.
 
 from __future__ import annotations
 
+import html
 import os
+import re
 import socket
 import threading
 import time
@@ -363,3 +365,10 @@ def pages_by_visitor(people: People) -> dict[str, tuple[Account | None, list[str
             ],
         ),
     }
+
+
+def form_error(page: str) -> str:
+    """The refusal a page shows above its forms (its ``form-error`` alert), unescaped;
+    empty when it shows none."""
+    found = re.search(r'<p class="form-error" role="alert">(.*?)</p>', page, re.S)
+    return html.unescape(found.group(1)) if found else ""

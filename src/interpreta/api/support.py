@@ -11,7 +11,7 @@ from typing import Literal
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from interpreta.accounts.models import User
 from interpreta.api.dependencies import PlatformDep, UserDep, within
@@ -131,6 +131,7 @@ def my_tickets(user: UserDep, platform: PlatformDep) -> list[TicketOut]:
     with platform.sessions() as db:
         found = db.scalars(
             select(Ticket)
+            .options(selectinload(Ticket.messages))
             .where(Ticket.requester_user_id == user.id)
             .order_by(Ticket.created_at.desc(), Ticket.id.desc())
         )

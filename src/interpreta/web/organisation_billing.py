@@ -36,7 +36,7 @@ def _refused_page(request: Request, user: User, problem: Problem) -> HTMLRespons
     if problem.status == 403:
         return render(
             request,
-            "not_found.html",
+            "forbidden.html",
             user,
             status_code=403,
             message=gettext("Only the organisation's owners see its billing."),
