@@ -15,7 +15,8 @@ from interpreta.datamap.activities import BILLING
 from interpreta.errors import conflict
 from interpreta.platform import Platform
 from interpreta.privacy.processing import processing
-from interpreta.web.staff_desk import customers, refusal
+from interpreta.web.forms import refusal
+from interpreta.web.staff_desk import customers
 from tests.conftest import Account, make_staff
 
 

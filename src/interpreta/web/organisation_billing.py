@@ -25,9 +25,9 @@ from interpreta.errors import Problem
 from interpreta.i18n.catalogues import gettext
 from interpreta.platform import Platform
 from interpreta.privacy.processing import processing
+from interpreta.web.forms import given, refusal
 from interpreta.web.pages import _login_redirect, not_found_page, render
 from interpreta.web.staff_billing import LABELS
-from interpreta.web.staff_desk import given, refusal
 
 router = APIRouter(include_in_schema=False, dependencies=[within(BILLING)])
 

@@ -32,12 +32,12 @@ from interpreta.i18n.catalogues import N_
 from interpreta.platform import Platform
 from interpreta.privacy.processing import processing
 from interpreta.usage.models import Measure
+from interpreta.web.forms import given
 from interpreta.web.staff_desk import (
     BillingUser,
     belongs_to,
     customer_search,
     customers,
-    given,
     no_such_page,
     render_desk,
     submit,

@@ -27,6 +27,7 @@ from interpreta.datamap.activities import CUSTOMER_RELATIONSHIP
 from interpreta.errors import Problem
 from interpreta.i18n.catalogues import N_
 from interpreta.platform import Platform
+from interpreta.web.forms import given
 from interpreta.web.pages import not_found_page
 from interpreta.web.staff_desk import (
     CUSTOMERS_SHOWN,
@@ -35,7 +36,6 @@ from interpreta.web.staff_desk import (
     belongs_to,
     customer_search,
     customers,
-    given,
     render_desk,
     submit,
 )

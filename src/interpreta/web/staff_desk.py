@@ -29,11 +29,11 @@ from interpreta.api.dependencies import (
     SUPPORT_STAFF,
     OptionalUserDep,
 )
-from interpreta.api.field_messages import message
 from interpreta.api.inputs import control_character
 from interpreta.errors import Problem, invalid, not_found
 from interpreta.i18n.catalogues import N_, gettext
 from interpreta.platform import Platform
+from interpreta.web.forms import refusal
 from interpreta.web.pages import not_found_page, render
 
 router = APIRouter(include_in_schema=False)
@@ -120,23 +120,6 @@ def render_desk(
 ) -> HTMLResponse:
     """Render a console page, with the navigation to the desks `user` may open."""
     return render(request, template, user, status_code=status_code, desks=desks_of(user), **context)
-
-
-def given(value: str) -> str | None:
-    """A form field as typed, or None when it was left blank (an optional field)."""
-    return value if value.strip() else None
-
-
-def refusal(error: Problem | ValidationError) -> tuple[int, str]:
-    """The status and the message, in the visitor's language, of a refused form: a
-    problem's own, or the first of pydantic's errors with the field it is about."""
-    if isinstance(error, Problem):
-        text = error.detail or (error.errors[0].message if error.errors else error.title)
-        return error.status, text
-    first = error.errors()[0]
-    field = ".".join(str(part) for part in first.get("loc", ()))
-    text = message(first)  # type: ignore[arg-type]
-    return 422, f"{field}: {text}" if field else text
 
 
 def submit(

@@ -26,7 +26,8 @@ from interpreta.errors import Problem
 from interpreta.i18n.catalogues import N_
 from interpreta.platform import Platform
 from interpreta.privacy.disclosures import Ground
-from interpreta.web.staff_desk import PrivacyUser, refusal, render_desk, submit
+from interpreta.web.forms import refusal
+from interpreta.web.staff_desk import PrivacyUser, render_desk, submit
 
 router = APIRouter(include_in_schema=False, dependencies=[within(DISCLOSURES)])
 

@@ -26,10 +26,10 @@ from interpreta.i18n.catalogues import N_
 from interpreta.platform import Platform
 from interpreta.support.models import Channel, Priority, TicketStatus
 from interpreta.support.sla import Target
+from interpreta.web.forms import given
 from interpreta.web.staff_desk import (
     SUPPORT_STAFF,
     SupportUser,
-    given,
     no_such_page,
     render_desk,
     submit,

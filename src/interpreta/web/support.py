@@ -25,8 +25,8 @@ from interpreta.errors import Problem
 from interpreta.i18n.catalogues import gettext
 from interpreta.platform import Platform
 from interpreta.support import tickets
+from interpreta.web.forms import refusal
 from interpreta.web.pages import _login_redirect, not_found_page, render
-from interpreta.web.staff_desk import refusal
 from interpreta.web.staff_support import PRIORITY_LABELS, STATUS_LABELS
 
 router = APIRouter(include_in_schema=False, dependencies=[within(SUPPORT_DESK)])
